@@ -1,0 +1,142 @@
+package io.keymesh.proxy;
+
+import io.keymesh.proxy.command.Commands;
+import io.keymesh.proxy.config.KeymeshConfig;
+import io.keymesh.proxy.route.BackendStatus;
+import io.keymesh.proxy.server.KeymeshServer;
+import io.keymesh.proxy.server.NodeContext;
+import io.keymesh.proxy.session.SessionRegistry;
+import io.keymesh.storage.backend.BackendCheck;
+import io.keymesh.storage.backend.BackendEndpoint;
+import io.keymesh.storage.backend.BackendInfo;
+import io.keymesh.storage.conn.BackendConnector;
+import io.keymesh.storage.process.RedisProcess;
+import io.keymesh.storage.process.RedisServerSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * One running keymesh node, composed in one place: the backend (a supervised redis-server, or an
+ * external Redis), its startup check, and the client port. Clients are accepted only once the
+ * backend is ready; {@link #close()} stops the port first, then the redis-server.
+ */
+public final class KeymeshNode implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(KeymeshNode.class);
+
+    private final KeymeshConfig config;
+    private final RedisProcess redis;
+    private final KeymeshServer server;
+    private final BackendStatus status;
+
+    private KeymeshNode(KeymeshConfig config, RedisProcess redis, KeymeshServer server, BackendStatus status) {
+        this.config = config;
+        this.redis = redis;
+        this.server = server;
+        this.status = status;
+    }
+
+    /** Starts the backend, checks it, and opens the client port. */
+    public static KeymeshNode start(KeymeshConfig config) throws InterruptedException {
+        long started = System.currentTimeMillis();
+        KeymeshConfig.Storage storage = config.storage();
+        BackendStatus status = new BackendStatus();
+        RedisProcess redis = null;
+        BackendEndpoint endpoint;
+        try {
+            if (storage.managed()) {
+                RedisServerSpec spec = RedisServerSpec.defaults(config.dataDir().resolve("redis"))
+                        .withBinary(RedisProcess.findRedisServer(storage.binary()))
+                        .withAppendOnly(storage.appendOnly(), storage.appendFsync())
+                        .withDatabases(storage.databases())
+                        .withMaxMemory(storage.maxMemoryBytes(), storage.maxMemoryPolicy());
+                redis = new RedisProcess(spec);
+                redis.start(storage.startTimeout());
+                endpoint = new BackendEndpoint.UnixSocket(redis.socketPath());
+            } else {
+                endpoint = parseAddress(storage.address());
+            }
+            BackendInfo info = BackendCheck.check(endpoint, storage.username(), storage.password(), storage.startTimeout());
+            status.markUp(info.version(), info.databases());
+            log.info("backend redis-server {} at {} is ready", info.version(), endpoint);
+            if (redis != null) {
+                RedisProcess supervised = redis;
+                BackendEndpoint at = endpoint;
+                redis.supervise(new RedisProcess.Listener() {
+                    @Override
+                    public void onDown(String reason) {
+                        log.warn("backend redis-server went down ({}); clients get errors until it is back", reason);
+                        status.markDown("redis-server restarting: " + reason);
+                    }
+
+                    @Override
+                    public void onUp() {
+                        BackendInfo again = BackendCheck.check(at, storage.username(), storage.password(), storage.startTimeout());
+                        status.markUp(again.version(), again.databases());
+                        log.info("backend redis-server is back (pid {})", supervised.pid());
+                    }
+                });
+            }
+            int ioThreads = config.ioThreads() > 0 ? config.ioThreads() : Runtime.getRuntime().availableProcessors();
+            BackendConnector connector = new BackendConnector(endpoint, storage.username(), storage.password(),
+                    (int) storage.connectTimeout().toMillis());
+            NodeContext node = new NodeContext(config, Commands.standard(), new SessionRegistry(), status, connector,
+                    started, ioThreads);
+            KeymeshServer server = KeymeshServer.bind(node, config.bind(), config.port(), ioThreads);
+            log.info("keymesh ready on {}:{} ({} io threads, backend {} {}) in {} ms", config.bind(), server.port(),
+                    ioThreads, storage.mode(), endpoint, System.currentTimeMillis() - started);
+            return new KeymeshNode(config, redis, server, status);
+        } catch (RuntimeException | InterruptedException e) {
+            if (redis != null) {
+                redis.stop(Duration.ofSeconds(10));
+            }
+            throw e;
+        }
+    }
+
+    /** "host:port", "[v6]:port" or "unix:/path/to/socket". */
+    static BackendEndpoint parseAddress(String address) {
+        if (address.startsWith("unix:")) {
+            return new BackendEndpoint.UnixSocket(Path.of(address.substring(5)));
+        }
+        int colon = address.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("keymesh.storage.redis.address must be host:port or unix:/path, got " + address);
+        }
+        String host = address.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        return new BackendEndpoint.Tcp(host, Integer.parseInt(address.substring(colon + 1)));
+    }
+
+    /** The bound client port. */
+    public int port() {
+        return server.port();
+    }
+
+    public KeymeshConfig config() {
+        return config;
+    }
+
+    /** The managed redis-server, or null for an external backend. */
+    public RedisProcess redis() {
+        return redis;
+    }
+
+    public BackendStatus backendStatus() {
+        return status;
+    }
+
+    @Override
+    public void close() {
+        log.info("keymesh stopping");
+        server.close();
+        if (redis != null) {
+            redis.stop(Duration.ofSeconds(30));
+        }
+        log.info("keymesh stopped");
+    }
+}

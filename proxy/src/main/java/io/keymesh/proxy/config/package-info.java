@@ -1,0 +1,2 @@
+/** Node configuration read from HOCON with -D overrides. */
+package io.keymesh.proxy.config;

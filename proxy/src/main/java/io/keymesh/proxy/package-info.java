@@ -1,0 +1,2 @@
+/** The keymesh process: command line, node composition and lifecycle. */
+package io.keymesh.proxy;

@@ -1,0 +1,97 @@
+package io.keymesh.proxy.route;
+
+import io.keymesh.storage.conn.BackendConnector;
+import io.keymesh.storage.conn.BackendLink;
+import io.keymesh.storage.conn.LinkListener;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.FastThreadLocal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The shared backend links of one event loop: one pipelined connection per (database, protocol)
+ * pair in use, opened on first use and reopened after a failure. Sessions on this loop send their
+ * stateless commands here; dedicated links for stateful sessions are opened here too. Only the
+ * owning event loop touches a pool.
+ */
+public final class BackendPool {
+    private static final Logger log = LoggerFactory.getLogger(BackendPool.class);
+    private static final FastThreadLocal<BackendPool> POOLS = new FastThreadLocal<>();
+
+    private final EventLoop loop;
+    private final BackendConnector connector;
+    private final BackendLink[] shared;
+    private final List<Runnable> waitingForWritable = new ArrayList<>();
+
+    private BackendPool(EventLoop loop, BackendConnector connector, int databases) {
+        this.loop = loop;
+        this.connector = connector;
+        this.shared = new BackendLink[databases * 2];
+    }
+
+    /** The pool of the calling event loop (created on first use). */
+    public static BackendPool current(EventLoop loop, BackendConnector connector, int databases) {
+        BackendPool pool = POOLS.get();
+        if (pool == null || pool.connector != connector) {
+            pool = new BackendPool(loop, connector, databases);
+            POOLS.set(pool);
+        }
+        return pool;
+    }
+
+    /** The shared link for {@code db} in {@code protocol} (2 or 3). */
+    public BackendLink shared(int db, int protocol) {
+        int slot = db * 2 + (protocol == 3 ? 1 : 0);
+        BackendLink link = shared[slot];
+        if (link == null || !link.isOpen()) {
+            link = connector.connect(loop, db, protocol, new SharedListener(slot));
+            shared[slot] = link;
+        }
+        return link;
+    }
+
+    /** A new link for one session's exclusive use. */
+    public BackendLink dedicated(int db, int protocol, LinkListener listener) {
+        return connector.connect(loop, db, protocol, listener);
+    }
+
+    /** Runs {@code resume} once the shared link that filled up drains. */
+    public void whenWritable(Runnable resume) {
+        waitingForWritable.add(resume);
+    }
+
+    private final class SharedListener implements LinkListener {
+        private final int slot;
+
+        SharedListener(int slot) {
+            this.slot = slot;
+        }
+
+        @Override
+        public void onUnsolicited(ByteBuf frame) {
+            log.warn("unexpected frame on a shared backend link: {} bytes", frame.readableBytes());
+            frame.release();
+        }
+
+        @Override
+        public void onClosed(BackendLink link) {
+            if (shared[slot] == link) {
+                shared[slot] = null;
+            }
+            onWritable(link);
+        }
+
+        @Override
+        public void onWritable(BackendLink link) {
+            if (!waitingForWritable.isEmpty()) {
+                List<Runnable> resume = new ArrayList<>(waitingForWritable);
+                waitingForWritable.clear();
+                resume.forEach(Runnable::run);
+            }
+        }
+    }
+}

@@ -1,0 +1,213 @@
+package io.keymesh.proxy.route;
+
+import io.keymesh.proxy.command.CommandClass;
+import io.keymesh.proxy.command.CommandSpec;
+import io.keymesh.proxy.command.Handling;
+import io.keymesh.proxy.resp.Replies;
+import io.keymesh.proxy.resp.RespRequest;
+import io.keymesh.proxy.server.NodeContext;
+import io.keymesh.proxy.session.ClientSession;
+import io.keymesh.proxy.session.LocalCommands;
+import io.keymesh.storage.conn.BackendLink;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
+
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Decides, for each request, who answers it and on which connection, from the request's command
+ * table row and the session's state:
+ * <pre>
+ *   unauthenticated and not AUTH/HELLO/QUIT/RESET  -> NOAUTH
+ *   PIPE session (RESP2 subscriber)                -> its own link, reply goes straight through
+ *   REFUSE row, protected CONFIG SET parameter     -> error reply
+ *   LOCAL row                                      -> {@link LocalCommands}
+ *   SUBSCRIBE row                                  -> own link; PIPE mode once earlier replies are out
+ *   PIN row, XREAD/XREADGROUP ... BLOCK            -> own link from now on
+ *   FORWARD row or unknown command                 -> own link if any, else the loop's shared link
+ * </pre>
+ * Forwarded requests travel as the client's bytes; unknown commands and arity errors are left to
+ * Redis so its own error replies reach the client.
+ */
+public final class CommandDispatcher {
+    /** CONFIG SET parameters that would cut keymesh off its backend or move its data. */
+    static final Set<String> PROTECTED_CONFIG = Set.of(
+            "dir", "dbfilename", "port", "tls-port", "bind", "bind-source-addr", "unixsocket", "unixsocketperm",
+            "requirepass", "masterauth", "masteruser", "replicaof", "slaveof", "logfile", "pidfile", "daemonize",
+            "appenddirname", "appendfilename", "aclfile", "protected-mode", "enable-debug-command",
+            "enable-module-command", "enable-protected-configs", "rename-command", "io-threads", "databases");
+
+    private final NodeContext node;
+    private final LocalCommands local;
+    private final CommandSpec auth;
+
+    public CommandDispatcher(NodeContext node) {
+        this.node = node;
+        this.local = new LocalCommands(node, this::forward);
+        this.auth = node.commands().get("AUTH");
+    }
+
+    public LocalCommands local() {
+        return local;
+    }
+
+    /** Resolves the row for a request: the subcommand row when there is one, else the command's. */
+    public CommandSpec resolve(RespRequest r) {
+        CommandSpec spec = node.commands().lookup(r.frame(), r.argIndex(0), r.argLength(0));
+        if (spec != null && r.argc() > 1) {
+            CommandSpec sub = node.commands().lookupSubcommand(spec, r.frame(), r.argIndex(1), r.argLength(1));
+            if (sub != null) {
+                return sub;
+            }
+        }
+        return spec;
+    }
+
+    /** Handles one request; takes ownership of it. */
+    public void dispatch(ClientSession s, RespRequest r, CommandSpec spec) {
+        s.touch(spec == null ? "unknown" : spec.name().toLowerCase(Locale.ROOT));
+        if (!s.authenticated() && !allowedBeforeAuth(spec)) {
+            r.release();
+            s.reply(Replies.of(Replies.NOAUTH));
+            return;
+        }
+        if (s.mode() == ClientSession.Mode.PIPE) {
+            if (spec == auth) {
+                local.handle(s, spec, r);
+            } else {
+                send(s, r.frame(), null, false);
+            }
+            return;
+        }
+        if (spec == null) {
+            forward(s, r.frame(), null);
+            return;
+        }
+        switch (spec.handling()) {
+            case REFUSE -> refuse(s, r, spec.refusal());
+            case LOCAL -> local.handle(s, spec, r);
+            case SUBSCRIBE -> subscribe(s, r);
+            case PIN -> {
+                pin(s);
+                if (spec.kind() == CommandClass.TRANSACTION && spec.name().equals("MULTI")) {
+                    s.inMulti(true);
+                }
+                forward(s, r.frame(), null);
+            }
+            case FORWARD -> {
+                if (spec.name().equals("CONFIG|SET")) {
+                    String refused = protectedParameter(r);
+                    if (refused != null) {
+                        refuse(s, r, "ERR CONFIG SET " + refused + " is not allowed through keymesh: "
+                                + "the node manages this setting of its redis-server");
+                        return;
+                    }
+                } else if (blocksWithOption(spec, r)) {
+                    pin(s);
+                } else if (spec.name().equals("EXEC") || spec.name().equals("DISCARD")) {
+                    s.inMulti(false);
+                }
+                forward(s, r.frame(), null);
+            }
+        }
+    }
+
+    private static boolean allowedBeforeAuth(CommandSpec spec) {
+        if (spec == null) {
+            return false;
+        }
+        return switch (spec.name()) {
+            case "AUTH", "HELLO", "QUIT", "RESET" -> true;
+            default -> false;
+        };
+    }
+
+    private void refuse(ClientSession s, RespRequest r, String error) {
+        r.release();
+        s.reply(Replies.error(s.channel().alloc(), error));
+    }
+
+    private static String protectedParameter(RespRequest r) {
+        for (int i = 2; i < r.argc(); i += 2) {
+            String parameter = r.argString(i).toLowerCase(Locale.ROOT);
+            if (PROTECTED_CONFIG.contains(parameter)) {
+                return parameter;
+            }
+        }
+        return null;
+    }
+
+    /** XREAD and XREADGROUP block only when BLOCK appears before STREAMS. */
+    private static boolean blocksWithOption(CommandSpec spec, RespRequest r) {
+        if (!spec.name().equals("XREAD") && !spec.name().equals("XREADGROUP")) {
+            return false;
+        }
+        for (int i = 1; i < r.argc(); i++) {
+            if (r.argEquals(i, "STREAMS")) {
+                return false;
+            }
+            if (r.argEquals(i, "BLOCK")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * True when the request must wait until every earlier reply of the session is written: a RESP2
+     * subscribe-family command switches the session to PIPE mode, where replies are not matched.
+     */
+    public boolean needsDrainedReplies(ClientSession s, CommandSpec spec) {
+        return spec != null && spec.handling() == Handling.SUBSCRIBE && s.protocol() == 2
+                && s.mode() != ClientSession.Mode.PIPE && s.authenticated();
+    }
+
+    private void subscribe(ClientSession s, RespRequest r) {
+        pin(s);
+        s.subscribed(true);
+        if (s.protocol() == 3) {
+            send(s, r.frame(), null, false);        // confirmations are RESP3 pushes, told apart by type
+            return;
+        }
+        // RESP2: subscribe replies have no one-to-one request; once earlier replies are out, pipe everything
+        s.enterPipe();
+        send(s, r.frame(), null, false);
+    }
+
+    private void pin(ClientSession s) {
+        if (s.link() == null) {
+            s.pin(pool(s).dedicated(s.db(), s.protocol(), s));
+        }
+    }
+
+    /** Sends a request on the session's link with a place in its reply order. */
+    public void forward(ClientSession s, ByteBuf request, Function<ByteBuf, ByteBuf> transform) {
+        send(s, request, transform, true);
+    }
+
+    private void send(ClientSession s, ByteBuf request, Function<ByteBuf, ByteBuf> transform, boolean expectReply) {
+        if (!node.backend().up()) {
+            request.release();
+            s.reply(Replies.error(s.channel().alloc(), node.backend().unavailableError()));
+            return;
+        }
+        BackendLink link = s.link();
+        BackendPool pool = null;
+        if (link == null) {
+            pool = pool(s);
+            link = pool.shared(s.db(), s.protocol());
+        }
+        link.send(request, expectReply ? s.expectReply(transform) : null);
+        if (!link.isWritable() && pool != null) {
+            s.channel().config().setAutoRead(false);     // backpressure: the shared link is backed up
+            pool.whenWritable(s::onClientWritable);
+        }
+    }
+
+    private BackendPool pool(ClientSession s) {
+        EventLoop loop = s.channel().eventLoop();
+        return BackendPool.current(loop, node.connector(), node.backend().databases());
+    }
+}

@@ -1,0 +1,2 @@
+/** Routing requests to the backend: per-event-loop shared links, dedicated links, backend status. */
+package io.keymesh.proxy.route;

@@ -1,0 +1,132 @@
+package io.keymesh.proxy.server;
+
+import io.keymesh.proxy.command.CommandSpec;
+import io.keymesh.proxy.resp.Replies;
+import io.keymesh.proxy.resp.RespFrameDecoder;
+import io.keymesh.proxy.resp.RespProtocolError;
+import io.keymesh.proxy.resp.RespRequest;
+import io.keymesh.proxy.route.CommandDispatcher;
+import io.keymesh.proxy.session.ClientSession;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayDeque;
+
+/**
+ * The last handler of a client pipeline: owns the connection's {@link ClientSession}, hands each
+ * request to the {@link CommandDispatcher}, answers protocol errors and closes like Redis, and
+ * holds requests back while a mode switch waits for earlier replies to be written.
+ */
+final class SessionHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(SessionHandler.class);
+
+    private final NodeContext node;
+    private final CommandDispatcher dispatcher;
+    private final RespFrameDecoder decoder;
+    private final ArrayDeque<RespRequest> held = new ArrayDeque<>();
+    private ClientSession session;
+
+    SessionHandler(NodeContext node, CommandDispatcher dispatcher, RespFrameDecoder decoder) {
+        this.node = node;
+        this.dispatcher = dispatcher;
+        this.decoder = decoder;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        session = ClientSession.open(ctx.channel(), node.sessions(), node.config());
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (session == null || session.isClosing()) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof RespRequest request) {
+            process(request);
+        } else if (msg instanceof RespProtocolError error) {
+            log.debug("client id={} addr={}: {}", session.id(), session.remoteAddress(), error.message());
+            session.reply(Replies.error(ctx.alloc(), error.message()));
+            session.closeAfterReplies();
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void process(RespRequest request) {
+        if (!held.isEmpty()) {
+            held.add(request);
+            return;
+        }
+        CommandSpec spec = dispatcher.resolve(request);
+        if (dispatcher.needsDrainedReplies(session, spec) && session.hasPendingReplies()) {
+            held.add(request);
+            waitForDrain();
+            return;
+        }
+        dispatch(request, spec);
+    }
+
+    private void waitForDrain() {
+        session.channel().config().setAutoRead(false);
+        session.whenDrained(this::releaseHeld);
+    }
+
+    private void releaseHeld() {
+        while (!held.isEmpty() && !session.isClosing()) {
+            CommandSpec spec = dispatcher.resolve(held.peek());
+            if (dispatcher.needsDrainedReplies(session, spec) && session.hasPendingReplies()) {
+                waitForDrain();
+                return;
+            }
+            dispatch(held.poll(), spec);
+        }
+        if (!session.isClosing()) {
+            session.channel().config().setAutoRead(true);
+        }
+    }
+
+    private void dispatch(RespRequest request, CommandSpec spec) {
+        boolean wasAuthenticated = session.authenticated();
+        dispatcher.dispatch(session, request, spec);
+        if (session.authenticated() != wasAuthenticated) {
+            decoder.authenticated(session.authenticated());
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (ctx.channel().isWritable() && session != null) {
+            session.onClientWritable();
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (session != null) {
+            session.closed();
+        }
+        RespRequest request;
+        while ((request = held.poll()) != null) {
+            request.release();
+        }
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            log.debug("client connection error: {}", cause.toString());
+        } else {
+            log.warn("client connection error", cause);
+        }
+        ctx.close();
+    }
+}

@@ -1,0 +1,416 @@
+package io.keymesh.proxy.session;
+
+import io.keymesh.proxy.config.KeymeshConfig;
+import io.keymesh.storage.conn.BackendLink;
+import io.keymesh.storage.conn.LinkListener;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOutboundBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayDeque;
+import java.util.function.Function;
+
+/**
+ * One client connection's state (auth, database, protocol, name, MULTI/subscribe mode, its own
+ * backend link when it needs one) and the order in which its replies go out.
+ *
+ * <h2>Reply order</h2>
+ * Every request takes a {@link PendingReply} place in {@link #replies} when it is read. Places are
+ * filled by the backend (on whichever link the request went), by keymesh (local commands, refusals),
+ * or by a failure, in any order; {@link #drain()} writes filled places from the head, so the client
+ * sees replies in request order even when some are answered locally and others by Redis.
+ *
+ * <h2>Modes</h2>
+ * SHARED: stateless commands go over the event loop's shared link for (db, protocol).
+ * PINNED: after MULTI, WATCH, a blocking command or CLIENT TRACKING the session gets a link of its
+ * own and keeps it. PIPE: a RESP2 session that subscribed; every backend frame goes straight to the
+ * client in arrival order (subscribe confirmations and messages have no one-to-one request), so the
+ * session enters PIPE only when no reply is pending. A RESP3 session that subscribes stays PINNED:
+ * its pushes are told apart by type.
+ *
+ * <p>All methods run on the channel's event loop.
+ */
+public final class ClientSession implements LinkListener {
+    private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
+
+    /** How the session reaches Redis. */
+    public enum Mode { SHARED, PINNED, PIPE }
+
+    private final long id;
+    private final Channel channel;
+    private final SessionRegistry registry;
+    private final KeymeshConfig.OutputLimit normalLimit;
+    private final KeymeshConfig.OutputLimit pubsubLimit;
+    private final long createdMillis = System.currentTimeMillis();
+    private final ArrayDeque<PendingReply> replies = new ArrayDeque<>();
+    private final Runnable flushTask = this::flushNow;
+
+    private boolean authenticated;
+    private String user = "default";
+    private volatile String name = "";
+    private volatile int db;
+    private volatile int protocol = 2;
+    private volatile Mode mode = Mode.SHARED;
+    private volatile boolean inMulti;
+    private volatile boolean subscribed;
+    private volatile String lastCommand = "NULL";
+    private volatile long lastActiveMillis = createdMillis;
+    private boolean repliesOff;               // CLIENT REPLY OFF
+    private boolean skipNext;                 // CLIENT REPLY SKIP
+    private BackendLink link;                 // the dedicated link in PINNED and PIPE mode
+    private boolean flushScheduled;
+    private boolean closing;
+    private long softLimitSinceMillis;
+    long commands;
+
+    ClientSession(Channel channel, SessionRegistry registry, boolean authenticated,
+                  KeymeshConfig.OutputLimit normalLimit, KeymeshConfig.OutputLimit pubsubLimit) {
+        this.id = registry.nextId();
+        this.channel = channel;
+        this.registry = registry;
+        this.authenticated = authenticated;
+        this.normalLimit = normalLimit;
+        this.pubsubLimit = pubsubLimit;
+    }
+
+    /** Creates the session of a new client connection and registers it. */
+    public static ClientSession open(Channel channel, SessionRegistry registry, KeymeshConfig config) {
+        ClientSession session = new ClientSession(channel, registry, !config.authRequired(),
+                config.normalOutputLimit(), config.pubsubOutputLimit());
+        registry.add(session);
+        return session;
+    }
+
+    // ---- reply order ----------------------------------------------------------------------
+
+    /** Takes the next place in reply order; {@code transform} rewrites a backend reply (null: as is). */
+    public PendingReply expectReply(Function<ByteBuf, ByteBuf> transform) {
+        PendingReply place = new PendingReply(this, transform);
+        if (repliesOff || skipNext) {
+            place.suppressed = true;
+            skipNext = false;
+        }
+        replies.add(place);
+        return place;
+    }
+
+    /** Takes a place and fills it at once (local replies and refusals). */
+    public void reply(ByteBuf value) {
+        PendingReply place = expectReply(null);
+        place.fill(value);
+        drain();
+    }
+
+    /** Writes every filled place from the head of the reply order. */
+    void drain() {
+        PendingReply head;
+        boolean wrote = false;
+        while ((head = replies.peek()) != null && head.done) {
+            replies.poll();
+            if (head.suppressed || closing && !channel.isActive()) {
+                head.reply.release();
+            } else {
+                channel.write(head.reply, channel.voidPromise());
+                wrote = true;
+            }
+        }
+        if (wrote) {
+            afterWrite();
+        }
+        while (replies.isEmpty() && !onDrained.isEmpty()) {
+            onDrained.poll().run();
+        }
+    }
+
+    private final ArrayDeque<Runnable> onDrained = new ArrayDeque<>(2);
+
+    /** Runs {@code action} once every pending reply has been written (now, if none is pending). */
+    public void whenDrained(Runnable action) {
+        if (replies.isEmpty()) {
+            action.run();
+        } else {
+            onDrained.add(action);
+        }
+    }
+
+    public boolean hasPendingReplies() {
+        return !replies.isEmpty();
+    }
+
+    private void afterWrite() {
+        scheduleFlush();
+        checkOutputLimit();
+        if (!channel.isWritable()) {
+            channel.config().setAutoRead(false);
+            if (link != null) {
+                link.autoRead(false);
+            }
+        }
+    }
+
+    /** Called when the client channel drained below its low-water mark. */
+    public void onClientWritable() {
+        if (!closing) {
+            channel.config().setAutoRead(true);
+            if (link != null) {
+                link.autoRead(true);
+            }
+        }
+    }
+
+    private void checkOutputLimit() {
+        ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+        if (out == null) {
+            return;
+        }
+        long pending = out.totalPendingWriteBytes();
+        KeymeshConfig.OutputLimit limit = subscribed ? pubsubLimit : normalLimit;
+        boolean over = limit.hardBytes() > 0 && pending > limit.hardBytes();
+        if (!over && limit.softBytes() > 0 && pending > limit.softBytes()) {
+            long now = System.currentTimeMillis();
+            if (softLimitSinceMillis == 0) {
+                softLimitSinceMillis = now;
+            } else if (now - softLimitSinceMillis > limit.softSeconds() * 1000) {
+                over = true;
+            }
+        } else if (!over) {
+            softLimitSinceMillis = 0;
+        }
+        if (over) {
+            log.warn("client id={} addr={} closed for overcoming of output buffer limits ({} bytes pending, class {})",
+                    id, remoteAddress(), pending, subscribed ? "pubsub" : "normal");
+            closeNow();
+        }
+    }
+
+    private void scheduleFlush() {
+        if (!flushScheduled) {
+            flushScheduled = true;
+            channel.eventLoop().execute(flushTask);
+        }
+    }
+
+    private void flushNow() {
+        flushScheduled = false;
+        channel.flush();
+    }
+
+    // ---- dedicated link ---------------------------------------------------------------------
+
+    /** The session's own backend link, or null in SHARED mode. */
+    public BackendLink link() {
+        return link;
+    }
+
+    /** Moves the session onto its own link (PINNED). */
+    public void pin(BackendLink dedicated) {
+        this.link = dedicated;
+        this.mode = Mode.PINNED;
+    }
+
+    /** Enters PIPE mode; callers ensure no reply is pending. */
+    public void enterPipe() {
+        this.mode = Mode.PIPE;
+    }
+
+    @Override
+    public void onUnsolicited(ByteBuf frame) {
+        if (closing) {
+            frame.release();
+            return;
+        }
+        if (mode == Mode.PIPE && isResetReply(frame)) {
+            // RESET left subscribe mode on the backend: replies are one-per-request again
+            mode = Mode.PINNED;
+            subscribed = false;
+            db = 0;
+            protocol = 2;
+        }
+        channel.write(frame, channel.voidPromise());
+        afterWrite();
+    }
+
+    private static boolean isResetReply(ByteBuf frame) {
+        return frame.readableBytes() == 8 && frame.getByte(frame.readerIndex()) == '+'
+                && frame.toString(frame.readerIndex(), 8, java.nio.charset.StandardCharsets.US_ASCII).equals("+RESET\r\n");
+    }
+
+    @Override
+    public void onClosed(BackendLink closed) {
+        if (closed == link && !closing) {
+            // The connection state (MULTI, WATCH, subscriptions) is gone: like a Redis restart, the client goes too.
+            log.info("client id={}: its backend connection closed; closing the client", id);
+            closeAfterReplies();
+        }
+    }
+
+    @Override
+    public void onWritable(BackendLink writable) {
+    }
+
+    // ---- lifecycle --------------------------------------------------------------------------
+
+    /** Closes once every pending reply has been written (QUIT, protocol errors). */
+    public void closeAfterReplies() {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        channel.config().setAutoRead(false);
+        whenDrained(() -> channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE));
+    }
+
+    /** Closes immediately (CLIENT KILL, output limits). */
+    public void closeNow() {
+        closing = true;
+        channel.close();
+    }
+
+    /** Releases what the session holds; called when the client channel is gone. */
+    public void closed() {
+        closing = true;
+        registry.remove(this);
+        registry.totalCommands().addAndGet(commands);
+        commands = 0;
+        PendingReply place;
+        while ((place = replies.poll()) != null) {
+            if (place.done) {
+                place.reply.release();
+            } else {
+                place.suppressed = true;
+            }
+        }
+        if (link != null) {
+            link.listener(LinkListener.NONE);
+            link.close("ERR keymesh: client gone");
+            link = null;
+        }
+    }
+
+    public boolean isClosing() {
+        return closing;
+    }
+
+    // ---- state ------------------------------------------------------------------------------
+
+    public long id() {
+        return id;
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    public boolean authenticated() {
+        return authenticated;
+    }
+
+    public void authenticated(String user) {
+        this.authenticated = true;
+        this.user = user;
+    }
+
+    public void deauthenticate() {
+        this.authenticated = false;
+        this.user = "default";
+    }
+
+    public String user() {
+        return user;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public void name(String name) {
+        this.name = name;
+    }
+
+    public int db() {
+        return db;
+    }
+
+    public void db(int db) {
+        this.db = db;
+    }
+
+    public int protocol() {
+        return protocol;
+    }
+
+    public void protocol(int protocol) {
+        this.protocol = protocol;
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    public boolean inMulti() {
+        return inMulti;
+    }
+
+    public void inMulti(boolean value) {
+        this.inMulti = value;
+    }
+
+    public boolean subscribed() {
+        return subscribed;
+    }
+
+    public void subscribed(boolean value) {
+        this.subscribed = value;
+    }
+
+    /** CLIENT REPLY ON|OFF|SKIP: whether replies are written, and whether the next one is skipped. */
+    public void replies(boolean on, boolean skipNextOne) {
+        this.repliesOff = !on;
+        this.skipNext = skipNextOne;
+    }
+
+    public void touch(String command) {
+        lastCommand = command;
+        lastActiveMillis = System.currentTimeMillis();
+        commands++;
+    }
+
+    public String lastCommand() {
+        return lastCommand;
+    }
+
+    public long createdMillis() {
+        return createdMillis;
+    }
+
+    public long lastActiveMillis() {
+        return lastActiveMillis;
+    }
+
+    public String remoteAddress() {
+        return address(channel.remoteAddress());
+    }
+
+    public String localAddress() {
+        return address(channel.localAddress());
+    }
+
+    private static String address(SocketAddress address) {
+        if (address instanceof InetSocketAddress inet) {
+            String host = inet.getAddress() != null ? inet.getAddress().getHostAddress() : inet.getHostString();
+            return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + inet.getPort();
+        }
+        return String.valueOf(address);
+    }
+
+    /** Pending output bytes, for CLIENT LIST's omem. */
+    public long pendingOutputBytes() {
+        ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+        return out == null ? 0 : out.totalPendingWriteBytes();
+    }
+}

@@ -1,0 +1,124 @@
+package io.keymesh.proxy.session;
+
+import io.keymesh.proxy.server.NodeContext;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Builds keymesh's INFO from the backend's: the backend's sections, with the fields that describe
+ * the proxy (client port, clients, connections) replaced by keymesh's own, plus a "# Keymesh"
+ * section. When the backend is down, a minimal INFO that says {@code loading:1}, because the node
+ * truly cannot serve then.
+ */
+public final class InfoComposer {
+    private static final Set<String> WITH_KEYMESH = Set.of("default", "all", "everything", "keymesh");
+    private final NodeContext node;
+
+    public InfoComposer(NodeContext node) {
+        this.node = node;
+    }
+
+    /** True when the requested sections (lower case; empty for default) include keymesh's own. */
+    public static boolean includesKeymesh(String[] sections) {
+        if (sections.length == 0) {
+            return true;
+        }
+        for (String s : sections) {
+            if (WITH_KEYMESH.contains(s.toLowerCase(Locale.ROOT))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Rewrites the backend's INFO text. */
+    public String compose(String backendInfo, boolean withKeymesh) {
+        StringBuilder out = new StringBuilder(backendInfo.length() + 512);
+        for (String line : backendInfo.split("\r\n")) {
+            out.append(rewrite(line)).append("\r\n");
+        }
+        if (withKeymesh) {
+            if (out.length() > 0) {
+                out.append("\r\n");
+            }
+            keymeshSection(out);
+        }
+        trimTrailingBlank(out);
+        return out.toString();
+    }
+
+    /** INFO while the backend cannot serve. */
+    public String whileDown(boolean withKeymesh) {
+        StringBuilder out = new StringBuilder(512);
+        out.append("# Server\r\nredis_version:").append(node.backend().version()).append("\r\n")
+                .append("redis_mode:standalone\r\ntcp_port:").append(node.config().port()).append("\r\n\r\n")
+                .append("# Clients\r\nconnected_clients:").append(node.sessions().size()).append("\r\n\r\n")
+                .append("# Persistence\r\nloading:1\r\n\r\n")
+                .append("# Replication\r\nrole:master\r\nconnected_slaves:0\r\n");
+        if (withKeymesh) {
+            out.append("\r\n");
+            keymeshSection(out);
+        }
+        trimTrailingBlank(out);
+        return out.toString();
+    }
+
+    private String rewrite(String line) {
+        int colon = line.indexOf(':');
+        if (colon < 0 || line.startsWith("#")) {
+            return line;
+        }
+        String field = line.substring(0, colon);
+        return switch (field) {
+            case "tcp_port" -> field + ":" + node.config().port();
+            case "connected_clients" -> field + ":" + node.sessions().size();
+            case "total_connections_received" -> field + ":" + node.sessions().totalConnections();
+            case "rejected_connections" -> field + ":" + node.sessions().rejectedConnections().get();
+            case "executable", "config_file" -> field + ":";
+            default -> line;
+        };
+    }
+
+    private void keymeshSection(StringBuilder out) {
+        long uptimeSeconds = (System.currentTimeMillis() - node.startedMillis()) / 1000;
+        out.append("# Keymesh\r\n")
+                .append("keymesh_version:").append(version()).append("\r\n")
+                .append("node_role:").append(node.config().role()).append("\r\n")
+                .append("client_port:").append(node.config().port()).append("\r\n")
+                .append("io_threads:").append(node.ioThreads()).append("\r\n")
+                .append("uptime_in_seconds:").append(uptimeSeconds).append("\r\n")
+                .append("connected_clients:").append(node.sessions().size()).append("\r\n")
+                .append("backend_mode:").append(node.config().storage().mode()).append("\r\n")
+                .append("backend_endpoint:").append(node.connector().endpoint()).append("\r\n")
+                .append("backend_status:").append(node.backend().up() ? "up" : "down").append("\r\n")
+                .append("backend_version:").append(node.backend().version()).append("\r\n")
+                .append("backend_restarts:").append(node.backend().restarts()).append("\r\n");
+    }
+
+    private static void trimTrailingBlank(StringBuilder out) {
+        while (out.length() >= 2 && out.charAt(out.length() - 1) == '\n' && out.charAt(out.length() - 2) == '\r') {
+            out.setLength(out.length() - 2);
+        }
+        out.append("\r\n");
+    }
+
+    static String version() {
+        String v = InfoComposer.class.getPackage().getImplementationVersion();
+        return v == null ? "0.1.0-SNAPSHOT" : v;
+    }
+
+    /** The text inside a bulk ($) or verbatim (=) reply frame. */
+    static String textOf(io.netty.buffer.ByteBuf frame) {
+        int start = frame.readerIndex();
+        byte type = frame.getByte(start);
+        int lf = frame.indexOf(start, frame.writerIndex(), (byte) '\n');
+        if ((type != '$' && type != '=') || lf < 0) {
+            throw new IllegalStateException("backend INFO reply is not a bulk string");
+        }
+        int bodyStart = lf + 1 + (type == '=' ? 4 : 0);
+        int bodyEnd = frame.writerIndex() - 2;
+        return frame.toString(bodyStart, Math.max(0, bodyEnd - bodyStart), StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,448 @@
+package io.keymesh.proxy.session;
+
+import io.keymesh.proxy.command.CommandSpec;
+import io.keymesh.proxy.config.KeymeshConfig;
+import io.keymesh.proxy.resp.Replies;
+import io.keymesh.proxy.resp.RespRequest;
+import io.keymesh.proxy.server.NodeContext;
+import io.keymesh.storage.conn.BackendConnector;
+import io.keymesh.storage.conn.BackendLink;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+
+/**
+ * The commands keymesh answers itself because they describe the client's connection to keymesh,
+ * not the backend's: AUTH, HELLO, SELECT, QUIT, RESET, INFO, ACL WHOAMI and CLIENT ID, SETNAME,
+ * GETNAME, INFO, LIST, KILL, NO-EVICT, REPLY. Replies follow Redis 7.0's formats and error texts.
+ */
+public final class LocalCommands {
+    /** Sends a request to the backend on the session's current link with a reply transform. */
+    public interface Forwarder {
+        void forward(ClientSession session, ByteBuf request, Function<ByteBuf, ByteBuf> transform);
+    }
+
+    private final NodeContext node;
+    private final InfoComposer info;
+    private final Forwarder forwarder;
+
+    public LocalCommands(NodeContext node, Forwarder forwarder) {
+        this.node = node;
+        this.info = new InfoComposer(node);
+        this.forwarder = forwarder;
+    }
+
+    /** Answers {@code request}; releases it. */
+    public void handle(ClientSession s, CommandSpec spec, RespRequest request) {
+        try {
+            if (!spec.arityAccepts(request.argc())) {
+                s.reply(arityError(s.channel().alloc(), spec));
+                return;
+            }
+            switch (spec.name()) {
+                case "AUTH" -> auth(s, request);
+                case "HELLO" -> hello(s, request);
+                case "SELECT" -> select(s, request);
+                case "QUIT" -> {
+                    s.reply(Replies.of(Replies.OK));
+                    s.closeAfterReplies();
+                }
+                case "RESET" -> reset(s);
+                case "INFO" -> info(s, request);
+                case "ACL|WHOAMI" -> s.reply(Replies.bulk(alloc(s), s.user()));
+                case "CLIENT|ID" -> s.reply(Replies.integer(alloc(s), s.id()));
+                case "CLIENT|SETNAME" -> setName(s, request);
+                case "CLIENT|GETNAME" -> s.reply(s.name().isEmpty() ? Replies.nullReply(s.protocol()) : Replies.bulk(alloc(s), s.name()));
+                case "CLIENT|INFO" -> s.reply(Replies.verbatim(alloc(s), s.protocol(), clientLine(s)));
+                case "CLIENT|LIST" -> clientList(s, request);
+                case "CLIENT|KILL" -> clientKill(s, request);
+                case "CLIENT|NO-EVICT" -> onOff(s, request, 2);
+                case "CLIENT|REPLY" -> clientReply(s, request);
+                case "CLIENT" -> s.reply(Replies.error(alloc(s), "ERR unknown subcommand '" + request.argString(1)
+                        + "'. Try CLIENT HELP."));
+                default -> s.reply(Replies.error(alloc(s), "ERR keymesh has no local handler for " + spec.name()));
+            }
+        } finally {
+            request.release();
+        }
+    }
+
+    /** Redis' arity error: "wrong number of arguments for 'get' command" (subcommands as 'client|kill'). */
+    public static ByteBuf arityError(ByteBufAllocator alloc, CommandSpec spec) {
+        return Replies.error(alloc, "ERR wrong number of arguments for '" + spec.name().toLowerCase(Locale.ROOT) + "' command");
+    }
+
+    private static ByteBufAllocator alloc(ClientSession s) {
+        return s.channel().alloc();
+    }
+
+    // ---- authentication ----------------------------------------------------------------------
+
+    private void auth(ClientSession s, RespRequest r) {
+        if (r.argc() > 3) {
+            s.reply(Replies.error(alloc(s), "ERR syntax error"));
+            return;
+        }
+        KeymeshConfig config = node.config();
+        if (r.argc() == 2 && config.requirepass().isEmpty() && config.users().isEmpty()) {
+            s.reply(Replies.error(alloc(s), "ERR AUTH <password> called without any password configured for the default user. "
+                    + "Are you sure your configuration is correct?"));
+            return;
+        }
+        String user = r.argc() == 3 ? r.argString(1) : "default";
+        byte[] password = r.argBytes(r.argc() - 1);
+        if (checkPassword(user, password)) {
+            s.authenticated(user);
+            authenticatedHook.accept(s);
+            s.reply(Replies.of(Replies.OK));
+        } else {
+            s.reply(Replies.of(Replies.WRONGPASS));
+        }
+    }
+
+    private java.util.function.Consumer<ClientSession> authenticatedHook = s -> { };
+
+    /** Called after a session authenticates (lifts the decoder's unauthenticated limits). */
+    public void onAuthenticated(java.util.function.Consumer<ClientSession> hook) {
+        this.authenticatedHook = hook;
+    }
+
+    private boolean checkPassword(String user, byte[] password) {
+        KeymeshConfig config = node.config();
+        if (user.equals("default")) {
+            if (config.requirepass().isEmpty()) {
+                return config.users().isEmpty();          // nopass default user, as in Redis
+            }
+            return constantTimeEquals(config.requirepass(), password);
+        }
+        String expected = config.users().get(user);
+        return expected != null && constantTimeEquals(expected, password);
+    }
+
+    private static boolean constantTimeEquals(String expected, byte[] given) {
+        return MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), given);
+    }
+
+    private void hello(ClientSession s, RespRequest r) {
+        int protocol = s.protocol();
+        int i = 1;
+        if (r.argc() > 1) {
+            long requested = r.argLong(1);
+            if (requested == Long.MIN_VALUE) {
+                s.reply(Replies.error(alloc(s), "ERR Protocol version is not an integer or out of range"));
+                return;
+            }
+            if (requested != 2 && requested != 3) {
+                s.reply(Replies.error(alloc(s), "NOPROTO unsupported protocol version"));
+                return;
+            }
+            protocol = (int) requested;
+            i = 2;
+        }
+        String setName = null;
+        boolean authOk = s.authenticated();
+        String user = null;
+        for (; i < r.argc(); i++) {
+            boolean more = i + 1 < r.argc();
+            if (r.argEquals(i, "AUTH") && i + 2 < r.argc()) {
+                user = r.argString(i + 1);
+                if (!checkPassword(user, r.argBytes(i + 2))) {
+                    s.reply(Replies.of(Replies.WRONGPASS));
+                    return;
+                }
+                authOk = true;
+                i += 2;
+            } else if (r.argEquals(i, "SETNAME") && more) {
+                setName = r.argString(i + 1);
+                if (!validName(setName)) {
+                    s.reply(Replies.error(alloc(s), "ERR Client names cannot contain spaces, newlines or special characters."));
+                    return;
+                }
+                i++;
+            } else {
+                s.reply(Replies.error(alloc(s), "ERR Syntax error in HELLO option '" + r.argString(i) + "'"));
+                return;
+            }
+        }
+        if (!authOk) {
+            s.reply(Replies.error(alloc(s), "NOAUTH HELLO must be called with the client already authenticated, "
+                    + "otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client "
+                    + "and select the RESP protocol version at the same time"));
+            return;
+        }
+        if (user != null) {
+            s.authenticated(user);
+            authenticatedHook.accept(s);
+        }
+        if (setName != null) {
+            s.name(setName);
+        }
+        int newProtocol = protocol;
+        BackendLink own = s.link();
+        if (own != null && newProtocol != s.protocol()) {
+            // the session's own connection must speak the new protocol too; its HELLO reply is replaced by ours
+            s.protocol(newProtocol);
+            forwarder.forward(s, BackendConnector.encode("HELLO", Integer.toString(newProtocol)), frame -> helloReply(s));
+            return;
+        }
+        s.protocol(newProtocol);
+        s.reply(helloReply(s));
+    }
+
+    private ByteBuf helloReply(ClientSession s) {
+        return new Replies.Writer(alloc(s), s.protocol()).map(7)
+                .bulk("server").bulk("redis")
+                .bulk("version").bulk(node.backend().version())
+                .bulk("proto").integer(s.protocol())
+                .bulk("id").integer(s.id())
+                .bulk("mode").bulk("standalone")
+                .bulk("role").bulk("master")
+                .bulk("modules").array(0)
+                .done();
+    }
+
+    // ---- connection state -------------------------------------------------------------------
+
+    private void select(ClientSession s, RespRequest r) {
+        long db = r.argLong(1);
+        if (db == Long.MIN_VALUE || db > Integer.MAX_VALUE) {
+            s.reply(Replies.error(alloc(s), "ERR value is not an integer or out of range"));
+            return;
+        }
+        if (db < 0 || db >= node.backend().databases()) {
+            s.reply(Replies.error(alloc(s), "ERR DB index is out of range"));
+            return;
+        }
+        s.db((int) db);
+        if (s.link() != null) {
+            // the session's own connection switches too; Redis' reply (OK, or an error inside MULTI) is passed on
+            forwarder.forward(s, BackendConnector.encode("SELECT", Long.toString(db)), null);
+        } else {
+            s.reply(Replies.of(Replies.OK));
+        }
+    }
+
+    private void reset(ClientSession s) {
+        s.name("");
+        s.db(0);
+        s.protocol(2);
+        s.replies(true, false);
+        if (node.config().authRequired()) {
+            s.deauthenticate();
+        }
+        s.inMulti(false);
+        s.subscribed(false);
+        if (s.link() != null) {
+            // Redis resets the session's own connection (MULTI, WATCH, subscriptions, tracking, db, protocol)
+            forwarder.forward(s, BackendConnector.encode("RESET"), null);
+        } else {
+            s.reply(Replies.of(Replies.RESET));
+        }
+    }
+
+    private void setName(ClientSession s, RespRequest r) {
+        String name = r.argString(2);
+        if (!validName(name)) {
+            s.reply(Replies.error(alloc(s), "ERR Client names cannot contain spaces, newlines or special characters."));
+            return;
+        }
+        s.name(name);
+        s.reply(Replies.of(Replies.OK));
+    }
+
+    private static boolean validName(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c < '!' || c > '~') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void onOff(ClientSession s, RespRequest r, int at) {
+        if (r.argEquals(at, "ON") || r.argEquals(at, "OFF")) {
+            s.reply(Replies.of(Replies.OK));
+        } else {
+            s.reply(Replies.error(alloc(s), "ERR syntax error"));
+        }
+    }
+
+    private void clientReply(ClientSession s, RespRequest r) {
+        if (r.argEquals(2, "ON")) {
+            s.replies(true, false);
+            s.reply(Replies.of(Replies.OK));
+        } else if (r.argEquals(2, "OFF")) {
+            s.replies(false, false);
+        } else if (r.argEquals(2, "SKIP")) {
+            s.replies(true, true);
+        } else {
+            s.reply(Replies.error(alloc(s), "ERR syntax error"));
+        }
+    }
+
+    // ---- introspection ----------------------------------------------------------------------
+
+    private void info(ClientSession s, RespRequest r) {
+        String[] sections = new String[r.argc() - 1];
+        for (int i = 1; i < r.argc(); i++) {
+            sections[i - 1] = r.argString(i);
+        }
+        boolean withKeymesh = InfoComposer.includesKeymesh(sections);
+        if (!node.backend().up()) {
+            s.reply(Replies.verbatim(alloc(s), s.protocol(), info.whileDown(withKeymesh)));
+            return;
+        }
+        String[] args = new String[r.argc()];
+        args[0] = "INFO";
+        System.arraycopy(sections, 0, args, 1, sections.length);
+        int protocol = s.protocol();
+        forwarder.forward(s, BackendConnector.encode(args), frame -> {
+            if (frame.getByte(frame.readerIndex()) == '-') {
+                return frame;
+            }
+            return Replies.verbatim(alloc(s), protocol, info.compose(InfoComposer.textOf(frame), withKeymesh));
+        });
+    }
+
+    /** One CLIENT LIST line in Redis' format (fields keymesh cannot know are zero). */
+    public static String clientLine(ClientSession c) {
+        long now = System.currentTimeMillis();
+        String flags = (c.subscribed() ? "P" : "") + (c.inMulti() ? "x" : "");
+        return "id=" + c.id() + " addr=" + c.remoteAddress() + " laddr=" + c.localAddress() + " fd=-1 name=" + c.name()
+                + " age=" + (now - c.createdMillis()) / 1000 + " idle=" + (now - c.lastActiveMillis()) / 1000
+                + " flags=" + (flags.isEmpty() ? "N" : flags) + " db=" + c.db()
+                + " sub=0 psub=0 ssub=0 multi=" + (c.inMulti() ? 0 : -1)
+                + " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=" + c.pendingOutputBytes()
+                + " tot-mem=0 events=r cmd=" + c.lastCommand() + " user=" + c.user() + " redir=-1 resp=" + c.protocol() + "\n";
+    }
+
+    private void clientList(ClientSession s, RespRequest r) {
+        String type = null;
+        List<Long> ids = null;
+        for (int i = 2; i < r.argc(); i++) {
+            if (r.argEquals(i, "TYPE") && i + 1 < r.argc()) {
+                type = r.argString(++i).toLowerCase(Locale.ROOT);
+                if (!List.of("normal", "master", "replica", "slave", "pubsub").contains(type)) {
+                    s.reply(Replies.error(alloc(s), "ERR Unknown client type '" + type + "'"));
+                    return;
+                }
+            } else if (r.argEquals(i, "ID") && i + 1 < r.argc()) {
+                ids = new ArrayList<>();
+                for (i++; i < r.argc(); i++) {
+                    long id = r.argLong(i);
+                    if (id <= 0) {
+                        s.reply(Replies.error(alloc(s), "ERR Invalid client ID"));
+                        return;
+                    }
+                    ids.add(id);
+                }
+            } else {
+                s.reply(Replies.error(alloc(s), "ERR syntax error"));
+                return;
+            }
+        }
+        StringBuilder out = new StringBuilder();
+        List<ClientSession> all = new ArrayList<>(node.sessions().all());
+        all.sort((a, b) -> Long.compare(a.id(), b.id()));
+        for (ClientSession c : all) {
+            if (ids != null && !ids.contains(c.id())) {
+                continue;
+            }
+            if (type != null && !type.equals(c.subscribed() ? "pubsub" : "normal")) {
+                continue;
+            }
+            out.append(clientLine(c));
+        }
+        s.reply(Replies.verbatim(alloc(s), s.protocol(), out.toString()));
+    }
+
+    private void clientKill(ClientSession s, RespRequest r) {
+        if (r.argc() == 3) {                      // old form: CLIENT KILL addr:port
+            String addr = r.argString(2);
+            for (ClientSession c : node.sessions().all()) {
+                if (c.remoteAddress().equals(addr)) {
+                    kill(s, c);
+                    s.reply(Replies.of(Replies.OK));
+                    return;
+                }
+            }
+            s.reply(Replies.error(alloc(s), "ERR No such client"));
+            return;
+        }
+        Long id = null;
+        String type = null;
+        String user = null;
+        String addr = null;
+        String laddr = null;
+        long maxAge = -1;
+        boolean skipMe = true;
+        if (r.argc() % 2 != 0) {
+            s.reply(Replies.error(alloc(s), "ERR syntax error"));
+            return;
+        }
+        for (int i = 2; i + 1 < r.argc(); i += 2) {
+            String value = r.argString(i + 1);
+            if (r.argEquals(i, "ID")) {
+                id = r.argLong(i + 1);
+                if (id <= 0) {
+                    s.reply(Replies.error(alloc(s), "ERR client-id should be greater than 0"));
+                    return;
+                }
+            } else if (r.argEquals(i, "TYPE")) {
+                type = value.toLowerCase(Locale.ROOT);
+                if (!List.of("normal", "master", "replica", "slave", "pubsub").contains(type)) {
+                    s.reply(Replies.error(alloc(s), "ERR Unknown client type '" + value + "'"));
+                    return;
+                }
+            } else if (r.argEquals(i, "USER")) {
+                user = value;
+            } else if (r.argEquals(i, "ADDR")) {
+                addr = value;
+            } else if (r.argEquals(i, "LADDR")) {
+                laddr = value;
+            } else if (r.argEquals(i, "MAXAGE")) {
+                maxAge = r.argLong(i + 1);
+            } else if (r.argEquals(i, "SKIPME")) {
+                if (!value.equalsIgnoreCase("yes") && !value.equalsIgnoreCase("no")) {
+                    s.reply(Replies.error(alloc(s), "ERR syntax error"));
+                    return;
+                }
+                skipMe = value.equalsIgnoreCase("yes");
+            } else {
+                s.reply(Replies.error(alloc(s), "ERR syntax error"));
+                return;
+            }
+        }
+        long now = System.currentTimeMillis();
+        int killed = 0;
+        for (ClientSession c : node.sessions().all()) {
+            if ((id != null && c.id() != id)
+                    || (type != null && !type.equals(c.subscribed() ? "pubsub" : "normal"))
+                    || (user != null && !user.equals(c.user()))
+                    || (addr != null && !addr.equals(c.remoteAddress()))
+                    || (laddr != null && !laddr.equals(c.localAddress()))
+                    || (maxAge >= 0 && (now - c.createdMillis()) / 1000 < maxAge)
+                    || (skipMe && c == s)) {
+                continue;
+            }
+            kill(s, c);
+            killed++;
+        }
+        s.reply(Replies.integer(alloc(s), killed));
+    }
+
+    private static void kill(ClientSession self, ClientSession victim) {
+        if (victim == self) {
+            self.closeAfterReplies();
+        } else {
+            victim.channel().eventLoop().execute(victim::closeNow);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package io.keymesh.proxy.session;
+
+import io.keymesh.storage.conn.ReplySink;
+import io.netty.buffer.ByteBuf;
+
+import java.util.function.Function;
+
+/**
+ * A place in a session's reply order: filled by the backend (as a {@link ReplySink}) or by keymesh,
+ * written to the client once every earlier place has been written.
+ */
+final class PendingReply implements ReplySink {
+    private final ClientSession session;
+    private final Function<ByteBuf, ByteBuf> transform;   // rewrites the backend reply (INFO, HELLO); may be null
+    ByteBuf reply;
+    boolean done;
+    boolean suppressed;                                     // CLIENT REPLY OFF/SKIP: consume, don't write
+
+    PendingReply(ClientSession session, Function<ByteBuf, ByteBuf> transform) {
+        this.session = session;
+        this.transform = transform;
+    }
+
+    @Override
+    public void onReply(ByteBuf frame) {
+        ByteBuf out;
+        try {
+            out = transform == null ? frame : transform.apply(frame);
+        } catch (RuntimeException e) {
+            out = io.keymesh.proxy.resp.Replies.error(session.channel().alloc(), "ERR keymesh: " + e.getMessage());
+        }
+        if (out != frame) {
+            frame.release();
+        }
+        reply = out;
+        done = true;
+        session.drain();
+    }
+
+    @Override
+    public void onFailure(String error) {
+        reply = io.keymesh.proxy.resp.Replies.error(session.channel().alloc(), error);
+        done = true;
+        session.drain();
+    }
+
+    void fill(ByteBuf value) {
+        reply = value;
+        done = true;
+    }
+}

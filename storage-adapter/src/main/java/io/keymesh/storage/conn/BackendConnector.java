@@ -1,0 +1,153 @@
+package io.keymesh.storage.conn;
+
+import io.keymesh.storage.backend.BackendEndpoint;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollEventLoop;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Opens {@link BackendLink}s to the backend Redis on a caller-chosen event loop, so a link and the
+ * client sessions using it share one thread. Each link first sends the handshake it is given
+ * (AUTH, SELECT, HELLO); a handshake error closes the link with that error.
+ */
+public final class BackendConnector {
+    private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(512 * 1024, 2 * 1024 * 1024);
+
+    private final BackendEndpoint endpoint;
+    private final String username;
+    private final String password;
+    private final int connectTimeoutMillis;
+
+    public BackendConnector(BackendEndpoint endpoint, String username, String password, int connectTimeoutMillis) {
+        this.endpoint = endpoint;
+        this.username = username == null || username.isEmpty() ? null : username;
+        this.password = password == null || password.isEmpty() ? null : password;
+        this.connectTimeoutMillis = connectTimeoutMillis;
+    }
+
+    public BackendEndpoint endpoint() {
+        return endpoint;
+    }
+
+    /**
+     * Connects on {@code loop}. The link is usable at once: requests sent before the connection is
+     * up are held and flushed when it is. {@code db} and {@code protocol} (2 or 3) select the
+     * connection state every request on this link will see.
+     */
+    public BackendLink connect(EventLoop loop, int db, int protocol, LinkListener listener) {
+        BackendLink.ReplyHandler handler = new BackendLink.ReplyHandler();
+        Bootstrap bootstrap = new Bootstrap()
+                .group(loop)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast("replies", handler);
+                    }
+                });
+        SocketAddress address;
+        if (endpoint instanceof BackendEndpoint.UnixSocket unix) {
+            if (!(loop instanceof EpollEventLoop)) {
+                throw new IllegalStateException("unix socket backends need the native epoll transport");
+            }
+            bootstrap.channel(EpollDomainSocketChannel.class);
+            address = new DomainSocketAddress(unix.path().toString());
+        } else {
+            BackendEndpoint.Tcp tcp = (BackendEndpoint.Tcp) endpoint;
+            bootstrap.channel(loop instanceof EpollEventLoop ? EpollSocketChannel.class : NioSocketChannel.class)
+                    .option(ChannelOption.TCP_NODELAY, true);
+            address = new InetSocketAddress(tcp.host(), tcp.port());
+        }
+        ChannelFuture future = bootstrap.register();
+        Channel channel = future.channel();
+        BackendLink link = new BackendLink(channel, listener);
+        handler.link(link);
+        for (ByteBuf command : handshake(db, protocol)) {
+            link.send(command, new HandshakeSink(link));
+        }
+        future.addListener(registered -> {
+            if (!registered.isSuccess()) {
+                link.onClosed("ERR keymesh: cannot open backend connection: " + registered.cause());
+                return;
+            }
+            channel.connect(address).addListener(connected -> {
+                if (!connected.isSuccess()) {
+                    link.onClosed("ERR keymesh: backend " + endpoint + " unreachable: " + connected.cause().getMessage());
+                    channel.close();
+                }
+            });
+        });
+        return link;
+    }
+
+    private List<ByteBuf> handshake(int db, int protocol) {
+        List<ByteBuf> commands = new ArrayList<>(3);
+        if (protocol == 3) {
+            if (password != null) {
+                commands.add(encode("HELLO", "3", "AUTH", username == null ? "default" : username, password));
+            } else {
+                commands.add(encode("HELLO", "3"));
+            }
+        } else if (password != null) {
+            commands.add(username == null ? encode("AUTH", password) : encode("AUTH", username, password));
+        }
+        if (db != 0) {
+            commands.add(encode("SELECT", Integer.toString(db)));
+        }
+        return commands;
+    }
+
+    /** Encodes a command as a RESP multibulk of bulk strings. */
+    public static ByteBuf encode(String... args) {
+        StringBuilder sb = new StringBuilder(16 * args.length);
+        sb.append('*').append(args.length).append("\r\n");
+        for (String arg : args) {
+            byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
+            sb.append('$').append(bytes.length).append("\r\n").append(arg).append("\r\n");
+        }
+        return Unpooled.wrappedBuffer(sb.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Swallows a handshake reply; an error reply closes the link with that error. */
+    private static final class HandshakeSink implements ReplySink {
+        private final BackendLink link;
+
+        HandshakeSink(BackendLink link) {
+            this.link = link;
+        }
+
+        @Override
+        public void onReply(ByteBuf frame) {
+            try {
+                if (ReplyScanner.isError(frame, frame.readerIndex())) {
+                    String error = frame.toString(frame.readerIndex() + 1, Math.max(0, frame.readableBytes() - 3), StandardCharsets.UTF_8);
+                    link.close("ERR keymesh: backend refused connection setup: " + error);
+                }
+            } finally {
+                frame.release();
+            }
+        }
+
+        @Override
+        public void onFailure(String error) {
+        }
+    }
+}

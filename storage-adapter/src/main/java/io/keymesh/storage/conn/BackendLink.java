@@ -1,0 +1,193 @@
+package io.keymesh.storage.conn;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.List;
+
+/**
+ * One connection to the backend Redis, owned by one event loop, carrying pipelined requests and
+ * handing each reply to the sink that waits for it.
+ *
+ * <h2>Design</h2>
+ * Requests are written as RESP bytes; every request that expects a reply enqueues a
+ * {@link ReplySink}, and replies come back in the same order (Redis answers a connection's requests
+ * in order), so the FIFO head owns the next frame. Frames no sink waits for go to the
+ * {@link LinkListener} (pushes, subscribe-mode traffic). Writes are flushed once per event-loop
+ * turn, so many clients' requests leave in one syscall. Until the connection is established,
+ * writes accumulate unflushed; a failed connect or a closed connection fails every pending sink
+ * with a clear error, never leaving a client waiting. All methods must be called on the link's
+ * event loop.
+ */
+public final class BackendLink {
+    private static final Logger log = LoggerFactory.getLogger(BackendLink.class);
+
+    private final Channel channel;
+    private final ArrayDeque<ReplySink> pending = new ArrayDeque<>();
+    private final Runnable flushTask = this::flushNow;
+    private LinkListener listener;
+    private boolean connected;
+    private boolean flushScheduled;
+    private boolean closed;
+    private String closeReason = "ERR keymesh: backend connection closed";
+
+    BackendLink(Channel channel, LinkListener listener) {
+        this.channel = channel;
+        this.listener = listener;
+    }
+
+    public void listener(LinkListener listener) {
+        this.listener = listener;
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    /** Sends one request; its reply goes to {@code sink}, or to the listener when {@code sink} is null. */
+    public void send(ByteBuf request, ReplySink sink) {
+        if (closed) {
+            request.release();
+            if (sink != null) {
+                sink.onFailure(closeReason);
+            }
+            return;
+        }
+        if (sink != null) {
+            pending.add(sink);
+        }
+        channel.write(request, channel.voidPromise());
+        scheduleFlush();
+    }
+
+    /** Number of requests sent whose replies have not arrived. */
+    public int inFlight() {
+        return pending.size();
+    }
+
+    public boolean isWritable() {
+        return !connected || channel.isWritable();
+    }
+
+    public boolean isOpen() {
+        return !closed;
+    }
+
+    /** Stops or resumes reading replies (backpressure from a slow client on a dedicated link). */
+    public void autoRead(boolean on) {
+        channel.config().setAutoRead(on);
+    }
+
+    /** Closes the link; pending sinks fail with {@code reason}. */
+    public void close(String reason) {
+        if (!closed) {
+            closeReason = reason;
+        }
+        channel.close();
+    }
+
+    private void scheduleFlush() {
+        if (!flushScheduled && connected) {
+            flushScheduled = true;
+            channel.eventLoop().execute(flushTask);
+        }
+    }
+
+    private void flushNow() {
+        flushScheduled = false;
+        channel.flush();
+    }
+
+    void onConnected() {
+        connected = true;
+        scheduleFlush();
+    }
+
+    void onFrame(ByteBuf frame) {
+        ReplySink sink = pending.isEmpty() || ReplyScanner.isPush(frame, frame.readerIndex()) ? null : pending.poll();
+        if (sink != null) {
+            sink.onReply(frame);
+        } else {
+            listener.onUnsolicited(frame);
+        }
+    }
+
+    void onClosed(String reason) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (reason != null) {
+            closeReason = reason;
+        }
+        ReplySink sink;
+        while ((sink = pending.poll()) != null) {
+            try {
+                sink.onFailure(closeReason);
+            } catch (RuntimeException e) {
+                log.warn("reply sink failed while closing link", e);
+            }
+        }
+        listener.onClosed(this);
+    }
+
+    /** The pipeline handler: frames replies with a {@link ReplyScanner} and feeds them to the link. */
+    static final class ReplyHandler extends ByteToMessageDecoder {
+        private final ReplyScanner scanner = new ReplyScanner();
+        private BackendLink link;
+
+        void link(BackendLink link) {
+            this.link = link;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) throws Exception {
+            link.onConnected();
+            super.channelActive(ctx);
+        }
+
+        @Override
+        protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+            int length;
+            while (in.isReadable() && (length = scanner.scan(in)) != ReplyScanner.INCOMPLETE) {
+                ByteBuf frame = in.retainedSlice(in.readerIndex(), length);
+                in.skipBytes(length);
+                link.onFrame(frame);
+            }
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+            if (ctx.channel().isWritable()) {
+                link.listener.onWritable(link);
+            }
+            super.channelWritabilityChanged(ctx);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            try {
+                super.channelInactive(ctx);
+            } finally {
+                link.onClosed(null);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.warn("backend link {}: {}", ctx.channel(), cause.toString());
+            link.onClosed("ERR keymesh: backend link error: " + cause.getMessage());
+            ctx.close();
+        }
+    }
+
+    static void releaseQuietly(Object o) {
+        ReferenceCountUtil.safeRelease(o);
+    }
+}

@@ -1,0 +1,28 @@
+package io.keymesh.storage.conn;
+
+import io.netty.buffer.ByteBuf;
+
+/** Receives what a {@link BackendLink} produces outside the request/reply FIFO. */
+public interface LinkListener {
+    /** A frame no request waits for: a RESP3 push, or any frame while the FIFO is empty (subscribe mode). */
+    void onUnsolicited(ByteBuf frame);
+
+    /** The link is closed; every pending sink has already been failed. */
+    void onClosed(BackendLink link);
+
+    /** The link's outbound buffer drained below its low-water mark: paused senders may resume. */
+    default void onWritable(BackendLink link) {
+    }
+
+    /** A listener that drops unsolicited frames and ignores closure. */
+    LinkListener NONE = new LinkListener() {
+        @Override
+        public void onUnsolicited(ByteBuf frame) {
+            frame.release();
+        }
+
+        @Override
+        public void onClosed(BackendLink link) {
+        }
+    };
+}
