@@ -24,6 +24,7 @@ public final class CommandTable {
     private final CommandSpec[] specs;
     private final int mask;
     private final Map<String, CommandSpec> byName;
+    private final java.util.Set<CommandSpec> containers;
 
     private CommandTable(Map<String, CommandSpec> rows) {
         int size = Integer.highestOneBit(Math.max(16, rows.size() * 4) - 1) << 1;
@@ -40,6 +41,18 @@ public final class CommandTable {
             specs[slot] = spec;
         }
         this.byName = Collections.unmodifiableMap(rows);
+        this.containers = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (String name : rows.keySet()) {
+            int bar = name.indexOf('|');
+            if (bar > 0) {
+                containers.add(rows.get(name.substring(0, bar)));
+            }
+        }
+    }
+
+    /** True for a row that has subcommand rows ("CLIENT", "CONFIG"). */
+    public boolean hasSubcommands(CommandSpec spec) {
+        return containers.contains(spec);
     }
 
     public static Builder builder() {

@@ -56,7 +56,7 @@ public final class CommandDispatcher {
     /** Resolves the row for a request: the subcommand row when there is one, else the command's. */
     public CommandSpec resolve(RespRequest r) {
         CommandSpec spec = node.commands().lookup(r.frame(), r.argIndex(0), r.argLength(0));
-        if (spec != null && r.argc() > 1) {
+        if (spec != null && r.argc() > 1 && node.commands().hasSubcommands(spec)) {
             CommandSpec sub = node.commands().lookupSubcommand(spec, r.frame(), r.argIndex(1), r.argLength(1));
             if (sub != null) {
                 return sub;
@@ -67,7 +67,7 @@ public final class CommandDispatcher {
 
     /** Handles one request; takes ownership of it. */
     public void dispatch(ClientSession s, RespRequest r, CommandSpec spec) {
-        s.touch(spec == null ? "unknown" : spec.name().toLowerCase(Locale.ROOT));
+        s.touch(spec);
         if (!s.authenticated() && !allowedBeforeAuth(spec)) {
             r.release();
             s.reply(Replies.of(Replies.NOAUTH));

@@ -58,7 +58,7 @@ public final class ClientSession implements LinkListener {
     private volatile Mode mode = Mode.SHARED;
     private volatile boolean inMulti;
     private volatile boolean subscribed;
-    private volatile String lastCommand = "NULL";
+    private volatile io.keymesh.proxy.command.CommandSpec lastCommand;
     private volatile long lastActiveMillis = createdMillis;
     private boolean repliesOff;               // CLIENT REPLY OFF
     private boolean skipNext;                 // CLIENT REPLY SKIP
@@ -374,14 +374,17 @@ public final class ClientSession implements LinkListener {
         this.skipNext = skipNextOne;
     }
 
-    public void touch(String command) {
+    /** Records a request for CLIENT LIST (cmd, idle); {@code command} is null for unknown commands. */
+    public void touch(io.keymesh.proxy.command.CommandSpec command) {
         lastCommand = command;
         lastActiveMillis = System.currentTimeMillis();
         commands++;
     }
 
+    /** The last command's name as CLIENT LIST shows it ("client|list", "NULL" before any). */
     public String lastCommand() {
-        return lastCommand;
+        io.keymesh.proxy.command.CommandSpec last = lastCommand;
+        return last == null ? "NULL" : last.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     public long createdMillis() {

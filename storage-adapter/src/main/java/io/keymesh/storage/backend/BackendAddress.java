@@ -3,8 +3,7 @@ package io.keymesh.storage.backend;
 import java.util.Objects;
 
 /**
- * A backend endpoint together with the optional credentials to use on it; {@link #toString()} is
- * safe to log because it never prints the password.
+ * A backend endpoint plus optional credentials, safe to log: {@link #toString()} never prints the password.
  *
  * @param endpoint where the server listens
  * @param username ACL user name, or null for the default user

@@ -3,6 +3,7 @@ package io.keymesh.storage.backend;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisLoadingException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
@@ -21,8 +22,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Verifies that a Redis server is one keymesh can use as its backend: reachable, Redis 7.0 or newer
- * with the FUNCTION command, and a master (not a replica of something else).
+ * Verifies that a Redis server can be keymesh's backend: Redis >= 7.0 with FUNCTION, and a master.
+ *
+ * <p>Used for the managed server after it starts and, in external mode
+ * ({@code storage.redis.mode = external}), for a server keymesh never starts or stops.
  */
 public final class BackendCheck {
     private static final Logger log = LoggerFactory.getLogger(BackendCheck.class);
@@ -55,8 +58,8 @@ public final class BackendCheck {
         long deadline = System.nanoTime() + timeout.toNanos();
         RedisURI uri = uri(endpoint, username, password, timeout);
         ClientResources resources = DefaultClientResources.builder()
-                .ioThreadPoolSize(1)
-                .computationThreadPoolSize(1)
+                .ioThreadPoolSize(2) // Lettuce's minimum; threads start lazily
+                .computationThreadPoolSize(2)
                 .build();
         try {
             RedisClient client = RedisClient.create(resources, uri);
@@ -65,6 +68,7 @@ public final class BackendCheck {
                     .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
                     .build());
             try {
+                boolean loggedLoading = false;
                 while (true) {
                     try {
                         return checkOnce(client, where);
@@ -76,7 +80,10 @@ public final class BackendCheck {
                             throw new BackendCheckException(where + " is still loading its dataset after "
                                     + timeout.toMillis() + " ms; keymesh needs it ready to serve commands", e);
                         }
-                        log.info("{} is loading its dataset; waiting", where);
+                        if (!loggedLoading) {
+                            loggedLoading = true;
+                            log.info("{} is loading its dataset; waiting up to {} ms", where, timeout.toMillis());
+                        }
                         sleep(LOADING_RETRY);
                     }
                 }
@@ -234,6 +241,9 @@ public final class BackendCheck {
                     || upper.contains("INVALID PASSWORD") || upper.contains("AUTH <PASSWORD> CALLED WITHOUT")) {
                 auth = m;
             }
+            if (causes.indexOf(m) >= 0) {
+                continue; // Lettuce repeats a cause's message in its wrapper
+            }
             if (causes.length() > 0) {
                 causes.append(": ");
             }
@@ -244,7 +254,8 @@ public final class BackendCheck {
                     : "as user " + (username == null ? "default" : "'" + username + "'");
             return where + " refused keymesh's connection " + as + ": " + auth;
         }
-        return "cannot use " + where + ": " + causes;
+        String verb = e instanceof RedisConnectionException ? "cannot connect to " : "cannot use ";
+        return verb + where + ": " + causes;
     }
 
     private static String shortVersion(String version) {

@@ -23,10 +23,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The local redis-server keymesh manages for one node: started from a generated redis.conf,
- * reachable only over a unix socket, persisted with the AOF, optionally supervised and restarted.
+ * The local redis-server keymesh starts, supervises and stops to hold one node's data.
  *
- * <p>Lifecycle: {@link #start(Duration)} writes the config, reclaims a stale server left on the
+ * <p>It runs from a generated redis.conf, is reachable only over a unix socket and persists with
+ * the AOF. Lifecycle: {@link #start(Duration)} writes the config, reclaims a stale server left on the
  * socket by an earlier run, launches redis-server and waits until it answers PING.
  * {@link #supervise(Listener)} restarts it with exponential backoff when it exits on its own.
  * {@link #stop(Duration)} ends supervision first, then sends SIGTERM (redis flushes the AOF and
@@ -283,7 +283,6 @@ public final class RedisProcess implements AutoCloseable {
 
     /** Writes the config, reclaims a stale server and spawns redis-server. Caller holds {@code lock}. */
     private Process launch(long deadline) throws InterruptedException {
-        prepareDirectories();
         config.write();
         reclaimStaleServer(deadline);
         logOffset = sizeOf(config.logFile());
@@ -317,6 +316,7 @@ public final class RedisProcess implements AutoCloseable {
         long t0 = System.nanoTime();
         Path socket = config.socketPath();
         String last = "no answer yet";
+        boolean loading = false;
         long sleepMs = 2;
         while (true) {
             if (!p.isAlive()) {
@@ -327,13 +327,28 @@ public final class RedisProcess implements AutoCloseable {
             try {
                 long probeMs = Math.max(50, Math.min(PROBE_TIMEOUT.toMillis(), remaining / 1_000_000));
                 RespProbe.Reply r = RespProbe.call(socket, Duration.ofMillis(probeMs), "PING");
-                if (RespProbe.isPong(r)) {
+                boolean noAuth = r instanceof RespProbe.Error err && err.is("NOAUTH");
+                if (RespProbe.isPong(r) || noAuth) {
+                    // NOAUTH (a requirepass in extraConfig) also proves it serves commands; whoever
+                    // holds the password (BackendCheck) waits out a still-loading dataset.
+                    if (noAuth) {
+                        log.info("redis-server pid {} requires a password; readiness probe accepts NOAUTH", p.pid());
+                    }
                     readyAtNanos = System.nanoTime();
                     log.info("redis-server ready: pid {}, socket {}, {} ms", p.pid(), socket,
                             (readyAtNanos - t0) / 1_000_000);
                     return;
                 }
-                last = RespProbe.isLoading(r) ? "LOADING (still reading its AOF)" : r.toString();
+                if (RespProbe.isLoading(r)) {
+                    if (!loading) {
+                        loading = true;
+                        log.info("redis-server pid {} is loading its dataset from {}; waiting", p.pid(),
+                                spec.dataDir());
+                    }
+                    last = "LOADING (still reading its AOF)";
+                } else {
+                    last = r.toString();
+                }
             } catch (IOException e) {
                 if (Thread.interrupted()) {
                     throw new InterruptedException("interrupted while waiting for redis-server");
@@ -364,6 +379,9 @@ public final class RedisProcess implements AutoCloseable {
         try {
             ping = RespProbe.call(socket, PROBE_TIMEOUT, "PING");
         } catch (IOException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new InterruptedException("interrupted while probing " + socket);
+            }
             log.info("removing stale socket file {} (nothing listens on it)", socket);
             deleteQuietly(socket);
             return;

@@ -18,12 +18,15 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The redis.conf keymesh generates for a {@link RedisServerSpec}, and the file locations derived
- * from the data directory (socket, config, logs).
+ * Renders the redis.conf keymesh generates for a {@link RedisServerSpec}, and locates its files.
+ *
+ * <p>The files (socket, config, logs) are derived from the data directory; see docs/design/backend.md
+ * for why each non-default directive is there.
  */
 public final class RedisServerConfig {
     private static final Logger log = LoggerFactory.getLogger(RedisServerConfig.class);
@@ -47,6 +50,7 @@ public final class RedisServerConfig {
 
     private final RedisServerSpec spec;
     private final Path socketPath;
+    private final AtomicBoolean fallbackLogged = new AtomicBoolean();
 
     /** The config for {@code spec}; computing it touches no files. */
     public RedisServerConfig(RedisServerSpec spec) {
@@ -184,9 +188,11 @@ public final class RedisServerConfig {
     void prepareDirectories() throws IOException {
         createPrivateDirectory(spec.dataDir());
         if (usesFallbackSocket()) {
-            log.info("unix socket path {}/{} is {} bytes, over the {}-byte limit; using {} instead",
-                    spec.dataDir(), SOCKET_FILE, byteLength(spec.dataDir().resolve(SOCKET_FILE)),
-                    MAX_SOCKET_PATH_BYTES, socketPath);
+            if (fallbackLogged.compareAndSet(false, true)) {
+                log.info("unix socket path {}/{} is {} bytes, over the {}-byte limit; using {} instead",
+                        spec.dataDir(), SOCKET_FILE, byteLength(spec.dataDir().resolve(SOCKET_FILE)),
+                        MAX_SOCKET_PATH_BYTES, socketPath);
+            }
             Path socketDir = socketPath.getParent();
             createPrivateDirectory(socketDir);
             checkOwnedPrivateDirectory(socketDir);

@@ -8,8 +8,9 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * How keymesh runs its managed redis-server: which binary, where the data lives and the few
- * settings that matter for keymesh; anything else goes in {@code extraConfig}.
+ * How keymesh runs its managed redis-server: binary, data directory and the settings that matter.
+ *
+ * <p>Anything else goes in {@code extraConfig}.
  *
  * @param binary the redis-server executable, or null to resolve it with
  *     {@link RedisProcess#findRedisServer(String)} when the process starts
