@@ -19,7 +19,8 @@ import java.util.List;
  * machine over the cumulated input that remembers how far it has validated the current frame
  * ({@link #scanned}, {@link #argsExpected}, {@link #argsSeen}, {@link #bulkLength}), so a 512 MB
  * value arriving in 64 KB reads is scanned once, not once per read. A complete multibulk frame is
- * emitted as a retained slice of the input: its bytes are forwarded to Redis without a copy.
+ * emitted as a position in the input, which the request keeps one reference to: its bytes are
+ * forwarded to Redis without being decoded.
  * Inline requests, which are rare, are re-encoded as multibulk so the backend link only ever
  * carries one framing. Every limit comes from {@link RespLimits}; errors use Redis' texts.
  */
@@ -146,7 +147,7 @@ public final class RespFrameDecoder extends ByteToMessageDecoder {
         }
         int[] frameSpans = new int[argsExpected * 2];
         System.arraycopy(spans, 0, frameSpans, 0, frameSpans.length);
-        RespRequest request = new RespRequest(in.retainedSlice(base, scanned), frameSpans);
+        RespRequest request = new RespRequest(in.retain(), base, scanned, frameSpans);
         in.readerIndex(base + scanned);
         resetFrame();
         return request;
@@ -195,7 +196,7 @@ public final class RespFrameDecoder extends ByteToMessageDecoder {
         }
         ByteBuf frame = ctx.alloc().buffer(encoded.size());
         frame.writeBytes(encoded.toByteArray());
-        return new RespRequest(frame, frameSpans);
+        return new RespRequest(frame, 0, frame.readableBytes(), frameSpans);
     }
 
     private static void writeAscii(ByteArrayOutputStream out, String s) {

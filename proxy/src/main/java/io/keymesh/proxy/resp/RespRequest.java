@@ -6,22 +6,42 @@ import io.netty.util.AbstractReferenceCounted;
 import java.nio.charset.StandardCharsets;
 
 /**
- * One client request as it arrived: the whole RESP frame (a retained slice of the receive buffer,
- * forwarded to Redis as is) and where each argument lies inside it. Nothing is decoded into Java
- * objects unless a handler asks for an argument as a String.
+ * One client request as it arrived: where its RESP frame lies in the receive buffer (forwarded to
+ * Redis as is) and where each argument lies inside it. The request holds one reference to the
+ * receive buffer, not a slice, so framing a request allocates no buffer object. Nothing is decoded
+ * into Java objects unless a handler asks for an argument as a String.
  */
 public final class RespRequest extends AbstractReferenceCounted {
-    private final ByteBuf frame;
-    private final int[] spans;   // offset, length pairs relative to frame.readerIndex()
+    private final ByteBuf buffer;   // the receive buffer (retained once for this request)
+    private final int start;        // absolute index of the frame in buffer
+    private final int length;
+    private final int[] spans;      // offset, length pairs relative to start
 
-    RespRequest(ByteBuf frame, int[] spans) {
-        this.frame = frame;
+    RespRequest(ByteBuf buffer, int start, int length, int[] spans) {
+        this.buffer = buffer;
+        this.start = start;
+        this.length = length;
         this.spans = spans;
     }
 
-    /** The RESP bytes of the whole request, ready to forward. */
+    /** The buffer holding the frame; valid while this request is not released. */
+    public ByteBuf buffer() {
+        return buffer;
+    }
+
+    /** Absolute index of the frame's first byte in {@link #buffer()}. */
+    public int frameIndex() {
+        return start;
+    }
+
+    /** Length of the whole RESP frame in bytes. */
+    public int frameLength() {
+        return length;
+    }
+
+    /** A view of the frame bytes (not retained: valid while this request is not released). */
     public ByteBuf frame() {
-        return frame;
+        return buffer.slice(start, length);
     }
 
     /** Number of arguments, the command name included. */
@@ -29,9 +49,9 @@ public final class RespRequest extends AbstractReferenceCounted {
         return spans.length >> 1;
     }
 
-    /** Absolute index in {@link #frame()} of argument {@code i}'s first byte. */
+    /** Absolute index in {@link #buffer()} of argument {@code i}'s first byte. */
     public int argIndex(int i) {
-        return frame.readerIndex() + spans[i << 1];
+        return start + spans[i << 1];
     }
 
     public int argLength(int i) {
@@ -40,13 +60,13 @@ public final class RespRequest extends AbstractReferenceCounted {
 
     /** Argument {@code i} decoded as UTF-8 (for control paths only, never the hot path). */
     public String argString(int i) {
-        return frame.toString(argIndex(i), argLength(i), StandardCharsets.UTF_8);
+        return buffer.toString(argIndex(i), argLength(i), StandardCharsets.UTF_8);
     }
 
     /** Argument {@code i} as raw bytes. */
     public byte[] argBytes(int i) {
         byte[] bytes = new byte[argLength(i)];
-        frame.getBytes(argIndex(i), bytes);
+        buffer.getBytes(argIndex(i), bytes);
         return bytes;
     }
 
@@ -58,7 +78,7 @@ public final class RespRequest extends AbstractReferenceCounted {
         }
         int at = argIndex(i);
         for (int k = 0; k < len; k++) {
-            int b = frame.getByte(at + k);
+            int b = buffer.getByte(at + k);
             int c = word.charAt(k);
             if (b != c && Character.toUpperCase(b) != Character.toUpperCase(c)) {
                 return false;
@@ -82,12 +102,12 @@ public final class RespRequest extends AbstractReferenceCounted {
 
     @Override
     protected void deallocate() {
-        frame.release();
+        buffer.release();
     }
 
     @Override
     public RespRequest touch(Object hint) {
-        frame.touch(hint);
+        buffer.touch(hint);
         return this;
     }
 }

@@ -72,9 +72,8 @@ public final class BackendPool {
         }
 
         @Override
-        public void onUnsolicited(ByteBuf frame) {
-            log.warn("unexpected frame on a shared backend link: {} bytes", frame.readableBytes());
-            frame.release();
+        public void onUnsolicited(ByteBuf buffer, int index, int length) {
+            log.warn("unexpected frame on a shared backend link: {} bytes", length);
         }
 
         @Override

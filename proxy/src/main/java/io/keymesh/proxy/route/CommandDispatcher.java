@@ -55,9 +55,9 @@ public final class CommandDispatcher {
 
     /** Resolves the row for a request: the subcommand row when there is one, else the command's. */
     public CommandSpec resolve(RespRequest r) {
-        CommandSpec spec = node.commands().lookup(r.frame(), r.argIndex(0), r.argLength(0));
+        CommandSpec spec = node.commands().lookup(r.buffer(), r.argIndex(0), r.argLength(0));
         if (spec != null && r.argc() > 1 && node.commands().hasSubcommands(spec)) {
-            CommandSpec sub = node.commands().lookupSubcommand(spec, r.frame(), r.argIndex(1), r.argLength(1));
+            CommandSpec sub = node.commands().lookupSubcommand(spec, r.buffer(), r.argIndex(1), r.argLength(1));
             if (sub != null) {
                 return sub;
             }
@@ -77,12 +77,12 @@ public final class CommandDispatcher {
             if (spec == auth) {
                 local.handle(s, spec, r);
             } else {
-                send(s, r.frame(), null, false);
+                send(s, r, false);
             }
             return;
         }
         if (spec == null) {
-            forward(s, r.frame(), null);
+            send(s, r, true);
             return;
         }
         switch (spec.handling()) {
@@ -94,7 +94,7 @@ public final class CommandDispatcher {
                 if (spec.kind() == CommandClass.TRANSACTION && spec.name().equals("MULTI")) {
                     s.inMulti(true);
                 }
-                forward(s, r.frame(), null);
+                send(s, r, true);
             }
             case FORWARD -> {
                 if (spec.name().equals("CONFIG|SET")) {
@@ -109,7 +109,7 @@ public final class CommandDispatcher {
                 } else if (spec.name().equals("EXEC") || spec.name().equals("DISCARD")) {
                     s.inMulti(false);
                 }
-                forward(s, r.frame(), null);
+                send(s, r, true);
             }
         }
     }
@@ -168,12 +168,12 @@ public final class CommandDispatcher {
         pin(s);
         s.subscribed(true);
         if (s.protocol() == 3) {
-            send(s, r.frame(), null, false);        // confirmations are RESP3 pushes, told apart by type
+            send(s, r, false);        // confirmations are RESP3 pushes, told apart by type
             return;
         }
         // RESP2: subscribe replies have no one-to-one request; once earlier replies are out, pipe everything
         s.enterPipe();
-        send(s, r.frame(), null, false);
+        send(s, r, false);
     }
 
     private void pin(ClientSession s) {
@@ -182,27 +182,44 @@ public final class CommandDispatcher {
         }
     }
 
-    /** Sends a request on the session's link with a place in its reply order. */
-    public void forward(ClientSession s, ByteBuf request, Function<ByteBuf, ByteBuf> transform) {
-        send(s, request, transform, true);
+    /** Forwards the client's request bytes on the session's link; releases the request. */
+    private void send(ClientSession s, RespRequest r, boolean expectReply) {
+        try {
+            BackendLink link = linkFor(s);
+            if (link != null) {
+                link.send(r.buffer(), r.frameIndex(), r.frameLength(), expectReply ? s.expectReply(null) : null);
+                afterSend(s, link);
+            }
+        } finally {
+            r.release();
+        }
     }
 
-    private void send(ClientSession s, ByteBuf request, Function<ByteBuf, ByteBuf> transform, boolean expectReply) {
-        if (!node.backend().up()) {
+    /** Sends a request keymesh built on the session's link, with a place in its reply order. */
+    public void forward(ClientSession s, ByteBuf request, Function<ByteBuf, ByteBuf> transform) {
+        BackendLink link = linkFor(s);
+        if (link == null) {
             request.release();
-            s.reply(Replies.error(s.channel().alloc(), node.backend().unavailableError()));
             return;
         }
-        BackendLink link = s.link();
-        BackendPool pool = null;
-        if (link == null) {
-            pool = pool(s);
-            link = pool.shared(s.db(), s.protocol());
+        link.send(request, s.expectReply(transform));
+        afterSend(s, link);
+    }
+
+    /** The session's own link, or its loop's shared link; null (and an error reply) while the backend is down. */
+    private BackendLink linkFor(ClientSession s) {
+        if (!node.backend().up()) {
+            s.reply(Replies.error(s.channel().alloc(), node.backend().unavailableError()));
+            return null;
         }
-        link.send(request, expectReply ? s.expectReply(transform) : null);
-        if (!link.isWritable() && pool != null) {
+        BackendLink own = s.link();
+        return own != null ? own : pool(s).shared(s.db(), s.protocol());
+    }
+
+    private void afterSend(ClientSession s, BackendLink link) {
+        if (!link.isWritable() && s.link() == null) {
             s.channel().config().setAutoRead(false);     // backpressure: the shared link is backed up
-            pool.whenWritable(s::onClientWritable);
+            pool(s).whenWritable(s::onClientWritable);
         }
     }
 

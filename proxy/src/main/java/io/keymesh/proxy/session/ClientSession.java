@@ -48,7 +48,7 @@ public final class ClientSession implements LinkListener {
     private final KeymeshConfig.OutputLimit pubsubLimit;
     private final long createdMillis = System.currentTimeMillis();
     private final ArrayDeque<PendingReply> replies = new ArrayDeque<>();
-    private final Runnable flushTask = this::flushNow;
+    private final io.keymesh.storage.conn.CoalescingWriter out;
 
     private boolean authenticated;
     private String user = "default";
@@ -63,8 +63,8 @@ public final class ClientSession implements LinkListener {
     private boolean repliesOff;               // CLIENT REPLY OFF
     private boolean skipNext;                 // CLIENT REPLY SKIP
     private BackendLink link;                 // the dedicated link in PINNED and PIPE mode
-    private boolean flushScheduled;
     private boolean closing;
+    private boolean gone;                     // the client channel is closed and its session released
     private long softLimitSinceMillis;
     long commands;
 
@@ -76,6 +76,7 @@ public final class ClientSession implements LinkListener {
         this.authenticated = authenticated;
         this.normalLimit = normalLimit;
         this.pubsubLimit = pubsubLimit;
+        this.out = new io.keymesh.storage.conn.CoalescingWriter(channel, false);
     }
 
     /** Creates the session of a new client connection and registers it. */
@@ -106,6 +107,23 @@ public final class ClientSession implements LinkListener {
         drain();
     }
 
+    /**
+     * Writes a backend reply straight from the link's buffer when its place is next in order, which
+     * is the common case; returns false when the reply must wait for earlier ones.
+     */
+    boolean writeIfNext(PendingReply place, ByteBuf buffer, int index, int length) {
+        if (replies.peek() != place) {
+            return false;
+        }
+        replies.poll();
+        if (!place.suppressed && !closing) {
+            out.write(buffer, index, length);
+            afterWrite();
+        }
+        drain();
+        return true;
+    }
+
     /** Writes every filled place from the head of the reply order. */
     void drain() {
         PendingReply head;
@@ -115,7 +133,7 @@ public final class ClientSession implements LinkListener {
             if (head.suppressed || closing && !channel.isActive()) {
                 head.reply.release();
             } else {
-                channel.write(head.reply, channel.voidPromise());
+                out.write(head.reply);
                 wrote = true;
             }
         }
@@ -143,7 +161,6 @@ public final class ClientSession implements LinkListener {
     }
 
     private void afterWrite() {
-        scheduleFlush();
         checkOutputLimit();
         if (!channel.isWritable()) {
             channel.config().setAutoRead(false);
@@ -164,11 +181,7 @@ public final class ClientSession implements LinkListener {
     }
 
     private void checkOutputLimit() {
-        ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
-        if (out == null) {
-            return;
-        }
-        long pending = out.totalPendingWriteBytes();
+        long pending = out.pendingBytes();
         KeymeshConfig.OutputLimit limit = subscribed ? pubsubLimit : normalLimit;
         boolean over = limit.hardBytes() > 0 && pending > limit.hardBytes();
         if (!over && limit.softBytes() > 0 && pending > limit.softBytes()) {
@@ -186,18 +199,6 @@ public final class ClientSession implements LinkListener {
                     id, remoteAddress(), pending, subscribed ? "pubsub" : "normal");
             closeNow();
         }
-    }
-
-    private void scheduleFlush() {
-        if (!flushScheduled) {
-            flushScheduled = true;
-            channel.eventLoop().execute(flushTask);
-        }
-    }
-
-    private void flushNow() {
-        flushScheduled = false;
-        channel.flush();
     }
 
     // ---- dedicated link ---------------------------------------------------------------------
@@ -219,25 +220,24 @@ public final class ClientSession implements LinkListener {
     }
 
     @Override
-    public void onUnsolicited(ByteBuf frame) {
+    public void onUnsolicited(ByteBuf buffer, int index, int length) {
         if (closing) {
-            frame.release();
             return;
         }
-        if (mode == Mode.PIPE && isResetReply(frame)) {
+        if (mode == Mode.PIPE && isResetReply(buffer, index, length)) {
             // RESET left subscribe mode on the backend: replies are one-per-request again
             mode = Mode.PINNED;
             subscribed = false;
             db = 0;
             protocol = 2;
         }
-        channel.write(frame, channel.voidPromise());
+        out.write(buffer, index, length);
         afterWrite();
     }
 
-    private static boolean isResetReply(ByteBuf frame) {
-        return frame.readableBytes() == 8 && frame.getByte(frame.readerIndex()) == '+'
-                && frame.toString(frame.readerIndex(), 8, java.nio.charset.StandardCharsets.US_ASCII).equals("+RESET\r\n");
+    private static boolean isResetReply(ByteBuf buffer, int index, int length) {
+        return length == 8 && buffer.getByte(index) == '+'
+                && buffer.toString(index, 8, java.nio.charset.StandardCharsets.US_ASCII).equals("+RESET\r\n");
     }
 
     @Override
@@ -262,7 +262,10 @@ public final class ClientSession implements LinkListener {
         }
         closing = true;
         channel.config().setAutoRead(false);
-        whenDrained(() -> channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE));
+        whenDrained(() -> {
+            out.flushNow();
+            channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        });
     }
 
     /** Closes immediately (CLIENT KILL, output limits). */
@@ -274,7 +277,9 @@ public final class ClientSession implements LinkListener {
     /** Releases what the session holds; called when the client channel is gone. */
     public void closed() {
         closing = true;
+        gone = true;
         registry.remove(this);
+        out.discard();
         registry.totalCommands().addAndGet(commands);
         commands = 0;
         PendingReply place;
@@ -294,6 +299,11 @@ public final class ClientSession implements LinkListener {
 
     public boolean isClosing() {
         return closing;
+    }
+
+    /** True once the client connection is closed: late replies are dropped. */
+    boolean gone() {
+        return gone;
     }
 
     // ---- state ------------------------------------------------------------------------------
@@ -411,9 +421,9 @@ public final class ClientSession implements LinkListener {
         return String.valueOf(address);
     }
 
-    /** Pending output bytes, for CLIENT LIST's omem. */
+    /** Pending output bytes, for CLIENT LIST's omem. Read from other threads: approximate. */
     public long pendingOutputBytes() {
-        ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
-        return out == null ? 0 : out.totalPendingWriteBytes();
+        ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
+        return buffer == null ? 0 : buffer.totalPendingWriteBytes();
     }
 }

@@ -36,8 +36,10 @@ public final class InfoComposer {
     /** Rewrites the backend's INFO text. */
     public String compose(String backendInfo, boolean withKeymesh) {
         StringBuilder out = new StringBuilder(backendInfo.length() + 512);
-        for (String line : backendInfo.split("\r\n")) {
-            out.append(rewrite(line)).append("\r\n");
+        if (!backendInfo.isBlank()) {
+            for (String line : backendInfo.split("\r\n")) {
+                out.append(rewrite(line)).append("\r\n");
+            }
         }
         if (withKeymesh) {
             if (out.length() > 0) {
@@ -101,7 +103,9 @@ public final class InfoComposer {
         while (out.length() >= 2 && out.charAt(out.length() - 1) == '\n' && out.charAt(out.length() - 2) == '\r') {
             out.setLength(out.length() - 2);
         }
-        out.append("\r\n");
+        if (out.length() > 0) {
+            out.append("\r\n");
+        }
     }
 
     static String version() {

@@ -22,15 +22,27 @@ final class PendingReply implements ReplySink {
     }
 
     @Override
-    public void onReply(ByteBuf frame) {
+    public void onReply(ByteBuf buffer, int index, int length) {
+        if (session.gone()) {
+            return;
+        }
+        if (transform == null) {
+            if (!session.writeIfNext(this, buffer, index, length)) {
+                reply = buffer.retainedSlice(index, length);
+                done = true;
+                session.drain();
+            }
+            return;
+        }
         ByteBuf out;
+        ByteBuf view = buffer.slice(index, length);
         try {
-            out = transform == null ? frame : transform.apply(frame);
+            out = transform.apply(view);
+            if (out == view) {
+                out = buffer.retainedSlice(index, length);
+            }
         } catch (RuntimeException e) {
             out = io.keymesh.proxy.resp.Replies.error(session.channel().alloc(), "ERR keymesh: " + e.getMessage());
-        }
-        if (out != frame) {
-            frame.release();
         }
         reply = out;
         done = true;
@@ -39,6 +51,9 @@ final class PendingReply implements ReplySink {
 
     @Override
     public void onFailure(String error) {
+        if (session.gone()) {
+            return;
+        }
         reply = io.keymesh.proxy.resp.Replies.error(session.channel().alloc(), error);
         done = true;
         session.drain();

@@ -135,14 +135,10 @@ public final class BackendConnector {
         }
 
         @Override
-        public void onReply(ByteBuf frame) {
-            try {
-                if (ReplyScanner.isError(frame, frame.readerIndex())) {
-                    String error = frame.toString(frame.readerIndex() + 1, Math.max(0, frame.readableBytes() - 3), StandardCharsets.UTF_8);
-                    link.close("ERR keymesh: backend refused connection setup: " + error);
-                }
-            } finally {
-                frame.release();
+        public void onReply(ByteBuf buffer, int index, int length) {
+            if (ReplyScanner.isError(buffer, index)) {
+                String error = buffer.toString(index + 1, Math.max(0, length - 3), StandardCharsets.UTF_8);
+                link.close("ERR keymesh: backend refused connection setup: " + error);
             }
         }
 

@@ -19,8 +19,9 @@ import java.util.List;
  * Requests are written as RESP bytes; every request that expects a reply enqueues a
  * {@link ReplySink}, and replies come back in the same order (Redis answers a connection's requests
  * in order), so the FIFO head owns the next frame. Frames no sink waits for go to the
- * {@link LinkListener} (pushes, subscribe-mode traffic). Writes are flushed once per event-loop
- * turn, so many clients' requests leave in one syscall. Until the connection is established,
+ * {@link LinkListener} (pushes, subscribe-mode traffic). Writes go through a
+ * {@link CoalescingWriter}, so many clients' requests leave in one buffer and one syscall per
+ * event-loop turn. Until the connection is established,
  * writes accumulate unflushed; a failed connect or a closed connection fails every pending sink
  * with a clear error, never leaving a client waiting. All methods must be called on the link's
  * event loop.
@@ -30,16 +31,16 @@ public final class BackendLink {
 
     private final Channel channel;
     private final ArrayDeque<ReplySink> pending = new ArrayDeque<>();
-    private final Runnable flushTask = this::flushNow;
+    private final CoalescingWriter out;
     private LinkListener listener;
     private boolean connected;
-    private boolean flushScheduled;
     private boolean closed;
     private String closeReason = "ERR keymesh: backend connection closed";
 
     BackendLink(Channel channel, LinkListener listener) {
         this.channel = channel;
         this.listener = listener;
+        this.out = new CoalescingWriter(channel, true);
     }
 
     public void listener(LinkListener listener) {
@@ -62,8 +63,21 @@ public final class BackendLink {
         if (sink != null) {
             pending.add(sink);
         }
-        channel.write(request, channel.voidPromise());
-        scheduleFlush();
+        out.write(request);
+    }
+
+    /** Sends a copy of a request that lies in {@code src} (which stays the caller's). */
+    public void send(ByteBuf src, int index, int length, ReplySink sink) {
+        if (closed) {
+            if (sink != null) {
+                sink.onFailure(closeReason);
+            }
+            return;
+        }
+        if (sink != null) {
+            pending.add(sink);
+        }
+        out.write(src, index, length);
     }
 
     /** Number of requests sent whose replies have not arrived. */
@@ -92,29 +106,17 @@ public final class BackendLink {
         channel.close();
     }
 
-    private void scheduleFlush() {
-        if (!flushScheduled && connected) {
-            flushScheduled = true;
-            channel.eventLoop().execute(flushTask);
-        }
-    }
-
-    private void flushNow() {
-        flushScheduled = false;
-        channel.flush();
-    }
-
     void onConnected() {
         connected = true;
-        scheduleFlush();
+        out.hold(false);
     }
 
-    void onFrame(ByteBuf frame) {
-        ReplySink sink = pending.isEmpty() || ReplyScanner.isPush(frame, frame.readerIndex()) ? null : pending.poll();
+    void onFrame(ByteBuf buffer, int index, int length) {
+        ReplySink sink = pending.isEmpty() || ReplyScanner.isPush(buffer, index) ? null : pending.poll();
         if (sink != null) {
-            sink.onReply(frame);
+            sink.onReply(buffer, index, length);
         } else {
-            listener.onUnsolicited(frame);
+            listener.onUnsolicited(buffer, index, length);
         }
     }
 
@@ -123,6 +125,7 @@ public final class BackendLink {
             return;
         }
         closed = true;
+        out.discard();
         if (reason != null) {
             closeReason = reason;
         }
@@ -156,9 +159,9 @@ public final class BackendLink {
         protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
             int length;
             while (in.isReadable() && (length = scanner.scan(in)) != ReplyScanner.INCOMPLETE) {
-                ByteBuf frame = in.retainedSlice(in.readerIndex(), length);
+                int index = in.readerIndex();
                 in.skipBytes(length);
-                link.onFrame(frame);
+                link.onFrame(in, index, length);
             }
         }
 
