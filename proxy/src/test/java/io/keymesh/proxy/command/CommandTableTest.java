@@ -165,7 +165,7 @@ class CommandTableTest {
         expect("EXEC", CommandClass.TRANSACTION, Handling.FORWARD);
         expect("SUBSCRIBE", CommandClass.PUBSUB, Handling.SUBSCRIBE);
         expect("SSUBSCRIBE", CommandClass.PUBSUB, Handling.SUBSCRIBE);
-        expect("UNSUBSCRIBE", CommandClass.PUBSUB, Handling.FORWARD);
+        expect("UNSUBSCRIBE", CommandClass.PUBSUB, Handling.SUBSCRIBE);
         expect("WAIT", CommandClass.BLOCKING, Handling.PIN);
         expect("EVAL", CommandClass.SCRIPTING, Handling.FORWARD);
         expect("SCRIPT|DEBUG", CommandClass.SCRIPTING, Handling.REFUSE);
