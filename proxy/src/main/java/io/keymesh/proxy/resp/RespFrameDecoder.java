@@ -95,7 +95,7 @@ public final class RespFrameDecoder extends ByteToMessageDecoder {
             argsExpected = (int) count;
             argsSeen = 0;
             scanned = lf + 1 - base;
-            if (spans.length < argsExpected * 2) {
+            if (spans.length < argsExpected * 2L) {
                 spans = new int[Math.min(argsExpected, 1024) * 2];   // never trust the declared size fully
             }
         }
@@ -135,7 +135,7 @@ public final class RespFrameDecoder extends ByteToMessageDecoder {
             }
             int slot = argsSeen * 2;
             if (slot + 1 >= spans.length) {
-                int[] grown = new int[Math.min(argsExpected * 2, Math.max(spans.length * 2, 16))];
+                int[] grown = new int[(int) Math.min(argsExpected * 2L, Math.max(spans.length * 2, 16))];   // long: no overflow
                 System.arraycopy(spans, 0, grown, 0, spans.length);
                 spans = grown;
             }
@@ -227,6 +227,9 @@ public final class RespFrameDecoder extends ByteToMessageDecoder {
         int i = negative ? from + 1 : from;
         if (i == to) {
             return Long.MIN_VALUE;
+        }
+        if (in.getByte(i) == '0' && (negative || to - i > 1)) {
+            return Long.MIN_VALUE;      // like Redis' string2ll: no leading zeros, no "-0" (the frame is forwarded as is)
         }
         long value = 0;
         for (; i < to; i++) {
