@@ -8,6 +8,7 @@ import io.keymesh.proxy.resp.RespRequest;
 import io.keymesh.proxy.server.NodeContext;
 import io.keymesh.proxy.session.ClientSession;
 import io.keymesh.proxy.session.LocalCommands;
+import io.keymesh.storage.conn.BackendConnector;
 import io.keymesh.storage.conn.BackendLink;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
@@ -42,11 +43,13 @@ public final class CommandDispatcher {
     private final NodeContext node;
     private final LocalCommands local;
     private final CommandSpec auth;
+    private final CommandSpec reset;
 
     public CommandDispatcher(NodeContext node) {
         this.node = node;
         this.local = new LocalCommands(node, this::forward);
         this.auth = node.commands().get("AUTH");
+        this.reset = node.commands().get("RESET");
     }
 
     public LocalCommands local() {
@@ -77,6 +80,10 @@ public final class CommandDispatcher {
             if (spec == auth) {
                 local.handle(s, spec, r);
             } else {
+                if (spec == reset) {
+                    local.resetState(s);          // the piped +RESET reply ends PIPE mode (ClientSession)
+                }
+                s.sentInPipe(spec != null && spec.handling() == Handling.SUBSCRIBE, unsubscribes(r));
                 send(s, r, false);
             }
             return;
@@ -108,10 +115,28 @@ public final class CommandDispatcher {
                     pin(s);
                 } else if (spec.name().equals("EXEC") || spec.name().equals("DISCARD")) {
                     s.inMulti(false);
+                    int db = s.dbAfterExec();
+                    if (db >= 0) {
+                        s.dbAfterExec(-1);
+                        if (spec.name().equals("EXEC") && r.argc() == 1) {
+                            r.release();
+                            forward(s, BackendConnector.encode("EXEC"), reply -> afterExecWithSelect(s, db, reply));
+                            return;
+                        }
+                    }
                 }
                 send(s, r, true);
             }
         }
+    }
+
+    /** EXEC of a transaction with a queued SELECT: the session's db follows if the transaction ran. */
+    private static ByteBuf afterExecWithSelect(ClientSession s, int db, ByteBuf reply) {
+        int at = reply.readerIndex();
+        if (reply.readableBytes() > 1 && reply.getByte(at) == '*' && reply.getByte(at + 1) != '-') {
+            s.db(db);
+        }
+        return reply;
     }
 
     private static boolean allowedBeforeAuth(CommandSpec spec) {
@@ -173,7 +198,12 @@ public final class CommandDispatcher {
         }
         // RESP2: subscribe replies have no one-to-one request; once earlier replies are out, pipe everything
         s.enterPipe();
+        s.sentInPipe(true, unsubscribes(r));
         send(s, r, false);
+    }
+
+    private static boolean unsubscribes(RespRequest r) {
+        return r.argEquals(0, "UNSUBSCRIBE") || r.argEquals(0, "PUNSUBSCRIBE") || r.argEquals(0, "SUNSUBSCRIBE");
     }
 
     private void pin(ClientSession s) {

@@ -57,6 +57,7 @@ public final class ClientSession implements LinkListener {
     private volatile int protocol = 2;
     private volatile Mode mode = Mode.SHARED;
     private volatile boolean inMulti;
+    private int dbAfterExec = -1;             // SELECT queued inside MULTI: the db once EXEC has run
     private volatile boolean subscribed;
     private volatile io.keymesh.proxy.command.CommandSpec lastCommand;
     private volatile long lastActiveMillis = createdMillis;
@@ -116,7 +117,7 @@ public final class ClientSession implements LinkListener {
             return false;
         }
         replies.poll();
-        if (!place.suppressed && !closing) {
+        if (!place.suppressed && !(closing && !channel.isActive())) {   // as drain(): replies before QUIT still go out
             out.write(buffer, index, length);
             afterWrite();
         }
@@ -217,6 +218,119 @@ public final class ClientSession implements LinkListener {
     /** Enters PIPE mode; callers ensure no reply is pending. */
     public void enterPipe() {
         this.mode = Mode.PIPE;
+        subscriptions = 0;
+        shardSubscriptions = 0;
+        lastSubscribeCommandUnsubscribes = false;
+        sentSinceSubscribeCommand = 0;
+        framesBeforeLeavingPipe = -1;
+    }
+
+    // RESP2 subscribe mode ends when the backend's (un)subscribe replies count no subscription left
+    // (Redis counts channels+patterns and shard channels separately). Requests sent after that last
+    // UNSUBSCRIBE still get their replies piped; then the session is PINNED again and keymesh answers
+    // its local commands (CLIENT ID, INFO, SELECT ...) itself.
+    private long subscriptions;
+    private long shardSubscriptions;
+    private boolean lastSubscribeCommandUnsubscribes;
+    private int sentSinceSubscribeCommand;
+    private int framesBeforeLeavingPipe = -1;
+
+    /** Notes a request sent in PIPE mode (or the one that entered it). */
+    public void sentInPipe(boolean subscribeCommand, boolean unsubscribes) {
+        if (subscribeCommand) {
+            lastSubscribeCommandUnsubscribes = unsubscribes;
+            sentSinceSubscribeCommand = 0;
+            framesBeforeLeavingPipe = -1;
+        } else {
+            sentSinceSubscribeCommand++;
+            if (framesBeforeLeavingPipe >= 0) {
+                framesBeforeLeavingPipe++;
+            }
+        }
+    }
+
+    private void afterPipedFrame(ByteBuf buffer, int index, int length) {
+        if (framesBeforeLeavingPipe > 0) {
+            if (--framesBeforeLeavingPipe == 0) {
+                leavePipe();
+            }
+            return;
+        }
+        String kind = subscribeReplyKind(buffer, index, length);
+        if (kind == null) {
+            return;
+        }
+        long count = subscribeReplyCount(buffer, index, length);
+        if (count < 0) {
+            return;
+        }
+        if (kind.equals("ssubscribe") || kind.equals("sunsubscribe")) {
+            shardSubscriptions = count;
+        } else {
+            subscriptions = count;
+        }
+        if (kind.endsWith("unsubscribe") && subscriptions == 0 && shardSubscriptions == 0
+                && lastSubscribeCommandUnsubscribes) {
+            if (sentSinceSubscribeCommand == 0) {
+                leavePipe();
+            } else {
+                framesBeforeLeavingPipe = sentSinceSubscribeCommand;
+            }
+        }
+    }
+
+    private void leavePipe() {
+        mode = Mode.PINNED;
+        subscribed = false;
+        framesBeforeLeavingPipe = -1;
+    }
+
+    /** "subscribe", "punsubscribe" ... for a RESP2 (un)subscribe confirmation, else null. */
+    private static String subscribeReplyKind(ByteBuf buffer, int index, int length) {
+        // *3\r\n$<len>\r\n<kind>\r\n...
+        if (length < 20 || buffer.getByte(index) != '*' || buffer.getByte(index + 1) != '3'
+                || buffer.getByte(index + 4) != '$') {
+            return null;
+        }
+        int i = index + 5;
+        int len = 0;
+        for (; i < index + 8 && buffer.getByte(i) != '\r'; i++) {
+            int d = buffer.getByte(i) - '0';
+            if (d < 0 || d > 9) {
+                return null;
+            }
+            len = len * 10 + d;
+        }
+        int start = i + 2;
+        if (len < 9 || len > 12 || start + len > index + length) {
+            return null;
+        }
+        String kind = buffer.toString(start, len, java.nio.charset.StandardCharsets.US_ASCII);
+        return switch (kind) {
+            case "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe" -> kind;
+            default -> null;
+        };
+    }
+
+    /** The trailing integer of a subscribe confirmation frame, or -1. */
+    private static long subscribeReplyCount(ByteBuf buffer, int index, int length) {
+        int end = index + length - 2;                  // before the final CRLF
+        int colon = end - 1;
+        while (colon > index && buffer.getByte(colon) != ':') {
+            colon--;
+        }
+        if (colon <= index || end - colon > 19) {
+            return -1;
+        }
+        long value = 0;
+        for (int i = colon + 1; i < end; i++) {
+            int d = buffer.getByte(i) - '0';
+            if (d < 0 || d > 9) {
+                return -1;
+            }
+            value = value * 10 + d;
+        }
+        return value;
     }
 
     @Override
@@ -233,6 +347,9 @@ public final class ClientSession implements LinkListener {
         }
         out.write(buffer, index, length);
         afterWrite();
+        if (mode == Mode.PIPE) {
+            afterPipedFrame(buffer, index, length);
+        }
     }
 
     private static boolean isResetReply(ByteBuf buffer, int index, int length) {
@@ -368,6 +485,15 @@ public final class ClientSession implements LinkListener {
 
     public void inMulti(boolean value) {
         this.inMulti = value;
+    }
+
+    /** The database a SELECT queued inside MULTI switches to when EXEC runs; -1 for none. */
+    public int dbAfterExec() {
+        return dbAfterExec;
+    }
+
+    public void dbAfterExec(int db) {
+        this.dbAfterExec = db;
     }
 
     public boolean subscribed() {

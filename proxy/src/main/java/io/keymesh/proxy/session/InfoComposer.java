@@ -34,47 +34,47 @@ public final class InfoComposer {
     }
 
     /** Rewrites the backend's INFO text. */
-    public String compose(String backendInfo, boolean withKeymesh) {
+    public String compose(String backendInfo, boolean withKeymesh, int clientPort) {
         StringBuilder out = new StringBuilder(backendInfo.length() + 512);
         if (!backendInfo.isBlank()) {
             for (String line : backendInfo.split("\r\n")) {
-                out.append(rewrite(line)).append("\r\n");
+                out.append(rewrite(line, clientPort)).append("\r\n");
             }
         }
         if (withKeymesh) {
             if (out.length() > 0) {
                 out.append("\r\n");
             }
-            keymeshSection(out);
+            keymeshSection(out, clientPort);
         }
         trimTrailingBlank(out);
         return out.toString();
     }
 
     /** INFO while the backend cannot serve. */
-    public String whileDown(boolean withKeymesh) {
+    public String whileDown(boolean withKeymesh, int clientPort) {
         StringBuilder out = new StringBuilder(512);
         out.append("# Server\r\nredis_version:").append(node.backend().version()).append("\r\n")
-                .append("redis_mode:standalone\r\ntcp_port:").append(node.config().port()).append("\r\n\r\n")
+                .append("redis_mode:standalone\r\ntcp_port:").append(clientPort).append("\r\n\r\n")
                 .append("# Clients\r\nconnected_clients:").append(node.sessions().size()).append("\r\n\r\n")
                 .append("# Persistence\r\nloading:1\r\n\r\n")
                 .append("# Replication\r\nrole:master\r\nconnected_slaves:0\r\n");
         if (withKeymesh) {
             out.append("\r\n");
-            keymeshSection(out);
+            keymeshSection(out, clientPort);
         }
         trimTrailingBlank(out);
         return out.toString();
     }
 
-    private String rewrite(String line) {
+    private String rewrite(String line, int clientPort) {
         int colon = line.indexOf(':');
         if (colon < 0 || line.startsWith("#")) {
             return line;
         }
         String field = line.substring(0, colon);
         return switch (field) {
-            case "tcp_port" -> field + ":" + node.config().port();
+            case "tcp_port" -> field + ":" + clientPort;
             case "connected_clients" -> field + ":" + node.sessions().size();
             case "total_connections_received" -> field + ":" + node.sessions().totalConnections();
             case "rejected_connections" -> field + ":" + node.sessions().rejectedConnections().get();
@@ -83,12 +83,12 @@ public final class InfoComposer {
         };
     }
 
-    private void keymeshSection(StringBuilder out) {
+    private void keymeshSection(StringBuilder out, int clientPort) {
         long uptimeSeconds = (System.currentTimeMillis() - node.startedMillis()) / 1000;
         out.append("# Keymesh\r\n")
                 .append("keymesh_version:").append(version()).append("\r\n")
                 .append("node_role:").append(node.config().role()).append("\r\n")
-                .append("client_port:").append(node.config().port()).append("\r\n")
+                .append("client_port:").append(clientPort).append("\r\n")
                 .append("io_threads:").append(node.ioThreads()).append("\r\n")
                 .append("uptime_in_seconds:").append(uptimeSeconds).append("\r\n")
                 .append("connected_clients:").append(node.sessions().size()).append("\r\n")

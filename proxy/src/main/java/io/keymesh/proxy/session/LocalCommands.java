@@ -211,8 +211,22 @@ public final class LocalCommands {
 
     private void select(ClientSession s, RespRequest r) {
         long db = r.argLong(1);
-        if (db == Long.MIN_VALUE || db > Integer.MAX_VALUE) {
+        if (s.inMulti() && s.link() != null) {
+            // Redis queues SELECT inside MULTI and checks it when EXEC runs: leave both to the backend;
+            // the session's db follows once EXEC has run (see CommandDispatcher)
+            if (db >= 0 && db < node.backend().databases()) {
+                s.dbAfterExec((int) db);
+            }
+            forwarder.forward(s, BackendConnector.encode("SELECT", r.argString(1)), null);
+            return;
+        }
+        if (db == Long.MIN_VALUE) {
             s.reply(Replies.error(alloc(s), "ERR value is not an integer or out of range"));
+            return;
+        }
+        if (db > Integer.MAX_VALUE || db < Integer.MIN_VALUE) {
+            s.reply(Replies.error(alloc(s), "ERR value is out of range, value must between "
+                    + Integer.MIN_VALUE + " and " + Integer.MAX_VALUE));
             return;
         }
         if (db < 0 || db >= node.backend().databases()) {
@@ -229,6 +243,20 @@ public final class LocalCommands {
     }
 
     private void reset(ClientSession s) {
+        resetState(s);
+        if (s.link() != null) {
+            // Redis resets the session's own connection (MULTI, WATCH, subscriptions, tracking, db, protocol)
+            forwarder.forward(s, BackendConnector.encode("RESET"), null);
+        } else {
+            s.reply(Replies.of(Replies.RESET));
+        }
+    }
+
+    /**
+     * The connection state RESET clears on keymesh's side. A RESP2 subscriber's RESET is passed
+     * through as is (its reply is piped); the dispatcher calls this for it.
+     */
+    public void resetState(ClientSession s) {
         s.name("");
         s.db(0);
         s.protocol(2);
@@ -237,13 +265,8 @@ public final class LocalCommands {
             s.deauthenticate();
         }
         s.inMulti(false);
+        s.dbAfterExec(-1);
         s.subscribed(false);
-        if (s.link() != null) {
-            // Redis resets the session's own connection (MULTI, WATCH, subscriptions, tracking, db, protocol)
-            forwarder.forward(s, BackendConnector.encode("RESET"), null);
-        } else {
-            s.reply(Replies.of(Replies.RESET));
-        }
     }
 
     private void setName(ClientSession s, RespRequest r) {
@@ -296,7 +319,7 @@ public final class LocalCommands {
         }
         boolean withKeymesh = InfoComposer.includesKeymesh(sections);
         if (!node.backend().up()) {
-            s.reply(Replies.verbatim(alloc(s), s.protocol(), info.whileDown(withKeymesh)));
+            s.reply(Replies.verbatim(alloc(s), s.protocol(), info.whileDown(withKeymesh, clientPort(s))));
             return;
         }
         String[] args = new String[r.argc()];
@@ -307,8 +330,13 @@ public final class LocalCommands {
             if (frame.getByte(frame.readerIndex()) == '-') {
                 return frame;
             }
-            return Replies.verbatim(alloc(s), protocol, info.compose(InfoComposer.textOf(frame), withKeymesh));
+            return Replies.verbatim(alloc(s), protocol, info.compose(InfoComposer.textOf(frame), withKeymesh, clientPort(s)));
         });
+    }
+
+    /** The port the client connected to: the node's bound client port (config port 0 picks one at start). */
+    private int clientPort(ClientSession s) {
+        return s.channel().localAddress() instanceof java.net.InetSocketAddress local ? local.getPort() : node.config().port();
     }
 
     /** One CLIENT LIST line in Redis' format (fields keymesh cannot know are zero). */
