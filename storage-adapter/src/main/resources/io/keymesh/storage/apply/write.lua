@@ -92,7 +92,12 @@ end
 
 -- an entry under construction: flat field/value list, t and x first
 local function entry_new(stamp, txn, db)
-  local f = { 't', stamp, 'x', txn }
+  -- x (the txn id) is left out when 0: outside MULTI an entry is t, then its ops
+  local f = { 't', stamp }
+  if txn ~= '0' then
+    f[3] = 'x'
+    f[4] = txn
+  end
   if db ~= 0 then
     f[#f + 1] = 'b'
     f[#f + 1] = tostring(db)
@@ -218,7 +223,6 @@ local function km_w(_, argv)
   local a = {}
   for i = 8, #argv do a[#a + 1] = argv[i] end
   local ctx = { N = N, t = stamp, origin = origin }
-  cur_db = db
 
   local why = NOT_REPLICABLE[cmd]
   if why then
