@@ -157,6 +157,31 @@ class ApplyLibraryIT {
     }
 
     @Test
+    void hashFieldsWrittenOnBothSidesOfAPartitionAreAllKept() {
+        a.w("HSET", "h", "a", "1");
+        b.w("HSET", "h", "b", "2");
+        meshAll(a, b, c);
+        for (Node n : new Node[] {a, b, c}) {
+            assertEquals("1", n.conn.callParsed("HGET", "h", "a"));
+            assertEquals("2", n.conn.callParsed("HGET", "h", "b"));
+        }
+        // HDEL of one field on A and a later HSET of another field on B: both effects stay
+        a.w("HDEL", "h", "a");
+        b.observe(a.clock() + 5);
+        b.w("HSET", "h", "c", "3");
+        // a whole-key DEL on C older than B's write removes only what came before it
+        c.observe(a.clock() + 1);
+        c.w("DEL", "h");
+        meshAll(b, c, a);
+        meshAll(a, b, c);
+        for (Node n : new Node[] {a, b, c}) {
+            assertEquals(List.of("c", "3"), n.conn.callParsed("HGETALL", "h"));
+        }
+        assertEquals(a.digest(), b.digest());
+        assertEquals(a.digest(), c.digest());
+    }
+
+    @Test
     void expiryReplicatesAsAbsoluteTimeAndMetadataExpiresWithItsKey() throws Exception {
         a.w("SET", "k", "v");
         a.w("PEXPIRE", "k", "100000");
