@@ -4,6 +4,7 @@ import com.typesafe.config.ConfigFactory;
 import io.keymesh.proxy.KeymeshNode;
 import io.keymesh.proxy.config.KeymeshConfig;
 import io.keymesh.proxy.it.RespSocket;
+import io.keymesh.storage.apply.ApplyLibrary;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -13,12 +14,10 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,7 +33,6 @@ import java.util.stream.Stream;
 /**
  * A keymesh node with its managed redis-server for the write-path tests, plus what the tests compare
  * it with: a plain redis-server (no keymesh) and a direct connection to the node's backend socket.
- * Uses the real apply library when the build has it, else the test stand-in (standin-library.lua).
  */
 final class WriteFixture implements AutoCloseable {
     static final Duration TIMEOUT = Duration.ofSeconds(10);
@@ -95,28 +93,9 @@ final class WriteFixture implements AutoCloseable {
         }
     }
 
-    /** The real apply library's source when the build has it, else the test stand-in. */
+    /** The apply library the node loads. */
     static Supplier<String> library() {
-        try {
-            Class<?> real = Class.forName("io.keymesh.storage.apply.ApplyLibrary");
-            return () -> {
-                try {
-                    return (String) real.getMethod("source").invoke(null);
-                } catch (ReflectiveOperationException e) {
-                    throw new IllegalStateException(e);
-                }
-            };
-        } catch (ClassNotFoundException e) {
-            return WriteFixture::standIn;
-        }
-    }
-
-    private static String standIn() {
-        try (InputStream in = WriteFixture.class.getResourceAsStream("standin-library.lua")) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return ApplyLibrary::source;
     }
 
     KeymeshNode node() {
