@@ -10,10 +10,15 @@ import io.keymesh.proxy.session.ClientSession;
 import io.keymesh.proxy.session.LocalCommands;
 import io.keymesh.storage.conn.BackendConnector;
 import io.keymesh.storage.conn.BackendLink;
+import io.keymesh.storage.conn.ReplyScanner;
 import io.keymesh.storage.conn.ReplySink;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.Function;
@@ -39,6 +44,7 @@ import java.util.function.Function;
  * run as their _RO variant, and {@link WritePolicy} refusals apply.
  */
 public final class CommandDispatcher {
+    private static final Logger log = LoggerFactory.getLogger(CommandDispatcher.class);
     /** CONFIG SET parameters that would cut keymesh off its backend or move its data. */
     static final Set<String> PROTECTED_CONFIG = Set.of(
             "dir", "dbfilename", "port", "tls-port", "bind", "bind-source-addr", "unixsocket", "unixsocketperm",
@@ -400,15 +406,14 @@ public final class CommandDispatcher {
 
         @Override
         public void onReply(ByteBuf buffer, int index, int length) {
-            if (io.keymesh.storage.conn.ReplyScanner.isError(buffer, index)) {
-                org.slf4j.LoggerFactory.getLogger(CommandDispatcher.class).warn("KM.TOUCH after a blocking write failed: {}",
-                        buffer.toString(index, length, java.nio.charset.StandardCharsets.UTF_8).trim());
+            if (ReplyScanner.isError(buffer, index)) {
+                log.warn("KM.TOUCH after a blocking write failed: {}", buffer.toString(index, length, StandardCharsets.UTF_8).trim());
             }
         }
 
         @Override
         public void onFailure(String error) {
-            org.slf4j.LoggerFactory.getLogger(CommandDispatcher.class).warn("KM.TOUCH after a blocking write not sent: {}", error);
+            log.warn("KM.TOUCH after a blocking write not sent: {}", error);
         }
     }
 
