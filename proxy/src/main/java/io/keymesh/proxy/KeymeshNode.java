@@ -12,6 +12,8 @@ import io.keymesh.storage.backend.BackendInfo;
 import io.keymesh.storage.conn.BackendConnector;
 import io.keymesh.storage.process.RedisProcess;
 import io.keymesh.storage.process.RedisServerSpec;
+import io.keymesh.topology.clock.TimeSource;
+import io.keymesh.topology.node.Mesh;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,27 +32,35 @@ public final class KeymeshNode implements AutoCloseable {
     private final RedisProcess redis;
     private final KeymeshServer server;
     private final BackendStatus status;
+    private final Mesh mesh;
 
-    private KeymeshNode(KeymeshConfig config, RedisProcess redis, KeymeshServer server, BackendStatus status) {
+    private KeymeshNode(KeymeshConfig config, RedisProcess redis, KeymeshServer server, BackendStatus status, Mesh mesh) {
         this.config = config;
         this.redis = redis;
         this.server = server;
         this.status = status;
+        this.mesh = mesh;
     }
 
     /** Starts the backend, checks it, and opens the client port. */
     public static KeymeshNode start(KeymeshConfig config) throws InterruptedException {
+        return start(config, TimeSource.system());
+    }
+
+    /** Same, with the time source the node's clock reads (tests run a node with a skewed clock). */
+    public static KeymeshNode start(KeymeshConfig config, TimeSource time) throws InterruptedException {
         long started = System.currentTimeMillis();
         KeymeshConfig.Storage storage = config.storage();
         BackendStatus status = new BackendStatus();
         RedisProcess redis = null;
+        Mesh mesh = null;
         BackendEndpoint endpoint;
         try {
             if (storage.managed()) {
                 RedisServerSpec spec = RedisServerSpec.defaults(config.dataDir().resolve("redis"))
                         .withBinary(RedisProcess.findRedisServer(storage.binary()))
                         .withAppendOnly(storage.appendOnly(), storage.appendFsync())
-                        .withDatabases(storage.databases())
+                        .withDatabases(config.mesh().enabled() ? 2 * storage.databases() + 1 : storage.databases())
                         .withMaxMemory(storage.maxMemoryBytes(), storage.maxMemoryPolicy());
                 redis = new RedisProcess(spec);
                 redis.start(storage.startTimeout());
@@ -59,7 +69,8 @@ public final class KeymeshNode implements AutoCloseable {
                 endpoint = parseAddress(storage.address());
             }
             BackendInfo info = BackendCheck.check(endpoint, storage.username(), storage.password(), storage.startTimeout());
-            status.markUp(info.version(), info.databases());
+            int userDatabases = config.mesh().enabled() ? storage.databases() : info.databases();
+            status.markUp(info.version(), userDatabases);
             log.info("backend redis-server {} at {} is ready", info.version(), endpoint);
             if (redis != null) {
                 RedisProcess supervised = redis;
@@ -74,7 +85,7 @@ public final class KeymeshNode implements AutoCloseable {
                     @Override
                     public void onUp() {
                         BackendInfo again = BackendCheck.check(at, storage.username(), storage.password(), storage.startTimeout());
-                        status.markUp(again.version(), again.databases());
+                        status.markUp(again.version(), config.mesh().enabled() ? storage.databases() : again.databases());
                         log.info("backend redis-server is back (pid {})", supervised.pid());
                     }
                 });
@@ -82,13 +93,22 @@ public final class KeymeshNode implements AutoCloseable {
             int ioThreads = config.ioThreads() > 0 ? config.ioThreads() : Runtime.getRuntime().availableProcessors();
             BackendConnector connector = new BackendConnector(endpoint, storage.username(), storage.password(),
                     (int) storage.connectTimeout().toMillis());
+            if (config.mesh().enabled()) {
+                mesh = MeshSetup.create(config, endpoint, time);
+            }
             NodeContext node = new NodeContext(config, Commands.standard(), new SessionRegistry(), status, connector,
-                    started, ioThreads);
+                    started, ioThreads, mesh);
             KeymeshServer server = KeymeshServer.bind(node, config.bind(), config.port(), ioThreads);
+            if (mesh != null) {
+                mesh.start();
+            }
             log.info("keymesh ready on {}:{} ({} io threads, backend {} {}) in {} ms", config.bind(), server.port(),
                     ioThreads, storage.mode(), endpoint, System.currentTimeMillis() - started);
-            return new KeymeshNode(config, redis, server, status);
+            return new KeymeshNode(config, redis, server, status, mesh);
         } catch (RuntimeException | InterruptedException e) {
+            if (mesh != null) {
+                mesh.close();
+            }
             if (redis != null) {
                 redis.stop(Duration.ofSeconds(10));
             }
@@ -126,6 +146,11 @@ public final class KeymeshNode implements AutoCloseable {
         return redis;
     }
 
+    /** The node's mesh (links to and from peers), or null for a standalone node. */
+    public Mesh mesh() {
+        return mesh;
+    }
+
     public BackendStatus backendStatus() {
         return status;
     }
@@ -133,6 +158,9 @@ public final class KeymeshNode implements AutoCloseable {
     @Override
     public void close() {
         log.info("keymesh stopping");
+        if (mesh != null) {
+            mesh.close();
+        }
         server.close();
         if (redis != null) {
             redis.stop(Duration.ofSeconds(30));

@@ -28,7 +28,19 @@ public record KeymeshConfig(
         RespLimits respLimits,
         OutputLimit normalOutputLimit,
         OutputLimit pubsubOutputLimit,
-        Storage storage) {
+        Storage storage,
+        Mesh mesh) {
+
+    /**
+     * Replication between primaries: peers' client ports, the shared secret, the address peers are
+     * told, the clock offset a peer may run ahead, and log/tombstone retention. On when peers are set.
+     */
+    public record Mesh(List<String> peers, String clusterSecret, String advertise, long maxClockOffsetMillis,
+                       long logRetentionMillis, long logRetentionBytes, long tombstoneMaxAgeMillis) {
+        public boolean enabled() {
+            return !peers.isEmpty();
+        }
+    }
 
     /** Redis' client-output-buffer-limit for one client class; 0 disables a bound. */
     public record OutputLimit(long hardBytes, long softBytes, long softSeconds) {
@@ -92,7 +104,25 @@ public record KeymeshConfig(
                 new Storage(mode, s.getString("binary"), s.getString("address"), s.getString("username"),
                         s.getString("password"), databases, s.getBoolean("appendonly"), s.getString("appendfsync"),
                         s.getBytes("maxmemory"), s.getString("maxmemory-policy"), s.getDuration("start-timeout"),
-                        s.getDuration("connect-timeout")));
+                        s.getDuration("connect-timeout")),
+                mesh(c, port));
+    }
+
+    private static Mesh mesh(Config c, int port) {
+        Config r = c.getConfig("replication");
+        String advertise = c.getString("advertise");
+        if (advertise.isEmpty()) {
+            advertise = c.getString("bind") + ":" + port;
+        }
+        for (String peer : c.getStringList("peers")) {
+            int colon = peer.lastIndexOf(':');
+            if (colon <= 0 || !peer.substring(colon + 1).matches("[0-9]{1,5}")) {
+                throw new ConfigException.BadValue("keymesh.peers", "each peer must be host:port, got " + peer);
+            }
+        }
+        return new Mesh(List.copyOf(c.getStringList("peers")), c.getString("cluster-secret"), advertise,
+                c.getDuration("max-clock-offset").toMillis(), r.getDuration("log-retention-age").toMillis(),
+                r.getBytes("log-retention-bytes"), r.getDuration("tombstone-max-age").toMillis());
     }
 
     private static Map<String, String> users(Config c) {

@@ -5,8 +5,9 @@ import io.keymesh.proxy.config.KeymeshConfig;
 import io.keymesh.proxy.route.BackendStatus;
 import io.keymesh.proxy.session.SessionRegistry;
 import io.keymesh.storage.conn.BackendConnector;
+import io.keymesh.topology.node.Mesh;
 
-/** What every client pipeline of a node shares: config, command table, sessions, backend. */
+/** What every client pipeline of a node shares: config, command table, sessions, backend, mesh (or null). */
 public record NodeContext(
         KeymeshConfig config,
         CommandTable commands,
@@ -14,5 +15,11 @@ public record NodeContext(
         BackendStatus backend,
         BackendConnector connector,
         long startedMillis,
-        int ioThreads) {
+        int ioThreads,
+        Mesh mesh) {
+
+    /** True when this node replicates with peers ({@link #mesh()} is not null). */
+    public boolean meshEnabled() {
+        return mesh != null;
+    }
 }
