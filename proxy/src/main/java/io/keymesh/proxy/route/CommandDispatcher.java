@@ -7,6 +7,7 @@ import io.keymesh.proxy.resp.Replies;
 import io.keymesh.proxy.resp.RespRequest;
 import io.keymesh.proxy.server.NodeContext;
 import io.keymesh.proxy.session.ClientSession;
+import io.keymesh.proxy.session.KeymeshCommands;
 import io.keymesh.proxy.session.LocalCommands;
 import io.keymesh.storage.conn.BackendConnector;
 import io.keymesh.storage.conn.BackendLink;
@@ -58,6 +59,7 @@ public final class CommandDispatcher {
     private final CommandSpec reset;
     private final WriteEncoder writes;        // null with replication off
     private final int userDatabases;
+    private final KeymeshCommands keymesh;
 
     public CommandDispatcher(NodeContext node) {
         this.node = node;
@@ -66,6 +68,7 @@ public final class CommandDispatcher {
         this.reset = node.commands().get("RESET");
         this.userDatabases = node.config().storage().databases();
         this.writes = node.replicating() ? new WriteEncoder(node.nodeId().value(), userDatabases) : null;
+        this.keymesh = new KeymeshCommands(node);
     }
 
     public LocalCommands local() {
@@ -87,6 +90,10 @@ public final class CommandDispatcher {
     /** Handles one request; takes ownership of it. */
     public void dispatch(ClientSession s, RespRequest r, CommandSpec spec) {
         s.touch(spec);
+        if (spec == null && r.argEquals(0, "KEYMESH") && s.mode() != ClientSession.Mode.PIPE) {
+            keymesh.handle(s, r);                         // HELLO/PULL authenticate with the cluster secret
+            return;
+        }
         if (!s.authenticated() && !allowedBeforeAuth(spec)) {
             r.release();
             s.reply(Replies.of(Replies.NOAUTH));
@@ -130,6 +137,9 @@ public final class CommandDispatcher {
                                 + "the node manages this setting of its redis-server");
                         return;
                     }
+                } else if (node.mesh() != null && r.argc() == 3
+                        && (spec.name().equals("PUBLISH") || spec.name().equals("SPUBLISH"))) {
+                    node.mesh().publish(spec.name().equals("SPUBLISH"), r.argBytes(1), r.argBytes(2));
                 } else if (blocksWithOption(spec, r)) {
                     pin(s);
                 } else if (spec.name().equals("EXEC") || spec.name().equals("DISCARD")) {
