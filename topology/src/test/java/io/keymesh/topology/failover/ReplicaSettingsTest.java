@@ -55,6 +55,17 @@ class ReplicaSettingsTest {
     }
 
     @Test
+    void upstreamsCanBeGivenByIndexAsTheContainerDemoDoes() {
+        java.util.Properties props = new java.util.Properties();
+        props.setProperty("keymesh.upstreams.0", "primary1:6401");
+        props.setProperty("keymesh.upstreams.1", "primary2:6402");
+        Config reference = ConfigFactory.parseFile(REFERENCE.toFile());
+        Config c = ConfigFactory.parseProperties(props).withFallback(reference).resolve().getConfig("keymesh");
+        assertEquals(List.of(new UpstreamAddress("primary1", 6401), new UpstreamAddress("primary2", 6402)),
+                ReplicaSettings.from(c).upstreams());
+    }
+
+    @Test
     void badValuesNameTheirKey() {
         ConfigException e = assertThrows(ConfigException.class, () -> ReplicaSettings.from(keymesh("")));
         assertTrue(e.getMessage().contains("keymesh.upstreams"), e.getMessage());
