@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.keymesh.storage.process.RedisProcess;
 import io.keymesh.storage.process.RedisServerSpec;
 import io.keymesh.topology.clock.TimeSource;
-import io.keymesh.topology.failover.PrimarySelector;
+import io.keymesh.topology.failover.ReplicaSettings;
+import io.keymesh.topology.failover.UpstreamTracker;
+import io.keymesh.topology.failover.WritePolicy;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -41,6 +43,9 @@ class HealthCheckIT {
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private Path root;
 
+    private record Switch(Optional<UpstreamAddress> from, Optional<UpstreamAddress> to, String reason, long atNanos) {
+    }
+
     private record Event(UpstreamAddress upstream, HealthState from, HealthState to, String reason, long atNanos) {
     }
 
@@ -65,44 +70,40 @@ class HealthCheckIT {
         RedisProcess b = redis("b", freePort(), Map.of());
         UpstreamAddress ua = address(a);
         UpstreamAddress ub = address(b);
-        PrimarySelector selector = new PrimarySelector(List.of(ua, ub), false);
-        List<String> switches = new ArrayList<>();
-        selector.addListener((from, to, reason) -> {
-            synchronized (switches) {
-                switches.add(from.map(Object::toString).orElse("none") + "->" + to.map(Object::toString).orElse("none"));
-            }
-        });
-        monitor(List.of(ua, ub), new RespHealthProbe(SETTINGS.timeout(), null, null), (u, f, t, r) -> {
-            events.add(new Event(u, f, t, r, System.nanoTime()));
-            selector.onStateChange(u, f, t, r);
-        });
-        awaitState(ua, HealthState.UP);
-        awaitState(ub, HealthState.UP);
-        assertEquals(Optional.of(ua), selector.current());
+        UpstreamTracker tracker = new UpstreamTracker(
+                new ReplicaSettings(List.of(ua, ub), true, WritePolicy.READONLY, Duration.ofSeconds(5), true, SETTINGS),
+                new RespHealthProbe(SETTINGS.timeout(), null, null), TimeSource.system());
+        cleanup.push(tracker);
+        BlockingQueue<Switch> switches = new LinkedBlockingQueue<>();
+        tracker.addListener((from, to, reason) -> switches.add(new Switch(from, to, reason, System.nanoTime())));
+        tracker.start();
+        assertEquals(Optional.of(ua), awaitSwitch(switches).to());
+        awaitHealth(tracker, ub, "up");
 
         long stoppedAt = System.nanoTime();
         a.stop(Duration.ofSeconds(10));
-        Event down = awaitState(ua, HealthState.DOWN);
-        long downMillis = (down.atNanos() - stoppedAt) / 1_000_000;
+        Switch away = awaitSwitch(switches);
+        assertEquals(Optional.of(ub), away.to());
+        long downMillis = (away.atNanos() - stoppedAt) / 1_000_000;
         long fallMillis = SETTINGS.fall() * SETTINGS.inter().toMillis();
         assertTrue(downMillis <= fallMillis + SLACK_MILLIS, "down after " + downMillis + " ms, fall*inter " + fallMillis);
         assertTrue(downMillis >= fallMillis - SETTINGS.inter().toMillis(),
                 "down only after fall failed checks, took " + downMillis + " ms");
-        assertTrue(down.reason().contains("connection refused"), down.reason());
-        assertEquals(Optional.of(ub), selector.current());
+        assertTrue(away.reason().contains("connection refused"), away.reason());
+        assertEquals(new UpstreamTracker.UpstreamHealth(ua, "down", "connection refused"), tracker.health().get(0));
+        assertEquals(Optional.of(ub), tracker.current());
 
         a.start(START_TIMEOUT);
         long restartedAt = System.nanoTime();
-        Event up = awaitState(ua, HealthState.UP);
-        long upMillis = (up.atNanos() - restartedAt) / 1_000_000;
+        Switch back = awaitSwitch(switches);
+        assertEquals(Optional.of(ua), back.to(), "prefer-first returns to a");
+        long upMillis = (back.atNanos() - restartedAt) / 1_000_000;
         long riseMillis = SETTINGS.rise() * SETTINGS.inter().toMillis();
         assertTrue(upMillis <= riseMillis + SLACK_MILLIS, "up after " + upMillis + " ms, rise*inter " + riseMillis);
         assertTrue(upMillis >= riseMillis - 2 * SETTINGS.inter().toMillis(), "up after " + upMillis + " ms");
-        assertTrue(up.reason().contains("ROLE master"), up.reason());
-        assertEquals(Optional.of(ub), selector.current(), "without prefer-first the replica stays on b");
-        synchronized (switches) {
-            assertEquals(List.of("none->" + ua, ua + "->" + ub), switches);
-        }
+        assertTrue(back.reason().contains("ROLE master"), back.reason());
+        assertEquals(new UpstreamTracker.UpstreamHealth(ua, "up", "PONG, ROLE master"), tracker.health().get(0));
+        assertTrue(switches.isEmpty(), "no other switches: " + switches);
     }
 
     @Test
@@ -155,6 +156,25 @@ class HealthCheckIT {
         HealthMonitor m = new HealthMonitor(upstreams, SETTINGS, probe, TimeSource.system(), listener);
         cleanup.push(m);
         m.start();
+    }
+
+    private static Switch awaitSwitch(BlockingQueue<Switch> switches) throws InterruptedException {
+        Switch s = switches.poll(15, TimeUnit.SECONDS);
+        if (s == null) {
+            throw new AssertionError("no switch of upstream in time");
+        }
+        return s;
+    }
+
+    private static void awaitHealth(UpstreamTracker tracker, UpstreamAddress upstream, String state)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (tracker.health().stream().noneMatch(h -> h.upstream().equals(upstream) && h.state().equals(state))) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(upstream + " not " + state + ": " + tracker.health());
+            }
+            Thread.sleep(20);
+        }
     }
 
     private Event awaitState(UpstreamAddress upstream, HealthState state) throws InterruptedException {
