@@ -2,7 +2,9 @@ package io.keymesh.proxy;
 
 import io.keymesh.proxy.command.Commands;
 import io.keymesh.proxy.config.KeymeshConfig;
+import io.keymesh.proxy.config.NodeId;
 import io.keymesh.proxy.route.BackendStatus;
+import io.keymesh.proxy.route.ReplicationSetup;
 import io.keymesh.proxy.server.KeymeshServer;
 import io.keymesh.proxy.server.NodeContext;
 import io.keymesh.proxy.session.SessionRegistry;
@@ -12,11 +14,15 @@ import io.keymesh.storage.backend.BackendInfo;
 import io.keymesh.storage.conn.BackendConnector;
 import io.keymesh.storage.process.RedisProcess;
 import io.keymesh.storage.process.RedisServerSpec;
+import io.keymesh.topology.clock.Hlc;
+import io.keymesh.topology.clock.HybridClock;
+import io.keymesh.topology.clock.TimeSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /**
  * One running keymesh node, composed in one place: the backend (a supervised redis-server, or an
@@ -30,19 +36,47 @@ public final class KeymeshNode implements AutoCloseable {
     private final RedisProcess redis;
     private final KeymeshServer server;
     private final BackendStatus status;
+    private final NodeContext context;
 
-    private KeymeshNode(KeymeshConfig config, RedisProcess redis, KeymeshServer server, BackendStatus status) {
+    private KeymeshNode(KeymeshConfig config, RedisProcess redis, KeymeshServer server, BackendStatus status,
+                        NodeContext context) {
         this.config = config;
         this.redis = redis;
         this.server = server;
         this.status = status;
+        this.context = context;
+    }
+
+    /** The apply library's Lua source (storage-adapter io.keymesh.storage.apply.ApplyLibrary). */
+    private static String applyLibrarySource() {
+        try {
+            return (String) Class.forName("io.keymesh.storage.apply.ApplyLibrary").getMethod("source").invoke(null);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("replication needs the keymesh apply library "
+                    + "(io.keymesh.storage.apply.ApplyLibrary), which this build does not have", e);
+        }
     }
 
     /** Starts the backend, checks it, and opens the client port. */
     public static KeymeshNode start(KeymeshConfig config) throws InterruptedException {
+        return start(config, KeymeshNode::applyLibrarySource);
+    }
+
+    /**
+     * Same, with the source of the function library that applies replicated writes (loaded into the
+     * backend when replication is on).
+     */
+    public static KeymeshNode start(KeymeshConfig config, Supplier<String> library) throws InterruptedException {
         long started = System.currentTimeMillis();
         KeymeshConfig.Storage storage = config.storage();
         BackendStatus status = new BackendStatus();
+        boolean replicating = config.replicationEnabled();
+        NodeId nodeId = NodeId.resolve(config.cluster().nodeId(), config.dataDir());
+        HybridClock clock = new HybridClock(TimeSource.system(), config.cluster().maxClockOffset().toMillis());
+        if (replicating && config.cluster().openLinks()) {
+            log.warn("keymesh.cluster-secret is empty: peer links are not authenticated; any client that reaches "
+                    + "the client port can join as a peer");
+        }
         RedisProcess redis = null;
         BackendEndpoint endpoint;
         try {
@@ -50,7 +84,7 @@ public final class KeymeshNode implements AutoCloseable {
                 RedisServerSpec spec = RedisServerSpec.defaults(config.dataDir().resolve("redis"))
                         .withBinary(RedisProcess.findRedisServer(storage.binary()))
                         .withAppendOnly(storage.appendOnly(), storage.appendFsync())
-                        .withDatabases(storage.databases())
+                        .withDatabases(config.backendDatabases())
                         .withMaxMemory(storage.maxMemoryBytes(), storage.maxMemoryPolicy());
                 redis = new RedisProcess(spec);
                 redis.start(storage.startTimeout());
@@ -59,7 +93,16 @@ public final class KeymeshNode implements AutoCloseable {
                 endpoint = parseAddress(storage.address());
             }
             BackendInfo info = BackendCheck.check(endpoint, storage.username(), storage.password(), storage.startTimeout());
-            status.markUp(info.version(), info.databases());
+            ReplicationSetup setup = replicating ? new ReplicationSetup(endpoint, storage.username(), storage.password(),
+                    storage.startTimeout(), library, storage.databases()) : null;
+            if (setup != null) {
+                BackendCheck.requireDatabases(endpoint, info, storage.databases());
+                setup.loadLibrary();
+                long newest = setup.seedClock(clock);
+                log.info("node {}: replication on, clock seeded past the newest logged stamp ({})", nodeId,
+                        newest == 0 ? "none" : Hlc.toString(newest));
+            }
+            status.markUp(info.version(), replicating ? storage.databases() : info.databases());
             log.info("backend redis-server {} at {} is ready", info.version(), endpoint);
             if (redis != null) {
                 RedisProcess supervised = redis;
@@ -73,8 +116,18 @@ public final class KeymeshNode implements AutoCloseable {
 
                     @Override
                     public void onUp() {
-                        BackendInfo again = BackendCheck.check(at, storage.username(), storage.password(), storage.startTimeout());
-                        status.markUp(again.version(), again.databases());
+                        BackendInfo again;
+                        try {
+                            again = BackendCheck.check(at, storage.username(), storage.password(), storage.startTimeout());
+                            if (setup != null) {
+                                setup.loadLibrary();        // before any client write reaches it
+                            }
+                        } catch (RuntimeException e) {
+                            log.error("backend redis-server is back but cannot serve: {}", e.getMessage());
+                            status.markDown("redis-server not ready: " + e.getMessage());
+                            return;
+                        }
+                        status.markUp(again.version(), setup != null ? storage.databases() : again.databases());
                         log.info("backend redis-server is back (pid {})", supervised.pid());
                     }
                 });
@@ -83,11 +136,11 @@ public final class KeymeshNode implements AutoCloseable {
             BackendConnector connector = new BackendConnector(endpoint, storage.username(), storage.password(),
                     (int) storage.connectTimeout().toMillis());
             NodeContext node = new NodeContext(config, Commands.standard(), new SessionRegistry(), status, connector,
-                    started, ioThreads);
+                    started, ioThreads, nodeId, clock, replicating);
             KeymeshServer server = KeymeshServer.bind(node, config.bind(), config.port(), ioThreads);
             log.info("keymesh ready on {}:{} ({} io threads, backend {} {}) in {} ms", config.bind(), server.port(),
                     ioThreads, storage.mode(), endpoint, System.currentTimeMillis() - started);
-            return new KeymeshNode(config, redis, server, status);
+            return new KeymeshNode(config, redis, server, status, node);
         } catch (RuntimeException | InterruptedException e) {
             if (redis != null) {
                 redis.stop(Duration.ofSeconds(10));
@@ -128,6 +181,11 @@ public final class KeymeshNode implements AutoCloseable {
 
     public BackendStatus backendStatus() {
         return status;
+    }
+
+    /** What the node's client pipelines share: identity, clock, config, backend. */
+    public NodeContext context() {
+        return context;
     }
 
     @Override

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -28,7 +29,8 @@ public record KeymeshConfig(
         RespLimits respLimits,
         OutputLimit normalOutputLimit,
         OutputLimit pubsubOutputLimit,
-        Storage storage) {
+        Storage storage,
+        Cluster cluster) {
 
     /** Redis' client-output-buffer-limit for one client class; 0 disables a bound. */
     public record OutputLimit(long hardBytes, long softBytes, long softSeconds) {
@@ -41,6 +43,35 @@ public record KeymeshConfig(
         public boolean managed() {
             return "managed".equals(mode);
         }
+    }
+
+    /**
+     * This node's place in a cluster: identity, peers, link security and replication settings.
+     *
+     * @param nodeId         configured node id, or empty to use (or create) the one in the data directory
+     * @param advertise      "host:port" peers and replicas use to reach this node
+     * @param peers          the other primaries' client ports, "host:port"
+     * @param clusterSecret  shared secret of peer links; empty for open links
+     * @param maxClockOffset how far ahead of local wall time a peer's timestamps may run
+     */
+    public record Cluster(String nodeId, String advertise, List<String> peers, String clusterSecret,
+                          Duration maxClockOffset, Replication replication) {
+        /** True when links carry no secret (logged as a warning at start). */
+        public boolean openLinks() {
+            return clusterSecret.isEmpty();
+        }
+    }
+
+    /**
+     * Replication settings.
+     *
+     * @param enabled           "auto" (on when peers are configured), "true" or "false"
+     * @param logRetentionAge   how long log entries are kept for peers that are away
+     * @param logRetentionBytes how large the log may grow before old entries go
+     * @param tombstoneMaxAge   age after which tombstones go even if a peer has not seen them
+     */
+    public record Replication(String enabled, Duration logRetentionAge, long logRetentionBytes,
+                              Duration tombstoneMaxAge) {
     }
 
     /** Loads {@code file} (may be null) over the reference defaults, under -D overrides. */
@@ -92,7 +123,53 @@ public record KeymeshConfig(
                 new Storage(mode, s.getString("binary"), s.getString("address"), s.getString("username"),
                         s.getString("password"), databases, s.getBoolean("appendonly"), s.getString("appendfsync"),
                         s.getBytes("maxmemory"), s.getString("maxmemory-policy"), s.getDuration("start-timeout"),
-                        s.getDuration("connect-timeout")));
+                        s.getDuration("connect-timeout")),
+                cluster(c, port));
+    }
+
+    private static Cluster cluster(Config c, int port) {
+        String nodeId = c.getString("node-id");
+        if (!nodeId.isEmpty() && !NodeId.isValid(nodeId)) {
+            throw new ConfigException.BadValue("keymesh.node-id", "must be 8 lower-case hex characters (or empty), got " + nodeId);
+        }
+        String advertise = c.getString("advertise");
+        if (advertise.isEmpty()) {
+            advertise = c.getString("bind") + ":" + port;
+        } else {
+            requireHostPort("keymesh.advertise", advertise);
+        }
+        List<String> peers = List.copyOf(c.getStringList("peers"));
+        for (String peer : peers) {
+            requireHostPort("keymesh.peers", peer);
+        }
+        Duration offset = c.getDuration("max-clock-offset");
+        if (offset.isNegative()) {
+            throw new ConfigException.BadValue("keymesh.max-clock-offset", "must be >= 0, got " + offset);
+        }
+        Config r = c.getConfig("replication");
+        String enabled = r.getString("enabled").toLowerCase(Locale.ROOT);
+        if (!enabled.equals("auto") && !enabled.equals("true") && !enabled.equals("false")) {
+            throw new ConfigException.BadValue("keymesh.replication.enabled", "must be auto, true or false, got " + enabled);
+        }
+        return new Cluster(nodeId, advertise, peers, c.getString("cluster-secret"), offset,
+                new Replication(enabled, r.getDuration("log-retention-age"), r.getBytes("log-retention-bytes"),
+                        r.getDuration("tombstone-max-age")));
+    }
+
+    private static void requireHostPort(String key, String value) {
+        int colon = value.lastIndexOf(':');
+        boolean ok = colon > 0 && colon < value.length() - 1;
+        if (ok) {
+            try {
+                int p = Integer.parseInt(value.substring(colon + 1));
+                ok = p > 0 && p <= 65535;
+            } catch (NumberFormatException e) {
+                ok = false;
+            }
+        }
+        if (!ok) {
+            throw new ConfigException.BadValue(key, "must be \"host:port\", got \"" + value + "\"");
+        }
     }
 
     private static Map<String, String> users(Config c) {
@@ -109,6 +186,21 @@ public record KeymeshConfig(
 
     private static OutputLimit outputLimit(Config c) {
         return new OutputLimit(c.getBytes("hard"), c.getBytes("soft"), c.getLong("soft-seconds"));
+    }
+
+    /** True when writes go through the replication functions: forced by replication.enabled, else when peers are configured. */
+    public boolean replicationEnabled() {
+        return switch (cluster.replication().enabled()) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> !cluster.peers().isEmpty();
+        };
+    }
+
+    /** Databases the backend must have: the user databases, plus metadata and log with replication on. */
+    public int backendDatabases() {
+        int n = storage.databases();
+        return replicationEnabled() ? 2 * n + 1 : n;
     }
 
     /** True when clients must AUTH before other commands. */

@@ -4,7 +4,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Whether the backend Redis can serve right now, as the supervisor last reported it, plus what the
- * startup check learned about it. Read on every forwarded request, written rarely.
+ * startup check learned about it. Read on every forwarded request, written rarely. {@link #databases()}
+ * is the number of databases clients may use: with replication on, the backend has more (metadata, log).
  */
 public final class BackendStatus {
     private volatile boolean up;
@@ -21,6 +22,7 @@ public final class BackendStatus {
         return downReason;
     }
 
+    /** The backend serves again; {@code databases} is what clients may SELECT (0 .. databases-1). */
     public void markUp(String version, int databases) {
         this.version = version;
         this.databases = databases;

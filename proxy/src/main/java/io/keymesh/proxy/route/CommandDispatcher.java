@@ -10,6 +10,7 @@ import io.keymesh.proxy.session.ClientSession;
 import io.keymesh.proxy.session.LocalCommands;
 import io.keymesh.storage.conn.BackendConnector;
 import io.keymesh.storage.conn.BackendLink;
+import io.keymesh.storage.conn.ReplySink;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 
@@ -31,6 +32,11 @@ import java.util.function.Function;
  * </pre>
  * Forwarded requests travel as the client's bytes; unknown commands and arity errors are left to
  * Redis so its own error replies reach the client.
+ *
+ * <p>With replication on, {@link #replicated} comes first (docs/design/replication.md): a WRITE row
+ * travels as {@code FCALL km_w ... <client command>} (one txn id per MULTI), a blocking pop runs
+ * natively and the keys it changed are recorded with {@code KM.TOUCH} afterwards, EVAL/EVALSHA/FCALL
+ * run as their _RO variant, and {@link WritePolicy} refusals apply.
  */
 public final class CommandDispatcher {
     /** CONFIG SET parameters that would cut keymesh off its backend or move its data. */
@@ -44,12 +50,16 @@ public final class CommandDispatcher {
     private final LocalCommands local;
     private final CommandSpec auth;
     private final CommandSpec reset;
+    private final WriteEncoder writes;        // null with replication off
+    private final int userDatabases;
 
     public CommandDispatcher(NodeContext node) {
         this.node = node;
         this.local = new LocalCommands(node, this::forward);
         this.auth = node.commands().get("AUTH");
         this.reset = node.commands().get("RESET");
+        this.userDatabases = node.config().storage().databases();
+        this.writes = node.replicating() ? new WriteEncoder(node.nodeId().value(), userDatabases) : null;
     }
 
     public LocalCommands local() {
@@ -92,6 +102,9 @@ public final class CommandDispatcher {
             send(s, r, true);
             return;
         }
+        if (writes != null && replicated(s, r, spec)) {
+            return;
+        }
         switch (spec.handling()) {
             case REFUSE -> refuse(s, r, spec.refusal());
             case LOCAL -> local.handle(s, spec, r);
@@ -128,6 +141,134 @@ public final class CommandDispatcher {
                 send(s, r, true);
             }
         }
+    }
+
+    // ---- replicated write path ----------------------------------------------------------------
+
+    /** Handles what replication changes about a request; false when the request takes the usual way. */
+    private boolean replicated(ClientSession s, RespRequest r, CommandSpec spec) {
+        if (spec.handling() == Handling.REFUSE || spec.handling() == Handling.LOCAL) {
+            if (spec.name().equals("SELECT") && s.inMulti() && s.link() != null && r.argc() == 2) {
+                long db = r.argLong(1);
+                if (db != Long.MIN_VALUE && db >= userDatabases && db <= Integer.MAX_VALUE) {
+                    r.release();
+                    forward(s, BackendConnector.encode("SELECT", "-1"), null);   // fails at EXEC, as Redis' would
+                    return true;
+                }
+            }
+            return false;
+        }
+        String refusal = WritePolicy.refusal(spec, r);
+        if (refusal != null) {
+            refuse(s, r, refusal);
+            return true;
+        }
+        if (spec.name().equals("MULTI") && !s.inMulti()) {
+            s.txn(node.clock().now());
+            return false;
+        }
+        if (spec.name().equals("CONFIG|GET")) {
+            sendTransformed(s, r, reply -> DatabasesReply.rewrite(reply, s.channel().alloc(), s.protocol(), userDatabases));
+            return true;
+        }
+        String readOnly = WritePolicy.readOnlyName(spec);
+        if (readOnly != null) {
+            sendRenamed(s, r, readOnly);
+            return true;
+        }
+        if (spec.kind() != CommandClass.WRITE) {
+            return false;
+        }
+        if (!spec.arityAccepts(r.argc())) {
+            send(s, r, true);                   // Redis' own arity error (and EXECABORT inside MULTI)
+            return true;
+        }
+        if (WritePolicy.databaseArgumentOutOfRange(spec, r, userDatabases)) {
+            if (s.inMulti() && s.link() != null) {
+                r.release();
+                forward(s, BackendConnector.encode("SELECT", "-1"), null);       // queued; "DB index is out of range" at EXEC
+            } else {
+                refuse(s, r, "ERR DB index is out of range");
+            }
+            return true;
+        }
+        if (!s.inMulti() && (spec.handling() == Handling.PIN || blocksWithOption(spec, r))) {
+            pin(s);
+            sendThenTouch(s, r, spec);
+            return true;
+        }
+        sendWrite(s, r);
+        return true;
+    }
+
+    /** Sends a WRITE request as {@code FCALL km_w <header> <client's command and arguments>}; releases it. */
+    private void sendWrite(ClientSession s, RespRequest r) {
+        try {
+            BackendLink link = linkFor(s);
+            if (link == null) {
+                return;
+            }
+            boolean multi = s.inMulti();
+            int db = multi && s.dbAfterExec() >= 0 ? s.dbAfterExec() : s.db();
+            ByteBuf header = writes.header(s.channel().alloc(), r.argc(), s.protocol(), db, node.clock().now(),
+                    multi ? s.txn() : 0);
+            int from = WriteEncoder.argumentsStart(r.buffer(), r.frameIndex(), r.frameLength());
+            link.send(header, null);
+            link.send(r.buffer(), from, r.frameIndex() + r.frameLength() - from, s.expectReply(null));
+            afterSend(s, link);
+        } finally {
+            r.release();
+        }
+    }
+
+    /** Sends a request under another command name (EVAL as EVAL_RO); releases it. */
+    private void sendRenamed(ClientSession s, RespRequest r, String name) {
+        try {
+            BackendLink link = linkFor(s);
+            if (link == null) {
+                return;
+            }
+            int from = r.argIndex(0) + r.argLength(0) + 2;
+            link.send(WriteEncoder.renamedPrefix(s.channel().alloc(), r.argc(), name), null);
+            link.send(r.buffer(), from, r.frameIndex() + r.frameLength() - from,
+                    s.expectReply(reply -> WritePolicy.scriptReply(reply, s.channel().alloc())));
+            afterSend(s, link);
+        } finally {
+            r.release();
+        }
+    }
+
+    /** Forwards the client's bytes with a reply transform; releases the request. */
+    private void sendTransformed(ClientSession s, RespRequest r, Function<ByteBuf, ByteBuf> transform) {
+        try {
+            BackendLink link = linkFor(s);
+            if (link != null) {
+                link.send(r.buffer(), r.frameIndex(), r.frameLength(), s.expectReply(transform));
+                afterSend(s, link);
+            }
+        } finally {
+            r.release();
+        }
+    }
+
+    /**
+     * Runs a blocking write natively on the session's own link; once it returns data, records each key
+     * it changed with {@code FCALL km_w ... KM.TOUCH <key>} on the loop's shared link for that database
+     * (so nothing queues behind the client's later requests). At-least-once: a crash between the two
+     * loses only the record, which the next write of the key carries again.
+     */
+    private void sendThenTouch(ClientSession s, RespRequest r, CommandSpec spec) {
+        TouchKeys keys = TouchKeys.of(spec.name(), r);
+        int db = s.db();
+        int protocol = s.protocol();
+        EventLoop loop = s.channel().eventLoop();
+        sendTransformed(s, r, reply -> {
+            for (byte[] key : keys.changed(reply)) {
+                BackendLink shared = BackendPool.current(loop, node.connector(), userDatabases).shared(db, protocol);
+                shared.send(writes.touch(s.channel().alloc(), protocol, db, node.clock().now(), key), TouchSink.INSTANCE);
+            }
+            return reply;
+        });
     }
 
     /** EXEC of a transaction with a queued SELECT: the session's db follows if the transaction ran. */
@@ -250,6 +391,24 @@ public final class CommandDispatcher {
         if (!link.isWritable() && s.link() == null) {
             s.channel().config().setAutoRead(false);     // backpressure: the shared link is backed up
             pool(s).whenWritable(s::onClientWritable);
+        }
+    }
+
+    /** Consumes the replies of KM.TOUCH records; a failure is logged (the key's next write records it again). */
+    private enum TouchSink implements ReplySink {
+        INSTANCE;
+
+        @Override
+        public void onReply(ByteBuf buffer, int index, int length) {
+            if (io.keymesh.storage.conn.ReplyScanner.isError(buffer, index)) {
+                org.slf4j.LoggerFactory.getLogger(CommandDispatcher.class).warn("KM.TOUCH after a blocking write failed: {}",
+                        buffer.toString(index, length, java.nio.charset.StandardCharsets.UTF_8).trim());
+            }
+        }
+
+        @Override
+        public void onFailure(String error) {
+            org.slf4j.LoggerFactory.getLogger(CommandDispatcher.class).warn("KM.TOUCH after a blocking write not sent: {}", error);
         }
     }
 

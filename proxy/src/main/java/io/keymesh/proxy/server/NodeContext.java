@@ -2,11 +2,18 @@ package io.keymesh.proxy.server;
 
 import io.keymesh.proxy.command.CommandTable;
 import io.keymesh.proxy.config.KeymeshConfig;
+import io.keymesh.proxy.config.NodeId;
 import io.keymesh.proxy.route.BackendStatus;
 import io.keymesh.proxy.session.SessionRegistry;
 import io.keymesh.storage.conn.BackendConnector;
+import io.keymesh.topology.clock.HybridClock;
 
-/** What every client pipeline of a node shares: config, command table, sessions, backend. */
+/**
+ * What every client pipeline of a node shares: config, command table, sessions, backend, and the
+ * node's identity and clock (one per node: every local write's timestamp comes from {@code clock}).
+ *
+ * @param replicating true when writes go through the replicated write path (config replication.enabled)
+ */
 public record NodeContext(
         KeymeshConfig config,
         CommandTable commands,
@@ -14,5 +21,8 @@ public record NodeContext(
         BackendStatus backend,
         BackendConnector connector,
         long startedMillis,
-        int ioThreads) {
+        int ioThreads,
+        NodeId nodeId,
+        HybridClock clock,
+        boolean replicating) {
 }

@@ -57,6 +57,7 @@ public final class ClientSession implements LinkListener {
     private volatile int protocol = 2;
     private volatile Mode mode = Mode.SHARED;
     private volatile boolean inMulti;
+    private long txn;                         // replicated writes queued in this MULTI carry this id (0: none)
     private int dbAfterExec = -1;             // SELECT queued inside MULTI: the db once EXEC has run
     private volatile boolean subscribed;
     private volatile io.keymesh.proxy.command.CommandSpec lastCommand;
@@ -488,6 +489,15 @@ public final class ClientSession implements LinkListener {
     }
 
     /** The database a SELECT queued inside MULTI switches to when EXEC runs; -1 for none. */
+    /** The id the replicated write path gives the writes of the current transaction. */
+    public long txn() {
+        return txn;
+    }
+
+    public void txn(long id) {
+        this.txn = id;
+    }
+
     public int dbAfterExec() {
         return dbAfterExec;
     }

@@ -38,7 +38,9 @@ public final class InfoComposer {
         StringBuilder out = new StringBuilder(backendInfo.length() + 512);
         if (!backendInfo.isBlank()) {
             for (String line : backendInfo.split("\r\n")) {
-                out.append(rewrite(line, clientPort)).append("\r\n");
+                if (!hiddenDatabase(line)) {
+                    out.append(rewrite(line, clientPort)).append("\r\n");
+                }
             }
         }
         if (withKeymesh) {
@@ -67,6 +69,22 @@ public final class InfoComposer {
         return out.toString();
     }
 
+    /** A keyspace line ("db17:keys=...") of a database clients cannot use (metadata and log with replication on). */
+    private boolean hiddenDatabase(String line) {
+        if (!line.startsWith("db")) {
+            return false;
+        }
+        int colon = line.indexOf(':');
+        if (colon <= 2) {
+            return false;
+        }
+        try {
+            return Integer.parseInt(line.substring(2, colon)) >= node.backend().databases();
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
     private String rewrite(String line, int clientPort) {
         int colon = line.indexOf(':');
         if (colon < 0 || line.startsWith("#")) {
@@ -88,6 +106,8 @@ public final class InfoComposer {
         out.append("# Keymesh\r\n")
                 .append("keymesh_version:").append(version()).append("\r\n")
                 .append("node_role:").append(node.config().role()).append("\r\n")
+                .append("node_id:").append(node.nodeId()).append("\r\n")
+                .append("replication_enabled:").append(node.replicating() ? "yes" : "no").append("\r\n")
                 .append("client_port:").append(clientPort).append("\r\n")
                 .append("io_threads:").append(node.ioThreads()).append("\r\n")
                 .append("uptime_in_seconds:").append(uptimeSeconds).append("\r\n")

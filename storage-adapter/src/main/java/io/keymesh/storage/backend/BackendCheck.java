@@ -181,6 +181,23 @@ public final class BackendCheck {
         return new BackendInfo(version, databases, mode, pid);
     }
 
+    /**
+     * Checks that a backend that passed {@link #check} has the databases replication needs: {@code 2N + 1}
+     * for {@code N} user databases (user data, its metadata, the log). A managed redis-server is started
+     * with them; an external one must be configured with them.
+     *
+     * @throws BackendCheckException naming the endpoint, what it has and the redis.conf line to add
+     */
+    public static void requireDatabases(BackendEndpoint endpoint, BackendInfo info, int userDatabases) {
+        int required = 2 * userDatabases + 1;
+        if (info.databases() < required) {
+            throw new BackendCheckException("redis-server at " + endpoint + " has " + info.databases()
+                    + " databases; with replication on, keymesh needs " + required + " (2 x keymesh.storage.redis.databases = "
+                    + userDatabases + ", plus 1: user data, merge metadata and the replication log): set \"databases "
+                    + required + "\" in its redis.conf, or lower keymesh.storage.redis.databases");
+        }
+    }
+
     /** Parses an INFO reply ("key:value" lines, "#" section headers) into a map. */
     static Map<String, String> parseInfo(String info) {
         Map<String, String> fields = new HashMap<>();

@@ -49,6 +49,17 @@ public final class HybridClock {
         }
     }
 
+    /**
+     * Adopts {@code hlc} from this node's own durable state (the newest stamp in its log at start),
+     * with no offset check: after a restart, even with the wall clock set back, the clock never
+     * issues a timestamp lower than one it issued before.
+     */
+    public synchronized void advanceTo(long hlc) {
+        if (Long.compareUnsigned(hlc, last) > 0) {
+            last = hlc;
+        }
+    }
+
     /** The largest timestamp issued or observed so far (0 before any). */
     public synchronized long last() {
         return last;

@@ -1,0 +1,133 @@
+package io.keymesh.proxy.route;
+
+import io.keymesh.storage.backend.BackendEndpoint;
+import io.keymesh.topology.clock.HybridClock;
+import io.keymesh.topology.clock.Stamp;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.Range;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.Limit;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Prepares the backend for the replicated write path, before clients are served: loads the keymesh
+ * function library ({@code FUNCTION LOAD REPLACE}, at start and after every backend restart) and,
+ * at start, moves the node's clock past the newest stamp in the local log (db 2N, streams
+ * {@code km:log:*}), so that a restarted node never issues a timestamp lower than one it issued or
+ * applied before, even if the wall clock went back.
+ */
+public final class ReplicationSetup {
+    private static final Logger log = LoggerFactory.getLogger(ReplicationSetup.class);
+
+    private final BackendEndpoint endpoint;
+    private final String username;
+    private final String password;
+    private final Duration timeout;
+    private final Supplier<String> library;
+    private final int userDatabases;
+
+    public ReplicationSetup(BackendEndpoint endpoint, String username, String password, Duration timeout,
+                            Supplier<String> library, int userDatabases) {
+        this.endpoint = endpoint;
+        this.username = username;
+        this.password = password;
+        this.timeout = timeout;
+        this.library = library;
+        this.userDatabases = userDatabases;
+    }
+
+    /** Loads (or reloads) the function library; throws with Redis' error when it does not load. */
+    public void loadLibrary() {
+        String source = library.get();
+        run(redis -> {
+            String name = redis.functionLoad(source, true);
+            log.info("function library '{}' loaded into the backend", name);
+            return null;
+        });
+    }
+
+    /** Advances {@code clock} to the newest stamp of every origin's log in the backend; returns that HLC (0 if none). */
+    public long seedClock(HybridClock clock) {
+        long newest = run(this::newestLoggedHlc);
+        clock.advanceTo(newest);
+        return newest;
+    }
+
+    private long newestLoggedHlc(RedisCommands<String, String> redis) {
+        redis.select(2 * userDatabases);
+        long newest = 0;
+        ScanCursor cursor = ScanCursor.INITIAL;
+        do {
+            KeyScanCursor<String> page = redis.scan(cursor, ScanArgs.Builder.matches("km:log:*").limit(100));
+            for (String key : page.getKeys()) {
+                List<StreamMessage<String, String>> last = redis.xrevrange(key, Range.unbounded(), Limit.from(1));
+                if (last.isEmpty()) {
+                    continue;
+                }
+                String stamp = last.get(0).getBody().get("t");
+                if (stamp == null) {
+                    continue;
+                }
+                try {
+                    long hlc = Stamp.hlc(stamp);
+                    if (Long.compareUnsigned(hlc, newest) > 0) {
+                        newest = hlc;
+                    }
+                } catch (IllegalArgumentException e) {
+                    log.warn("log {} ends with an unreadable stamp \"{}\"; ignored for the clock", key, stamp);
+                }
+            }
+            cursor = page;
+        } while (!cursor.isFinished());
+        return newest;
+    }
+
+    private <T> T run(java.util.function.Function<RedisCommands<String, String>, T> work) {
+        ClientResources resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
+        try {
+            RedisClient client = RedisClient.create(resources, uri());
+            client.setOptions(ClientOptions.builder().autoReconnect(false).build());
+            try (StatefulRedisConnection<String, String> connection = client.connect()) {
+                return work.apply(connection.sync());
+            } finally {
+                client.shutdown(0, 2, TimeUnit.SECONDS);
+            }
+        } finally {
+            resources.shutdown(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+        }
+    }
+
+    private RedisURI uri() {
+        RedisURI.Builder builder;
+        if (endpoint instanceof BackendEndpoint.UnixSocket unix) {
+            builder = RedisURI.Builder.socket(unix.path().toString());
+        } else if (endpoint instanceof BackendEndpoint.Tcp tcp) {
+            builder = RedisURI.Builder.redis(tcp.host(), tcp.port());
+        } else {
+            throw new IllegalArgumentException("unknown endpoint " + endpoint);
+        }
+        if (password != null && !password.isEmpty()) {
+            if (username != null && !username.isEmpty()) {
+                builder.withAuthentication(username, password.toCharArray());
+            } else {
+                builder.withPassword(password.toCharArray());
+            }
+        }
+        return builder.withTimeout(timeout).withClientName("keymesh-setup").build();
+    }
+}

@@ -1,0 +1,304 @@
+#!lua name=keymesh
+-- keymesh apply library, part 1 of 3: metadata, stamps, merge of one key.
+-- Contracts: docs/design/replication.md ("Contracts between the parts"); semantics: docs/design/merge.md.
+--
+-- Databases: user db i, its metadata in db N+i under the same key name, log and node state in db 2N.
+-- Key-level metadata is one string "t|e|et|d|k" (trailing empty parts dropped, so a plain SET
+-- costs one short string):
+--   t  stamp of the key's register (whole-key state)         e  absolute expiry in ms, 0 = none
+--   et stamp of the expiry register (empty = same as t)       d  delete tombstone stamp
+--   k  counter vector "origin stamp total seen ..." (per-origin running totals of increments and
+--      the part of each total the register state already includes)
+-- A stamp is compared as a string only (HLC hex + node id); Lua never does arithmetic on it.
+
+local KM_VERSION = '@VERSION@'
+
+local cur_db = -1
+local function sel(db)
+  if cur_db ~= db then
+    redis.call('SELECT', db)
+    cur_db = db
+  end
+end
+
+local function reset_db()
+  cur_db = -1
+end
+
+local function num(x)
+  if x == math.floor(x) and math.abs(x) < 1e15 then
+    return string.format('%d', x)
+  end
+  return string.format('%.17g', x)
+end
+
+local function nz(s)
+  if s == nil or s == '' then return nil end
+  return s
+end
+
+local function parse_vec(k)
+  local cv = {}
+  if k == nil or k == '' then return cv end
+  local w = {}
+  for p in string.gmatch(k, '%S+') do w[#w + 1] = p end
+  for i = 1, #w, 4 do
+    cv[w[i]] = { st = w[i + 1], tot = tonumber(w[i + 2]), seen = tonumber(w[i + 3]) }
+  end
+  return cv
+end
+
+local function sorted_keys(t)
+  local ks = {}
+  for k in pairs(t) do ks[#ks + 1] = k end
+  table.sort(ks)
+  return ks
+end
+
+local function vec_str(cv)
+  local out = {}
+  for _, o in ipairs(sorted_keys(cv)) do
+    local c = cv[o]
+    out[#out + 1] = o .. ' ' .. c.st .. ' ' .. num(c.tot) .. ' ' .. num(c.seen)
+  end
+  return table.concat(out, ' ')
+end
+
+-- the vector a write carries: each origin's stamp and total the writer has seen
+local function seen_str(cv)
+  local out = {}
+  for _, o in ipairs(sorted_keys(cv)) do
+    local c = cv[o]
+    out[#out + 1] = o .. ' ' .. c.st .. ' ' .. num(c.tot)
+  end
+  return table.concat(out, ' ')
+end
+
+local function parse_seen(s)
+  local v = {}
+  local w = {}
+  for p in string.gmatch(s, '%S+') do w[#w + 1] = p end
+  for i = 1, #w, 3 do
+    v[w[i]] = { st = w[i + 1], tot = tonumber(w[i + 2]) }
+  end
+  return v
+end
+
+local function parse_meta(s)
+  local p = {}
+  for x in string.gmatch(s .. '|', '([^|]*)|') do p[#p + 1] = x end
+  return {
+    t = nz(p[1]), e = tonumber(p[2] or '') or 0, et = nz(p[3]), d = nz(p[4]),
+    cv = parse_vec(p[5]),
+  }
+end
+
+local function meta_str(m)
+  local et = m.et
+  if et == m.t then et = nil end
+  local e = ''
+  if m.e ~= 0 then e = num(m.e) end
+  local p = { m.t or '', e, et or '', m.d or '', vec_str(m.cv) }
+  local n = #p
+  while n > 1 and p[n] == '' do n = n - 1 end
+  return table.concat(p, '|', 1, n)
+end
+
+-- loads the metadata of key in meta db mdb; kind: n = none, s = string, h = hash (per-member data)
+local function meta_load(mdb, key)
+  sel(mdb)
+  local v = redis.pcall('GET', key)
+  local m
+  if type(v) == 'string' then
+    m = parse_meta(v)
+    m.kind = 's'
+  elseif v == false or v == nil then
+    m = parse_meta('')
+    m.kind = 'n'
+  else
+    m = parse_meta(redis.call('HGET', key, '') or '')
+    m.kind = 'h'
+  end
+  m.key = key
+  m.mdb = mdb
+  return m
+end
+
+-- saves the metadata; it expires with its key (same absolute time) unless a tombstone keeps it
+local function meta_save(m, exists)
+  sel(m.mdb)
+  local s = meta_str(m)
+  if m.kind == 'h' then
+    redis.call('HSET', m.key, '', s)
+  else
+    redis.call('SET', m.key, s)
+  end
+  if exists and m.e > 0 and m.d == nil then
+    redis.call('PEXPIREAT', m.key, num(m.e))
+  elseif m.kind == 'h' then
+    redis.call('PERSIST', m.key)
+  end
+end
+
+local function et_of(m)
+  return m.et or m.t
+end
+
+local function max_stamp(m)
+  local s = m.t or ''
+  if m.d and m.d > s then s = m.d end
+  if m.et and m.et > s then s = m.et end
+  for _, c in pairs(m.cv) do
+    if c.st > s then s = c.st end
+  end
+  return s
+end
+
+-- sum over origins of (total - seen): what increments add on top of the register state
+local function sigma(m)
+  local s = 0
+  for _, c in pairs(m.cv) do s = s + (c.tot - c.seen) end
+  return s
+end
+
+-- merges a carried vector into the key's totals: per origin the later stamp wins
+local function merge_vec(m, v)
+  for o, c in pairs(v) do
+    local mine = m.cv[o]
+    if mine == nil then
+      m.cv[o] = { st = c.st, tot = c.tot, seen = 0 }
+    elseif c.st > mine.st then
+      mine.st = c.st
+      mine.tot = c.tot
+    end
+  end
+end
+
+-- the register state that won now includes exactly the totals its writer had seen
+local function set_seen(m, v)
+  for o, c in pairs(m.cv) do
+    local s = v[o]
+    if s then c.seen = s.tot else c.seen = 0 end
+  end
+end
+
+-- adds a counter delta to the data key (absent counts as 0; a non-numeric value is left alone)
+local function add_value(db, key, delta)
+  if delta == 0 then return end
+  sel(db)
+  local r
+  if delta == math.floor(delta) and math.abs(delta) < 1e15 then
+    r = redis.pcall('INCRBY', key, num(delta))
+    if type(r) == 'number' then return end
+  end
+  redis.pcall('INCRBYFLOAT', key, num(delta))
+end
+
+local function exists(db, key)
+  sel(db)
+  return redis.call('EXISTS', key) == 1
+end
+
+local function apply_expiry(db, key, e)
+  sel(db)
+  if e > 0 then
+    redis.call('PEXPIREAT', key, num(e))
+  else
+    redis.call('PERSIST', key)
+  end
+end
+
+-- db flush epochs live in db 2N, hash km:epoch (db -> stamp)
+local function epoch_of(ctx, db)
+  ctx.epochs = ctx.epochs or {}
+  local ep = ctx.epochs[db]
+  if ep == nil then
+    sel(2 * ctx.N)
+    ep = redis.call('HGET', 'km:epoch', tostring(db)) or ''
+    ctx.epochs[db] = ep
+  end
+  return ep
+end
+
+--[[
+Merges one key-level operation of stamp ctx.t into key rec.key of user db rec.db.
+rec.kind: 's' raw string state, 'r' DUMP state, 'd' delete, 'e' expiry only, 'i' counter total of
+ctx.origin. rec.e: expiry carried with a state, rec.vec: the writer's counter vector (parsed).
+With local = true the data was already changed by the real command: only metadata is merged.
+]]
+local function merge_key(ctx, rec, local_write)
+  local t = ctx.t
+  local db = rec.db
+  if not local_write and t <= epoch_of(ctx, db) then return end
+  local m = rec.meta or meta_load(ctx.N + db, rec.key)
+  local before = sigma(m)
+  local kind = rec.kind
+  if rec.vec then merge_vec(m, rec.vec) end
+  local fix = 0
+  if kind == 's' or kind == 'r' or kind == 'd' then
+    local wins = (m.t == nil or t > m.t) and (m.d == nil or t > m.d)
+    if wins or local_write then
+      set_seen(m, rec.vec or {})
+      local old_et = et_of(m)
+      if kind == 'd' then
+        m.d = t
+        if not local_write then
+          sel(db)
+          redis.call('DEL', rec.key)
+        end
+        if old_et == nil or t > old_et then
+          m.e = 0
+          m.et = t
+        end
+      else
+        if not local_write then
+          sel(db)
+          if kind == 's' then
+            redis.call('SET', rec.key, rec.payload)
+          else
+            redis.call('RESTORE', rec.key, '0', rec.payload, 'REPLACE')
+          end
+        end
+        m.t = t
+        m.d = nil
+        if old_et == nil or t > old_et then
+          m.e = rec.e or 0
+          m.et = nil
+        else
+          m.et = old_et
+        end
+      end
+      if not local_write then fix = sigma(m) end
+    else
+      fix = sigma(m) - before
+    end
+  elseif kind == 'e' then
+    local old_et = et_of(m)
+    if local_write or old_et == nil or t > old_et then
+      m.e = rec.e
+      m.et = t
+      if not local_write and exists(db, rec.key) then apply_expiry(db, rec.key, m.e) end
+    end
+  elseif kind == 'i' then
+    local c = m.cv[ctx.origin]
+    if c == nil then
+      c = { st = '', tot = 0, seen = 0 }
+      m.cv[ctx.origin] = c
+    end
+    if local_write then
+      c.tot = c.tot + rec.delta
+      c.st = t
+    elseif t > c.st then
+      c.tot = rec.total
+      c.st = t
+      fix = sigma(m) - before
+    end
+  end
+  if not local_write and fix ~= 0 then add_value(db, rec.key, fix) end
+  local present = exists(db, rec.key)
+  if not local_write and present and (kind == 's' or kind == 'r') and m.e > 0 then
+    apply_expiry(db, rec.key, m.e)
+  end
+  meta_save(m, present)
+  return m
+end

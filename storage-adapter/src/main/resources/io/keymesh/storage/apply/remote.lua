@@ -1,0 +1,205 @@
+-- keymesh apply library, part 3 of 3: remote apply (km_r), snapshot merge, housekeeping.
+
+-- removes every key of user db `db` (and its metadata) whose newest stamp is older than t
+local function purge_older(ctx, db, t)
+  local N = ctx.N
+  sel(N + db)
+  local metas = redis.call('KEYS', '*')
+  local keep = {}
+  for _, k in ipairs(metas) do
+    local m = meta_load(N + db, k)
+    if max_stamp(m) > t then
+      keep[k] = true
+    else
+      sel(N + db)
+      redis.call('DEL', k)
+    end
+  end
+  sel(db)
+  local keys = redis.call('KEYS', '*')
+  for _, k in ipairs(keys) do
+    if not keep[k] then redis.call('DEL', k) end
+  end
+end
+
+local function remote_flush(ctx, db)
+  local ep = epoch_of(ctx, db)
+  if ctx.t <= ep then return end
+  purge_older(ctx, db, ctx.t)
+  sel(2 * ctx.N)
+  redis.call('HSET', 'km:epoch', tostring(db), ctx.t)
+  ctx.epochs[db] = ctx.t
+end
+
+-- applies the fields of one log entry (t, x, then ops) at this node
+local function apply_entry(ctx, f)
+  local db = 0
+  local rec = nil
+  local function finish()
+    if rec and rec.kind then merge_key(ctx, rec, false) end
+    rec = nil
+  end
+  for i = 1, #f, 2 do
+    local name, v = f[i], f[i + 1]
+    if name == 't' then
+      ctx.t = v
+    elseif name == 'x' then
+      ctx.x = v
+    elseif name == 'b' then
+      finish()
+      db = tonumber(v)
+    elseif name == 'k' then
+      finish()
+      rec = { db = db, key = v }
+    elseif name == 'v' then
+      rec.vec = parse_seen(v)
+    elseif name == 's' or name == 'r' then
+      rec.kind = name
+      rec.payload = v
+    elseif name == 'd' then
+      rec.kind = 'd'
+    elseif name == 'e' then
+      if rec.kind == 's' or rec.kind == 'r' then
+        rec.e = tonumber(v)
+      else
+        rec.kind = 'e'
+        rec.e = tonumber(v)
+      end
+    elseif name == 'i' then
+      rec.kind = 'i'
+      rec.total = tonumber(v)
+    elseif name == 'f' then
+      finish()
+      remote_flush(ctx, tonumber(v))
+    end
+  end
+  finish()
+end
+
+--[[
+km_r: FCALL km_r 0 <N> <origin> <count> { <seq> <nfields> <f1> <v1> ... } x count
+Applies the entries of one origin in order, skipping seq <= km:pos[origin]; returns km:pos[origin].
+]]
+local function km_r(_, argv)
+  reset_db()
+  local N = tonumber(argv[1])
+  local origin = argv[2]
+  local count = tonumber(argv[3])
+  local ctx = { N = N, origin = origin }
+  sel(2 * N)
+  local pos = tonumber(redis.call('HGET', 'km:pos', origin) or '0')
+  local i = 4
+  for _ = 1, count do
+    local seq = tonumber(argv[i])
+    local nf = tonumber(argv[i + 1])
+    local f = {}
+    for j = 1, 2 * nf do f[j] = argv[i + 1 + j] end
+    i = i + 2 + 2 * nf
+    if seq > pos then
+      apply_entry(ctx, f)
+      sel(2 * N)
+      redis.call('XADD', 'km:log:' .. origin, string.format('%d-0', seq), unpack(f))
+      redis.call('HSET', 'km:pos', origin, string.format('%d', seq))
+      pos = seq
+    end
+  end
+  return pos
+end
+
+--[[
+km_dumpkey: FCALL km_dumpkey 0 <N> <db> <key>
+Returns { <key-level metadata string>, <DUMP of the key or ''> } (more items may follow later).
+]]
+local function km_dumpkey(_, argv)
+  reset_db()
+  local N = tonumber(argv[1])
+  local db = tonumber(argv[2])
+  local key = argv[3]
+  local m = meta_load(N + db, key)
+  sel(db)
+  local d = redis.call('DUMP', key) or ''
+  return { meta_str(m), d }
+end
+
+--[[
+km_mergekey: FCALL km_mergekey 0 <N> <db> <key> <metadata> <dump>
+Merges a key as returned by km_dumpkey on another node: its state at its register stamp, its
+expiry register, its tombstone and its counter totals, each by its rule.
+]]
+local function km_mergekey(_, argv)
+  reset_db()
+  local N = tonumber(argv[1])
+  local db = tonumber(argv[2])
+  local key = argv[3]
+  local r = parse_meta(argv[4] or '')
+  local dump = argv[5] or ''
+  local vec = {}
+  for o, c in pairs(r.cv) do vec[o] = { st = c.st, tot = c.tot } end
+  local ctx = { N = N }
+  if r.t and dump ~= '' then
+    ctx.t = r.t
+    -- the dumped value already includes every total it carries
+    merge_key(ctx, { db = db, key = key, kind = 'r', payload = dump, e = 0, vec = vec }, false)
+  elseif next(vec) ~= nil then
+    local m = meta_load(N + db, key)
+    local before = sigma(m)
+    merge_vec(m, vec)
+    add_value(db, key, sigma(m) - before)
+    meta_save(m, exists(db, key))
+  end
+  if r.d then
+    ctx.t = r.d
+    merge_key(ctx, { db = db, key = key, kind = 'd', vec = vec }, false)
+  end
+  local et = r.et or r.t
+  if et then
+    ctx.t = et
+    merge_key(ctx, { db = db, key = key, kind = 'e', e = r.e }, false)
+  end
+  return 1
+end
+
+-- km_trim: FCALL km_trim 0 <N> <origin> <seq>: drops log entries of origin up to seq
+local function km_trim(_, argv)
+  reset_db()
+  local N = tonumber(argv[1])
+  sel(2 * N)
+  return redis.call('XTRIM', 'km:log:' .. argv[2], 'MINID', string.format('%d-1', tonumber(argv[3])))
+end
+
+-- km_gc: FCALL km_gc 0 <N> <stamp>: drops tombstones (and metadata of absent keys) older than stamp
+local function km_gc(_, argv)
+  reset_db()
+  local N = tonumber(argv[1])
+  local stamp = argv[2]
+  local dropped = 0
+  for db = 0, N - 1 do
+    sel(N + db)
+    for _, k in ipairs(redis.call('KEYS', '*')) do
+      local m = meta_load(N + db, k)
+      local present = exists(db, k)
+      if not present and max_stamp(m) < stamp then
+        sel(N + db)
+        redis.call('DEL', k)
+        dropped = dropped + 1
+      elseif present and m.d and m.d < stamp then
+        m.d = nil
+        meta_save(m, present)
+        dropped = dropped + 1
+      end
+    end
+  end
+  return dropped
+end
+
+local function km_version()
+  return KM_VERSION
+end
+
+redis.register_function('km_w', km_w)
+redis.register_function('km_r', km_r)
+redis.register_function('km_dumpkey', km_dumpkey)
+redis.register_function('km_mergekey', km_mergekey)
+redis.register_function('km_trim', km_trim)
+redis.register_function('km_gc', km_gc)
+redis.register_function{ function_name = 'km_version', callback = km_version, flags = { 'no-writes' } }

@@ -1,0 +1,348 @@
+-- keymesh apply library, part 2 of 3: the local write (km_w) and its command table.
+
+-- commands that cannot be replicated: refused, nothing changes
+local NOT_REPLICABLE = {
+  swapdb = 'it swaps whole databases, which no per-key merge can express',
+  eval = 'scripts run through keymesh must not write (their effects are not logged)',
+  evalsha = 'scripts run through keymesh must not write (their effects are not logged)',
+  fcall = 'functions run through keymesh must not write (their effects are not logged)',
+  ['function'] = 'function libraries are node-local',
+  script = 'scripts are node-local',
+  migrate = 'it moves keys to another server',
+  ['restore-asking'] = 'it is a cluster-internal command',
+}
+
+local COUNTER = { incr = 1, decr = 1, incrby = 1, decrby = 1, incrbyfloat = 1 }
+local EXPIRY = { expire = 1, pexpire = 1, expireat = 1, pexpireat = 1, persist = 1 }
+local DELETE = { del = 1, unlink = 1 }
+
+-- commands whose integer reply 0 means nothing changed
+local ZERO_NOOP = {
+  setnx = 1, msetnx = 1, hdel = 1, srem = 1, zrem = 1, lrem = 1, sadd = 1, hsetnx = 1, smove = 1,
+  renamenx = 1, move = 1, copy = 1, lpushx = 1, rpushx = 1, pfadd = 1, xdel = 1, xack = 1,
+  zremrangebyscore = 1, zremrangebyrank = 1, zremrangebylex = 1, xtrim = 1, linsert = 1,
+}
+-- commands whose nil or empty reply means nothing changed
+local NIL_NOOP = {
+  lpop = 1, rpop = 1, spop = 1, getdel = 1, lmove = 1, rpoplpush = 1, blmove = 1, brpoplpush = 1,
+  zpopmin = 1, zpopmax = 1, lmpop = 1, zmpop = 1, blmpop = 1, bzmpop = 1, blpop = 1, brpop = 1,
+  bzpopmin = 1, bzpopmax = 1,
+}
+
+local function range(a, from, to, step)
+  local ks = {}
+  for i = from, to, step or 1 do ks[#ks + 1] = a[i] end
+  return ks
+end
+
+local function find_opt(a, from, name)
+  for i = from, #a do
+    if string.lower(a[i]) == name then return i end
+  end
+  return nil
+end
+
+-- keys a command writes, from its arguments (a[1] is the first argument after the name)
+local WRITTEN = {
+  mset = function(a) return range(a, 1, #a, 2) end,
+  msetnx = function(a) return range(a, 1, #a, 2) end,
+  rename = function(a) return { a[1], a[2] } end,
+  renamenx = function(a) return { a[1], a[2] } end,
+  smove = function(a) return { a[1], a[2] } end,
+  lmove = function(a) return { a[1], a[2] } end,
+  blmove = function(a) return { a[1], a[2] } end,
+  rpoplpush = function(a) return { a[1], a[2] } end,
+  brpoplpush = function(a) return { a[1], a[2] } end,
+  copy = function(a) return { a[2] } end,
+  bitop = function(a) return { a[2] } end,
+  sort = function(a)
+    local i = find_opt(a, 2, 'store')
+    if i then return { a[i + 1] } end
+    return {}
+  end,
+  georadius = function(a)
+    local i = find_opt(a, 2, 'store') or find_opt(a, 2, 'storedist')
+    if i then return { a[i + 1] } end
+    return {}
+  end,
+  lmpop = function(a) return range(a, 2, 1 + tonumber(a[1] or 0)) end,
+  zmpop = function(a) return range(a, 2, 1 + tonumber(a[1] or 0)) end,
+  blmpop = function(a) return range(a, 3, 2 + tonumber(a[2] or 0)) end,
+  bzmpop = function(a) return range(a, 3, 2 + tonumber(a[2] or 0)) end,
+  blpop = function(a) return range(a, 1, #a - 1) end,
+  brpop = function(a) return range(a, 1, #a - 1) end,
+  bzpopmin = function(a) return range(a, 1, #a - 1) end,
+  bzpopmax = function(a) return range(a, 1, #a - 1) end,
+  xgroup = function(a) if a[2] then return { a[2] } end return {} end,
+  xreadgroup = function(a)
+    local i = find_opt(a, 1, 'streams')
+    if not i then return {} end
+    local n = math.floor((#a - i) / 2)
+    return range(a, i + 1, i + n)
+  end,
+}
+WRITTEN.georadiusbymember = WRITTEN.georadius
+
+local function written_keys(cmd, a)
+  local f = WRITTEN[cmd]
+  if f then return f(a) end
+  if a[1] == nil then return {} end
+  return { a[1] }
+end
+
+-- an entry under construction: flat field/value list, t and x first
+local function entry_new(stamp, txn, db)
+  local f = { 't', stamp, 'x', txn }
+  if db ~= 0 then
+    f[#f + 1] = 'b'
+    f[#f + 1] = tostring(db)
+  end
+  return { f = f, db = db, ops = 0 }
+end
+
+local function entry_key(en, db, key)
+  if db ~= en.db then
+    en.f[#en.f + 1] = 'b'
+    en.f[#en.f + 1] = tostring(db)
+    en.db = db
+  end
+  en.f[#en.f + 1] = 'k'
+  en.f[#en.f + 1] = key
+  en.ops = en.ops + 1
+end
+
+local function entry_op(en, name, value)
+  en.f[#en.f + 1] = name
+  en.f[#en.f + 1] = value
+end
+
+local function log_append(N, origin, en)
+  sel(2 * N)
+  local seq = redis.call('HINCRBY', 'km:pos', origin, 1)
+  redis.call('XADD', 'km:log:' .. origin, seq .. '-0', unpack(en.f))
+  return seq
+end
+
+local function pexpiretime(db, key)
+  sel(db)
+  local e = redis.call('PEXPIRETIME', key)
+  if e < 0 then return 0 end
+  return e
+end
+
+-- records the current whole state of one written key (state, expiry, counters seen)
+local function record_state(ctx, en, db, key, existed)
+  sel(db)
+  local ty = redis.call('TYPE', key)['ok']
+  if ty == 'none' and not existed then return end
+  local m = meta_load(ctx.N + db, key)
+  local rec = { db = db, key = key, meta = m, vec = {} }
+  for o, c in pairs(m.cv) do rec.vec[o] = { st = c.st, tot = c.tot } end
+  entry_key(en, db, key)
+  if next(m.cv) ~= nil then entry_op(en, 'v', seen_str(m.cv)) end
+  if ty == 'none' then
+    rec.kind = 'd'
+    entry_op(en, 'd', '')
+  else
+    if ty == 'string' then
+      sel(db)
+      rec.kind = 's'
+      rec.payload = redis.call('GET', key)
+    else
+      sel(db)
+      rec.kind = 'r'
+      rec.payload = redis.call('DUMP', key)
+    end
+    entry_op(en, rec.kind, rec.payload)
+    rec.e = pexpiretime(db, key)
+    if rec.e > 0 then entry_op(en, 'e', num(rec.e)) end
+  end
+  merge_key(ctx, rec, true)
+end
+
+local function counter_delta(cmd, a)
+  if cmd == 'incr' then return 1 end
+  if cmd == 'decr' then return -1 end
+  if cmd == 'incrby' then return tonumber(a[2]) end
+  if cmd == 'decrby' then return -tonumber(a[2]) end
+  return tonumber(a[2])
+end
+
+local function is_empty(r)
+  if r == false or r == nil then return true end
+  if type(r) == 'table' and r.err == nil and r.ok == nil and r.map == nil and r.set == nil
+      and r.double == nil and #r == 0 then
+    return true
+  end
+  return false
+end
+
+local function arity_fix(r, cmd)
+  if type(r) == 'table' and r.err and string.find(r.err, 'Wrong number of args calling Redis command from script', 1, true) then
+    return { err = "ERR wrong number of arguments for '" .. cmd .. "' command" }
+  end
+  return r
+end
+
+local function flush_db(ctx, db, async)
+  sel(db)
+  if async then redis.call('FLUSHDB', async) else redis.call('FLUSHDB') end
+  sel(ctx.N + db)
+  redis.call('FLUSHDB')
+  sel(2 * ctx.N)
+  redis.call('HSET', 'km:epoch', tostring(db), ctx.t)
+  ctx.epochs = nil
+end
+
+local function check_db(n, N)
+  local d = tonumber(n)
+  if d == nil or d ~= math.floor(d) then return nil, { err = 'ERR value is not an integer or out of range' } end
+  if d < 0 or d >= N then return nil, { err = 'ERR DB index is out of range' } end
+  return d
+end
+
+--[[
+km_w: FCALL km_w 0 <proto> <db> <N> <origin> <stamp> <txn> <command> [args...]
+Runs the command with Redis' own semantics and reply, merges the key metadata, appends one log
+entry (none when nothing changed).
+]]
+local function km_w(_, argv)
+  reset_db()
+  local proto = tonumber(argv[1])
+  local db = tonumber(argv[2])
+  local N = tonumber(argv[3])
+  local origin = argv[4]
+  local stamp = argv[5]
+  local txn = argv[6]
+  local cmd = string.lower(argv[7] or '')
+  local a = {}
+  for i = 8, #argv do a[#a + 1] = argv[i] end
+  local ctx = { N = N, t = stamp, origin = origin }
+  cur_db = db
+
+  local why = NOT_REPLICABLE[cmd]
+  if why then
+    return { err = 'ERR keymesh: ' .. string.upper(cmd) .. ' cannot be replicated between nodes (' .. why .. ')' }
+  end
+
+  if cmd == 'km.touch' then
+    if #a ~= 1 then return { err = "ERR wrong number of arguments for 'km.touch' command" } end
+    local en = entry_new(stamp, txn, db)
+    record_state(ctx, en, db, a[1], true)
+    if en.ops > 0 then log_append(N, origin, en) end
+    return { ok = 'OK' }
+  end
+
+  if cmd == 'flushdb' or cmd == 'flushall' then
+    local async = nil
+    if a[1] then
+      local o = string.lower(a[1])
+      if #a > 1 or (o ~= 'async' and o ~= 'sync') then return { err = 'ERR syntax error' } end
+      async = a[1]
+    end
+    local en = entry_new(stamp, txn, db)
+    if cmd == 'flushdb' then
+      flush_db(ctx, db, async)
+      entry_op(en, 'f', tostring(db))
+    else
+      for d = 0, N - 1 do
+        flush_db(ctx, d, async)
+        entry_op(en, 'f', tostring(d))
+      end
+    end
+    log_append(N, origin, en)
+    return { ok = 'OK' }
+  end
+
+  -- where the written keys live (MOVE and COPY ... DB reach another user db)
+  local targets = {}
+  if cmd == 'move' then
+    if #a == 2 then
+      local d, err = check_db(a[2], N)
+      if err then return err end
+      targets = { { db, a[1] }, { d, a[1] } }
+    end
+  elseif cmd == 'copy' then
+    local i = find_opt(a, 3, 'db')
+    local d = db
+    if i and a[i + 1] then
+      local err
+      d, err = check_db(a[i + 1], N)
+      if err then return err end
+    end
+    if a[2] then targets = { { d, a[2] } } end
+  elseif DELETE[cmd] or EXPIRY[cmd] or COUNTER[cmd] then
+    targets = {}
+  else
+    for _, k in ipairs(written_keys(cmd, a)) do targets[#targets + 1] = { db, k } end
+  end
+
+  local existed = {}
+  local del_existed = {}
+  if DELETE[cmd] then
+    sel(db)
+    for i, k in ipairs(a) do del_existed[i] = redis.call('EXISTS', k) == 1 end
+  else
+    for i, tk in ipairs(targets) do existed[i] = exists(tk[1], tk[2]) end
+  end
+
+  sel(db)
+  redis.setresp(proto)
+  local r = redis.pcall(argv[7], unpack(a))
+  redis.setresp(2)
+  if type(r) == 'table' and r.err then return arity_fix(r, cmd) end
+  if ZERO_NOOP[cmd] and r == 0 then return r end
+  if cmd == 'set' and (find_opt(a, 3, 'nx') and existed[1] or find_opt(a, 3, 'xx') and not existed[1]) then
+    return r
+  end
+  if NIL_NOOP[cmd] and is_empty(r) then return r end
+
+  local en = entry_new(stamp, txn, db)
+  if COUNTER[cmd] then
+    local m = meta_load(N + db, a[1])
+    local rec = { db = db, key = a[1], meta = m, kind = 'i', delta = counter_delta(cmd, a) }
+    m = merge_key(ctx, rec, true)
+    entry_key(en, db, a[1])
+    entry_op(en, 'i', num(m.cv[origin].tot))
+  elseif DELETE[cmd] then
+    for i, k in ipairs(a) do
+      if del_existed[i] then record_state(ctx, en, db, k, true) end
+    end
+  elseif EXPIRY[cmd] then
+    if r == 0 then return r end
+    local key = a[1]
+    if exists(db, key) then
+      local e = pexpiretime(db, key)
+      merge_key(ctx, { db = db, key = key, kind = 'e', e = e }, true)
+      entry_key(en, db, key)
+      entry_op(en, 'e', num(e))
+    else
+      record_state(ctx, en, db, key, true)
+    end
+  elseif cmd == 'getex' then
+    if r ~= false and r ~= nil and #a > 1 then
+      local key = a[1]
+      if exists(db, key) then
+        local e = pexpiretime(db, key)
+        merge_key(ctx, { db = db, key = key, kind = 'e', e = e }, true)
+        entry_key(en, db, key)
+        entry_op(en, 'e', num(e))
+      else
+        record_state(ctx, en, db, key, true)
+      end
+    end
+  else
+    local single = nil
+    if (cmd == 'blpop' or cmd == 'brpop' or cmd == 'bzpopmin' or cmd == 'bzpopmax' or cmd == 'lmpop'
+        or cmd == 'zmpop' or cmd == 'blmpop' or cmd == 'bzmpop') and type(r) == 'table' then
+      single = r[1]
+    end
+    for i, tk in ipairs(targets) do
+      if single == nil or tk[2] == single then
+        record_state(ctx, en, tk[1], tk[2], existed[i])
+      end
+    end
+  end
+  if en.ops > 0 then log_append(N, origin, en) end
+  return r
+end

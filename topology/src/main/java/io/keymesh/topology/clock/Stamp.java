@@ -1,0 +1,47 @@
+package io.keymesh.topology.clock;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The wire form of a write's timestamp (docs/design/replication.md, "Timestamps"): 16 lower-case hex
+ * digits of the packed HLC followed by the 8-character origin node id. Comparing two stamps as strings
+ * orders them by HLC, then node id.
+ */
+public final class Stamp {
+    public static final int HLC_DIGITS = 16;
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+
+    private Stamp() {
+    }
+
+    /** The stamp of {@code hlc} issued by {@code nodeId}. */
+    public static String of(long hlc, String nodeId) {
+        byte[] out = new byte[HLC_DIGITS + nodeId.length()];
+        writeHlc(hlc, out, 0);
+        for (int i = 0; i < nodeId.length(); i++) {
+            out[HLC_DIGITS + i] = (byte) nodeId.charAt(i);
+        }
+        return new String(out, StandardCharsets.US_ASCII);
+    }
+
+    /** Writes the 16 hex digits of {@code hlc} into {@code out} at {@code at}. */
+    public static void writeHlc(long hlc, byte[] out, int at) {
+        for (int i = HLC_DIGITS - 1; i >= 0; i--) {
+            out[at + i] = HEX[(int) (hlc & 0xf)];
+            hlc >>>= 4;
+        }
+    }
+
+    /** The packed HLC of a stamp (its first 16 hex digits). */
+    public static long hlc(String stamp) {
+        if (stamp == null || stamp.length() < HLC_DIGITS) {
+            throw new IllegalArgumentException("not a stamp: " + stamp);
+        }
+        return Long.parseUnsignedLong(stamp.substring(0, HLC_DIGITS), 16);
+    }
+
+    /** The origin node id of a stamp (what follows the HLC digits). */
+    public static String origin(String stamp) {
+        return stamp.substring(HLC_DIGITS);
+    }
+}

@@ -1,0 +1,121 @@
+package io.keymesh.topology.link;
+
+import io.keymesh.storage.backend.BackendEndpoint;
+import io.keymesh.topology.wire.RespError;
+import io.keymesh.topology.wire.RespParser;
+import io.keymesh.topology.wire.RespStreamReader;
+import io.keymesh.topology.wire.RespWriter;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A blocking, single-threaded connection to the node's own redis-server for link work (reading
+ * the log, applying batches, snapshots). One request at a time; replies come back parsed.
+ */
+public final class BackendClient implements AutoCloseable {
+    private final AutoCloseable socket;
+    private final OutputStream out;
+    private final RespStreamReader in;
+
+    private BackendClient(AutoCloseable socket, InputStream in, OutputStream out) {
+        this.socket = socket;
+        this.out = out;
+        this.in = new RespStreamReader(in, RespParser.standard());
+    }
+
+    /** Connects, authenticates when a password is given, and selects {@code db}. */
+    public static BackendClient open(BackendEndpoint endpoint, String username, String password, int db,
+                                     int connectTimeoutMillis) throws IOException {
+        BackendClient client;
+        if (endpoint instanceof BackendEndpoint.UnixSocket unix) {
+            SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+            try {
+                ch.connect(UnixDomainSocketAddress.of(unix.path()));
+            } catch (IOException e) {
+                ch.close();
+                throw e;
+            }
+            client = new BackendClient(ch, Channels.newInputStream(ch), Channels.newOutputStream(ch));
+        } else {
+            BackendEndpoint.Tcp tcp = (BackendEndpoint.Tcp) endpoint;
+            Socket s = new Socket();
+            try {
+                s.setTcpNoDelay(true);
+                s.connect(new InetSocketAddress(tcp.host(), tcp.port()), connectTimeoutMillis);
+            } catch (IOException e) {
+                s.close();
+                throw e;
+            }
+            client = new BackendClient(s, s.getInputStream(), s.getOutputStream());
+        }
+        try {
+            if (password != null && !password.isEmpty()) {
+                client.ok(username == null || username.isEmpty() ? List.of("AUTH", password)
+                        : List.of("AUTH", username, password));
+            }
+            if (db != 0) {
+                client.ok(List.of("SELECT", Integer.toString(db)));
+            }
+            return client;
+        } catch (IOException | RuntimeException e) {
+            client.close();
+            throw e;
+        }
+    }
+
+    /** Sends one command and returns its reply; an error reply comes back as {@link RespError}. */
+    public Object call(List<byte[]> args) throws IOException {
+        ByteBuf buf = Unpooled.buffer(RespWriter.encodedLength(args));
+        RespWriter.write(buf, args);
+        out.write(buf.array(), buf.arrayOffset() + buf.readerIndex(), buf.readableBytes());
+        out.flush();
+        return in.read();
+    }
+
+    /** {@link #call(List)} with text arguments. */
+    public Object call(String... args) throws IOException {
+        return call(texts(List.of(args)));
+    }
+
+    /** Like {@link #call(List)}, but an error reply throws {@link BackendCallException}. */
+    public Object ok(List<?> args) throws IOException {
+        List<byte[]> bytes = new ArrayList<>(args.size());
+        for (Object a : args) {
+            bytes.add(a instanceof byte[] b ? b : RespWriter.bytes(String.valueOf(a)));
+        }
+        Object reply = call(bytes);
+        if (reply instanceof RespError e) {
+            throw new BackendCallException(e.message());
+        }
+        return reply;
+    }
+
+    private static List<byte[]> texts(List<String> args) {
+        List<byte[]> bytes = new ArrayList<>(args.size());
+        for (String a : args) {
+            bytes.add(RespWriter.bytes(a));
+        }
+        return bytes;
+    }
+
+    @Override
+    public void close() {
+        try {
+            socket.close();
+        } catch (Exception ignored) {
+            // closing anyway
+        }
+    }
+}

@@ -1,0 +1,214 @@
+package io.keymesh.topology.link;
+
+import io.keymesh.topology.wire.BatchCutter;
+import io.keymesh.topology.wire.Frames;
+import io.keymesh.topology.wire.LinkFrame;
+import io.keymesh.topology.wire.LogEntry;
+import io.keymesh.topology.wire.RespWriter;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The sending side of one link, on its own thread: serves one origin's log to the peer at the other
+ * end of {@code channel}, from the position the peer asked for. When the log no longer holds that
+ * position it streams a snapshot first (every key of every user and metadata db through
+ * {@code km_dumpkey}), then the log from where the snapshot began. It reads the next batch only
+ * while the channel is writable, so a slow peer slows its link and memory stays bounded; when
+ * caught up it tails the log with XREAD BLOCK and sends a heartbeat with its stamp every
+ * {@code heartbeatMillis}.
+ */
+public final class LogSender implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(LogSender.class);
+
+    private final Channel channel;
+    private final String origin;
+    private final long fromSeq;
+    private final BackendAccess backend;
+    private final int databases;
+    private final LinkSettings settings;
+    private final Supplier<String> stampNow;
+    private final ServeStatus status;
+    private final BatchCutter cutter;
+    private final Object writability = new Object();
+    private volatile boolean stopped;
+    private long lastHeartbeatNanos;
+
+    public LogSender(Channel channel, String origin, long fromSeq, BackendAccess backend, int databases,
+                     LinkSettings settings, Supplier<String> stampNow, ServeStatus status) {
+        this.channel = channel;
+        this.origin = origin;
+        this.fromSeq = fromSeq;
+        this.backend = backend;
+        this.databases = databases;
+        this.settings = settings;
+        this.stampNow = stampNow;
+        this.status = status;
+        this.cutter = new BatchCutter(settings.batchEntriesMax(), settings.batchBytesMax());
+        status.acked(fromSeq);
+    }
+
+    public ServeStatus status() {
+        return status;
+    }
+
+    /** Called by the channel handler when writability changed. */
+    public void onWritabilityChanged() {
+        synchronized (writability) {
+            writability.notifyAll();
+        }
+    }
+
+    /** Called by the channel handler for each KEYMESH ACK. */
+    public void onAck(String ackOrigin, long seq) {
+        if (ackOrigin.equals(origin)) {
+            status.acked(seq);
+        }
+    }
+
+    /** Ends the thread soon; the channel is closed by whoever calls this or already is. */
+    public void stop() {
+        stopped = true;
+        onWritabilityChanged();
+    }
+
+    /** Sends a non-logged publish frame unless the channel is backed up beyond its buffer; thread-safe. */
+    public void publish(LinkFrame.Publish frame) {
+        if (!channel.isActive()) {
+            return;
+        }
+        if (channel.bytesBeforeWritable() > 8L * 1024 * 1024) {
+            status.publishesDropped.incrementAndGet();
+            return;
+        }
+        write(frame);
+    }
+
+    @Override
+    public void run() {
+        try (BackendClient conn = backend.open(2 * databases)) {
+            LogStore store = new LogStore(conn, databases);
+            long head = store.position(origin);
+            long first = store.firstSeq(origin);
+            long next;
+            if (fromSeq < head && (first < 0 || first > fromSeq + 1)) {
+                status.state("snapshot");
+                write(new LinkFrame.Sync(LinkFrame.Sync.SNAPSHOT, origin, head));
+                log.info("link to {}: position {} of {} is behind the log (first {}), sending a snapshot up to {}",
+                        status.peerId(), fromSeq, origin, first, head);
+                snapshot(store);
+                write(new LinkFrame.SnapshotEnd(origin, head));
+                next = head;
+            } else {
+                write(new LinkFrame.Sync(LinkFrame.Sync.PARTIAL, origin, fromSeq));
+                next = fromSeq;
+            }
+            status.sent(next);
+            status.state("streaming");
+            stream(store, next);
+        } catch (IOException | RuntimeException e) {
+            if (!stopped && channel.isActive()) {
+                log.warn("link to {} ({}): sender failed: {}", status.peerId(), status.address(), e.toString());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            status.state("closed");
+            channel.close();
+        }
+    }
+
+    private void stream(LogStore store, long next) throws IOException, InterruptedException {
+        int count = settings.batchEntriesMax();
+        while (!stopped && channel.isActive()) {
+            awaitWritable();
+            if (stopped || !channel.isActive()) {
+                return;
+            }
+            heartbeatIfDue(store);
+            List<LogEntry> run = store.await(origin, next, count, settings.tailBlockMillis());
+            if (run.isEmpty()) {
+                continue;
+            }
+            if (run.get(0).seq() != next + 1) {
+                log.warn("link to {}: log of {} no longer holds {} (first {}); closing so the peer resyncs by snapshot",
+                        status.peerId(), origin, next + 1, run.get(0).seq());
+                return;
+            }
+            int n = cutter.cut(run, run.size() < count);
+            if (n == 0) {
+                count = Math.min(count * 2, 1 << 20);   // a transaction larger than one read: read more
+                continue;
+            }
+            count = settings.batchEntriesMax();
+            LinkFrame.Batch batch = new LinkFrame.Batch(origin, n == run.size() ? run : run.subList(0, n));
+            write(batch);
+            next = batch.lastSeq();
+            status.sent(next);
+            if (next > status.headSeq()) {
+                status.head(next);
+            }
+        }
+    }
+
+    private void heartbeatIfDue(LogStore store) throws IOException {
+        long now = System.nanoTime();
+        if (now - lastHeartbeatNanos >= settings.heartbeatMillis() * 1_000_000L) {
+            lastHeartbeatNanos = now;
+            long head = store.position(origin);
+            status.head(head);
+            write(new LinkFrame.Heartbeat(stampNow.get(), head));
+        }
+    }
+
+    private void snapshot(LogStore store) throws IOException, InterruptedException {
+        try (BackendClient scan = backend.open(0); BackendClient dump = backend.open(0)) {
+            String n = Integer.toString(databases);
+            for (int db = 0; db < 2 * databases && !stopped; db++) {
+                scan.ok(List.of("SELECT", Integer.toString(db)));
+                int userDb = db % databases;
+                String cursor = "0";
+                do {
+                    List<?> reply = (List<?>) scan.ok(List.of("SCAN", cursor, "COUNT", "100"));
+                    cursor = Frames.text(reply.get(0));
+                    for (Object k : (List<?>) reply.get(1)) {
+                        byte[] key = Frames.bytes(k);
+                        Object items = dump.ok(List.of("FCALL", "km_dumpkey", "0", n, Integer.toString(userDb), key));
+                        if (!(items instanceof List<?> list) || list.isEmpty()) {
+                            continue;
+                        }
+                        awaitWritable();
+                        if (stopped || !channel.isActive()) {
+                            return;
+                        }
+                        write(new LinkFrame.SnapshotKey(userDb, key, list.stream().map(Frames::bytes).toList()));
+                        status.keysSent.incrementAndGet();
+                    }
+                    heartbeatIfDue(store);
+                } while (!cursor.equals("0") && !stopped);
+            }
+        }
+    }
+
+    private void awaitWritable() throws InterruptedException {
+        synchronized (writability) {
+            while (!stopped && channel.isActive() && !channel.isWritable()) {
+                writability.wait(settings.heartbeatMillis());
+            }
+        }
+    }
+
+    private void write(LinkFrame frame) {
+        List<byte[]> args = Frames.toArgs(frame);
+        int length = RespWriter.encodedLength(args);
+        ByteBuf buf = channel.alloc().buffer(length);
+        RespWriter.write(buf, args);
+        status.bytesSent.addAndGet(length);
+        channel.writeAndFlush(buf, channel.voidPromise());
+    }
+}

@@ -1,0 +1,295 @@
+package io.keymesh.topology.link;
+
+import io.keymesh.topology.clock.ClockSkewException;
+import io.keymesh.topology.clock.Hlc;
+import io.keymesh.topology.clock.HybridClock;
+import io.keymesh.topology.clock.TimeSource;
+import io.keymesh.topology.wire.Frames;
+import io.keymesh.topology.wire.Hello;
+import io.keymesh.topology.wire.LinkFrame;
+import io.keymesh.topology.wire.LogEntry;
+import io.keymesh.topology.wire.RespError;
+import io.keymesh.topology.wire.RespFormatException;
+import io.keymesh.topology.wire.RespParser;
+import io.keymesh.topology.wire.RespStreamReader;
+import io.keymesh.topology.wire.RespWriter;
+import io.keymesh.topology.wire.Stamp;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The pulling side of the link to one configured peer, on its own thread: connects to the peer's
+ * client port, introduces itself with {@code KEYMESH HELLO}, asks for the peer's own log from this
+ * node's position ({@code km:pos}) with {@code KEYMESH PULL}, applies every batch with one
+ * {@code FCALL km_r}, every snapshot key with {@code FCALL km_mergekey}, publishes relayed PUBLISH
+ * frames on the local backend once, observes every stamp in the node's clock (a peer too far ahead
+ * is refused), and acknowledges applied positions on the same connection. Any failure closes the
+ * connection and it reconnects with exponential backoff, resuming from {@code km:pos}.
+ */
+public final class PeerLink implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PeerLink.class);
+
+    /** Who this node is, as told to the peer. */
+    public record Self(String nodeId, String role, String advertise, String clusterSecret, int databases) {
+    }
+
+    private final String host;
+    private final int port;
+    private final Self self;
+    private final HybridClock clock;
+    private final TimeSource time;
+    private final BackendAccess backend;
+    private final LinkSettings settings;
+    private final PullStatus status;
+    private final Thread thread;
+    private volatile boolean closed;
+    private volatile Socket socket;
+
+    public PeerLink(String address, Self self, HybridClock clock, TimeSource time, BackendAccess backend,
+                    LinkSettings settings) {
+        int colon = address.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("peer address must be host:port, got " + address);
+        }
+        this.host = address.substring(0, colon);
+        this.port = Integer.parseInt(address.substring(colon + 1));
+        this.self = self;
+        this.clock = clock;
+        this.time = time;
+        this.backend = backend;
+        this.settings = settings;
+        this.status = new PullStatus(address);
+        this.thread = new Thread(this::loop, "keymesh-pull-" + address);
+        this.thread.setDaemon(true);
+    }
+
+    public PullStatus status() {
+        return status;
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    private void loop() {
+        long backoff = settings.reconnectMinMillis();
+        while (!closed) {
+            boolean streamed = false;
+            try (BackendClient conn = backend.open(2 * self.databases())) {
+                streamed = session(conn);
+            } catch (ClockSkewException e) {
+                status.clockRefusals.incrementAndGet();
+                refuse("peer clock ahead by " + e.aheadMillis() + " ms (max-clock-offset " + clock.clockOffsetMillisMax()
+                        + " ms)");
+            } catch (PeerRefusedException e) {
+                if (e.getMessage().contains("clock ahead")) {
+                    status.clockRefusals.incrementAndGet();
+                }
+                refuse(e.getMessage());
+            } catch (IOException | RuntimeException e) {
+                if (!closed) {
+                    status.state("down");
+                    status.lastError(e.getMessage() == null ? e.toString() : e.getMessage());
+                    log.debug("link from {}: {}", status.address(), e.toString());
+                }
+            } finally {
+                closeSocket();
+            }
+            if (closed) {
+                break;
+            }
+            backoff = streamed ? settings.reconnectMinMillis() : Math.min(backoff * 2, settings.reconnectMaxMillis());
+            try {
+                Thread.sleep(backoff);
+            } catch (InterruptedException e) {
+                break;
+            }
+        }
+        status.state("closed");
+    }
+
+    private void refuse(String reason) {
+        if (closed) {
+            return;
+        }
+        status.state("refused");
+        status.lastError(reason);
+        log.warn("link from {} refused: {}", status.address(), reason);
+    }
+
+    /** One connection: handshake, pull, apply until it fails; true if it got to streaming. */
+    private boolean session(BackendClient conn) throws IOException, ClockSkewException, PeerRefusedException {
+        LogStore store = new LogStore(conn, self.databases());
+        status.state("connecting");
+        Socket s = new Socket();
+        socket = s;
+        s.setTcpNoDelay(true);
+        s.setKeepAlive(true);
+        s.connect(new InetSocketAddress(host, port), settings.connectTimeoutMillis());
+        s.setSoTimeout((int) settings.linkTimeoutMillis());
+        OutputStream out = s.getOutputStream();
+        RespStreamReader in = new RespStreamReader(s.getInputStream(), RespParser.standard());
+        status.state("handshake");
+        String stamp = Stamp.format(clock.now(), self.nodeId());
+        send(out, new Hello(self.clusterSecret(), self.nodeId(), self.role(), self.advertise(), stamp).toArgs());
+        Object helloReply = in.read();
+        if (helloReply instanceof RespError e) {
+            throw new PeerRefusedException(e.message());
+        }
+        Hello.Reply reply;
+        try {
+            reply = Hello.Reply.parse(helloReply);
+        } catch (IllegalArgumentException e) {
+            throw new PeerRefusedException("bad KEYMESH HELLO reply: " + e.getMessage());
+        }
+        if (reply.nodeId().equals(self.nodeId())) {
+            throw new PeerRefusedException("peer " + status.address() + " has this node's own id " + self.nodeId()
+                    + " (is the node listed as its own peer?)");
+        }
+        if (reply.databases() != self.databases()) {
+            throw new PeerRefusedException("peer has " + reply.databases() + " databases, this node "
+                    + self.databases() + "; keymesh.storage.redis.databases must match");
+        }
+        clock.observe(Stamp.hlc(reply.stamp()));
+        String origin = reply.nodeId();
+        status.peerId(origin);
+        long position = store.position(origin);
+        status.position(position);
+        send(out, List.of(RespWriter.bytes("KEYMESH"), RespWriter.bytes("PULL"), RespWriter.bytes("peer"),
+                RespWriter.bytes(origin), RespWriter.bytes(position)));
+        Object first = in.read();
+        if (first instanceof RespError e) {
+            throw new PeerRefusedException(e.message());
+        }
+        LinkFrame.Sync sync = (LinkFrame.Sync) expect(Frames.decode(first), LinkFrame.Sync.class);
+        boolean snapshot = sync.mode().equals(LinkFrame.Sync.SNAPSHOT);
+        (snapshot ? status.snapshotResyncs : status.partialResyncs).incrementAndGet();
+        status.state(snapshot ? "snapshot" : "streaming");
+        status.lastError("");
+        log.info("link from {} ({}) up: {} resync from {}", status.address(), origin, sync.mode(), position);
+        long counted = in.bytesRead();
+        String n = Integer.toString(self.databases());
+        while (!closed) {
+            LinkFrame frame = Frames.decode(in.read());
+            status.bytesReceived.addAndGet(in.bytesRead() - counted);
+            counted = in.bytesRead();
+            status.heard(time.wallMillis());
+            if (frame instanceof LinkFrame.Batch batch) {
+                if (!batch.origin().equals(origin)) {
+                    throw new RespFormatException("batch of origin " + batch.origin() + " on the link of " + origin);
+                }
+                long lastMillis = observeAll(batch.entries());
+                long applied = apply(conn, n, batch);
+                status.position(applied);
+                status.applied(lastMillis);
+                status.entriesApplied.addAndGet(batch.entries().size());
+                send(out, Frames.toArgs(new LinkFrame.Ack(origin, applied)));
+            } else if (frame instanceof LinkFrame.Heartbeat hb) {
+                clock.observe(Stamp.hlc(hb.stamp()));
+                status.peerHead(hb.headSeq());
+            } else if (frame instanceof LinkFrame.SnapshotKey key) {
+                List<Object> args = new ArrayList<>(6 + key.items().size());
+                args.add("FCALL");
+                args.add("km_mergekey");
+                args.add("0");
+                args.add(n);
+                args.add(Integer.toString(key.db()));
+                args.add(key.key());
+                args.addAll(key.items());
+                conn.ok(args);
+                status.keysMerged.incrementAndGet();
+            } else if (frame instanceof LinkFrame.SnapshotEnd end) {
+                long applied = store.raisePosition(end.origin(), end.seq());
+                status.position(applied);
+                status.state("streaming");
+                log.info("link from {} ({}): snapshot merged ({} keys), position {}", status.address(), origin,
+                        status.keysMerged(), applied);
+                send(out, Frames.toArgs(new LinkFrame.Ack(origin, applied)));
+            } else if (frame instanceof LinkFrame.Publish pub) {
+                conn.ok(List.of(pub.sharded() ? "SPUBLISH" : "PUBLISH", pub.channel(), pub.message()));
+                status.publishesReceived.incrementAndGet();
+            } else {
+                throw new RespFormatException("unexpected frame on a pulling link: " + frame);
+            }
+        }
+        return true;
+    }
+
+    /** Observes every stamp of a batch; returns the wall millis of the last one. */
+    private long observeAll(List<LogEntry> entries) throws ClockSkewException {
+        long last = 0;
+        for (LogEntry e : entries) {
+            String stamp = e.stamp();
+            if (stamp != null) {
+                long hlc = Stamp.hlc(stamp);
+                clock.observe(hlc);
+                last = Hlc.millis(hlc);
+            }
+        }
+        return last;
+    }
+
+    private static long apply(BackendClient conn, String databases, LinkFrame.Batch batch) throws IOException {
+        List<Object> args = new ArrayList<>(8 + batch.entries().size() * 8);
+        args.add("FCALL");
+        args.add("km_r");
+        args.add("0");
+        args.add(databases);
+        args.add(batch.origin());
+        args.add(Integer.toString(batch.entries().size()));
+        for (LogEntry e : batch.entries()) {
+            args.add(Long.toString(e.seq()));
+            args.add(Integer.toString(e.fields().size() / 2));
+            args.addAll(e.fields());
+        }
+        Object reply = conn.ok(args);
+        return reply instanceof Long l ? l : Long.parseLong(Frames.text(reply));
+    }
+
+    private static LinkFrame expect(LinkFrame frame, Class<? extends LinkFrame> type) {
+        if (!type.isInstance(frame)) {
+            throw new RespFormatException("expected " + type.getSimpleName() + ", got " + frame);
+        }
+        return frame;
+    }
+
+    private static void send(OutputStream out, List<byte[]> args) throws IOException {
+        ByteBuf buf = Unpooled.buffer(RespWriter.encodedLength(args));
+        RespWriter.write(buf, args);
+        out.write(buf.array(), buf.arrayOffset(), buf.readableBytes());
+        out.flush();
+    }
+
+    private void closeSocket() {
+        Socket s = socket;
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // already closed
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        closeSocket();
+        thread.interrupt();
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package io.keymesh.topology.link;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/** What INFO shows of one link a peer or replica pulls from this node (the sending side). Thread-safe. */
+public final class ServeStatus {
+    private final String peerId;
+    private final String role;
+    private final String address;
+    private volatile String state = "starting";
+    private volatile long sentSeq;
+    private volatile long ackedSeq;
+    private volatile long headSeq;
+    final AtomicLong bytesSent = new AtomicLong();
+    final AtomicLong keysSent = new AtomicLong();
+    final AtomicLong publishesDropped = new AtomicLong();
+
+    public ServeStatus(String peerId, String role, String address) {
+        this.peerId = peerId;
+        this.role = role;
+        this.address = address;
+    }
+
+    public String peerId() {
+        return peerId;
+    }
+
+    public String role() {
+        return role;
+    }
+
+    public String address() {
+        return address;
+    }
+
+    /** starting, snapshot, streaming or closed. */
+    public String state() {
+        return state;
+    }
+
+    void state(String s) {
+        state = s;
+    }
+
+    public long sentSeq() {
+        return sentSeq;
+    }
+
+    void sent(long seq) {
+        sentSeq = seq;
+    }
+
+    public long ackedSeq() {
+        return ackedSeq;
+    }
+
+    void acked(long seq) {
+        if (seq > ackedSeq) {
+            ackedSeq = seq;
+        }
+    }
+
+    public long headSeq() {
+        return headSeq;
+    }
+
+    void head(long seq) {
+        headSeq = seq;
+    }
+
+    /** Entries of this node's log the peer has not acknowledged. */
+    public long lagOps() {
+        return Math.max(0, headSeq - ackedSeq);
+    }
+
+    public long bytesSent() {
+        return bytesSent.get();
+    }
+
+    public long keysSent() {
+        return keysSent.get();
+    }
+
+    public long publishesDropped() {
+        return publishesDropped.get();
+    }
+}

@@ -1,0 +1,121 @@
+package io.keymesh.topology.node;
+
+import io.keymesh.topology.clock.Hlc;
+import io.keymesh.topology.clock.TimeSource;
+import io.keymesh.topology.link.BackendAccess;
+import io.keymesh.topology.link.BackendClient;
+import io.keymesh.topology.link.LogStore;
+import io.keymesh.topology.wire.LogEntry;
+import io.keymesh.topology.wire.Stamp;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Keeps the log and tombstones bounded, every {@code housekeepingMillis}: trims each origin's log by
+ * age and bytes ({@link RetentionPolicy}), this node's own log also up to what every peer has
+ * acknowledged, and collects tombstones older than the tombstone maximum age (km_gc).
+ */
+final class Housekeeper implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Housekeeper.class);
+    private static final int AGE_SCAN_ENTRIES_MAX = 100_000;
+
+    private final Mesh mesh;
+    private final BackendAccess backend;
+    private final TimeSource time;
+    private final Thread thread;
+    private volatile boolean closed;
+    private boolean warned;
+
+    Housekeeper(Mesh mesh, BackendAccess backend, TimeSource time) {
+        this.mesh = mesh;
+        this.backend = backend;
+        this.time = time;
+        this.thread = new Thread(this::loop, "keymesh-housekeeping");
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    private void loop() {
+        MeshSettings s = mesh.settings();
+        while (!closed) {
+            try {
+                Thread.sleep(s.housekeepingMillis());
+            } catch (InterruptedException e) {
+                return;
+            }
+            try (BackendClient conn = backend.open(2 * s.databases())) {
+                LogStore store = new LogStore(conn, s.databases());
+                for (String origin : store.origins()) {
+                    trim(store, origin);
+                }
+                long cutoff = Math.max(0, time.wallMillis() - s.tombstoneMaxAgeMillis());
+                conn.ok(List.of("FCALL", "km_gc", "0", Integer.toString(s.databases()),
+                        Stamp.format(Hlc.pack(cutoff, 0), "00000000")));
+                warned = false;
+            } catch (IOException | RuntimeException e) {
+                if (!closed && !warned) {
+                    warned = true;
+                    log.warn("log housekeeping failed (will retry): {}", e.toString());
+                }
+            }
+        }
+    }
+
+    private void trim(LogStore store, String origin) throws IOException {
+        MeshSettings s = mesh.settings();
+        long first = store.firstSeq(origin);
+        if (first < 0) {
+            return;
+        }
+        long head = store.position(origin);
+        long ackFloor = origin.equals(mesh.nodeId()) ? mesh.ackedByAllPeers() : -1;
+        long ageFloor = ageFloor(store, origin, first, time.wallMillis() - s.logRetentionMillis());
+        long bytesFloor = RetentionPolicy.bytesFloor(first, store.length(origin), store.memoryBytes(origin),
+                s.logRetentionBytes());
+        long to = RetentionPolicy.trimTo(first, head, ackFloor, ageFloor, bytesFloor);
+        if (to >= first) {
+            store.trim(origin, to);
+            log.debug("trimmed log of {} up to {} (acked {}, age {}, bytes {})", origin, to, ackFloor, ageFloor, bytesFloor);
+        }
+    }
+
+    /** The last sequence whose stamp is older than {@code cutoffMillis}, or first - 1 when none. */
+    private static long ageFloor(LogStore store, String origin, long first, long cutoffMillis) throws IOException {
+        long floor = first - 1;
+        long after = first - 1;
+        int scanned = 0;
+        while (scanned < AGE_SCAN_ENTRIES_MAX) {
+            List<LogEntry> chunk = store.range(origin, after, 1000);
+            for (LogEntry e : chunk) {
+                String stamp = e.stamp();
+                if (stamp == null || Hlc.millis(Stamp.hlc(stamp)) >= cutoffMillis) {
+                    return floor;
+                }
+                floor = e.seq();
+            }
+            if (chunk.size() < 1000) {
+                return floor;
+            }
+            after = chunk.get(chunk.size() - 1).seq();
+            scanned += chunk.size();
+        }
+        return floor;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        thread.interrupt();
+        try {
+            thread.join(3000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

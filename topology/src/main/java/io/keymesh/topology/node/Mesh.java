@@ -1,0 +1,234 @@
+package io.keymesh.topology.node;
+
+import io.keymesh.topology.clock.ClockSkewException;
+import io.keymesh.topology.clock.HybridClock;
+import io.keymesh.topology.clock.TimeSource;
+import io.keymesh.topology.link.BackendAccess;
+import io.keymesh.topology.link.LogSender;
+import io.keymesh.topology.link.PeerLink;
+import io.keymesh.topology.link.PullStatus;
+import io.keymesh.topology.link.SenderHandler;
+import io.keymesh.topology.link.ServeStatus;
+import io.keymesh.topology.wire.Hello;
+import io.keymesh.topology.wire.LinkFrame;
+import io.keymesh.topology.wire.Stamp;
+import io.netty.channel.Channel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A node's part in the mesh: the {@link PeerLink} it runs to each configured peer, the
+ * {@link LogSender}s it runs for nodes pulling from it, the handshake checks (cluster secret,
+ * clock offset), the live broadcast of PUBLISH to connected peers, and log housekeeping.
+ */
+public final class Mesh implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Mesh.class);
+
+    private final MeshSettings settings;
+    private final HybridClock clock;
+    private final TimeSource time;
+    private final BackendAccess backend;
+    private final List<PeerLink> links = new ArrayList<>();
+    private final List<LogSender> senders = new CopyOnWriteArrayList<>();
+    private final Map<String, Long> peerAcks = new ConcurrentHashMap<>();
+    private final AtomicLong clockRefusals = new AtomicLong();
+    private final AtomicLong secretRefusals = new AtomicLong();
+    private volatile String lastRefusal = "";
+    private Housekeeper housekeeper;
+
+    public Mesh(MeshSettings settings, HybridClock clock, TimeSource time, BackendAccess backend) {
+        this.settings = settings;
+        this.clock = clock;
+        this.time = time;
+        this.backend = backend;
+    }
+
+    public MeshSettings settings() {
+        return settings;
+    }
+
+    public String nodeId() {
+        return settings.nodeId();
+    }
+
+    public HybridClock clock() {
+        return clock;
+    }
+
+    /** Starts a link to every configured peer and the housekeeping thread. */
+    public void start() {
+        if (settings.clusterSecret().isEmpty() && !settings.peers().isEmpty()) {
+            log.warn("keymesh.cluster-secret is not set: replication links are open to anyone who can reach the client port");
+        }
+        PeerLink.Self self = new PeerLink.Self(settings.nodeId(), settings.role(), settings.advertise(),
+                settings.clusterSecret(), settings.databases());
+        for (String peer : settings.peers()) {
+            PeerLink link = new PeerLink(peer, self, clock, time, backend, settings.link());
+            links.add(link);
+            link.start();
+        }
+        housekeeper = new Housekeeper(this, backend, time);
+        housekeeper.start();
+        log.info("mesh node {} ({}) pulling from {} peer(s): {}", settings.nodeId(), settings.role(), links.size(),
+                settings.peers());
+    }
+
+    /** Checks a KEYMESH HELLO and returns the answer; a refusal's message is the error reply. */
+    public Hello.Reply hello(Hello hello) throws HelloRefusal {
+        if (!settings.clusterSecret().isEmpty() && !MessageDigest.isEqual(
+                settings.clusterSecret().getBytes(StandardCharsets.UTF_8), hello.secret().getBytes(StandardCharsets.UTF_8))) {
+            secretRefusals.incrementAndGet();
+            String why = hello.secret().isEmpty() ? "missing" : "wrong";
+            lastRefusal = "node " + hello.nodeId() + " at " + hello.advertise() + ": " + why + " cluster secret";
+            log.warn("refused link from node {} ({}): {} cluster secret", hello.nodeId(), hello.advertise(), why);
+            throw new HelloRefusal("ERR keymesh: " + why + " cluster secret");
+        }
+        if (hello.nodeId().equals(settings.nodeId())) {
+            throw new HelloRefusal("ERR keymesh: node id " + hello.nodeId() + " is this node's own id");
+        }
+        try {
+            clock.observe(Stamp.hlc(hello.stamp()));
+        } catch (ClockSkewException e) {
+            clockRefusals.incrementAndGet();
+            String text = "clock ahead by " + e.aheadMillis() + " ms (max-clock-offset " + clock.clockOffsetMillisMax() + " ms)";
+            lastRefusal = "node " + hello.nodeId() + " at " + hello.advertise() + ": " + text;
+            log.warn("refused link from node {} ({}): {}", hello.nodeId(), hello.advertise(), text);
+            throw new HelloRefusal("ERR keymesh: " + text);
+        }
+        return new Hello.Reply(settings.nodeId(), Stamp.format(clock.now(), settings.nodeId()), settings.databases());
+    }
+
+    /** Checks a KEYMESH PULL after a successful HELLO; a refusal's message is the error reply. */
+    public void checkPull(String role, String origin, long seq) throws HelloRefusal {
+        if (role.equals("replica")) {
+            throw new HelloRefusal("ERR keymesh: replica links are not supported by this node yet");
+        }
+        if (!role.equals("peer")) {
+            throw new HelloRefusal("ERR keymesh: PULL needs 'peer' or 'replica', got '" + role + "'");
+        }
+        if (!origin.equals(settings.nodeId())) {
+            throw new HelloRefusal("ERR keymesh: a peer pulls only this node's own log (" + settings.nodeId()
+                    + "), not " + origin);
+        }
+        if (seq < 0) {
+            throw new HelloRefusal("ERR keymesh: bad position " + seq);
+        }
+    }
+
+    /**
+     * Turns {@code channel} (a client connection that sent HELLO and PULL, with the client pipeline's
+     * handlers already removed but for its decoder, named {@code decoderName}) into the sending side
+     * of a link serving this node's log from {@code fromSeq}.
+     */
+    public void serve(Channel channel, String decoderName, String peerId, String address, long fromSeq) {
+        ServeStatus status = new ServeStatus(peerId, "peer", address);
+        LogSender sender = new LogSender(channel, settings.nodeId(), fromSeq, backend, settings.databases(),
+                settings.link(), () -> Stamp.format(clock.now(), settings.nodeId()), status);
+        senders.add(sender);
+        channel.pipeline().addLast("keymesh-link", new SenderHandler(sender, () -> {
+            senders.remove(sender);
+            peerAcks.merge(peerId, status.ackedSeq(), Math::max);
+        }));
+        if (decoderName != null && channel.pipeline().get(decoderName) != null) {
+            channel.pipeline().remove(decoderName);
+        }
+        Thread thread = new Thread(() -> {
+            try {
+                sender.run();
+            } finally {
+                peerAcks.merge(peerId, status.ackedSeq(), Math::max);
+            }
+        }, "keymesh-send-" + peerId);
+        thread.setDaemon(true);
+        thread.start();
+        log.info("serving log of {} to peer {} ({}) from {}", settings.nodeId(), peerId, address, fromSeq);
+    }
+
+    /** Sends a local client's PUBLISH/SPUBLISH to every connected peer, never stored. */
+    public void publish(boolean sharded, byte[] channel, byte[] message) {
+        if (senders.isEmpty()) {
+            return;
+        }
+        LinkFrame.Publish frame = new LinkFrame.Publish(sharded, channel, message);
+        for (LogSender s : senders) {
+            s.publish(frame);
+        }
+    }
+
+    /** Links this node pulls from its peers. */
+    public List<PullStatus> pulls() {
+        List<PullStatus> out = new ArrayList<>(links.size());
+        for (PeerLink l : links) {
+            out.add(l.status());
+        }
+        return out;
+    }
+
+    /** Links peers pull from this node right now. */
+    public List<ServeStatus> serves() {
+        List<ServeStatus> out = new ArrayList<>(senders.size());
+        for (LogSender s : senders) {
+            out.add(s.status());
+        }
+        return out;
+    }
+
+    /**
+     * The position of this node's log every configured peer has acknowledged (live or last known),
+     * or -1 while some peer has never acknowledged since this node started.
+     */
+    public long ackedByAllPeers() {
+        Map<String, Long> acks = new java.util.HashMap<>(peerAcks);
+        for (LogSender s : senders) {
+            acks.merge(s.status().peerId(), s.status().ackedSeq(), Math::max);
+        }
+        if (settings.peers().isEmpty() || acks.size() < settings.peers().size()) {
+            return -1;
+        }
+        long min = Long.MAX_VALUE;
+        for (long a : acks.values()) {
+            min = Math.min(min, a);
+        }
+        return min;
+    }
+
+    /** HELLOs refused because the peer's clock ran too far ahead, plus pulled links refused for the same. */
+    public long clockRefusals() {
+        long n = clockRefusals.get();
+        for (PeerLink l : links) {
+            n += l.status().clockRefusals();
+        }
+        return n;
+    }
+
+    public long secretRefusals() {
+        return secretRefusals.get();
+    }
+
+    /** The last refused handshake, or empty. */
+    public String lastRefusal() {
+        return lastRefusal;
+    }
+
+    @Override
+    public void close() {
+        if (housekeeper != null) {
+            housekeeper.close();
+        }
+        for (PeerLink l : links) {
+            l.close();
+        }
+        for (LogSender s : senders) {
+            s.stop();
+        }
+    }
+}

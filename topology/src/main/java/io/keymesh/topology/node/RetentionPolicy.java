@@ -1,0 +1,33 @@
+package io.keymesh.topology.node;
+
+/**
+ * Where to trim an origin's log. Pure: entries acknowledged by every peer are not needed for
+ * partial resync and go; entries older than the retention age, or beyond the retention bytes,
+ * go even when a peer has not acknowledged them (that peer resyncs by snapshot), so a peer that
+ * stays away cannot make the log grow without bound.
+ */
+public final class RetentionPolicy {
+    private RetentionPolicy() {
+    }
+
+    /**
+     * The sequence to trim up to (inclusive), or {@code first - 1} for nothing.
+     *
+     * @param ackFloor acknowledged by all peers, or -1 when unknown
+     * @param ageFloor last entry older than the retention age, or first - 1
+     * @param bytesFloor last entry to drop to fit the byte budget, or first - 1
+     */
+    public static long trimTo(long first, long head, long ackFloor, long ageFloor, long bytesFloor) {
+        long to = Math.max(ackFloor, Math.max(ageFloor, bytesFloor));
+        return Math.max(first - 1, Math.min(to, head));
+    }
+
+    /** The last entry to drop so that about {@code bytesMax} remain, given the log's length and size. */
+    public static long bytesFloor(long first, long length, long bytes, long bytesMax) {
+        if (bytesMax <= 0 || bytes <= bytesMax || length <= 0) {
+            return first - 1;
+        }
+        long keep = (long) Math.floor((double) length * bytesMax / bytes);
+        return first + (length - keep) - 1;
+    }
+}

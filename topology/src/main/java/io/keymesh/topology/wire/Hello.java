@@ -1,0 +1,59 @@
+package io.keymesh.topology.wire;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The first request of a link: {@code KEYMESH HELLO <cluster-secret> <node-id> <role> <advertise> <stamp>}.
+ * An empty secret means "none configured".
+ */
+public record Hello(String secret, String nodeId, String role, String advertise, String stamp) {
+
+    /** The request's arguments, "KEYMESH" first. */
+    public List<byte[]> toArgs() {
+        List<byte[]> args = new ArrayList<>(7);
+        for (String s : new String[] {"KEYMESH", "HELLO", secret, nodeId, role, advertise, stamp}) {
+            args.add(s.getBytes(StandardCharsets.UTF_8));
+        }
+        return args;
+    }
+
+    /** Parses the arguments after "KEYMESH HELLO"; throws IllegalArgumentException with the reason. */
+    public static Hello parse(List<String> rest) {
+        if (rest.size() != 5) {
+            throw new IllegalArgumentException("KEYMESH HELLO needs <cluster-secret> <node-id> <role> <advertise> <stamp>");
+        }
+        Hello h = new Hello(rest.get(0), rest.get(1), rest.get(2), rest.get(3), rest.get(4));
+        if (!NodeIds.valid(h.nodeId)) {
+            throw new IllegalArgumentException("bad node id '" + h.nodeId + "' (8 lower-case hex characters)");
+        }
+        if (!h.role.equals("primary") && !h.role.equals("replica")) {
+            throw new IllegalArgumentException("bad role '" + h.role + "' (primary or replica)");
+        }
+        Stamp.hlc(h.stamp);
+        return h;
+    }
+
+    /** The answer to a HELLO: the serving node's id, stamp and number of user databases. */
+    public record Reply(String nodeId, String stamp, int databases) {
+        /** As a RESP array of three bulks. */
+        public List<byte[]> toArgs() {
+            return List.of(RespWriter.bytes(nodeId), RespWriter.bytes(stamp), RespWriter.bytes(databases));
+        }
+
+        /** Parses the reply value; throws IllegalArgumentException when it is not a HELLO reply. */
+        public static Reply parse(Object value) {
+            if (value instanceof RespError e) {
+                throw new IllegalArgumentException(e.message());
+            }
+            if (!(value instanceof List<?> list) || list.size() != 3) {
+                throw new IllegalArgumentException("unexpected KEYMESH HELLO reply: " + value);
+            }
+            String id = Frames.text(list.get(0));
+            String stamp = Frames.text(list.get(1));
+            Stamp.hlc(stamp);
+            return new Reply(id, stamp, Integer.parseInt(Frames.text(list.get(2))));
+        }
+    }
+}

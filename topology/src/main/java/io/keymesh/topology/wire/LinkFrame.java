@@ -1,0 +1,47 @@
+package io.keymesh.topology.wire;
+
+import java.util.List;
+
+/** What travels on a link once it streams; {@link Frames} encodes and decodes them. */
+public sealed interface LinkFrame {
+
+    /** First frame after PULL: how the sender serves {@code origin}, from {@code seq} ("partial" or "snapshot"). */
+    record Sync(String mode, String origin, long seq) implements LinkFrame {
+        public static final String PARTIAL = "partial";
+        public static final String SNAPSHOT = "snapshot";
+    }
+
+    /** Consecutive log entries of one origin; never splits a transaction. */
+    record Batch(String origin, List<LogEntry> entries) implements LinkFrame {
+        public Batch {
+            entries = List.copyOf(entries);
+        }
+
+        public long lastSeq() {
+            return entries.isEmpty() ? 0 : entries.get(entries.size() - 1).seq();
+        }
+    }
+
+    /** Liveness and the sender's clock: its current stamp and the head of the origin's log. */
+    record Heartbeat(String stamp, long headSeq) implements LinkFrame {
+    }
+
+    /** One key of a snapshot: user db, key name and the km_dumpkey items. */
+    record SnapshotKey(int db, byte[] key, List<byte[]> items) implements LinkFrame {
+        public SnapshotKey {
+            items = List.copyOf(items);
+        }
+    }
+
+    /** End of a snapshot: the receiver's position for {@code origin} becomes {@code seq}. */
+    record SnapshotEnd(String origin, long seq) implements LinkFrame {
+    }
+
+    /** A PUBLISH (or SPUBLISH when sharded) made by a client of the sender: publish once, never store. */
+    record Publish(boolean sharded, byte[] channel, byte[] message) implements LinkFrame {
+    }
+
+    /** Receiver to sender: everything of {@code origin} up to {@code seq} is applied. */
+    record Ack(String origin, long seq) implements LinkFrame {
+    }
+}

@@ -1,0 +1,50 @@
+package io.keymesh.topology.wire;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One entry of an origin's replication log: its sequence and its fields as stored (name, value,
+ * name, value ...). Only {@code t} (the stamp) and {@code x} (the txn id) mean anything outside
+ * the apply library.
+ */
+public record LogEntry(long seq, List<byte[]> fields) {
+    public LogEntry {
+        if (fields.size() % 2 != 0) {
+            throw new IllegalArgumentException("log entry " + seq + " has an odd number of field items");
+        }
+        fields = List.copyOf(fields);
+    }
+
+    /** The entry's stamp (field t), or null when absent. */
+    public String stamp() {
+        byte[] v = field("t");
+        return v == null ? null : new String(v, StandardCharsets.US_ASCII);
+    }
+
+    /** The entry's txn id (field x); "0" (no transaction) when absent. */
+    public String txn() {
+        byte[] v = field("x");
+        return v == null ? "0" : new String(v, StandardCharsets.US_ASCII);
+    }
+
+    /** Bytes the entry's fields take (a size estimate for batching). */
+    public int sizeBytes() {
+        int n = 16;
+        for (byte[] f : fields) {
+            n += f.length + 8;
+        }
+        return n;
+    }
+
+    private byte[] field(String name) {
+        byte[] key = name.getBytes(StandardCharsets.US_ASCII);
+        for (int i = 0; i < fields.size(); i += 2) {
+            if (Arrays.equals(fields.get(i), key)) {
+                return fields.get(i + 1);
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,46 @@
+package io.keymesh.topology.wire;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+
+/** Reads whole RESP values from a blocking stream, buffering only what one value needs. */
+public final class RespStreamReader {
+    private final InputStream in;
+    private final RespParser parser;
+    private final ByteBuf buf = Unpooled.buffer(16 * 1024);
+    private final byte[] chunk = new byte[64 * 1024];
+    private long bytesRead;
+
+    public RespStreamReader(InputStream in, RespParser parser) {
+        this.in = in;
+        this.parser = parser;
+    }
+
+    /** The next value; EOFException when the peer closed the stream. */
+    public Object read() throws IOException {
+        while (true) {
+            if (buf.isReadable()) {
+                Object value = parser.parse(buf);
+                if (value != RespParser.INCOMPLETE) {
+                    buf.discardSomeReadBytes();
+                    return value;
+                }
+            }
+            int n = in.read(chunk);
+            if (n < 0) {
+                throw new EOFException("connection closed by the other side");
+            }
+            bytesRead += n;
+            buf.writeBytes(chunk, 0, n);
+        }
+    }
+
+    /** Bytes received so far. */
+    public long bytesRead() {
+        return bytesRead;
+    }
+}
