@@ -36,6 +36,13 @@ public final class Await {
         throw failure;
     }
 
+    /** Polls until GET {@code key} on {@code node} returns {@code expected} (null: until the key is absent). */
+    public static void value(Duration timeout, MeshNode node, String key, String expected) {
+        until(timeout, "GET " + key + " on " + node.name() + " is " + expected,
+                () -> java.util.Objects.equals(expected, node.sync().get(key)),
+                () -> String.valueOf(node.sync().get(key)));
+    }
+
     /**
      * Polls until every node's content digest is equal (cheap key counts first, then the full
      * digests) and returns the common digest; on timeout the failure lists the first differing keys
