@@ -21,7 +21,7 @@ import java.util.stream.Stream;
 /**
  * A mesh of N keymesh primaries for integration tests. Each node has its own data directory and
  * managed redis-server under one temporary directory and an ephemeral client port; node i reaches
- * node j through its own {@link TcpRelay} (i -> j), so a test can cut and heal each link in each
+ * node j through its own {@link CuttableRelay} (i -> j), so a test can cut and heal each link in each
  * direction, and a restarted node keeps its address for its peers. {@link #close()} stops every
  * node, relay, client and process it started.
  */
@@ -34,7 +34,7 @@ public final class MeshFixture implements AutoCloseable {
     private final Path root;
     private final ClientResources resources;
     private final List<MeshNode> nodes = new ArrayList<>();
-    private final TcpRelay[][] relays;
+    private final CuttableRelay[][] relays;
     private final List<Process> processes = new ArrayList<>();
 
     /** How to build a mesh: node count, extra settings, which nodes run as their own JVM. */
@@ -107,12 +107,12 @@ public final class MeshFixture implements AutoCloseable {
     private MeshFixture(Builder b) throws IOException {
         this.root = Files.createTempDirectory("keymesh-mesh-");
         this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
-        this.relays = new TcpRelay[b.size][b.size];
+        this.relays = new CuttableRelay[b.size][b.size];
         try {
             for (int i = 0; i < b.size; i++) {
                 for (int j = 0; j < b.size; j++) {
                     if (i != j) {
-                        relays[i][j] = new TcpRelay(name(i) + "-to-" + name(j));
+                        relays[i][j] = new CuttableRelay(name(i) + "-to-" + name(j));
                     }
                 }
             }
@@ -160,7 +160,7 @@ public final class MeshFixture implements AutoCloseable {
     }
 
     /** The relay node {@code from} uses to reach node {@code to}. */
-    public TcpRelay relay(MeshNode from, MeshNode to) {
+    public CuttableRelay relay(MeshNode from, MeshNode to) {
         return relays[nodes.indexOf(from)][nodes.indexOf(to)];
     }
 
@@ -230,8 +230,8 @@ public final class MeshFixture implements AutoCloseable {
 
     /** Heals every link. */
     public void healAll() {
-        for (TcpRelay[] row : relays) {
-            for (TcpRelay r : row) {
+        for (CuttableRelay[] row : relays) {
+            for (CuttableRelay r : row) {
                 if (r != null) {
                     r.heal();
                 }
@@ -286,8 +286,8 @@ public final class MeshFixture implements AutoCloseable {
                 failures.add(t);
             }
         }
-        for (TcpRelay[] row : relays) {
-            for (TcpRelay r : row) {
+        for (CuttableRelay[] row : relays) {
+            for (CuttableRelay r : row) {
                 if (r != null) {
                     r.close();
                 }

@@ -36,7 +36,7 @@ class MeshHarnessIT {
     void relayForwardsUntilCutAndAgainAfterHeal() throws Exception {
         mesh = MeshFixture.builder().nodes(1).start();
         MeshNode a = mesh.node(0);
-        try (TcpRelay relay = new TcpRelay("probe")) {
+        try (CuttableRelay relay = new CuttableRelay("probe")) {
             relay.target(a.port());
             RedisClient client = RedisClient.create(RedisURI.builder().withHost("127.0.0.1").withPort(relay.port())
                     .withTimeout(Duration.ofSeconds(5)).build());

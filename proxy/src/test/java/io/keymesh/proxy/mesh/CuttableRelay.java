@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * connection to a target port; {@link #cut()} resets every open connection and refuses new ones
  * until {@link #heal()}. Counts the bytes it forwarded in each direction.
  */
-public final class TcpRelay implements AutoCloseable {
+public final class CuttableRelay implements AutoCloseable {
     private final String name;
     private final ServerSocket listener;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
@@ -29,7 +29,7 @@ public final class TcpRelay implements AutoCloseable {
     private volatile boolean closed;
 
     /** Starts a relay named {@code name} (for thread names and messages) with no target yet: it refuses connections until {@link #target}. */
-    public TcpRelay(String name) throws IOException {
+    public CuttableRelay(String name) throws IOException {
         this.name = name;
         this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread acceptor = new Thread(this::acceptLoop, "relay-" + name + "-accept");
