@@ -8,6 +8,7 @@ import io.keymesh.proxy.route.ReplicationSetup;
 import io.keymesh.proxy.server.KeymeshServer;
 import io.keymesh.proxy.server.NodeContext;
 import io.keymesh.proxy.session.SessionRegistry;
+import io.keymesh.storage.apply.ApplyLibrary;
 import io.keymesh.storage.backend.BackendCheck;
 import io.keymesh.storage.backend.BackendEndpoint;
 import io.keymesh.storage.backend.BackendInfo;
@@ -47,19 +48,10 @@ public final class KeymeshNode implements AutoCloseable {
         this.context = context;
     }
 
-    /** The apply library's Lua source (storage-adapter io.keymesh.storage.apply.ApplyLibrary). */
-    private static String applyLibrarySource() {
-        try {
-            return (String) Class.forName("io.keymesh.storage.apply.ApplyLibrary").getMethod("source").invoke(null);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("replication needs the keymesh apply library "
-                    + "(io.keymesh.storage.apply.ApplyLibrary), which this build does not have", e);
-        }
-    }
 
     /** Starts the backend, checks it, and opens the client port. */
     public static KeymeshNode start(KeymeshConfig config) throws InterruptedException {
-        return start(config, KeymeshNode::applyLibrarySource);
+        return start(config, ApplyLibrary::source);
     }
 
     /**

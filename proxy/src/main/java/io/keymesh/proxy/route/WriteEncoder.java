@@ -15,7 +15,7 @@ import java.nio.charset.StandardCharsets;
  */
 public final class WriteEncoder {
     /** Arguments km_w takes before the client's command. */
-    static final int HEADER_ARGS = 8;
+    static final int HEADER_ARGS = 9;       // FCALL km_w 0 proto db N origin stamp txn
     private static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] FCALL_KM_W = "$5\r\nFCALL\r\n$4\r\nkm_w\r\n$1\r\n0\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] PROTO_2 = "$1\r\n2\r\n".getBytes(StandardCharsets.US_ASCII);

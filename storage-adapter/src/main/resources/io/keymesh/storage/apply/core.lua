@@ -220,6 +220,81 @@ local function epoch_of(ctx, db)
   return ep
 end
 
+-- per-field metadata of a hash key: meta hash field "f"..field = "+"..stamp (set) or "-"..stamp (deleted)
+local function meta_to_hash(m)
+  if m.kind ~= 'h' then
+    sel(m.mdb)
+    if m.kind == 's' then redis.call('DEL', m.key) end
+    m.kind = 'h'
+  end
+end
+
+local function field_meta(m, field)
+  if m.kind ~= 'h' then return nil, nil end
+  sel(m.mdb)
+  local v = redis.call('HGET', m.key, 'f' .. field)
+  if not v then return nil, nil end
+  return string.sub(v, 1, 1), string.sub(v, 2)
+end
+
+local function set_field_meta(m, field, flag, stamp)
+  meta_to_hash(m)
+  sel(m.mdb)
+  redis.call('HSET', m.key, 'f' .. field, flag .. stamp)
+end
+
+-- fields written or deleted later than t: a whole-key change at t must not undo them
+local function later_fields(m, db, t)
+  if m.kind ~= 'h' then return {} end
+  sel(m.mdb)
+  local all = redis.call('HGETALL', m.key)
+  local keep = {}
+  for i = 1, #all, 2 do
+    local name = all[i]
+    if string.sub(name, 1, 1) == 'f' and string.sub(all[i + 1], 2) > t then
+      keep[#keep + 1] = { string.sub(name, 2), string.sub(all[i + 1], 1, 1) }
+    end
+  end
+  if #keep > 0 then
+    sel(db)
+    for _, k in ipairs(keep) do
+      if k[2] == '+' then
+        local v = redis.pcall('HGET', m.key, k[1])
+        if type(v) == 'string' then k[3] = v end
+      end
+    end
+  end
+  return keep
+end
+
+local function reapply_fields(db, key, keep)
+  if #keep == 0 then return end
+  sel(db)
+  for _, k in ipairs(keep) do
+    if k[2] == '+' and k[3] then
+      redis.pcall('HSET', key, k[1], k[3])
+    elseif k[2] == '-' then
+      redis.pcall('HDEL', key, k[1])
+    end
+  end
+end
+
+-- merges one field operation (set to value, or delete when value is nil) of stamp t
+local function merge_field(ctx, db, key, field, value, local_write)
+  local t = ctx.t
+  if not local_write and t <= epoch_of(ctx, db) then return end
+  local m = meta_load(ctx.N + db, key)
+  if not local_write then
+    if (m.t and t <= m.t) or (m.d and t <= m.d) then return end
+    local _, st = field_meta(m, field)
+    if st and t <= st then return end
+    sel(db)
+    if value then redis.pcall('HSET', key, field, value) else redis.pcall('HDEL', key, field) end
+  end
+  set_field_meta(m, field, value and '+' or '-', t)
+  meta_save(m, exists(db, key))
+end
+
 --[[
 Merges one key-level operation of stamp ctx.t into key rec.key of user db rec.db.
 rec.kind: 's' raw string state, 'r' DUMP state, 'd' delete, 'e' expiry only, 'i' counter total of
@@ -238,6 +313,8 @@ local function merge_key(ctx, rec, local_write)
   if kind == 's' or kind == 'r' or kind == 'd' then
     local wins = (m.t == nil or t > m.t) and (m.d == nil or t > m.d)
     if wins or local_write then
+      local keep = {}
+      if not local_write then keep = later_fields(m, db, t) end
       set_seen(m, rec.vec or {})
       local old_et = et_of(m)
       if kind == 'd' then
@@ -245,6 +322,7 @@ local function merge_key(ctx, rec, local_write)
         if not local_write then
           sel(db)
           redis.call('DEL', rec.key)
+          reapply_fields(db, rec.key, keep)
         end
         if old_et == nil or t > old_et then
           m.e = 0
@@ -258,6 +336,7 @@ local function merge_key(ctx, rec, local_write)
           else
             redis.call('RESTORE', rec.key, '0', rec.payload, 'REPLACE')
           end
+          reapply_fields(db, rec.key, keep)
         end
         m.t = t
         m.d = nil

@@ -68,6 +68,12 @@ local function apply_entry(ctx, f)
     elseif name == 'i' then
       rec.kind = 'i'
       rec.total = tonumber(v)
+    elseif name == 'h' then
+      rec.field = v
+    elseif name == 'w' then
+      merge_field(ctx, rec.db, rec.key, rec.field, v, false)
+    elseif name == 'g' then
+      merge_field(ctx, rec.db, rec.key, v, nil, false)
     elseif name == 'f' then
       finish()
       remote_flush(ctx, tonumber(v))
@@ -108,7 +114,8 @@ end
 
 --[[
 km_dumpkey: FCALL km_dumpkey 0 <N> <db> <key>
-Returns { <key-level metadata string>, <DUMP of the key or ''> } (more items may follow later).
+Returns { <key-level metadata string>, <DUMP of the key or ''>, then for a hash merged per field:
+<field> <'+' or '-'><stamp> <value or ''> ... }.
 ]]
 local function km_dumpkey(_, argv)
   reset_db()
@@ -118,7 +125,27 @@ local function km_dumpkey(_, argv)
   local m = meta_load(N + db, key)
   sel(db)
   local d = redis.call('DUMP', key) or ''
-  return { meta_str(m), d }
+  local out = { meta_str(m), d }
+  if m.kind == 'h' then
+    sel(N + db)
+    local all = redis.call('HGETALL', key)
+    for i = 1, #all, 2 do
+      if string.sub(all[i], 1, 1) == 'f' then
+        local field = string.sub(all[i], 2)
+        local v = ''
+        if string.sub(all[i + 1], 1, 1) == '+' then
+          sel(db)
+          v = redis.pcall('HGET', key, field)
+          if type(v) ~= 'string' then v = '' end
+          sel(N + db)
+        end
+        out[#out + 1] = field
+        out[#out + 1] = all[i + 1]
+        out[#out + 1] = v
+      end
+    end
+  end
+  return out
 end
 
 --[[
@@ -136,8 +163,9 @@ local function km_mergekey(_, argv)
   local vec = {}
   for o, c in pairs(r.cv) do vec[o] = { st = c.st, tot = c.tot } end
   local ctx = { N = N }
-  if r.t and dump ~= '' then
-    ctx.t = r.t
+  if dump ~= '' then
+    -- a hash written only field by field has no register stamp: its state ranks below any write
+    ctx.t = r.t or '0'
     -- the dumped value already includes every total it carries
     merge_key(ctx, { db = db, key = key, kind = 'r', payload = dump, e = 0, vec = vec }, false)
   elseif next(vec) ~= nil then
@@ -155,6 +183,13 @@ local function km_mergekey(_, argv)
   if et then
     ctx.t = et
     merge_key(ctx, { db = db, key = key, kind = 'e', e = r.e }, false)
+  end
+  for i = 6, #argv, 3 do
+    local flag = string.sub(argv[i + 1], 1, 1)
+    ctx.t = string.sub(argv[i + 1], 2)
+    local v = nil
+    if flag == '+' then v = argv[i + 2] end
+    merge_field(ctx, db, key, argv[i], v, false)
   end
   return 1
 end

@@ -15,6 +15,8 @@ local NOT_REPLICABLE = {
 local COUNTER = { incr = 1, decr = 1, incrby = 1, decrby = 1, incrbyfloat = 1 }
 local EXPIRY = { expire = 1, pexpire = 1, expireat = 1, pexpireat = 1, persist = 1 }
 local DELETE = { del = 1, unlink = 1 }
+-- hash commands merged per field (last write wins per field, HDEL leaves a field tombstone)
+local HASH_FIELDS = { hset = 2, hmset = 2, hsetnx = 2, hincrby = 3, hincrbyfloat = 3, hdel = 1 }
 
 -- commands whose integer reply 0 means nothing changed
 local ZERO_NOOP = {
@@ -92,7 +94,12 @@ end
 
 -- an entry under construction: flat field/value list, t and x first
 local function entry_new(stamp, txn, db)
-  local f = { 't', stamp, 'x', txn }
+  -- x (the txn id) is left out when 0: outside MULTI an entry is t, then its ops
+  local f = { 't', stamp }
+  if txn ~= '0' then
+    f[3] = 'x'
+    f[4] = txn
+  end
   if db ~= 0 then
     f[#f + 1] = 'b'
     f[#f + 1] = tostring(db)
@@ -218,7 +225,6 @@ local function km_w(_, argv)
   local a = {}
   for i = 8, #argv do a[#a + 1] = argv[i] end
   local ctx = { N = N, t = stamp, origin = origin }
-  cur_db = db
 
   local why = NOT_REPLICABLE[cmd]
   if why then
@@ -277,6 +283,27 @@ local function km_w(_, argv)
     for _, k in ipairs(written_keys(cmd, a)) do targets[#targets + 1] = { db, k } end
   end
 
+  local hfields = nil
+  if HASH_FIELDS[cmd] then
+    hfields = {}
+    local step = HASH_FIELDS[cmd]
+    if cmd == 'hdel' then
+      sel(db)
+      for i = 2, #a do
+        if redis.pcall('HEXISTS', a[1], a[i]) == 1 then hfields[#hfields + 1] = a[i] end
+      end
+    else
+      local seen = {}
+      for i = 2, #a, step do
+        if not seen[a[i]] then
+          seen[a[i]] = true
+          hfields[#hfields + 1] = a[i]
+        end
+      end
+    end
+    targets = {}
+  end
+
   local existed = {}
   local del_existed = {}
   if DELETE[cmd] then
@@ -298,7 +325,24 @@ local function km_w(_, argv)
   if NIL_NOOP[cmd] and is_empty(r) then return r end
 
   local en = entry_new(stamp, txn, db)
-  if COUNTER[cmd] then
+  if hfields then
+    if #hfields > 0 then
+      local key = a[1]
+      entry_key(en, db, key)
+      for _, f in ipairs(hfields) do
+        local v = nil
+        sel(db)
+        if cmd ~= 'hdel' then v = redis.call('HGET', key, f) end
+        merge_field(ctx, db, key, f, v, true)
+        if v then
+          entry_op(en, 'h', f)
+          entry_op(en, 'w', v)
+        else
+          entry_op(en, 'g', f)
+        end
+      end
+    end
+  elseif COUNTER[cmd] then
     local m = meta_load(N + db, a[1])
     local rec = { db = db, key = a[1], meta = m, kind = 'i', delta = counter_delta(cmd, a) }
     m = merge_key(ctx, rec, true)

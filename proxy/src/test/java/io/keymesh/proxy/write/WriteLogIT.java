@@ -1,0 +1,151 @@
+package io.keymesh.proxy.write;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.keymesh.proxy.it.RespSocket;
+import io.keymesh.proxy.it.RespSocket.Err;
+import io.lettuce.core.Range;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.api.sync.RedisCommands;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Each acknowledged client write reaches the backend as one km_w call that logs it: exactly one
+ * entry in {@code km:log:<node id>} (db 2N = 32, read straight from the backend socket), with a
+ * stamp of the node's clock (strictly increasing, ending in the node id), no txn outside MULTI and
+ * one shared non-zero txn per MULTI/EXEC.
+ */
+class WriteLogIT {
+    private static WriteFixture fx;
+    private static RedisCommands<String, String> backend;
+    private static String origin;
+
+    @BeforeAll
+    static void start() {
+        fx = WriteFixture.replicating();
+        backend = fx.connectBackend().sync();
+        backend.select(32);
+        origin = fx.node().context().nodeId().value();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (fx != null) {
+            fx.close();
+        }
+    }
+
+    private static List<StreamMessage<String, String>> log() {
+        return backend.xrange("km:log:" + origin, Range.create("-", "+"));
+    }
+
+    @Test
+    void everyAcknowledgedWriteIsLoggedOnceWithAnIncreasingStamp() throws IOException {
+        int before = log().size();
+        try (RespSocket s = fx.raw()) {
+            for (int i = 0; i < 50; i++) {
+                assertEquals("OK", s.call("SET", "k" + i, "v" + i));
+                assertEquals((long) i + 1, s.call("INCR", "counter"));
+            }
+            assertEquals(3L, s.call("RPUSH", "list", "a", "b", "c"));
+            assertEquals("v7", s.call("GET", "k7"));                              // a read: no entry
+        }
+        List<StreamMessage<String, String>> entries = log().subList(before, log().size());
+        assertEquals(101, entries.size());
+        String previous = "";
+        for (StreamMessage<String, String> e : entries) {
+            String stamp = e.getBody().get("t");
+            assertEquals(24, stamp.length(), stamp);
+            assertTrue(stamp.endsWith(origin), stamp);
+            assertTrue(stamp.compareTo(previous) > 0, stamp + " after " + previous);
+            assertEquals("0", e.getBody().getOrDefault("x", "0"), "outside MULTI: no txn (the library may leave x out)");
+            previous = stamp;
+        }
+        long hlcMillis = Long.parseUnsignedLong(previous.substring(0, 16), 16) >>> 16;
+        assertTrue(Math.abs(System.currentTimeMillis() - hlcMillis) < 60_000, "stamps carry wall-clock time: " + previous);
+    }
+
+    @Test
+    void transactionWritesShareOneTxnIdPerExec() throws IOException {
+        int before = log().size();
+        try (RespSocket s = fx.raw()) {
+            for (int t = 0; t < 2; t++) {
+                assertEquals("OK", s.call("MULTI"));
+                assertEquals("QUEUED", s.call("SET", "tx", "1"));
+                assertEquals("QUEUED", s.call("INCR", "tx"));
+                assertEquals("QUEUED", s.call("GET", "tx"));
+                assertEquals("QUEUED", s.call("HSET", "txh", "f", "v"));
+                List<?> exec = (List<?>) s.call("EXEC");
+                assertEquals(List.of("OK", 2L, "2", t == 0 ? 1L : 0L), exec);
+            }
+        }
+        List<StreamMessage<String, String>> entries = log().subList(before, log().size());
+        assertEquals(6, entries.size(), "3 writes per transaction (HSET of an existing field still counts)");
+        String first = entries.get(0).getBody().get("x");
+        String second = entries.get(3).getBody().get("x");
+        assertNotEquals("0", first);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(first, entries.get(i).getBody().get("x"));
+            assertEquals(second, entries.get(3 + i).getBody().get("x"));
+        }
+        assertNotEquals(first, second, "each transaction has its own id");
+    }
+
+    @Test
+    void aBlockingPopRunsNativelyAndRecordsTheKeyItChanged() throws Exception {
+        int before = log().size();
+        try (RespSocket waiter = fx.raw(); RespSocket pusher = fx.raw()) {
+            waiter.send("BLPOP", "queue", "5");
+            Thread.sleep(200);                                  // the pop is blocked in Redis
+            assertEquals(1L, pusher.call("RPUSH", "queue", "job"));
+            assertEquals(List.of("queue", "job"), waiter.read());
+            assertNull(waiter.call("BLPOP", "queue", "0.01"), "timed out: nothing popped");
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        List<StreamMessage<String, String>> entries;
+        do {
+            entries = log().subList(before, log().size());
+        } while (entries.size() < 2 && System.nanoTime() < deadline);
+        assertEquals(2, entries.size(), "the push, then the record of the pop; the timed-out pop records nothing");
+        assertTrue(entries.get(0).getBody().get("t").compareTo(entries.get(1).getBody().get("t")) < 0);
+    }
+
+    @Test
+    void writingScriptsAreRefusedAndReadingScriptsWork() throws IOException {
+        int before = log().size();
+        try (RespSocket s = fx.raw()) {
+            s.call("SET", "sk", "41");
+            assertEquals("41", s.call("EVAL", "return redis.call('GET', KEYS[1])", "1", "sk"));
+            assertEquals("41", s.call("EVAL_RO", "return redis.call('GET', KEYS[1])", "1", "sk"));
+            Object refused = s.call("EVAL", "return redis.call('SET', KEYS[1], 'x')", "1", "sk");
+            assertTrue(refused instanceof Err e && e.message().contains("EVAL_RO"), String.valueOf(refused));
+            assertEquals("41", s.call("GET", "sk"), "the refused script changed nothing");
+            Object forged = s.call("FCALL", "km_w", "0", "2", "0", "16", origin, "ffffffffffffffff" + origin, "0", "SET", "sk", "x");
+            assertTrue(forged instanceof Err, "clients cannot call the library's writing functions: " + forged);
+            assertTrue(s.call("FUNCTION", "FLUSH") instanceof Err e2 && e2.message().contains("keymesh"));
+            assertTrue(s.call("FUNCTION", "DELETE", "keymesh") instanceof Err);
+            assertEquals("41", s.call("GET", "sk"));
+        }
+        assertEquals(1, log().size() - before, "only the SET was logged");
+    }
+
+    @Test
+    void aWrongArityWriteGetsRedisErrorAndLogsNothing() throws IOException {
+        int before = log().size();
+        try (RespSocket s = fx.raw()) {
+            assertEquals(new Err("ERR wrong number of arguments for 'set' command"), s.call("SET", "only-key"));
+            assertEquals(new Err("ERR wrong number of arguments for 'hset' command"), s.call("hset", "h", "f"));
+        }
+        assertEquals(before, log().size());
+    }
+}

@@ -1,0 +1,360 @@
+package io.keymesh.storage.apply;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/** The apply library in three real redis-servers: local writes, shipping entries, convergence. */
+class ApplyLibraryIT {
+
+    @TempDir
+    Path tmp;
+
+    private Node a;
+    private Node b;
+    private Node c;
+    private final List<Node> extra = new ArrayList<>();
+
+    @BeforeAll
+    static void quietLogs() {
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+                .setLevel(Level.INFO);
+    }
+
+    @BeforeEach
+    void startNodes() {
+        a = new Node(tmp.resolve("a"), "aaaaaaaa");
+        b = new Node(tmp.resolve("b"), "bbbbbbbb");
+        c = new Node(tmp.resolve("c"), "cccccccc");
+    }
+
+    @AfterEach
+    void stopNodes() {
+        for (Node n : new Node[] {a, b, c}) {
+            if (n != null) {
+                n.close();
+            }
+        }
+        extra.forEach(Node::close);
+    }
+
+    private Node node(String name, String origin) {
+        Node n = new Node(tmp.resolve(name), origin);
+        extra.add(n);
+        return n;
+    }
+
+    /** Ships every entry of {@code from}'s own log to {@code to}. */
+    private static void ship(Node from, Node to) {
+        List<List<Object>> entries = from.log(from.origin);
+        if (!entries.isEmpty()) {
+            to.apply(from.origin, entries);
+        }
+    }
+
+    private static void meshAll(Node... nodes) {
+        for (Node from : nodes) {
+            for (Node to : nodes) {
+                if (from != to) {
+                    ship(from, to);
+                }
+            }
+        }
+    }
+
+    private static String str(byte[] reply) {
+        return new String(reply, StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void loadedLibraryReportsItsVersion() {
+        assertEquals(ApplyLibrary.version(), a.conn.callParsed("FCALL", "km_version", "0"));
+        assertEquals(12, ApplyLibrary.version().length());
+    }
+
+    @Test
+    void counterIncrementsOnTwoNodesAfterReplicatedSetGiveThree() {
+        a.w("SET", "k", "1");
+        ship(a, b);
+        ship(a, c);
+        b.w("INCR", "k");
+        c.w("INCR", "k");
+        meshAll(a, b, c);
+        for (Node n : new Node[] {a, b, c}) {
+            assertEquals("3", n.conn.callParsed("GET", "k"));
+        }
+        assertEquals(a.digest(), b.digest());
+        assertEquals(a.digest(), c.digest());
+    }
+
+    @Test
+    void counterKeepsIncrementsOfBothSidesOfAPartition() {
+        a.w("SET", "k", "1");
+        ship(a, b);
+        a.w("INCR", "k");
+        a.w("INCRBY", "k", "2");
+        b.w("INCR", "k");
+        ship(b, a);
+        ship(a, b);
+        assertEquals("5", a.conn.callParsed("GET", "k"));
+        assertEquals("5", b.conn.callParsed("GET", "k"));
+        // a later SET resets only what it has seen; a concurrent DECR on the other side still counts
+        a.w("SET", "k", "10");
+        b.w("DECR", "k");
+        meshAll(a, b);
+        assertEquals("9", a.conn.callParsed("GET", "k"));
+        assertEquals(a.digest(), b.digest());
+    }
+
+    @Test
+    void laterWriteWinsBetweenDeleteAndSetInBothOrders() {
+        a.w("SET", "k", "old");
+        a.w("SET", "j", "old");
+        meshAll(a, b);
+        // DEL on A, later SET on B (B's clock is ahead)
+        a.w("DEL", "k");
+        b.observe(a.clock() + 5);
+        b.w("SET", "k", "new");
+        // SET on B, later DEL on A
+        b.w("SET", "j", "mid");
+        a.observe(b.clock() + 5);
+        a.w("DEL", "j");
+        ship(b, a);
+        ship(a, b);
+        ship(a, b);
+        for (Node n : new Node[] {a, b}) {
+            assertEquals("new", n.conn.callParsed("GET", "k"));
+            assertNull(n.conn.callParsed("GET", "j"));
+        }
+        assertEquals(a.digest(), b.digest());
+    }
+
+    @Test
+    void deletedKeyDoesNotComeBackFromAnOlderWriteArrivingLate() {
+        c.w("SET", "k", "stale");
+        a.observe(c.clock() + 5);
+        a.w("SET", "k", "v");
+        a.w("DEL", "k");
+        ship(a, b);
+        ship(c, b);
+        ship(c, a);
+        assertNull(a.conn.callParsed("GET", "k"));
+        assertNull(b.conn.callParsed("GET", "k"));
+    }
+
+    @Test
+    void hashFieldsWrittenOnBothSidesOfAPartitionAreAllKept() {
+        a.w("HSET", "h", "a", "1");
+        b.w("HSET", "h", "b", "2");
+        meshAll(a, b, c);
+        for (Node n : new Node[] {a, b, c}) {
+            assertEquals("1", n.conn.callParsed("HGET", "h", "a"));
+            assertEquals("2", n.conn.callParsed("HGET", "h", "b"));
+        }
+        // HDEL of one field on A and a later HSET of another field on B: both effects stay
+        a.w("HDEL", "h", "a");
+        b.observe(a.clock() + 5);
+        b.w("HSET", "h", "c", "3");
+        // a whole-key DEL on C older than B's write removes only what came before it
+        c.observe(a.clock() + 1);
+        c.w("DEL", "h");
+        meshAll(b, c, a);
+        meshAll(a, b, c);
+        for (Node n : new Node[] {a, b, c}) {
+            assertEquals(List.of("c", "3"), n.conn.callParsed("HGETALL", "h"));
+        }
+        assertEquals(a.digest(), b.digest());
+        assertEquals(a.digest(), c.digest());
+    }
+
+    @Test
+    void expiryReplicatesAsAbsoluteTimeAndMetadataExpiresWithItsKey() throws Exception {
+        a.w("SET", "k", "v");
+        a.w("PEXPIRE", "k", "100000");
+        a.w("SET", "short", "v", "PX", "150");
+        a.w("SET", "p", "v", "EX", "1000");
+        a.w("PERSIST", "p");
+        ship(a, b);
+        Object at = a.conn.callParsed("PEXPIRETIME", "k");
+        assertTrue((Long) at > 0);
+        assertEquals(at, b.conn.callParsed("PEXPIRETIME", "k"));
+        assertEquals(-1L, b.conn.callParsed("PEXPIRETIME", "p"));
+        b.conn.callParsed("SELECT", Node.N);
+        assertEquals(at, b.conn.callParsed("PEXPIRETIME", "k"), "metadata expires with its key");
+        b.conn.callParsed("SELECT", 0);
+        Thread.sleep(300);
+        assertNull(a.conn.callParsed("GET", "short"));
+        assertNull(b.conn.callParsed("GET", "short"));
+        for (Node n : new Node[] {a, b}) {
+            n.conn.callParsed("SELECT", Node.N);
+            assertEquals(0L, n.conn.callParsed("EXISTS", "short"), "metadata of an expired key is gone");
+            n.conn.callParsed("SELECT", 0);
+        }
+        assertEquals(a.digest(), b.digest());
+    }
+
+    @Test
+    void flushallEmptiesUserDatabasesOnlyAndIgnoresOlderWrites() {
+        c.w("SET", "old", "x");
+        a.observe(c.clock() + 5);
+        a.w("SET", "k", "v");
+        a.wDb(1, 2, "SET", "k1", "v");
+        assertEquals("+OK\r\n", str(a.w("FLUSHALL")));
+        ship(a, b);
+        ship(c, b);
+        ship(c, a);
+        b.observe(a.clock() + 5);
+        b.w("SET", "after", "y");
+        meshAll(a, b);
+        for (Node n : new Node[] {a, b}) {
+            assertNull(n.conn.callParsed("GET", "old"));
+            assertNull(n.conn.callParsed("GET", "k"));
+            assertEquals("y", n.conn.callParsed("GET", "after"));
+        }
+        assertEquals(3, a.log(a.origin).size(), "the log survives FLUSHALL");
+        assertEquals(a.digest(), b.digest());
+    }
+
+    @Test
+    void failedAndNoOpCommandsWriteNoLogEntry() {
+        a.w("SET", "s", "text");
+        a.w("SADD", "set", "m");
+        int before = a.log(a.origin).size();
+        assertTrue(str(a.w("INCR", "s")).startsWith("-ERR value is not an integer"));
+        assertTrue(str(a.w("LPUSH", "s", "x")).startsWith("-WRONGTYPE"));
+        assertEquals("-ERR wrong number of arguments for 'set' command\r\n", str(a.w("SET", "s")));
+        assertEquals(":0\r\n", str(a.w("SETNX", "s", "y")));
+        assertEquals("$-1\r\n", str(a.w("SET", "s", "y", "NX")));
+        assertEquals("$-1\r\n", str(a.w("SET", "nope", "y", "XX")));
+        assertEquals(":0\r\n", str(a.w("DEL", "nope")));
+        assertEquals(":0\r\n", str(a.w("EXPIRE", "nope", "10")));
+        assertEquals(":0\r\n", str(a.w("SREM", "set", "other")));
+        assertEquals("$-1\r\n", str(a.w("LPOP", "nolist")));
+        assertTrue(str(a.w("SWAPDB", "0", "1")).startsWith("-ERR keymesh: SWAPDB cannot be replicated"));
+        assertTrue(str(a.w("EVAL", "return 1", "0")).startsWith("-ERR keymesh: EVAL cannot be replicated"));
+        assertTrue(str(a.w("MOVE", "s", "2")).startsWith("-ERR DB index is out of range"));
+        assertEquals(before, a.log(a.origin).size());
+        assertEquals("text", a.conn.callParsed("GET", "s"));
+    }
+
+    /** One command of every family, in an order that exercises each path. */
+    static final Object[][] MIXED = {
+        {"SET", "s", "v"}, {"SET", "s", "v2", "GET"}, {"SET", "s", "v3", "NX"}, {"SET", "s", "v4", "XX", "PX", "100000"},
+        {"SETNX", "s", "x"}, {"GETSET", "s", "y"}, {"APPEND", "s", "zz"}, {"SETRANGE", "s", "1", "QQ"},
+        {"SETEX", "se", "100", "v"}, {"PSETEX", "pe", "100000", "v"},
+        {"INCR", "c"}, {"INCRBY", "c", "5"}, {"DECR", "c"}, {"DECRBY", "c", "2"}, {"INCRBYFLOAT", "f", "1.5"},
+        {"INCRBYFLOAT", "f", "2"}, {"INCR", "s"}, {"MSET", "m1", "1", "m2", "2"}, {"MSETNX", "m1", "1", "m3", "2"},
+        {"GETDEL", "m1"}, {"GETEX", "m2", "PX", "100000"}, {"EXPIRE", "m2", "100"}, {"PERSIST", "m2"},
+        {"DEL", "m2", "nope"}, {"LPUSH", "l", "a", "b", "c"}, {"RPOP", "l"}, {"LMOVE", "l", "l2", "LEFT", "RIGHT"},
+        {"HSET", "h", "f", "1", "g", "2"}, {"HINCRBY", "h", "f", "3"}, {"HINCRBYFLOAT", "h", "f", "0.5"},
+        {"HDEL", "h", "g"}, {"SADD", "st", "a", "b"}, {"SREM", "st", "a"}, {"SMOVE", "st", "st2", "b"},
+        {"ZADD", "z", "1", "a", "2", "b"}, {"ZINCRBY", "z", "2.5", "a"}, {"ZREM", "z", "b"},
+        {"RENAME", "s", "s2"}, {"COPY", "s2", "s3"}, {"XADD", "x", "1-1", "f", "v"}, {"PFADD", "hll", "a", "b"},
+        {"SETBIT", "bits", "7", "1"}, {"BITOP", "OR", "dst", "bits", "bits"}, {"SADD", "u1", "p", "q"},
+        {"SUNIONSTORE", "su", "u1", "st2"}, {"SORT", "u1", "ALPHA", "STORE", "sorted"},
+        {"ZUNIONSTORE", "zu", "1", "z"}, {"BITFIELD", "bf", "INCRBY", "u8", "0", "200"},
+        {"SET"}, {"LPUSH", "s2", "x"}, {"RESTORE", "s3", "0", "garbage"}, {"MOVE", "s3", "1"},
+        {"EXPIRE", "s2", "-1"}, {"UNLINK", "s3", "x"},
+    };
+
+    private void repliesMatchPlainRedis(int proto) {
+        Node plain = node("plain" + proto, "pppppppp");
+        if (proto == 3) {
+            a.conn.call("HELLO", "3");
+            plain.conn.call("HELLO", "3");
+        }
+        for (Object[] cmd : MIXED) {
+            byte[] expected = plain.conn.call(cmd);
+            byte[] got = a.wDb(0, proto, cmd);
+            assertEquals(str(expected), str(got), "reply to " + List.of(cmd));
+        }
+        assertEquals(stripTtl(plain.digest()), stripTtl(a.digest()));
+    }
+
+    private static String stripTtl(String digest) {
+        return digest.replaceAll("ttl@[0-9]{6,}", "ttl@set");
+    }
+
+    @Test
+    void repliesEqualPlainRedisOverResp2() {
+        repliesMatchPlainRedis(2);
+    }
+
+    @Test
+    void repliesEqualPlainRedisOverResp3() {
+        repliesMatchPlainRedis(3);
+    }
+
+    @Test
+    void entriesOfTwoOriginsConvergeInEitherOrderAndWhenResent() {
+        for (int i = 0; i < MIXED.length; i++) {
+            Node n = i % 2 == 0 ? a : b;
+            n.w(MIXED[i]);
+        }
+        a.w("SET", "s2", "from-a");
+        b.w("HSET", "h", "f", "from-b");
+        ship(a, b);
+        ship(b, a);
+        ship(b, c);
+        ship(a, c);
+        ship(a, c);
+        ship(b, a);
+        assertEquals(a.digest(), b.digest());
+        assertEquals(a.digest(), c.digest());
+        assertNotEquals("db0 {}\ndb1 {}\n", a.digest());
+    }
+
+    @Test
+    void snapshotMergeCopiesKeysAndKeepsLaterLocalWrites() {
+        a.w("SET", "k", "1");
+        a.w("INCR", "k");
+        a.w("HSET", "h", "f", "v");
+        a.w("PEXPIRE", "h", "100000");
+        a.w("SET", "gone", "x");
+        a.w("DEL", "gone");
+        b.observe(a.clock() + 5);
+        b.w("SET", "h", "later-on-b");
+        for (String key : List.of("k", "h", "gone")) {
+            @SuppressWarnings("unchecked")
+            List<Object> dump = (List<Object>) a.conn.callParsed("FCALL", "km_dumpkey", "0", Node.N, 0, key);
+            List<Object> args = new ArrayList<>(List.of("FCALL", "km_mergekey", "0", Node.N, 0, key));
+            args.addAll(dump);
+            b.conn.callParsed(args.toArray());
+            c.conn.callParsed(args.toArray());
+        }
+        assertEquals("2", b.conn.callParsed("GET", "k"));
+        assertEquals("later-on-b", b.conn.callParsed("GET", "h"));
+        assertEquals(a.conn.callParsed("PEXPIRETIME", "h"), c.conn.callParsed("PEXPIRETIME", "h"));
+        // the tombstone travelled too: an old SET of "gone" shipped later stays deleted
+        ship(a, c);
+        assertEquals(a.digest(), c.digest());
+    }
+
+    @Test
+    void logEntryOfA100ByteSetIsAtMostOneAndAHalfTimesTheRequest() {
+        byte[] value = "x".repeat(100).getBytes(StandardCharsets.US_ASCII);
+        byte[] request = RawConnection.request("SET", "key:000001", value);
+        a.w("SET", "key:000001", value);
+        a.conn.callParsed("SELECT", 2 * Node.N);
+        byte[] entry = a.conn.call("XRANGE", "km:log:" + a.origin, "-", "+");
+        a.conn.callParsed("SELECT", 0);
+        double ratio = (double) entry.length / request.length;
+        System.out.printf("log entry of SET key:000001 <100 bytes>: %d bytes as XRANGE reply, request %d bytes, ratio %.2f%n",
+                entry.length, request.length, ratio);
+        assertTrue(ratio <= 1.5, "entry/request ratio " + ratio);
+    }
+}

@@ -1,0 +1,141 @@
+package io.keymesh.storage.apply;
+
+import io.keymesh.storage.process.RedisProcess;
+import io.keymesh.storage.process.RedisServerSpec;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+
+/** A test node: a managed redis-server with 2N+1 databases, the library loaded, and a raw connection. */
+final class Node implements AutoCloseable {
+    static final int N = 2;
+
+    final String origin;
+    final RedisProcess process;
+    final RawConnection conn;
+    private long hlc;
+
+    Node(Path dir, String origin) {
+        this.origin = origin;
+        process = new RedisProcess(RedisServerSpec.defaults(dir).withDatabases(2 * N + 1).withAppendOnly(false, "no"));
+        process.start(Duration.ofSeconds(10));
+        conn = new RawConnection(process.socketPath());
+        Object r = conn.callParsed("FUNCTION", "LOAD", "REPLACE", ApplyLibrary.source());
+        if (!"keymesh".equals(r)) {
+            throw new IllegalStateException("library did not load: " + r);
+        }
+    }
+
+    /** A fresh stamp of this node: 16 hex digits of a counter, then the origin. */
+    String stamp() {
+        return String.format("%016x", ++hlc) + origin;
+    }
+
+    /** Moves this node's clock past another stamp (what receiving it does to an HLC). */
+    void observe(long logical) {
+        hlc = Math.max(hlc, logical);
+    }
+
+    long clock() {
+        return hlc;
+    }
+
+    /** Runs a client write through km_w on db 0 (RESP2), returns the raw reply. */
+    byte[] w(Object... cmd) {
+        return wDb(0, 2, cmd);
+    }
+
+    byte[] wDb(int db, int proto, Object... cmd) {
+        return conn.call(kmw(db, proto, stamp(), cmd));
+    }
+
+    Object[] kmw(int db, int proto, String stamp, Object... cmd) {
+        Object[] args = new Object[9 + cmd.length];
+        Object[] head = {"FCALL", "km_w", "0", proto, db, N, origin, stamp, "0"};
+        System.arraycopy(head, 0, args, 0, head.length);
+        System.arraycopy(cmd, 0, args, head.length, cmd.length);
+        return args;
+    }
+
+    /** The log entries of an origin held here, as [id, [fields...]] lists. */
+    @SuppressWarnings("unchecked")
+    List<List<Object>> log(String ofOrigin) {
+        conn.callParsed("SELECT", 2 * N);
+        List<List<Object>> entries = (List<List<Object>>) (List<?>) conn.callParsed("XRANGE", "km:log:" + ofOrigin, "-", "+");
+        conn.callParsed("SELECT", 0);
+        return entries;
+    }
+
+    /** Applies entries (as returned by {@link #log}) of one origin with km_r; returns the new position. */
+    @SuppressWarnings("unchecked")
+    Object apply(String ofOrigin, List<List<Object>> entries) {
+        List<Object> args = new ArrayList<>(List.of("FCALL", "km_r", "0", N, ofOrigin, entries.size()));
+        for (List<Object> e : entries) {
+            String id = (String) e.get(0);
+            List<Object> fields = (List<Object>) e.get(1);
+            args.add(id.substring(0, id.indexOf('-')));
+            args.add(fields.size() / 2);
+            args.addAll(fields);
+            for (int i = 0; i < fields.size(); i += 2) {
+                if ("t".equals(fields.get(i))) {
+                    String t = (String) fields.get(i + 1);
+                    observe(Long.parseLong(t.substring(0, 16), 16));
+                }
+            }
+        }
+        return conn.callParsed(args.toArray());
+    }
+
+    /** Everything a client can see in the user dbs: key, type, content and absolute expiry, sorted. */
+    @SuppressWarnings("unchecked")
+    String digest() {
+        StringBuilder sb = new StringBuilder();
+        for (int db = 0; db < N; db++) {
+            conn.callParsed("SELECT", db);
+            List<Object> keys = (List<Object>) conn.callParsed("KEYS", "*");
+            TreeMap<String, String> rows = new TreeMap<>();
+            for (Object k : keys) {
+                String key = (String) k;
+                String type = (String) conn.callParsed("TYPE", key);
+                Object content = switch (type) {
+                    case "string" -> conn.callParsed("GET", key);
+                    case "hash" -> new TreeMap<>(pairs((List<Object>) conn.callParsed("HGETALL", key)));
+                    case "set" -> sorted((List<Object>) conn.callParsed("SMEMBERS", key));
+                    case "zset" -> conn.callParsed("ZRANGE", key, "0", "-1", "WITHSCORES");
+                    case "list" -> conn.callParsed("LRANGE", key, "0", "-1");
+                    case "stream" -> conn.callParsed("XRANGE", key, "-", "+");
+                    default -> conn.callParsed("DUMP", key);
+                };
+                rows.put(key, type + " " + content + " ttl@" + conn.callParsed("PEXPIRETIME", key));
+            }
+            sb.append("db").append(db).append(' ').append(rows).append('\n');
+        }
+        conn.callParsed("SELECT", 0);
+        return sb.toString();
+    }
+
+    private static TreeMap<String, Object> pairs(List<Object> flat) {
+        TreeMap<String, Object> m = new TreeMap<>();
+        for (int i = 0; i < flat.size(); i += 2) {
+            m.put((String) flat.get(i), flat.get(i + 1));
+        }
+        return m;
+    }
+
+    private static List<String> sorted(List<Object> items) {
+        List<String> s = new ArrayList<>();
+        for (Object o : items) {
+            s.add((String) o);
+        }
+        s.sort(null);
+        return s;
+    }
+
+    @Override
+    public void close() {
+        conn.close();
+        process.stop(Duration.ofSeconds(5));
+    }
+}
