@@ -30,7 +30,7 @@ start_mesh_node() {
 # backend_socket NAME: the unix socket of a node's managed redis-server.
 backend_socket() {
   local s="${NODE_DIR[$1]}/data/redis/redis.sock"
-  [ -S "$s" ] || s=$(find /tmp -maxdepth 3 -type s -name redis.sock -newer "${NODE_DIR[$1]}/keymesh.jar" 2>/dev/null | head -n 1)
+  [ -S "$s" ] || s=$(find /tmp -maxdepth 3 -type s -name redis.sock -newer "${NODE_DIR[$1]}/keymesh.jar" 2>/dev/null | sed -n 1p)
   echo "$s"
 }
 
@@ -38,7 +38,7 @@ backend_socket() {
 info_field() {
   local field=$1
   shift
-  redis-cli "$@" info 2>/dev/null | tr -d '\r' | awk -F: -v f="$field" '$1 == f { print $2; exit }'
+  redis-cli "$@" info 2>/dev/null | tr -d '\r' | awk -F: -v f="$field" '$1 == f && !seen++ { print $2 }'
 }
 
 # link_bytes PID_A PORT_A PID_B PORT_B: TCP payload bytes (sent + received, from the kernel's
