@@ -84,7 +84,21 @@ local function parse_seen(s)
   return v
 end
 
+-- a key whose metadata is just its register stamp stores the stamp packed (two hex digits per
+-- byte): its first byte is below 0x20 (the top byte of a 64-bit HLC for centuries), which no
+-- text form starts with
+local function pack_stamp(t)
+  return (string.gsub(t, '%x%x', function(h) return string.char(tonumber(h, 16)) end))
+end
+
+local function unpack_stamp(b)
+  return (string.gsub(b, '.', function(c) return string.format('%02x', string.byte(c)) end))
+end
+
 local function parse_meta(s)
+  if string.byte(s, 1) ~= nil and string.byte(s, 1) < 32 then
+    return { t = unpack_stamp(s), e = 0, cv = {} }
+  end
   local p = {}
   for x in string.gmatch(s .. '|', '([^|]*)|') do p[#p + 1] = x end
   return {
@@ -128,6 +142,9 @@ end
 local function meta_save(m, exists)
   sel(m.mdb)
   local s = meta_str(m)
+  if m.kind ~= 'h' and s == m.t and string.find(s, '^0[01]%x*$') and #s % 2 == 0 then
+    s = pack_stamp(s)
+  end
   if m.kind == 'h' then
     redis.call('HSET', m.key, '', s)
   else

@@ -345,6 +345,21 @@ class ApplyLibraryIT {
     }
 
     @Test
+    void encodedLocalWriteRunsAsKmWOnTheServer() {
+        byte[] client = RawConnection.request("SET", "enc", "v");
+        io.netty.buffer.ByteBuf args = io.netty.buffer.Unpooled.wrappedBuffer(client, 4, client.length - 4);
+        io.netty.buffer.ByteBuf req = ApplyLibrary.encodeLocalWrite(io.netty.buffer.ByteBufAllocator.DEFAULT, 2, 0,
+                Node.N, a.origin, a.stamp(), 0, 3, args);
+        byte[] bytes = new byte[req.readableBytes()];
+        req.readBytes(bytes);
+        req.release();
+        a.conn.send(bytes);
+        assertEquals("+OK\r\n", str(a.conn.readReply()));
+        assertEquals("v", a.conn.callParsed("GET", "enc"));
+        assertEquals(1, a.log(a.origin).size());
+    }
+
+    @Test
     void logEntryOfA100ByteSetIsAtMostOneAndAHalfTimesTheRequest() {
         byte[] value = "x".repeat(100).getBytes(StandardCharsets.US_ASCII);
         byte[] request = RawConnection.request("SET", "key:000001", value);
