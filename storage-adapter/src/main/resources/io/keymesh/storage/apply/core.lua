@@ -237,7 +237,8 @@ local function epoch_of(ctx, db)
   return ep
 end
 
--- per-field metadata of a hash key: meta hash field "f"..field = "+"..stamp (set) or "-"..stamp (deleted)
+-- per-member metadata of a hash, set or sorted set: meta hash field "f"..member = "+"..stamp
+-- (present) or "-"..stamp (removed)
 local function meta_to_hash(m)
   if m.kind ~= 'h' then
     sel(m.mdb)
@@ -260,7 +261,35 @@ local function set_field_meta(m, field, flag, stamp)
   redis.call('HSET', m.key, 'f' .. field, flag .. stamp)
 end
 
--- fields written or deleted later than t: a whole-key change at t must not undo them
+-- the value of a member in the data: hash field value, '' for a set member, zset score; nil if absent
+local function member_value(db, key, ty, member)
+  sel(db)
+  if ty == 'hash' then
+    local v = redis.pcall('HGET', key, member)
+    if type(v) == 'string' then return v end
+  elseif ty == 'set' then
+    if redis.pcall('SISMEMBER', key, member) == 1 then return '' end
+  elseif ty == 'zset' then
+    local v = redis.pcall('ZSCORE', key, member)
+    if type(v) == 'string' then return v end
+  end
+  return nil
+end
+
+-- sets (value ~= nil) or removes one member; typ 'hash', 'set' or 'zset' (nil: whatever the key is)
+local function write_member(db, key, typ, member, value)
+  sel(db)
+  if typ == nil then typ = redis.call('TYPE', key)['ok'] end
+  if typ == 'hash' then
+    if value then redis.pcall('HSET', key, member, value) else redis.pcall('HDEL', key, member) end
+  elseif typ == 'set' then
+    if value then redis.pcall('SADD', key, member) else redis.pcall('SREM', key, member) end
+  elseif typ == 'zset' then
+    if value then redis.pcall('ZADD', key, value, member) else redis.pcall('ZREM', key, member) end
+  end
+end
+
+-- members written or removed later than t: a whole-key change at t must not undo them
 local function later_fields(m, db, t)
   if m.kind ~= 'h' then return {} end
   sel(m.mdb)
@@ -274,41 +303,37 @@ local function later_fields(m, db, t)
   end
   if #keep > 0 then
     sel(db)
+    local ty = redis.call('TYPE', m.key)['ok']
     for _, k in ipairs(keep) do
-      if k[2] == '+' then
-        local v = redis.pcall('HGET', m.key, k[1])
-        if type(v) == 'string' then k[3] = v end
-      end
+      k[4] = ty
+      if k[2] == '+' then k[3] = member_value(db, m.key, ty, k[1]) end
     end
   end
   return keep
 end
 
 local function reapply_fields(db, key, keep)
-  if #keep == 0 then return end
-  sel(db)
   for _, k in ipairs(keep) do
-    if k[2] == '+' and k[3] then
-      redis.pcall('HSET', key, k[1], k[3])
-    elseif k[2] == '-' then
-      redis.pcall('HDEL', key, k[1])
+    if k[2] == '+' then
+      if k[3] then write_member(db, key, k[4], k[1], k[3]) end
+    else
+      write_member(db, key, nil, k[1], nil)
     end
   end
 end
 
--- merges one field operation (set to value, or delete when value is nil) of stamp t
-local function merge_field(ctx, db, key, field, value, local_write)
+-- merges one member operation of stamp ctx.t: value nil removes it; typ as in write_member
+local function merge_member(ctx, db, key, typ, member, value, local_write)
   local t = ctx.t
   if not local_write and t <= epoch_of(ctx, db) then return end
   local m = meta_load(ctx.N + db, key)
   if not local_write then
     if (m.t and t <= m.t) or (m.d and t <= m.d) then return end
-    local _, st = field_meta(m, field)
+    local _, st = field_meta(m, member)
     if st and t <= st then return end
-    sel(db)
-    if value then redis.pcall('HSET', key, field, value) else redis.pcall('HDEL', key, field) end
+    write_member(db, key, typ, member, value)
   end
-  set_field_meta(m, field, value and '+' or '-', t)
+  set_field_meta(m, member, value and '+' or '-', t)
   meta_save(m, exists(db, key))
 end
 

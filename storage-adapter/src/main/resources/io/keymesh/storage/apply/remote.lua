@@ -70,10 +70,16 @@ local function apply_entry(ctx, f)
       rec.total = tonumber(v)
     elseif name == 'h' then
       rec.field = v
+      rec.ftype = 'hash'
+    elseif name == 'z' then
+      rec.field = v
+      rec.ftype = 'zset'
     elseif name == 'w' then
-      merge_field(ctx, rec.db, rec.key, rec.field, v, false)
+      merge_member(ctx, rec.db, rec.key, rec.ftype, rec.field, v, false)
+    elseif name == 'a' then
+      merge_member(ctx, rec.db, rec.key, 'set', v, '', false)
     elseif name == 'g' then
-      merge_field(ctx, rec.db, rec.key, v, nil, false)
+      merge_member(ctx, rec.db, rec.key, nil, v, nil, false)
     elseif name == 'f' then
       finish()
       remote_flush(ctx, tonumber(v))
@@ -114,8 +120,8 @@ end
 
 --[[
 km_dumpkey: FCALL km_dumpkey 0 <N> <db> <key>
-Returns { <key-level metadata string>, <DUMP of the key or ''>, then for a hash merged per field:
-<field> <'+' or '-'><stamp> <value or ''> ... }.
+Returns { <key-level metadata string>, <DUMP of the key or ''>, then for a hash, set or sorted set
+merged per member: <type>, then per member <member> <'+' or '-'><stamp> <value, score or ''> ... }.
 ]]
 local function km_dumpkey(_, argv)
   reset_db()
@@ -127,6 +133,9 @@ local function km_dumpkey(_, argv)
   local d = redis.call('DUMP', key) or ''
   local out = { meta_str(m), d }
   if m.kind == 'h' then
+    sel(db)
+    local ty = redis.call('TYPE', key)['ok']
+    out[#out + 1] = ty
     sel(N + db)
     local all = redis.call('HGETALL', key)
     for i = 1, #all, 2 do
@@ -134,9 +143,7 @@ local function km_dumpkey(_, argv)
         local field = string.sub(all[i], 2)
         local v = ''
         if string.sub(all[i + 1], 1, 1) == '+' then
-          sel(db)
-          v = redis.pcall('HGET', key, field)
-          if type(v) ~= 'string' then v = '' end
+          v = member_value(db, key, ty, field) or ''
           sel(N + db)
         end
         out[#out + 1] = field
@@ -184,12 +191,14 @@ local function km_mergekey(_, argv)
     ctx.t = et
     merge_key(ctx, { db = db, key = key, kind = 'e', e = r.e }, false)
   end
-  for i = 6, #argv, 3 do
+  local ty = argv[6]
+  if ty == 'none' then ty = nil end
+  for i = 7, #argv, 3 do
     local flag = string.sub(argv[i + 1], 1, 1)
     ctx.t = string.sub(argv[i + 1], 2)
     local v = nil
     if flag == '+' then v = argv[i + 2] end
-    merge_field(ctx, db, key, argv[i], v, false)
+    merge_member(ctx, db, key, ty, argv[i], v, false)
   end
   return 1
 end

@@ -15,8 +15,13 @@ local NOT_REPLICABLE = {
 local COUNTER = { incr = 1, decr = 1, incrby = 1, decrby = 1, incrbyfloat = 1 }
 local EXPIRY = { expire = 1, pexpire = 1, expireat = 1, pexpireat = 1, persist = 1 }
 local DELETE = { del = 1, unlink = 1 }
--- hash commands merged per field (last write wins per field, HDEL leaves a field tombstone)
-local HASH_FIELDS = { hset = 2, hmset = 2, hsetnx = 2, hincrby = 3, hincrbyfloat = 3, hdel = 1 }
+-- commands merged per member (hash field, set member, sorted-set member): last write wins per
+-- member, a removal leaves a member tombstone
+local MEMBER_CMDS = {
+  hset = 'hash', hmset = 'hash', hsetnx = 'hash', hincrby = 'hash', hincrbyfloat = 'hash', hdel = 'hash',
+  sadd = 'set', srem = 'set', smove = 'set', zadd = 'zset', zincrby = 'zset', zrem = 'zset',
+}
+local ZADD_FLAGS = { nx = 1, xx = 1, gt = 1, lt = 1, ch = 1, incr = 1 }
 
 -- commands whose integer reply 0 means nothing changed
 local ZERO_NOOP = {
@@ -283,24 +288,34 @@ local function km_w(_, argv)
     for _, k in ipairs(written_keys(cmd, a)) do targets[#targets + 1] = { db, k } end
   end
 
-  local hfields = nil
-  if HASH_FIELDS[cmd] then
-    hfields = {}
-    local step = HASH_FIELDS[cmd]
-    if cmd == 'hdel' then
-      sel(db)
-      for i = 2, #a do
-        if redis.pcall('HEXISTS', a[1], a[i]) == 1 then hfields[#hfields + 1] = a[i] end
-      end
-    else
-      local seen = {}
-      for i = 2, #a, step do
-        if not seen[a[i]] then
-          seen[a[i]] = true
-          hfields[#hfields + 1] = a[i]
-        end
+  -- per-member commands: which members to look at, and their state before the command
+  local members = nil
+  local before = {}
+  if MEMBER_CMDS[cmd] then
+    members = {}
+    local key = a[1]
+    local seen = {}
+    local function add(mb)
+      if mb ~= nil and not seen[mb] then
+        seen[mb] = true
+        members[#members + 1] = mb
       end
     end
+    if cmd == 'hset' or cmd == 'hmset' or cmd == 'hsetnx' then
+      for i = 2, #a, 2 do add(a[i]) end
+    elseif cmd == 'hincrby' or cmd == 'hincrbyfloat' or cmd == 'zincrby' then
+      add(a[cmd == 'zincrby' and 3 or 2])
+    elseif cmd == 'smove' then
+      add(a[3])
+    elseif cmd == 'zadd' then
+      local i = 2
+      while a[i] and ZADD_FLAGS[string.lower(a[i])] do i = i + 1 end
+      for j = i + 1, #a, 2 do add(a[j]) end
+    else
+      for i = 2, #a do add(a[i]) end
+    end
+    local ty = MEMBER_CMDS[cmd]
+    for _, mb in ipairs(members) do before[mb] = member_value(db, key, ty, mb) or false end
     targets = {}
   end
 
@@ -325,20 +340,40 @@ local function km_w(_, argv)
   if NIL_NOOP[cmd] and is_empty(r) then return r end
 
   local en = entry_new(stamp, txn, db)
-  if hfields then
-    if #hfields > 0 then
-      local key = a[1]
-      entry_key(en, db, key)
-      for _, f in ipairs(hfields) do
-        local v = nil
-        sel(db)
-        if cmd ~= 'hdel' then v = redis.call('HGET', key, f) end
-        merge_field(ctx, db, key, f, v, true)
-        if v then
-          entry_op(en, 'h', f)
-          entry_op(en, 'w', v)
-        else
-          entry_op(en, 'g', f)
+  if members then
+    local key = a[1]
+    local ty = MEMBER_CMDS[cmd]
+    if cmd == 'smove' then
+      -- the member left the source and joined the destination
+      if r == 1 then
+        entry_key(en, db, key)
+        merge_member(ctx, db, key, 'set', a[3], nil, true)
+        entry_op(en, 'g', a[3])
+        entry_key(en, db, a[2])
+        merge_member(ctx, db, a[2], 'set', a[3], '', true)
+        entry_op(en, 'a', a[3])
+      end
+    else
+      local keyed = false
+      for _, mb in ipairs(members) do
+        local now = member_value(db, key, ty, mb)
+        if now ~= before[mb] and not (now == nil and before[mb] == false) then
+          if not keyed then
+            entry_key(en, db, key)
+            keyed = true
+          end
+          merge_member(ctx, db, key, ty, mb, now, true)
+          if now == nil then
+            entry_op(en, 'g', mb)
+          elseif ty == 'hash' then
+            entry_op(en, 'h', mb)
+            entry_op(en, 'w', now)
+          elseif ty == 'set' then
+            entry_op(en, 'a', mb)
+          else
+            entry_op(en, 'z', mb)
+            entry_op(en, 'w', now)
+          end
         end
       end
     end

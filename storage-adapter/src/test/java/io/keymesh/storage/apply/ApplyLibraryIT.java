@@ -182,6 +182,31 @@ class ApplyLibraryIT {
     }
 
     @Test
+    void setAndSortedSetMembersMergeOneByOne() {
+        a.w("SADD", "s", "a", "b");
+        a.w("ZADD", "z", "1", "m1", "2", "m2");
+        meshAll(a, b);
+        // partition: A removes a; B adds c, removes a and (later than A) adds a back
+        a.w("SREM", "s", "a");
+        b.w("SADD", "s", "c");
+        b.w("SREM", "s", "a");
+        b.observe(a.clock() + 5);
+        b.w("SADD", "s", "a");
+        // A removes m2 and B raises m1's score
+        a.w("ZREM", "z", "m2");
+        b.w("ZADD", "z", "5", "m1");
+        b.w("SMOVE", "s", "t", "b");
+        meshAll(a, b, c);
+        for (Node n : new Node[] {a, b, c}) {
+            assertEquals(List.of("a", "c"), new java.util.TreeSet<>((List<?>) n.conn.callParsed("SMEMBERS", "s")).stream().toList());
+            assertEquals(List.of("b"), n.conn.callParsed("SMEMBERS", "t"));
+            assertEquals(List.of("m1", "5"), n.conn.callParsed("ZRANGE", "z", "0", "-1", "WITHSCORES"));
+        }
+        assertEquals(a.digest(), b.digest());
+        assertEquals(a.digest(), c.digest());
+    }
+
+    @Test
     void expiryReplicatesAsAbsoluteTimeAndMetadataExpiresWithItsKey() throws Exception {
         a.w("SET", "k", "v");
         a.w("PEXPIRE", "k", "100000");
