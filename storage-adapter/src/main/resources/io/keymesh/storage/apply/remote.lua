@@ -32,59 +32,64 @@ local function remote_flush(ctx, db)
 end
 
 -- applies the fields of one log entry (t, x, then ops) at this node
-local function apply_entry(ctx, f)
+local function apply_entry(ctx, fields)
   local db = 0
   local rec = nil
   local function finish()
     if rec and rec.kind then merge_key(ctx, rec, false) end
     rec = nil
   end
-  for i = 1, #f, 2 do
-    local name, v = f[i], f[i + 1]
-    if name == 't' then
-      ctx.t = v
-    elseif name == 'x' then
-      ctx.x = v
-    elseif name == 'b' then
-      finish()
-      db = tonumber(v)
-    elseif name == 'k' then
-      finish()
-      rec = { db = db, key = v }
-    elseif name == 'v' then
-      rec.vec = parse_seen(v)
-    elseif name == 's' or name == 'r' then
-      rec.kind = name
-      rec.payload = v
-    elseif name == 'd' then
-      rec.kind = 'd'
-    elseif name == 'e' then
-      if rec.kind == 's' or rec.kind == 'r' then
-        rec.e = tonumber(v)
-      else
-        rec.kind = 'e'
-        rec.e = tonumber(v)
+  local function run(f)
+    for i = 1, #f, 2 do
+      local name, v = f[i], f[i + 1]
+      if name == 'm' then
+        run(cmsgpack.unpack(v))
+      elseif name == 't' then
+        ctx.t = v
+      elseif name == 'x' then
+        ctx.x = v
+      elseif name == 'b' then
+        finish()
+        db = tonumber(v)
+      elseif name == 'k' then
+        finish()
+        rec = { db = db, key = v }
+      elseif name == 'v' then
+        rec.vec = parse_seen(v)
+      elseif name == 's' or name == 'r' then
+        rec.kind = name
+        rec.payload = v
+      elseif name == 'd' then
+        rec.kind = 'd'
+      elseif name == 'e' then
+        if rec.kind == 's' or rec.kind == 'r' then
+          rec.e = tonumber(v)
+        else
+          rec.kind = 'e'
+          rec.e = tonumber(v)
+        end
+      elseif name == 'i' then
+        rec.kind = 'i'
+        rec.total = tonumber(v)
+      elseif name == 'h' then
+        rec.field = v
+        rec.ftype = 'hash'
+      elseif name == 'z' then
+        rec.field = v
+        rec.ftype = 'zset'
+      elseif name == 'w' then
+        merge_member(ctx, rec.db, rec.key, rec.ftype, rec.field, v, false)
+      elseif name == 'a' then
+        merge_member(ctx, rec.db, rec.key, 'set', v, '', false)
+      elseif name == 'g' then
+        merge_member(ctx, rec.db, rec.key, nil, v, nil, false)
+      elseif name == 'f' then
+        finish()
+        remote_flush(ctx, tonumber(v))
       end
-    elseif name == 'i' then
-      rec.kind = 'i'
-      rec.total = tonumber(v)
-    elseif name == 'h' then
-      rec.field = v
-      rec.ftype = 'hash'
-    elseif name == 'z' then
-      rec.field = v
-      rec.ftype = 'zset'
-    elseif name == 'w' then
-      merge_member(ctx, rec.db, rec.key, rec.ftype, rec.field, v, false)
-    elseif name == 'a' then
-      merge_member(ctx, rec.db, rec.key, 'set', v, '', false)
-    elseif name == 'g' then
-      merge_member(ctx, rec.db, rec.key, nil, v, nil, false)
-    elseif name == 'f' then
-      finish()
-      remote_flush(ctx, tonumber(v))
     end
   end
+  run(fields)
   finish()
 end
 
@@ -211,7 +216,8 @@ local function km_trim(_, argv)
   return redis.call('XTRIM', 'km:log:' .. argv[2], 'MINID', string.format('%d-1', tonumber(argv[3])))
 end
 
--- km_gc: FCALL km_gc 0 <N> <stamp>: drops tombstones (and metadata of absent keys) older than stamp
+-- km_gc: FCALL km_gc 0 <N> <stamp>: drops key and member tombstones (and metadata of absent keys)
+-- older than stamp; one pass over every metadata key (O(keys), run it off-peak or rarely)
 local function km_gc(_, argv)
   reset_db()
   local N = tonumber(argv[1])
@@ -230,6 +236,18 @@ local function km_gc(_, argv)
         m.d = nil
         meta_save(m, present)
         dropped = dropped + 1
+      end
+      if present and m.kind == 'h' then
+        -- member tombstones of a live hash, set or sorted set
+        sel(N + db)
+        local all = redis.call('HGETALL', k)
+        for i = 1, #all, 2 do
+          local v = all[i + 1]
+          if string.sub(all[i], 1, 1) == 'f' and string.sub(v, 1, 1) == '-' and string.sub(v, 2) < stamp then
+            redis.call('HDEL', k, all[i])
+            dropped = dropped + 1
+          end
+        end
       end
     end
   end

@@ -128,10 +128,28 @@ local function entry_op(en, name, value)
   en.f[#en.f + 1] = value
 end
 
+-- entries with more fields than this carry their ops packed (msgpack) in one field 'm', since a
+-- Lua call takes at most a few thousand arguments
+local FIELDS_INLINE_MAX = 512
+-- commands with more arguments than this are refused before they change anything
+local ARGS_MAX = 7900
+
 local function log_append(N, origin, en)
   sel(2 * N)
+  local f = en.f
+  if #f > FIELDS_INLINE_MAX then
+    local head = 2
+    if f[3] == 'x' then head = 4 end
+    local ops = {}
+    for i = head + 1, #f do ops[#ops + 1] = f[i] end
+    local packed = {}
+    for i = 1, head do packed[i] = f[i] end
+    packed[head + 1] = 'm'
+    packed[head + 2] = cmsgpack.pack(ops)
+    f = packed
+  end
   local seq = redis.call('HINCRBY', 'km:pos', origin, 1)
-  redis.call('XADD', 'km:log:' .. origin, seq .. '-0', unpack(en.f))
+  redis.call('XADD', 'km:log:' .. origin, seq .. '-0', unpack(f))
   return seq
 end
 
@@ -231,6 +249,10 @@ local function km_w(_, argv)
   for i = 8, #argv do a[#a + 1] = argv[i] end
   local ctx = { N = N, t = stamp, origin = origin }
 
+  if #a > ARGS_MAX then
+    return { err = 'ERR keymesh: ' .. string.upper(cmd) .. ' with more than ' .. ARGS_MAX
+      .. ' arguments cannot be applied atomically; split it into smaller commands' }
+  end
   local why = NOT_REPLICABLE[cmd]
   if why then
     return { err = 'ERR keymesh: ' .. string.upper(cmd) .. ' cannot be replicated between nodes (' .. why .. ')' }

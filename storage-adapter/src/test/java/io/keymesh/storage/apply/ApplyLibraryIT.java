@@ -385,6 +385,61 @@ class ApplyLibraryIT {
     }
 
     @Test
+    void largeMultiKeyWriteReplicatesAsOneEntry() {
+        List<Object> mset = new ArrayList<>(List.of("MSET"));
+        for (int i = 0; i < 3000; i++) {
+            mset.add("k" + i);
+            mset.add("v" + i);
+        }
+        assertEquals("+OK\r\n", str(a.w(mset.toArray())));
+        assertEquals(1, a.log(a.origin).size());
+        ship(a, b);
+        assertEquals(3000L, b.conn.callParsed("DBSIZE"));
+        assertEquals(a.digest(), b.digest());
+        List<Object> tooMany = new ArrayList<>(List.of("DEL"));
+        for (int i = 0; i < 8000; i++) {
+            tooMany.add("k" + i);
+        }
+        assertTrue(str(a.w(tooMany.toArray())).startsWith("-ERR keymesh: DEL with more than"));
+        assertEquals(3000L, a.conn.callParsed("DBSIZE"), "a refused command changes nothing");
+    }
+
+    @Test
+    void touchLogsTheStateLeftByANativeBlockingPop() {
+        a.w("RPUSH", "q", "1", "2", "3");
+        ship(a, b);
+        a.conn.callParsed("BLPOP", "q", "1");
+        assertEquals("+OK\r\n", str(a.w("KM.TOUCH", "q")));
+        ship(a, b);
+        assertEquals(List.of("2", "3"), b.conn.callParsed("LRANGE", "q", "0", "-1"));
+    }
+
+    @Test
+    void trimDropsLogEntriesAndGcDropsOldTombstones() {
+        a.w("SET", "k", "v");
+        a.w("DEL", "k");
+        a.w("HSET", "h", "f", "1");
+        a.w("HDEL", "h", "f");
+        a.w("SET", "keep", "v");
+        a.w("SADD", "s", "x", "y");
+        a.w("SREM", "s", "y");
+        assertEquals(2L, a.conn.callParsed("FCALL", "km_trim", "0", Node.N, a.origin, 2));
+        assertEquals(List.of("3-0", "4-0", "5-0", "6-0", "7-0"), a.log(a.origin).stream().map(e -> e.get(0)).toList());
+        a.conn.callParsed("SELECT", Node.N);
+        assertEquals(4L, a.conn.callParsed("DBSIZE"), "tombstones of k and h, metadata of keep and s");
+        assertEquals("-" + "0000000000000007" + a.origin, a.conn.callParsed("HGET", "s", "fy"));
+        a.conn.callParsed("SELECT", 0);
+        assertEquals(3L, a.conn.callParsed("FCALL", "km_gc", "0", Node.N, a.stamp()));
+        a.conn.callParsed("SELECT", Node.N);
+        assertEquals(List.of("keep", "s"), new java.util.TreeSet<>((List<?>) a.conn.callParsed("KEYS", "*")).stream().toList());
+        assertNull(a.conn.callParsed("HGET", "s", "fy"), "the member tombstone of y is gone");
+        assertEquals("+0000000000000006" + a.origin, a.conn.callParsed("HGET", "s", "fx"));
+        a.conn.callParsed("SELECT", 0);
+        assertEquals(List.of("x"), a.conn.callParsed("SMEMBERS", "s"));
+        assertEquals("v", a.conn.callParsed("GET", "keep"));
+    }
+
+    @Test
     void logEntryOfA100ByteSetIsAtMostOneAndAHalfTimesTheRequest() {
         byte[] value = "x".repeat(100).getBytes(StandardCharsets.US_ASCII);
         byte[] request = RawConnection.request("SET", "key:000001", value);
