@@ -341,6 +341,34 @@ local function km_w(_, argv)
     targets = {}
   end
 
+  -- a write is later than everything it overwrites: if the node's clock ever handed out a stamp
+  -- not above a key's newest stamp, the entry gets that stamp with a '0' appended (still sorted
+  -- right after it, before any later stamp) so every node orders it the same way
+  local touched = {}
+  for _, tk in ipairs(targets) do touched[#touched + 1] = tk end
+  if DELETE[cmd] then
+    for _, k in ipairs(a) do touched[#touched + 1] = { db, k } end
+  elseif a[1] and (EXPIRY[cmd] or COUNTER[cmd] or members or cmd == 'getex') then
+    touched[#touched + 1] = { db, a[1] }
+    if cmd == 'smove' and a[2] then touched[#touched + 1] = { db, a[2] } end
+  end
+  local newest = ''
+  for _, tk in ipairs(touched) do
+    local m = meta_load(N + tk[1], tk[2])
+    local ms = max_stamp(m)
+    if ms > newest then newest = ms end
+    if members and tk[2] == a[1] then
+      for _, mb in ipairs(members) do
+        local _, st = field_meta(m, mb)
+        if st and st > newest then newest = st end
+      end
+    end
+  end
+  if newest >= stamp then
+    stamp = newest .. '0'
+    ctx.t = stamp
+  end
+
   local existed = {}
   local del_existed = {}
   if DELETE[cmd] then

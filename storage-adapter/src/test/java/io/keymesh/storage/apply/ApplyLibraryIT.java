@@ -207,6 +207,22 @@ class ApplyLibraryIT {
     }
 
     @Test
+    void localWriteWithAStaleStampStillWinsEverywhere() {
+        b.observe(1000);
+        b.w("SET", "k", "from-b");
+        b.w("HSET", "h", "f", "from-b");
+        ship(b, a);
+        a.w("SET", "k", "from-a"); // a's clock is far behind b's stamp
+        a.w("HSET", "h", "f", "from-a");
+        ship(a, b);
+        for (Node n : new Node[] {a, b}) {
+            assertEquals("from-a", n.conn.callParsed("GET", "k"));
+            assertEquals("from-a", n.conn.callParsed("HGET", "h", "f"));
+        }
+        assertEquals(a.digest(), b.digest());
+    }
+
+    @Test
     void expiryReplicatesAsAbsoluteTimeAndMetadataExpiresWithItsKey() throws Exception {
         a.w("SET", "k", "v");
         a.w("PEXPIRE", "k", "100000");
