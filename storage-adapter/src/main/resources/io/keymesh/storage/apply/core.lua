@@ -312,6 +312,18 @@ local function later_fields(m, db, t)
   return keep
 end
 
+-- member metadata at or before t is dominated by a whole-key change at t: drop it
+local function drop_dominated(m, t)
+  if m.kind ~= 'h' then return end
+  sel(m.mdb)
+  local all = redis.call('HGETALL', m.key)
+  for i = 1, #all, 2 do
+    if string.sub(all[i], 1, 1) == 'f' and string.sub(all[i + 1], 2) <= t then
+      redis.call('HDEL', m.key, all[i])
+    end
+  end
+end
+
 local function reapply_fields(db, key, keep)
   for _, k in ipairs(keep) do
     if k[2] == '+' then
@@ -357,6 +369,7 @@ local function merge_key(ctx, rec, local_write)
     if wins or local_write then
       local keep = {}
       if not local_write then keep = later_fields(m, db, t) end
+      drop_dominated(m, t)
       set_seen(m, rec.vec or {})
       local old_et = et_of(m)
       if kind == 'd' then

@@ -223,6 +223,42 @@ class ApplyLibraryIT {
     }
 
     @Test
+    void transactionEntriesCarryTheirTxnIdAndApplyAsOneBatch() {
+        for (int i = 0; i < 2; i++) {
+            a.conn.callParsed(a.withTxn(a.kmw(0, 2, a.stamp(), "INCR", "c"), "77"));
+        }
+        a.w("SET", "plain", "v");
+        List<List<Object>> log = a.log(a.origin);
+        assertEquals(List.of("t", "x", "k", "i"), fieldNames(log.get(0)));
+        assertEquals("77", ((List<?>) log.get(1).get(1)).get(3));
+        assertEquals(List.of("t", "k", "s"), fieldNames(log.get(2)), "no x outside MULTI");
+        assertEquals(2L, b.apply(a.origin, log.subList(0, 2)));
+        assertEquals("2", b.conn.callParsed("GET", "c"));
+    }
+
+    @Test
+    void wholeKeyDeleteDropsTheMemberMetadataItDominates() {
+        a.w("HSET", "h", "f1", "1", "f2", "2");
+        a.w("HDEL", "h", "f1");
+        a.w("DEL", "h");
+        ship(a, b);
+        for (Node n : new Node[] {a, b}) {
+            n.conn.callParsed("SELECT", Node.N);
+            assertEquals(List.of(""), n.conn.callParsed("HKEYS", "h"), "only the key-level tombstone remains");
+            n.conn.callParsed("SELECT", 0);
+        }
+    }
+
+    private static List<Object> fieldNames(List<Object> entry) {
+        List<?> fields = (List<?>) entry.get(1);
+        List<Object> names = new ArrayList<>();
+        for (int i = 0; i < fields.size(); i += 2) {
+            names.add(fields.get(i));
+        }
+        return names;
+    }
+
+    @Test
     void expiryReplicatesAsAbsoluteTimeAndMetadataExpiresWithItsKey() throws Exception {
         a.w("SET", "k", "v");
         a.w("PEXPIRE", "k", "100000");
