@@ -18,6 +18,7 @@ import io.keymesh.storage.process.RedisServerSpec;
 import io.keymesh.topology.clock.Hlc;
 import io.keymesh.topology.clock.HybridClock;
 import io.keymesh.topology.clock.TimeSource;
+import io.keymesh.topology.node.Mesh;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,10 +49,14 @@ public final class KeymeshNode implements AutoCloseable {
         this.context = context;
     }
 
-
     /** Starts the backend, checks it, and opens the client port. */
     public static KeymeshNode start(KeymeshConfig config) throws InterruptedException {
-        return start(config, ApplyLibrary::source);
+        return start(config, ApplyLibrary::source, TimeSource.system());
+    }
+
+    /** Same, with the time source the node's clock reads (tests run a node with a skewed clock). */
+    public static KeymeshNode start(KeymeshConfig config, TimeSource time) throws InterruptedException {
+        return start(config, ApplyLibrary::source, time);
     }
 
     /**
@@ -59,17 +64,23 @@ public final class KeymeshNode implements AutoCloseable {
      * backend when replication is on).
      */
     public static KeymeshNode start(KeymeshConfig config, Supplier<String> library) throws InterruptedException {
+        return start(config, library, TimeSource.system());
+    }
+
+    private static KeymeshNode start(KeymeshConfig config, Supplier<String> library, TimeSource time)
+            throws InterruptedException {
         long started = System.currentTimeMillis();
         KeymeshConfig.Storage storage = config.storage();
         BackendStatus status = new BackendStatus();
         boolean replicating = config.replicationEnabled();
         NodeId nodeId = NodeId.resolve(config.cluster().nodeId(), config.dataDir());
-        HybridClock clock = new HybridClock(TimeSource.system(), config.cluster().maxClockOffset().toMillis());
+        HybridClock clock = new HybridClock(time, config.cluster().maxClockOffset().toMillis());
         if (replicating && config.cluster().openLinks()) {
             log.warn("keymesh.cluster-secret is empty: peer links are not authenticated; any client that reaches "
                     + "the client port can join as a peer");
         }
         RedisProcess redis = null;
+        Mesh mesh = null;
         BackendEndpoint endpoint;
         try {
             if (storage.managed()) {
@@ -127,13 +138,22 @@ public final class KeymeshNode implements AutoCloseable {
             int ioThreads = config.ioThreads() > 0 ? config.ioThreads() : Runtime.getRuntime().availableProcessors();
             BackendConnector connector = new BackendConnector(endpoint, storage.username(), storage.password(),
                     (int) storage.connectTimeout().toMillis());
+            if (replicating) {
+                mesh = MeshSetup.create(config, nodeId, clock, endpoint, time);
+            }
             NodeContext node = new NodeContext(config, Commands.standard(), new SessionRegistry(), status, connector,
-                    started, ioThreads, nodeId, clock, replicating);
+                    started, ioThreads, nodeId, clock, replicating, mesh);
             KeymeshServer server = KeymeshServer.bind(node, config.bind(), config.port(), ioThreads);
+            if (mesh != null) {
+                mesh.start();
+            }
             log.info("keymesh ready on {}:{} ({} io threads, backend {} {}) in {} ms", config.bind(), server.port(),
                     ioThreads, storage.mode(), endpoint, System.currentTimeMillis() - started);
             return new KeymeshNode(config, redis, server, status, node);
         } catch (RuntimeException | InterruptedException e) {
+            if (mesh != null) {
+                mesh.close();
+            }
             if (redis != null) {
                 redis.stop(Duration.ofSeconds(10));
             }
@@ -171,6 +191,11 @@ public final class KeymeshNode implements AutoCloseable {
         return redis;
     }
 
+    /** The node's mesh (links to and from peers), or null for a standalone node. */
+    public Mesh mesh() {
+        return context.mesh();
+    }
+
     public BackendStatus backendStatus() {
         return status;
     }
@@ -183,6 +208,9 @@ public final class KeymeshNode implements AutoCloseable {
     @Override
     public void close() {
         log.info("keymesh stopping");
+        if (context.mesh() != null) {
+            context.mesh().close();
+        }
         server.close();
         if (redis != null) {
             redis.stop(Duration.ofSeconds(30));

@@ -75,11 +75,15 @@ public final class RespFrameDecoder extends ByteToMessageDecoder {
         int base = in.readerIndex();
         int end = in.writerIndex();
         if (argsExpected < 0) {
-            int lf = in.indexOf(base, end, (byte) '\n');
-            if (lf < 0) {
-                return in.readableBytes() > COUNT_LINE_MAX ? error("Protocol error: too big mbulk count string") : null;
+            long count = fastCount(in, base + 1, end);
+            int lf = lineFeed;
+            if (count == SLOW_PATH) {
+                lf = in.indexOf(base, end, (byte) '\n');
+                if (lf < 0) {
+                    return in.readableBytes() > COUNT_LINE_MAX ? error("Protocol error: too big mbulk count string") : null;
+                }
+                count = parseCount(in, base + 1, lf);
             }
-            long count = parseCount(in, base + 1, lf);
             int argumentCountMax = authenticated ? limits.argumentCountMax() : limits.unauthenticatedArgumentCountMax();
             if (count == Long.MIN_VALUE || count > Integer.MAX_VALUE) {
                 return error("Protocol error: invalid multibulk length");
@@ -109,11 +113,15 @@ public final class RespFrameDecoder extends ByteToMessageDecoder {
                 if (type != '$') {
                     return error("Protocol error: expected '$', got '" + printable(type) + "'");
                 }
-                int lf = in.indexOf(at, end, (byte) '\n');
-                if (lf < 0) {
-                    return end - at > COUNT_LINE_MAX ? error("Protocol error: too big bulk count string") : null;
+                long length = fastCount(in, at + 1, end);
+                int lf = lineFeed;
+                if (length == SLOW_PATH) {
+                    lf = in.indexOf(at, end, (byte) '\n');
+                    if (lf < 0) {
+                        return end - at > COUNT_LINE_MAX ? error("Protocol error: too big bulk count string") : null;
+                    }
+                    length = parseCount(in, at + 1, lf);
                 }
-                long length = parseCount(in, at + 1, lf);
                 long bulkMax = authenticated ? limits.bulkLengthMax() : limits.unauthenticatedBulkLengthMax();
                 if (length == Long.MIN_VALUE || length < 0) {
                     return error("Protocol error: invalid bulk length");
@@ -210,6 +218,41 @@ public final class RespFrameDecoder extends ByteToMessageDecoder {
 
     private static String printable(byte b) {
         return b >= 32 && b < 127 ? String.valueOf((char) b) : String.format("\\x%02x", b & 0xff);
+    }
+
+    /** {@link #fastCount} could not parse a complete, well-formed count line: take the general path. */
+    private static final long SLOW_PATH = Long.MIN_VALUE + 1;
+    private int lineFeed;       // set by fastCount: where the count line's LF is
+
+    /**
+     * One pass over a well-formed, complete count line ({@code digits CR LF}, at most 18 digits, no
+     * leading zero, optional minus): its value, with the LF's index in {@link #lineFeed}. Anything
+     * else (incomplete, malformed, too long) returns {@link #SLOW_PATH}, and the general path
+     * ({@code indexOf} + {@link #parseCount}) decides exactly as before. This replaces a search for
+     * LF followed by a second pass over the same few bytes on every argument.
+     */
+    private long fastCount(ByteBuf in, int from, int end) {
+        int i = from;
+        boolean negative = i < end && in.getByte(i) == '-';
+        if (negative) {
+            i++;
+        }
+        int digits = i;
+        long value = 0;
+        for (; i < end && i - from < 18; i++) {
+            int d = in.getByte(i) - '0';
+            if (d < 0 || d > 9) {
+                break;
+            }
+            value = value * 10 + d;
+        }
+        int count = i - digits;
+        if (count == 0 || i + 1 >= end || in.getByte(i) != '\r' || in.getByte(i + 1) != '\n'
+                || (in.getByte(digits) == '0' && (negative || count > 1))) {
+            return SLOW_PATH;
+        }
+        lineFeed = i + 1;
+        return negative ? -value : value;
     }
 
     /** Parses the decimal between {@code from} and the CR before {@code lf}; MIN_VALUE if malformed. */

@@ -7,13 +7,19 @@ import io.keymesh.proxy.resp.Replies;
 import io.keymesh.proxy.resp.RespRequest;
 import io.keymesh.proxy.server.NodeContext;
 import io.keymesh.proxy.session.ClientSession;
+import io.keymesh.proxy.session.KeymeshCommands;
 import io.keymesh.proxy.session.LocalCommands;
 import io.keymesh.storage.conn.BackendConnector;
 import io.keymesh.storage.conn.BackendLink;
+import io.keymesh.storage.conn.ReplyScanner;
 import io.keymesh.storage.conn.ReplySink;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.Function;
@@ -39,6 +45,7 @@ import java.util.function.Function;
  * run as their _RO variant, and {@link WritePolicy} refusals apply.
  */
 public final class CommandDispatcher {
+    private static final Logger log = LoggerFactory.getLogger(CommandDispatcher.class);
     /** CONFIG SET parameters that would cut keymesh off its backend or move its data. */
     static final Set<String> PROTECTED_CONFIG = Set.of(
             "dir", "dbfilename", "port", "tls-port", "bind", "bind-source-addr", "unixsocket", "unixsocketperm",
@@ -52,6 +59,7 @@ public final class CommandDispatcher {
     private final CommandSpec reset;
     private final WriteEncoder writes;        // null with replication off
     private final int userDatabases;
+    private final KeymeshCommands keymesh;
 
     public CommandDispatcher(NodeContext node) {
         this.node = node;
@@ -60,6 +68,7 @@ public final class CommandDispatcher {
         this.reset = node.commands().get("RESET");
         this.userDatabases = node.config().storage().databases();
         this.writes = node.replicating() ? new WriteEncoder(node.nodeId().value(), userDatabases) : null;
+        this.keymesh = new KeymeshCommands(node);
     }
 
     public LocalCommands local() {
@@ -81,6 +90,10 @@ public final class CommandDispatcher {
     /** Handles one request; takes ownership of it. */
     public void dispatch(ClientSession s, RespRequest r, CommandSpec spec) {
         s.touch(spec);
+        if (spec == null && r.argEquals(0, "KEYMESH") && s.mode() != ClientSession.Mode.PIPE) {
+            keymesh.handle(s, r);                         // HELLO/PULL authenticate with the cluster secret
+            return;
+        }
         if (!s.authenticated() && !allowedBeforeAuth(spec)) {
             r.release();
             s.reply(Replies.of(Replies.NOAUTH));
@@ -124,6 +137,9 @@ public final class CommandDispatcher {
                                 + "the node manages this setting of its redis-server");
                         return;
                     }
+                } else if (node.mesh() != null && r.argc() == 3
+                        && (spec.name().equals("PUBLISH") || spec.name().equals("SPUBLISH"))) {
+                    node.mesh().publish(spec.name().equals("SPUBLISH"), r.argBytes(1), r.argBytes(2));
                 } else if (blocksWithOption(spec, r)) {
                     pin(s);
                 } else if (spec.name().equals("EXEC") || spec.name().equals("DISCARD")) {
@@ -400,15 +416,14 @@ public final class CommandDispatcher {
 
         @Override
         public void onReply(ByteBuf buffer, int index, int length) {
-            if (io.keymesh.storage.conn.ReplyScanner.isError(buffer, index)) {
-                org.slf4j.LoggerFactory.getLogger(CommandDispatcher.class).warn("KM.TOUCH after a blocking write failed: {}",
-                        buffer.toString(index, length, java.nio.charset.StandardCharsets.UTF_8).trim());
+            if (ReplyScanner.isError(buffer, index)) {
+                log.warn("KM.TOUCH after a blocking write failed: {}", buffer.toString(index, length, StandardCharsets.UTF_8).trim());
             }
         }
 
         @Override
         public void onFailure(String error) {
-            org.slf4j.LoggerFactory.getLogger(CommandDispatcher.class).warn("KM.TOUCH after a blocking write not sent: {}", error);
+            log.warn("KM.TOUCH after a blocking write not sent: {}", error);
         }
     }
 

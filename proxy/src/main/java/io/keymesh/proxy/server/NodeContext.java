@@ -7,12 +7,14 @@ import io.keymesh.proxy.route.BackendStatus;
 import io.keymesh.proxy.session.SessionRegistry;
 import io.keymesh.storage.conn.BackendConnector;
 import io.keymesh.topology.clock.HybridClock;
+import io.keymesh.topology.node.Mesh;
 
 /**
  * What every client pipeline of a node shares: config, command table, sessions, backend, and the
  * node's identity and clock (one per node: every local write's timestamp comes from {@code clock}).
  *
  * @param replicating true when writes go through the replicated write path (config replication.enabled)
+ * @param mesh        the replication links (peers served and pulled), null when not replicating
  */
 public record NodeContext(
         KeymeshConfig config,
@@ -24,5 +26,11 @@ public record NodeContext(
         int ioThreads,
         NodeId nodeId,
         HybridClock clock,
-        boolean replicating) {
+        boolean replicating,
+        Mesh mesh) {
+
+    /** True when this node replicates with peers ({@link #mesh()} is not null). */
+    public boolean meshEnabled() {
+        return mesh != null;
+    }
 }

@@ -4,6 +4,8 @@ import io.keymesh.proxy.server.NodeContext;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Map;
+import io.keymesh.topology.node.MeshReport;
 import java.util.Set;
 
 /**
@@ -60,7 +62,7 @@ public final class InfoComposer {
                 .append("redis_mode:standalone\r\ntcp_port:").append(clientPort).append("\r\n\r\n")
                 .append("# Clients\r\nconnected_clients:").append(node.sessions().size()).append("\r\n\r\n")
                 .append("# Persistence\r\nloading:1\r\n\r\n")
-                .append("# Replication\r\nrole:master\r\nconnected_slaves:0\r\n");
+                .append("# Replication\r\nrole:master\r\nconnected_slaves:0").append(meshLines()).append("\r\n");
         if (withKeymesh) {
             out.append("\r\n");
             keymeshSection(out, clientPort);
@@ -97,8 +99,31 @@ public final class InfoComposer {
             case "total_connections_received" -> field + ":" + node.sessions().totalConnections();
             case "rejected_connections" -> field + ":" + node.sessions().rejectedConnections().get();
             case "executable", "config_file" -> field + ":";
+            case "connected_slaves" -> line + meshLines();
             default -> line;
         };
+    }
+
+    /** INFO replication lines for the mesh (each preceded by CRLF), empty for a standalone node. */
+    private String meshLines() {
+        if (node.mesh() == null) {
+            return "";
+        }
+        long now = System.currentTimeMillis();
+        StringBuilder out = new StringBuilder(512);
+        for (Map.Entry<String, String> e : MeshReport.summary(node.mesh(), now).entrySet()) {
+            out.append("\r\n").append(e.getKey()).append(':').append(e.getValue());
+        }
+        int i = 0;
+        for (Map<String, String> peer : MeshReport.peers(node.mesh(), now)) {
+            out.append("\r\npeer").append(i++).append(':');
+            boolean first = true;
+            for (Map.Entry<String, String> e : peer.entrySet()) {
+                out.append(first ? "" : ",").append(e.getKey()).append('=').append(e.getValue().replace(',', ';'));
+                first = false;
+            }
+        }
+        return out.toString();
     }
 
     private void keymeshSection(StringBuilder out, int clientPort) {

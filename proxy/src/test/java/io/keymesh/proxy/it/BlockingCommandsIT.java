@@ -14,16 +14,13 @@ import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,27 +28,13 @@ import org.junit.jupiter.api.Test;
  * it waits (5 s timeout), another client completes 1000 SET/GET round trips, the blocked call is
  * still pending afterwards, and it returns the value the other client then pushes.
  */
-class BlockingCommandsIT {
+class BlockingCommandsIT extends OneNodePerClass {
     private static final int BLOCK_SECONDS = 5;
-    private static KeymeshFixture fx;
     private static RedisCommands<String, String> other;
 
     @BeforeAll
-    static void startNode() {
-        fx = KeymeshFixture.start();
+    static void connectClients() {
         other = fx.connect().sync();
-    }
-
-    @AfterAll
-    static void stopNode() {
-        if (fx != null) {
-            fx.close();
-        }
-    }
-
-    @BeforeEach
-    void flush() throws IOException {
-        fx.flushAll();
     }
 
     /** Blocked clients as the backend counts them (INFO clients passes the backend's blocked_clients). */

@@ -43,9 +43,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -54,29 +52,15 @@ import org.junit.jupiter.api.Test;
  * plain redis-server (the fixture's direct server) in RESP2 and in RESP3 and requires the reply
  * bytes to be identical: keymesh must pass on Redis' own replies.
  */
-class CommandFamiliesIT {
-    private static KeymeshFixture fx;
+class CommandFamiliesIT extends OneNodePerClass {
     private static StatefulRedisConnection<String, String> keymesh;
     private static RedisCommands<String, String> km;
 
     @BeforeAll
-    static void startNode() {
-        fx = KeymeshFixture.start();
+    static void connectClients() {
         keymesh = fx.connect(ProtocolVersion.RESP2);
         km = keymesh.sync();
         fx.directPort();
-    }
-
-    @AfterAll
-    static void stopNode() {
-        if (fx != null) {
-            fx.close();
-        }
-    }
-
-    @BeforeEach
-    void flush() throws IOException {
-        fx.flushAll();
     }
 
     /** Sends each command to keymesh and to the direct redis-server, in RESP2 then RESP3; replies must be byte-identical. */

@@ -15,32 +15,10 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Per-connection state keymesh keeps for each client: SELECT, CLIENT ..., RESET, QUIT, ECHO. */
-class ConnectionStateIT {
-    private static KeymeshFixture fx;
-
-    @BeforeAll
-    static void startNode() {
-        fx = KeymeshFixture.start();
-    }
-
-    @AfterAll
-    static void stopNode() {
-        if (fx != null) {
-            fx.close();
-        }
-    }
-
-    @BeforeEach
-    void flush() throws IOException {
-        fx.flushAll();
-    }
-
+class ConnectionStateIT extends OneNodePerClass {
     @Test
     void clientsInDifferentDatabasesDoNotSeeEachOthersKeys() throws IOException {
         StatefulRedisConnection<String, String> a = fx.connect();

@@ -12,32 +12,10 @@ import io.lettuce.core.protocol.ProtocolVersion;
 import java.io.IOException;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** INFO through keymesh: Redis' sections with keymesh's client-facing fields, plus a # Keymesh section. */
-class InfoIT {
-    private static KeymeshFixture fx;
-
-    @BeforeAll
-    static void startNode() {
-        fx = KeymeshFixture.start();
-    }
-
-    @AfterAll
-    static void stopNode() {
-        if (fx != null) {
-            fx.close();
-        }
-    }
-
-    @BeforeEach
-    void flush() throws IOException {
-        fx.flushAll();
-    }
-
+class InfoIT extends OneNodePerClass {
     private static List<String> lines(String info) {
         return info.lines().toList();
     }

@@ -16,28 +16,18 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Random;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Values far larger than any network buffer pass through keymesh intact, both ways. */
-class LargeValuesIT {
+class LargeValuesIT extends OneNodePerClass {
     private static final int SIZE = 20 * 1024 * 1024;
-    private static KeymeshFixture fx;
     private static byte[] value;
 
     @BeforeAll
-    static void startNode() {
-        fx = KeymeshFixture.start();
+    static void makeValue() {
         value = new byte[SIZE];
         new Random(42).nextBytes(value);      // binary, including CR, LF and NUL bytes
-    }
-
-    @AfterAll
-    static void stopNode() {
-        if (fx != null) {
-            fx.close();
-        }
     }
 
     private static String sha256(byte[] data) {

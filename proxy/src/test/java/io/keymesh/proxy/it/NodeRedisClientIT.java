@@ -13,8 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * (INFO, loading:0), SET/GET, MULTI and pub/sub. Needs node and npm on PATH (CI installs them); the
  * npm install is cached in proxy/target/node-redis.
  */
-class NodeRedisClientIT {
+class NodeRedisClientIT extends OneNodePerClass {
     private static final String SCRIPT = """
             const { createClient } = require('redis');
             (async () => {
@@ -51,19 +49,6 @@ class NodeRedisClientIT {
             })().catch((e) => { console.error('FAILED: ' + (e && e.stack || e)); process.exit(1); });
             """;
 
-    private static KeymeshFixture fx;
-
-    @BeforeAll
-    static void startNode() {
-        fx = KeymeshFixture.start();
-    }
-
-    @AfterAll
-    static void stopNode() {
-        if (fx != null) {
-            fx.close();
-        }
-    }
 
     private static Path onPath(String name) {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {

@@ -16,35 +16,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Pipelined requests: replies come back complete and in request order, also when some requests are
  * answered by keymesh itself (CLIENT ID, SELECT) and others by the backend.
  */
-class PipeliningIT {
-    private static KeymeshFixture fx;
-
-    @BeforeAll
-    static void startNode() {
-        fx = KeymeshFixture.start();
-    }
-
-    @AfterAll
-    static void stopNode() {
-        if (fx != null) {
-            fx.close();
-        }
-    }
-
-    @BeforeEach
-    void flush() throws IOException {
-        fx.flushAll();
-    }
-
+class PipeliningIT extends OneNodePerClass {
     @Test
     void tenThousandMixedCommandsWrittenInOneGoAreAnsweredInOrder() throws IOException {
         try (RespSocket s = fx.raw()) {

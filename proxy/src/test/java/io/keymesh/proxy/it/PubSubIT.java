@@ -21,32 +21,16 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Pub/sub through keymesh: Lettuce RESP2 and RESP3 subscribers, raw sockets, and redis-cli. */
-class PubSubIT {
-    private static KeymeshFixture fx;
+class PubSubIT extends OneNodePerClass {
     private static RedisCommands<String, String> publisher;
 
     @BeforeAll
-    static void startNode() {
-        fx = KeymeshFixture.start();
+    static void connectClients() {
         publisher = fx.connect().sync();
-    }
-
-    @AfterAll
-    static void stopNode() {
-        if (fx != null) {
-            fx.close();
-        }
-    }
-
-    @BeforeEach
-    void flush() throws IOException {
-        fx.flushAll();
     }
 
     /** Collects every message a Lettuce pub/sub connection receives as "channel|message" or "pattern|channel|message". */

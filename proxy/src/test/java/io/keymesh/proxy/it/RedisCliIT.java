@@ -6,37 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.keymesh.proxy.it.KeymeshFixture.CliResult;
 import io.lettuce.core.api.sync.RedisCommands;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Set;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The real redis-cli against keymesh: single commands, INFO, RESP3, --pipe mass insertion, --scan. */
-class RedisCliIT {
-    private static KeymeshFixture fx;
-
-    @BeforeAll
-    static void startNode() {
-        fx = KeymeshFixture.start();
-    }
-
-    @AfterAll
-    static void stopNode() {
-        if (fx != null) {
-            fx.close();
-        }
-    }
-
-    @BeforeEach
-    void flush() throws IOException {
-        fx.flushAll();
-    }
-
+class RedisCliIT extends OneNodePerClass {
     private static CliResult ok(CliResult result) {
         assertEquals(0, result.exitCode(), "redis-cli failed: " + result.stdout() + result.stderr());
         return result;

@@ -12,29 +12,13 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * Commands that would take the node's redis-server away from keymesh are refused with an ERR that
  * names keymesh; the connection keeps working and the backend is untouched.
  */
-class RefusalsIT {
-    private static KeymeshFixture fx;
-
-    @BeforeAll
-    static void startNode() {
-        fx = KeymeshFixture.start();
-    }
-
-    @AfterAll
-    static void stopNode() {
-        if (fx != null) {
-            fx.close();
-        }
-    }
-
+class RefusalsIT extends OneNodePerClass {
     private static final String[][] REFUSED = {
         {"SHUTDOWN"}, {"SHUTDOWN", "NOSAVE"}, {"REPLICAOF", "127.0.0.1", "6379"}, {"REPLICAOF", "NO", "ONE"},
         {"SLAVEOF", "NO", "ONE"}, {"DEBUG", "SLEEP", "0"}, {"DEBUG", "SEGFAULT"}, {"MODULE", "LIST"},

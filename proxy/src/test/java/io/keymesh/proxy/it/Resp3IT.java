@@ -22,32 +22,10 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** RESP3 through keymesh: HELLO, typed replies (maps, doubles ...), client-side caching pushes. */
-class Resp3IT {
-    private static KeymeshFixture fx;
-
-    @BeforeAll
-    static void startNode() {
-        fx = KeymeshFixture.start();
-    }
-
-    @AfterAll
-    static void stopNode() {
-        if (fx != null) {
-            fx.close();
-        }
-    }
-
-    @BeforeEach
-    void flush() throws IOException {
-        fx.flushAll();
-    }
-
+class Resp3IT extends OneNodePerClass {
     @Test
     void hello3ReturnsAMapWithProto3ServerAndVersion() throws IOException {
         try (RespSocket s = fx.raw()) {

@@ -13,31 +13,14 @@ import io.lettuce.core.api.sync.RedisCommands;
 import java.io.IOException;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** MULTI/EXEC, WATCH, DISCARD and errors inside transactions, compared with a plain redis-server. */
-class TransactionsIT {
-    private static KeymeshFixture fx;
-
+class TransactionsIT extends OneNodePerClass {
     @BeforeAll
-    static void startNode() {
-        fx = KeymeshFixture.start();
+    static void connectClients() {
         fx.directPort();
-    }
-
-    @AfterAll
-    static void stopNode() {
-        if (fx != null) {
-            fx.close();
-        }
-    }
-
-    @BeforeEach
-    void flush() throws IOException {
-        fx.flushAll();
     }
 
     /** Runs the commands on keymesh and on the direct server (fresh connections); replies must be byte-identical. */

@@ -37,6 +37,12 @@ public final class Stamp {
         if (stamp == null || stamp.length() < HLC_DIGITS) {
             throw new IllegalArgumentException("not a stamp: " + stamp);
         }
+        for (int i = 0; i < HLC_DIGITS; i++) {
+            char ch = stamp.charAt(i);
+            if ((ch < '0' || ch > '9') && (ch < 'a' || ch > 'f')) {
+                throw new IllegalArgumentException("not a stamp (16 lower-case hex digits, then the node id): " + stamp);
+            }
+        }
         return Long.parseUnsignedLong(stamp.substring(0, HLC_DIGITS), 16);
     }
 

@@ -13,7 +13,7 @@ import io.keymesh.topology.wire.RespFormatException;
 import io.keymesh.topology.wire.RespParser;
 import io.keymesh.topology.wire.RespStreamReader;
 import io.keymesh.topology.wire.RespWriter;
-import io.keymesh.topology.wire.Stamp;
+import io.keymesh.topology.clock.Stamp;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import org.slf4j.Logger;
@@ -140,7 +140,7 @@ public final class PeerLink implements AutoCloseable {
         OutputStream out = s.getOutputStream();
         RespStreamReader in = new RespStreamReader(s.getInputStream(), RespParser.standard());
         status.state("handshake");
-        String stamp = Stamp.format(clock.now(), self.nodeId());
+        String stamp = Stamp.of(clock.now(), self.nodeId());
         send(out, new Hello(self.clusterSecret(), self.nodeId(), self.role(), self.advertise(), stamp).toArgs());
         Object helloReply = in.read();
         if (helloReply instanceof RespError e) {

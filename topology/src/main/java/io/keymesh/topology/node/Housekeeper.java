@@ -6,7 +6,7 @@ import io.keymesh.topology.link.BackendAccess;
 import io.keymesh.topology.link.BackendClient;
 import io.keymesh.topology.link.LogStore;
 import io.keymesh.topology.wire.LogEntry;
-import io.keymesh.topology.wire.Stamp;
+import io.keymesh.topology.clock.Stamp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,7 +56,7 @@ final class Housekeeper implements AutoCloseable {
                 }
                 long cutoff = Math.max(0, time.wallMillis() - s.tombstoneMaxAgeMillis());
                 conn.ok(List.of("FCALL", "km_gc", "0", Integer.toString(s.databases()),
-                        Stamp.format(Hlc.pack(cutoff, 0), "00000000")));
+                        Stamp.of(Hlc.pack(cutoff, 0), "00000000")));
                 warned = false;
             } catch (IOException | RuntimeException e) {
                 if (!closed && !warned) {

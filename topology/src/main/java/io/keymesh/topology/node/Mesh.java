@@ -11,7 +11,7 @@ import io.keymesh.topology.link.SenderHandler;
 import io.keymesh.topology.link.ServeStatus;
 import io.keymesh.topology.wire.Hello;
 import io.keymesh.topology.wire.LinkFrame;
-import io.keymesh.topology.wire.Stamp;
+import io.keymesh.topology.clock.Stamp;
 import io.netty.channel.Channel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -104,7 +104,7 @@ public final class Mesh implements AutoCloseable {
             log.warn("refused link from node {} ({}): {}", hello.nodeId(), hello.advertise(), text);
             throw new HelloRefusal("ERR keymesh: " + text);
         }
-        return new Hello.Reply(settings.nodeId(), Stamp.format(clock.now(), settings.nodeId()), settings.databases());
+        return new Hello.Reply(settings.nodeId(), Stamp.of(clock.now(), settings.nodeId()), settings.databases());
     }
 
     /** Checks a KEYMESH PULL after a successful HELLO; a refusal's message is the error reply. */
@@ -132,7 +132,7 @@ public final class Mesh implements AutoCloseable {
     public void serve(Channel channel, String decoderName, String peerId, String address, long fromSeq) {
         ServeStatus status = new ServeStatus(peerId, "peer", address);
         LogSender sender = new LogSender(channel, settings.nodeId(), fromSeq, backend, settings.databases(),
-                settings.link(), () -> Stamp.format(clock.now(), settings.nodeId()), status);
+                settings.link(), () -> Stamp.of(clock.now(), settings.nodeId()), status);
         senders.add(sender);
         channel.pipeline().addLast("keymesh-link", new SenderHandler(sender, () -> {
             senders.remove(sender);

@@ -1,5 +1,7 @@
 package io.keymesh.topology.wire;
 
+import io.keymesh.topology.clock.Stamp;
+
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

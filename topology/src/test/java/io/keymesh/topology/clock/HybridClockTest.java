@@ -101,4 +101,15 @@ class HybridClockTest {
             }
         }
     }
+
+    @Test
+    void advanceToAdoptsTheNodesOwnLoggedStampEvenFarAheadOfWallTime() {
+        SimTime time = new SimTime(EPOCH);
+        HybridClock clock = new HybridClock(time, 500);
+        long logged = Hlc.pack(EPOCH + 3_600_000L, 3);       // written before the wall clock was set back an hour
+        clock.advanceTo(logged);
+        org.junit.jupiter.api.Assertions.assertTrue(Long.compareUnsigned(clock.now(), logged) > 0);
+        clock.advanceTo(Hlc.pack(EPOCH, 0));                  // an older stamp changes nothing
+        org.junit.jupiter.api.Assertions.assertEquals(Hlc.pack(EPOCH + 3_600_000L, 5), clock.now());
+    }
 }

@@ -1,0 +1,29 @@
+package io.keymesh.proxy;
+
+import io.keymesh.proxy.config.KeymeshConfig;
+import io.keymesh.proxy.config.NodeId;
+import io.keymesh.storage.backend.BackendEndpoint;
+import io.keymesh.topology.clock.HybridClock;
+import io.keymesh.topology.clock.TimeSource;
+import io.keymesh.topology.link.BackendAccess;
+import io.keymesh.topology.link.LinkSettings;
+import io.keymesh.topology.node.Mesh;
+import io.keymesh.topology.node.MeshSettings;
+
+/** Builds a node's {@link Mesh} from its configuration: node id, clock, settings, backend access. */
+final class MeshSetup {
+    private MeshSetup() {
+    }
+
+    static Mesh create(KeymeshConfig config, NodeId nodeId, HybridClock clock, BackendEndpoint endpoint, TimeSource time) {
+        KeymeshConfig.Cluster c = config.cluster();
+        KeymeshConfig.Replication r = c.replication();
+        KeymeshConfig.Storage storage = config.storage();
+        MeshSettings settings = new MeshSettings(nodeId.value(), config.role(), c.advertise(), c.peers(), c.clusterSecret(),
+                storage.databases(), c.maxClockOffset().toMillis(), r.logRetentionAge().toMillis(), r.logRetentionBytes(),
+                r.tombstoneMaxAge().toMillis(), 1000, LinkSettings.defaults());
+        BackendAccess backend = new BackendAccess(endpoint, storage.username(), storage.password(),
+                (int) storage.connectTimeout().toMillis());
+        return new Mesh(settings, clock, time, backend);
+    }
+}

@@ -1,0 +1,137 @@
+package io.keymesh.topology.health;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The check HAProxy users write for Redis, over a fresh TCP connection each time: optional AUTH,
+ * then PING must answer PONG and ROLE must say "master" (INFO replication's {@code role:master} when
+ * the upstream does not know ROLE), all within the timeout. A replica, an error, a wrong reply, a
+ * refused connection or silence fails the check.
+ */
+public final class RespHealthProbe implements HealthProbe {
+    private static final int BULK_BYTES_MAX = 64 * 1024;
+    private static final int ARRAY_LENGTH_MAX = 1024;
+
+    private final Duration timeout;
+    private final String username;
+    private final String password;
+
+    /**
+     * A probe with the given timeout per check.
+     *
+     * @param username user for AUTH, or null for the default user
+     * @param password password for AUTH, or null to send no AUTH
+     */
+    public RespHealthProbe(Duration timeout, String username, String password) {
+        this.timeout = Objects.requireNonNull(timeout, "timeout");
+        this.username = username;
+        this.password = password;
+    }
+
+    @Override
+    public ProbeResult probe(UpstreamAddress upstream) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Socket socket = new Socket()) {
+            socket.setTcpNoDelay(true);
+            socket.connect(new InetSocketAddress(upstream.host(), upstream.port()), remainingMillis(deadline));
+            OutputStream out = socket.getOutputStream();
+            RespReplyReader in = new RespReplyReader(new BufferedInputStream(socket.getInputStream()), BULK_BYTES_MAX,
+                    ARRAY_LENGTH_MAX);
+            if (password != null) {
+                send(out, username == null ? List.of("AUTH", password) : List.of("AUTH", username, password));
+            }
+            send(out, List.of("PING"));
+            send(out, List.of("ROLE"));
+            if (password != null) {
+                Object auth = read(socket, in, deadline);
+                if (auth instanceof RespReplyReader.ErrorReply e) {
+                    return ProbeResult.fail("AUTH refused: " + e.message());
+                }
+            }
+            Object pong = read(socket, in, deadline);
+            if (!"PONG".equals(pong)) {
+                return ProbeResult.fail("PING answered " + describe(pong));
+            }
+            Object role = read(socket, in, deadline);
+            if (role instanceof RespReplyReader.ErrorReply) {
+                send(out, List.of("INFO", "replication"));
+                return judgeRole(roleFromInfo(read(socket, in, deadline)), "INFO replication");
+            }
+            if (role instanceof List<?> items && !items.isEmpty() && items.get(0) instanceof String r) {
+                return judgeRole(r, "ROLE");
+            }
+            return ProbeResult.fail("ROLE answered " + describe(role));
+        } catch (SocketTimeoutException e) {
+            return ProbeResult.fail("no reply within " + timeout.toMillis() + " ms");
+        } catch (ConnectException e) {
+            return ProbeResult.fail("connection refused");
+        } catch (UnknownHostException e) {
+            return ProbeResult.fail("unknown host " + upstream.host());
+        } catch (IOException e) {
+            return ProbeResult.fail(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        }
+    }
+
+    private static ProbeResult judgeRole(String role, String source) {
+        if ("master".equals(role)) {
+            return ProbeResult.pass("PONG, " + source + " master");
+        }
+        if (role == null) {
+            return ProbeResult.fail(source + " reported no role");
+        }
+        return ProbeResult.fail("not a primary: " + source + " " + role);
+    }
+
+    private static String roleFromInfo(Object info) {
+        if (!(info instanceof String text)) {
+            return null;
+        }
+        for (String line : text.split("\r?\n")) {
+            if (line.startsWith("role:")) {
+                return line.substring("role:".length()).trim();
+            }
+        }
+        return null;
+    }
+
+    private static Object read(Socket socket, RespReplyReader in, long deadline) throws IOException {
+        socket.setSoTimeout(remainingMillis(deadline));
+        return in.read();
+    }
+
+    private static int remainingMillis(long deadline) throws SocketTimeoutException {
+        long left = (deadline - System.nanoTime()) / 1_000_000;
+        if (left <= 0) {
+            throw new SocketTimeoutException("check deadline passed");
+        }
+        return (int) Math.min(Integer.MAX_VALUE, left);
+    }
+
+    private static void send(OutputStream out, List<String> args) throws IOException {
+        StringBuilder sb = new StringBuilder().append('*').append(args.size()).append("\r\n");
+        for (String a : args) {
+            sb.append('$').append(a.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(a).append("\r\n");
+        }
+        out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private static String describe(Object reply) {
+        if (reply instanceof RespReplyReader.ErrorReply e) {
+            return "error " + e.message();
+        }
+        String s = String.valueOf(reply);
+        return s.length() > 80 ? s.substring(0, 80) + "..." : s;
+    }
+}
