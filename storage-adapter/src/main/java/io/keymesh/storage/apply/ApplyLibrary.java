@@ -93,20 +93,20 @@ public final class ApplyLibrary {
      * @param args the client's arguments exactly as received, each {@code $<len>\r\n<bytes>\r\n}
      *     (the request without its {@code *<argc>\r\n} header); read from its readerIndex, not
      *     consumed
-     * @return {@code *<8+argc>} FCALL km_w 0 ... followed by a copy of {@code args}
+     * @return {@code *<9+argc>} FCALL km_w 0 ... followed by a copy of {@code args}
      */
     public static ByteBuf encodeLocalWrite(ByteBufAllocator alloc, int proto, int db, int databases,
             String origin, String stamp, long txn, int argc, ByteBuf args) {
         String dbText = Integer.toString(db);
         String nText = Integer.toString(databases);
         String txnText = Long.toString(txn);
-        int header = 1 + digits(8 + argc) + 2;
+        int header = 1 + digits(9 + argc) + 2;
         int size = header + FCALL_KM_W.length + bulkSize(1) + bulkSize(dbText.length())
                 + bulkSize(nText.length()) + bulkSize(origin.length()) + bulkSize(stamp.length())
                 + bulkSize(txnText.length()) + args.readableBytes();
         ByteBuf out = alloc.buffer(size);
         out.writeByte('*');
-        writeAscii(out, Integer.toString(8 + argc));
+        writeAscii(out, Integer.toString(9 + argc));
         out.writeBytes(CRLF);
         out.writeBytes(FCALL_KM_W);
         writeBulk(out, proto == 3 ? "3" : "2");

@@ -12,17 +12,17 @@ public enum MergeRule {
     LWW_REGISTER,
     /** Counter: concurrent INCR/INCRBY/DECR/DECRBY/INCRBYFLOAT all count; a SET resets what it saw. */
     COUNTER,
-    /** Hash: last-write-wins per field, HDEL leaves a field tombstone, HINCRBY fields are counters. */
+    /** Hash: last-write-wins per field, HDEL leaves a field tombstone (HINCRBY: last write wins on the field for now). */
     HASH_FIELD,
     /** Set: add/remove per element, last-write-wins, add wins a tie. */
     SET_ELEMENT,
-    /** Sorted set: last-write-wins membership per element; ZINCRBY scores merge like counters. */
+    /** Sorted set: last-write-wins membership and score per element (ZINCRBY: last write wins for now). */
     ZSET_ELEMENT,
-    /** List: pushes replicate as operations in one deterministic order; pops are at-least-once. */
+    /** List: for now the whole list at the stamp (last write wins per key, see merge.md); pops are at-least-once. */
     LIST_OPS,
-    /** Stream: entries replicate as operations with their ids; trims and groups replicate as operations. */
+    /** Stream: for now the whole stream at the stamp (last write wins per key, see merge.md). */
     STREAM_OPS,
-    /** HyperLogLog: register-wise maximum, which is commutative and idempotent. */
+    /** HyperLogLog: for now the whole HLL at the stamp (last write wins per key, see merge.md). */
     HLL_MERGE,
     /** DEL/UNLINK: observed-remove tombstone, removes what it has seen, not concurrent later writes. */
     KEY_DELETE,
@@ -32,7 +32,7 @@ public enum MergeRule {
     DB_FLUSH,
     /** Multi-key commands (RENAME, COPY, MOVE, *STORE, LMOVE, SMOVE ...) expressed as the rules above. */
     COMPOSITE,
-    /** Scripts and functions: their effects replicate as the writes they performed. */
+    /** Scripts and functions: not replicated yet; km_w refuses EVAL/EVALSHA/FCALL with a clear error. */
     SCRIPT_EFFECTS,
     /** Commands whose effect is not data (SWAPDB and the like) and cannot be merged: refused when replicating. */
     NOT_REPLICABLE

@@ -84,7 +84,21 @@ local function parse_seen(s)
   return v
 end
 
+-- a key whose metadata is just its register stamp stores the stamp packed (two hex digits per
+-- byte): its first byte is below 0x20 (the top byte of a 64-bit HLC for centuries), which no
+-- text form starts with
+local function pack_stamp(t)
+  return (string.gsub(t, '%x%x', function(h) return string.char(tonumber(h, 16)) end))
+end
+
+local function unpack_stamp(b)
+  return (string.gsub(b, '.', function(c) return string.format('%02x', string.byte(c)) end))
+end
+
 local function parse_meta(s)
+  if string.byte(s, 1) ~= nil and string.byte(s, 1) < 32 then
+    return { t = unpack_stamp(s), e = 0, cv = {} }
+  end
   local p = {}
   for x in string.gmatch(s .. '|', '([^|]*)|') do p[#p + 1] = x end
   return {
@@ -128,6 +142,9 @@ end
 local function meta_save(m, exists)
   sel(m.mdb)
   local s = meta_str(m)
+  if m.kind ~= 'h' and s == m.t and string.find(s, '^0[01]%x*$') and #s % 2 == 0 then
+    s = pack_stamp(s)
+  end
   if m.kind == 'h' then
     redis.call('HSET', m.key, '', s)
   else
@@ -220,7 +237,8 @@ local function epoch_of(ctx, db)
   return ep
 end
 
--- per-field metadata of a hash key: meta hash field "f"..field = "+"..stamp (set) or "-"..stamp (deleted)
+-- per-member metadata of a hash, set or sorted set: meta hash field "f"..member = "+"..stamp
+-- (present) or "-"..stamp (removed)
 local function meta_to_hash(m)
   if m.kind ~= 'h' then
     sel(m.mdb)
@@ -243,7 +261,35 @@ local function set_field_meta(m, field, flag, stamp)
   redis.call('HSET', m.key, 'f' .. field, flag .. stamp)
 end
 
--- fields written or deleted later than t: a whole-key change at t must not undo them
+-- the value of a member in the data: hash field value, '' for a set member, zset score; nil if absent
+local function member_value(db, key, ty, member)
+  sel(db)
+  if ty == 'hash' then
+    local v = redis.pcall('HGET', key, member)
+    if type(v) == 'string' then return v end
+  elseif ty == 'set' then
+    if redis.pcall('SISMEMBER', key, member) == 1 then return '' end
+  elseif ty == 'zset' then
+    local v = redis.pcall('ZSCORE', key, member)
+    if type(v) == 'string' then return v end
+  end
+  return nil
+end
+
+-- sets (value ~= nil) or removes one member; typ 'hash', 'set' or 'zset' (nil: whatever the key is)
+local function write_member(db, key, typ, member, value)
+  sel(db)
+  if typ == nil then typ = redis.call('TYPE', key)['ok'] end
+  if typ == 'hash' then
+    if value then redis.pcall('HSET', key, member, value) else redis.pcall('HDEL', key, member) end
+  elseif typ == 'set' then
+    if value then redis.pcall('SADD', key, member) else redis.pcall('SREM', key, member) end
+  elseif typ == 'zset' then
+    if value then redis.pcall('ZADD', key, value, member) else redis.pcall('ZREM', key, member) end
+  end
+end
+
+-- members written or removed later than t: a whole-key change at t must not undo them
 local function later_fields(m, db, t)
   if m.kind ~= 'h' then return {} end
   sel(m.mdb)
@@ -257,41 +303,49 @@ local function later_fields(m, db, t)
   end
   if #keep > 0 then
     sel(db)
+    local ty = redis.call('TYPE', m.key)['ok']
     for _, k in ipairs(keep) do
-      if k[2] == '+' then
-        local v = redis.pcall('HGET', m.key, k[1])
-        if type(v) == 'string' then k[3] = v end
-      end
+      k[4] = ty
+      if k[2] == '+' then k[3] = member_value(db, m.key, ty, k[1]) end
     end
   end
   return keep
 end
 
-local function reapply_fields(db, key, keep)
-  if #keep == 0 then return end
-  sel(db)
-  for _, k in ipairs(keep) do
-    if k[2] == '+' and k[3] then
-      redis.pcall('HSET', key, k[1], k[3])
-    elseif k[2] == '-' then
-      redis.pcall('HDEL', key, k[1])
+-- member metadata at or before t is dominated by a whole-key change at t: drop it
+local function drop_dominated(m, t)
+  if m.kind ~= 'h' then return end
+  sel(m.mdb)
+  local all = redis.call('HGETALL', m.key)
+  for i = 1, #all, 2 do
+    if string.sub(all[i], 1, 1) == 'f' and string.sub(all[i + 1], 2) <= t then
+      redis.call('HDEL', m.key, all[i])
     end
   end
 end
 
--- merges one field operation (set to value, or delete when value is nil) of stamp t
-local function merge_field(ctx, db, key, field, value, local_write)
+local function reapply_fields(db, key, keep)
+  for _, k in ipairs(keep) do
+    if k[2] == '+' then
+      if k[3] then write_member(db, key, k[4], k[1], k[3]) end
+    else
+      write_member(db, key, nil, k[1], nil)
+    end
+  end
+end
+
+-- merges one member operation of stamp ctx.t: value nil removes it; typ as in write_member
+local function merge_member(ctx, db, key, typ, member, value, local_write)
   local t = ctx.t
   if not local_write and t <= epoch_of(ctx, db) then return end
   local m = meta_load(ctx.N + db, key)
   if not local_write then
     if (m.t and t <= m.t) or (m.d and t <= m.d) then return end
-    local _, st = field_meta(m, field)
+    local _, st = field_meta(m, member)
     if st and t <= st then return end
-    sel(db)
-    if value then redis.pcall('HSET', key, field, value) else redis.pcall('HDEL', key, field) end
+    write_member(db, key, typ, member, value)
   end
-  set_field_meta(m, field, value and '+' or '-', t)
+  set_field_meta(m, member, value and '+' or '-', t)
   meta_save(m, exists(db, key))
 end
 
@@ -315,6 +369,7 @@ local function merge_key(ctx, rec, local_write)
     if wins or local_write then
       local keep = {}
       if not local_write then keep = later_fields(m, db, t) end
+      drop_dominated(m, t)
       set_seen(m, rec.vec or {})
       local old_et = et_of(m)
       if kind == 'd' then

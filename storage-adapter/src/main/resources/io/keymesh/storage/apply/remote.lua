@@ -32,53 +32,64 @@ local function remote_flush(ctx, db)
 end
 
 -- applies the fields of one log entry (t, x, then ops) at this node
-local function apply_entry(ctx, f)
+local function apply_entry(ctx, fields)
   local db = 0
   local rec = nil
   local function finish()
     if rec and rec.kind then merge_key(ctx, rec, false) end
     rec = nil
   end
-  for i = 1, #f, 2 do
-    local name, v = f[i], f[i + 1]
-    if name == 't' then
-      ctx.t = v
-    elseif name == 'x' then
-      ctx.x = v
-    elseif name == 'b' then
-      finish()
-      db = tonumber(v)
-    elseif name == 'k' then
-      finish()
-      rec = { db = db, key = v }
-    elseif name == 'v' then
-      rec.vec = parse_seen(v)
-    elseif name == 's' or name == 'r' then
-      rec.kind = name
-      rec.payload = v
-    elseif name == 'd' then
-      rec.kind = 'd'
-    elseif name == 'e' then
-      if rec.kind == 's' or rec.kind == 'r' then
-        rec.e = tonumber(v)
-      else
-        rec.kind = 'e'
-        rec.e = tonumber(v)
+  local function run(f)
+    for i = 1, #f, 2 do
+      local name, v = f[i], f[i + 1]
+      if name == 'm' then
+        run(cmsgpack.unpack(v))
+      elseif name == 't' then
+        ctx.t = v
+      elseif name == 'x' then
+        ctx.x = v
+      elseif name == 'b' then
+        finish()
+        db = tonumber(v)
+      elseif name == 'k' then
+        finish()
+        rec = { db = db, key = v }
+      elseif name == 'v' then
+        rec.vec = parse_seen(v)
+      elseif name == 's' or name == 'r' then
+        rec.kind = name
+        rec.payload = v
+      elseif name == 'd' then
+        rec.kind = 'd'
+      elseif name == 'e' then
+        if rec.kind == 's' or rec.kind == 'r' then
+          rec.e = tonumber(v)
+        else
+          rec.kind = 'e'
+          rec.e = tonumber(v)
+        end
+      elseif name == 'i' then
+        rec.kind = 'i'
+        rec.total = tonumber(v)
+      elseif name == 'h' then
+        rec.field = v
+        rec.ftype = 'hash'
+      elseif name == 'z' then
+        rec.field = v
+        rec.ftype = 'zset'
+      elseif name == 'w' then
+        merge_member(ctx, rec.db, rec.key, rec.ftype, rec.field, v, false)
+      elseif name == 'a' then
+        merge_member(ctx, rec.db, rec.key, 'set', v, '', false)
+      elseif name == 'g' then
+        merge_member(ctx, rec.db, rec.key, nil, v, nil, false)
+      elseif name == 'f' then
+        finish()
+        remote_flush(ctx, tonumber(v))
       end
-    elseif name == 'i' then
-      rec.kind = 'i'
-      rec.total = tonumber(v)
-    elseif name == 'h' then
-      rec.field = v
-    elseif name == 'w' then
-      merge_field(ctx, rec.db, rec.key, rec.field, v, false)
-    elseif name == 'g' then
-      merge_field(ctx, rec.db, rec.key, v, nil, false)
-    elseif name == 'f' then
-      finish()
-      remote_flush(ctx, tonumber(v))
     end
   end
+  run(fields)
   finish()
 end
 
@@ -114,8 +125,8 @@ end
 
 --[[
 km_dumpkey: FCALL km_dumpkey 0 <N> <db> <key>
-Returns { <key-level metadata string>, <DUMP of the key or ''>, then for a hash merged per field:
-<field> <'+' or '-'><stamp> <value or ''> ... }.
+Returns { <key-level metadata string>, <DUMP of the key or ''>, then for a hash, set or sorted set
+merged per member: <type>, then per member <member> <'+' or '-'><stamp> <value, score or ''> ... }.
 ]]
 local function km_dumpkey(_, argv)
   reset_db()
@@ -127,6 +138,9 @@ local function km_dumpkey(_, argv)
   local d = redis.call('DUMP', key) or ''
   local out = { meta_str(m), d }
   if m.kind == 'h' then
+    sel(db)
+    local ty = redis.call('TYPE', key)['ok']
+    out[#out + 1] = ty
     sel(N + db)
     local all = redis.call('HGETALL', key)
     for i = 1, #all, 2 do
@@ -134,9 +148,7 @@ local function km_dumpkey(_, argv)
         local field = string.sub(all[i], 2)
         local v = ''
         if string.sub(all[i + 1], 1, 1) == '+' then
-          sel(db)
-          v = redis.pcall('HGET', key, field)
-          if type(v) ~= 'string' then v = '' end
+          v = member_value(db, key, ty, field) or ''
           sel(N + db)
         end
         out[#out + 1] = field
@@ -184,12 +196,14 @@ local function km_mergekey(_, argv)
     ctx.t = et
     merge_key(ctx, { db = db, key = key, kind = 'e', e = r.e }, false)
   end
-  for i = 6, #argv, 3 do
+  local ty = argv[6]
+  if ty == 'none' then ty = nil end
+  for i = 7, #argv, 3 do
     local flag = string.sub(argv[i + 1], 1, 1)
     ctx.t = string.sub(argv[i + 1], 2)
     local v = nil
     if flag == '+' then v = argv[i + 2] end
-    merge_field(ctx, db, key, argv[i], v, false)
+    merge_member(ctx, db, key, ty, argv[i], v, false)
   end
   return 1
 end
@@ -202,7 +216,8 @@ local function km_trim(_, argv)
   return redis.call('XTRIM', 'km:log:' .. argv[2], 'MINID', string.format('%d-1', tonumber(argv[3])))
 end
 
--- km_gc: FCALL km_gc 0 <N> <stamp>: drops tombstones (and metadata of absent keys) older than stamp
+-- km_gc: FCALL km_gc 0 <N> <stamp>: drops key and member tombstones (and metadata of absent keys)
+-- older than stamp; one pass over every metadata key (O(keys), run it off-peak or rarely)
 local function km_gc(_, argv)
   reset_db()
   local N = tonumber(argv[1])
@@ -221,6 +236,18 @@ local function km_gc(_, argv)
         m.d = nil
         meta_save(m, present)
         dropped = dropped + 1
+      end
+      if present and m.kind == 'h' then
+        -- member tombstones of a live hash, set or sorted set
+        sel(N + db)
+        local all = redis.call('HGETALL', k)
+        for i = 1, #all, 2 do
+          local v = all[i + 1]
+          if string.sub(all[i], 1, 1) == 'f' and string.sub(v, 1, 1) == '-' and string.sub(v, 2) < stamp then
+            redis.call('HDEL', k, all[i])
+            dropped = dropped + 1
+          end
+        end
       end
     end
   end

@@ -15,8 +15,13 @@ local NOT_REPLICABLE = {
 local COUNTER = { incr = 1, decr = 1, incrby = 1, decrby = 1, incrbyfloat = 1 }
 local EXPIRY = { expire = 1, pexpire = 1, expireat = 1, pexpireat = 1, persist = 1 }
 local DELETE = { del = 1, unlink = 1 }
--- hash commands merged per field (last write wins per field, HDEL leaves a field tombstone)
-local HASH_FIELDS = { hset = 2, hmset = 2, hsetnx = 2, hincrby = 3, hincrbyfloat = 3, hdel = 1 }
+-- commands merged per member (hash field, set member, sorted-set member): last write wins per
+-- member, a removal leaves a member tombstone
+local MEMBER_CMDS = {
+  hset = 'hash', hmset = 'hash', hsetnx = 'hash', hincrby = 'hash', hincrbyfloat = 'hash', hdel = 'hash',
+  sadd = 'set', srem = 'set', smove = 'set', zadd = 'zset', zincrby = 'zset', zrem = 'zset',
+}
+local ZADD_FLAGS = { nx = 1, xx = 1, gt = 1, lt = 1, ch = 1, incr = 1 }
 
 -- commands whose integer reply 0 means nothing changed
 local ZERO_NOOP = {
@@ -123,10 +128,28 @@ local function entry_op(en, name, value)
   en.f[#en.f + 1] = value
 end
 
+-- entries with more fields than this carry their ops packed (msgpack) in one field 'm', since a
+-- Lua call takes at most a few thousand arguments
+local FIELDS_INLINE_MAX = 512
+-- commands with more arguments than this are refused before they change anything
+local ARGS_MAX = 7900
+
 local function log_append(N, origin, en)
   sel(2 * N)
+  local f = en.f
+  if #f > FIELDS_INLINE_MAX then
+    local head = 2
+    if f[3] == 'x' then head = 4 end
+    local ops = {}
+    for i = head + 1, #f do ops[#ops + 1] = f[i] end
+    local packed = {}
+    for i = 1, head do packed[i] = f[i] end
+    packed[head + 1] = 'm'
+    packed[head + 2] = cmsgpack.pack(ops)
+    f = packed
+  end
   local seq = redis.call('HINCRBY', 'km:pos', origin, 1)
-  redis.call('XADD', 'km:log:' .. origin, seq .. '-0', unpack(en.f))
+  redis.call('XADD', 'km:log:' .. origin, seq .. '-0', unpack(f))
   return seq
 end
 
@@ -226,6 +249,10 @@ local function km_w(_, argv)
   for i = 8, #argv do a[#a + 1] = argv[i] end
   local ctx = { N = N, t = stamp, origin = origin }
 
+  if #a > ARGS_MAX then
+    return { err = 'ERR keymesh: ' .. string.upper(cmd) .. ' with more than ' .. ARGS_MAX
+      .. ' arguments cannot be applied atomically; split it into smaller commands' }
+  end
   local why = NOT_REPLICABLE[cmd]
   if why then
     return { err = 'ERR keymesh: ' .. string.upper(cmd) .. ' cannot be replicated between nodes (' .. why .. ')' }
@@ -283,25 +310,63 @@ local function km_w(_, argv)
     for _, k in ipairs(written_keys(cmd, a)) do targets[#targets + 1] = { db, k } end
   end
 
-  local hfields = nil
-  if HASH_FIELDS[cmd] then
-    hfields = {}
-    local step = HASH_FIELDS[cmd]
-    if cmd == 'hdel' then
-      sel(db)
-      for i = 2, #a do
-        if redis.pcall('HEXISTS', a[1], a[i]) == 1 then hfields[#hfields + 1] = a[i] end
-      end
-    else
-      local seen = {}
-      for i = 2, #a, step do
-        if not seen[a[i]] then
-          seen[a[i]] = true
-          hfields[#hfields + 1] = a[i]
-        end
+  -- per-member commands: which members to look at, and their state before the command
+  local members = nil
+  local before = {}
+  if MEMBER_CMDS[cmd] then
+    members = {}
+    local key = a[1]
+    local seen = {}
+    local function add(mb)
+      if mb ~= nil and not seen[mb] then
+        seen[mb] = true
+        members[#members + 1] = mb
       end
     end
+    if cmd == 'hset' or cmd == 'hmset' or cmd == 'hsetnx' then
+      for i = 2, #a, 2 do add(a[i]) end
+    elseif cmd == 'hincrby' or cmd == 'hincrbyfloat' or cmd == 'zincrby' then
+      add(a[cmd == 'zincrby' and 3 or 2])
+    elseif cmd == 'smove' then
+      add(a[3])
+    elseif cmd == 'zadd' then
+      local i = 2
+      while a[i] and ZADD_FLAGS[string.lower(a[i])] do i = i + 1 end
+      for j = i + 1, #a, 2 do add(a[j]) end
+    else
+      for i = 2, #a do add(a[i]) end
+    end
+    local ty = MEMBER_CMDS[cmd]
+    for _, mb in ipairs(members) do before[mb] = member_value(db, key, ty, mb) or false end
     targets = {}
+  end
+
+  -- a write is later than everything it overwrites: if the node's clock ever handed out a stamp
+  -- not above a key's newest stamp, the entry gets that stamp with a '0' appended (still sorted
+  -- right after it, before any later stamp) so every node orders it the same way
+  local touched = {}
+  for _, tk in ipairs(targets) do touched[#touched + 1] = tk end
+  if DELETE[cmd] then
+    for _, k in ipairs(a) do touched[#touched + 1] = { db, k } end
+  elseif a[1] and (EXPIRY[cmd] or COUNTER[cmd] or members or cmd == 'getex') then
+    touched[#touched + 1] = { db, a[1] }
+    if cmd == 'smove' and a[2] then touched[#touched + 1] = { db, a[2] } end
+  end
+  local newest = ''
+  for _, tk in ipairs(touched) do
+    local m = meta_load(N + tk[1], tk[2])
+    local ms = max_stamp(m)
+    if ms > newest then newest = ms end
+    if members and tk[2] == a[1] then
+      for _, mb in ipairs(members) do
+        local _, st = field_meta(m, mb)
+        if st and st > newest then newest = st end
+      end
+    end
+  end
+  if newest >= stamp then
+    stamp = newest .. '0'
+    ctx.t = stamp
   end
 
   local existed = {}
@@ -325,20 +390,40 @@ local function km_w(_, argv)
   if NIL_NOOP[cmd] and is_empty(r) then return r end
 
   local en = entry_new(stamp, txn, db)
-  if hfields then
-    if #hfields > 0 then
-      local key = a[1]
-      entry_key(en, db, key)
-      for _, f in ipairs(hfields) do
-        local v = nil
-        sel(db)
-        if cmd ~= 'hdel' then v = redis.call('HGET', key, f) end
-        merge_field(ctx, db, key, f, v, true)
-        if v then
-          entry_op(en, 'h', f)
-          entry_op(en, 'w', v)
-        else
-          entry_op(en, 'g', f)
+  if members then
+    local key = a[1]
+    local ty = MEMBER_CMDS[cmd]
+    if cmd == 'smove' then
+      -- the member left the source and joined the destination
+      if r == 1 then
+        entry_key(en, db, key)
+        merge_member(ctx, db, key, 'set', a[3], nil, true)
+        entry_op(en, 'g', a[3])
+        entry_key(en, db, a[2])
+        merge_member(ctx, db, a[2], 'set', a[3], '', true)
+        entry_op(en, 'a', a[3])
+      end
+    else
+      local keyed = false
+      for _, mb in ipairs(members) do
+        local now = member_value(db, key, ty, mb)
+        if now ~= before[mb] and not (now == nil and before[mb] == false) then
+          if not keyed then
+            entry_key(en, db, key)
+            keyed = true
+          end
+          merge_member(ctx, db, key, ty, mb, now, true)
+          if now == nil then
+            entry_op(en, 'g', mb)
+          elseif ty == 'hash' then
+            entry_op(en, 'h', mb)
+            entry_op(en, 'w', now)
+          elseif ty == 'set' then
+            entry_op(en, 'a', mb)
+          else
+            entry_op(en, 'z', mb)
+            entry_op(en, 'w', now)
+          end
         end
       end
     end

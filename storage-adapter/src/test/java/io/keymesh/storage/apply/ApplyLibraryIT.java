@@ -182,6 +182,83 @@ class ApplyLibraryIT {
     }
 
     @Test
+    void setAndSortedSetMembersMergeOneByOne() {
+        a.w("SADD", "s", "a", "b");
+        a.w("ZADD", "z", "1", "m1", "2", "m2");
+        meshAll(a, b);
+        // partition: A removes a; B adds c, removes a and (later than A) adds a back
+        a.w("SREM", "s", "a");
+        b.w("SADD", "s", "c");
+        b.w("SREM", "s", "a");
+        b.observe(a.clock() + 5);
+        b.w("SADD", "s", "a");
+        // A removes m2 and B raises m1's score
+        a.w("ZREM", "z", "m2");
+        b.w("ZADD", "z", "5", "m1");
+        b.w("SMOVE", "s", "t", "b");
+        meshAll(a, b, c);
+        for (Node n : new Node[] {a, b, c}) {
+            assertEquals(List.of("a", "c"), new java.util.TreeSet<>((List<?>) n.conn.callParsed("SMEMBERS", "s")).stream().toList());
+            assertEquals(List.of("b"), n.conn.callParsed("SMEMBERS", "t"));
+            assertEquals(List.of("m1", "5"), n.conn.callParsed("ZRANGE", "z", "0", "-1", "WITHSCORES"));
+        }
+        assertEquals(a.digest(), b.digest());
+        assertEquals(a.digest(), c.digest());
+    }
+
+    @Test
+    void localWriteWithAStaleStampStillWinsEverywhere() {
+        b.observe(1000);
+        b.w("SET", "k", "from-b");
+        b.w("HSET", "h", "f", "from-b");
+        ship(b, a);
+        a.w("SET", "k", "from-a"); // a's clock is far behind b's stamp
+        a.w("HSET", "h", "f", "from-a");
+        ship(a, b);
+        for (Node n : new Node[] {a, b}) {
+            assertEquals("from-a", n.conn.callParsed("GET", "k"));
+            assertEquals("from-a", n.conn.callParsed("HGET", "h", "f"));
+        }
+        assertEquals(a.digest(), b.digest());
+    }
+
+    @Test
+    void transactionEntriesCarryTheirTxnIdAndApplyAsOneBatch() {
+        for (int i = 0; i < 2; i++) {
+            a.conn.callParsed(a.withTxn(a.kmw(0, 2, a.stamp(), "INCR", "c"), "77"));
+        }
+        a.w("SET", "plain", "v");
+        List<List<Object>> log = a.log(a.origin);
+        assertEquals(List.of("t", "x", "k", "i"), fieldNames(log.get(0)));
+        assertEquals("77", ((List<?>) log.get(1).get(1)).get(3));
+        assertEquals(List.of("t", "k", "s"), fieldNames(log.get(2)), "no x outside MULTI");
+        assertEquals(2L, b.apply(a.origin, log.subList(0, 2)));
+        assertEquals("2", b.conn.callParsed("GET", "c"));
+    }
+
+    @Test
+    void wholeKeyDeleteDropsTheMemberMetadataItDominates() {
+        a.w("HSET", "h", "f1", "1", "f2", "2");
+        a.w("HDEL", "h", "f1");
+        a.w("DEL", "h");
+        ship(a, b);
+        for (Node n : new Node[] {a, b}) {
+            n.conn.callParsed("SELECT", Node.N);
+            assertEquals(List.of(""), n.conn.callParsed("HKEYS", "h"), "only the key-level tombstone remains");
+            n.conn.callParsed("SELECT", 0);
+        }
+    }
+
+    private static List<Object> fieldNames(List<Object> entry) {
+        List<?> fields = (List<?>) entry.get(1);
+        List<Object> names = new ArrayList<>();
+        for (int i = 0; i < fields.size(); i += 2) {
+            names.add(fields.get(i));
+        }
+        return names;
+    }
+
+    @Test
     void expiryReplicatesAsAbsoluteTimeAndMetadataExpiresWithItsKey() throws Exception {
         a.w("SET", "k", "v");
         a.w("PEXPIRE", "k", "100000");
@@ -342,6 +419,76 @@ class ApplyLibraryIT {
         // the tombstone travelled too: an old SET of "gone" shipped later stays deleted
         ship(a, c);
         assertEquals(a.digest(), c.digest());
+    }
+
+    @Test
+    void encodedLocalWriteRunsAsKmWOnTheServer() {
+        byte[] client = RawConnection.request("SET", "enc", "v");
+        io.netty.buffer.ByteBuf args = io.netty.buffer.Unpooled.wrappedBuffer(client, 4, client.length - 4);
+        io.netty.buffer.ByteBuf req = ApplyLibrary.encodeLocalWrite(io.netty.buffer.ByteBufAllocator.DEFAULT, 2, 0,
+                Node.N, a.origin, a.stamp(), 0, 3, args);
+        byte[] bytes = new byte[req.readableBytes()];
+        req.readBytes(bytes);
+        req.release();
+        a.conn.send(bytes);
+        assertEquals("+OK\r\n", str(a.conn.readReply()));
+        assertEquals("v", a.conn.callParsed("GET", "enc"));
+        assertEquals(1, a.log(a.origin).size());
+    }
+
+    @Test
+    void largeMultiKeyWriteReplicatesAsOneEntry() {
+        List<Object> mset = new ArrayList<>(List.of("MSET"));
+        for (int i = 0; i < 3000; i++) {
+            mset.add("k" + i);
+            mset.add("v" + i);
+        }
+        assertEquals("+OK\r\n", str(a.w(mset.toArray())));
+        assertEquals(1, a.log(a.origin).size());
+        ship(a, b);
+        assertEquals(3000L, b.conn.callParsed("DBSIZE"));
+        assertEquals(a.digest(), b.digest());
+        List<Object> tooMany = new ArrayList<>(List.of("DEL"));
+        for (int i = 0; i < 8000; i++) {
+            tooMany.add("k" + i);
+        }
+        assertTrue(str(a.w(tooMany.toArray())).startsWith("-ERR keymesh: DEL with more than"));
+        assertEquals(3000L, a.conn.callParsed("DBSIZE"), "a refused command changes nothing");
+    }
+
+    @Test
+    void touchLogsTheStateLeftByANativeBlockingPop() {
+        a.w("RPUSH", "q", "1", "2", "3");
+        ship(a, b);
+        a.conn.callParsed("BLPOP", "q", "1");
+        assertEquals("+OK\r\n", str(a.w("KM.TOUCH", "q")));
+        ship(a, b);
+        assertEquals(List.of("2", "3"), b.conn.callParsed("LRANGE", "q", "0", "-1"));
+    }
+
+    @Test
+    void trimDropsLogEntriesAndGcDropsOldTombstones() {
+        a.w("SET", "k", "v");
+        a.w("DEL", "k");
+        a.w("HSET", "h", "f", "1");
+        a.w("HDEL", "h", "f");
+        a.w("SET", "keep", "v");
+        a.w("SADD", "s", "x", "y");
+        a.w("SREM", "s", "y");
+        assertEquals(2L, a.conn.callParsed("FCALL", "km_trim", "0", Node.N, a.origin, 2));
+        assertEquals(List.of("3-0", "4-0", "5-0", "6-0", "7-0"), a.log(a.origin).stream().map(e -> e.get(0)).toList());
+        a.conn.callParsed("SELECT", Node.N);
+        assertEquals(4L, a.conn.callParsed("DBSIZE"), "tombstones of k and h, metadata of keep and s");
+        assertEquals("-" + "0000000000000007" + a.origin, a.conn.callParsed("HGET", "s", "fy"));
+        a.conn.callParsed("SELECT", 0);
+        assertEquals(3L, a.conn.callParsed("FCALL", "km_gc", "0", Node.N, a.stamp()));
+        a.conn.callParsed("SELECT", Node.N);
+        assertEquals(List.of("keep", "s"), new java.util.TreeSet<>((List<?>) a.conn.callParsed("KEYS", "*")).stream().toList());
+        assertNull(a.conn.callParsed("HGET", "s", "fy"), "the member tombstone of y is gone");
+        assertEquals("+0000000000000006" + a.origin, a.conn.callParsed("HGET", "s", "fx"));
+        a.conn.callParsed("SELECT", 0);
+        assertEquals(List.of("x"), a.conn.callParsed("SMEMBERS", "s"));
+        assertEquals("v", a.conn.callParsed("GET", "keep"));
     }
 
     @Test

@@ -59,6 +59,13 @@ final class Node implements AutoCloseable {
         return args;
     }
 
+    /** A km_w request (from {@link #kmw}) with a MULTI transaction id instead of 0. */
+    Object[] withTxn(Object[] kmwArgs, String txn) {
+        Object[] copy = kmwArgs.clone();
+        copy[8] = txn;
+        return copy;
+    }
+
     /** The log entries of an origin held here, as [id, [fields...]] lists. */
     @SuppressWarnings("unchecked")
     List<List<Object>> log(String ofOrigin) {

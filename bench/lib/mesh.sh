@@ -1,0 +1,78 @@
+# Helpers for bench/replication-bench.sh (sourced after common.sh): keymesh nodes with peers,
+# backend INFO fields, and wire bytes of the links between two keymesh JVMs.
+# shellcheck shell=bash
+
+declare -A NODE_PID=() NODE_DIR=()
+
+# start_mesh_node NAME PORT [-Dkey=value ...]: a keymesh node (copied jar, no persistence), waits for ready.
+start_mesh_node() {
+  local name=$1 port=$2 dir="$TMP_ROOT/$1" i
+  shift 2
+  mkdir -p "$dir"
+  cp "$KEYMESH_JAR" "$dir/keymesh.jar"
+  # shellcheck disable=SC2086
+  java ${KEYMESH_JAVA_OPTS:-} -XX:+UseParallelGC \
+    -Dkeymesh.port="$port" -Dkeymesh.bind=127.0.0.1 -Dkeymesh.data-dir="$dir/data" \
+    -Dkeymesh.storage.redis.appendonly=false "$@" \
+    -jar "$dir/keymesh.jar" start >"$dir/keymesh.log" 2>&1 &
+  NODE_PID[$name]=$!
+  NODE_DIR[$name]=$dir
+  STARTED_PIDS+=("${NODE_PID[$name]}")
+  for ((i = 0; i < 1200; i++)); do
+    grep -q "keymesh ready on" "$dir/keymesh.log" 2>/dev/null && break
+    alive "${NODE_PID[$name]}" || { tail -n 30 "$dir/keymesh.log" >&2; die "keymesh $name exited during start"; }
+    sleep 0.1
+  done
+  grep -q "keymesh ready on" "$dir/keymesh.log" || { tail -n 30 "$dir/keymesh.log" >&2; die "keymesh $name not ready"; }
+  redis-cli -h 127.0.0.1 -p "$port" config set save '' >/dev/null 2>&1 || true
+}
+
+# backend_socket NAME: the unix socket of a node's managed redis-server.
+backend_socket() {
+  local s="${NODE_DIR[$1]}/data/redis/redis.sock"
+  [ -S "$s" ] || s=$(find /tmp -maxdepth 3 -type s -name redis.sock -newer "${NODE_DIR[$1]}/keymesh.jar" 2>/dev/null | sed -n 1p)
+  echo "$s"
+}
+
+# info_field FIELD redis-cli-args...: one field of INFO.
+info_field() {
+  local field=$1
+  shift
+  redis-cli "$@" info 2>/dev/null | tr -d '\r' | awk -F: -v f="$field" '$1 == f && !seen++ { print $2 }'
+}
+
+# link_bytes PID_A PORT_A PID_B PORT_B: TCP payload bytes (sent + received, from the kernel's
+# counters) over every connection from B's JVM to A's port and from A's JVM to B's port: the links.
+link_bytes() {
+  local pa=$1 porta=$2 pb=$3 portb=$4
+  ss -tinpH state established 2>/dev/null | awk -v pa="$pa" -v pb="$pb" -v porta="$porta" -v portb="$portb" '
+    /^[^ \t]/ {
+      want = 0
+      n = split($0, f, /[ \t]+/)
+      peer = f[4]; sub(/.*:/, "", peer)
+      if ((index($0, "pid=" pb ",") && peer == porta) || (index($0, "pid=" pa ",") && peer == portb)) want = 1
+      next
+    }
+    want {
+      if (match($0, /bytes_sent:[0-9]+/)) total += substr($0, RSTART + 11, RLENGTH - 11)
+      if (match($0, /bytes_received:[0-9]+/)) total += substr($0, RSTART + 15, RLENGTH - 15)
+      want = 0
+    }
+    END { print total + 0 }'
+}
+
+# wait_quiet PID_A PORT_A PID_B PORT_B: until A and B have the same DBSIZE and the link bytes stop moving for 1 s (max 120 s).
+wait_quiet() {
+  [ "${REPLICATING:-1}" = 1 ] || return 0
+  local last=-1 now i
+  for ((i = 0; i < 120; i++)); do
+    now=$(link_bytes "$@")
+    if [ "$now" = "$last" ] &&
+       [ "$(redis-cli -h 127.0.0.1 -p "$2" dbsize)" = "$(redis-cli -h 127.0.0.1 -p "$4" dbsize)" ]; then
+      return 0
+    fi
+    last=$now
+    sleep 1
+  done
+  log "warning: the nodes did not quiesce within 120 s"
+}

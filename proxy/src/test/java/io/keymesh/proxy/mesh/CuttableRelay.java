@@ -1,0 +1,186 @@
+package io.keymesh.proxy.mesh;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A loopback TCP relay the test controls: it listens on an ephemeral port and forwards every
+ * connection to a target port; {@link #cut()} resets every open connection and refuses new ones
+ * until {@link #heal()}. Counts the bytes it forwarded in each direction.
+ */
+public final class CuttableRelay implements AutoCloseable {
+    private final String name;
+    private final ServerSocket listener;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final AtomicLong bytesToTarget = new AtomicLong();
+    private final AtomicLong bytesFromTarget = new AtomicLong();
+    private final AtomicLong connectionsAccepted = new AtomicLong();
+    private volatile int targetPort;
+    private volatile boolean cut;
+    private volatile boolean closed;
+
+    /** Starts a relay named {@code name} (for thread names and messages) with no target yet: it refuses connections until {@link #target}. */
+    public CuttableRelay(String name) throws IOException {
+        this.name = name;
+        this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread acceptor = new Thread(this::acceptLoop, "relay-" + name + "-accept");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    /** The port peers connect to. */
+    public int port() {
+        return listener.getLocalPort();
+    }
+
+    /** "127.0.0.1:port" of the relay, as a peer address. */
+    public String address() {
+        return "127.0.0.1:" + port();
+    }
+
+    /** Points new connections at {@code port} on loopback (existing connections keep their target). */
+    public void target(int port) {
+        this.targetPort = port;
+    }
+
+    /** Resets every forwarded connection and refuses new ones. */
+    public void cut() {
+        cut = true;
+        for (Socket s : open) {
+            reset(s);
+        }
+    }
+
+    /** Accepts and forwards connections again. */
+    public void heal() {
+        cut = false;
+    }
+
+    public boolean isCut() {
+        return cut;
+    }
+
+    /** Bytes forwarded from connecting side to target plus target to connecting side. */
+    public long bytesForwarded() {
+        return bytesToTarget.get() + bytesFromTarget.get();
+    }
+
+    /** Connections accepted and forwarded so far (a reconnecting link makes this grow). */
+    public long connectionsAccepted() {
+        return connectionsAccepted.get();
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            Socket client;
+            try {
+                client = listener.accept();
+            } catch (IOException e) {
+                if (closed) {
+                    return;
+                }
+                continue;
+            }
+            int port = targetPort;
+            if (cut || port == 0) {
+                reset(client);
+                continue;
+            }
+            Socket upstream = new Socket();
+            try {
+                upstream.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
+            } catch (IOException e) {
+                reset(client);
+                closeQuietly(upstream);
+                continue;
+            }
+            try {
+                client.setTcpNoDelay(true);
+                upstream.setTcpNoDelay(true);
+            } catch (SocketException ignored) {
+                // only latency
+            }
+            open.add(client);
+            open.add(upstream);
+            connectionsAccepted.incrementAndGet();
+            if (cut) {
+                reset(client);
+                reset(upstream);
+                continue;
+            }
+            pump(client, upstream, bytesToTarget, "up");
+            pump(upstream, client, bytesFromTarget, "down");
+        }
+    }
+
+    private void pump(Socket from, Socket to, AtomicLong counter, String direction) {
+        Thread t = new Thread(() -> {
+            byte[] buf = new byte[64 * 1024];
+            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    if (cut) {
+                        break;
+                    }
+                    out.write(buf, 0, n);
+                    counter.addAndGet(n);
+                }
+            } catch (IOException ignored) {
+                // the other direction or cut() closed the pair
+            } finally {
+                reset(from);
+                reset(to);
+            }
+        }, "relay-" + name + "-" + direction);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void reset(Socket s) {
+        open.remove(s);
+        try {
+            if (!s.isClosed()) {
+                s.setSoLinger(true, 0);
+            }
+        } catch (SocketException ignored) {
+            // closing anyway
+        }
+        closeQuietly(s);
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // nothing to do
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        cut = true;
+        try {
+            listener.close();
+        } catch (IOException ignored) {
+            // nothing to do
+        }
+        for (Socket s : open) {
+            reset(s);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "relay " + name + " :" + port() + " -> :" + targetPort + (cut ? " (cut)" : "");
+    }
+}

@@ -1,0 +1,348 @@
+package io.keymesh.proxy.mesh;
+
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A mesh of N keymesh primaries for integration tests. Each node has its own data directory and
+ * managed redis-server under one temporary directory and an ephemeral client port; node i reaches
+ * node j through its own {@link CuttableRelay} (i -> j), so a test can cut and heal each link in each
+ * direction, and a restarted node keeps its address for its peers. {@link #close()} stops every
+ * node, relay, client and process it started.
+ */
+public final class MeshFixture implements AutoCloseable {
+    /** User databases per node (keymesh.storage.redis.databases); small so that digests are quick. */
+    public static final int DATABASES = 4;
+    /** The shared secret of every test mesh. */
+    public static final String SECRET = "mesh-test-secret";
+
+    private final Path root;
+    private final ClientResources resources;
+    private final List<MeshNode> nodes = new ArrayList<>();
+    private final CuttableRelay[][] relays;
+    private final List<Process> processes = new ArrayList<>();
+
+    /** How to build a mesh: node count, extra settings, which nodes run as their own JVM. */
+    public static final class Builder {
+        private int size = 2;
+        private final Map<String, Object> settings = new HashMap<>();
+        private final Map<Integer, Map<String, Object>> nodeSettings = new HashMap<>();
+        private final Map<Integer, List<String>> external = new HashMap<>();
+        private final Set<Integer> notStarted = new HashSet<>();
+
+        public Builder nodes(int count) {
+            this.size = count;
+            return this;
+        }
+
+        /** A config key for every node (HOCON values: "10s", "1mb", lists ...). */
+        public Builder setting(String key, Object value) {
+            settings.put(key, value);
+            return this;
+        }
+
+        /** A config key for node {@code index} only. */
+        public Builder setting(int index, String key, Object value) {
+            nodeSettings.computeIfAbsent(index, i -> new HashMap<>()).put(key, value);
+            return this;
+        }
+
+        /** Runs node {@code index} as a separate JVM with these JVM options (e.g. "-Xmx128m"). */
+        public Builder external(int index, String... jvmOptions) {
+            external.put(index, List.of(jvmOptions));
+            return this;
+        }
+
+        /** Leaves node {@code index} stopped at start (start it with {@link MeshFixture#start}). */
+        public Builder stopped(int index) {
+            notStarted.add(index);
+            return this;
+        }
+
+        public MeshFixture start() {
+            MeshFixture fixture;
+            try {
+                fixture = new MeshFixture(this);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            try {
+                for (int i = 0; i < size; i++) {
+                    if (!notStarted.contains(i)) {
+                        fixture.start(fixture.node(i));
+                    }
+                }
+                return fixture;
+            } catch (RuntimeException | Error e) {
+                fixture.close();
+                throw e;
+            }
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Starts {@code count} nodes with the test defaults. */
+    public static MeshFixture start(int count) {
+        return builder().nodes(count).start();
+    }
+
+    private MeshFixture(Builder b) throws IOException {
+        this.root = Files.createTempDirectory("keymesh-mesh-");
+        this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
+        this.relays = new CuttableRelay[b.size][b.size];
+        try {
+            for (int i = 0; i < b.size; i++) {
+                for (int j = 0; j < b.size; j++) {
+                    if (i != j) {
+                        relays[i][j] = new CuttableRelay(name(i) + "-to-" + name(j));
+                    }
+                }
+            }
+            for (int i = 0; i < b.size; i++) {
+                List<String> peers = new ArrayList<>();
+                for (int j = 0; j < b.size; j++) {
+                    if (i != j) {
+                        peers.add(relays[i][j].address());
+                    }
+                }
+                Map<String, Object> s = new HashMap<>();
+                s.put("keymesh.port", 0);
+                s.put("keymesh.bind", "127.0.0.1");
+                s.put("keymesh.io-threads", 1);
+                s.put("keymesh.role", "primary");
+                s.put("keymesh.data-dir", root.resolve(name(i)).toString());
+                s.put("keymesh.peers", peers);
+                s.put("keymesh.cluster-secret", SECRET);
+                s.put("keymesh.storage.redis.databases", DATABASES);
+                s.putAll(b.settings);
+                s.putAll(b.nodeSettings.getOrDefault(i, Map.of()));
+                nodes.add(new MeshNode(name(i), root.resolve(name(i)), s, resources, b.external.get(i)));
+            }
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private static String name(int i) {
+        return String.valueOf((char) ('A' + i));
+    }
+
+    public MeshNode node(int index) {
+        return nodes.get(index);
+    }
+
+    public List<MeshNode> nodes() {
+        return List.copyOf(nodes);
+    }
+
+    /** The nodes that are running now. */
+    public List<MeshNode> runningNodes() {
+        return nodes.stream().filter(MeshNode::isRunning).toList();
+    }
+
+    /** The relay node {@code from} uses to reach node {@code to}. */
+    public CuttableRelay relay(MeshNode from, MeshNode to) {
+        return relays[nodes.indexOf(from)][nodes.indexOf(to)];
+    }
+
+    // ---- lifecycle -------------------------------------------------------------------------------
+
+    /** Starts a stopped node on its data directory and points its peers' relays at its new port. */
+    public void start(MeshNode node) {
+        node.start();
+        int j = nodes.indexOf(node);
+        for (int i = 0; i < nodes.size(); i++) {
+            if (i != j) {
+                relays[i][j].target(node.port());
+            }
+        }
+    }
+
+    /** Stops a node cleanly (keymesh and its redis-server). */
+    public void stop(MeshNode node) {
+        int j = nodes.indexOf(node);
+        for (int i = 0; i < nodes.size(); i++) {
+            if (i != j) {
+                relays[i][j].target(0);
+            }
+        }
+        node.stop();
+    }
+
+    /** Stops and starts a node on the same data directory. */
+    public void restart(MeshNode node) {
+        stop(node);
+        start(node);
+    }
+
+    /** kill -9 of an external node's keymesh JVM (its redis-server keeps running). */
+    public void kill9(MeshNode node) {
+        int j = nodes.indexOf(node);
+        for (int i = 0; i < nodes.size(); i++) {
+            if (i != j) {
+                relays[i][j].target(0);
+            }
+        }
+        node.kill9();
+    }
+
+    // ---- partitions ------------------------------------------------------------------------------
+
+    /** Cuts the links between {@code a} and {@code b} in both directions. */
+    public void cut(MeshNode a, MeshNode b) {
+        relay(a, b).cut();
+        relay(b, a).cut();
+    }
+
+    /** Heals the links between {@code a} and {@code b}. */
+    public void heal(MeshNode a, MeshNode b) {
+        relay(a, b).heal();
+        relay(b, a).heal();
+    }
+
+    /** Cuts every link of {@code node}. */
+    public void isolate(MeshNode node) {
+        for (MeshNode other : nodes) {
+            if (other != node) {
+                cut(node, other);
+            }
+        }
+    }
+
+    /** Heals every link. */
+    public void healAll() {
+        for (CuttableRelay[] row : relays) {
+            for (CuttableRelay r : row) {
+                if (r != null) {
+                    r.heal();
+                }
+            }
+        }
+    }
+
+    // ---- checks ----------------------------------------------------------------------------------
+
+    /** Waits until every running node shows the same content digest; returns it. */
+    public ContentDigest awaitConverged(Duration timeout) {
+        return Await.converged(timeout, runningNodes());
+    }
+
+    /** Runs a command (redis-benchmark, redis-cli ...) to completion within {@code timeout}; returns its output. */
+    public String run(Duration timeout, List<String> command) throws IOException, InterruptedException {
+        Path out = Files.createTempFile(root, "run", ".out");
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        synchronized (processes) {
+            processes.add(p);
+        }
+        try {
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError(String.join(" ", command) + " did not finish within " + timeout);
+            }
+            String output = Files.readString(out);
+            if (p.exitValue() != 0) {
+                throw new AssertionError(String.join(" ", command) + " exited " + p.exitValue() + ": " + output);
+            }
+            return output;
+        } finally {
+            stopProcess(p);
+        }
+    }
+
+    /** A directory for a test's own files, deleted by {@link #close()}. */
+    public Path tempDir() {
+        return root;
+    }
+
+    @Override
+    public void close() {
+        List<Throwable> failures = new ArrayList<>();
+        synchronized (processes) {
+            processes.forEach(MeshFixture::stopProcess);
+        }
+        for (MeshNode n : nodes) {
+            try {
+                n.closeClients();
+            } catch (Throwable t) {
+                failures.add(t);
+            }
+        }
+        for (CuttableRelay[] row : relays) {
+            for (CuttableRelay r : row) {
+                if (r != null) {
+                    r.close();
+                }
+            }
+        }
+        for (MeshNode n : nodes) {
+            try {
+                n.stop();
+            } catch (Throwable t) {
+                failures.add(t);
+            }
+        }
+        try {
+            resources.shutdown(0, 2, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+        } catch (Throwable t) {
+            failures.add(t);
+        }
+        deleteTree(root);
+        if (!failures.isEmpty()) {
+            IllegalStateException e = new IllegalStateException("closing the mesh fixture failed");
+            failures.forEach(e::addSuppressed);
+            throw e;
+        }
+    }
+
+    private static void stopProcess(Process p) {
+        if (!p.isAlive()) {
+            return;
+        }
+        p.destroy();
+        try {
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                p.waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // best effort
+                }
+            });
+        } catch (IOException | UncheckedIOException ignored) {
+            // best effort
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package io.keymesh.proxy.mesh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+/** Two primaries keep accepting writes while their link is cut, and after healing hold the merge the brief promises. */
+class PartitionMergeIT extends MeshTest {
+
+    private MeshNode a;
+    private MeshNode b;
+
+    private void twoNodes() {
+        mesh = MeshFixture.start(2);
+        a = mesh.node(0);
+        b = mesh.node(1);
+    }
+
+    @Test
+    void counterKeepsIncrementsFromBothSidesOfAPartition() {
+        twoNodes();
+        a.sync().set("k", "1");
+        Await.value(CONVERGE, b, "k", "1");
+        mesh.cut(a, b);
+        assertEquals(2L, a.sync().incr("k"));
+        assertEquals(3L, a.sync().incr("k"));
+        assertEquals(4L, a.sync().incr("k"));
+        assertEquals(2L, b.sync().incr("k"));
+        mesh.heal(a, b);
+        Await.value(CONVERGE, a, "k", "5");
+        Await.value(CONVERGE, b, "k", "5");
+        mesh.awaitConverged(CONVERGE);
+    }
+
+    @Test
+    void hashFieldsWrittenOnBothSidesOfAPartitionAreBothKept() {
+        twoNodes();
+        mesh.cut(a, b);
+        a.sync().hset("h", "a", "1");
+        b.sync().hset("h", "b", "2");
+        mesh.heal(a, b);
+        mesh.awaitConverged(CONVERGE);
+        assertEquals(Map.of("a", "1", "b", "2"), a.sync().hgetall("h"));
+        assertEquals(Map.of("a", "1", "b", "2"), b.sync().hgetall("h"));
+    }
+
+    @Test
+    void laterSetWinsOverEarlierDeleteAcrossAPartition() {
+        twoNodes();
+        a.sync().set("k", "old");
+        Await.value(CONVERGE, b, "k", "old");
+        mesh.cut(a, b);
+        assertEquals(1L, a.sync().del("k"));
+        later();
+        b.sync().set("k", "new");
+        mesh.heal(a, b);
+        Await.value(CONVERGE, a, "k", "new");
+        mesh.awaitConverged(CONVERGE);
+        assertEquals("new", b.sync().get("k"));
+    }
+
+    @Test
+    void laterDeleteWinsOverEarlierSetAcrossAPartition() {
+        twoNodes();
+        a.sync().set("k", "old");
+        Await.value(CONVERGE, b, "k", "old");
+        mesh.cut(a, b);
+        b.sync().set("k", "new");
+        later();
+        assertEquals(1L, a.sync().del("k"));
+        mesh.heal(a, b);
+        Await.value(CONVERGE, b, "k", null);
+        mesh.awaitConverged(CONVERGE);
+        assertNull(a.sync().get("k"));
+    }
+
+    @Test
+    void disjointWritesOnBothSidesOfAPartitionAreAllPresentAfterHealing() {
+        twoNodes();
+        mesh.cut(a, b);
+        for (int i = 0; i < 200; i++) {
+            a.sync().set("a:" + i, "from-a-" + i);
+            b.sync().set("b:" + i, "from-b-" + i);
+        }
+        a.sync().sadd("only-a", "1", "2");
+        b.sync().rpush("only-b", "x", "y");
+        mesh.heal(a, b);
+        ContentDigest merged = mesh.awaitConverged(CONVERGE);
+        assertEquals(402, merged.size());
+        for (MeshNode n : mesh.nodes()) {
+            assertEquals("from-a-199", n.sync().get("a:199"), n.name());
+            assertEquals("from-b-0", n.sync().get("b:0"), n.name());
+        }
+    }
+
+    @Test
+    void keyDeletedWhileANodeWasDownDoesNotComeBackWhenItRejoins() {
+        twoNodes();
+        a.sync().set("k", "v");
+        a.sync().set("kept", "v");
+        Await.value(CONVERGE, b, "k", "v");
+        Await.value(CONVERGE, b, "kept", "v");
+        mesh.stop(b);
+        assertEquals(1L, a.sync().del("k"));
+        mesh.start(b);
+        mesh.awaitConverged(CONVERGE);
+        assertNull(b.sync().get("k"));
+        assertNull(a.sync().get("k"));
+        assertEquals("v", b.sync().get("kept"));
+        Await.sleep(1000);   // nothing resurrects it later either
+        assertFalse(a.sync().exists("k") > 0);
+        assertFalse(b.sync().exists("k") > 0);
+    }
+}

@@ -1,0 +1,217 @@
+package io.keymesh.proxy.mesh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.sync.RedisCommands;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+
+/** Links that break, nodes that restart and nodes that fall behind the log all end identical, by the cheapest resync that covers them. */
+class ResyncIT extends MeshTest {
+
+    @Test
+    void linksCutRepeatedlyUnderThreeConcurrentWritersEndIdenticalWithPartialResyncs() throws Exception {
+        mesh = MeshFixture.start(3);
+        mesh.node(0).sync().set("warm", "up");
+        mesh.awaitConverged(CONVERGE);
+        AtomicBoolean running = new AtomicBoolean(true);
+        Map<String, AtomicLong> increments = new ConcurrentHashMap<>();
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        for (MeshNode node : mesh.nodes()) {
+            threads.add(start("writer-" + node.name(), failures, () -> write(node, running, increments)));
+        }
+        threads.add(start("chaos", failures, () -> {
+            Random random = new Random(7);
+            List<MeshNode> nodes = mesh.nodes();
+            while (running.get()) {
+                MeshNode x = nodes.get(random.nextInt(3));
+                MeshNode y = nodes.get((nodes.indexOf(x) + 1 + random.nextInt(2)) % 3);
+                mesh.cut(x, y);
+                Await.sleep(200 + random.nextInt(300));
+                mesh.heal(x, y);
+                Await.sleep(100 + random.nextInt(300));
+            }
+        }));
+        Await.sleep(10_000);
+        running.set(false);
+        for (Thread t : threads) {
+            t.join(30_000);
+        }
+        assertEquals(List.of(), failures, "writers and chaos ran without client errors");
+        mesh.healAll();
+
+        mesh.awaitConverged(Duration.ofSeconds(60));
+        for (Map.Entry<String, AtomicLong> e : increments.entrySet()) {
+            for (MeshNode n : mesh.nodes()) {
+                assertEquals(String.valueOf(e.getValue().get()), n.sync().get(e.getKey()),
+                        "every INCR on every node counts: " + e.getKey() + " on " + n.name());
+            }
+        }
+        long partial = mesh.nodes().stream().mapToLong(n -> ReplicationInfo.of(n).partialResyncs()).sum();
+        assertTrue(partial > 0, "broken links resumed by partial resync; INFO replication of A:\n"
+                + ReplicationInfo.of(mesh.node(0)).text());
+    }
+
+    private static void write(MeshNode node, AtomicBoolean running, Map<String, AtomicLong> increments) {
+        StatefulRedisConnection<String, String> c = node.connect();
+        RedisCommands<String, String> r = c.sync();
+        Random random = new Random(node.name().hashCode());
+        int i = 0;
+        while (running.get()) {
+            int k = random.nextInt(50);
+            switch (i++ % 5) {
+                case 0 -> r.set("s:" + k, node.name() + i);
+                case 1 -> {
+                    String counter = "c:" + (k % 5);
+                    r.incr(counter);
+                    increments.computeIfAbsent(counter, x -> new AtomicLong()).incrementAndGet();
+                }
+                case 2 -> r.hset("h:" + (k % 5), "f" + k, node.name() + i);
+                case 3 -> r.sadd("set:" + (k % 5), "e" + k);
+                default -> {
+                    if (k % 3 == 0) {
+                        r.del("s:" + k);
+                    } else {
+                        r.srem("set:" + (k % 5), "e" + k);
+                    }
+                }
+            }
+        }
+        c.close();
+    }
+
+    private static Thread start(String name, List<Throwable> failures, Runnable body) {
+        Thread t = new Thread(() -> {
+            try {
+                body.run();
+            } catch (Throwable e) {
+                failures.add(e);
+            }
+        }, name);
+        t.start();
+        return t;
+    }
+
+    @Test
+    void restartedNodeCatchesUpByPartialResync() {
+        mesh = MeshFixture.start(2);
+        MeshNode a = mesh.node(0);
+        MeshNode b = mesh.node(1);
+        for (int i = 0; i < 300; i++) {
+            a.sync().set("before:" + i, "v" + i);
+        }
+        mesh.awaitConverged(CONVERGE);
+        mesh.stop(b);
+        for (int i = 0; i < 300; i++) {
+            a.sync().set("while-down:" + i, "v" + i);
+        }
+        a.sync().incrby("counter", 7);
+        mesh.start(b);
+        ContentDigest after = mesh.awaitConverged(CONVERGE);
+        assertEquals(601, after.size());
+        assertEquals("7", b.sync().get("counter"));
+        long partial = ReplicationInfo.of(a).partialResyncs() + ReplicationInfo.of(b).partialResyncs();
+        long snapshots = ReplicationInfo.of(a).snapshotResyncs() + ReplicationInfo.of(b).snapshotResyncs();
+        assertTrue(partial > 0, "the restarted node resumed from its position:\n" + ReplicationInfo.of(b).text());
+        assertEquals(0, snapshots, "no snapshot was needed:\n" + ReplicationInfo.of(b).text());
+    }
+
+    @Test
+    void nodeBehindLogRetentionRejoinsBySnapshotMergeWithBoundedMemoryAndKeepsItsOwnWrites() throws Exception {
+        // Both nodes run in their own JVM with a 128 MB heap, and A writes ~150 MB while cut from B:
+        // a node that buffered the dataset for the snapshot would run out of heap.
+        mesh = MeshFixture.builder().nodes(2)
+                .external(0, "-Xmx128m").external(1, "-Xmx128m")
+                .setting("keymesh.replication.log-retention-bytes", "1m")
+                .start();
+        MeshNode a = mesh.node(0);
+        MeshNode b = mesh.node(1);
+        a.sync().set("shared", "before");
+        mesh.awaitConverged(CONVERGE);
+        mesh.cut(a, b);
+        String value = "x".repeat(1000);
+        RedisAsyncCommands<String, String> async = a.connection().async();
+        List<RedisFuture<String>> pending = new ArrayList<>();
+        for (int i = 0; i < 150_000; i++) {
+            pending.add(async.set("bulk:" + i, value + i));
+            if (pending.size() == 1000) {
+                for (RedisFuture<String> f : pending) {
+                    assertEquals("OK", f.get(30, TimeUnit.SECONDS));
+                }
+                pending.clear();
+            }
+        }
+        for (RedisFuture<String> f : pending) {
+            assertEquals("OK", f.get(30, TimeUnit.SECONDS));
+        }
+        b.sync().set("b-only", "written on B while cut");
+        b.sync().set("shared", "after, on B");
+        Await.sleep(3000);   // retention housekeeping trims A's log past B's position
+
+        List<String> loadingReplies = new CopyOnWriteArrayList<>();
+        AtomicBoolean reading = new AtomicBoolean(true);
+        Thread reader = new Thread(() -> {
+            StatefulRedisConnection<String, String> ca = a.connect();
+            StatefulRedisConnection<String, String> cb = b.connect();
+            while (reading.get()) {
+                for (StatefulRedisConnection<String, String> c : List.of(ca, cb)) {
+                    try {
+                        c.sync().get("bulk:1");
+                    } catch (RuntimeException e) {
+                        loadingReplies.add(String.valueOf(e.getMessage()));
+                    }
+                }
+                Await.sleep(20);
+            }
+        }, "reader");
+        reader.start();
+        mesh.heal(a, b);
+        ContentDigest merged;
+        try {
+            merged = mesh.awaitConverged(Duration.ofSeconds(180));
+        } finally {
+            reading.set(false);
+            reader.join(10_000);
+        }
+        assertEquals(150_002, merged.size());
+        assertEquals("written on B while cut", a.sync().get("b-only"), "B's own writes survive the snapshot merge");
+        assertEquals("after, on B", a.sync().get("shared"));
+        assertEquals(List.of(), loadingReplies, "clients of either node got only answers during the snapshot");
+        assertTrue(a.isRunning() && b.isRunning(), "both 128 MB JVMs are alive");
+        assertFalse(logsMention("OutOfMemoryError"), "no node ran out of heap");
+        long snapshots = ReplicationInfo.of(a).snapshotResyncs() + ReplicationInfo.of(b).snapshotResyncs();
+        assertTrue(snapshots > 0, "B was behind retention and got a snapshot:\n" + ReplicationInfo.of(b).text());
+    }
+
+    private boolean logsMention(String text) throws Exception {
+        try (Stream<Path> files = Files.walk(mesh.tempDir())) {
+            for (Path p : files.filter(f -> f.getFileName().toString().startsWith("keymesh-")
+                    && f.getFileName().toString().endsWith(".log")).toList()) {
+                if (Files.readString(p).contains(text)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+}

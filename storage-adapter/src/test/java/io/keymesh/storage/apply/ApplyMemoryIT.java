@@ -1,0 +1,77 @@
+package io.keymesh.storage.apply;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Level;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/** Backend memory of 100k 100-byte strings written through km_w, against the same written to plain Redis. */
+class ApplyMemoryIT {
+    private static final int KEYS = 100_000;
+    private static final int BATCH = 1_000;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void quietLogs() {
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+                .setLevel(Level.INFO);
+    }
+
+    private static long usedMemory(RawConnection conn) {
+        String info = (String) conn.callParsed("INFO", "memory");
+        for (String line : info.split("\r\n")) {
+            if (line.startsWith("used_memory:")) {
+                return Long.parseLong(line.substring("used_memory:".length()));
+            }
+        }
+        throw new IllegalStateException("no used_memory in INFO");
+    }
+
+    /** Writes KEYS keys in pipelined batches; each request built by {@code request(i)}. */
+    private static void pipeline(RawConnection conn, java.util.function.IntFunction<byte[]> request) {
+        for (int from = 0; from < KEYS; from += BATCH) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            for (int i = from; i < from + BATCH; i++) {
+                out.writeBytes(request.apply(i));
+            }
+            conn.send(out.toByteArray());
+            for (int i = from; i < from + BATCH; i++) {
+                byte[] r = conn.readReply();
+                if (r[0] == '-') {
+                    throw new IllegalStateException(new String(r, StandardCharsets.UTF_8));
+                }
+            }
+        }
+    }
+
+    @Test
+    void metadataKeepsMemoryWithinOneAndAHalfTimesPlainRedis() {
+        byte[] value = "v".repeat(100).getBytes(StandardCharsets.US_ASCII);
+        try (Node plain = new Node(tmp.resolve("plain"), "pppppppp"); Node km = new Node(tmp.resolve("km"), "aaaaaaaa")) {
+            long plainBefore = usedMemory(plain.conn);
+            pipeline(plain.conn, i -> RawConnection.request("SET", String.format("key:%06d", i), value));
+            long plainBytes = usedMemory(plain.conn) - plainBefore;
+
+            long kmBefore = usedMemory(km.conn);
+            pipeline(km.conn, i -> RawConnection.request(km.kmw(0, 2, km.stamp(), "SET", String.format("key:%06d", i), value)));
+            long withLog = usedMemory(km.conn) - kmBefore;
+            km.conn.callParsed("FCALL", "km_trim", "0", Node.N, km.origin, KEYS);
+            long trimmed = usedMemory(km.conn) - kmBefore;
+
+            double ratioWithLog = (double) withLog / plainBytes;
+            double ratio = (double) trimmed / plainBytes;
+            System.out.printf("%d x SET key:NNNNNN <100 bytes>: plain %.1f B/key, keymesh %.1f B/key with the log"
+                    + " (ratio %.2f), %.1f B/key after km_trim (ratio %.2f)%n", KEYS, (double) plainBytes / KEYS,
+                    (double) withLog / KEYS, ratioWithLog, (double) trimmed / KEYS, ratio);
+            assertTrue(ratio <= 1.5, "data + metadata vs plain: " + ratio);
+        }
+    }
+}
