@@ -199,10 +199,21 @@ local function set_seen(m, v)
   end
 end
 
--- adds a counter delta to the data key (absent counts as 0; a non-numeric value is left alone)
+-- whether a string is a number in the form INCRBY/INCRBYFLOAT write it (no leading zeros, no
+-- trailing fraction zeros, no exponent): only such values take increments on top, so the result
+-- does not depend on the order increments arrive in
+local function canonical_number(v)
+  if type(v) ~= 'string' then return false end
+  return v == '0' or string.find(v, '^%-?[1-9]%d*$') ~= nil or string.find(v, '^%-?[1-9]%d*%.%d*[1-9]$') ~= nil
+    or string.find(v, '^%-?0%.%d*[1-9]$') ~= nil
+end
+
+-- adds a counter delta to the data key (absent counts as 0; any other value is left alone)
 local function add_value(db, key, delta)
   if delta == 0 then return end
   sel(db)
+  local cur = redis.pcall('GET', key)
+  if cur ~= false and not canonical_number(cur) then return end
   local r
   if delta == math.floor(delta) and math.abs(delta) < 1e15 then
     r = redis.pcall('INCRBY', key, num(delta))
@@ -211,18 +222,54 @@ local function add_value(db, key, delta)
   redis.pcall('INCRBYFLOAT', key, num(delta))
 end
 
+-- with no value under it (never SET, or deleted later than SET), a counter key holds the sum of
+-- its increments, and exists iff some increment is newer than that delete or was not seen by it
+local function counter_exists(m)
+  local base = m.t or ''
+  if m.d and m.d > base then base = m.d end
+  for _, c in pairs(m.cv) do
+    if c.st > base or c.tot ~= c.seen then return true end
+  end
+  return false
+end
+
+local function fix_counter(db, key, m, fix)
+  local base_absent = (m.t == nil) or (m.d ~= nil and m.d > m.t)
+  sel(db)
+  local ty = redis.call('TYPE', key)['ok']
+  if base_absent and (ty == 'none' or ty == 'string') then
+    if counter_exists(m) then
+      local v = sigma(m)
+      if v == math.floor(v) and math.abs(v) < 1e15 then
+        redis.call('SET', key, num(v))
+      else
+        redis.call('SET', key, '0')
+        redis.call('INCRBYFLOAT', key, num(v))
+      end
+    elseif ty ~= 'none' then
+      redis.call('DEL', key)
+    end
+  elseif fix ~= 0 then
+    add_value(db, key, fix)
+  end
+end
+
 local function exists(db, key)
   sel(db)
   return redis.call('EXISTS', key) == 1
 end
 
-local function apply_expiry(db, key, e)
+-- a present key's expiry always equals its expiry register, whatever order ops arrived in
+local function enforce_ttl(db, key, m)
   sel(db)
-  if e > 0 then
-    redis.call('PEXPIREAT', key, num(e))
-  else
+  local cur = redis.call('PEXPIRETIME', key)
+  if cur == -2 then return false end
+  if m.e > 0 then
+    if cur ~= m.e then redis.call('PEXPIREAT', key, num(m.e)) end
+  elseif cur >= 0 then
     redis.call('PERSIST', key)
   end
+  return true
 end
 
 -- db flush epochs live in db 2N, hash km:epoch (db -> stamp)
@@ -346,7 +393,11 @@ local function merge_member(ctx, db, key, typ, member, value, local_write)
     write_member(db, key, typ, member, value)
   end
   set_field_meta(m, member, value and '+' or '-', t)
-  meta_save(m, exists(db, key))
+  if local_write then
+    meta_save(m, exists(db, key))
+  else
+    meta_save(m, enforce_ttl(db, key, m))
+  end
 end
 
 --[[
@@ -411,7 +462,6 @@ local function merge_key(ctx, rec, local_write)
     if local_write or old_et == nil or t > old_et then
       m.e = rec.e
       m.et = t
-      if not local_write and exists(db, rec.key) then apply_expiry(db, rec.key, m.e) end
     end
   elseif kind == 'i' then
     local c = m.cv[ctx.origin]
@@ -428,10 +478,14 @@ local function merge_key(ctx, rec, local_write)
       fix = sigma(m) - before
     end
   end
-  if not local_write and fix ~= 0 then add_value(db, rec.key, fix) end
-  local present = exists(db, rec.key)
-  if not local_write and present and (kind == 's' or kind == 'r') and m.e > 0 then
-    apply_expiry(db, rec.key, m.e)
+  if not local_write and next(m.cv) ~= nil then
+    fix_counter(db, rec.key, m, fix)
+  end
+  local present
+  if local_write then
+    present = exists(db, rec.key)
+  else
+    present = enforce_ttl(db, rec.key, m)
   end
   meta_save(m, present)
   return m

@@ -65,6 +65,12 @@ local function apply_entry(ctx, fields)
         if rec.kind == 's' or rec.kind == 'r' then
           rec.e = tonumber(v)
         else
+          if rec.kind ~= nil then
+            -- an expiry after a counter op: its own step on the same key
+            local k, d = rec.key, rec.db
+            finish()
+            rec = { db = d, key = k }
+          end
           rec.kind = 'e'
           rec.e = tonumber(v)
         end

@@ -369,6 +369,46 @@ local function km_w(_, argv)
     ctx.t = stamp
   end
 
+  -- an increment of a number not written the way INCRBY/INCRBYFLOAT write it ("01", "1.50")
+  -- replicates as the whole new value: only canonical numbers take increments on receivers
+  local counter_on_text = false
+  if COUNTER[cmd] and a[1] then
+    sel(db)
+    local cur = redis.pcall('GET', a[1])
+    if type(cur) == 'string' and not canonical_number(cur) then
+      counter_on_text = true
+      targets = { { db, a[1] } }
+    end
+  end
+
+  -- keys a per-member or counter command may create: a new key starts with no expiry
+  local fresh = {}
+  if members or COUNTER[cmd] then
+    fresh[1] = a[1]
+    if cmd == 'smove' then
+      if a[1] == a[2] then
+        -- moving a member onto its own set changes nothing
+        sel(db)
+        redis.setresp(proto)
+        local r0 = redis.pcall('SMOVE', unpack(a))
+        redis.setresp(2)
+        return arity_fix(r0, cmd)
+      end
+      fresh[2] = a[2]
+    end
+    for i, k in ipairs(fresh) do
+      if k ~= nil and exists(db, k) then fresh[i] = false end
+    end
+  end
+  local function mark_fresh(en, key)
+    for _, k in ipairs(fresh) do
+      if k == key and exists(db, key) then
+        merge_key(ctx, { db = db, key = key, kind = 'e', e = 0 }, true)
+        entry_op(en, 'e', '0')
+      end
+    end
+  end
+
   local existed = {}
   local del_existed = {}
   if DELETE[cmd] then
@@ -402,6 +442,7 @@ local function km_w(_, argv)
         entry_key(en, db, a[2])
         merge_member(ctx, db, a[2], 'set', a[3], '', true)
         entry_op(en, 'a', a[3])
+        mark_fresh(en, a[2])
       end
     else
       local keyed = false
@@ -426,13 +467,15 @@ local function km_w(_, argv)
           end
         end
       end
+      if keyed then mark_fresh(en, key) end
     end
-  elseif COUNTER[cmd] then
+  elseif COUNTER[cmd] and not counter_on_text then
     local m = meta_load(N + db, a[1])
     local rec = { db = db, key = a[1], meta = m, kind = 'i', delta = counter_delta(cmd, a) }
     m = merge_key(ctx, rec, true)
     entry_key(en, db, a[1])
     entry_op(en, 'i', num(m.cv[origin].tot))
+    mark_fresh(en, a[1])
   elseif DELETE[cmd] then
     for i, k in ipairs(a) do
       if del_existed[i] then record_state(ctx, en, db, k, true) end

@@ -229,7 +229,8 @@ class ApplyLibraryIT {
         }
         a.w("SET", "plain", "v");
         List<List<Object>> log = a.log(a.origin);
-        assertEquals(List.of("t", "x", "k", "i"), fieldNames(log.get(0)));
+        assertEquals(List.of("t", "x", "k", "i", "e"), fieldNames(log.get(0)), "creating c also says: no expiry");
+        assertEquals(List.of("t", "x", "k", "i"), fieldNames(log.get(1)));
         assertEquals("77", ((List<?>) log.get(1).get(1)).get(3));
         assertEquals(List.of("t", "k", "s"), fieldNames(log.get(2)), "no x outside MULTI");
         assertEquals(2L, b.apply(a.origin, log.subList(0, 2)));
