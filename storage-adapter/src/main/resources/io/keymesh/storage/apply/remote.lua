@@ -222,42 +222,47 @@ local function km_trim(_, argv)
   return redis.call('XTRIM', 'km:log:' .. argv[2], 'MINID', string.format('%d-1', tonumber(argv[3])))
 end
 
--- km_gc: FCALL km_gc 0 <N> <stamp>: drops key and member tombstones (and metadata of absent keys)
--- older than stamp; one pass over every metadata key (O(keys), run it off-peak or rarely)
+-- km_gc: FCALL km_gc 0 <N> <stamp> <db> <cursor> <count>: one SCAN step (COUNT count) over the
+-- metadata of user db <db>, dropping key and member tombstones (and metadata of absent keys) older
+-- than stamp. Returns {next cursor, dropped}; a full pass ends when the cursor comes back as "0".
+-- Incremental so that collecting garbage never blocks the server for long, whatever the key count.
 local function km_gc(_, argv)
   reset_db()
   local N = tonumber(argv[1])
   local stamp = argv[2]
+  local db = tonumber(argv[3])
+  if db == nil or db < 0 or db >= N then
+    return redis.error_reply('ERR keymesh: km_gc db out of range')
+  end
   local dropped = 0
-  for db = 0, N - 1 do
-    sel(N + db)
-    for _, k in ipairs(redis.call('KEYS', '*')) do
-      local m = meta_load(N + db, k)
-      local present = exists(db, k)
-      if not present and max_stamp(m) < stamp then
-        sel(N + db)
-        redis.call('DEL', k)
-        dropped = dropped + 1
-      elseif present and m.d and m.d < stamp then
-        m.d = nil
-        meta_save(m, present)
-        dropped = dropped + 1
-      end
-      if present and m.kind == 'h' then
-        -- member tombstones of a live hash, set or sorted set
-        sel(N + db)
-        local all = redis.call('HGETALL', k)
-        for i = 1, #all, 2 do
-          local v = all[i + 1]
-          if string.sub(all[i], 1, 1) == 'f' and string.sub(v, 1, 1) == '-' and string.sub(v, 2) < stamp then
-            redis.call('HDEL', k, all[i])
-            dropped = dropped + 1
-          end
+  sel(N + db)
+  local step = redis.call('SCAN', argv[4], 'COUNT', argv[5])
+  for _, k in ipairs(step[2]) do
+    local m = meta_load(N + db, k)
+    local present = exists(db, k)
+    if not present and max_stamp(m) < stamp then
+      sel(N + db)
+      redis.call('DEL', k)
+      dropped = dropped + 1
+    elseif present and m.d and m.d < stamp then
+      m.d = nil
+      meta_save(m, present)
+      dropped = dropped + 1
+    end
+    if present and m.kind == 'h' then
+      -- member tombstones of a live hash, set or sorted set
+      sel(N + db)
+      local all = redis.call('HGETALL', k)
+      for i = 1, #all, 2 do
+        local v = all[i + 1]
+        if string.sub(all[i], 1, 1) == 'f' and string.sub(v, 1, 1) == '-' and string.sub(v, 2) < stamp then
+          redis.call('HDEL', k, all[i])
+          dropped = dropped + 1
         end
       end
     end
   end
-  return dropped
+  return { step[1], dropped }
 end
 
 local function km_version()

@@ -28,6 +28,9 @@ final class Housekeeper implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
     private boolean warned;
+    private static final int GC_STEP_KEYS = 1000;
+    private int gcDb;                   // where the incremental tombstone collection stands
+    private String gcCursor = "0";
 
     Housekeeper(Mesh mesh, BackendAccess backend, TimeSource time) {
         this.mesh = mesh;
@@ -54,9 +57,7 @@ final class Housekeeper implements AutoCloseable {
                 for (String origin : store.origins()) {
                     trim(store, origin);
                 }
-                long cutoff = Math.max(0, time.wallMillis() - s.tombstoneMaxAgeMillis());
-                conn.ok(List.of("FCALL", "km_gc", "0", Integer.toString(s.databases()),
-                        Stamp.of(Hlc.pack(cutoff, 0), "00000000")));
+                collectTombstones(conn, s);
                 warned = false;
             } catch (IOException | RuntimeException e) {
                 if (!closed && !warned) {
@@ -64,6 +65,23 @@ final class Housekeeper implements AutoCloseable {
                     log.warn("log housekeeping failed (will retry): {}", e.toString());
                 }
             }
+        }
+    }
+
+    /**
+     * One incremental step of tombstone collection per tick (km_gc scans GC_STEP_KEYS metadata keys
+     * of one database), so a large keyspace never blocks the backend; a full pass over every
+     * database takes (keys / GC_STEP_KEYS) ticks, far shorter than the tombstone age it enforces.
+     */
+    private void collectTombstones(BackendClient conn, MeshSettings s) throws IOException {
+        long cutoff = Math.max(0, time.wallMillis() - s.tombstoneMaxAgeMillis());
+        List<?> step = (List<?>) conn.ok(List.of("FCALL", "km_gc", "0", Integer.toString(s.databases()),
+                Stamp.of(Hlc.pack(cutoff, 0), "00000000"), Integer.toString(gcDb), gcCursor,
+                Integer.toString(GC_STEP_KEYS)));
+        Object next = step.get(0);
+        gcCursor = next instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.US_ASCII) : String.valueOf(next);
+        if (gcCursor.equals("0")) {
+            gcDb = (gcDb + 1) % s.databases();
         }
     }
 
