@@ -68,7 +68,7 @@ public final class CommandDispatcher {
         this.reset = node.commands().get("RESET");
         this.userDatabases = node.config().storage().databases();
         this.writes = node.replicating() ? new WriteEncoder(node.nodeId().value(), userDatabases) : null;
-        this.keymesh = new KeymeshCommands(node);
+        this.keymesh = new KeymeshCommands(node, this::forward);
     }
 
     public LocalCommands local() {
