@@ -153,6 +153,10 @@ public final class KeymeshNode implements AutoCloseable {
                 mesh.start();
             }
             if (replica != null) {
+                String advertise = config.cluster().advertise();
+                if (advertise.endsWith(":0")) {
+                    replica.link().advertise(advertise.substring(0, advertise.length() - 1) + server.port());
+                }
                 replica.start();
                 log.info("replica of {} (write-policy {}, prefer-first {})", config.replica().upstreams(),
                         config.replica().writePolicy().configName(), config.replica().preferFirst());

@@ -41,6 +41,7 @@ final class MeshSetup {
                 (int) storage.connectTimeout().toMillis());
         PeerLink.Self self = new PeerLink.Self(nodeId.value(), "replica", c.advertise(), c.clusterSecret(),
                 storage.databases());
-        return new ReplicaRole(config.replica(), self, clock, time, backend, null, config.requirepass());
+        String password = config.requirepass().isEmpty() ? null : config.requirepass();
+        return new ReplicaRole(config.replica(), self, clock, time, backend, null, password);
     }
 }

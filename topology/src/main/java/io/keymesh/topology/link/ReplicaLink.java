@@ -43,7 +43,7 @@ public final class ReplicaLink implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaLink.class);
 
     private final Supplier<String> current;
-    private final PeerLink.Self self;
+    private volatile PeerLink.Self self;
     private final HybridClock clock;
     private final TimeSource time;
     private final BackendAccess backend;
@@ -72,6 +72,12 @@ public final class ReplicaLink implements AutoCloseable {
 
     public ReplicaStatus status() {
         return status;
+    }
+
+    /** Sets the address told to upstreams ("host:port"), once the client port is bound. */
+    public void advertise(String address) {
+        PeerLink.Self s = self;
+        self = new PeerLink.Self(s.nodeId(), s.role(), address, s.clusterSecret(), s.databases());
     }
 
     /** Loads the position vector and starts following. */
