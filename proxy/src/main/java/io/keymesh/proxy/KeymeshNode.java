@@ -3,6 +3,7 @@ package io.keymesh.proxy;
 import io.keymesh.proxy.command.Commands;
 import io.keymesh.proxy.config.KeymeshConfig;
 import io.keymesh.proxy.config.NodeId;
+import io.keymesh.proxy.replica.ReplicaRole;
 import io.keymesh.proxy.route.BackendStatus;
 import io.keymesh.proxy.route.ReplicationSetup;
 import io.keymesh.proxy.server.KeymeshServer;
@@ -81,6 +82,7 @@ public final class KeymeshNode implements AutoCloseable {
         }
         RedisProcess redis = null;
         Mesh mesh = null;
+        ReplicaRole replica = null;
         BackendEndpoint endpoint;
         try {
             if (storage.managed()) {
@@ -141,16 +143,31 @@ public final class KeymeshNode implements AutoCloseable {
             if (replicating) {
                 mesh = MeshSetup.create(config, nodeId, clock, endpoint, time);
             }
+            if (config.isReplica()) {
+                replica = MeshSetup.replica(config, nodeId, clock, endpoint, time);
+            }
             NodeContext node = new NodeContext(config, Commands.standard(), new SessionRegistry(), status, connector,
-                    started, ioThreads, nodeId, clock, replicating, mesh);
+                    started, ioThreads, nodeId, clock, replicating, mesh, replica);
             KeymeshServer server = KeymeshServer.bind(node, config.bind(), config.port(), ioThreads);
             if (mesh != null) {
                 mesh.start();
+            }
+            if (replica != null) {
+                String advertise = config.cluster().advertise();
+                if (advertise.endsWith(":0")) {
+                    replica.link().advertise(advertise.substring(0, advertise.length() - 1) + server.port());
+                }
+                replica.start();
+                log.info("replica of {} (write-policy {}, prefer-first {})", config.replica().upstreams(),
+                        config.replica().writePolicy().configName(), config.replica().preferFirst());
             }
             log.info("keymesh ready on {}:{} ({} io threads, backend {} {}) in {} ms", config.bind(), server.port(),
                     ioThreads, storage.mode(), endpoint, System.currentTimeMillis() - started);
             return new KeymeshNode(config, redis, server, status, node);
         } catch (RuntimeException | InterruptedException e) {
+            if (replica != null) {
+                replica.close();
+            }
             if (mesh != null) {
                 mesh.close();
             }
@@ -208,6 +225,9 @@ public final class KeymeshNode implements AutoCloseable {
     @Override
     public void close() {
         log.info("keymesh stopping");
+        if (context.replica() != null) {
+            context.replica().close();
+        }
         if (context.mesh() != null) {
             context.mesh().close();
         }

@@ -7,6 +7,8 @@ import io.keymesh.topology.clock.HybridClock;
 import io.keymesh.topology.clock.TimeSource;
 import io.keymesh.topology.link.BackendAccess;
 import io.keymesh.topology.link.LinkSettings;
+import io.keymesh.topology.link.PeerLink;
+import io.keymesh.proxy.replica.ReplicaRole;
 import io.keymesh.topology.node.Mesh;
 import io.keymesh.topology.node.MeshSettings;
 
@@ -25,5 +27,21 @@ final class MeshSetup {
         BackendAccess backend = new BackendAccess(endpoint, storage.username(), storage.password(),
                 (int) storage.connectTimeout().toMillis());
         return new Mesh(settings, clock, time, backend);
+    }
+
+    /**
+     * A replica's following of its upstreams; it checks them (and forwards writes) with the node's own
+     * requirepass, so replicas and primaries share it.
+     */
+    static ReplicaRole replica(KeymeshConfig config, NodeId nodeId, HybridClock clock, BackendEndpoint endpoint,
+                               TimeSource time) {
+        KeymeshConfig.Storage storage = config.storage();
+        KeymeshConfig.Cluster c = config.cluster();
+        BackendAccess backend = new BackendAccess(endpoint, storage.username(), storage.password(),
+                (int) storage.connectTimeout().toMillis());
+        PeerLink.Self self = new PeerLink.Self(nodeId.value(), "replica", c.advertise(), c.clusterSecret(),
+                storage.databases());
+        String password = config.requirepass().isEmpty() ? null : config.requirepass();
+        return new ReplicaRole(config.replica(), self, clock, time, backend, null, password);
     }
 }

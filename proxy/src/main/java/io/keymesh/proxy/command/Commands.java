@@ -434,7 +434,7 @@ public final class Commands {
         .refuse("REPLCONF",                          -1, NONE,                 ADMIN,       REPLCONF_REFUSED)
         .refuse("REPLICAOF",                          3, NONE,                 ADMIN,       REPLICAOF_REFUSED)
         .write("RESTORE-ASKING",                     -4, keys(1, 1, 1),        LWW_REGISTER)              // RESTORE for cluster migration; same effect as RESTORE
-        .add("ROLE",                                  1, NONE,                 ADMIN,       FORWARD)
+        .add("ROLE",                                  1, NONE,                 ADMIN,       LOCAL)
         .add("SAVE",                                  1, NONE,                 ADMIN,       FORWARD)
         .refuse("SHUTDOWN",                          -1, NONE,                 ADMIN,       SHUTDOWN_REFUSED)
         .refuse("SLAVEOF",                            3, NONE,                 ADMIN,       SLAVEOF_REFUSED)

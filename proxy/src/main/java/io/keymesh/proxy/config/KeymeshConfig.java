@@ -5,6 +5,8 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import io.keymesh.proxy.resp.RespLimits;
+import io.keymesh.topology.failover.RegionLocalKeys;
+import io.keymesh.topology.failover.ReplicaSettings;
 
 import java.io.File;
 import java.nio.file.Path;
@@ -16,7 +18,8 @@ import java.util.Map;
 
 /**
  * A node's configuration, read once from HOCON (conf/reference.conf documents every key) with
- * -D system properties taking precedence. Field names match the keys.
+ * -D system properties taking precedence. Field names match the keys. {@code replica} is null
+ * unless {@code keymesh.role = replica}.
  */
 public record KeymeshConfig(
         int port,
@@ -30,7 +33,9 @@ public record KeymeshConfig(
         OutputLimit normalOutputLimit,
         OutputLimit pubsubOutputLimit,
         Storage storage,
-        Cluster cluster) {
+        Cluster cluster,
+        ReplicaSettings replica,
+        RegionLocalKeys regionLocalKeys) {
 
     /** Redis' client-output-buffer-limit for one client class; 0 disables a bound. */
     public record OutputLimit(long hardBytes, long softBytes, long softSeconds) {
@@ -96,8 +101,16 @@ public record KeymeshConfig(
             throw new ConfigException.BadValue("keymesh.port", "must be in 0..65535, got " + port);
         }
         String role = c.getString("role");
-        if (!role.equals("primary")) {
-            throw new ConfigException.BadValue("keymesh.role", "only \"primary\" is supported, got " + role);
+        if (!role.equals("primary") && !role.equals("replica")) {
+            throw new ConfigException.BadValue("keymesh.role", "must be \"primary\" or \"replica\", got " + role);
+        }
+        ReplicaSettings replica = null;
+        if (role.equals("replica")) {
+            replica = ReplicaSettings.from(c);
+            if (!c.getStringList("peers").isEmpty()) {
+                throw new ConfigException.BadValue("keymesh.peers", "a replica has no peers; list its primaries in "
+                        + "keymesh.upstreams");
+            }
         }
         int databases = s.getInt("databases");
         if (databases < 1 || databases > 1_000_000) {
@@ -124,7 +137,9 @@ public record KeymeshConfig(
                         s.getString("password"), databases, s.getBoolean("appendonly"), s.getString("appendfsync"),
                         s.getBytes("maxmemory"), s.getString("maxmemory-policy"), s.getDuration("start-timeout"),
                         s.getDuration("connect-timeout")),
-                cluster(c, port));
+                cluster(c, port),
+                replica,
+                RegionLocalKeys.from(c));
     }
 
     private static Cluster cluster(Config c, int port) {
@@ -190,6 +205,9 @@ public record KeymeshConfig(
 
     /** True when writes go through the replication functions: forced by replication.enabled, else when peers are configured. */
     public boolean replicationEnabled() {
+        if (isReplica()) {
+            return true;
+        }
         return switch (cluster.replication().enabled()) {
             case "true" -> true;
             case "false" -> false;
@@ -201,6 +219,11 @@ public record KeymeshConfig(
     public int backendDatabases() {
         int n = storage.databases();
         return replicationEnabled() ? 2 * n + 1 : n;
+    }
+
+    /** True for {@code keymesh.role = replica}. */
+    public boolean isReplica() {
+        return replica != null;
     }
 
     /** True when clients must AUTH before other commands. */

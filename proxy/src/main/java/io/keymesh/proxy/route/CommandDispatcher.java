@@ -3,6 +3,9 @@ package io.keymesh.proxy.route;
 import io.keymesh.proxy.command.CommandClass;
 import io.keymesh.proxy.command.CommandSpec;
 import io.keymesh.proxy.command.Handling;
+import io.keymesh.proxy.replica.RegionLocalMatcher;
+import io.keymesh.proxy.replica.ReplicaRole;
+import io.keymesh.proxy.replica.WriteForwarder;
 import io.keymesh.proxy.resp.Replies;
 import io.keymesh.proxy.resp.RespRequest;
 import io.keymesh.proxy.server.NodeContext;
@@ -53,6 +56,9 @@ public final class CommandDispatcher {
             "appenddirname", "appendfilename", "aclfile", "protected-mode", "enable-debug-command",
             "enable-module-command", "enable-protected-configs", "rename-command", "io-threads", "databases");
 
+    /** Redis' reply to data commands on a replica whose master link is down with replica-serve-stale-data no. */
+    static final String MASTERDOWN = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+
     private final NodeContext node;
     private final LocalCommands local;
     private final CommandSpec auth;
@@ -60,6 +66,9 @@ public final class CommandDispatcher {
     private final WriteEncoder writes;        // null with replication off
     private final int userDatabases;
     private final KeymeshCommands keymesh;
+    private final ReplicaRole replica;          // null on a primary
+    private final WriteForwarder forwarder;     // null unless write-policy forward
+    private final RegionLocalMatcher regionLocal;
 
     public CommandDispatcher(NodeContext node) {
         this.node = node;
@@ -68,7 +77,13 @@ public final class CommandDispatcher {
         this.reset = node.commands().get("RESET");
         this.userDatabases = node.config().storage().databases();
         this.writes = node.replicating() ? new WriteEncoder(node.nodeId().value(), userDatabases) : null;
-        this.keymesh = new KeymeshCommands(node);
+        this.keymesh = new KeymeshCommands(node, this::forward);
+        this.replica = node.replica();
+        this.forwarder = replica != null && replica.settings().writePolicy() == io.keymesh.topology.failover.WritePolicy.FORWARD
+                ? new WriteForwarder(replica, null, node.config().requirepass(),
+                        (int) node.config().storage().connectTimeout().toMillis())
+                : null;
+        this.regionLocal = new RegionLocalMatcher(node.config().regionLocalKeys());
     }
 
     public LocalCommands local() {
@@ -115,6 +130,9 @@ public final class CommandDispatcher {
             send(s, r, true);
             return;
         }
+        if ((replica != null || !regionLocal.isEmpty()) && byRole(s, r, spec)) {
+            return;
+        }
         if (writes != null && replicated(s, r, spec)) {
             return;
         }
@@ -157,6 +175,61 @@ public final class CommandDispatcher {
                 send(s, r, true);
             }
         }
+    }
+
+    // ---- replica role and region-local keys ----------------------------------------------------
+
+    /**
+     * What the node's role changes about a request: on a replica whose link is down with
+     * serve-stale-data off, data commands get Redis' MASTERDOWN; writes to region-local keys run natively
+     * (never logged); other writes on a replica follow its write policy. False when the request takes
+     * the usual way.
+     */
+    private boolean byRole(ClientSession s, RespRequest r, CommandSpec spec) {
+        if (replica != null && !replica.settings().serveStaleData() && !replica.linkUp()
+                && (spec.kind() == CommandClass.READ || spec.kind() == CommandClass.WRITE
+                || spec.kind() == CommandClass.BLOCKING)) {
+            refuse(s, r, MASTERDOWN);
+            return true;
+        }
+        if (spec.kind() != CommandClass.WRITE) {
+            return false;
+        }
+        if (regionLocal.allKeysLocal(spec, r)) {
+            if (spec.handling() == Handling.PIN) {
+                pin(s);
+            }
+            send(s, r, true);                     // applied here only: no km_w, no log entry
+            return true;
+        }
+        if (replica == null) {
+            return false;
+        }
+        switch (replica.settings().writePolicy()) {
+            case READONLY -> {
+                r.release();
+                s.reply(Replies.of(Replies.READONLY));
+            }
+            case LOCAL -> {
+                if (spec.handling() == Handling.PIN) {
+                    pin(s);
+                }
+                send(s, r, true);                 // kept on this replica; upstream writes and deletes win
+            }
+            case FORWARD -> {
+                try {
+                    if (s.inMulti()) {
+                        s.reply(Replies.error(s.channel().alloc(), "ERR keymesh: writes inside MULTI are not "
+                                + "forwarded by a replica (write-policy forward); run the transaction at a primary"));
+                    } else {
+                        forwarder.forward(s, r, s.expectReply(null));
+                    }
+                } finally {
+                    r.release();
+                }
+            }
+        }
+        return true;
     }
 
     // ---- replicated write path ----------------------------------------------------------------

@@ -3,6 +3,7 @@ package io.keymesh.proxy.server;
 import io.keymesh.proxy.command.CommandTable;
 import io.keymesh.proxy.config.KeymeshConfig;
 import io.keymesh.proxy.config.NodeId;
+import io.keymesh.proxy.replica.ReplicaRole;
 import io.keymesh.proxy.route.BackendStatus;
 import io.keymesh.proxy.session.SessionRegistry;
 import io.keymesh.storage.conn.BackendConnector;
@@ -15,6 +16,7 @@ import io.keymesh.topology.node.Mesh;
  *
  * @param replicating true when writes go through the replicated write path (config replication.enabled)
  * @param mesh        the replication links (peers served and pulled), null when not replicating
+ * @param replica     the replica role (upstream tracking and link), null on a primary
  */
 public record NodeContext(
         KeymeshConfig config,
@@ -27,7 +29,8 @@ public record NodeContext(
         NodeId nodeId,
         HybridClock clock,
         boolean replicating,
-        Mesh mesh) {
+        Mesh mesh,
+        ReplicaRole replica) {
 
     /** True when this node replicates with peers ({@link #mesh()} is not null). */
     public boolean meshEnabled() {

@@ -62,7 +62,8 @@ public final class InfoComposer {
                 .append("redis_mode:standalone\r\ntcp_port:").append(clientPort).append("\r\n\r\n")
                 .append("# Clients\r\nconnected_clients:").append(node.sessions().size()).append("\r\n\r\n")
                 .append("# Persistence\r\nloading:1\r\n\r\n")
-                .append("# Replication\r\nrole:master\r\nconnected_slaves:0").append(meshLines()).append("\r\n");
+                .append("# Replication\r\n").append(ReplicationLines.role(node)).append("\r\n")
+                .append(ReplicationLines.connectedSlaves(node)).append(meshLines()).append("\r\n");
         if (withKeymesh) {
             out.append("\r\n");
             keymeshSection(out, clientPort);
@@ -99,7 +100,8 @@ public final class InfoComposer {
             case "total_connections_received" -> field + ":" + node.sessions().totalConnections();
             case "rejected_connections" -> field + ":" + node.sessions().rejectedConnections().get();
             case "executable", "config_file" -> field + ":";
-            case "connected_slaves" -> line + meshLines();
+            case "role" -> ReplicationLines.role(node);
+            case "connected_slaves" -> ReplicationLines.connectedSlaves(node) + meshLines();
             default -> line;
         };
     }

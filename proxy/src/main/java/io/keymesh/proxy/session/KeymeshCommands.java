@@ -24,10 +24,16 @@ import java.util.Map;
 public final class KeymeshCommands {
     private static final AttributeKey<Hello> PEER = AttributeKey.valueOf("keymesh.peer");
 
-    private final NodeContext node;
+    /** Reads km:pos[node] in the log database, after every earlier request of the session on its link. */
+    private static final String POSITION_SCRIPT = "redis.call('SELECT', ARGV[1]) "
+            + "local v = redis.call('HGET', 'km:pos', ARGV[2]) return {ARGV[2], tonumber(v or '0')}";
 
-    public KeymeshCommands(NodeContext node) {
+    private final NodeContext node;
+    private final LocalCommands.Forwarder forwarder;
+
+    public KeymeshCommands(NodeContext node, LocalCommands.Forwarder forwarder) {
         this.node = node;
+        this.forwarder = forwarder;
     }
 
     /** Answers a KEYMESH request; releases it. */
@@ -48,6 +54,7 @@ public final class KeymeshCommands {
                 case "PULL" -> pull(s, r, mesh);
                 case "PEERS" -> peers(s, mesh);
                 case "STATUS" -> status(s, mesh);
+                case "POS" -> position(s);
                 default -> s.reply(error(s, "ERR unknown subcommand '" + (r.argc() > 1 ? r.argString(1) : "")
                         + "'. Try KEYMESH PEERS, KEYMESH STATUS."));
             }
@@ -81,11 +88,15 @@ public final class KeymeshCommands {
             s.reply(error(s, "ERR keymesh: KEYMESH HELLO must come first"));
             return;
         }
+        String role = r.argc() > 2 ? r.argString(2).toLowerCase(Locale.ROOT) : "";
+        if (role.equals("replica")) {
+            pullReplica(s, r, mesh, hello);
+            return;
+        }
         if (r.argc() != 5) {
             s.reply(error(s, "ERR keymesh: KEYMESH PULL needs <peer|replica> <origin> <seq>"));
             return;
         }
-        String role = r.argString(2).toLowerCase(Locale.ROOT);
         String origin = r.argString(3);
         long seq = r.argLong(4);
         try {
@@ -100,6 +111,46 @@ public final class KeymeshCommands {
             s.closed();                                   // no longer a client: leaves the session registry
             ch.pipeline().remove("session");
             mesh.serve(ch, "resp", hello.nodeId(), hello.advertise(), seq);
+            ch.config().setAutoRead(true);
+        }));
+    }
+
+    /**
+     * KEYMESH POS: this node's id and its own log position, read after every earlier request of this
+     * connection has run (a replica forwarding a write waits until it has applied this position).
+     */
+    private void position(ClientSession s) {
+        String logDb = Integer.toString(2 * node.config().storage().databases());
+        forwarder.forward(s, io.keymesh.storage.conn.BackendConnector.encode("EVAL_RO", POSITION_SCRIPT, "0", logDb,
+                node.nodeId().value()), null);
+    }
+
+    /** KEYMESH PULL replica [<origin> <seq> ...]: serve every origin's log from the replica's vector. */
+    private void pullReplica(ClientSession s, RespRequest r, Mesh mesh, Hello hello) {
+        if (r.argc() % 2 == 0) {
+            s.reply(error(s, "ERR keymesh: KEYMESH PULL replica needs <origin> <seq> pairs"));
+            return;
+        }
+        Map<String, Long> from = new java.util.LinkedHashMap<>();
+        try {
+            for (int i = 3; i < r.argc(); i += 2) {
+                long seq = r.argLong(i + 1);
+                mesh.checkPull("replica", r.argString(i), seq);
+                from.put(r.argString(i), seq);
+            }
+            if (from.isEmpty()) {
+                mesh.checkPull("replica", "", 0);
+            }
+        } catch (HelloRefusal e) {
+            s.reply(error(s, e.getMessage()));
+            return;
+        }
+        Channel ch = s.channel();
+        ch.config().setAutoRead(false);
+        s.whenDrained(() -> ch.eventLoop().execute(() -> {
+            s.closed();
+            ch.pipeline().remove("session");
+            mesh.serveReplica(ch, "resp", hello.nodeId(), hello.advertise(), from);
             ch.config().setAutoRead(true);
         }));
     }

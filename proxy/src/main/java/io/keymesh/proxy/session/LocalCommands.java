@@ -55,6 +55,7 @@ public final class LocalCommands {
                 }
                 case "RESET" -> reset(s);
                 case "INFO" -> info(s, request);
+                case "ROLE" -> s.reply(RoleReply.of(node, alloc(s), s.protocol()));
                 case "ACL|WHOAMI" -> s.reply(Replies.bulk(alloc(s), s.user()));
                 case "CLIENT|ID" -> s.reply(Replies.integer(alloc(s), s.id()));
                 case "CLIENT|SETNAME" -> setName(s, request);
@@ -202,7 +203,7 @@ public final class LocalCommands {
                 .bulk("proto").integer(s.protocol())
                 .bulk("id").integer(s.id())
                 .bulk("mode").bulk("standalone")
-                .bulk("role").bulk("master")
+                .bulk("role").bulk(node.replica() != null ? "replica" : "master")
                 .bulk("modules").array(0)
                 .done();
     }

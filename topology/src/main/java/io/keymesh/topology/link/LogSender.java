@@ -23,7 +23,7 @@ import java.util.function.Supplier;
  * caught up it tails the log with XREAD BLOCK and sends a heartbeat with its stamp every
  * {@code heartbeatMillis}.
  */
-public final class LogSender implements Runnable {
+public final class LogSender implements Runnable, LinkSending {
     private static final Logger log = LoggerFactory.getLogger(LogSender.class);
 
     private final Channel channel;
@@ -53,11 +53,13 @@ public final class LogSender implements Runnable {
         status.acked(fromSeq);
     }
 
+    @Override
     public ServeStatus status() {
         return status;
     }
 
     /** Called by the channel handler when writability changed. */
+    @Override
     public void onWritabilityChanged() {
         synchronized (writability) {
             writability.notifyAll();
@@ -65,6 +67,7 @@ public final class LogSender implements Runnable {
     }
 
     /** Called by the channel handler for each KEYMESH ACK. */
+    @Override
     public void onAck(String ackOrigin, long seq) {
         if (ackOrigin.equals(origin)) {
             status.acked(seq);
@@ -72,6 +75,7 @@ public final class LogSender implements Runnable {
     }
 
     /** Ends the thread soon; the channel is closed by whoever calls this or already is. */
+    @Override
     public void stop() {
         stopped = true;
         onWritabilityChanged();

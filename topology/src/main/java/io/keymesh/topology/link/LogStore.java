@@ -24,6 +24,11 @@ public final class LogStore {
         this.databases = databases;
     }
 
+    /** The backend connection (db 2N selected) this store reads through. */
+    public BackendClient backend() {
+        return backend;
+    }
+
     public static String logKey(String origin) {
         return "km:log:" + origin;
     }

@@ -19,12 +19,12 @@ import org.slf4j.LoggerFactory;
 public final class SenderHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(SenderHandler.class);
 
-    private final LogSender sender;
+    private final LinkSending sender;
     private final Runnable onClose;
     private final RespParser parser = new RespParser(64 * 1024, 64);
     private CompositeByteBuf pending;
 
-    public SenderHandler(LogSender sender, Runnable onClose) {
+    public SenderHandler(LinkSending sender, Runnable onClose) {
         this.sender = sender;
         this.onClose = onClose;
     }

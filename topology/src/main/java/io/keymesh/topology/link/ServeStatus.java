@@ -11,6 +11,7 @@ public final class ServeStatus {
     private volatile long sentSeq;
     private volatile long ackedSeq;
     private volatile long headSeq;
+    private volatile long lastAckMillis;
     final AtomicLong bytesSent = new AtomicLong();
     final AtomicLong keysSent = new AtomicLong();
     final AtomicLong publishesDropped = new AtomicLong();
@@ -55,9 +56,15 @@ public final class ServeStatus {
     }
 
     void acked(long seq) {
+        lastAckMillis = System.currentTimeMillis();
         if (seq > ackedSeq) {
             ackedSeq = seq;
         }
+    }
+
+    /** Wall millis of the last acknowledgement (or of the link's start). */
+    public long lastAckMillis() {
+        return lastAckMillis;
     }
 
     public long headSeq() {

@@ -7,6 +7,7 @@ import io.keymesh.topology.link.BackendAccess;
 import io.keymesh.topology.link.LogSender;
 import io.keymesh.topology.link.PeerLink;
 import io.keymesh.topology.link.PullStatus;
+import io.keymesh.topology.link.ReplicaSender;
 import io.keymesh.topology.link.SenderHandler;
 import io.keymesh.topology.link.ServeStatus;
 import io.keymesh.topology.wire.Hello;
@@ -39,6 +40,7 @@ public final class Mesh implements AutoCloseable {
     private final BackendAccess backend;
     private final List<PeerLink> links = new ArrayList<>();
     private final List<LogSender> senders = new CopyOnWriteArrayList<>();
+    private final List<ReplicaSender> replicaSenders = new CopyOnWriteArrayList<>();
     private final Map<String, Long> peerAcks = new ConcurrentHashMap<>();
     private final AtomicLong clockRefusals = new AtomicLong();
     private final AtomicLong secretRefusals = new AtomicLong();
@@ -110,7 +112,13 @@ public final class Mesh implements AutoCloseable {
     /** Checks a KEYMESH PULL after a successful HELLO; a refusal's message is the error reply. */
     public void checkPull(String role, String origin, long seq) throws HelloRefusal {
         if (role.equals("replica")) {
-            throw new HelloRefusal("ERR keymesh: replica links are not supported by this node yet");
+            if (!settings.role().equals("primary")) {
+                throw new HelloRefusal("ERR keymesh: this node is a " + settings.role() + "; replicas follow primaries");
+            }
+            if (seq < 0) {
+                throw new HelloRefusal("ERR keymesh: bad position " + seq);
+            }
+            return;
         }
         if (!role.equals("peer")) {
             throw new HelloRefusal("ERR keymesh: PULL needs 'peer' or 'replica', got '" + role + "'");
@@ -151,6 +159,35 @@ public final class Mesh implements AutoCloseable {
         thread.setDaemon(true);
         thread.start();
         log.info("serving log of {} to peer {} ({}) from {}", settings.nodeId(), peerId, address, fromSeq);
+    }
+
+    /**
+     * Turns {@code channel} (as for {@link #serve}) into the sending side of a replica's link, serving
+     * every origin's log from the replica's position vector {@code from} (origins it lacks start at 0).
+     */
+    public void serveReplica(Channel channel, String decoderName, String replicaId, String address,
+                             Map<String, Long> from) {
+        ServeStatus status = new ServeStatus(replicaId, "replica", address);
+        ReplicaSender sender = new ReplicaSender(channel, from, backend, settings.databases(), settings.link(),
+                () -> Stamp.of(clock.now(), settings.nodeId()), status);
+        replicaSenders.add(sender);
+        channel.pipeline().addLast("keymesh-link", new SenderHandler(sender, () -> replicaSenders.remove(sender)));
+        if (decoderName != null && channel.pipeline().get(decoderName) != null) {
+            channel.pipeline().remove(decoderName);
+        }
+        Thread thread = new Thread(sender, "keymesh-send-replica-" + replicaId);
+        thread.setDaemon(true);
+        thread.start();
+        log.info("serving every origin's log to replica {} ({}) from {}", replicaId, address, from);
+    }
+
+    /** Replica links served by this node right now. */
+    public List<ServeStatus> replicas() {
+        List<ServeStatus> out = new ArrayList<>(replicaSenders.size());
+        for (ReplicaSender s : replicaSenders) {
+            out.add(s.status());
+        }
+        return out;
     }
 
     /** Sends a local client's PUBLISH/SPUBLISH to every connected peer, never stored. */
@@ -228,6 +265,9 @@ public final class Mesh implements AutoCloseable {
             l.close();
         }
         for (LogSender s : senders) {
+            s.stop();
+        }
+        for (ReplicaSender s : replicaSenders) {
             s.stop();
         }
     }

@@ -1,0 +1,321 @@
+package io.keymesh.topology.link;
+
+import io.keymesh.topology.clock.ClockSkewException;
+import io.keymesh.topology.clock.Hlc;
+import io.keymesh.topology.clock.HybridClock;
+import io.keymesh.topology.clock.Stamp;
+import io.keymesh.topology.clock.TimeSource;
+import io.keymesh.topology.wire.Frames;
+import io.keymesh.topology.wire.Hello;
+import io.keymesh.topology.wire.LinkFrame;
+import io.keymesh.topology.wire.LogEntry;
+import io.keymesh.topology.wire.RespError;
+import io.keymesh.topology.wire.RespFormatException;
+import io.keymesh.topology.wire.RespParser;
+import io.keymesh.topology.wire.RespStreamReader;
+import io.keymesh.topology.wire.RespWriter;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Supplier;
+
+/**
+ * A replica's link, on its own thread: follows the upstream {@code current} names ("host:port", null
+ * while none is healthy), says {@code KEYMESH HELLO} as a replica, asks with
+ * {@code KEYMESH PULL replica <origin> <seq> ...} for every origin's log from its position vector
+ * ({@code km:pos}), applies each batch with {@code FCALL km_r} for its origin and snapshot keys with
+ * {@code km_mergekey}, and acknowledges. {@link #upstreamChanged()} drops the connection so the
+ * next one goes to the newly selected upstream, resuming from the same vector.
+ */
+public final class ReplicaLink implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ReplicaLink.class);
+
+    private final Supplier<String> current;
+    private volatile PeerLink.Self self;
+    private final HybridClock clock;
+    private final TimeSource time;
+    private final BackendAccess backend;
+    private final LinkSettings settings;
+    private final ReplicaStatus status = new ReplicaStatus();
+    private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
+    private final Object wakeup = new Object();
+    private final Thread thread;
+    private volatile boolean closed;
+    private volatile Socket socket;
+
+    private record Waiter(String origin, long seq, CompletableFuture<Void> done) {
+    }
+
+    public ReplicaLink(Supplier<String> current, PeerLink.Self self, HybridClock clock, TimeSource time,
+                       BackendAccess backend, LinkSettings settings) {
+        this.current = current;
+        this.self = self;
+        this.clock = clock;
+        this.time = time;
+        this.backend = backend;
+        this.settings = settings;
+        this.thread = new Thread(this::loop, "keymesh-replica-link");
+        this.thread.setDaemon(true);
+    }
+
+    public ReplicaStatus status() {
+        return status;
+    }
+
+    /** Sets the address told to upstreams ("host:port"), once the client port is bound. */
+    public void advertise(String address) {
+        PeerLink.Self s = self;
+        self = new PeerLink.Self(s.nodeId(), s.role(), address, s.clusterSecret(), s.databases());
+    }
+
+    /** Loads the position vector and starts following. */
+    public void start() {
+        try (BackendClient conn = backend.open(2 * self.databases())) {
+            LogStore store = new LogStore(conn, self.databases());
+            for (String origin : store.origins()) {
+                status.position(origin, store.position(origin));
+            }
+        } catch (IOException e) {
+            log.warn("replica: cannot read the position vector yet: {}", e.toString());
+        }
+        thread.start();
+    }
+
+    /** The selected upstream changed: reconnect to the new one (the position vector carries over). */
+    public void upstreamChanged() {
+        status.switches.incrementAndGet();
+        status.linkUp(false);
+        closeSocket();
+        synchronized (wakeup) {
+            wakeup.notifyAll();
+        }
+    }
+
+    /** Completes once {@code origin}'s log is applied here up to {@code seq} (at once if it already is). */
+    public CompletableFuture<Void> awaitApplied(String origin, long seq) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Waiter w = new Waiter(origin, seq, done);
+        waiters.add(w);
+        release();
+        return done;
+    }
+
+    private void release() {
+        Map<String, Long> positions = status.positions();
+        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+            Waiter w = it.next();
+            if (w.done.isDone()) {
+                it.remove();
+            } else if (positions.getOrDefault(w.origin, 0L) >= w.seq) {
+                it.remove();
+                w.done.complete(null);
+            }
+        }
+    }
+
+    private void loop() {
+        long backoff = settings.reconnectMinMillis();
+        while (!closed) {
+            String target = current.get();
+            status.upstream(target == null ? "" : target);
+            if (target == null) {
+                status.linkUp(false);
+                pause(100);
+                continue;
+            }
+            boolean streamed = false;
+            try (BackendClient conn = backend.open(2 * self.databases())) {
+                streamed = session(conn, target);
+            } catch (IOException | RuntimeException | ClockSkewException | PeerRefusedException e) {
+                if (!closed) {
+                    status.lastError(e.getMessage() == null ? e.toString() : e.getMessage());
+                    log.debug("replica link to {}: {}", target, e.toString());
+                }
+            } finally {
+                status.linkUp(false);
+                closeSocket();
+            }
+            if (closed) {
+                break;
+            }
+            backoff = streamed ? settings.reconnectMinMillis() : Math.min(backoff * 2, settings.reconnectMaxMillis());
+            pause(backoff);
+        }
+    }
+
+    private void pause(long millis) {
+        synchronized (wakeup) {
+            try {
+                wakeup.wait(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                closed = true;
+            }
+        }
+    }
+
+    private boolean session(BackendClient conn, String target)
+            throws IOException, ClockSkewException, PeerRefusedException {
+        LogStore store = new LogStore(conn, self.databases());
+        int colon = target.lastIndexOf(':');
+        Socket s = new Socket();
+        socket = s;
+        if (closed || !target.equals(current.get())) {
+            return false;
+        }
+        s.setTcpNoDelay(true);
+        s.setKeepAlive(true);
+        s.connect(new InetSocketAddress(target.substring(0, colon), Integer.parseInt(target.substring(colon + 1))),
+                settings.connectTimeoutMillis());
+        s.setSoTimeout((int) settings.linkTimeoutMillis());
+        OutputStream out = s.getOutputStream();
+        RespStreamReader in = new RespStreamReader(s.getInputStream(), RespParser.standard());
+        String stamp = Stamp.of(clock.now(), self.nodeId());
+        send(out, new Hello(self.clusterSecret(), self.nodeId(), "replica", self.advertise(), stamp).toArgs());
+        Hello.Reply reply;
+        try {
+            reply = Hello.Reply.parse(in.read());
+        } catch (IllegalArgumentException e) {
+            throw new PeerRefusedException("upstream " + target + " refused the replica: " + e.getMessage());
+        }
+        if (reply.databases() != self.databases()) {
+            throw new PeerRefusedException("upstream has " + reply.databases() + " databases, this replica "
+                    + self.databases() + "; keymesh.storage.redis.databases must match");
+        }
+        clock.observe(Stamp.hlc(reply.stamp()));
+        status.upstreamId(reply.nodeId());
+        List<byte[]> pull = new ArrayList<>();
+        for (String w : new String[] {"KEYMESH", "PULL", "replica"}) {
+            pull.add(RespWriter.bytes(w));
+        }
+        for (String origin : store.origins()) {
+            long seq = store.position(origin);
+            status.position(origin, seq);
+            pull.add(RespWriter.bytes(origin));
+            pull.add(RespWriter.bytes(seq));
+        }
+        send(out, pull);
+        Object first = in.read();
+        if (first instanceof RespError e) {
+            throw new PeerRefusedException(e.message());
+        }
+        LinkFrame frame0 = Frames.decode(first);
+        if (!(frame0 instanceof LinkFrame.Sync sync)) {
+            throw new RespFormatException("expected Sync, got " + frame0);
+        }
+        boolean snapshot = sync.mode().equals(LinkFrame.Sync.SNAPSHOT);
+        (snapshot ? status.snapshotResyncs : status.partialResyncs).incrementAndGet();
+        status.linkUp(!snapshot);
+        status.lastError("");
+        status.heard(time.wallMillis());
+        log.info("replica link to {} ({}) up: {} resync from {}", target, reply.nodeId(), sync.mode(),
+                status.positions());
+        String n = Integer.toString(self.databases());
+        while (!closed) {
+            LinkFrame frame = Frames.decode(in.read());
+            status.heard(time.wallMillis());
+            if (frame instanceof LinkFrame.Batch batch) {
+                long lastMillis = 0;
+                for (LogEntry e : batch.entries()) {
+                    if (e.stamp() != null) {
+                        long hlc = Stamp.hlc(e.stamp());
+                        clock.observe(hlc);
+                        lastMillis = Hlc.millis(hlc);
+                    }
+                }
+                long applied = apply(conn, n, batch);
+                status.position(batch.origin(), applied);
+                status.applied(lastMillis);
+                status.entriesApplied.addAndGet(batch.entries().size());
+                release();
+                send(out, Frames.toArgs(new LinkFrame.Ack(batch.origin(), applied)));
+            } else if (frame instanceof LinkFrame.Heartbeat hb) {
+                clock.observe(Stamp.hlc(hb.stamp()));
+                status.upstreamHead(hb.headSeq());
+            } else if (frame instanceof LinkFrame.SnapshotKey key) {
+                List<Object> args = new ArrayList<>(6 + key.items().size());
+                args.add("FCALL");
+                args.add("km_mergekey");
+                args.add("0");
+                args.add(n);
+                args.add(Integer.toString(key.db()));
+                args.add(key.key());
+                args.addAll(key.items());
+                conn.ok(args);
+            } else if (frame instanceof LinkFrame.SnapshotEnd end) {
+                long applied = store.raisePosition(end.origin(), end.seq());
+                status.position(end.origin(), applied);
+                status.linkUp(true);
+                release();
+                send(out, Frames.toArgs(new LinkFrame.Ack(end.origin(), applied)));
+            } else if (frame instanceof LinkFrame.Publish) {
+                continue;               // replicas' subscribers are not served relayed publishes
+            } else {
+                throw new RespFormatException("unexpected frame on a replica link: " + frame);
+            }
+        }
+        return true;
+    }
+
+    private static long apply(BackendClient conn, String databases, LinkFrame.Batch batch) throws IOException {
+        List<Object> args = new ArrayList<>(8 + batch.entries().size() * 8);
+        args.add("FCALL");
+        args.add("km_r");
+        args.add("0");
+        args.add(databases);
+        args.add(batch.origin());
+        args.add(Integer.toString(batch.entries().size()));
+        for (LogEntry e : batch.entries()) {
+            args.add(Long.toString(e.seq()));
+            args.add(Integer.toString(e.fields().size() / 2));
+            args.addAll(e.fields());
+        }
+        Object reply = conn.ok(args);
+        return reply instanceof Long l ? l : Long.parseLong(Frames.text(reply));
+    }
+
+    private static void send(OutputStream out, List<byte[]> args) throws IOException {
+        ByteBuf buf = Unpooled.buffer(RespWriter.encodedLength(args));
+        RespWriter.write(buf, args);
+        out.write(buf.array(), buf.arrayOffset(), buf.readableBytes());
+        out.flush();
+    }
+
+    private void closeSocket() {
+        Socket s = socket;
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // already closed
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        closeSocket();
+        thread.interrupt();
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Waiter w : waiters) {
+            w.done.completeExceptionally(new IllegalStateException("replica link closed"));
+        }
+    }
+}

@@ -1,0 +1,261 @@
+package io.keymesh.topology.link;
+
+import io.keymesh.topology.wire.BatchCutter;
+import io.keymesh.topology.wire.Frames;
+import io.keymesh.topology.wire.LinkFrame;
+import io.keymesh.topology.wire.LogEntry;
+import io.keymesh.topology.wire.RespWriter;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The sending side of a replica's link, on its own thread: serves EVERY origin's log held by this
+ * node ({@code km:log:*}, origins that appear later included) from the replica's position vector.
+ * The first frame is one {@code Sync}: "partial" when every origin's log still holds the replica's
+ * position, else "snapshot" (every key through {@code km_dumpkey}, then a {@code SnapshotEnd} per
+ * origin at its head). Then batches of any origin, each applied by the replica with {@code km_r};
+ * reads only while the channel is writable (bounded memory), heartbeats while idle.
+ */
+public final class ReplicaSender implements Runnable, LinkSending {
+    private static final Logger log = LoggerFactory.getLogger(ReplicaSender.class);
+    /** Origin name of the single Sync frame that opens a replica link. */
+    public static final String ALL_ORIGINS = "*";
+
+    private final Channel channel;
+    private final Map<String, Long> next;
+    private final BackendAccess backend;
+    private final int databases;
+    private final LinkSettings settings;
+    private final Supplier<String> stampNow;
+    private final ServeStatus status;
+    private final BatchCutter cutter;
+    private final Object writability = new Object();
+    private final Map<String, Long> acked = new HashMap<>();
+    private volatile boolean stopped;
+    private long lastHeartbeatNanos;
+    private long lastOriginScanNanos;
+
+    public ReplicaSender(Channel channel, Map<String, Long> from, BackendAccess backend, int databases,
+                         LinkSettings settings, Supplier<String> stampNow, ServeStatus status) {
+        this.channel = channel;
+        this.next = new LinkedHashMap<>(from);
+        this.backend = backend;
+        this.databases = databases;
+        this.settings = settings;
+        this.stampNow = stampNow;
+        this.status = status;
+        this.cutter = new BatchCutter(settings.batchEntriesMax(), settings.batchBytesMax());
+        synchronized (acked) {
+            acked.putAll(from);
+        }
+        status.acked(sum(from));
+    }
+
+    @Override
+    public ServeStatus status() {
+        return status;
+    }
+
+    /** Called by the channel handler when writability changed. */
+    @Override
+    public void onWritabilityChanged() {
+        synchronized (writability) {
+            writability.notifyAll();
+        }
+    }
+
+    /** Called for each acknowledgement: the replica applied {@code origin} up to {@code seq}. */
+    @Override
+    public void onAck(String origin, long seq) {
+        long total;
+        synchronized (acked) {
+            acked.merge(origin, seq, Math::max);
+            total = sum(acked);
+        }
+        status.acked(total);
+    }
+
+    /** Ends the thread soon. */
+    @Override
+    public void stop() {
+        stopped = true;
+        onWritabilityChanged();
+    }
+
+    @Override
+    public void run() {
+        try (BackendClient conn = backend.open(2 * databases)) {
+            LogStore store = new LogStore(conn, databases);
+            Map<String, Long> heads = heads(store);
+            boolean snapshot = false;
+            for (Map.Entry<String, Long> h : heads.entrySet()) {
+                long from = next.getOrDefault(h.getKey(), 0L);
+                long first = store.firstSeq(h.getKey());
+                if (from < h.getValue() && (first < 0 || first > from + 1)) {
+                    snapshot = true;
+                }
+            }
+            if (snapshot) {
+                status.state("snapshot");
+                write(new LinkFrame.Sync(LinkFrame.Sync.SNAPSHOT, ALL_ORIGINS, 0));
+                log.info("replica link to {}: position {} is behind the log, sending a snapshot up to {}",
+                        status.peerId(), next, heads);
+                SnapshotWriter.send(backend, databases, this::awaitWritable, this::write, () -> stopped
+                        || !channel.isActive(), status);
+                for (Map.Entry<String, Long> h : heads.entrySet()) {
+                    write(new LinkFrame.SnapshotEnd(h.getKey(), h.getValue()));
+                    next.merge(h.getKey(), h.getValue(), Math::max);
+                }
+            } else {
+                write(new LinkFrame.Sync(LinkFrame.Sync.PARTIAL, ALL_ORIGINS, 0));
+            }
+            for (String origin : heads.keySet()) {
+                next.putIfAbsent(origin, 0L);
+            }
+            status.state("streaming");
+            stream(store);
+        } catch (IOException | RuntimeException e) {
+            if (!stopped && channel.isActive()) {
+                log.warn("replica link to {} ({}): sender failed: {}", status.peerId(), status.address(), e.toString());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            status.state("closed");
+            channel.close();
+        }
+    }
+
+    private Map<String, Long> heads(LogStore store) throws IOException {
+        Map<String, Long> heads = new LinkedHashMap<>();
+        for (String origin : store.origins()) {
+            heads.put(origin, store.position(origin));
+        }
+        return heads;
+    }
+
+    private void stream(LogStore store) throws IOException, InterruptedException {
+        while (!stopped && channel.isActive()) {
+            awaitWritable();
+            if (stopped || !channel.isActive()) {
+                return;
+            }
+            heartbeatIfDue(store);
+            discoverOrigins(store);
+            if (next.isEmpty()) {
+                Thread.sleep(settings.tailBlockMillis());
+                continue;
+            }
+            boolean sent = false;
+            for (Map.Entry<String, Long> e : next.entrySet()) {
+                List<LogEntry> run = store.range(e.getKey(), e.getValue(), settings.batchEntriesMax());
+                if (run.isEmpty()) {
+                    continue;
+                }
+                if (run.get(0).seq() != e.getValue() + 1) {
+                    log.warn("replica link to {}: log of {} no longer holds {} (first {}); closing so it resyncs",
+                            status.peerId(), e.getKey(), e.getValue() + 1, run.get(0).seq());
+                    return;
+                }
+                int n = cutter.cut(run, run.size() < settings.batchEntriesMax());
+                if (n == 0) {
+                    n = run.size();        // a transaction longer than one read: send what was read, in order
+                }
+                LinkFrame.Batch batch = new LinkFrame.Batch(e.getKey(), n == run.size() ? run : run.subList(0, n));
+                write(batch);
+                e.setValue(batch.lastSeq());
+                sent = true;
+            }
+            if (sent) {
+                status.sent(sum(next));
+                continue;
+            }
+            awaitAny(store);
+        }
+    }
+
+    /** Blocks (XREAD BLOCK) until some known origin's log grows or the tail interval passes. */
+    private void awaitAny(LogStore store) throws IOException {
+        List<String> args = new ArrayList<>();
+        args.add("XREAD");
+        args.add("COUNT");
+        args.add("1");
+        args.add("BLOCK");
+        args.add(Long.toString(settings.tailBlockMillis()));
+        args.add("STREAMS");
+        for (String origin : next.keySet()) {
+            args.add(LogStore.logKey(origin));
+        }
+        for (long seq : next.values()) {
+            args.add(seq + "-0");
+        }
+        store.backend().ok(args);
+    }
+
+    private void discoverOrigins(LogStore store) throws IOException {
+        long now = System.nanoTime();
+        if (now - lastOriginScanNanos < settings.tailBlockMillis() * 5_000_000L) {
+            return;
+        }
+        lastOriginScanNanos = now;
+        for (String origin : store.origins()) {
+            if (!next.containsKey(origin)) {
+                long first = store.firstSeq(origin);
+                if (first > 1) {
+                    throw new IllegalStateException("new origin " + origin + " starts at " + first
+                            + "; the replica must resync");
+                }
+                next.put(origin, 0L);
+                log.info("replica link to {}: now also serving origin {}", status.peerId(), origin);
+            }
+        }
+    }
+
+    private void heartbeatIfDue(LogStore store) throws IOException {
+        long now = System.nanoTime();
+        if (now - lastHeartbeatNanos >= settings.heartbeatMillis() * 1_000_000L) {
+            lastHeartbeatNanos = now;
+            long head = 0;
+            for (String origin : store.origins()) {
+                head += store.position(origin);
+            }
+            status.head(head);
+            write(new LinkFrame.Heartbeat(stampNow.get(), head));
+        }
+    }
+
+    private void awaitWritable() throws InterruptedException {
+        synchronized (writability) {
+            while (!stopped && channel.isActive() && !channel.isWritable()) {
+                writability.wait(settings.heartbeatMillis());
+            }
+        }
+    }
+
+    private void write(LinkFrame frame) {
+        List<byte[]> args = Frames.toArgs(frame);
+        int length = RespWriter.encodedLength(args);
+        ByteBuf buf = channel.alloc().buffer(length);
+        RespWriter.write(buf, args);
+        status.bytesSent.addAndGet(length);
+        channel.writeAndFlush(buf, channel.voidPromise());
+    }
+
+    private static long sum(Map<String, Long> positions) {
+        long total = 0;
+        for (long v : positions.values()) {
+            total += v;
+        }
+        return total;
+    }
+}
