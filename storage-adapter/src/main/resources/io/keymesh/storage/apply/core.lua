@@ -92,7 +92,7 @@ local function pack_stamp(t)
 end
 
 local function unpack_stamp(b)
-  return (string.gsub(b, '.', function(c) return string.format('%02x', string.byte(c)) end))
+  return string.format(string.rep('%02x', #b), string.byte(b, 1, -1))
 end
 
 local function parse_meta(s)
@@ -486,7 +486,7 @@ local function merge_key(ctx, rec, local_write)
   end
   local present
   if local_write then
-    present = exists(db, rec.key)
+    present = kind == 's' or kind == 'r' or exists(db, rec.key)
   else
     present = enforce_ttl(db, rec.key, m)
   end
