@@ -88,6 +88,7 @@ class ApplyConvergenceIT {
 
     private static void runSeed(long seedValue, Path dir) {
         SplittableRandom r = new SplittableRandom(seedValue);
+        System.out.println("convergence seed " + seedValue);
         try (Node a = new Node(dir.resolve("a"), "aaaaaaaa");
                 Node b = new Node(dir.resolve("b"), "bbbbbbbb");
                 Node c = new Node(dir.resolve("c"), "cccccccc")) {            List<Node> nodes = List.of(a, b, c);
