@@ -92,7 +92,7 @@ local function pack_stamp(t)
 end
 
 local function unpack_stamp(b)
-  return (string.gsub(b, '.', function(c) return string.format('%02x', string.byte(c)) end))
+  return string.format(string.rep('%02x', #b), string.byte(b, 1, -1))
 end
 
 local function parse_meta(s)
@@ -178,11 +178,14 @@ local function sigma(m)
   return s
 end
 
--- merges a carried vector into the key's totals: per origin the later stamp wins
-local function merge_vec(m, v)
+-- merges a carried vector into the key's totals: per origin the later stamp wins; totals from
+-- before the db's flush epoch are gone
+local function merge_vec(m, v, epoch)
   for o, c in pairs(v) do
     local mine = m.cv[o]
-    if mine == nil then
+    if epoch and c.st <= epoch then
+      -- flushed away
+    elseif mine == nil then
       m.cv[o] = { st = c.st, tot = c.tot, seen = 0 }
     elseif c.st > mine.st then
       mine.st = c.st
@@ -413,7 +416,7 @@ local function merge_key(ctx, rec, local_write)
   local m = rec.meta or meta_load(ctx.N + db, rec.key)
   local before = sigma(m)
   local kind = rec.kind
-  if rec.vec then merge_vec(m, rec.vec) end
+  if rec.vec then merge_vec(m, rec.vec, (not local_write) and epoch_of(ctx, db) or nil) end
   local fix = 0
   if kind == 's' or kind == 'r' or kind == 'd' then
     local wins = (m.t == nil or t > m.t) and (m.d == nil or t > m.d)
@@ -483,7 +486,7 @@ local function merge_key(ctx, rec, local_write)
   end
   local present
   if local_write then
-    present = exists(db, rec.key)
+    present = kind == 's' or kind == 'r' or exists(db, rec.key)
   else
     present = enforce_ttl(db, rec.key, m)
   end

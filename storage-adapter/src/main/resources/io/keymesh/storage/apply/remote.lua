@@ -8,7 +8,8 @@ local function purge_older(ctx, db, t)
   local keep = {}
   for _, k in ipairs(metas) do
     local m = meta_load(N + db, k)
-    if max_stamp(m) > t then
+    -- members of hashes, sets and sorted sets have their own stamps: the delete at t sorts them
+    if max_stamp(m) > t or m.kind == 'h' then
       keep[k] = true
     else
       sel(N + db)
@@ -19,6 +20,21 @@ local function purge_older(ctx, db, t)
   local keys = redis.call('KEYS', '*')
   for _, k in ipairs(keys) do
     if not keep[k] then redis.call('DEL', k) end
+  end
+  -- a key written after the flush keeps only what is newer than it: the flush acts on it as a
+  -- delete at the flush's stamp (members and whole values written later survive)
+  for k in pairs(keep) do
+    -- counter totals from before the flush are gone (every node restarts them after it)
+    local m = meta_load(N + db, k)
+    if next(m.cv) ~= nil then
+      local before = sigma(m)
+      for o, c in pairs(m.cv) do
+        if c.st < t then m.cv[o] = nil end
+      end
+      if m.t and not (m.d and m.d > m.t) then add_value(db, k, sigma(m) - before) end
+      meta_save(m, exists(db, k))
+    end
+    merge_key(ctx, { db = db, key = k, kind = 'd' }, false)
   end
 end
 

@@ -231,6 +231,30 @@ local function check_db(n, N)
   return d
 end
 
+-- the most common write, SET key value with no option, in as few calls as possible
+local function set_plain(ctx, proto, db, origin, txn, key, value, name)
+  local N = ctx.N
+  sel(db)
+  redis.setresp(proto)
+  local r = redis.pcall(name, key, value)
+  redis.setresp(2)
+  if type(r) == 'table' and r.err then return r end
+  local m = meta_load(N + db, key)
+  local newest = max_stamp(m)
+  if newest >= ctx.t then ctx.t = newest .. '0' end
+  local en = entry_new(ctx.t, txn, db)
+  entry_key(en, db, key)
+  local vec = {}
+  if next(m.cv) ~= nil then
+    for o, c in pairs(m.cv) do vec[o] = { st = c.st, tot = c.tot } end
+    entry_op(en, 'v', seen_str(m.cv))
+  end
+  entry_op(en, 's', value)
+  merge_key(ctx, { db = db, key = key, meta = m, kind = 's', payload = value, e = 0, vec = vec }, true)
+  log_append(N, origin, en)
+  return r
+end
+
 --[[
 km_w: FCALL km_w 0 <proto> <db> <N> <origin> <stamp> <txn> <command> [args...]
 Runs the command with Redis' own semantics and reply, merges the key metadata, appends one log
@@ -248,6 +272,8 @@ local function km_w(_, argv)
   local a = {}
   for i = 8, #argv do a[#a + 1] = argv[i] end
   local ctx = { N = N, t = stamp, origin = origin }
+  -- the caller's connection has db SELECTed (contract), so the command itself needs no SELECT
+  cur_db = db
 
   if #a > ARGS_MAX then
     return { err = 'ERR keymesh: ' .. string.upper(cmd) .. ' with more than ' .. ARGS_MAX
@@ -256,6 +282,10 @@ local function km_w(_, argv)
   local why = NOT_REPLICABLE[cmd]
   if why then
     return { err = 'ERR keymesh: ' .. string.upper(cmd) .. ' cannot be replicated between nodes (' .. why .. ')' }
+  end
+
+  if cmd == 'set' and #a == 2 then
+    return set_plain(ctx, proto, db, origin, txn, a[1], a[2], argv[7])
   end
 
   if cmd == 'km.touch' then
@@ -341,34 +371,6 @@ local function km_w(_, argv)
     targets = {}
   end
 
-  -- a write is later than everything it overwrites: if the node's clock ever handed out a stamp
-  -- not above a key's newest stamp, the entry gets that stamp with a '0' appended (still sorted
-  -- right after it, before any later stamp) so every node orders it the same way
-  local touched = {}
-  for _, tk in ipairs(targets) do touched[#touched + 1] = tk end
-  if DELETE[cmd] then
-    for _, k in ipairs(a) do touched[#touched + 1] = { db, k } end
-  elseif a[1] and (EXPIRY[cmd] or COUNTER[cmd] or members or cmd == 'getex') then
-    touched[#touched + 1] = { db, a[1] }
-    if cmd == 'smove' and a[2] then touched[#touched + 1] = { db, a[2] } end
-  end
-  local newest = ''
-  for _, tk in ipairs(touched) do
-    local m = meta_load(N + tk[1], tk[2])
-    local ms = max_stamp(m)
-    if ms > newest then newest = ms end
-    if members and tk[2] == a[1] then
-      for _, mb in ipairs(members) do
-        local _, st = field_meta(m, mb)
-        if st and st > newest then newest = st end
-      end
-    end
-  end
-  if newest >= stamp then
-    stamp = newest .. '0'
-    ctx.t = stamp
-  end
-
   -- an increment of a number not written the way INCRBY/INCRBYFLOAT write it ("01", "1.50")
   -- replicates as the whole new value: only canonical numbers take increments on receivers
   local counter_on_text = false
@@ -428,6 +430,34 @@ local function km_w(_, argv)
     return r
   end
   if NIL_NOOP[cmd] and is_empty(r) then return r end
+
+  -- a write is later than everything it overwrites: if the node's clock ever handed out a stamp
+  -- not above a key's newest stamp, the entry gets that stamp with a '0' appended (still sorted
+  -- right after it, before any later stamp) so every node orders it the same way
+  local touched = {}
+  for _, tk in ipairs(targets) do touched[#touched + 1] = tk end
+  if DELETE[cmd] then
+    for _, k in ipairs(a) do touched[#touched + 1] = { db, k } end
+  elseif a[1] and (EXPIRY[cmd] or COUNTER[cmd] or members or cmd == 'getex') then
+    touched[#touched + 1] = { db, a[1] }
+    if cmd == 'smove' and a[2] then touched[#touched + 1] = { db, a[2] } end
+  end
+  local newest = ''
+  for _, tk in ipairs(touched) do
+    local m = meta_load(N + tk[1], tk[2])
+    local ms = max_stamp(m)
+    if ms > newest then newest = ms end
+    if members and tk[2] == a[1] then
+      for _, mb in ipairs(members) do
+        local _, st = field_meta(m, mb)
+        if st and st > newest then newest = st end
+      end
+    end
+  end
+  if newest >= stamp then
+    stamp = newest .. '0'
+    ctx.t = stamp
+  end
 
   local en = entry_new(stamp, txn, db)
   if members then

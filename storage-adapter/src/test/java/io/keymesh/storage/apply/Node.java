@@ -47,8 +47,17 @@ final class Node implements AutoCloseable {
         return wDb(0, 2, cmd);
     }
 
+    /** km_w on user db {@code db}; like the proxy, the connection has that db SELECTed while it runs. */
     byte[] wDb(int db, int proto, Object... cmd) {
-        return conn.call(kmw(db, proto, stamp(), cmd));
+        if (db == 0) {
+            return conn.call(kmw(db, proto, stamp(), cmd));
+        }
+        conn.callParsed("SELECT", db);
+        try {
+            return conn.call(kmw(db, proto, stamp(), cmd));
+        } finally {
+            conn.callParsed("SELECT", 0);
+        }
     }
 
     Object[] kmw(int db, int proto, String stamp, Object... cmd) {
