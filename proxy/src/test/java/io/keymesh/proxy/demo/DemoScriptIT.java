@@ -42,8 +42,12 @@ class DemoScriptIT {
     private static final Map<String, Integer> DEMO_PORTS = Map.of(
             "primary1", 6401, "primary2", 6402, "replica1", 6501, "replica2", 6502, "replica3", 6503);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
-    /** fall * inter of the default health checks, plus the 2 s the issue allows. */
-    private static final Duration FAILOVER_TIMEOUT = Duration.ofSeconds(3 + 2);
+    /**
+     * How long the status table may take to show the switch: fall * inter of the default health
+     * checks (3 s) plus slack for five JVMs and the status command itself on a loaded 2-core
+     * machine. The exact bound (fall * inter + 2 s) is asserted by ReplicaFailoverIT.
+     */
+    private static final Duration FAILOVER_TIMEOUT = Duration.ofSeconds(15);
 
     private final Path projectRoot = Path.of("..").toAbsolutePath().normalize();
     private final Map<String, Integer> ports = new LinkedHashMap<>();
@@ -126,6 +130,9 @@ class DemoScriptIT {
     @Test
     @Order(3)
     void stoppingAndStartingOnePrimaryShowsInStatus() throws Exception {
+        if (!status().get("primary1").state().equals("running")) {
+            demo("start", "primary1");        // an earlier test may have left it stopped
+        }
         awaitStatus(r -> running(r, "primary1"), START_TIMEOUT);
         long keymeshPid = Long.parseLong(status().get("primary1").pid());
         List<Long> redisPids = processesMentioning(root.resolve("data/primary1/redis").toString());
