@@ -9,8 +9,6 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +19,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
@@ -198,20 +195,8 @@ class ResyncIT extends MeshTest {
         assertEquals("after, on B", a.sync().get("shared"));
         assertEquals(List.of(), loadingReplies, "clients of either node got only answers during the snapshot");
         assertTrue(a.isRunning() && b.isRunning(), "both 128 MB JVMs are alive");
-        assertFalse(logsMention("OutOfMemoryError"), "no node ran out of heap");
+        assertFalse(mesh.externalLogsMention("OutOfMemoryError"), "no node ran out of heap");
         long snapshots = ReplicationInfo.of(a).snapshotResyncs() + ReplicationInfo.of(b).snapshotResyncs();
         assertTrue(snapshots > 0, "B was behind retention and got a snapshot:\n" + ReplicationInfo.of(b).text());
-    }
-
-    private boolean logsMention(String text) throws Exception {
-        try (Stream<Path> files = Files.walk(mesh.tempDir())) {
-            for (Path p : files.filter(f -> f.getFileName().toString().startsWith("keymesh-")
-                    && f.getFileName().toString().endsWith(".log")).toList()) {
-                if (Files.readString(p).contains(text)) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 }
