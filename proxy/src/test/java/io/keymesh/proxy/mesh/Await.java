@@ -136,7 +136,8 @@ public final class Await {
         }
     }
 
-    static void sleep(long millis) {
+    /** Thread.sleep that turns an interrupt into an unchecked failure. */
+    public static void sleep(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {

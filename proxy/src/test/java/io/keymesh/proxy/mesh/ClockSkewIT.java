@@ -9,6 +9,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -43,6 +44,22 @@ class ClockSkewIT extends MeshTest {
                 () -> b.sync().info("replication"));
         assertNull(b.sync().get("from-the-future"), "the operation from the future was not applied");
         assertTrue(b.sync().ping().equals("PONG"), "B keeps serving its clients");
+    }
+
+    @Test
+    void aPeerWhoseOwnClockRunsTenSecondsAheadIsRefusedWithAClearReport() {
+        mesh = MeshFixture.builder().nodes(2).clockSkew(1, 10_000).start();
+        MeshNode a = mesh.node(0);
+        Await.until(CONVERGE, "A counts the clock refusal and says by how much", () -> {
+            Map<String, String> info = a.info("replication");
+            return Long.parseLong(info.get("mesh_clock_refusals")) >= 1
+                    && info.get("mesh_last_refusal").matches(".*clock ahead by (99[0-9][0-9]|100[0-9][0-9]) ms "
+                    + "\\(max-clock-offset 500 ms\\).*");
+        }, () -> a.sync().info("replication"));
+        Await.until(CONVERGE, "A refuses to pull from B", () -> {
+            String peer = a.info("replication").get("peer0");
+            return peer.contains("state=refused") && peer.contains("peer clock ahead by");
+        }, () -> a.sync().info("replication"));
     }
 
     /** A refusal counter about clocks above zero, or a line that says a clock was refused or ahead. */

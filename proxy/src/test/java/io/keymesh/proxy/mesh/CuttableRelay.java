@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A loopback TCP relay the test controls: it listens on an ephemeral port and forwards every
  * connection to a target port; {@link #cut()} resets every open connection and refuses new ones
- * until {@link #heal()}. Counts the bytes it forwarded in each direction.
+ * until {@link #heal()}; {@link #throttle(long)} caps the bandwidth of each direction (a slow
+ * link). Counts the bytes it forwarded in each direction.
  */
 public final class CuttableRelay implements AutoCloseable {
     private final String name;
@@ -24,6 +25,8 @@ public final class CuttableRelay implements AutoCloseable {
     private final AtomicLong bytesToTarget = new AtomicLong();
     private final AtomicLong bytesFromTarget = new AtomicLong();
     private final AtomicLong connectionsAccepted = new AtomicLong();
+    private final Pacer upPacer = new Pacer();
+    private final Pacer downPacer = new Pacer();
     private volatile int targetPort;
     private volatile boolean cut;
     private volatile boolean closed;
@@ -63,6 +66,15 @@ public final class CuttableRelay implements AutoCloseable {
     /** Accepts and forwards connections again. */
     public void heal() {
         cut = false;
+    }
+
+    /** Caps each direction at {@code bytesPerSecond} over all its connections (0: no cap); applies to open connections at once. */
+    public void throttle(long bytesPerSecond) {
+        if (bytesPerSecond < 0) {
+            throw new IllegalArgumentException("bytesPerSecond " + bytesPerSecond);
+        }
+        upPacer.bytesPerSecond(bytesPerSecond);
+        downPacer.bytesPerSecond(bytesPerSecond);
     }
 
     public boolean isCut() {
@@ -117,17 +129,21 @@ public final class CuttableRelay implements AutoCloseable {
                 reset(upstream);
                 continue;
             }
-            pump(client, upstream, bytesToTarget, "up");
-            pump(upstream, client, bytesFromTarget, "down");
+            pump(client, upstream, bytesToTarget, upPacer, "up");
+            pump(upstream, client, bytesFromTarget, downPacer, "down");
         }
     }
 
-    private void pump(Socket from, Socket to, AtomicLong counter, String direction) {
+    private void pump(Socket from, Socket to, AtomicLong counter, Pacer pacer, String direction) {
         Thread t = new Thread(() -> {
             byte[] buf = new byte[64 * 1024];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
-                while ((n = in.read(buf)) >= 0) {
+                while ((n = in.read(buf, 0, pacer.chunkBytes(buf.length))) >= 0) {
+                    if (cut) {
+                        break;
+                    }
+                    pacer.await(n);
                     if (cut) {
                         break;
                     }
@@ -136,6 +152,8 @@ public final class CuttableRelay implements AutoCloseable {
                 }
             } catch (IOException ignored) {
                 // the other direction or cut() closed the pair
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } finally {
                 reset(from);
                 reset(to);
@@ -162,6 +180,45 @@ public final class CuttableRelay implements AutoCloseable {
             s.close();
         } catch (IOException ignored) {
             // nothing to do
+        }
+    }
+
+    /** Spaces the bytes of one direction so that they average at most bytesPerSecond. */
+    private static final class Pacer {
+        private static final long SLICES_PER_SECOND = 20;
+        private volatile long bytesPerSecond;
+        private long nextFreeNanos;
+
+        void bytesPerSecond(long rate) {
+            synchronized (this) {
+                bytesPerSecond = rate;
+                nextFreeNanos = System.nanoTime();
+            }
+        }
+
+        /** How much to read at once: about one twentieth of a second's worth when throttled. */
+        int chunkBytes(int bufferBytes) {
+            long rate = bytesPerSecond;
+            return rate == 0 ? bufferBytes : (int) Math.max(1, Math.min(bufferBytes, rate / SLICES_PER_SECOND));
+        }
+
+        /** Waits until {@code bytes} more may pass. */
+        void await(int bytes) throws InterruptedException {
+            long wakeNanos;
+            synchronized (this) {
+                long rate = bytesPerSecond;
+                if (rate == 0) {
+                    return;
+                }
+                long now = System.nanoTime();
+                long start = Math.max(now, nextFreeNanos);
+                nextFreeNanos = start + bytes * 1_000_000_000L / rate;
+                wakeNanos = nextFreeNanos;
+            }
+            long waitNanos = wakeNanos - System.nanoTime();
+            if (waitNanos > 0) {
+                Thread.sleep(waitNanos / 1_000_000, (int) (waitNanos % 1_000_000));
+            }
         }
     }
 

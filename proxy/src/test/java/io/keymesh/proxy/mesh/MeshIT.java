@@ -1,112 +1,75 @@
 package io.keymesh.proxy.mesh;
 
-import io.lettuce.core.api.StatefulRedisConnection;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
-import org.junit.jupiter.api.Test;
 
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
-/** Links between primaries over real keymesh nodes, redis-servers and a TCP relay per node. */
-class MeshIT {
-
-    @Test
-    void writesReachThePeerPublishArrivesOnceAndACutLinkResumesByPartialResync() throws Exception {
-        try (MeshCluster mesh = new MeshCluster(List.of("s3cret", "s3cret"), List.of(0L, 0L))) {
-            StatefulRedisConnection<String, String> a = mesh.connect(0);
-            StatefulRedisConnection<String, String> b = mesh.connect(1);
-            mesh.write(a, 0, "SET", "k", "v");
-            mesh.write(a, 0, "HSET", "h", "f", "1");
-            mesh.write(a, 0, "INCRBY", "c", "5");
-            mesh.write(b, 1, "INCRBY", "c", "2");
-            MeshCluster.await("writes of A on B", () -> "v".equals(b.sync().get("k"))
-                    && "1".equals(b.sync().hget("h", "f")));
-            MeshCluster.await("counter on both", () -> "7".equals(a.sync().get("c")) && "7".equals(b.sync().get("c")));
-
-            StatefulRedisPubSubConnection<String, String> sub = mesh.redisClient(1).connectPubSub();
-            AtomicInteger received = new AtomicInteger();
-            sub.addListener(new RedisPubSubAdapter<>() {
-                @Override
-                public void message(String channel, String message) {
-                    if (message.equals("hi")) {
-                        received.incrementAndGet();
-                    }
-                }
-            });
-            sub.sync().subscribe("news");
-            a.sync().publish("news", "hi");
-            MeshCluster.await("publish on B", () -> received.get() >= 1);
-            Thread.sleep(500);
-            assertEquals(1, received.get(), "a PUBLISH on A reaches a subscriber on B exactly once");
-            sub.close();
-
-            long partialBefore = Long.parseLong(mesh.info(b).get("mesh_partial_resyncs"));
-            mesh.relay(0).cut();
-            mesh.relay(1).cut();
-            mesh.write(a, 0, "SET", "during", "cut");
-            Thread.sleep(300);
-            assertEquals(null, b.sync().get("during"));
-            mesh.relay(0).heal();
-            mesh.relay(1).heal();
-            MeshCluster.await("write made during the cut on B", () -> "cut".equals(b.sync().get("during")));
-            Map<String, String> info = mesh.info(b);
-            assertEquals("master", info.get("role"));
-            assertTrue(Long.parseLong(info.get("mesh_partial_resyncs")) > partialBefore, info.toString());
-            assertEquals("0", info.get("mesh_snapshot_resyncs"));
-            assertTrue(info.get("peer0").contains("state=streaming"), info.get("peer0"));
-        }
-    }
+/** Two-node links as INFO replication shows them: streaming, resumed by partial resync after a cut, refused for a wrong secret. */
+class MeshIT extends MeshTest {
 
     @Test
-    void threeNodesEachWriteReachesTheOthers() throws Exception {
-        try (MeshCluster mesh = new MeshCluster(List.of("x", "x", "x"), List.of(0L, 0L, 0L))) {
-            List<StatefulRedisConnection<String, String>> c = List.of(mesh.connect(0), mesh.connect(1), mesh.connect(2));
-            for (int i = 0; i < 3; i++) {
-                mesh.write(c.get(i), i, "SET", "from" + i, "v" + i);
-            }
-            for (int i = 0; i < 3; i++) {
-                for (int j = 0; j < 3; j++) {
-                    int node = j;
-                    String key = "from" + i;
-                    String value = "v" + i;
-                    MeshCluster.await(key + " on node " + j, () -> value.equals(c.get(node).sync().get(key)));
+    void writesReachThePeerPublishArrivesOnceAndACutLinkResumesByPartialResync() {
+        mesh = MeshFixture.start(2);
+        MeshNode a = mesh.node(0);
+        MeshNode b = mesh.node(1);
+        a.sync().set("k", "v");
+        a.sync().hset("h", "f", "1");
+        a.sync().incrby("c", 5);
+        b.sync().incrby("c", 2);
+        Await.value(CONVERGE, b, "k", "v");
+        Await.until(CONVERGE, "HSET of A on B", () -> "1".equals(b.sync().hget("h", "f")), () -> b.sync().hgetall("h").toString());
+        Await.value(CONVERGE, a, "c", "7");
+        Await.value(CONVERGE, b, "c", "7");
+
+        StatefulRedisPubSubConnection<String, String> sub = b.connectPubSub();
+        AtomicInteger received = new AtomicInteger();
+        sub.addListener(new RedisPubSubAdapter<>() {
+            @Override
+            public void message(String channel, String message) {
+                if (message.equals("hi")) {
+                    received.incrementAndGet();
                 }
             }
-        }
+        });
+        sub.sync().subscribe("news");
+        a.sync().publish("news", "hi");
+        Await.until(CONVERGE, "PUBLISH on A reaches B", () -> received.get() >= 1, received::toString);
+        Await.sleep(500);
+        assertEquals(1, received.get(), "a PUBLISH on A reaches a subscriber on B exactly once");
+        sub.close();
+
+        long partialBefore = Long.parseLong(b.info("replication").get("mesh_partial_resyncs"));
+        mesh.cut(a, b);
+        a.sync().set("during", "cut");
+        Await.sleep(300);
+        assertNull(b.sync().get("during"));
+        mesh.heal(a, b);
+        Await.value(CONVERGE, b, "during", "cut");
+        Map<String, String> info = b.info("replication");
+        assertEquals("master", info.get("role"));
+        assertTrue(Long.parseLong(info.get("mesh_partial_resyncs")) > partialBefore, info.toString());
+        assertEquals("0", info.get("mesh_snapshot_resyncs"));
+        assertTrue(info.get("peer0").contains("state=streaming"), info.get("peer0"));
     }
 
     @Test
-    void aPeerWithTheWrongClusterSecretIsRefused() throws Exception {
-        try (MeshCluster mesh = new MeshCluster(List.of("right", "wrong"), List.of(0L, 0L))) {
-            StatefulRedisConnection<String, String> a = mesh.connect(0);
-            StatefulRedisConnection<String, String> b = mesh.connect(1);
-            MeshCluster.await("refusal reported", () -> mesh.info(b).get("peer0").contains("wrong cluster secret"));
-            assertTrue(Long.parseLong(mesh.info(a).get("mesh_secret_refusals")) >= 1);
-            mesh.write(a, 0, "SET", "k", "v");
-            Thread.sleep(500);
-            assertEquals(null, b.sync().get("k"), "nothing flows over a refused link");
-        }
-    }
-
-    @Test
-    void aPeerWhoseClockIsTenSecondsAheadIsRefusedWithAClearReport() throws Exception {
-        try (MeshCluster mesh = new MeshCluster(List.of("s", "s"), List.of(0L, 10_000L))) {
-            StatefulRedisConnection<String, String> a = mesh.connect(0);
-            MeshCluster.await("clock refusal reported on A", () -> {
-                Map<String, String> info = mesh.info(a);
-                return Long.parseLong(info.get("mesh_clock_refusals")) >= 1
-                        && info.get("mesh_last_refusal").matches(".*clock ahead by (99[0-9][0-9]|100[0-9][0-9]) ms "
-                        + "\\(max-clock-offset 500 ms\\).*");
-            });
-            MeshCluster.await("A refuses to pull from B", () -> {
-                String peer = mesh.info(a).get("peer0");
-                return peer.contains("state=refused") && peer.contains("peer clock ahead by");
-            });
-        }
+    void aPeerWithTheWrongClusterSecretIsRefused() {
+        mesh = MeshFixture.builder().nodes(2).clusterSecret(1, "wrong").start();
+        MeshNode a = mesh.node(0);
+        MeshNode b = mesh.node(1);
+        Await.until(CONVERGE, "B reports the refusal", () -> b.info("replication").get("peer0").contains("wrong cluster secret"),
+                () -> b.info("replication").toString());
+        assertTrue(Long.parseLong(a.info("replication").get("mesh_secret_refusals")) >= 1, a.info("replication").toString());
+        a.sync().set("k", "v");
+        Await.sleep(500);
+        assertNull(b.sync().get("k"), "nothing flows over a refused link");
     }
 }

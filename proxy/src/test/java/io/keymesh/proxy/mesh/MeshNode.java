@@ -5,6 +5,7 @@ import io.keymesh.proxy.KeymeshNode;
 import io.keymesh.proxy.config.KeymeshConfig;
 import io.keymesh.storage.process.RedisServerConfig;
 import io.keymesh.storage.process.RedisServerSpec;
+import io.keymesh.topology.clock.TimeSource;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -39,14 +40,19 @@ public final class MeshNode {
     private final Map<String, Object> settings;
     private final ClientResources resources;
     private final ExternalKeymesh external;
+    private final TimeSource time;
     private final List<RedisClient> clients = new ArrayList<>();
     private KeymeshNode inJvm;
     private int port;
     private StatefulRedisConnection<String, String> connection;
 
     MeshNode(String name, Path dataDir, Map<String, Object> settings, ClientResources resources,
-             List<String> externalJvmOptions) throws IOException {
+             List<String> externalJvmOptions, long clockSkewMillis) throws IOException {
+        if (externalJvmOptions != null && clockSkewMillis != 0) {
+            throw new IllegalArgumentException(name + ": a skewed clock needs an in-JVM node");
+        }
         this.name = name;
+        this.time = clockSkewMillis == 0 ? TimeSource.system() : new SkewedTime(clockSkewMillis);
         this.dataDir = dataDir;
         this.settings = Map.copyOf(settings);
         this.resources = resources;
@@ -99,7 +105,7 @@ public final class MeshNode {
             } else {
                 KeymeshConfig config = KeymeshConfig.from(
                         ConfigFactory.parseMap(settings).withFallback(ConfigFactory.defaultReference()).resolve());
-                inJvm = KeymeshNode.start(config);
+                inJvm = KeymeshNode.start(config, time);
                 port = inJvm.port();
             }
         } catch (IOException e) {
@@ -153,6 +159,18 @@ public final class MeshNode {
     /** Sync commands on this node's shared connection (db 0 unless the test SELECTs). */
     public RedisCommands<String, String> sync() {
         return connection().sync();
+    }
+
+    /** {@code INFO section} on the shared connection as field -> value. */
+    public Map<String, String> info(String section) {
+        Map<String, String> out = new java.util.HashMap<>();
+        for (String line : sync().info(section).split("\r\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && !line.startsWith("#")) {
+                out.put(line.substring(0, colon), line.substring(colon + 1));
+            }
+        }
+        return out;
     }
 
     /** This node's shared connection, reopened after a restart. */
@@ -211,6 +229,19 @@ public final class MeshNode {
             }
         }
         clients.clear();
+    }
+
+    /** The system clock shifted by a fixed offset, as on a machine whose clock is off. */
+    private record SkewedTime(long skewMillis) implements TimeSource {
+        @Override
+        public long wallMillis() {
+            return System.currentTimeMillis() + skewMillis;
+        }
+
+        @Override
+        public long monotonicNanos() {
+            return System.nanoTime();
+        }
     }
 
     @Override

@@ -1,14 +1,16 @@
 package io.keymesh.proxy.replica;
 
-import io.lettuce.core.api.StatefulRedisConnection;
+import io.keymesh.proxy.mesh.Await;
+import io.keymesh.proxy.mesh.MeshFixture;
+import io.keymesh.proxy.mesh.MeshNode;
 import org.junit.jupiter.api.Test;
 
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -52,17 +54,17 @@ class ReplicaNodeRedisIT {
             assertEquals(0, run(dir, 300, npm.toString(), "install", "--no-audit", "--no-fund", "--loglevel=error",
                     "redis@4")[0].length(), "npm install redis@4 failed");
         }
-        try (ReplicaCluster cluster = new ReplicaCluster(1)) {
-            StatefulRedisConnection<String, String> r = cluster.connect(cluster.addReplica("readonly", Map.of()).port());
-            StatefulRedisConnection<String, String> p = cluster.connect(cluster.primaryPort(0));
+        try (MeshFixture mesh = MeshFixture.builder().nodes(1).replicas(1).start()) {
+            MeshNode p = mesh.node(0);
+            MeshNode r = mesh.replica(0);
             p.sync().set("stale:k", "still served");
-            ReplicaCluster.await("replicated", 20_000, () -> "still served".equals(r.sync().get("stale:k")));
-            cluster.stopPrimary(0);
-            ReplicaCluster.await("link down", 5_000, () -> "down".equals(ReplicaCluster.info(r).get("master_link_status")));
+            Await.value(Duration.ofSeconds(20), r, "stale:k", "still served");
+            mesh.stop(p);
+            Await.until(Duration.ofSeconds(5), "link down", () -> "down".equals(r.info("replication").get("master_link_status")),
+                    () -> r.sync().info("replication"));
             Path script = dir.resolve("keymesh-replica-check.js");
             Files.writeString(script, SCRIPT);
-            String[] out = run(dir, 60, node.toString(), script.toString(),
-                    "redis://127.0.0.1:" + cluster.replica(0).port());
+            String[] out = run(dir, 60, node.toString(), script.toString(), "redis://127.0.0.1:" + r.port());
             List<String> lines = out[1].lines().toList();
             assertEquals("", out[0], "node exited non-zero:\n" + out[1]);
             assertTrue(lines.contains("loading=0"), out[1]);
