@@ -85,6 +85,13 @@ public final class ReplicaSender implements Runnable, LinkSending {
         status.acked(total);
     }
 
+    /** The highest sequence of {@code origin} the replica has acknowledged (0 before any). */
+    public long ackedSeq(String origin) {
+        synchronized (acked) {
+            return acked.getOrDefault(origin, 0L);
+        }
+    }
+
     /** Ends the thread soon. */
     @Override
     public void stop() {
@@ -211,9 +218,10 @@ public final class ReplicaSender implements Runnable, LinkSending {
         for (String origin : store.origins()) {
             if (!next.containsKey(origin)) {
                 long first = store.firstSeq(origin);
-                if (first > 1) {
-                    throw new IllegalStateException("new origin " + origin + " starts at " + first
-                            + "; the replica must resync");
+                if (first > 1 || (first < 0 && store.position(origin) > 0)) {
+                    // entries the replica lacks were trimmed: a resync (snapshot) brings them, never a silent stall
+                    throw new IllegalStateException("new origin " + origin + " is no longer held from its first entry"
+                            + " (first " + first + "); the replica must resync");
                 }
                 next.put(origin, 0L);
                 log.info("replica link to {}: now also serving origin {}", status.peerId(), origin);
@@ -227,7 +235,13 @@ public final class ReplicaSender implements Runnable, LinkSending {
             lastHeartbeatNanos = now;
             long head = 0;
             for (String origin : store.origins()) {
-                head += store.position(origin);
+                long position = store.position(origin);
+                head += position;
+                Long sent = next.get(origin);
+                if (sent != null && position > sent && store.firstSeq(origin) < 0) {
+                    throw new IllegalStateException("log of " + origin + " was trimmed past " + sent
+                            + "; the replica must resync");
+                }
             }
             status.head(head);
             write(new LinkFrame.Heartbeat(stampNow.get(), head));

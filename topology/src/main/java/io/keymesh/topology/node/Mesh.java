@@ -235,6 +235,9 @@ public final class Mesh implements AutoCloseable {
         for (long a : acks.values()) {
             min = Math.min(min, a);
         }
+        for (ReplicaSender r : replicaSenders) {
+            min = Math.min(min, r.ackedSeq(settings.nodeId()));   // connected replicas still need what they lack
+        }
         return min;
     }
 
