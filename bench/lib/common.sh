@@ -102,9 +102,9 @@ start_keymesh() {
   mkdir -p "$dir"
   [ -f "$KEYMESH_JAR" ] || die "no keymesh jar at $KEYMESH_JAR (build: cd $ROOT && mvn -B -q -o package -DskipTests)"
   cp "$KEYMESH_JAR" "$dir/keymesh.jar"
-  # same JVM flags as bin/keymesh, plus KEYMESH_JAVA_OPTS
+  # the JVM options bin/keymesh uses (bin/jvm-options), plus KEYMESH_JAVA_OPTS
   # shellcheck disable=SC2086
-  java ${KEYMESH_JAVA_OPTS:-} -XX:+UseParallelGC \
+  java $(keymesh_jvm_options) ${KEYMESH_JAVA_OPTS:-} \
     -Dkeymesh.port="$port" -Dkeymesh.bind=127.0.0.1 -Dkeymesh.data-dir="$dir/data" \
     -Dkeymesh.storage.redis.appendonly=false \
     -jar "$dir/keymesh.jar" start >"$dir/keymesh.log" 2>&1 &
@@ -158,4 +158,9 @@ cpu_ticks() {
     t=$((t + ${v:-0}))
   done
   echo "$t"
+}
+
+# The JVM options of bin/jvm-options (what bin/keymesh runs a node with), on one line.
+keymesh_jvm_options() {
+  grep -v '^\s*\(#\|$\)' "$ROOT/bin/jvm-options" | tr '\n' ' '
 }

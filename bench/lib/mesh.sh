@@ -11,7 +11,7 @@ start_mesh_node() {
   mkdir -p "$dir"
   cp "$KEYMESH_JAR" "$dir/keymesh.jar"
   # shellcheck disable=SC2086
-  java ${KEYMESH_JAVA_OPTS:-} -XX:+UseParallelGC \
+  java $(keymesh_jvm_options) ${KEYMESH_JAVA_OPTS:-} \
     -Dkeymesh.port="$port" -Dkeymesh.bind=127.0.0.1 -Dkeymesh.data-dir="$dir/data" \
     -Dkeymesh.storage.redis.appendonly=false "$@" \
     -jar "$dir/keymesh.jar" start >"$dir/keymesh.log" 2>&1 &
