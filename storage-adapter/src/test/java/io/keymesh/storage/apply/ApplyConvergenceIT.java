@@ -63,18 +63,22 @@ class ApplyConvergenceIT {
                 case 4 -> new Object[] {"APPEND", k, "1"};
                 default -> new Object[] {"DECR", k};
             };
-            case 1 -> switch (r.nextInt(3)) {
-                case 0 -> new Object[] {"HSET", k, m, v};
+            case 1 -> switch (r.nextInt(5)) {
+                case 0 -> new Object[] {"HSET", k, m, Integer.toString(r.nextInt(10))};
                 case 1 -> new Object[] {"HDEL", k, m};
-                default -> new Object[] {"HINCRBY", k, m, "1"};
+                case 2 -> new Object[] {"HINCRBYFLOAT", k, m, r.nextBoolean() ? "0.5" : "-1.5"};
+                default -> new Object[] {"HINCRBY", k, m, Integer.toString(r.nextInt(7) - 3)};
             };
             case 2 -> switch (r.nextInt(3)) {
                 case 0 -> new Object[] {"SADD", k, m};
                 case 1 -> new Object[] {"SREM", k, m};
                 default -> new Object[] {"SMOVE", k, other, m};
             };
-            case 3 -> r.nextBoolean() ? new Object[] {"ZADD", k, Integer.toString(r.nextInt(50)), m}
-                    : new Object[] {"ZREM", k, m};
+            case 3 -> switch (r.nextInt(3)) {
+                case 0 -> new Object[] {"ZADD", k, Integer.toString(r.nextInt(50)), m};
+                case 1 -> new Object[] {"ZINCRBY", k, Integer.toString(r.nextInt(7) - 3), m};
+                default -> new Object[] {"ZREM", k, m};
+            };
             default -> r.nextBoolean() ? new Object[] {"LPUSH", k, v} : new Object[] {"RPOP", k};
         };
     }
