@@ -572,8 +572,13 @@ local function settle_counted(ctx, m, db, key, t, mvec, local_write, flush)
   sel(db)
   local kty = redis.call('TYPE', key)['ok']
   for mb, ty in pairs(members) do
-    local _, st = field_meta(m, mb)
-    if not (st and st > t) then
+    local flag, st = field_meta(m, mb)
+    if st and st > t then
+      -- a later removal was re-applied as a plain removal: unseen increments stay on top of it
+      if flag == '-' and not local_write then
+        settle_member(db, key, ty, mb, flag, st, member_cv(m, mb), 0)
+      end
+    else
       local cv = member_cv(m, mb)
       if flush then
         for o, c in pairs(cv) do

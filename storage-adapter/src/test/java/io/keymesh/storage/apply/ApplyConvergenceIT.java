@@ -17,7 +17,8 @@ class ApplyConvergenceIT {
     /** How many consecutive seeds from SEED one run tries. */
     private static final int SEEDS = Integer.getInteger("keymesh.apply.seeds", 4);
     private static final boolean FLUSHES = Boolean.getBoolean("keymesh.apply.flushes");
-    private static final int OPS = 600;
+    private static final int OPS = Integer.getInteger("keymesh.apply.ops", 600);
+    private static final String TRACE = System.getProperty("keymesh.apply.trace");
 
     @TempDir
     Path tmp;
@@ -98,7 +99,11 @@ class ApplyConvergenceIT {
                 Node c = new Node(dir.resolve("c"), "cccccccc")) {            List<Node> nodes = List.of(a, b, c);
             for (int i = 0; i < OPS; i++) {
                 Node n = nodes.get(r.nextInt(3));
-                n.w(randomWrite(r));
+                Object[] cmd = randomWrite(r);
+                n.w(cmd);
+                if (TRACE != null && java.util.Arrays.asList(cmd).contains(TRACE)) {
+                    System.out.println("op " + i + " " + n.origin + " " + java.util.Arrays.toString(cmd) + " -> " + n.digest().lines().findFirst().orElse(""));
+                }
                 if (r.nextInt(8) == 0) {
                     Node from = nodes.get(r.nextInt(3));
                     Node to = nodes.get(r.nextInt(3));
@@ -107,6 +112,9 @@ class ApplyConvergenceIT {
                         if (!log.isEmpty()) {
                             // a random prefix, sometimes resent
                             to.apply(from.origin, log.subList(0, 1 + r.nextInt(log.size())));
+                            if (TRACE != null) {
+                                System.out.println("ship " + from.origin + " -> " + to.origin + " " + to.digest().lines().findFirst().orElse(""));
+                            }
                         }
                     }
                 }
