@@ -339,6 +339,103 @@ local function write_member(db, key, typ, member, value)
   end
 end
 
+-- per-member counters (HINCRBY, HINCRBYFLOAT, ZINCRBY): meta hash field "c"..member holds the
+-- member's type letter (h or z) and its counter vector "origin stamp total seen ...", the same
+-- design as a key's counter; the member's value = its register value + sum(total - seen)
+local function member_cv(m, member)
+  if m.kind ~= 'h' then return {}, nil end
+  sel(m.mdb)
+  local v = redis.call('HGET', m.key, 'c' .. member)
+  if not v then return {}, nil end
+  local ty = 'hash'
+  if string.sub(v, 1, 1) == 'z' then ty = 'zset' end
+  return parse_vec(string.sub(v, 3)), ty
+end
+
+local function set_member_cv(m, member, ty, cv)
+  meta_to_hash(m)
+  sel(m.mdb)
+  if next(cv) == nil then
+    redis.call('HDEL', m.key, 'c' .. member)
+  else
+    redis.call('HSET', m.key, 'c' .. member, (ty == 'zset' and 'z ' or 'h ') .. vec_str(cv))
+  end
+end
+
+local function cv_sum(cv)
+  return sigma({ cv = cv })
+end
+
+-- writes a number as a member's value, formatted the way HINCRBY/HINCRBYFLOAT/ZADD would
+local function write_member_num(db, key, ty, member, v)
+  sel(db)
+  if ty == 'hash' then
+    if v == math.floor(v) and math.abs(v) < 1e15 then
+      redis.pcall('HSET', key, member, num(v))
+    else
+      redis.pcall('HSET', key, member, '0')
+      redis.pcall('HINCRBYFLOAT', key, member, num(v))
+    end
+  elseif ty == 'zset' then
+    redis.pcall('ZADD', key, num(v), member)
+  end
+end
+
+-- adds a counter delta to a present member's number (any other value is left alone)
+local function add_member(db, key, ty, member, delta)
+  if delta == 0 then return end
+  local cur = member_value(db, key, ty, member)
+  if cur == nil then
+    write_member_num(db, key, ty, member, delta)
+    return
+  end
+  if not canonical_number(cur) then return end
+  sel(db)
+  if ty == 'zset' then
+    redis.pcall('ZINCRBY', key, num(delta), member)
+  elseif ty == 'hash' then
+    if delta == math.floor(delta) and math.abs(delta) < 1e15 then
+      local r = redis.pcall('HINCRBY', key, member, num(delta))
+      if type(r) == 'number' then return end
+    end
+    redis.pcall('HINCRBYFLOAT', key, member, num(delta))
+  end
+end
+
+-- brings a counted member's data in line with its register (flag '+' present, otherwise absent as
+-- of stamp st) and counters: a present register takes fix on top; an absent one leaves the sum of
+-- the increments, and the member exists iff some increment is newer than st or unseen by it
+local function settle_member(db, key, ty, member, flag, st, cv, fix)
+  if flag == '+' then
+    add_member(db, key, ty, member, fix)
+    return
+  end
+  local base = st or ''
+  local present = false
+  for _, c in pairs(cv) do
+    if c.st > base or c.tot ~= c.seen then present = true end
+  end
+  if present then
+    write_member_num(db, key, ty, member, cv_sum(cv))
+  else
+    write_member(db, key, ty, member, nil)
+  end
+end
+
+-- every counted member of a key: member -> type
+local function counted_members(m)
+  local out = {}
+  if m.kind ~= 'h' then return out end
+  sel(m.mdb)
+  local all = redis.call('HGETALL', m.key)
+  for i = 1, #all, 2 do
+    if string.sub(all[i], 1, 1) == 'c' then
+      out[string.sub(all[i], 2)] = string.sub(all[i + 1], 1, 1) == 'z' and 'zset' or 'hash'
+    end
+  end
+  return out
+end
+
 -- members written or removed later than t: a whole-key change at t must not undo them
 local function later_fields(m, db, t)
   if m.kind ~= 'h' then return {} end
@@ -384,22 +481,120 @@ local function reapply_fields(db, key, keep)
   end
 end
 
--- merges one member operation of stamp ctx.t: value nil removes it; typ as in write_member
-local function merge_member(ctx, db, key, typ, member, value, local_write)
+-- merges one member operation of stamp ctx.t: value nil removes it; typ as in write_member;
+-- fvec: the member's counter totals the writer had seen (parsed 'u'), reset by this write
+local function merge_member(ctx, db, key, typ, member, value, local_write, fvec)
   local t = ctx.t
   if not local_write and t <= epoch_of(ctx, db) then return end
   local m = meta_load(ctx.N + db, key)
+  local cv, cty = member_cv(m, member)
+  local counted = next(cv) ~= nil or (fvec ~= nil and next(fvec) ~= nil)
+  typ = typ or cty
   if not local_write then
     if (m.t and t <= m.t) or (m.d and t <= m.d) then return end
     local _, st = field_meta(m, member)
     if st and t <= st then return end
-    write_member(db, key, typ, member, value)
+    if counted then
+      merge_vec({ cv = cv }, fvec or {}, epoch_of(ctx, db))
+      set_seen({ cv = cv }, fvec or {})
+      if value then
+        write_member(db, key, typ, member, value)
+        settle_member(db, key, typ, member, '+', t, cv, cv_sum(cv))
+      else
+        settle_member(db, key, typ, member, '-', t, cv, 0)
+      end
+    else
+      write_member(db, key, typ, member, value)
+    end
+  elseif counted then
+    -- the local writer has seen every total it holds
+    for _, c in pairs(cv) do c.seen = c.tot end
   end
   set_field_meta(m, member, value and '+' or '-', t)
+  if counted then set_member_cv(m, member, typ, cv) end
   if local_write then
     meta_save(m, exists(db, key))
   else
     meta_save(m, enforce_ttl(db, key, m))
+  end
+end
+
+-- merges one member increment: origin ctx.origin's running total of the member at stamp ctx.t
+-- (local_write: the data already changed by delta; total is computed here and returned)
+local function merge_count(ctx, db, key, typ, member, total, local_write, delta, existed)
+  local t = ctx.t
+  if not local_write and t <= epoch_of(ctx, db) then return end
+  local m = meta_load(ctx.N + db, key)
+  local cv = member_cv(m, member)
+  local flag, st = field_meta(m, member)
+  if next(cv) == nil and flag == nil then
+    -- a member that was present with no register of its own got it from a whole-key state
+    local had
+    if local_write then had = existed else had = member_value(db, key, typ, member) ~= nil end
+    if had then
+      flag, st = '+', (m.t or '')
+      set_field_meta(m, member, flag, st)
+    end
+  end
+  local c = cv[ctx.origin]
+  if c == nil then
+    c = { st = '', tot = 0, seen = 0 }
+    cv[ctx.origin] = c
+  end
+  if local_write then
+    c.tot = c.tot + delta
+    c.st = t
+  else
+    if t <= c.st then return end
+    local before = cv_sum(cv)
+    c.tot = total
+    c.st = t
+    settle_member(db, key, typ, member, flag, st, cv, cv_sum(cv) - before)
+  end
+  set_member_cv(m, member, typ, cv)
+  if local_write then
+    meta_save(m, exists(db, key))
+  else
+    meta_save(m, enforce_ttl(db, key, m))
+  end
+  return c.tot
+end
+
+-- after a whole-key change at t (the key's state restored or deleted) its counted members: those
+-- without a later register of their own take the change's register (present iff in the new state)
+-- and reset the totals it had seen (mvec: member -> seen vector); unseen increments stay on top
+local function settle_counted(ctx, m, db, key, t, mvec, local_write, flush)
+  local members = counted_members(m)
+  for mb, ty in pairs(mvec) do
+    if members[mb] == nil then members[mb] = ty.ty end
+  end
+  if next(members) == nil then return end
+  sel(db)
+  local kty = redis.call('TYPE', key)['ok']
+  for mb, ty in pairs(members) do
+    local flag, st = field_meta(m, mb)
+    if st and st > t then
+      -- a later removal was re-applied as a plain removal: unseen increments stay on top of it
+      if flag == '-' and not local_write then
+        settle_member(db, key, ty, mb, flag, st, member_cv(m, mb), 0)
+      end
+    else
+      local cv = member_cv(m, mb)
+      if flush then
+        for o, c in pairs(cv) do
+          if c.st <= t then cv[o] = nil end
+        end
+      end
+      local carried = (mvec[mb] and mvec[mb].vec) or {}
+      merge_vec({ cv = cv }, carried, (not local_write) and epoch_of(ctx, db) or nil)
+      set_seen({ cv = cv }, carried)
+      local present = (kty == ty) and member_value(db, key, ty, mb) ~= nil
+      if not local_write then
+        settle_member(db, key, ty, mb, present and '+' or '-', t, cv, cv_sum(cv))
+      end
+      set_field_meta(m, mb, present and '+' or '-', t)
+      set_member_cv(m, mb, ty, cv)
+    end
   end
 end
 
@@ -455,6 +650,9 @@ local function merge_key(ctx, rec, local_write)
         else
           m.et = old_et
         end
+      end
+      if rec.mvec or m.kind == 'h' then
+        settle_counted(ctx, m, db, rec.key, t, rec.mvec or {}, local_write, rec.flush)
       end
       if not local_write then fix = sigma(m) end
     else

@@ -34,7 +34,7 @@ local function purge_older(ctx, db, t)
       if m.t and not (m.d and m.d > m.t) then add_value(db, k, sigma(m) - before) end
       meta_save(m, exists(db, k))
     end
-    merge_key(ctx, { db = db, key = k, kind = 'd' }, false)
+    merge_key(ctx, { db = db, key = k, kind = 'd', flush = true }, false)
   end
 end
 
@@ -100,11 +100,26 @@ local function apply_entry(ctx, fields)
         rec.field = v
         rec.ftype = 'zset'
       elseif name == 'w' then
-        merge_member(ctx, rec.db, rec.key, rec.ftype, rec.field, v, false)
+        merge_member(ctx, rec.db, rec.key, rec.ftype, rec.field, v, false, rec.fvec)
+        rec.fvec = nil
+      elseif name == 'j' then
+        merge_count(ctx, rec.db, rec.key, rec.ftype, rec.field, tonumber(v), false)
+      elseif name == 'c' then
+        rec.cmember = v
+      elseif name == 'u' then
+        if rec.cmember then
+          -- a whole-key state's seen totals of one counted member: "<h|z> origin stamp total ..."
+          rec.mvec = rec.mvec or {}
+          rec.mvec[rec.cmember] = { ty = string.sub(v, 1, 1) == 'z' and 'zset' or 'hash', vec = parse_seen(string.sub(v, 3)) }
+          rec.cmember = nil
+        else
+          rec.fvec = parse_seen(v)
+        end
       elseif name == 'a' then
         merge_member(ctx, rec.db, rec.key, 'set', v, '', false)
       elseif name == 'g' then
-        merge_member(ctx, rec.db, rec.key, nil, v, nil, false)
+        merge_member(ctx, rec.db, rec.key, rec.fvec and rec.ftype or nil, v, nil, false, rec.fvec)
+        rec.fvec = nil
       elseif name == 'f' then
         finish()
         remote_flush(ctx, tonumber(v))

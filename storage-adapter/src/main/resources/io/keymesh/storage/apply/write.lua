@@ -21,6 +21,8 @@ local MEMBER_CMDS = {
   hset = 'hash', hmset = 'hash', hsetnx = 'hash', hincrby = 'hash', hincrbyfloat = 'hash', hdel = 'hash',
   sadd = 'set', srem = 'set', smove = 'set', zadd = 'zset', zincrby = 'zset', zrem = 'zset',
 }
+-- member increments merged as per-member counters
+local INCR_MEMBER = { hincrby = 1, hincrbyfloat = 1, zincrby = 1 }
 local ZADD_FLAGS = { nx = 1, xx = 1, gt = 1, lt = 1, ch = 1, incr = 1 }
 
 -- commands whose integer reply 0 means nothing changed
@@ -170,6 +172,15 @@ local function record_state(ctx, en, db, key, existed)
   for o, c in pairs(m.cv) do rec.vec[o] = { st = c.st, tot = c.tot } end
   entry_key(en, db, key)
   if next(m.cv) ~= nil then entry_op(en, 'v', seen_str(m.cv)) end
+  -- counted members: the totals this whole-key state has seen (reset by it on every node)
+  for mb, mty in pairs(counted_members(m)) do
+    local cv = member_cv(m, mb)
+    rec.mvec = rec.mvec or {}
+    rec.mvec[mb] = { ty = mty, vec = {} }
+    for o, c in pairs(cv) do rec.mvec[mb].vec[o] = { st = c.st, tot = c.tot } end
+    entry_op(en, 'c', mb)
+    entry_op(en, 'u', (mty == 'zset' and 'z ' or 'h ') .. seen_str(cv))
+  end
   if ty == 'none' then
     rec.kind = 'd'
     entry_op(en, 'd', '')
@@ -451,6 +462,9 @@ local function km_w(_, argv)
       for _, mb in ipairs(members) do
         local _, st = field_meta(m, mb)
         if st and st > newest then newest = st end
+        for _, c in pairs((member_cv(m, mb))) do
+          if c.st > newest then newest = c.st end
+        end
       end
     end
   end
@@ -476,6 +490,9 @@ local function km_w(_, argv)
       end
     else
       local keyed = false
+      -- an increment of a number written the way the increment commands write it is a counter
+      -- op; of anything else ("01", "1.50") a write of the resulting value
+      local counting = INCR_MEMBER[cmd] and (before[members[1]] == false or canonical_number(before[members[1]]))
       for _, mb in ipairs(members) do
         local now = member_value(db, key, ty, mb)
         if now ~= before[mb] and not (now == nil and before[mb] == false) then
@@ -483,17 +500,28 @@ local function km_w(_, argv)
             entry_key(en, db, key)
             keyed = true
           end
-          merge_member(ctx, db, key, ty, mb, now, true)
-          if now == nil then
-            entry_op(en, 'g', mb)
-          elseif ty == 'hash' then
-            entry_op(en, 'h', mb)
-            entry_op(en, 'w', now)
-          elseif ty == 'set' then
-            entry_op(en, 'a', mb)
+          local ftag = ty == 'zset' and 'z' or 'h'
+          if counting then
+            local delta = tonumber(cmd == 'zincrby' and a[2] or a[3])
+            local tot = merge_count(ctx, db, key, ty, mb, nil, true, delta, before[mb] ~= false)
+            entry_op(en, ftag, mb)
+            entry_op(en, 'j', num(tot))
           else
-            entry_op(en, 'z', mb)
-            entry_op(en, 'w', now)
+            local cv = {}
+            if ty ~= 'set' then cv = member_cv(meta_load(N + db, key), mb) end
+            if next(cv) ~= nil then
+              entry_op(en, ftag, mb)
+              entry_op(en, 'u', seen_str(cv))
+            end
+            merge_member(ctx, db, key, ty, mb, now, true)
+            if now == nil then
+              entry_op(en, 'g', mb)
+            elseif ty == 'set' then
+              entry_op(en, 'a', mb)
+            else
+              if next(cv) == nil then entry_op(en, ftag, mb) end
+              entry_op(en, 'w', now)
+            end
           end
         end
       end

@@ -17,7 +17,8 @@ class ApplyConvergenceIT {
     /** How many consecutive seeds from SEED one run tries. */
     private static final int SEEDS = Integer.getInteger("keymesh.apply.seeds", 4);
     private static final boolean FLUSHES = Boolean.getBoolean("keymesh.apply.flushes");
-    private static final int OPS = 600;
+    private static final int OPS = Integer.getInteger("keymesh.apply.ops", 600);
+    private static final String TRACE = System.getProperty("keymesh.apply.trace");
 
     @TempDir
     Path tmp;
@@ -63,18 +64,22 @@ class ApplyConvergenceIT {
                 case 4 -> new Object[] {"APPEND", k, "1"};
                 default -> new Object[] {"DECR", k};
             };
-            case 1 -> switch (r.nextInt(3)) {
-                case 0 -> new Object[] {"HSET", k, m, v};
+            case 1 -> switch (r.nextInt(5)) {
+                case 0 -> new Object[] {"HSET", k, m, Integer.toString(r.nextInt(10))};
                 case 1 -> new Object[] {"HDEL", k, m};
-                default -> new Object[] {"HINCRBY", k, m, "1"};
+                case 2 -> new Object[] {"HINCRBYFLOAT", k, m, r.nextBoolean() ? "0.5" : "-1.5"};
+                default -> new Object[] {"HINCRBY", k, m, Integer.toString(r.nextInt(7) - 3)};
             };
             case 2 -> switch (r.nextInt(3)) {
                 case 0 -> new Object[] {"SADD", k, m};
                 case 1 -> new Object[] {"SREM", k, m};
                 default -> new Object[] {"SMOVE", k, other, m};
             };
-            case 3 -> r.nextBoolean() ? new Object[] {"ZADD", k, Integer.toString(r.nextInt(50)), m}
-                    : new Object[] {"ZREM", k, m};
+            case 3 -> switch (r.nextInt(3)) {
+                case 0 -> new Object[] {"ZADD", k, Integer.toString(r.nextInt(50)), m};
+                case 1 -> new Object[] {"ZINCRBY", k, Integer.toString(r.nextInt(7) - 3), m};
+                default -> new Object[] {"ZREM", k, m};
+            };
             default -> r.nextBoolean() ? new Object[] {"LPUSH", k, v} : new Object[] {"RPOP", k};
         };
     }
@@ -94,7 +99,11 @@ class ApplyConvergenceIT {
                 Node c = new Node(dir.resolve("c"), "cccccccc")) {            List<Node> nodes = List.of(a, b, c);
             for (int i = 0; i < OPS; i++) {
                 Node n = nodes.get(r.nextInt(3));
-                n.w(randomWrite(r));
+                Object[] cmd = randomWrite(r);
+                n.w(cmd);
+                if (TRACE != null && java.util.Arrays.asList(cmd).contains(TRACE)) {
+                    System.out.println("op " + i + " " + n.origin + " " + java.util.Arrays.toString(cmd) + " -> " + n.digest().lines().findFirst().orElse(""));
+                }
                 if (r.nextInt(8) == 0) {
                     Node from = nodes.get(r.nextInt(3));
                     Node to = nodes.get(r.nextInt(3));
@@ -103,6 +112,9 @@ class ApplyConvergenceIT {
                         if (!log.isEmpty()) {
                             // a random prefix, sometimes resent
                             to.apply(from.origin, log.subList(0, 1 + r.nextInt(log.size())));
+                            if (TRACE != null) {
+                                System.out.println("ship " + from.origin + " -> " + to.origin + " " + to.digest().lines().findFirst().orElse(""));
+                            }
                         }
                     }
                 }

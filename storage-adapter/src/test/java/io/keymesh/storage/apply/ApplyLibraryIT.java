@@ -182,6 +182,60 @@ class ApplyLibraryIT {
     }
 
     @Test
+    void hashFieldIncrementsOnBothSidesOfAPartitionAllCount() {
+        a.w("HSET", "h", "f", "1");
+        meshAll(a, b);
+        // partition
+        a.w("HINCRBY", "h", "f", "2");
+        b.w("HINCRBY", "h", "f", "3");
+        b.w("HINCRBYFLOAT", "h", "g", "0.5");
+        a.w("HINCRBYFLOAT", "h", "g", "1.25");
+        meshAll(a, b);
+        for (Node n : new Node[] {a, b}) {
+            assertEquals("6", n.conn.callParsed("HGET", "h", "f"));
+            assertEquals("1.75", n.conn.callParsed("HGET", "h", "g"));
+        }
+        // an HSET resets the increments it has seen; a concurrent unseen one still counts
+        a.w("HSET", "h", "f", "10");
+        b.w("HINCRBY", "h", "f", "-1");
+        meshAll(b, a);
+        meshAll(a, b);
+        assertEquals("9", a.conn.callParsed("HGET", "h", "f"));
+        // a whole-key DEL resets what it has seen, a concurrent increment survives it
+        a.w("DEL", "h");
+        b.w("HINCRBY", "h", "f", "4");
+        meshAll(a, b, c);
+        for (Node n : new Node[] {a, b, c}) {
+            assertEquals(List.of("f", "4"), n.conn.callParsed("HGETALL", "h"));
+        }
+        assertEquals(a.digest(), b.digest());
+        assertEquals(a.digest(), c.digest());
+    }
+
+    @Test
+    void sortedSetScoreIncrementsOnBothSidesOfAPartitionAllCount() {
+        a.w("ZADD", "z", "1", "m");
+        meshAll(a, b);
+        a.w("ZINCRBY", "z", "2", "m");
+        b.w("ZINCRBY", "z", "3", "m");
+        b.w("ZINCRBY", "z", "5", "n");
+        meshAll(a, b);
+        for (Node n : new Node[] {a, b}) {
+            assertEquals(List.of("n", "5", "m", "6"), n.conn.callParsed("ZRANGE", "z", "0", "-1", "WITHSCORES"));
+        }
+        // ZADD of the member resets only the increments it saw
+        a.w("ZADD", "z", "0", "m");
+        b.w("ZINCRBY", "z", "1", "m");
+        meshAll(b, a, c);
+        meshAll(a, b, c);
+        for (Node n : new Node[] {a, b, c}) {
+            assertEquals("1", n.conn.callParsed("ZSCORE", "z", "m"));
+        }
+        assertEquals(a.digest(), b.digest());
+        assertEquals(a.digest(), c.digest());
+    }
+
+    @Test
     void setAndSortedSetMembersMergeOneByOne() {
         a.w("SADD", "s", "a", "b");
         a.w("ZADD", "z", "1", "m1", "2", "m2");
