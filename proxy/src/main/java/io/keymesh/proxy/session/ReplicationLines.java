@@ -3,6 +3,7 @@ package io.keymesh.proxy.session;
 import io.keymesh.proxy.replica.ReplicaRole;
 import io.keymesh.proxy.server.NodeContext;
 import io.keymesh.topology.failover.UpstreamTracker;
+import io.keymesh.topology.failover.WriteQuorum;
 import io.keymesh.topology.health.UpstreamAddress;
 import io.keymesh.topology.link.ReplicaStatus;
 import io.keymesh.topology.link.ServeStatus;
@@ -60,18 +61,29 @@ final class ReplicationLines {
         return out.toString();
     }
 
-    /** Lines replacing the backend's {@code connected_slaves:0}. */
+    /**
+     * Lines replacing the backend's {@code connected_slaves:0}: then, as Redis, {@code min_slaves_good_slaves}
+     * while the write quorum is on, and one {@code slaveN:} line per replica.
+     */
     static String connectedSlaves(NodeContext node) {
-        if (node.replica() != null || node.mesh() == null) {
+        if (node.replica() != null) {
             return "connected_slaves:0";
+        }
+        if (node.mesh() == null) {
+            return node.config().writeQuorum().enabled() ? "connected_slaves:0\r\nmin_slaves_good_slaves:0"
+                    : "connected_slaves:0";
         }
         List<ServeStatus> replicas = node.mesh().replicas();
         StringBuilder out = new StringBuilder("connected_slaves:").append(replicas.size());
         long now = System.currentTimeMillis();
+        WriteQuorum quorum = node.config().writeQuorum();
+        if (quorum.enabled()) {
+            line(out, "min_slaves_good_slaves", Integer.toString(quorum.goodReplicas(replicas, now)));
+        }
         for (int i = 0; i < replicas.size(); i++) {
             ServeStatus r = replicas.get(i);
             String[] hp = hostPort(r.address());
-            long lagSeconds = r.lagOps() == 0 ? 0 : Math.max(0, (now - r.lastAckMillis()) / 1000);
+            long lagSeconds = Math.max(0, (now - r.lastAckMillis()) / 1000);     // replicas ack every second
             line(out, "slave" + i, "ip=" + hp[0] + ",port=" + hp[1] + ",state="
                     + (r.state().equals("streaming") ? "online" : "wait_bgsave") + ",offset=" + r.ackedSeq()
                     + ",lag=" + lagSeconds);

@@ -42,6 +42,7 @@ public final class ReplicaSender implements Runnable, LinkSending {
     private final Object writability = new Object();
     private final Map<String, Long> acked = new HashMap<>();
     private volatile boolean stopped;
+    private volatile boolean opened;            // the Sync frame is out: publishes may follow
     private long lastHeartbeatNanos;
     private long lastOriginScanNanos;
 
@@ -85,6 +86,21 @@ public final class ReplicaSender implements Runnable, LinkSending {
         status.acked(total);
     }
 
+    /**
+     * Sends a PUBLISH relayed live to the replica's subscribers (never stored) unless the channel is
+     * backed up beyond its buffer (then it is dropped and counted, as for peers); thread-safe.
+     */
+    public void publish(LinkFrame.Publish frame) {
+        if (!channel.isActive() || !opened) {       // the replica expects its Sync frame first
+            return;
+        }
+        if (channel.bytesBeforeWritable() > 8L * 1024 * 1024) {
+            status.publishesDropped.incrementAndGet();
+            return;
+        }
+        write(frame);
+    }
+
     /** Ends the thread soon. */
     @Override
     public void stop() {
@@ -108,6 +124,7 @@ public final class ReplicaSender implements Runnable, LinkSending {
             if (snapshot) {
                 status.state("snapshot");
                 write(new LinkFrame.Sync(LinkFrame.Sync.SNAPSHOT, ALL_ORIGINS, 0));
+                opened = true;
                 log.info("replica link to {}: position {} is behind the log, sending a snapshot up to {}",
                         status.peerId(), next, heads);
                 SnapshotWriter.send(backend, databases, this::awaitWritable, this::write, () -> stopped
@@ -118,6 +135,7 @@ public final class ReplicaSender implements Runnable, LinkSending {
                 }
             } else {
                 write(new LinkFrame.Sync(LinkFrame.Sync.PARTIAL, ALL_ORIGINS, 0));
+                opened = true;
             }
             for (String origin : heads.keySet()) {
                 next.putIfAbsent(origin, 0L);
