@@ -69,28 +69,32 @@ final class ReplicationLines {
         if (node.replica() != null) {
             return "connected_slaves:0";
         }
-        if (node.mesh() == null) {
-            return node.config().writeQuorum().enabled() ? "connected_slaves:0\r\nmin_slaves_good_slaves:0"
-                    : "connected_slaves:0";
-        }
-        List<ServeStatus> replicas = node.mesh().replicas();
+        List<ServeStatus> replicas = node.mesh() == null ? List.of() : node.mesh().replicas();
+        return primaryLines(replicas, node.config().writeQuorum(), System.currentTimeMillis());
+    }
+
+    /** A primary's lines for {@code replicas} at wall time {@code nowMillis} (joined with CRLF, no trailing CRLF). */
+    static String primaryLines(List<ServeStatus> replicas, WriteQuorum quorum, long nowMillis) {
         StringBuilder out = new StringBuilder("connected_slaves:").append(replicas.size());
-        long now = System.currentTimeMillis();
-        WriteQuorum quorum = node.config().writeQuorum();
         if (quorum.enabled()) {
-            line(out, "min_slaves_good_slaves", Integer.toString(quorum.goodReplicas(replicas, now)));
+            line(out, "min_slaves_good_slaves", Integer.toString(quorum.goodReplicas(replicas, nowMillis)));
         }
         for (int i = 0; i < replicas.size(); i++) {
             ServeStatus r = replicas.get(i);
-            String[] hp = hostPort(r.address());
-            long lagSeconds = Math.max(0, (now - r.lastAckMillis()) / 1000);     // replicas ack every second
-            line(out, "slave" + i, "ip=" + hp[0] + ",port=" + hp[1] + ",state="
-                    + (r.state().equals("streaming") ? "online" : "wait_bgsave") + ",offset=" + r.ackedSeq()
-                    + ",lag=" + lagSeconds);
+            long lagSeconds = Math.max(0, (nowMillis - r.lastAckMillis()) / 1000);     // replicas ack every second
+            out.append("\r\n").append(slaveLine(i, r.address(), r.state().equals("streaming"), r.ackedSeq(), lagSeconds));
         }
         return out.toString();
     }
 
+    /** Redis' {@code slaveN:ip=...,port=...,state=online|wait_bgsave,offset=...,lag=<seconds>} line. */
+    static String slaveLine(int index, String address, boolean online, long offset, long lagSeconds) {
+        String[] hp = hostPort(address);
+        return "slave" + index + ":ip=" + hp[0] + ",port=" + hp[1] + ",state=" + (online ? "online" : "wait_bgsave")
+                + ",offset=" + offset + ",lag=" + lagSeconds;
+    }
+
+    /** Splits "host:port" at its last colon (IPv6 hosts keep theirs); no colon: port "0". */
     static String[] hostPort(String address) {
         int colon = address.lastIndexOf(':');
         if (colon < 0) {

@@ -4,9 +4,9 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.ComposeContainer;
 import org.testcontainers.containers.ContainerState;
@@ -27,8 +27,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * The container demo as the README walks through it: compose/Dockerfile built, compose/docker-compose.yml
  * up (two primaries, three replicas), a write on primary1 read on a replica, primary1 stopped, the
  * replica following primary2 and still serving. Needs a Docker engine and the compose plugin; where
- * either is missing the class is skipped with a message saying so (checked before anything starts).
+ * either is missing the class is skipped with a message saying so (checked before anything starts, in
+ * about a second).
  */
+@EnabledIf(value = "dockerEngineWithCompose", disabledReason = "SKIPPED: no Docker engine with the compose plugin "
+        + "answers on this machine (DOCKER_HOST or /var/run/docker.sock, and `docker compose version`); "
+        + "ComposeDemoIT runs compose/docker-compose.yml where one does")
 class ComposeDemoIT {
     private static final Path PROJECT_ROOT = Path.of("..").toAbsolutePath().normalize();
     private static ComposeContainer compose;
@@ -36,11 +40,6 @@ class ComposeDemoIT {
 
     @BeforeAll
     static void up() throws URISyntaxException {
-        Assumptions.assumeTrue(DockerClientFactory.instance().isDockerAvailable(),
-                "skipped: no Docker engine answers on this machine (DOCKER_HOST / /var/run/docker.sock); "
-                        + "ComposeDemoIT runs compose/docker-compose.yml where one does");
-        Assumptions.assumeTrue(composePluginPresent(), "skipped: the Docker engine answers but `docker compose` "
-                + "(the compose plugin) is not installed");
         File override = new File(ComposeDemoIT.class.getResource("/compose/no-host-ports.yml").toURI());
         compose = new ComposeContainer(PROJECT_ROOT.resolve("compose/docker-compose.yml").toFile(), override)
                 .withLocalCompose(true)
@@ -89,6 +88,11 @@ class ComposeDemoIT {
         client.setDefaultTimeout(Duration.ofSeconds(10));
         clients.add(client);
         return client.connect();
+    }
+
+    /** The class runs only where a Docker engine answers and {@code docker compose} is installed. */
+    static boolean dockerEngineWithCompose() {
+        return DockerClientFactory.instance().isDockerAvailable() && composePluginPresent();
     }
 
     private static boolean composePluginPresent() {
