@@ -224,13 +224,13 @@ public final class CommandDispatcher {
                 send(s, r, true);                 // kept on this replica; upstream writes and deletes win
             }
             case FORWARD -> {
+                if (s.inMulti()) {
+                    reject(s, r, "ERR keymesh: writes inside MULTI are not forwarded by a replica "
+                            + "(write-policy forward); run the transaction at a primary");
+                    return true;
+                }
                 try {
-                    if (s.inMulti()) {
-                        s.reply(Replies.error(s.channel().alloc(), "ERR keymesh: writes inside MULTI are not "
-                                + "forwarded by a replica (write-policy forward); run the transaction at a primary"));
-                    } else {
-                        forwarder.forward(s, r, s.expectReply(null));
-                    }
+                    forwarder.forward(s, r, s.expectReply(null));
                 } finally {
                     r.release();
                 }

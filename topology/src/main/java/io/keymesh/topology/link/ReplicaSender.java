@@ -101,6 +101,13 @@ public final class ReplicaSender implements Runnable, LinkSending {
         write(frame);
     }
 
+    /** What the replica has acknowledged of {@code origin}'s log (0 before anything). */
+    public long ackedOf(String origin) {
+        synchronized (acked) {
+            return acked.getOrDefault(origin, 0L);
+        }
+    }
+
     /** Ends the thread soon. */
     @Override
     public void stop() {
@@ -229,9 +236,10 @@ public final class ReplicaSender implements Runnable, LinkSending {
         for (String origin : store.origins()) {
             if (!next.containsKey(origin)) {
                 long first = store.firstSeq(origin);
-                if (first > 1) {
-                    throw new IllegalStateException("new origin " + origin + " starts at " + first
-                            + "; the replica must resync");
+                if (first > 1 || (first < 0 && store.position(origin) > 0)) {
+                    // entries of it are gone (trimmed) before this link saw them: never skip them silently
+                    throw new IllegalStateException("new origin " + origin + " no longer starts at 1 (first "
+                            + first + "); the replica must resync");
                 }
                 next.put(origin, 0L);
                 log.info("replica link to {}: now also serving origin {}", status.peerId(), origin);

@@ -251,6 +251,19 @@ public final class Mesh implements AutoCloseable {
         return min;
     }
 
+    /**
+     * How far this node's own log may be trimmed by acknowledgement: what every peer acknowledged
+     * ({@link #ackedByAllPeers}), and no further than any replica linked right now has acknowledged, so a
+     * replica catching up never finds its next entries gone; -1 for no trim by acknowledgement.
+     */
+    public long ownLogAckFloor() {
+        long floor = ackedByAllPeers();
+        for (ReplicaSender s : replicaSenders) {
+            floor = Math.min(floor, s.ackedOf(settings.nodeId()));
+        }
+        return floor;
+    }
+
     /** HELLOs refused because the peer's clock ran too far ahead, plus pulled links refused for the same. */
     public long clockRefusals() {
         long n = clockRefusals.get();
