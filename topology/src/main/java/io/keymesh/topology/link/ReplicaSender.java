@@ -175,7 +175,9 @@ public final class ReplicaSender implements Runnable, LinkSending {
             if (stopped || !channel.isActive()) {
                 return;
             }
-            heartbeatIfDue(store);
+            if (!heartbeatIfDue(store)) {
+                return;                 // an origin's log lost entries this link has not sent: resync
+            }
             discoverOrigins(store);
             if (next.isEmpty()) {
                 Thread.sleep(settings.tailBlockMillis());
@@ -247,17 +249,33 @@ public final class ReplicaSender implements Runnable, LinkSending {
         }
     }
 
-    private void heartbeatIfDue(LogStore store) throws IOException {
+    /**
+     * Sends a heartbeat when one is due, first checking that every origin this link is behind on still
+     * holds its next entry (the stream loop skips an origin whose log reads empty); false when one does
+     * not, so the link closes and the replica resyncs instead of missing entries silently.
+     */
+    private boolean heartbeatIfDue(LogStore store) throws IOException {
         long now = System.nanoTime();
         if (now - lastHeartbeatNanos >= settings.heartbeatMillis() * 1_000_000L) {
             lastHeartbeatNanos = now;
             long head = 0;
             for (String origin : store.origins()) {
-                head += store.position(origin);
+                long position = store.position(origin);
+                head += position;
+                Long sentTo = next.get(origin);
+                if (sentTo != null && position > sentTo) {
+                    long first = store.firstSeq(origin);
+                    if (first < 0 || first > sentTo + 1) {
+                        log.warn("replica link to {}: log of {} no longer holds {} (first {}); closing so it resyncs",
+                                status.peerId(), origin, sentTo + 1, first);
+                        return false;
+                    }
+                }
             }
             status.head(head);
             write(new LinkFrame.Heartbeat(stampNow.get(), head));
         }
+        return true;
     }
 
     private void awaitWritable() throws InterruptedException {
