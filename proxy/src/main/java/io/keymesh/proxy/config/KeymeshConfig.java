@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigParseOptions;
 import io.keymesh.proxy.resp.RespLimits;
 import io.keymesh.topology.failover.RegionLocalKeys;
 import io.keymesh.topology.failover.ReplicaSettings;
+import io.keymesh.topology.failover.WriteQuorum;
 
 import java.io.File;
 import java.nio.file.Path;
@@ -19,7 +20,7 @@ import java.util.Map;
 /**
  * A node's configuration, read once from HOCON (conf/reference.conf documents every key) with
  * -D system properties taking precedence. Field names match the keys. {@code replica} is null
- * unless {@code keymesh.role = replica}.
+ * unless {@code keymesh.role = replica}; {@code writeQuorum} (min-replicas-to-write) applies on a primary.
  */
 public record KeymeshConfig(
         int port,
@@ -35,7 +36,8 @@ public record KeymeshConfig(
         Storage storage,
         Cluster cluster,
         ReplicaSettings replica,
-        RegionLocalKeys regionLocalKeys) {
+        RegionLocalKeys regionLocalKeys,
+        WriteQuorum writeQuorum) {
 
     /** Redis' client-output-buffer-limit for one client class; 0 disables a bound. */
     public record OutputLimit(long hardBytes, long softBytes, long softSeconds) {
@@ -139,7 +141,8 @@ public record KeymeshConfig(
                         s.getDuration("connect-timeout")),
                 cluster(c, port),
                 replica,
-                RegionLocalKeys.from(c));
+                RegionLocalKeys.from(c),
+                WriteQuorum.from(c));
     }
 
     private static Cluster cluster(Config c, int port) {

@@ -1,24 +1,36 @@
 package io.keymesh.proxy.replica;
 
+import java.nio.charset.StandardCharsets;
+
 /**
- * A Redis glob pattern as KEYS uses it: {@code *} any run, {@code ?} one byte, {@code [abc]},
- * {@code [^a-z]} classes, {@code \} escapes the next byte. Matches raw key bytes.
+ * A Redis glob pattern as KEYS and SCAN MATCH use it, with Redis' exact rules: {@code *} any run,
+ * {@code ?} one byte, {@code [abc]} and {@code [^a-z]} classes (a range may be written backwards, a
+ * class left open runs to the end of the pattern), {@code \} makes the next byte literal (inside
+ * classes too). Matches raw key bytes.
  */
 public final class GlobPattern {
     private final byte[] pattern;
 
     public GlobPattern(String pattern) {
-        this.pattern = pattern.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        this.pattern = pattern.getBytes(StandardCharsets.UTF_8);
     }
 
     /** True when {@code key} matches the whole pattern. */
     public boolean matches(byte[] key) {
+        if (pattern.length == 1 && pattern[0] == '*') {
+            return true;                                // KEYS * lists every key, the empty one too
+        }
         return match(0, key, 0);
     }
 
+    /** The pattern byte at {@code p}, or 0 past its end (Redis reads its string's terminator there). */
+    private int at(int p) {
+        return p < pattern.length ? pattern[p] & 0xff : 0;
+    }
+
     private boolean match(int p, byte[] s, int i) {
-        while (p < pattern.length) {
-            byte c = pattern[p];
+        while (p < pattern.length && i < s.length) {
+            int c = pattern[p] & 0xff;
             if (c == '*') {
                 while (p + 1 < pattern.length && pattern[p + 1] == '*') {
                     p++;
@@ -26,84 +38,78 @@ public final class GlobPattern {
                 if (p + 1 == pattern.length) {
                     return true;
                 }
-                for (int k = i; k <= s.length; k++) {
+                for (int k = i; k < s.length; k++) {
                     if (match(p + 1, s, k)) {
                         return true;
                     }
                 }
                 return false;
-            }
-            if (i >= s.length) {
-                return false;
-            }
-            if (c == '?') {
-                p++;
+            } else if (c == '?') {
                 i++;
             } else if (c == '[') {
-                int end = classEnd(p);
-                if (end < 0) {                       // no closing bracket: '[' is literal
-                    if (s[i] != '[') {
-                        return false;
-                    }
-                    p++;
-                    i++;
-                    continue;
-                }
-                if (!inClass(p + 1, end, s[i])) {
+                int[] end = new int[1];
+                if (!classMatches(p + 1, s[i] & 0xff, end)) {
                     return false;
                 }
-                p = end + 1;
+                p = end[0];
                 i++;
             } else {
-                if (c == '\\' && p + 1 < pattern.length) {
+                if (c == '\\' && pattern.length - p >= 2) {
                     p++;
-                    c = pattern[p];
+                    c = pattern[p] & 0xff;
                 }
-                if (s[i] != c) {
+                if (c != (s[i] & 0xff)) {
                     return false;
                 }
-                p++;
                 i++;
             }
-        }
-        return i == s.length;
-    }
-
-    private int classEnd(int open) {
-        for (int j = open + 1; j < pattern.length; j++) {
-            if (pattern[j] == '\\') {
-                j++;
-            } else if (pattern[j] == ']' && j > open + 1) {
-                return j;
+            p++;
+            if (i == s.length) {
+                while (p < pattern.length && pattern[p] == '*') {
+                    p++;
+                }
+                break;
             }
         }
-        return -1;
+        return p >= pattern.length && i == s.length;
     }
 
-    private boolean inClass(int from, int end, byte b) {
-        boolean negate = pattern[from] == '^';
-        int j = negate ? from + 1 : from;
+    /**
+     * Whether byte {@code b} is in the class opening after {@code '['} at {@code from}; {@code end[0]}
+     * receives the index of the class's closing {@code ']'} (or the last byte of an unclosed class).
+     */
+    private boolean classMatches(int from, int b, int[] end) {
+        int p = from;
+        boolean negate = at(p) == '^';
+        if (negate) {
+            p++;
+        }
         boolean found = false;
-        while (j < end) {
-            byte c = pattern[j];
-            if (c == '\\' && j + 1 < end) {
-                j++;
-                c = pattern[j];
-            }
-            if (j + 2 < end && pattern[j + 1] == '-') {
-                int lo = Math.min(c & 0xff, pattern[j + 2] & 0xff);
-                int hi = Math.max(c & 0xff, pattern[j + 2] & 0xff);
-                if ((b & 0xff) >= lo && (b & 0xff) <= hi) {
+        while (true) {
+            int left = pattern.length - p;
+            if (at(p) == '\\' && left >= 2) {
+                p++;
+                if (at(p) == b) {
                     found = true;
                 }
-                j += 3;
-            } else {
-                if (b == c) {
+            } else if (at(p) == ']') {
+                break;
+            } else if (left <= 0) {
+                p--;                                    // unclosed: the class ends with the pattern
+                break;
+            } else if (left >= 3 && at(p + 1) == '-') {
+                int lo = Math.min(at(p), at(p + 2));
+                int hi = Math.max(at(p), at(p + 2));
+                if (b >= lo && b <= hi) {
                     found = true;
                 }
-                j++;
+                p += 2;
+            } else if (at(p) == b) {
+                found = true;
             }
+            p++;
         }
+        end[0] = p;
         return negate != found;
     }
 }

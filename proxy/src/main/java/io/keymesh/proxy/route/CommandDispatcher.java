@@ -16,13 +16,17 @@ import io.keymesh.storage.conn.BackendConnector;
 import io.keymesh.storage.conn.BackendLink;
 import io.keymesh.storage.conn.ReplyScanner;
 import io.keymesh.storage.conn.ReplySink;
+import io.keymesh.topology.failover.WriteQuorum;
+import io.keymesh.topology.link.ServeStatus;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.Function;
@@ -57,6 +61,7 @@ public final class CommandDispatcher {
             "enable-module-command", "enable-protected-configs", "rename-command", "io-threads", "databases");
 
     /** Redis' reply to data commands on a replica whose master link is down with replica-serve-stale-data no. */
+    static final String READONLY = "READONLY You can't write against a read only replica.";
     static final String MASTERDOWN = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
 
     private final NodeContext node;
@@ -69,6 +74,7 @@ public final class CommandDispatcher {
     private final ReplicaRole replica;          // null on a primary
     private final WriteForwarder forwarder;     // null unless write-policy forward
     private final RegionLocalMatcher regionLocal;
+    private final WriteQuorum quorum;
 
     public CommandDispatcher(NodeContext node) {
         this.node = node;
@@ -84,6 +90,7 @@ public final class CommandDispatcher {
                         (int) node.config().storage().connectTimeout().toMillis())
                 : null;
         this.regionLocal = new RegionLocalMatcher(node.config().regionLocalKeys());
+        this.quorum = node.config().writeQuorum();
     }
 
     public LocalCommands local() {
@@ -128,6 +135,9 @@ public final class CommandDispatcher {
         }
         if (spec == null) {
             send(s, r, true);
+            return;
+        }
+        if (quorum.enabled() && replica == null && byQuorum(s, r, spec)) {
             return;
         }
         if ((replica != null || !regionLocal.isEmpty()) && byRole(s, r, spec)) {
@@ -189,7 +199,7 @@ public final class CommandDispatcher {
         if (replica != null && !replica.settings().serveStaleData() && !replica.linkUp()
                 && (spec.kind() == CommandClass.READ || spec.kind() == CommandClass.WRITE
                 || spec.kind() == CommandClass.BLOCKING)) {
-            refuse(s, r, MASTERDOWN);
+            reject(s, r, MASTERDOWN);
             return true;
         }
         if (spec.kind() != CommandClass.WRITE) {
@@ -206,10 +216,7 @@ public final class CommandDispatcher {
             return false;
         }
         switch (replica.settings().writePolicy()) {
-            case READONLY -> {
-                r.release();
-                s.reply(Replies.of(Replies.READONLY));
-            }
+            case READONLY -> reject(s, r, READONLY);
             case LOCAL -> {
                 if (spec.handling() == Handling.PIN) {
                     pin(s);
@@ -217,19 +224,65 @@ public final class CommandDispatcher {
                 send(s, r, true);                 // kept on this replica; upstream writes and deletes win
             }
             case FORWARD -> {
+                if (s.inMulti()) {
+                    reject(s, r, "ERR keymesh: writes inside MULTI are not forwarded by a replica "
+                            + "(write-policy forward); run the transaction at a primary");
+                    return true;
+                }
                 try {
-                    if (s.inMulti()) {
-                        s.reply(Replies.error(s.channel().alloc(), "ERR keymesh: writes inside MULTI are not "
-                                + "forwarded by a replica (write-policy forward); run the transaction at a primary"));
-                    } else {
-                        forwarder.forward(s, r, s.expectReply(null));
-                    }
+                    forwarder.forward(s, r, s.expectReply(null));
                 } finally {
                     r.release();
                 }
             }
         }
         return true;
+    }
+
+    // ---- write quorum (min-replicas-to-write) ------------------------------------------------
+
+    /**
+     * Redis' min-replicas-to-write on a primary: with too few good replicas a write gets NOREPLICAS (inside
+     * MULTI it also dooms the transaction) and an EXEC of queued writes discards them with EXECABORT.
+     * False when the request takes the usual way.
+     */
+    private boolean byQuorum(ClientSession s, RespRequest r, CommandSpec spec) {
+        boolean exec = spec.name().equals("EXEC") && s.inMulti();
+        if (spec.kind() != CommandClass.WRITE && !(exec && s.multiWrites())) {
+            return false;
+        }
+        List<ServeStatus> replicas = node.mesh() == null ? List.of() : node.mesh().replicas();
+        if (quorum.allowsWrites(quorum.goodReplicas(replicas, System.currentTimeMillis()))) {
+            if (s.inMulti() && !exec) {
+                s.multiWrites(true);
+            }
+            return false;
+        }
+        if (!exec) {
+            reject(s, r, WriteQuorum.NOREPLICAS);
+            return true;
+        }
+        r.release();
+        s.inMulti(false);
+        s.dbAfterExec(-1);
+        ByteBufAllocator alloc = s.channel().alloc();
+        forward(s, BackendConnector.encode("DISCARD"), reply -> Replies.error(alloc, WriteQuorum.EXECABORT));
+        return true;
+    }
+
+    /**
+     * Refuses a request with {@code error} as Redis' rejectCommand does: inside MULTI the transaction is
+     * flagged too, so its EXEC answers EXECABORT (the backend gets a request it refuses at queue time,
+     * whose reply is replaced by {@code error}).
+     */
+    private void reject(ClientSession s, RespRequest r, String error) {
+        if (s.inMulti() && s.link() != null) {
+            r.release();
+            ByteBufAllocator alloc = s.channel().alloc();
+            forward(s, BackendConnector.encode("SELECT"), reply -> Replies.error(alloc, error));
+            return;
+        }
+        refuse(s, r, error);
     }
 
     // ---- replicated write path ----------------------------------------------------------------

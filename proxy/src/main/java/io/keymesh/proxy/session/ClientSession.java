@@ -57,6 +57,7 @@ public final class ClientSession implements LinkListener {
     private volatile int protocol = 2;
     private volatile Mode mode = Mode.SHARED;
     private volatile boolean inMulti;
+    private boolean multiWrites;              // a write was queued in this MULTI
     private long txn;                         // replicated writes queued in this MULTI carry this id (0: none)
     private int dbAfterExec = -1;             // SELECT queued inside MULTI: the db once EXEC has run
     private volatile boolean subscribed;
@@ -485,7 +486,19 @@ public final class ClientSession implements LinkListener {
     }
 
     public void inMulti(boolean value) {
+        if (value != inMulti) {
+            multiWrites = false;
+        }
         this.inMulti = value;
+    }
+
+    /** True when a write was queued in the current MULTI (its EXEC is a write, as Redis counts it). */
+    public boolean multiWrites() {
+        return multiWrites;
+    }
+
+    public void multiWrites(boolean value) {
+        this.multiWrites = value;
     }
 
     /** The database a SELECT queued inside MULTI switches to when EXEC runs; -1 for none. */

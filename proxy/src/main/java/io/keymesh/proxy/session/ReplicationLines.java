@@ -3,6 +3,7 @@ package io.keymesh.proxy.session;
 import io.keymesh.proxy.replica.ReplicaRole;
 import io.keymesh.proxy.server.NodeContext;
 import io.keymesh.topology.failover.UpstreamTracker;
+import io.keymesh.topology.failover.WriteQuorum;
 import io.keymesh.topology.health.UpstreamAddress;
 import io.keymesh.topology.link.ReplicaStatus;
 import io.keymesh.topology.link.ServeStatus;
@@ -60,25 +61,40 @@ final class ReplicationLines {
         return out.toString();
     }
 
-    /** Lines replacing the backend's {@code connected_slaves:0}. */
+    /**
+     * Lines replacing the backend's {@code connected_slaves:0}: then, as Redis, {@code min_slaves_good_slaves}
+     * while the write quorum is on, and one {@code slaveN:} line per replica.
+     */
     static String connectedSlaves(NodeContext node) {
-        if (node.replica() != null || node.mesh() == null) {
+        if (node.replica() != null) {
             return "connected_slaves:0";
         }
-        List<ServeStatus> replicas = node.mesh().replicas();
+        List<ServeStatus> replicas = node.mesh() == null ? List.of() : node.mesh().replicas();
+        return primaryLines(replicas, node.config().writeQuorum(), System.currentTimeMillis());
+    }
+
+    /** A primary's lines for {@code replicas} at wall time {@code nowMillis} (joined with CRLF, no trailing CRLF). */
+    static String primaryLines(List<ServeStatus> replicas, WriteQuorum quorum, long nowMillis) {
         StringBuilder out = new StringBuilder("connected_slaves:").append(replicas.size());
-        long now = System.currentTimeMillis();
+        if (quorum.enabled()) {
+            line(out, "min_slaves_good_slaves", Integer.toString(quorum.goodReplicas(replicas, nowMillis)));
+        }
         for (int i = 0; i < replicas.size(); i++) {
             ServeStatus r = replicas.get(i);
-            String[] hp = hostPort(r.address());
-            long lagSeconds = r.lagOps() == 0 ? 0 : Math.max(0, (now - r.lastAckMillis()) / 1000);
-            line(out, "slave" + i, "ip=" + hp[0] + ",port=" + hp[1] + ",state="
-                    + (r.state().equals("streaming") ? "online" : "wait_bgsave") + ",offset=" + r.ackedSeq()
-                    + ",lag=" + lagSeconds);
+            long lagSeconds = Math.max(0, (nowMillis - r.lastAckMillis()) / 1000);     // replicas ack every second
+            out.append("\r\n").append(slaveLine(i, r.address(), r.state().equals("streaming"), r.ackedSeq(), lagSeconds));
         }
         return out.toString();
     }
 
+    /** Redis' {@code slaveN:ip=...,port=...,state=online|wait_bgsave,offset=...,lag=<seconds>} line. */
+    static String slaveLine(int index, String address, boolean online, long offset, long lagSeconds) {
+        String[] hp = hostPort(address);
+        return "slave" + index + ":ip=" + hp[0] + ",port=" + hp[1] + ",state=" + (online ? "online" : "wait_bgsave")
+                + ",offset=" + offset + ",lag=" + lagSeconds;
+    }
+
+    /** Splits "host:port" at its last colon (IPv6 hosts keep theirs); no colon: port "0". */
     static String[] hostPort(String address) {
         int colon = address.lastIndexOf(':');
         if (colon < 0) {

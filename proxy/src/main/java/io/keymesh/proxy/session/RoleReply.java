@@ -22,17 +22,24 @@ final class RoleReply {
 
     static ByteBuf of(NodeContext node, ByteBufAllocator alloc, int protocol) {
         ReplicaRole replica = node.replica();
-        Replies.Writer w = new Replies.Writer(alloc, protocol);
         if (replica != null) {
             Optional<UpstreamAddress> up = replica.current();
-            w.array(5).bulk("slave")
-                    .bulk(up.map(UpstreamAddress::host).orElse("?"))
-                    .integer(up.map(UpstreamAddress::port).orElse(-1))
-                    .bulk(replica.linkUp() ? "connected" : "connect")
-                    .integer(replica.status().offset());
-            return w.done();
+            return slave(alloc, protocol, up.map(UpstreamAddress::host).orElse("?"),
+                    up.map(UpstreamAddress::port).orElse(-1), replica.linkUp(), replica.status().offset());
         }
-        List<ServeStatus> replicas = node.mesh() == null ? List.of() : node.mesh().replicas();
+        return master(alloc, protocol, node.mesh() == null ? List.of() : node.mesh().replicas());
+    }
+
+    /** {@code slave <host> <port> connected|connect <offset>}, port and offset as integers, as Redis. */
+    static ByteBuf slave(ByteBufAllocator alloc, int protocol, String host, int port, boolean linkUp, long offset) {
+        Replies.Writer w = new Replies.Writer(alloc, protocol);
+        w.array(5).bulk("slave").bulk(host).integer(port).bulk(linkUp ? "connected" : "connect").integer(offset);
+        return w.done();
+    }
+
+    /** {@code master <offset> [[ip port offset] ...]}: each replica's ip, port and offset as bulk strings, as Redis. */
+    static ByteBuf master(ByteBufAllocator alloc, int protocol, List<ServeStatus> replicas) {
+        Replies.Writer w = new Replies.Writer(alloc, protocol);
         long offset = 0;
         for (ServeStatus r : replicas) {
             offset = Math.max(offset, r.headSeq());

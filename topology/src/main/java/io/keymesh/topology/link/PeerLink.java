@@ -25,6 +25,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -54,6 +55,7 @@ public final class PeerLink implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
     private volatile Socket socket;
+    private volatile Consumer<LinkFrame.Publish> onPublish = p -> { };
 
     public PeerLink(String address, Self self, HybridClock clock, TimeSource time, BackendAccess backend,
                     LinkSettings settings) {
@@ -75,6 +77,11 @@ public final class PeerLink implements AutoCloseable {
 
     public PullStatus status() {
         return status;
+    }
+
+    /** Called with every publish the peer relays, after its delivery to local subscribers (set before start). */
+    public void onPublish(Consumer<LinkFrame.Publish> listener) {
+        this.onPublish = listener;
     }
 
     public void start() {
@@ -218,6 +225,7 @@ public final class PeerLink implements AutoCloseable {
             } else if (frame instanceof LinkFrame.Publish pub) {
                 conn.ok(List.of(pub.sharded() ? "SPUBLISH" : "PUBLISH", pub.channel(), pub.message()));
                 status.publishesReceived.incrementAndGet();
+                onPublish.accept(pub);
             } else {
                 throw new RespFormatException("unexpected frame on a pulling link: " + frame);
             }

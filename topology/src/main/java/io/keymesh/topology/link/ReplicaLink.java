@@ -244,6 +244,7 @@ public final class ReplicaLink implements AutoCloseable {
             } else if (frame instanceof LinkFrame.Heartbeat hb) {
                 clock.observe(Stamp.hlc(hb.stamp()));
                 status.upstreamHead(hb.headSeq());
+                send(out, Frames.toArgs(aliveAck(reply.nodeId())));
             } else if (frame instanceof LinkFrame.SnapshotKey key) {
                 List<Object> args = new ArrayList<>(6 + key.items().size());
                 args.add("FCALL");
@@ -260,13 +261,27 @@ public final class ReplicaLink implements AutoCloseable {
                 status.linkUp(true);
                 release();
                 send(out, Frames.toArgs(new LinkFrame.Ack(end.origin(), applied)));
-            } else if (frame instanceof LinkFrame.Publish) {
-                continue;               // replicas' subscribers are not served relayed publishes
+            } else if (frame instanceof LinkFrame.Publish pub) {
+                conn.ok(List.of(pub.sharded() ? "SPUBLISH" : "PUBLISH", pub.channel(), pub.message()));
+                status.publishesReceived.incrementAndGet();
             } else {
                 throw new RespFormatException("unexpected frame on a replica link: " + frame);
             }
         }
         return true;
+    }
+
+    /**
+     * The acknowledgement answering a heartbeat, so the upstream knows this replica is alive while no
+     * write flows (its write quorum and INFO lag count on it, as Redis' REPLCONF ACK every second):
+     * the position of some origin already applied, or 0 for the upstream's own origin before any.
+     */
+    private LinkFrame.Ack aliveAck(String upstreamId) {
+        Map<String, Long> positions = status.positions();
+        for (Map.Entry<String, Long> e : positions.entrySet()) {
+            return new LinkFrame.Ack(e.getKey(), e.getValue());
+        }
+        return new LinkFrame.Ack(upstreamId, 0);
     }
 
     private static long apply(BackendClient conn, String databases, LinkFrame.Batch batch) throws IOException {

@@ -42,6 +42,7 @@ public final class ReplicaSender implements Runnable, LinkSending {
     private final Object writability = new Object();
     private final Map<String, Long> acked = new HashMap<>();
     private volatile boolean stopped;
+    private volatile boolean opened;            // the Sync frame is out: publishes may follow
     private long lastHeartbeatNanos;
     private long lastOriginScanNanos;
 
@@ -85,8 +86,23 @@ public final class ReplicaSender implements Runnable, LinkSending {
         status.acked(total);
     }
 
-    /** The highest sequence of {@code origin} the replica has acknowledged (0 before any). */
-    public long ackedSeq(String origin) {
+    /**
+     * Sends a PUBLISH relayed live to the replica's subscribers (never stored) unless the channel is
+     * backed up beyond its buffer (then it is dropped and counted, as for peers); thread-safe.
+     */
+    public void publish(LinkFrame.Publish frame) {
+        if (!channel.isActive() || !opened) {       // the replica expects its Sync frame first
+            return;
+        }
+        if (channel.bytesBeforeWritable() > 8L * 1024 * 1024) {
+            status.publishesDropped.incrementAndGet();
+            return;
+        }
+        write(frame);
+    }
+
+    /** What the replica has acknowledged of {@code origin}'s log (0 before anything). */
+    public long ackedOf(String origin) {
         synchronized (acked) {
             return acked.getOrDefault(origin, 0L);
         }
@@ -115,6 +131,7 @@ public final class ReplicaSender implements Runnable, LinkSending {
             if (snapshot) {
                 status.state("snapshot");
                 write(new LinkFrame.Sync(LinkFrame.Sync.SNAPSHOT, ALL_ORIGINS, 0));
+                opened = true;
                 log.info("replica link to {}: position {} is behind the log, sending a snapshot up to {}",
                         status.peerId(), next, heads);
                 SnapshotWriter.send(backend, databases, this::awaitWritable, this::write, () -> stopped
@@ -125,6 +142,7 @@ public final class ReplicaSender implements Runnable, LinkSending {
                 }
             } else {
                 write(new LinkFrame.Sync(LinkFrame.Sync.PARTIAL, ALL_ORIGINS, 0));
+                opened = true;
             }
             for (String origin : heads.keySet()) {
                 next.putIfAbsent(origin, 0L);
@@ -157,7 +175,9 @@ public final class ReplicaSender implements Runnable, LinkSending {
             if (stopped || !channel.isActive()) {
                 return;
             }
-            heartbeatIfDue(store);
+            if (!heartbeatIfDue(store)) {
+                return;                 // an origin's log lost entries this link has not sent: resync
+            }
             discoverOrigins(store);
             if (next.isEmpty()) {
                 Thread.sleep(settings.tailBlockMillis());
@@ -219,9 +239,9 @@ public final class ReplicaSender implements Runnable, LinkSending {
             if (!next.containsKey(origin)) {
                 long first = store.firstSeq(origin);
                 if (first > 1 || (first < 0 && store.position(origin) > 0)) {
-                    // entries the replica lacks were trimmed: a resync (snapshot) brings them, never a silent stall
-                    throw new IllegalStateException("new origin " + origin + " is no longer held from its first entry"
-                            + " (first " + first + "); the replica must resync");
+                    // entries of it are gone (trimmed) before this link saw them: never skip them silently
+                    throw new IllegalStateException("new origin " + origin + " no longer starts at 1 (first "
+                            + first + "); the replica must resync");
                 }
                 next.put(origin, 0L);
                 log.info("replica link to {}: now also serving origin {}", status.peerId(), origin);
@@ -229,7 +249,12 @@ public final class ReplicaSender implements Runnable, LinkSending {
         }
     }
 
-    private void heartbeatIfDue(LogStore store) throws IOException {
+    /**
+     * Sends a heartbeat when one is due, first checking that every origin this link is behind on still
+     * holds its next entry (the stream loop skips an origin whose log reads empty); false when one does
+     * not, so the link closes and the replica resyncs instead of missing entries silently.
+     */
+    private boolean heartbeatIfDue(LogStore store) throws IOException {
         long now = System.nanoTime();
         if (now - lastHeartbeatNanos >= settings.heartbeatMillis() * 1_000_000L) {
             lastHeartbeatNanos = now;
@@ -237,15 +262,20 @@ public final class ReplicaSender implements Runnable, LinkSending {
             for (String origin : store.origins()) {
                 long position = store.position(origin);
                 head += position;
-                Long sent = next.get(origin);
-                if (sent != null && position > sent && store.firstSeq(origin) < 0) {
-                    throw new IllegalStateException("log of " + origin + " was trimmed past " + sent
-                            + "; the replica must resync");
+                Long sentTo = next.get(origin);
+                if (sentTo != null && position > sentTo) {
+                    long first = store.firstSeq(origin);
+                    if (first < 0 || first > sentTo + 1) {
+                        log.warn("replica link to {}: log of {} no longer holds {} (first {}); closing so it resyncs",
+                                status.peerId(), origin, sentTo + 1, first);
+                        return false;
+                    }
                 }
             }
             status.head(head);
             write(new LinkFrame.Heartbeat(stampNow.get(), head));
         }
+        return true;
     }
 
     private void awaitWritable() throws InterruptedException {

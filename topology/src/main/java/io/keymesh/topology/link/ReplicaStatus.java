@@ -18,6 +18,7 @@ public final class ReplicaStatus {
     final AtomicLong snapshotResyncs = new AtomicLong();
     final AtomicLong switches = new AtomicLong();
     final AtomicLong entriesApplied = new AtomicLong();
+    final AtomicLong publishesReceived = new AtomicLong();
 
     /** "host:port" of the upstream linked or being linked, empty when none is selected. */
     public String upstream() {
@@ -116,6 +117,11 @@ public final class ReplicaStatus {
     /** Times the followed upstream changed. */
     public long switches() {
         return switches.get();
+    }
+
+    /** PUBLISH/SPUBLISH relayed by the upstream and delivered to this node's subscribers. */
+    public long publishesReceived() {
+        return publishesReceived.get();
     }
 
     public long entriesApplied() {

@@ -15,8 +15,8 @@ import java.util.List;
 
 /**
  * Keeps the log and tombstones bounded, every {@code housekeepingMillis}: trims each origin's log by
- * age and bytes ({@link RetentionPolicy}), this node's own log also up to what every peer has
- * acknowledged, and collects tombstones older than the tombstone maximum age (km_gc).
+ * age and bytes ({@link RetentionPolicy}), this node's own log also up to what every peer and every
+ * linked replica has acknowledged, and collects tombstones older than the tombstone maximum age (km_gc).
  */
 final class Housekeeper implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Housekeeper.class);
@@ -92,7 +92,7 @@ final class Housekeeper implements AutoCloseable {
             return;
         }
         long head = store.position(origin);
-        long ackFloor = origin.equals(mesh.nodeId()) ? mesh.ackedByAllPeers() : -1;
+        long ackFloor = origin.equals(mesh.nodeId()) ? mesh.ownLogAckFloor() : -1;
         long ageFloor = ageFloor(store, origin, first, time.wallMillis() - s.logRetentionMillis());
         long bytesFloor = RetentionPolicy.bytesFloor(first, store.length(origin), store.memoryBytes(origin),
                 s.logRetentionBytes());

@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A node's part in the mesh: the {@link PeerLink} it runs to each configured peer, the
  * {@link LogSender}s it runs for nodes pulling from it, the handshake checks (cluster secret,
- * clock offset), the live broadcast of PUBLISH to connected peers, and log housekeeping.
+ * clock offset), the live broadcast of PUBLISH to connected peers and replicas, and log housekeeping.
  */
 public final class Mesh implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Mesh.class);
@@ -75,6 +75,7 @@ public final class Mesh implements AutoCloseable {
                 settings.clusterSecret(), settings.databases());
         for (String peer : settings.peers()) {
             PeerLink link = new PeerLink(peer, self, clock, time, backend, settings.link());
+            link.onPublish(this::toReplicas);
             links.add(link);
             link.start();
         }
@@ -190,13 +191,25 @@ public final class Mesh implements AutoCloseable {
         return out;
     }
 
-    /** Sends a local client's PUBLISH/SPUBLISH to every connected peer, never stored. */
+    /**
+     * Sends a local client's PUBLISH/SPUBLISH to every connected peer and replica, never stored. Peers
+     * pass what they receive on to their own replicas only (see {@link #toReplicas}), so a subscriber on
+     * any node, replicas included, gets each message once.
+     */
     public void publish(boolean sharded, byte[] channel, byte[] message) {
-        if (senders.isEmpty()) {
+        if (senders.isEmpty() && replicaSenders.isEmpty()) {
             return;
         }
         LinkFrame.Publish frame = new LinkFrame.Publish(sharded, channel, message);
         for (LogSender s : senders) {
+            s.publish(frame);
+        }
+        toReplicas(frame);
+    }
+
+    /** Relays a publish to the replicas following this node (each replica follows one primary). */
+    private void toReplicas(LinkFrame.Publish frame) {
+        for (ReplicaSender s : replicaSenders) {
             s.publish(frame);
         }
     }
@@ -235,10 +248,20 @@ public final class Mesh implements AutoCloseable {
         for (long a : acks.values()) {
             min = Math.min(min, a);
         }
-        for (ReplicaSender r : replicaSenders) {
-            min = Math.min(min, r.ackedSeq(settings.nodeId()));   // connected replicas still need what they lack
-        }
         return min;
+    }
+
+    /**
+     * How far this node's own log may be trimmed by acknowledgement: what every peer acknowledged
+     * ({@link #ackedByAllPeers}), and no further than any replica linked right now has acknowledged, so a
+     * replica catching up never finds its next entries gone; -1 for no trim by acknowledgement.
+     */
+    public long ownLogAckFloor() {
+        long floor = ackedByAllPeers();
+        for (ReplicaSender s : replicaSenders) {
+            floor = Math.min(floor, s.ackedOf(settings.nodeId()));
+        }
+        return floor;
     }
 
     /** HELLOs refused because the peer's clock ran too far ahead, plus pulled links refused for the same. */
