@@ -1,13 +1,15 @@
 package io.keymesh.proxy.replica;
 
 import io.keymesh.proxy.it.RespSocket;
+import io.keymesh.proxy.mesh.Await;
+import io.keymesh.proxy.mesh.MeshFixture;
+import io.keymesh.proxy.mesh.MeshNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -19,27 +21,28 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class ReplicaMultiIT {
     private static final RespSocket.Err READONLY = new RespSocket.Err("READONLY You can't write against a read only replica.");
-    private static ReplicaCluster cluster;
+    private static MeshFixture mesh;
 
     @BeforeAll
-    static void start() throws Exception {
-        cluster = new ReplicaCluster(1);
-        cluster.addReplica("readonly", Map.of());
-        cluster.addReplica("forward", Map.of());
+    static void start() {
+        mesh = MeshFixture.builder().nodes(1).replicas(2)
+                .setting(1, "keymesh.replica.write-policy", "readonly")
+                .setting(2, "keymesh.replica.write-policy", "forward")
+                .start();
     }
 
     @AfterAll
     static void stop() {
-        if (cluster != null) {
-            cluster.close();
+        if (mesh != null) {
+            mesh.close();
         }
     }
 
     @Test
     void forwardedReplicaRefusesWritesInsideMultiAndAbortsExec() throws Exception {
-        cluster.connect(cluster.primaryPort(0)).sync().set("f", "primary");
-        int port = cluster.replica(1).port();
-        ReplicaCluster.await("f replicated", 20_000, () -> "primary".equals(cluster.connect(port).sync().get("f")));
+        mesh.node(0).sync().set("f", "primary");
+        int port = mesh.replica(1).port();
+        Await.value(MeshNode.TIMEOUT, mesh.replica(1), "f", "primary");
         try (RespSocket c = new RespSocket(port, Duration.ofSeconds(10))) {
             assertEquals("OK", c.call("MULTI"));
             Object refused = c.call("SET", "f", "replica");
@@ -49,14 +52,14 @@ class ReplicaMultiIT {
             assertEquals("primary", c.call("GET", "f"));
             assertEquals("OK", c.call("SET", "f", "forwarded"), "outside MULTI the write is forwarded");
         }
-        assertEquals("forwarded", cluster.connect(cluster.primaryPort(0)).sync().get("f"));
+        assertEquals("forwarded", mesh.node(0).sync().get("f"));
     }
 
     @Test
     void writeInsideMultiAbortsExec() throws Exception {
-        cluster.connect(cluster.primaryPort(0)).sync().set("k", "primary");
-        int port = cluster.replica(0).port();
-        ReplicaCluster.await("k replicated", 20_000, () -> "primary".equals(cluster.connect(port).sync().get("k")));
+        mesh.node(0).sync().set("k", "primary");
+        int port = mesh.replica(0).port();
+        Await.value(MeshNode.TIMEOUT, mesh.replica(0), "k", "primary");
         try (RespSocket c = new RespSocket(port, Duration.ofSeconds(10))) {
             assertEquals("OK", c.call("MULTI"));
             assertEquals("QUEUED", c.call("GET", "k"));

@@ -1,5 +1,8 @@
 package io.keymesh.proxy.replica;
 
+import io.keymesh.proxy.mesh.Await;
+import io.keymesh.proxy.mesh.MeshFixture;
+import io.keymesh.proxy.mesh.MeshNode;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -9,10 +12,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -24,16 +27,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * peer link and the replica's primary, never both ways.
  */
 class ReplicaPublishIT {
-    private static ReplicaCluster cluster;
+    private static MeshFixture mesh;
     private static RedisClient subscriberClient;
     private static StatefulRedisPubSubConnection<String, String> subscriber;
     private static final List<String> received = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
-        cluster = new ReplicaCluster(2);
-        cluster.addReplica("readonly", Map.of());
-        subscriberClient = RedisClient.create(RedisURI.create("127.0.0.1", cluster.replica(0).port()));
+        mesh = MeshFixture.builder().nodes(2).replicas(1).start();
+        subscriberClient = RedisClient.create(RedisURI.create("127.0.0.1", mesh.replica(0).port()));
         subscriber = subscriberClient.connectPubSub();
         subscriber.addListener(new RedisPubSubAdapter<>() {
             @Override
@@ -52,17 +54,18 @@ class ReplicaPublishIT {
         if (subscriberClient != null) {
             subscriberClient.shutdown(0, 1, TimeUnit.SECONDS);
         }
-        if (cluster != null) {
-            cluster.close();
+        if (mesh != null) {
+            mesh.close();
         }
     }
 
     @Test
     void messageFromEitherPrimaryArrivesOnce() throws Exception {
-        StatefulRedisConnection<String, String> p0 = cluster.connect(cluster.primaryPort(0));
-        StatefulRedisConnection<String, String> p1 = cluster.connect(cluster.primaryPort(1));
-        ReplicaCluster.await("replica link up", 20_000,
-                () -> "up".equals(ReplicaCluster.info(cluster.connect(cluster.replica(0).port())).get("master_link_status")));
+        StatefulRedisConnection<String, String> p0 = mesh.node(0).connect();
+        StatefulRedisConnection<String, String> p1 = mesh.node(1).connect();
+        MeshNode replica = mesh.replica(0);
+        Await.until(MeshNode.TIMEOUT, "replica link up", () -> "up".equals(replica.info("replication").get("master_link_status")),
+                () -> replica.sync().info("replication"));
         awaitPath(p0, "probe-0-");      // links come up on their own schedule: prove both paths first
         awaitPath(p1, "probe-1-");
         Thread.sleep(500);
@@ -70,8 +73,8 @@ class ReplicaPublishIT {
 
         p0.sync().publish("news", "from-primary0");
         p1.sync().publish("news", "from-primary1");
-        ReplicaCluster.await("both messages on the replica", 10_000,
-                () -> received.contains("from-primary0") && received.contains("from-primary1"));
+        Await.until(Duration.ofSeconds(10), "both messages on the replica",
+                () -> received.contains("from-primary0") && received.contains("from-primary1"), received::toString);
         Thread.sleep(1000);                 // time for a duplicate to show up, if any were sent
         List<String> sorted = new ArrayList<>(received);
         Collections.sort(sorted);

@@ -27,10 +27,14 @@ local ZADD_FLAGS = { nx = 1, xx = 1, gt = 1, lt = 1, ch = 1, incr = 1 }
 
 -- commands whose integer reply 0 means nothing changed
 local ZERO_NOOP = {
-  setnx = 1, msetnx = 1, hdel = 1, srem = 1, zrem = 1, lrem = 1, sadd = 1, hsetnx = 1, smove = 1,
+  setnx = 1, msetnx = 1, hdel = 1, srem = 1, zrem = 1, lrem = 1, hsetnx = 1, smove = 1,
   renamenx = 1, move = 1, copy = 1, lpushx = 1, rpushx = 1, pfadd = 1, xdel = 1, xack = 1,
   zremrangebyscore = 1, zremrangebyrank = 1, zremrangebylex = 1, xtrim = 1, linsert = 1,
 }
+-- member writes that assert their members even when the value is already there: the member's
+-- stamp moves to the write's, so a concurrent earlier removal or write elsewhere does not win over it
+local ASSERTS = { hset = 1, hmset = 1, sadd = 1 }
+
 -- commands whose nil or empty reply means nothing changed
 local NIL_NOOP = {
   lpop = 1, rpop = 1, spop = 1, getdel = 1, lmove = 1, rpoplpush = 1, blmove = 1, brpoplpush = 1,
@@ -495,7 +499,7 @@ local function km_w(_, argv)
       local counting = INCR_MEMBER[cmd] and (before[members[1]] == false or canonical_number(before[members[1]]))
       for _, mb in ipairs(members) do
         local now = member_value(db, key, ty, mb)
-        if now ~= before[mb] and not (now == nil and before[mb] == false) then
+        if (ASSERTS[cmd] and now ~= nil) or (now ~= before[mb] and not (now == nil and before[mb] == false)) then
           if not keyed then
             entry_key(en, db, key)
             keyed = true
