@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -114,5 +115,28 @@ class PartitionMergeIT extends MeshTest {
         Await.sleep(1000);   // nothing resurrects it later either
         assertFalse(a.sync().exists("k") > 0);
         assertFalse(b.sync().exists("k") > 0);
+    }
+
+    @Test
+    void concurrentPushesToOneListAndStreamEndIdenticalWithTheLaterWriteWinning() {
+        // lists and streams are whole-key registers (docs/design/merge.md): the nodes must end
+        // identical, and the documented loser is the earlier-stamped push
+        twoNodes();
+        a.sync().rpush("q", "base");
+        a.sync().xadd("s", new io.lettuce.core.XAddArgs().id("0-1"), Map.of("f", "base"));
+        mesh.awaitConverged(CONVERGE);
+        mesh.cut(a, b);
+        a.sync().rpush("q", "from-a");
+        a.sync().xadd("s", new io.lettuce.core.XAddArgs().id("0-2"), Map.of("f", "from-a"));
+        Await.sleep(20);                        // B's writes get the later stamps
+        b.sync().rpush("q", "from-b");
+        b.sync().xadd("s", new io.lettuce.core.XAddArgs().id("0-3"), Map.of("f", "from-b"));
+        mesh.heal(a, b);
+        mesh.awaitConverged(CONVERGE);
+        for (MeshNode n : List.of(a, b)) {
+            assertEquals(List.of("base", "from-b"), n.sync().lrange("q", 0, -1), n.name());
+            assertEquals(List.of("0-1", "0-3"), n.sync().xrange("s", io.lettuce.core.Range.create("-", "+"))
+                    .stream().map(m -> m.getId()).toList(), n.name());
+        }
     }
 }
