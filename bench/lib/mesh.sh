@@ -61,18 +61,25 @@ link_bytes() {
     END { print total + 0 }'
 }
 
-# wait_quiet PID_A PORT_A PID_B PORT_B: until A and B have the same DBSIZE and the link bytes stop moving for 1 s (max 120 s).
+# wait_quiet PID_A PORT_A PID_B PORT_B: until both nodes report every peer caught up (unacked_ops=0 and
+# lag_ops=0 in INFO replication) and hold the same DBSIZE (max 120 s). Link bytes are no signal:
+# heartbeats keep them moving.
 wait_quiet() {
   [ "${REPLICATING:-1}" = 1 ] || return 0
-  local last=-1 now i
-  for ((i = 0; i < 120; i++)); do
-    now=$(link_bytes "$@")
-    if [ "$now" = "$last" ] &&
+  local i
+  for ((i = 0; i < 1200; i++)); do
+    if caught_up "$2" && caught_up "$4" &&
        [ "$(redis-cli -h 127.0.0.1 -p "$2" dbsize)" = "$(redis-cli -h 127.0.0.1 -p "$4" dbsize)" ]; then
       return 0
     fi
-    last=$now
-    sleep 1
+    sleep 0.1
   done
   log "warning: the nodes did not quiesce within 120 s"
+}
+
+# caught_up PORT: every peerN line of the node's INFO replication shows nothing unacknowledged or lagging.
+caught_up() {
+  redis-cli -h 127.0.0.1 -p "$1" info replication | tr -d '\r' | awk '
+    /^peer[0-9]+:/ { n++; if ($0 ~ /unacked_ops=0(,|$)/ && $0 ~ /lag_ops=0(,|$)/) ok++ }
+    END { exit !(n > 0 && ok == n) }'
 }

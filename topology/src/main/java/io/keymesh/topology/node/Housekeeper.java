@@ -28,7 +28,7 @@ final class Housekeeper implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
     private boolean warned;
-    private static final int GC_STEP_KEYS = 1000;
+    private static final int GC_STEP_KEYS = 100;
     private int gcDb;                   // where the incremental tombstone collection stands
     private String gcCursor = "0";
 
@@ -108,8 +108,9 @@ final class Housekeeper implements AutoCloseable {
         long floor = first - 1;
         long after = first - 1;
         int scanned = 0;
+        int count = 1;         // the oldest entry alone usually answers (it is within retention): read more only if not
         while (scanned < AGE_SCAN_ENTRIES_MAX) {
-            List<LogEntry> chunk = store.range(origin, after, 1000);
+            List<LogEntry> chunk = store.range(origin, after, count);
             for (LogEntry e : chunk) {
                 String stamp = e.stamp();
                 if (stamp == null || Hlc.millis(Stamp.hlc(stamp)) >= cutoffMillis) {
@@ -117,11 +118,12 @@ final class Housekeeper implements AutoCloseable {
                 }
                 floor = e.seq();
             }
-            if (chunk.size() < 1000) {
+            if (chunk.size() < count) {
                 return floor;
             }
             after = chunk.get(chunk.size() - 1).seq();
             scanned += chunk.size();
+            count = 1000;
         }
         return floor;
     }
