@@ -3,13 +3,15 @@ package io.keymesh.proxy.it;
 import com.typesafe.config.ConfigFactory;
 import io.keymesh.proxy.KeymeshNode;
 import io.keymesh.proxy.config.KeymeshConfig;
+import io.keymesh.proxy.testsupport.AnyOutput;
+import io.keymesh.proxy.testsupport.CommandKeyword;
+import io.keymesh.proxy.testsupport.Teardown;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.CommandArgs;
-import io.lettuce.core.protocol.ProtocolKeyword;
 import io.lettuce.core.protocol.ProtocolVersion;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
@@ -27,13 +29,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Test fixture for the single-node integration tests: an in-JVM {@link KeymeshNode} on a free
@@ -184,22 +184,7 @@ public final class KeymeshFixture implements AutoCloseable {
         for (String arg : args) {
             commandArgs.add(arg);
         }
-        return connection.sync().dispatch(keyword(command), new AnyOutput(), commandArgs);
-    }
-
-    private static ProtocolKeyword keyword(String name) {
-        byte[] bytes = name.getBytes(StandardCharsets.US_ASCII);
-        return new ProtocolKeyword() {
-            @Override
-            public byte[] getBytes() {
-                return bytes;
-            }
-
-            @Override
-            public String name() {
-                return name;
-            }
-        };
+        return connection.sync().dispatch(CommandKeyword.of(command), new AnyOutput(StringCodec.UTF8, StandardCharsets.UTF_8), commandArgs);
     }
 
     // ---- raw sockets -----------------------------------------------------------------------------
@@ -233,7 +218,7 @@ public final class KeymeshFixture implements AutoCloseable {
                         .redirectOutput(dir.resolve("redis.log").toFile())
                         .start();
                 direct = p;
-                started.push(() -> stopProcess(p));
+                started.push(() -> Teardown.stopProcess(p));
                 awaitListening(port, p);
                 directPort = port;
             } catch (IOException e) {
@@ -302,7 +287,7 @@ public final class KeymeshFixture implements AutoCloseable {
             }
             return new CliResult(p.exitValue(), Files.readString(out), Files.readString(err));
         } finally {
-            stopProcess(p);
+            Teardown.stopProcess(p);
         }
     }
 
@@ -313,7 +298,7 @@ public final class KeymeshFixture implements AutoCloseable {
                 .redirectOutput(output.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .start();
-        started.push(() -> stopProcess(p));
+        started.push(() -> Teardown.stopProcess(p));
         return p;
     }
 
@@ -373,44 +358,11 @@ public final class KeymeshFixture implements AutoCloseable {
         } catch (Throwable t) {
             failures.add(t);
         }
-        deleteTree(root);
+        Teardown.deleteTree(root);
         if (!failures.isEmpty()) {
             IllegalStateException e = new IllegalStateException("closing the keymesh fixture failed");
             failures.forEach(e::addSuppressed);
             throw e;
-        }
-    }
-
-    private static void stopProcess(Process p) {
-        if (!p.isAlive()) {
-            return;
-        }
-        p.destroy();
-        try {
-            if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                p.waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // best effort: a temp dir left behind is not a test failure
-                }
-            });
-        } catch (IOException | UncheckedIOException ignored) {
-            // best effort
         }
     }
 

@@ -1,5 +1,6 @@
 package io.keymesh.proxy.mesh;
 
+import io.keymesh.proxy.testsupport.Teardown;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 
@@ -9,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -334,7 +334,7 @@ public final class MeshFixture implements AutoCloseable {
             }
             return output;
         } finally {
-            stopProcess(p);
+            Teardown.stopProcess(p);
         }
     }
 
@@ -360,7 +360,7 @@ public final class MeshFixture implements AutoCloseable {
     public void close() {
         List<Throwable> failures = new ArrayList<>();
         synchronized (processes) {
-            processes.forEach(MeshFixture::stopProcess);
+            processes.forEach(Teardown::stopProcess);
         }
         for (MeshNode n : nodes) {
             try {
@@ -388,44 +388,11 @@ public final class MeshFixture implements AutoCloseable {
         } catch (Throwable t) {
             failures.add(t);
         }
-        deleteTree(root);
+        Teardown.deleteTree(root);
         if (!failures.isEmpty()) {
             IllegalStateException e = new IllegalStateException("closing the mesh fixture failed");
             failures.forEach(e::addSuppressed);
             throw e;
-        }
-    }
-
-    private static void stopProcess(Process p) {
-        if (!p.isAlive()) {
-            return;
-        }
-        p.destroy();
-        try {
-            if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                p.waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // best effort
-                }
-            });
-        } catch (IOException | UncheckedIOException ignored) {
-            // best effort
         }
     }
 }

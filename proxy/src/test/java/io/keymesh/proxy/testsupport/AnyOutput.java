@@ -1,26 +1,30 @@
-package io.keymesh.proxy.it;
+package io.keymesh.proxy.testsupport;
 
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.output.CommandOutput;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
+import java.nio.charset.Charset;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 
 /**
- * A Lettuce output that keeps any reply shape: strings, longs, doubles, booleans, nulls and nested
- * lists (RESP3 maps and sets become flat lists, as in RESP2). Used with {@code dispatch} for commands
- * Lettuce has no typed method for (ZRANGE ... BYSCORE, COMMAND DOCS, COMMAND GETKEYS ...).
+ * A Lettuce output that keeps any reply shape: strings (decoded with the given charset), longs,
+ * doubles, booleans, nulls and nested lists (RESP3 maps and sets become flat lists, as in RESP2).
+ * Used with {@code dispatch} for commands Lettuce has no typed method for (ZRANGE ... BYSCORE,
+ * COMMAND DOCS, PEXPIRETIME, FCALL ...).
  */
-final class AnyOutput extends CommandOutput<String, String, Object> {
+public final class AnyOutput extends CommandOutput<String, String, Object> {
     private final Deque<List<Object>> stack = new ArrayDeque<>();
     private final Deque<Integer> expected = new ArrayDeque<>();
+    private final Charset charset;
 
-    AnyOutput() {
-        super(StringCodec.UTF8, null);
+    /** {@code codec} is what the connection uses; bulk strings are decoded with {@code charset}. */
+    public AnyOutput(StringCodec codec, Charset charset) {
+        super(codec, null);
+        this.charset = charset;
     }
 
     private void add(Object value) {
@@ -49,7 +53,7 @@ final class AnyOutput extends CommandOutput<String, String, Object> {
             add(null);
             return;
         }
-        stack.push(new ArrayList<>(Math.max(count, 0)));
+        stack.push(new ArrayList<>(count));
         expected.push(count);
         if (count == 0) {
             closeFinished();
@@ -58,7 +62,7 @@ final class AnyOutput extends CommandOutput<String, String, Object> {
 
     @Override
     public void set(ByteBuffer bytes) {
-        add(bytes == null ? null : StandardCharsets.UTF_8.decode(bytes).toString());
+        add(bytes == null ? null : charset.decode(bytes).toString());
     }
 
     @Override
