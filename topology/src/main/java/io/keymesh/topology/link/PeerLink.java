@@ -14,8 +14,6 @@ import io.keymesh.topology.wire.RespParser;
 import io.keymesh.topology.wire.RespStreamReader;
 import io.keymesh.topology.wire.RespWriter;
 import io.keymesh.topology.clock.Stamp;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +24,6 @@ import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * The pulling side of the link to one configured peer, on its own thread: connects to the peer's
@@ -148,7 +145,7 @@ public final class PeerLink implements AutoCloseable {
         RespStreamReader in = new RespStreamReader(s.getInputStream(), RespParser.standard());
         status.state("handshake");
         String stamp = Stamp.of(clock.now(), self.nodeId());
-        send(out, new Hello(self.clusterSecret(), self.nodeId(), self.role(), self.advertise(), stamp).toArgs());
+        BlockingResp.send(out, new Hello(self.clusterSecret(), self.nodeId(), self.role(), self.advertise(), stamp).toArgs());
         Object helloReply = in.read();
         if (helloReply instanceof RespError e) {
             throw new PeerRefusedException(e.message());
@@ -172,7 +169,7 @@ public final class PeerLink implements AutoCloseable {
         status.peerId(origin);
         long position = store.position(origin);
         status.position(position);
-        send(out, List.of(RespWriter.bytes("KEYMESH"), RespWriter.bytes("PULL"), RespWriter.bytes("peer"),
+        BlockingResp.send(out, List.of(RespWriter.bytes("KEYMESH"), RespWriter.bytes("PULL"), RespWriter.bytes("peer"),
                 RespWriter.bytes(origin), RespWriter.bytes(position)));
         Object first = in.read();
         if (first instanceof RespError e) {
@@ -196,11 +193,11 @@ public final class PeerLink implements AutoCloseable {
                     throw new RespFormatException("batch of origin " + batch.origin() + " on the link of " + origin);
                 }
                 long lastMillis = observeAll(batch.entries());
-                long applied = apply(conn, n, batch);
+                long applied = BatchApply.apply(conn, n, batch);
                 status.position(applied);
                 status.applied(lastMillis);
                 status.entriesApplied.addAndGet(batch.entries().size());
-                send(out, Frames.toArgs(new LinkFrame.Ack(origin, applied)));
+                BlockingResp.send(out, Frames.toArgs(new LinkFrame.Ack(origin, applied)));
             } else if (frame instanceof LinkFrame.Heartbeat hb) {
                 clock.observe(Stamp.hlc(hb.stamp()));
                 status.peerHead(hb.headSeq());
@@ -221,7 +218,7 @@ public final class PeerLink implements AutoCloseable {
                 status.state("streaming");
                 log.info("link from {} ({}): snapshot merged ({} keys), position {}", status.address(), origin,
                         status.keysMerged(), applied);
-                send(out, Frames.toArgs(new LinkFrame.Ack(origin, applied)));
+                BlockingResp.send(out, Frames.toArgs(new LinkFrame.Ack(origin, applied)));
             } else if (frame instanceof LinkFrame.Publish pub) {
                 conn.ok(List.of(pub.sharded() ? "SPUBLISH" : "PUBLISH", pub.channel(), pub.message()));
                 status.publishesReceived.incrementAndGet();
@@ -247,23 +244,6 @@ public final class PeerLink implements AutoCloseable {
         return last;
     }
 
-    private static long apply(BackendClient conn, String databases, LinkFrame.Batch batch) throws IOException {
-        List<Object> args = new ArrayList<>(8 + batch.entries().size() * 8);
-        args.add("FCALL");
-        args.add("km_r");
-        args.add("0");
-        args.add(databases);
-        args.add(batch.origin());
-        args.add(Integer.toString(batch.entries().size()));
-        for (LogEntry e : batch.entries()) {
-            args.add(Long.toString(e.seq()));
-            args.add(Integer.toString(e.fields().size() / 2));
-            args.addAll(e.fields());
-        }
-        Object reply = conn.ok(args);
-        return reply instanceof Long l ? l : Long.parseLong(Frames.text(reply));
-    }
-
     private static LinkFrame expect(LinkFrame frame, Class<? extends LinkFrame> type) {
         if (!type.isInstance(frame)) {
             throw new RespFormatException("expected " + type.getSimpleName() + ", got " + frame);
@@ -271,22 +251,8 @@ public final class PeerLink implements AutoCloseable {
         return frame;
     }
 
-    private static void send(OutputStream out, List<byte[]> args) throws IOException {
-        ByteBuf buf = Unpooled.buffer(RespWriter.encodedLength(args));
-        RespWriter.write(buf, args);
-        out.write(buf.array(), buf.arrayOffset(), buf.readableBytes());
-        out.flush();
-    }
-
     private void closeSocket() {
-        Socket s = socket;
-        if (s != null) {
-            try {
-                s.close();
-            } catch (IOException ignored) {
-                // already closed
-            }
-        }
+        BlockingResp.closeQuietly(socket);
     }
 
     @Override

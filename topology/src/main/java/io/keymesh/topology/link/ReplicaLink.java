@@ -14,8 +14,6 @@ import io.keymesh.topology.wire.RespFormatException;
 import io.keymesh.topology.wire.RespParser;
 import io.keymesh.topology.wire.RespStreamReader;
 import io.keymesh.topology.wire.RespWriter;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -183,7 +181,7 @@ public final class ReplicaLink implements AutoCloseable {
         OutputStream out = s.getOutputStream();
         RespStreamReader in = new RespStreamReader(s.getInputStream(), RespParser.standard());
         String stamp = Stamp.of(clock.now(), self.nodeId());
-        send(out, new Hello(self.clusterSecret(), self.nodeId(), "replica", self.advertise(), stamp).toArgs());
+        BlockingResp.send(out, new Hello(self.clusterSecret(), self.nodeId(), "replica", self.advertise(), stamp).toArgs());
         Hello.Reply reply;
         try {
             reply = Hello.Reply.parse(in.read());
@@ -206,7 +204,7 @@ public final class ReplicaLink implements AutoCloseable {
             pull.add(RespWriter.bytes(origin));
             pull.add(RespWriter.bytes(seq));
         }
-        send(out, pull);
+        BlockingResp.send(out, pull);
         Object first = in.read();
         if (first instanceof RespError e) {
             throw new PeerRefusedException(e.message());
@@ -235,16 +233,16 @@ public final class ReplicaLink implements AutoCloseable {
                         lastMillis = Hlc.millis(hlc);
                     }
                 }
-                long applied = apply(conn, n, batch);
+                long applied = BatchApply.apply(conn, n, batch);
                 status.position(batch.origin(), applied);
                 status.applied(lastMillis);
                 status.entriesApplied.addAndGet(batch.entries().size());
                 release();
-                send(out, Frames.toArgs(new LinkFrame.Ack(batch.origin(), applied)));
+                BlockingResp.send(out, Frames.toArgs(new LinkFrame.Ack(batch.origin(), applied)));
             } else if (frame instanceof LinkFrame.Heartbeat hb) {
                 clock.observe(Stamp.hlc(hb.stamp()));
                 status.upstreamHead(hb.headSeq());
-                send(out, Frames.toArgs(aliveAck(reply.nodeId())));
+                BlockingResp.send(out, Frames.toArgs(aliveAck(reply.nodeId())));
             } else if (frame instanceof LinkFrame.SnapshotKey key) {
                 List<Object> args = new ArrayList<>(6 + key.items().size());
                 args.add("FCALL");
@@ -260,7 +258,7 @@ public final class ReplicaLink implements AutoCloseable {
                 status.position(end.origin(), applied);
                 status.linkUp(true);
                 release();
-                send(out, Frames.toArgs(new LinkFrame.Ack(end.origin(), applied)));
+                BlockingResp.send(out, Frames.toArgs(new LinkFrame.Ack(end.origin(), applied)));
             } else if (frame instanceof LinkFrame.Publish pub) {
                 conn.ok(List.of(pub.sharded() ? "SPUBLISH" : "PUBLISH", pub.channel(), pub.message()));
                 status.publishesReceived.incrementAndGet();
@@ -284,39 +282,8 @@ public final class ReplicaLink implements AutoCloseable {
         return new LinkFrame.Ack(upstreamId, 0);
     }
 
-    private static long apply(BackendClient conn, String databases, LinkFrame.Batch batch) throws IOException {
-        List<Object> args = new ArrayList<>(8 + batch.entries().size() * 8);
-        args.add("FCALL");
-        args.add("km_r");
-        args.add("0");
-        args.add(databases);
-        args.add(batch.origin());
-        args.add(Integer.toString(batch.entries().size()));
-        for (LogEntry e : batch.entries()) {
-            args.add(Long.toString(e.seq()));
-            args.add(Integer.toString(e.fields().size() / 2));
-            args.addAll(e.fields());
-        }
-        Object reply = conn.ok(args);
-        return reply instanceof Long l ? l : Long.parseLong(Frames.text(reply));
-    }
-
-    private static void send(OutputStream out, List<byte[]> args) throws IOException {
-        ByteBuf buf = Unpooled.buffer(RespWriter.encodedLength(args));
-        RespWriter.write(buf, args);
-        out.write(buf.array(), buf.arrayOffset(), buf.readableBytes());
-        out.flush();
-    }
-
     private void closeSocket() {
-        Socket s = socket;
-        if (s != null) {
-            try {
-                s.close();
-            } catch (IOException ignored) {
-                // already closed
-            }
-        }
+        BlockingResp.closeQuietly(socket);
     }
 
     @Override
