@@ -1,11 +1,8 @@
 package io.keymesh.topology.link;
 
 import io.keymesh.topology.wire.BatchCutter;
-import io.keymesh.topology.wire.Frames;
 import io.keymesh.topology.wire.LinkFrame;
 import io.keymesh.topology.wire.LogEntry;
-import io.keymesh.topology.wire.RespWriter;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +32,7 @@ public final class LogSender implements Runnable, LinkSending {
     private final Supplier<String> stampNow;
     private final ServeStatus status;
     private final BatchCutter cutter;
-    private final Object writability = new Object();
+    private final FrameChannel frames;
     private volatile boolean stopped;
     private long lastHeartbeatNanos;
 
@@ -50,6 +47,7 @@ public final class LogSender implements Runnable, LinkSending {
         this.stampNow = stampNow;
         this.status = status;
         this.cutter = new BatchCutter(settings.batchEntriesMax(), settings.batchBytesMax());
+        this.frames = new FrameChannel(channel, status, () -> stopped, settings.heartbeatMillis());
         status.acked(fromSeq);
     }
 
@@ -61,9 +59,7 @@ public final class LogSender implements Runnable, LinkSending {
     /** Called by the channel handler when writability changed. */
     @Override
     public void onWritabilityChanged() {
-        synchronized (writability) {
-            writability.notifyAll();
-        }
+        frames.wake();
     }
 
     /** Called by the channel handler for each KEYMESH ACK. */
@@ -86,11 +82,7 @@ public final class LogSender implements Runnable, LinkSending {
         if (!channel.isActive()) {
             return;
         }
-        if (channel.bytesBeforeWritable() > 8L * 1024 * 1024) {
-            status.publishesDropped.incrementAndGet();
-            return;
-        }
-        write(frame);
+        frames.publishUnlessBackedUp(frame);
     }
 
     @Override
@@ -102,14 +94,14 @@ public final class LogSender implements Runnable, LinkSending {
             long next;
             if (fromSeq < head && (first < 0 || first > fromSeq + 1)) {
                 status.state("snapshot");
-                write(new LinkFrame.Sync(LinkFrame.Sync.SNAPSHOT, origin, head));
+                frames.write(new LinkFrame.Sync(LinkFrame.Sync.SNAPSHOT, origin, head));
                 log.info("link to {}: position {} of {} is behind the log (first {}), sending a snapshot up to {}",
                         status.peerId(), fromSeq, origin, first, head);
-                snapshot(store);
-                write(new LinkFrame.SnapshotEnd(origin, head));
+                SnapshotWriter.send(backend, databases, frames, () -> stopped, () -> heartbeatIfDue(store), status);
+                frames.write(new LinkFrame.SnapshotEnd(origin, head));
                 next = head;
             } else {
-                write(new LinkFrame.Sync(LinkFrame.Sync.PARTIAL, origin, fromSeq));
+                frames.write(new LinkFrame.Sync(LinkFrame.Sync.PARTIAL, origin, fromSeq));
                 next = fromSeq;
             }
             status.sent(next);
@@ -130,8 +122,7 @@ public final class LogSender implements Runnable, LinkSending {
     private void stream(LogStore store, long next) throws IOException, InterruptedException {
         int count = settings.batchEntriesMax();
         while (!stopped && channel.isActive()) {
-            awaitWritable();
-            if (stopped || !channel.isActive()) {
+            if (!frames.awaitWritable()) {
                 return;
             }
             heartbeatIfDue(store);
@@ -151,7 +142,7 @@ public final class LogSender implements Runnable, LinkSending {
             }
             count = settings.batchEntriesMax();
             LinkFrame.Batch batch = new LinkFrame.Batch(origin, n == run.size() ? run : run.subList(0, n));
-            write(batch);
+            frames.write(batch);
             next = batch.lastSeq();
             status.sent(next);
             if (next > status.headSeq()) {
@@ -166,53 +157,7 @@ public final class LogSender implements Runnable, LinkSending {
             lastHeartbeatNanos = now;
             long head = store.position(origin);
             status.head(head);
-            write(new LinkFrame.Heartbeat(stampNow.get(), head));
+            frames.write(new LinkFrame.Heartbeat(stampNow.get(), head));
         }
-    }
-
-    private void snapshot(LogStore store) throws IOException, InterruptedException {
-        try (BackendClient scan = backend.open(0); BackendClient dump = backend.open(0)) {
-            String n = Integer.toString(databases);
-            for (int db = 0; db < 2 * databases && !stopped; db++) {
-                scan.ok(List.of("SELECT", Integer.toString(db)));
-                int userDb = db % databases;
-                String cursor = "0";
-                do {
-                    List<?> reply = (List<?>) scan.ok(List.of("SCAN", cursor, "COUNT", "100"));
-                    cursor = Frames.text(reply.get(0));
-                    for (Object k : (List<?>) reply.get(1)) {
-                        byte[] key = Frames.bytes(k);
-                        Object items = dump.ok(List.of("FCALL", "km_dumpkey", "0", n, Integer.toString(userDb), key));
-                        if (!(items instanceof List<?> list) || list.isEmpty()) {
-                            continue;
-                        }
-                        awaitWritable();
-                        if (stopped || !channel.isActive()) {
-                            return;
-                        }
-                        write(new LinkFrame.SnapshotKey(userDb, key, list.stream().map(Frames::bytes).toList()));
-                        status.keysSent.incrementAndGet();
-                    }
-                    heartbeatIfDue(store);
-                } while (!cursor.equals("0") && !stopped);
-            }
-        }
-    }
-
-    private void awaitWritable() throws InterruptedException {
-        synchronized (writability) {
-            while (!stopped && channel.isActive() && !channel.isWritable()) {
-                writability.wait(settings.heartbeatMillis());
-            }
-        }
-    }
-
-    private void write(LinkFrame frame) {
-        List<byte[]> args = Frames.toArgs(frame);
-        int length = RespWriter.encodedLength(args);
-        ByteBuf buf = channel.alloc().buffer(length);
-        RespWriter.write(buf, args);
-        status.bytesSent.addAndGet(length);
-        channel.writeAndFlush(buf, channel.voidPromise());
     }
 }

@@ -1,11 +1,8 @@
 package io.keymesh.topology.link;
 
 import io.keymesh.topology.wire.BatchCutter;
-import io.keymesh.topology.wire.Frames;
 import io.keymesh.topology.wire.LinkFrame;
 import io.keymesh.topology.wire.LogEntry;
-import io.keymesh.topology.wire.RespWriter;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +36,7 @@ public final class ReplicaSender implements Runnable, LinkSending {
     private final Supplier<String> stampNow;
     private final ServeStatus status;
     private final BatchCutter cutter;
-    private final Object writability = new Object();
+    private final FrameChannel frames;
     private final Map<String, Long> acked = new HashMap<>();
     private volatile boolean stopped;
     private volatile boolean opened;            // the Sync frame is out: publishes may follow
@@ -56,6 +53,7 @@ public final class ReplicaSender implements Runnable, LinkSending {
         this.stampNow = stampNow;
         this.status = status;
         this.cutter = new BatchCutter(settings.batchEntriesMax(), settings.batchBytesMax());
+        this.frames = new FrameChannel(channel, status, () -> stopped, settings.heartbeatMillis());
         synchronized (acked) {
             acked.putAll(from);
         }
@@ -70,9 +68,7 @@ public final class ReplicaSender implements Runnable, LinkSending {
     /** Called by the channel handler when writability changed. */
     @Override
     public void onWritabilityChanged() {
-        synchronized (writability) {
-            writability.notifyAll();
-        }
+        frames.wake();
     }
 
     /** Called for each acknowledgement: the replica applied {@code origin} up to {@code seq}. */
@@ -94,11 +90,7 @@ public final class ReplicaSender implements Runnable, LinkSending {
         if (!channel.isActive() || !opened) {       // the replica expects its Sync frame first
             return;
         }
-        if (channel.bytesBeforeWritable() > 8L * 1024 * 1024) {
-            status.publishesDropped.incrementAndGet();
-            return;
-        }
-        write(frame);
+        frames.publishUnlessBackedUp(frame);
     }
 
     /** What the replica has acknowledged of {@code origin}'s log (0 before anything). */
@@ -130,18 +122,18 @@ public final class ReplicaSender implements Runnable, LinkSending {
             }
             if (snapshot) {
                 status.state("snapshot");
-                write(new LinkFrame.Sync(LinkFrame.Sync.SNAPSHOT, ALL_ORIGINS, 0));
+                frames.write(new LinkFrame.Sync(LinkFrame.Sync.SNAPSHOT, ALL_ORIGINS, 0));
                 opened = true;
                 log.info("replica link to {}: position {} is behind the log, sending a snapshot up to {}",
                         status.peerId(), next, heads);
-                SnapshotWriter.send(backend, databases, this::awaitWritable, this::write, () -> stopped
-                        || !channel.isActive(), status);
+                SnapshotWriter.send(backend, databases, frames, () -> stopped || !channel.isActive(), () -> { },
+                        status);
                 for (Map.Entry<String, Long> h : heads.entrySet()) {
-                    write(new LinkFrame.SnapshotEnd(h.getKey(), h.getValue()));
+                    frames.write(new LinkFrame.SnapshotEnd(h.getKey(), h.getValue()));
                     next.merge(h.getKey(), h.getValue(), Math::max);
                 }
             } else {
-                write(new LinkFrame.Sync(LinkFrame.Sync.PARTIAL, ALL_ORIGINS, 0));
+                frames.write(new LinkFrame.Sync(LinkFrame.Sync.PARTIAL, ALL_ORIGINS, 0));
                 opened = true;
             }
             for (String origin : heads.keySet()) {
@@ -171,8 +163,7 @@ public final class ReplicaSender implements Runnable, LinkSending {
 
     private void stream(LogStore store) throws IOException, InterruptedException {
         while (!stopped && channel.isActive()) {
-            awaitWritable();
-            if (stopped || !channel.isActive()) {
+            if (!frames.awaitWritable()) {
                 return;
             }
             if (!heartbeatIfDue(store)) {
@@ -199,7 +190,7 @@ public final class ReplicaSender implements Runnable, LinkSending {
                     n = run.size();        // a transaction longer than one read: send what was read, in order
                 }
                 LinkFrame.Batch batch = new LinkFrame.Batch(e.getKey(), n == run.size() ? run : run.subList(0, n));
-                write(batch);
+                frames.write(batch);
                 e.setValue(batch.lastSeq());
                 sent = true;
             }
@@ -273,26 +264,9 @@ public final class ReplicaSender implements Runnable, LinkSending {
                 }
             }
             status.head(head);
-            write(new LinkFrame.Heartbeat(stampNow.get(), head));
+            frames.write(new LinkFrame.Heartbeat(stampNow.get(), head));
         }
         return true;
-    }
-
-    private void awaitWritable() throws InterruptedException {
-        synchronized (writability) {
-            while (!stopped && channel.isActive() && !channel.isWritable()) {
-                writability.wait(settings.heartbeatMillis());
-            }
-        }
-    }
-
-    private void write(LinkFrame frame) {
-        List<byte[]> args = Frames.toArgs(frame);
-        int length = RespWriter.encodedLength(args);
-        ByteBuf buf = channel.alloc().buffer(length);
-        RespWriter.write(buf, args);
-        status.bytesSent.addAndGet(length);
-        channel.writeAndFlush(buf, channel.voidPromise());
     }
 
     private static long sum(Map<String, Long> positions) {

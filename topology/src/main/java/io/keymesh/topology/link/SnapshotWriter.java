@@ -6,23 +6,26 @@ import io.keymesh.topology.wire.LinkFrame;
 import java.io.IOException;
 import java.util.List;
 import java.util.function.BooleanSupplier;
-import java.util.function.Consumer;
 
 /**
  * Streams every key of every user and metadata database as {@code SnapshotKey} frames (items from
  * {@code km_dumpkey}), key by key, waiting for the channel to be writable before each one.
  */
 final class SnapshotWriter {
-    /** Blocks until the link can take more (or is done). */
-    interface Gate {
-        void await() throws InterruptedException;
+    /** Runs after each SCAN page (e.g. a heartbeat when one is due). */
+    interface PageHook {
+        void afterPage() throws IOException;
     }
 
     private SnapshotWriter() {
     }
 
-    static void send(BackendAccess backend, int databases, Gate writable, Consumer<LinkFrame> out,
-                     BooleanSupplier cancelled, ServeStatus status) throws IOException, InterruptedException {
+    /**
+     * Sends the snapshot through {@code frames}; stops before the next key when {@code frames} says the
+     * link is done, and before the next page or database when {@code cancelled}.
+     */
+    static void send(BackendAccess backend, int databases, FrameChannel frames, BooleanSupplier cancelled,
+                     PageHook pageHook, ServeStatus status) throws IOException, InterruptedException {
         try (BackendClient scan = backend.open(0); BackendClient dump = backend.open(0)) {
             String n = Integer.toString(databases);
             for (int db = 0; db < 2 * databases && !cancelled.getAsBoolean(); db++) {
@@ -38,13 +41,13 @@ final class SnapshotWriter {
                         if (!(items instanceof List<?> list) || list.isEmpty()) {
                             continue;
                         }
-                        writable.await();
-                        if (cancelled.getAsBoolean()) {
+                        if (!frames.awaitWritable()) {
                             return;
                         }
-                        out.accept(new LinkFrame.SnapshotKey(userDb, key, list.stream().map(Frames::bytes).toList()));
+                        frames.write(new LinkFrame.SnapshotKey(userDb, key, list.stream().map(Frames::bytes).toList()));
                         status.keysSent.incrementAndGet();
                     }
+                    pageHook.afterPage();
                 } while (!cursor.equals("0") && !cancelled.getAsBoolean());
             }
         }

@@ -1,0 +1,66 @@
+package io.keymesh.topology.link;
+
+import io.keymesh.topology.wire.Frames;
+import io.keymesh.topology.wire.LinkFrame;
+import io.keymesh.topology.wire.RespWriter;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/** The outgoing end of one serving link's channel: writes frames (counting their bytes) and waits while the channel is not writable. */
+final class FrameChannel {
+    /** Backlog beyond which a live publish is dropped rather than queued. */
+    private static final long PUBLISH_BACKLOG_MAX = 8L * 1024 * 1024;
+
+    private final Channel channel;
+    private final ServeStatus status;
+    private final BooleanSupplier stopped;
+    private final long waitMillis;
+    private final Object writability = new Object();
+
+    /** {@code stopped} ends every wait; a wait re-checks at least every {@code waitMillis}. */
+    FrameChannel(Channel channel, ServeStatus status, BooleanSupplier stopped, long waitMillis) {
+        this.channel = channel;
+        this.status = status;
+        this.stopped = stopped;
+        this.waitMillis = waitMillis;
+    }
+
+    /** Encodes {@code frame}, counts its bytes as sent and writes it without waiting. */
+    void write(LinkFrame frame) {
+        List<byte[]> args = Frames.toArgs(frame);
+        int length = RespWriter.encodedLength(args);
+        ByteBuf buf = channel.alloc().buffer(length);
+        RespWriter.write(buf, args);
+        status.bytesSent.addAndGet(length);
+        channel.writeAndFlush(buf, channel.voidPromise());
+    }
+
+    /** Writes a live publish unless the channel is backed up beyond its buffer (then counts it as dropped). */
+    void publishUnlessBackedUp(LinkFrame.Publish frame) {
+        if (channel.bytesBeforeWritable() > PUBLISH_BACKLOG_MAX) {
+            status.publishesDropped.incrementAndGet();
+            return;
+        }
+        write(frame);
+    }
+
+    /** Blocks while the channel is open but not writable; true when the sender may go on (not stopped, channel active). */
+    boolean awaitWritable() throws InterruptedException {
+        synchronized (writability) {
+            while (!stopped.getAsBoolean() && channel.isActive() && !channel.isWritable()) {
+                writability.wait(waitMillis);
+            }
+        }
+        return !stopped.getAsBoolean() && channel.isActive();
+    }
+
+    /** Wakes a sender blocked in {@link #awaitWritable()} (writability changed, or it was stopped). */
+    void wake() {
+        synchronized (writability) {
+            writability.notifyAll();
+        }
+    }
+}
