@@ -1,6 +1,7 @@
 package io.keymesh.proxy.route;
 
 import io.keymesh.storage.backend.BackendEndpoint;
+import io.keymesh.storage.backend.LettuceUris;
 import io.keymesh.topology.clock.HybridClock;
 import io.keymesh.topology.clock.Stamp;
 import io.lettuce.core.ClientOptions;
@@ -113,21 +114,6 @@ public final class ReplicationSetup {
     }
 
     private RedisURI uri() {
-        RedisURI.Builder builder;
-        if (endpoint instanceof BackendEndpoint.UnixSocket unix) {
-            builder = RedisURI.Builder.socket(unix.path().toString());
-        } else if (endpoint instanceof BackendEndpoint.Tcp tcp) {
-            builder = RedisURI.Builder.redis(tcp.host(), tcp.port());
-        } else {
-            throw new IllegalArgumentException("unknown endpoint " + endpoint);
-        }
-        if (password != null && !password.isEmpty()) {
-            if (username != null && !username.isEmpty()) {
-                builder.withAuthentication(username, password.toCharArray());
-            } else {
-                builder.withPassword(password.toCharArray());
-            }
-        }
-        return builder.withTimeout(timeout).withClientName("keymesh-setup").build();
+        return LettuceUris.of(endpoint, username, password, timeout, "keymesh-setup");
     }
 }

@@ -217,22 +217,7 @@ public final class BackendCheck {
     }
 
     private static RedisURI uri(BackendEndpoint endpoint, String username, String password, Duration timeout) {
-        RedisURI.Builder builder;
-        if (endpoint instanceof BackendEndpoint.UnixSocket unix) {
-            builder = RedisURI.Builder.socket(unix.path().toString());
-        } else if (endpoint instanceof BackendEndpoint.Tcp tcp) {
-            builder = RedisURI.Builder.redis(tcp.host(), tcp.port());
-        } else {
-            throw new IllegalArgumentException("unknown endpoint " + endpoint);
-        }
-        if (password != null && !password.isEmpty()) {
-            if (username != null && !username.isEmpty()) {
-                builder.withAuthentication(username, password.toCharArray());
-            } else {
-                builder.withPassword(password.toCharArray());
-            }
-        }
-        return builder.withTimeout(timeout).withClientName("keymesh-backend-check").build();
+        return LettuceUris.of(endpoint, username, password, timeout, "keymesh-backend-check");
     }
 
     private static boolean isLoading(Throwable e) {
