@@ -270,6 +270,19 @@ local function set_plain(ctx, proto, db, origin, txn, key, value, name)
   return r
 end
 
+-- records the key's expiry register as the command left it (or, when the command removed the key,
+-- the key's whole state: an expiry in the past deletes)
+local function record_expiry(ctx, en, db, key)
+  if exists(db, key) then
+    local e = pexpiretime(db, key)
+    merge_key(ctx, { db = db, key = key, kind = 'e', e = e }, true)
+    entry_key(en, db, key)
+    entry_op(en, 'e', num(e))
+  else
+    record_state(ctx, en, db, key, true)
+  end
+end
+
 --[[
 km_w: FCALL km_w 0 <proto> <db> <N> <origin> <stamp> <txn> <command> [args...]
 Runs the command with Redis' own semantics and reply, merges the key metadata, appends one log
@@ -544,26 +557,10 @@ local function km_w(_, argv)
     end
   elseif EXPIRY[cmd] then
     if r == 0 then return r end
-    local key = a[1]
-    if exists(db, key) then
-      local e = pexpiretime(db, key)
-      merge_key(ctx, { db = db, key = key, kind = 'e', e = e }, true)
-      entry_key(en, db, key)
-      entry_op(en, 'e', num(e))
-    else
-      record_state(ctx, en, db, key, true)
-    end
+    record_expiry(ctx, en, db, a[1])
   elseif cmd == 'getex' then
     if r ~= false and r ~= nil and #a > 1 then
-      local key = a[1]
-      if exists(db, key) then
-        local e = pexpiretime(db, key)
-        merge_key(ctx, { db = db, key = key, kind = 'e', e = e }, true)
-        entry_key(en, db, key)
-        entry_op(en, 'e', num(e))
-      else
-        record_state(ctx, en, db, key, true)
-      end
+      record_expiry(ctx, en, db, a[1])
     end
   else
     local single = nil
