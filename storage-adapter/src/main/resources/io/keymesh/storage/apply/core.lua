@@ -14,9 +14,16 @@
 local KM_VERSION = '@VERSION@'
 
 local cur_db = -1
+-- db numbers as SELECT's argument (a Lua number would be formatted on every call)
+local DB_ARG = {}
 local function sel(db)
   if cur_db ~= db then
-    redis.call('SELECT', db)
+    local arg = DB_ARG[db]
+    if arg == nil then
+      arg = string.format('%d', db)
+      DB_ARG[db] = arg
+    end
+    redis.call('SELECT', arg)
     cur_db = db
   end
 end
@@ -95,6 +102,23 @@ local function unpack_stamp(b)
   return string.format(string.rep('%02x', #b), string.byte(b, 1, -1))
 end
 
+-- how a metadata string that is nothing but a register stamp is stored: packed when it can be
+local function stamp_form(t)
+  if string.find(t, '^0[01]%x*$') and #t % 2 == 0 then return pack_stamp(t) end
+  return t
+end
+
+-- a metadata value as GET returns it: true and the register stamp when it is nothing but that
+-- stamp (nil stamp: no metadata); false when it holds more (expiry, tombstone, counters) or is not a
+-- string (member metadata is a hash)
+local function plain_stamp(v)
+  if v == false then return true, nil end
+  if type(v) ~= 'string' or v == '' then return false end
+  if string.byte(v, 1) < 32 then return true, unpack_stamp(v) end
+  if string.find(v, '|', 1, true) then return false end
+  return true, v
+end
+
 local function parse_meta(s)
   if string.byte(s, 1) ~= nil and string.byte(s, 1) < 32 then
     return { t = unpack_stamp(s), e = 0, cv = {} }
@@ -142,9 +166,7 @@ end
 local function meta_save(m, exists)
   sel(m.mdb)
   local s = meta_str(m)
-  if m.kind ~= 'h' and s == m.t and string.find(s, '^0[01]%x*$') and #s % 2 == 0 then
-    s = pack_stamp(s)
-  end
+  if m.kind ~= 'h' and s == m.t then s = stamp_form(s) end
   if m.kind == 'h' then
     redis.call('HSET', m.key, '', s)
   else

@@ -130,9 +130,97 @@ local function apply_entry(ctx, fields)
   finish()
 end
 
+-- the most common entry, a string written whole with no expiry ("t T [b db] k key s value"): its
+-- db, stamp, key and value, or nil for any other entry
+local function plain_set(f)
+  local n = #f
+  local db, at = 0, 3
+  if n == 8 and f[3] == 'b' then
+    db = tonumber(f[4])
+    at = 5
+  elseif n ~= 6 then
+    return nil
+  end
+  if f[1] ~= 't' or f[at] ~= 'k' or f[at + 2] ~= 's' then return nil end
+  return { db = db, t = f[2], key = f[at + 1], value = f[at + 3] }
+end
+
+-- at most this many consecutive plain sets are merged with one MGET and two MSETs
+local SET_RUN_MAX = 256
+
+-- applies a run of plain sets of one db onto keys whose metadata is just a register stamp: last
+-- writer wins per key, in three calls for the whole run. Returns false, having changed nothing,
+-- when any key's metadata holds more (expiry, tombstone, counters, members): the run then takes
+-- apply_entry entry by entry.
+local function apply_set_run(ctx, db, run)
+  local ep = epoch_of(ctx, db)
+  local keys = {}
+  for i, s in ipairs(run) do keys[i] = s.key end
+  sel(ctx.N + db)
+  local metas = redis.call('MGET', unpack(keys))
+  local cur, absent = {}, {}
+  for i, k in ipairs(keys) do
+    local plain, mt = plain_stamp(metas[i])
+    if not plain then return false end
+    if mt == nil and cur[k] == nil then absent[#absent + 1] = k end
+    cur[k] = mt or false
+  end
+  -- MGET answers nil for metadata that is not a string too (a hash of member stamps)
+  if #absent > 0 and redis.call('EXISTS', unpack(absent)) > 0 then return false end
+  local value, order = {}, {}
+  for _, s in ipairs(run) do
+    local mt = cur[s.key]
+    if s.t > ep and (mt == false or s.t > mt) then
+      if value[s.key] == nil then order[#order + 1] = s.key end
+      value[s.key] = s.value
+      cur[s.key] = s.t
+    end
+  end
+  if #order == 0 then return true end
+  local kv = {}
+  for _, k in ipairs(order) do
+    kv[#kv + 1] = k
+    kv[#kv + 1] = stamp_form(cur[k])
+  end
+  redis.call('MSET', unpack(kv))
+  kv = {}
+  for _, k in ipairs(order) do
+    kv[#kv + 1] = k
+    kv[#kv + 1] = value[k]
+  end
+  sel(db)
+  redis.call('MSET', unpack(kv))
+  return true
+end
+
+-- applies entries in order: consecutive plain sets of one db as a run, anything else one by one
+local function apply_entries(ctx, entries)
+  local k = 1
+  while k <= #entries do
+    local first = plain_set(entries[k].f)
+    local j = k + 1
+    if first then
+      local run = { first }
+      while j <= #entries and #run < SET_RUN_MAX do
+        local nx = plain_set(entries[j].f)
+        if nx == nil or nx.db ~= first.db then break end
+        run[#run + 1] = nx
+        j = j + 1
+      end
+      if not apply_set_run(ctx, first.db, run) then
+        for q = k, j - 1 do apply_entry(ctx, entries[q].f) end
+      end
+    else
+      apply_entry(ctx, entries[k].f)
+    end
+    k = j
+  end
+end
+
 --[[
 km_r: FCALL km_r 0 <N> <origin> <count> { <seq> <nfields> <f1> <v1> ... } x count
-Applies the entries of one origin in order, skipping seq <= km:pos[origin]; returns km:pos[origin].
+Applies the entries of one origin in order, skipping seq <= km:pos[origin], and appends them to
+the node's copy of that origin's log; returns km:pos[origin].
 ]]
 local function km_r(_, argv)
   reset_db()
@@ -142,21 +230,25 @@ local function km_r(_, argv)
   local ctx = { N = N, origin = origin }
   sel(2 * N)
   local pos = tonumber(redis.call('HGET', 'km:pos', origin) or '0')
+  local fresh = {}
   local i = 4
   for _ = 1, count do
     local seq = tonumber(argv[i])
     local nf = tonumber(argv[i + 1])
-    local f = {}
-    for j = 1, 2 * nf do f[j] = argv[i + 1 + j] end
-    i = i + 2 + 2 * nf
     if seq > pos then
-      apply_entry(ctx, f)
-      sel(2 * N)
-      redis.call('XADD', 'km:log:' .. origin, string.format('%d-0', seq), unpack(f))
-      redis.call('HSET', 'km:pos', origin, string.format('%d', seq))
+      local f = {}
+      for j = 1, 2 * nf do f[j] = argv[i + 1 + j] end
+      fresh[#fresh + 1] = { id = argv[i] .. '-0', f = f }
       pos = seq
     end
+    i = i + 2 + 2 * nf
   end
+  if #fresh == 0 then return pos end
+  apply_entries(ctx, fresh)
+  sel(2 * N)
+  local log = 'km:log:' .. origin
+  for _, e in ipairs(fresh) do redis.call('XADD', log, e.id, unpack(e.f)) end
+  redis.call('HSET', 'km:pos', origin, string.format('%d', pos))
   return pos
 end
 

@@ -246,14 +246,32 @@ local function check_db(n, N)
   return d
 end
 
--- the most common write, SET key value with no option, in as few calls as possible
-local function set_plain(ctx, proto, db, origin, txn, key, value, name)
+-- the most common write, SET key value with no option, in as few calls as possible (its reply,
+-- OK or an error, is the same in RESP2 and RESP3)
+local function set_plain(ctx, db, origin, txn, key, value, name)
   local N = ctx.N
   sel(db)
-  redis.setresp(proto)
   local r = redis.pcall(name, key, value)
-  redis.setresp(2)
   if type(r) == 'table' and r.err then return r end
+  -- the new register stamp replaces metadata that is just a register stamp (or none): written
+  -- first, the old metadata read back in the same call
+  sel(N + db)
+  local old = redis.pcall('SET', key, stamp_form(ctx.t), 'KEEPTTL', 'GET')
+  local plain, mt = plain_stamp(old)
+  if not plain and type(old) == 'string' then
+    redis.call('SET', key, old, 'KEEPTTL')   -- put it back for the general path
+  end
+  if plain then
+    if mt and mt >= ctx.t then
+      ctx.t = mt .. '0'
+      redis.call('SET', key, stamp_form(ctx.t))
+    end
+    local en = entry_new(ctx.t, txn, db)
+    entry_key(en, db, key)
+    entry_op(en, 's', value)
+    log_append(N, origin, en)
+    return r
+  end
   local m = meta_load(N + db, key)
   local newest = max_stamp(m)
   if newest >= ctx.t then ctx.t = newest .. '0' end
@@ -313,7 +331,7 @@ local function km_w(_, argv)
   end
 
   if cmd == 'set' and #a == 2 then
-    return set_plain(ctx, proto, db, origin, txn, a[1], a[2], argv[7])
+    return set_plain(ctx, db, origin, txn, a[1], a[2], argv[7])
   end
 
   if cmd == 'km.touch' then

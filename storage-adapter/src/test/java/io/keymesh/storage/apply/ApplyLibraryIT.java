@@ -277,6 +277,56 @@ class ApplyLibraryIT {
     }
 
     @Test
+    void aBatchOfPlainSetsMergesKeyByKeyLikeSingleEntries() {
+        // keys the receiver already holds with more than a register stamp: an expiry, members, a tombstone
+        b.w("SET", "ttl", "b", "PX", "3600000");
+        b.w("HSET", "hash", "f", "b");
+        b.w("SET", "gone", "b");
+        b.w("DEL", "gone");
+        ship(b, a);
+        for (int i = 0; i < 5; i++) {
+            a.w("SET", "k" + i, "a" + i);
+        }
+        a.w("SET", "k1", "a1-again");                // the same key twice in one run
+        a.w("SET", "ttl", "a");
+        a.w("SET", "hash", "a");
+        a.w("SET", "gone", "a");
+        a.w("SET", "k2", "a2-again");
+        b.observe(a.clock());
+        b.w("SET", "k3", "b-later");                 // concurrent, later than a's k3: b's value wins on both
+        ship(a, b);
+        ship(b, a);
+        assertEquals(a.digest(), b.digest());
+        for (Node n : new Node[] {a, b}) {
+            assertEquals("a1-again", n.conn.callParsed("GET", "k1"));
+            assertEquals("a2-again", n.conn.callParsed("GET", "k2"));
+            assertEquals("b-later", n.conn.callParsed("GET", "k3"));
+            assertEquals("a", n.conn.callParsed("GET", "ttl"));
+            assertEquals(-1L, n.conn.callParsed("PTTL", "ttl"), "a later plain SET drops the expiry");
+            assertEquals("a", n.conn.callParsed("GET", "hash"));
+            assertEquals("a", n.conn.callParsed("GET", "gone"));
+        }
+        // resent whole, the batch changes nothing
+        String before = b.digest();
+        ship(a, b);
+        assertEquals(before, b.digest());
+    }
+
+    @Test
+    void plainSetsOlderThanAFlushAreDropped() {
+        a.w("SET", "k", "old");
+        b.observe(1000);
+        b.w("FLUSHALL");
+        ship(b, a);
+        b.w("SET", "k2", "after");
+        ship(a, b);                                  // a's SET is older than b's flush
+        assertEquals(null, b.conn.callParsed("GET", "k"));
+        assertEquals(null, a.conn.callParsed("GET", "k"));
+        ship(b, a);
+        assertEquals(a.digest(), b.digest());
+    }
+
+    @Test
     void transactionEntriesCarryTheirTxnIdAndApplyAsOneBatch() {
         for (int i = 0; i < 2; i++) {
             a.conn.callParsed(a.withTxn(a.kmw(0, 2, a.stamp(), "INCR", "c"), "77"));
