@@ -255,7 +255,8 @@ end
 --[[
 km_dumpkey: FCALL km_dumpkey 0 <N> <db> <key>
 Returns { <key-level metadata string>, <DUMP of the key or ''>, then for a hash, set or sorted set
-merged per member: <type>, then per member <member> <'+' or '-'><stamp> <value, score or ''> ... }.
+merged per member: <type>, then per member <member> <'+' or '-'><stamp, or '' when the member has
+counters only> <value, score or ''> <its counter vector "origin stamp total ...", or ''> ... }.
 ]]
 local function km_dumpkey(_, argv)
   reset_db()
@@ -272,27 +273,39 @@ local function km_dumpkey(_, argv)
     out[#out + 1] = ty
     sel(N + db)
     local all = redis.call('HGETALL', key)
+    local members, order = {}, {}
     for i = 1, #all, 2 do
-      if string.sub(all[i], 1, 1) == 'f' then
-        local field = string.sub(all[i], 2)
-        local v = ''
-        if string.sub(all[i + 1], 1, 1) == '+' then
-          v = member_value(db, key, ty, field) or ''
-          sel(N + db)
+      local tag, mb = string.sub(all[i], 1, 1), string.sub(all[i], 2)
+      if tag == 'f' or tag == 'c' then
+        if members[mb] == nil then
+          members[mb] = { reg = '', cv = '' }
+          order[#order + 1] = mb
         end
-        out[#out + 1] = field
-        out[#out + 1] = all[i + 1]
-        out[#out + 1] = v
+        if tag == 'f' then
+          members[mb].reg = all[i + 1]
+        else
+          members[mb].cv = seen_str(parse_vec(string.sub(all[i + 1], 3)))
+        end
       end
+    end
+    for _, mb in ipairs(order) do
+      local v = member_value(db, key, ty, mb) or ''
+      out[#out + 1] = mb
+      out[#out + 1] = members[mb].reg
+      out[#out + 1] = v
+      out[#out + 1] = members[mb].cv
     end
   end
   return out
 end
 
 --[[
-km_mergekey: FCALL km_mergekey 0 <N> <db> <key> <metadata> <dump>
+km_mergekey: FCALL km_mergekey 0 <N> <db> <key> <metadata> <dump> [<type> { <member> <register>
+<value> <counters> } ...]
 Merges a key as returned by km_dumpkey on another node: its state at its register stamp, its
-expiry register, its tombstone and its counter totals, each by its rule.
+expiry register, its tombstone and its counter totals, each by its rule; then each member's
+register and counter totals. A dumped value includes every total its node holds, so those totals
+count as seen by it and only the receiver's others stay on top.
 ]]
 local function km_mergekey(_, argv)
   reset_db()
@@ -303,12 +316,17 @@ local function km_mergekey(_, argv)
   local dump = argv[5] or ''
   local vec = {}
   for o, c in pairs(r.cv) do vec[o] = { st = c.st, tot = c.tot } end
+  local ty = argv[6]
+  if ty == 'none' then ty = nil end
+  local mvec = {}
+  for i = 7, #argv, 4 do
+    if argv[i + 3] ~= '' and ty then mvec[argv[i]] = { ty = ty, vec = parse_seen(argv[i + 3]) } end
+  end
   local ctx = { N = N }
   if dump ~= '' then
     -- a hash written only field by field has no register stamp: its state ranks below any write
     ctx.t = r.t or '0'
-    -- the dumped value already includes every total it carries
-    merge_key(ctx, { db = db, key = key, kind = 'r', payload = dump, e = 0, vec = vec }, false)
+    merge_key(ctx, { db = db, key = key, kind = 'r', payload = dump, e = 0, vec = vec, mvec = mvec }, false)
   elseif next(vec) ~= nil then
     local m = meta_load(N + db, key)
     local before = sigma(m)
@@ -325,14 +343,19 @@ local function km_mergekey(_, argv)
     ctx.t = et
     merge_key(ctx, { db = db, key = key, kind = 'e', e = r.e }, false)
   end
-  local ty = argv[6]
-  if ty == 'none' then ty = nil end
-  for i = 7, #argv, 3 do
-    local flag = string.sub(argv[i + 1], 1, 1)
-    ctx.t = string.sub(argv[i + 1], 2)
-    local v = nil
-    if flag == '+' then v = argv[i + 2] end
-    merge_member(ctx, db, key, ty, argv[i], v, false)
+  for i = 7, #argv, 4 do
+    local member, reg = argv[i], argv[i + 1]
+    local counted = mvec[member] and mvec[member].vec
+    if reg ~= '' then
+      ctx.t = string.sub(reg, 2)
+      local v = nil
+      if string.sub(reg, 1, 1) == '+' then v = argv[i + 2] end
+      merge_member(ctx, db, key, ty, member, v, false, counted)
+    end
+    -- totals the member register above did not bring (it lost, or there is none) count one by one
+    for o, c in pairs(counted or {}) do
+      merge_count({ N = N, origin = o, t = c.st }, db, key, ty, member, c.tot, false)
+    end
   end
   return 1
 end

@@ -510,20 +510,67 @@ class ApplyLibraryIT {
         a.w("DEL", "gone");
         b.observe(a.clock() + 5);
         b.w("SET", "h", "later-on-b");
-        for (String key : List.of("k", "h", "gone")) {
-            @SuppressWarnings("unchecked")
-            List<Object> dump = (List<Object>) a.conn.callParsed("FCALL", "km_dumpkey", "0", Node.N, 0, key);
-            List<Object> args = new ArrayList<>(List.of("FCALL", "km_mergekey", "0", Node.N, 0, key));
-            args.addAll(dump);
-            b.conn.callParsed(args.toArray());
-            c.conn.callParsed(args.toArray());
-        }
+        snapshot(a, b, "k", "h", "gone");
+        snapshot(a, c, "k", "h", "gone");
         assertEquals("2", b.conn.callParsed("GET", "k"));
         assertEquals("later-on-b", b.conn.callParsed("GET", "h"));
         assertEquals(a.conn.callParsed("PEXPIRETIME", "h"), c.conn.callParsed("PEXPIRETIME", "h"));
         // the tombstone travelled too: an old SET of "gone" shipped later stays deleted
         ship(a, c);
         assertEquals(a.digest(), c.digest());
+    }
+
+    /** Sends keys from one node to another the way a snapshot link does: km_dumpkey there, km_mergekey here. */
+    private static void snapshot(Node from, Node to, String... keys) {
+        for (String key : keys) {
+            @SuppressWarnings("unchecked")
+            List<Object> dump = (List<Object>) from.conn.callParsed("FCALL", "km_dumpkey", "0", Node.N, 0, key);
+            List<Object> args = new ArrayList<>(List.of("FCALL", "km_mergekey", "0", Node.N, 0, key));
+            args.addAll(dump);
+            to.conn.callParsed(args.toArray());
+        }
+    }
+
+    @Test
+    void snapshotMergeOfCountedMembersCountsEveryIncrementOnce() {
+        a.w("HSET", "h", "f", "10");
+        a.w("HINCRBY", "h", "f", "1");
+        a.w("ZINCRBY", "z", "2", "m");
+        ship(a, b);                                  // b holds a's increments so far from the log
+        b.w("HINCRBY", "h", "f", "5");
+        b.w("ZINCRBY", "z", "3", "m");
+        a.w("HINCRBY", "h", "f", "100");             // these reach b by snapshot only
+        a.w("HINCRBY", "h", "g", "7");
+        a.w("ZINCRBY", "z", "4", "m");
+        snapshot(a, b, "h", "z");
+        assertEquals("116", b.conn.callParsed("HGET", "h", "f"));
+        assertEquals("7", b.conn.callParsed("HGET", "h", "g"));
+        assertEquals("9", b.conn.callParsed("ZSCORE", "z", "m"));
+        snapshot(a, b, "h", "z");                    // a second snapshot changes nothing
+        assertEquals("116", b.conn.callParsed("HGET", "h", "f"));
+        ship(b, a);
+        ship(a, b);
+        assertEquals("116", a.conn.callParsed("HGET", "h", "f"));
+        assertEquals("9", a.conn.callParsed("ZSCORE", "z", "m"));
+        assertEquals(a.digest(), b.digest());
+    }
+
+    @Test
+    void snapshotOfANewerWholeKeyKeepsIncrementsTheReceiverAlreadyCounted() {
+        a.w("HSET", "h", "f", "10");
+        ship(a, b);
+        b.w("HINCRBY", "h", "f", "5");
+        a.w("HINCRBY", "h", "f", "100");
+        ship(a, b);                                  // b: 10 + 5 + 100, a's 100 known from the log
+        assertEquals("115", b.conn.callParsed("HGET", "h", "f"));
+        a.w("RENAME", "h", "tmp");
+        a.w("RENAME", "tmp", "h");                   // a newer whole-key state of h: f = 110, a's 100 included
+        snapshot(a, b, "h", "tmp");
+        assertEquals("115", b.conn.callParsed("HGET", "h", "f"));
+        ship(b, a);
+        ship(a, b);
+        assertEquals("115", a.conn.callParsed("HGET", "h", "f"));
+        assertEquals(a.digest(), b.digest());
     }
 
     @Test
