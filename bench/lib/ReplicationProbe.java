@@ -2,7 +2,8 @@
 // on the class path (it brings Lettuce and HdrHistogram):
 //   java -cp proxy/target/keymesh.jar bench/lib/ReplicationProbe.java lag PORT_A PORT_B RATE SECONDS
 //     writes RATE 100-byte SETs per second to A for SECONDS; every 10 ms one of them is a probe key
-//     that a reader polls on B; prints the lag from sending the probe to first reading it on B.
+//     that a reader polls on B every 0.25 ms; prints the lag from sending the probe to first reading
+//     it on B.
 //   java -cp proxy/target/keymesh.jar bench/lib/ReplicationProbe.java fill PORT COUNT SIZE
 //     writes COUNT distinct keys (fill:0 .. fill:COUNT-1) with SIZE-byte values, pipelined.
 import io.lettuce.core.RedisClient;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -38,6 +40,9 @@ public class ReplicationProbe {
         return RedisClient.create(RedisURI.builder().withHost("127.0.0.1").withPort(port)
                 .withTimeout(Duration.ofSeconds(30)).build());
     }
+
+    /** How often the reader on B looks for the next probe: the lag's resolution. */
+    static final long POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(250);
 
     static void lag(int portA, int portB, int rate, int seconds) throws Exception {
         RedisClient a = client(portA);
@@ -62,10 +67,14 @@ public class ReplicationProbe {
                     if (next > 0 && next >= probes - 10) {
                         break;
                     }
-                    Thread.onSpinWait();
+                    LockSupport.parkNanos(POLL_NANOS);
                     continue;
                 }
-                if (r.get("lag:" + run + ":" + next) != null) {
+                if (r.get("lag:" + run + ":" + next) == null) {
+                    // polled every POLL_NANOS, not in a tight loop: on a small machine a spinning
+                    // reader would take the CPU the nodes under test need (and add the lag it measures)
+                    LockSupport.parkNanos(POLL_NANOS);
+                } else {
                     long lag = System.nanoTime() - sentNanos.get(next);
                     if (next++ < 100) {
                         continue;   // the first second warms up the JIT and connections
