@@ -8,7 +8,8 @@
 # and prints:
 #   1. SET throughput (redis-benchmark -c 50 -d 100) on A with B attached, as ratios of direct and
 #      of solo: ROUNDS rounds, targets rotated per round, median and range of the per-round ratios;
-#   2. replication lag A -> B, p50 / p99, while LAG_RATE 100-byte SETs per second go to A
+#   2. replication lag A -> B, p50 / p99, while LAG_RATE 100-byte SETs per second go to A (one
+#      probe run per rate in the list), with the JVM collection pauses of A and B during each run
 #      (bench/lib/ReplicationProbe.java: a probe key every 10 ms, polled on B);
 #   3. bytes on the links (kernel TCP counters of the B->A and A->B connections) per replicated
 #      100-byte SET, as a ratio of the client's request bytes;
@@ -18,7 +19,7 @@
 #
 # Usage: bench/replication-bench.sh          (~4-6 min on 2 cores)
 #        QUICK=1 bench/replication-bench.sh  (smaller counts, ~1-2 min)
-# Environment: ROUNDS [3]  N_SET [200000]  CLIENTS [50]  LAG_RATE [20000]  LAG_SECONDS [20]
+# Environment: ROUNDS [3]  N_SET [200000]  CLIENTS [50]  LAG_RATE ["5000 10000 20000"]  LAG_SECONDS [15]
 #   WIRE_SETS [100000]  MEM_KEYS [1000000]  KEYMESH_JAR [proxy/target/keymesh.jar]  KEEP_TMP [0]
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -33,7 +34,7 @@ if [ "${QUICK:-0}" = 1 ]; then
   ROUNDS=${ROUNDS:-1}; N_SET=${N_SET:-50000}; LAG_SECONDS=${LAG_SECONDS:-8}; WIRE_SETS=${WIRE_SETS:-20000}; MEM_KEYS=${MEM_KEYS:-200000}
 fi
 ROUNDS=${ROUNDS:-3}; N_SET=${N_SET:-200000}; CLIENTS=${CLIENTS:-50}
-LAG_RATE=${LAG_RATE:-20000}; LAG_SECONDS=${LAG_SECONDS:-20}
+LAG_RATE=${LAG_RATE:-5000 10000 20000}; LAG_SECONDS=${LAG_SECONDS:-15}
 WIRE_SETS=${WIRE_SETS:-100000}; MEM_KEYS=${MEM_KEYS:-1000000}
 KEYMESH_JAR=${KEYMESH_JAR:-$ROOT/proxy/target/keymesh.jar}
 PROBE="$HERE/lib/ReplicationProbe.java"
@@ -93,10 +94,14 @@ if [ "$REPLICATING" = 0 ]; then
 fi
 # ---- 2. lag -------------------------------------------------------------------------------------
 if [ "$REPLICATING" = 1 ]; then
-log "lag probe: $LAG_RATE SET/s for $LAG_SECONDS s"
-lag=$(java -cp "$KEYMESH_JAR" "$PROBE" lag "$A_PORT" "$B_PORT" "$LAG_RATE" "$LAG_SECONDS" 2>/dev/null | grep writes_per_s || echo "probe failed")
-echo "replication lag A->B: $lag"
-wait_quiet "$PA" "$A_PORT" "$PB" "$B_PORT"
+for rate in $LAG_RATE; do
+  log "lag probe: $rate SET/s for $LAG_SECONDS s"
+  gca=$(gc_mark A); gcb=$(gc_mark B)
+  lag=$(java -cp "$KEYMESH_JAR" "$PROBE" lag "$A_PORT" "$B_PORT" "$rate" "$LAG_SECONDS" 2>/dev/null | grep writes_per_s || echo "probe failed")
+  echo "replication lag A->B at $rate SET/s: $lag"
+  echo "  during that probe: $(gc_pauses_since A "$gca"); $(gc_pauses_since B "$gcb")"
+  wait_quiet "$PA" "$A_PORT" "$PB" "$B_PORT"
+done
 
 # ---- 3. wire bytes --------------------------------------------------------------------------------
 request_bytes=$(( 4 + 4 + 5 + 5 + 18 + 6 + 102 ))   # *3 $3 SET $16 key:NNNNNNNNNNNN $100 <100 bytes>

@@ -13,7 +13,7 @@ start_mesh_node() {
   # shellcheck disable=SC2086
   java $(keymesh_jvm_options) ${KEYMESH_JAVA_OPTS:-} \
     -Dkeymesh.port="$port" -Dkeymesh.bind=127.0.0.1 -Dkeymesh.data-dir="$dir/data" \
-    -Dkeymesh.storage.redis.appendonly=false "$@" \
+    -Dkeymesh.storage.redis.appendonly=false -Xlog:gc:file="$dir/gc.log":uptimemillis "$@" \
     -jar "$dir/keymesh.jar" start >"$dir/keymesh.log" 2>&1 &
   NODE_PID[$name]=$!
   NODE_DIR[$name]=$dir
@@ -82,4 +82,16 @@ caught_up() {
   redis-cli -h 127.0.0.1 -p "$1" info replication | tr -d '\r' | awk '
     /^peer[0-9]+:/ { n++; if ($0 ~ /unacked_ops=0(,|$)/ && $0 ~ /lag_ops=0(,|$)/) ok++ }
     END { exit !(n > 0 && ok == n) }'
+}
+
+# gc_mark NAME: how many lines the node's GC log has now (pass it to gc_pauses_since).
+gc_mark() {
+  wc -l <"${NODE_DIR[$1]}/gc.log" 2>/dev/null || echo 0
+}
+
+# gc_pauses_since NAME LINE: the node's JVM collection pauses logged after line LINE: count, total, max.
+gc_pauses_since() {
+  tail -n +"$(($2 + 1))" "${NODE_DIR[$1]}/gc.log" 2>/dev/null | awk -v n="$1" '
+    / Pause / { ms = $NF; sub(/ms$/, "", ms); c++; t += ms; if (ms > m) m = ms }
+    END { printf "%s: %d GC pauses, total %.1f ms, max %.1f ms\n", n, c, t, m }'
 }
