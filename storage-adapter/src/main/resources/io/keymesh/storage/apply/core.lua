@@ -93,30 +93,56 @@ end
 
 -- a key whose metadata is just its register stamp stores the stamp packed (two hex digits per
 -- byte): its first byte is below 0x20 (the top byte of a 64-bit HLC for centuries), which no
--- text form starts with
+-- text form starts with. Packed stamps of even length sort as their text does, so they compare
+-- without unpacking.
+local HEX_VALUE = {}
+for c = 48, 57 do HEX_VALUE[c] = c - 48 end
+for c = 97, 102 do HEX_VALUE[c] = c - 87 end
 local function pack_stamp(t)
-  return (string.gsub(t, '%x%x', function(h) return string.char(tonumber(h, 16)) end))
+  local b = {}
+  for i = 1, #t / 2 do
+    local hi, lo = string.byte(t, 2 * i - 1, 2 * i)
+    b[i] = HEX_VALUE[hi] * 16 + HEX_VALUE[lo]
+  end
+  return string.char(unpack(b))
 end
 
 local function unpack_stamp(b)
   return string.format(string.rep('%02x', #b), string.byte(b, 1, -1))
 end
 
--- how a metadata string that is nothing but a register stamp is stored: packed when it can be
-local function stamp_form(t)
-  if string.find(t, '^0[01]%x*$') and #t % 2 == 0 then return pack_stamp(t) end
-  return t
+-- the packed form of a stamp, or nil when it has none (odd length after a tie-break suffix)
+local function packed_form(t)
+  if #t % 2 == 0 and string.find(t, '^0[01][0-9a-f]*$') then return pack_stamp(t) end
+  return nil
 end
 
--- a metadata value as GET returns it: true and the register stamp when it is nothing but that
--- stamp (nil stamp: no metadata); false when it holds more (expiry, tombstone, counters) or is not a
--- string (member metadata is a hash)
-local function plain_stamp(v)
-  if v == false then return true, nil end
+-- how a metadata string that is nothing but a register stamp is stored
+local function stamp_form(t)
+  return packed_form(t) or t
+end
+
+-- whether a metadata value as GET returns it is nothing but a register stamp (packed or text), or
+-- absent (false); not when it holds more (expiry, tombstone, counters) or is a hash (member metadata)
+local function bare_stamp(v)
+  if v == false then return true end
   if type(v) ~= 'string' or v == '' then return false end
-  if string.byte(v, 1) < 32 then return true, unpack_stamp(v) end
-  if string.find(v, '|', 1, true) then return false end
-  return true, v
+  return string.byte(v, 1) < 32 or not string.find(v, '|', 1, true)
+end
+
+-- the text of a stored bare register stamp
+local function stored_stamp(v)
+  if string.byte(v, 1) < 32 then return unpack_stamp(v) end
+  return v
+end
+
+-- whether stamp t (p: its packed form, or nil) is later than a stored bare register stamp
+local function later_than_stored(t, p, stored)
+  if string.byte(stored, 1) < 32 then
+    if p then return p > stored end
+    return t > unpack_stamp(stored)
+  end
+  return t > stored
 end
 
 local function parse_meta(s)

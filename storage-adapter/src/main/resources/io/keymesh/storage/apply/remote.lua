@@ -158,29 +158,33 @@ local function apply_set_run(ctx, db, run)
   for i, s in ipairs(run) do keys[i] = s.key end
   sel(ctx.N + db)
   local metas = redis.call('MGET', unpack(keys))
+  -- cur: each key's stored register stamp (packed or text), false for none
   local cur, absent = {}, {}
   for i, k in ipairs(keys) do
-    local plain, mt = plain_stamp(metas[i])
-    if not plain then return false end
-    if mt == nil and cur[k] == nil then absent[#absent + 1] = k end
-    cur[k] = mt or false
+    local v = metas[i]
+    if not bare_stamp(v) then return false end
+    if v == false and cur[k] == nil then absent[#absent + 1] = k end
+    cur[k] = v
   end
   -- MGET answers nil for metadata that is not a string too (a hash of member stamps)
   if #absent > 0 and redis.call('EXISTS', unpack(absent)) > 0 then return false end
   local value, order = {}, {}
   for _, s in ipairs(run) do
     local mt = cur[s.key]
-    if s.t > ep and (mt == false or s.t > mt) then
-      if value[s.key] == nil then order[#order + 1] = s.key end
-      value[s.key] = s.value
-      cur[s.key] = s.t
+    if s.t > ep then
+      local p = packed_form(s.t)
+      if mt == false or later_than_stored(s.t, p, mt) then
+        if value[s.key] == nil then order[#order + 1] = s.key end
+        value[s.key] = s.value
+        cur[s.key] = p or s.t
+      end
     end
   end
   if #order == 0 then return true end
   local kv = {}
   for _, k in ipairs(order) do
     kv[#kv + 1] = k
-    kv[#kv + 1] = stamp_form(cur[k])
+    kv[#kv + 1] = cur[k]
   end
   redis.call('MSET', unpack(kv))
   kv = {}

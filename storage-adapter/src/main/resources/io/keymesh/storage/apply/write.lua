@@ -256,14 +256,15 @@ local function set_plain(ctx, db, origin, txn, key, value, name)
   -- the new register stamp replaces metadata that is just a register stamp (or none): written
   -- first, the old metadata read back in the same call
   sel(N + db)
-  local old = redis.pcall('SET', key, stamp_form(ctx.t), 'KEEPTTL', 'GET')
-  local plain, mt = plain_stamp(old)
+  local p = packed_form(ctx.t)
+  local old = redis.pcall('SET', key, p or ctx.t, 'KEEPTTL', 'GET')
+  local plain = bare_stamp(old)
   if not plain and type(old) == 'string' then
     redis.call('SET', key, old, 'KEEPTTL')   -- put it back for the general path
   end
   if plain then
-    if mt and mt >= ctx.t then
-      ctx.t = mt .. '0'
+    if old and not later_than_stored(ctx.t, p, old) then
+      ctx.t = stored_stamp(old) .. '0'
       redis.call('SET', key, stamp_form(ctx.t))
     end
     local en = entry_new(ctx.t, txn, db)
