@@ -153,7 +153,27 @@ public final class Frames {
         if (item instanceof Long n) {
             return n;
         }
-        return Long.parseLong(text(item));
+        byte[] b = bytes(item);
+        if (b.length == 0 || b.length > 18) {
+            return parseLong(b);                     // empty, or near the limits: the library decides
+        }
+        long n = 0;
+        int i = b[0] == '-' ? 1 : 0;
+        if (i == b.length) {
+            return parseLong(b);
+        }
+        for (; i < b.length; i++) {
+            int d = b[i] - '0';
+            if (d < 0 || d > 9) {
+                return parseLong(b);
+            }
+            n = n * 10 + d;
+        }
+        return b[0] == '-' ? -n : n;
+    }
+
+    private static long parseLong(byte[] b) {
+        return Long.parseLong(new String(b, StandardCharsets.UTF_8));   // NumberFormatException: decode reports it
     }
 
     static String describe(Object value) {

@@ -58,23 +58,23 @@ public final class RespParser {
             throw new RespFormatException("line not terminated by CRLF");
         }
         byte type = buf.getByte(buf.readerIndex());
-        String line = buf.toString(lineStart, lf - 1 - lineStart, StandardCharsets.UTF_8);
+        int lineEnd = lf - 1;
         buf.readerIndex(lf + 1);
         switch (type) {
             case '+', ',', '(', '#' -> {
-                return line;
+                return buf.toString(lineStart, lineEnd - lineStart, StandardCharsets.UTF_8);
             }
             case '-' -> {
-                return new RespError(line);
+                return new RespError(buf.toString(lineStart, lineEnd - lineStart, StandardCharsets.UTF_8));
             }
             case ':' -> {
-                return number(line);
+                return number(buf, lineStart, lineEnd);
             }
             case '_' -> {
                 return null;
             }
             case '$', '=' -> {
-                long len = number(line);
+                long len = number(buf, lineStart, lineEnd);
                 if (len < 0) {
                     return null;
                 }
@@ -92,7 +92,7 @@ public final class RespParser {
                 return bytes;
             }
             case '*', '~', '>', '%' -> {
-                long n = number(line);
+                long n = number(buf, lineStart, lineEnd);
                 if (n < 0) {
                     return null;
                 }
@@ -116,11 +116,37 @@ public final class RespParser {
         }
     }
 
-    private static long number(String line) {
-        try {
-            return Long.parseLong(line);
-        } catch (NumberFormatException e) {
-            throw new RespFormatException("not an integer: " + line);
+    /** The decimal integer in bytes [from, to) of buf (read in place: headers are parsed once per value). */
+    private static long number(ByteBuf buf, int from, int to) {
+        int i = from;
+        boolean negative = i < to && buf.getByte(i) == '-';
+        if (negative) {
+            i++;
         }
+        if (i == to) {
+            throw notANumber(buf, from, to);
+        }
+        if (to - i > 18) {
+            // near the limits of a long: let the library check the range
+            String text = buf.toString(from, to - from, StandardCharsets.US_ASCII);
+            try {
+                return Long.parseLong(text);
+            } catch (NumberFormatException e) {
+                throw notANumber(buf, from, to);
+            }
+        }
+        long n = 0;
+        for (; i < to; i++) {
+            int d = buf.getByte(i) - '0';
+            if (d < 0 || d > 9) {
+                throw notANumber(buf, from, to);
+            }
+            n = n * 10 + d;
+        }
+        return negative ? -n : n;
+    }
+
+    private static RespFormatException notANumber(ByteBuf buf, int from, int to) {
+        return new RespFormatException("not an integer: " + buf.toString(from, to - from, StandardCharsets.UTF_8));
     }
 }

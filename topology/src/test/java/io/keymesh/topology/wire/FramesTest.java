@@ -76,6 +76,9 @@ class FramesTest {
     void malformedFramesAreRejected() {
         assertThrows(RespFormatException.class, () -> Frames.decode(List.of(b("BATCH"), b("o"), b("2"), b("1"), b("0"))));
         assertThrows(RespFormatException.class, () -> Frames.decode(List.of(b("NOPE"))));
+        assertThrows(RespFormatException.class, () -> Frames.decode(List.of(b("BATCH"), b("o"), b("1"), b("1x"), b("0"))));
+        assertThrows(RespFormatException.class, () -> Frames.decode(List.of(b("BATCH"), b("o"), b("-"), b("1"), b("0"))));
+        assertThrows(RespFormatException.class, () -> Frames.decode(List.of(b("BATCH"), b("o"), b(""), b("1"), b("0"))));
         assertThrows(RespFormatException.class, () -> RespParser.standard().parse(Unpooled.copiedBuffer("?x\r\n", StandardCharsets.US_ASCII)));
     }
 

@@ -1,0 +1,49 @@
+package io.keymesh.topology.wire;
+
+import io.netty.buffer.Unpooled;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RespParserTest {
+    private static Object parse(String resp) {
+        return RespParser.standard().parse(Unpooled.copiedBuffer(resp, StandardCharsets.ISO_8859_1));
+    }
+
+    @Test
+    void integersAndLengthsAreReadExactlyToTheLimitsOfALong() {
+        assertEquals(0L, parse(":0\r\n"));
+        assertEquals(-42L, parse(":-42\r\n"));
+        assertEquals(Long.MAX_VALUE, parse(":9223372036854775807\r\n"));
+        assertEquals(Long.MIN_VALUE, parse(":-9223372036854775808\r\n"));
+        assertEquals(999_999_999_999_999_999L, parse(":999999999999999999\r\n"));
+        assertArrayEquals("hello".getBytes(StandardCharsets.US_ASCII), (byte[]) parse("$5\r\nhello\r\n"));
+        assertNull(parse("$-1\r\n"));
+        assertNull(parse("*-1\r\n"));
+        Object array = parse("*2\r\n:1\r\n$1\r\nx\r\n");
+        assertTrue(array instanceof List<?> l && l.size() == 2 && l.get(0).equals(1L)
+                && Arrays.equals((byte[]) l.get(1), new byte[] {'x'}));
+    }
+
+    @Test
+    void malformedNumbersAreRejectedWithTheTextInTheMessage() {
+        for (String bad : List.of(":\r\n", ":-\r\n", ":12a\r\n", ":9223372036854775808\r\n", "$1x\r\nx\r\n", "*+1\r\n:1\r\n")) {
+            RespFormatException e = assertThrows(RespFormatException.class, () -> parse(bad), bad);
+            assertTrue(e.getMessage().startsWith("not an integer"), e.getMessage());
+        }
+    }
+
+    @Test
+    void simpleStringsAndErrorsKeepTheirText() {
+        assertEquals("OK", parse("+OK\r\n"));
+        assertEquals("ERR nope", ((RespError) parse("-ERR nope\r\n")).message());
+    }
+}
