@@ -28,6 +28,9 @@ public final class BackendClient implements AutoCloseable {
     private final AutoCloseable socket;
     private final OutputStream out;
     private final RespStreamReader in;
+    /** Encoding buffer reused by every call (single-threaded); dropped after an unusually large one. */
+    private ByteBuf request = Unpooled.buffer(REQUEST_BUFFER_KEEP / 16);
+    private static final int REQUEST_BUFFER_KEEP = 64 * 1024;
 
     private BackendClient(AutoCloseable socket, InputStream in, OutputStream out) {
         this.socket = socket;
@@ -77,10 +80,13 @@ public final class BackendClient implements AutoCloseable {
 
     /** Sends one command and returns its reply; an error reply comes back as {@link RespError}. */
     public Object call(List<byte[]> args) throws IOException {
-        ByteBuf buf = Unpooled.buffer(RespWriter.encodedLength(args));
+        ByteBuf buf = request.clear();
         RespWriter.write(buf, args);
         out.write(buf.array(), buf.arrayOffset() + buf.readerIndex(), buf.readableBytes());
         out.flush();
+        if (buf.capacity() > REQUEST_BUFFER_KEEP) {
+            request = Unpooled.buffer(REQUEST_BUFFER_KEEP / 16);
+        }
         return in.read();
     }
 

@@ -40,11 +40,28 @@ public final class RespWriter {
     }
 
     private static void header(ByteBuf out, char type, int n) {
-        out.writeByte(type).writeCharSequence(Integer.toString(n), StandardCharsets.US_ASCII);
-        out.writeByte('\r').writeByte('\n');
+        out.writeByte(type);
+        if (n < 0) {
+            out.writeByte('-');
+            n = -n;                                  // only -1 in practice: no overflow
+        }
+        int d = digits(n);
+        int at = out.writerIndex() + d;
+        out.ensureWritable(d + 2);
+        for (int i = 1; i <= d; i++) {
+            out.setByte(at - i, '0' + n % 10);
+            n /= 10;
+        }
+        out.writerIndex(at).writeByte('\r').writeByte('\n');
     }
 
+    /** Decimal digits of a non-negative int (headers are written without a String per number). */
     private static int digits(int n) {
-        return Integer.toString(n).length();
+        int d = 1;
+        while (n >= 10) {
+            n /= 10;
+            d++;
+        }
+        return d;
     }
 }

@@ -42,6 +42,25 @@ class RespParserTest {
     }
 
     @Test
+    void writtenArraysParseBackWithTheLengthTheWriterPredicts() {
+        for (int size : new int[] {0, 1, 9, 10, 99, 100, 999, 1000, 12345}) {
+            List<byte[]> args = new java.util.ArrayList<>();
+            for (int i = 0; i < 11; i++) {
+                byte[] a = new byte[size + i];
+                Arrays.fill(a, (byte) ('a' + i));
+                args.add(a);
+            }
+            io.netty.buffer.ByteBuf buf = RespWriter.write(Unpooled.buffer(), args);
+            assertEquals(RespWriter.encodedLength(args), buf.readableBytes(), "size " + size);
+            List<?> back = (List<?>) RespParser.standard().parse(buf);
+            assertEquals(args.size(), back.size());
+            for (int i = 0; i < args.size(); i++) {
+                assertArrayEquals(args.get(i), (byte[]) back.get(i));
+            }
+        }
+    }
+
+    @Test
     void simpleStringsAndErrorsKeepTheirText() {
         assertEquals("OK", parse("+OK\r\n"));
         assertEquals("ERR nope", ((RespError) parse("-ERR nope\r\n")).message());
