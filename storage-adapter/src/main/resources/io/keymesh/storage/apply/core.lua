@@ -183,6 +183,12 @@ local function et_of(m)
   return m.et or m.t
 end
 
+-- stamp of the key's last whole-key change: its register state or its delete, whichever is later
+local function last_whole(m)
+  if m.d and (m.t == nil or m.d > m.t) then return m.d end
+  return m.t
+end
+
 local function max_stamp(m)
   local s = m.t or ''
   if m.d and m.d > s then s = m.d end
@@ -555,6 +561,12 @@ local function merge_count(ctx, db, key, typ, member, total, local_write, delta,
     if local_write then had = existed else had = member_value(db, key, typ, member) ~= nil end
     if had then
       flag, st = '+', (m.t or '')
+      set_field_meta(m, member, flag, st)
+    elseif m.t or m.d then
+      -- an absent one is removed as of the key's last whole-key state or delete, exactly as
+      -- settle_counted leaves it where that change arrives after the increment: only increments
+      -- newer than the change or unseen by it make it exist (an unseen total of 0 does not)
+      flag, st = '-', last_whole(m)
       set_field_meta(m, member, flag, st)
     end
   end

@@ -354,6 +354,23 @@ class ApplyLibraryIT {
         }
     }
 
+    @Test
+    void incrementOfZeroUnseenByADeleteDoesNotBringTheMemberBack() {
+        c.w("ZINCRBY", "z", "-2", "m0");
+        c.w("HINCRBY", "h", "f0", "-2");
+        // A's increments are concurrent with C's deletes and add nothing
+        a.w("ZINCRBY", "z", "0", "m3");
+        a.w("HINCRBY", "h", "f3", "0");
+        c.observe(a.clock());
+        c.w("DEL", "z", "h");
+        meshAll(a, b, c);
+        for (Node n : new Node[] {a, b, c}) {
+            assertEquals(0L, n.conn.callParsed("EXISTS", "z", "h"));
+        }
+        assertEquals(a.digest(), b.digest());
+        assertEquals(a.digest(), c.digest());
+    }
+
     private static List<Object> fieldNames(List<Object> entry) {
         List<?> fields = (List<?>) entry.get(1);
         List<Object> names = new ArrayList<>();
