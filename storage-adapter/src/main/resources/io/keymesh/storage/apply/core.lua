@@ -209,6 +209,12 @@ local function et_of(m)
   return m.et or m.t
 end
 
+-- stamp of the key's last whole-key change: its register state or its delete, whichever is later
+local function last_whole(m)
+  if m.d and (m.t == nil or m.d > m.t) then return m.d end
+  return m.t
+end
+
 local function max_stamp(m)
   local s = m.t or ''
   if m.d and m.d > s then s = m.d end
@@ -336,7 +342,7 @@ local function epoch_of(ctx, db)
 end
 
 -- per-member metadata of a hash, set or sorted set: meta hash field "f"..member = "+"..stamp
--- (present) or "-"..stamp (removed)
+-- (present) or "-"..stamp (removed); "p"..member = a present member's parked value (below)
 local function meta_to_hash(m)
   if m.kind ~= 'h' then
     sel(m.mdb)
@@ -359,31 +365,85 @@ local function set_field_meta(m, field, flag, stamp)
   redis.call('HSET', m.key, 'f' .. field, flag .. stamp)
 end
 
--- the value of a member in the data: hash field value, '' for a set member, zset score; nil if absent
-local function member_value(db, key, ty, member)
-  sel(db)
-  if ty == 'hash' then
-    local v = redis.pcall('HGET', key, member)
-    if type(v) == 'string' then return v end
-  elseif ty == 'set' then
-    if redis.pcall('SISMEMBER', key, member) == 1 then return '' end
-  elseif ty == 'zset' then
-    local v = redis.pcall('ZSCORE', key, member)
-    if type(v) == 'string' then return v end
-  end
-  return nil
+local function wrong_type(r)
+  return type(r) == 'table' and r.err ~= nil and string.find(r.err, 'WRONGTYPE', 1, true) == 1
 end
 
--- sets (value ~= nil) or removes one member; typ 'hash', 'set' or 'zset' (nil: whatever the key is)
+-- the value of a member in the data: hash field value, '' for a set member, zset score; nil if
+-- absent (then true as a second result when the key holds another type)
+local function member_value(db, key, ty, member)
+  sel(db)
+  local v
+  if ty == 'hash' then
+    v = redis.pcall('HGET', key, member)
+    if type(v) == 'string' then return v end
+  elseif ty == 'set' then
+    v = redis.pcall('SISMEMBER', key, member)
+    if v == 1 then return '' end
+  elseif ty == 'zset' then
+    v = redis.pcall('ZSCORE', key, member)
+    if type(v) == 'string' then return v end
+  end
+  return nil, wrong_type(v)
+end
+
+-- sets (value ~= nil) or removes one member; typ 'hash', 'set' or 'zset' (nil: whatever the key
+-- is). Returns false when the key holds another type, so the member could not be written.
 local function write_member(db, key, typ, member, value)
   sel(db)
   if typ == nil then typ = redis.call('TYPE', key)['ok'] end
+  local r
   if typ == 'hash' then
-    if value then redis.pcall('HSET', key, member, value) else redis.pcall('HDEL', key, member) end
+    if value then r = redis.pcall('HSET', key, member, value)
+    else r = redis.pcall('HDEL', key, member) end
   elseif typ == 'set' then
-    if value then redis.pcall('SADD', key, member) else redis.pcall('SREM', key, member) end
+    if value then r = redis.pcall('SADD', key, member)
+    else r = redis.pcall('SREM', key, member) end
   elseif typ == 'zset' then
-    if value then redis.pcall('ZADD', key, value, member) else redis.pcall('ZREM', key, member) end
+    if value then r = redis.pcall('ZADD', key, value, member)
+    else r = redis.pcall('ZREM', key, member) end
+  end
+  return not wrong_type(r)
+end
+
+--[[
+A member written later than the key's whole-key state but of another type (ZADD on one node while
+an earlier SET ran on another) cannot live in the key while that state does: the state keeps the
+key, and the member's value waits in the metadata, field "p"..member = type letter (h, s, z) ..
+value, until a later delete or a whole-key state of the member's type brings it back
+(later_fields/reapply_fields). Where the state arrives after the member the data held the only
+copy of the value, which the state replaces; kept here, every order of arrival ends the same.
+A counted member's increments are added where its value is (add_member). Only a present member's
+register has a parked value: a removal leaves none, and its counters rebuild it (settle_member).
+]]
+local PARK_LETTER = { hash = 'h', set = 's', zset = 'z' }
+local PARK_TYPE = { h = 'hash', s = 'set', z = 'zset' }
+
+local function park(m, member, typ, value)
+  meta_to_hash(m)
+  sel(m.mdb)
+  redis.call('HSET', m.key, 'p' .. member, PARK_LETTER[typ] .. value)
+end
+
+local function unpark(m, member)
+  if m.kind ~= 'h' then return end
+  sel(m.mdb)
+  redis.call('HDEL', m.key, 'p' .. member)
+end
+
+-- a parked member's value if it is of type typ
+local function parked_value(m, member, typ)
+  if m.kind ~= 'h' then return nil end
+  sel(m.mdb)
+  local p = redis.call('HGET', m.key, 'p' .. member)
+  if p and PARK_TYPE[string.sub(p, 1, 1)] == typ then return string.sub(p, 2) end
+  return nil
+end
+
+-- writes a present member's value into the data, or parks it while the key holds another type
+local function put_member(m, db, key, typ, member, value)
+  if not write_member(db, key, typ, member, value) and value ~= nil and typ ~= nil then
+    park(m, member, typ, value)
   end
 end
 
@@ -429,10 +489,20 @@ local function write_member_num(db, key, ty, member, v)
   end
 end
 
--- adds a counter delta to a present member's number (any other value is left alone)
-local function add_member(db, key, ty, member, delta)
+-- adds a counter delta to a present member's number (any other value is left alone); a parked
+-- number takes it where it waits
+local function add_member(m, db, key, ty, member, delta)
   if delta == 0 then return end
-  local cur = member_value(db, key, ty, member)
+  local cur, wrong = member_value(db, key, ty, member)
+  if wrong then
+    cur = parked_value(m, member, ty)
+    if cur == nil then
+      park(m, member, ty, num(delta))
+    elseif canonical_number(cur) then
+      park(m, member, ty, num(tonumber(cur) + delta))
+    end
+    return
+  end
   if cur == nil then
     write_member_num(db, key, ty, member, delta)
     return
@@ -453,9 +523,9 @@ end
 -- brings a counted member's data in line with its register (flag '+' present, otherwise absent as
 -- of stamp st) and counters: a present register takes fix on top; an absent one leaves the sum of
 -- the increments, and the member exists iff some increment is newer than st or unseen by it
-local function settle_member(db, key, ty, member, flag, st, cv, fix)
+local function settle_member(m, db, key, ty, member, flag, st, cv, fix)
   if flag == '+' then
-    add_member(db, key, ty, member, fix)
+    add_member(m, db, key, ty, member, fix)
     return
   end
   local base = st or ''
@@ -484,16 +554,20 @@ local function counted_members(m)
   return out
 end
 
--- members written or removed later than t: a whole-key change at t must not undo them
+-- members written or removed later than t: a whole-key change at t must not undo them. Each is
+-- { member, flag, value, type, parked }: a present member's value is in the data, or parked.
 local function later_fields(m, db, t)
   if m.kind ~= 'h' then return {} end
   sel(m.mdb)
   local all = redis.call('HGETALL', m.key)
-  local keep = {}
+  local keep, parked = {}, {}
   for i = 1, #all, 2 do
     local name = all[i]
-    if string.sub(name, 1, 1) == 'f' and string.sub(all[i + 1], 2) > t then
+    local tag = string.sub(name, 1, 1)
+    if tag == 'f' and string.sub(all[i + 1], 2) > t then
       keep[#keep + 1] = { string.sub(name, 2), string.sub(all[i + 1], 1, 1) }
+    elseif tag == 'p' then
+      parked[string.sub(name, 2)] = all[i + 1]
     end
   end
   if #keep > 0 then
@@ -501,28 +575,46 @@ local function later_fields(m, db, t)
     local ty = redis.call('TYPE', m.key)['ok']
     for _, k in ipairs(keep) do
       k[4] = ty
-      if k[2] == '+' then k[3] = member_value(db, m.key, ty, k[1]) end
+      if k[2] == '+' then
+        k[3] = member_value(db, m.key, ty, k[1])
+        local p = parked[k[1]]
+        if k[3] == nil and p then
+          k[3], k[4], k[5] = string.sub(p, 2), PARK_TYPE[string.sub(p, 1, 1)], true
+        end
+      end
     end
   end
   return keep
 end
 
--- member metadata at or before t is dominated by a whole-key change at t: drop it
+-- member metadata at or before t is dominated by a whole-key change at t: drop it (and a value
+-- parked under it)
 local function drop_dominated(m, t)
   if m.kind ~= 'h' then return end
   sel(m.mdb)
   local all = redis.call('HGETALL', m.key)
+  local parked = {}
+  for i = 1, #all, 2 do
+    if string.sub(all[i], 1, 1) == 'p' then parked[string.sub(all[i], 2)] = true end
+  end
   for i = 1, #all, 2 do
     if string.sub(all[i], 1, 1) == 'f' and string.sub(all[i + 1], 2) <= t then
+      local member = string.sub(all[i], 2)
       redis.call('HDEL', m.key, all[i])
+      if parked[member] then redis.call('HDEL', m.key, 'p' .. member) end
     end
   end
 end
 
-local function reapply_fields(db, key, keep)
+-- puts the later members back on top of a whole-key change: into the data when the key now holds
+-- their type (or nothing), parked while it holds another
+local function reapply_fields(m, db, key, keep)
   for _, k in ipairs(keep) do
     if k[2] == '+' then
-      if k[3] then write_member(db, key, k[4], k[1], k[3]) end
+      if k[3] then
+        if k[5] then unpark(m, k[1]) end
+        put_member(m, db, key, k[4], k[1], k[3])
+      end
     else
       write_member(db, key, nil, k[1], nil)
     end
@@ -542,17 +634,19 @@ local function merge_member(ctx, db, key, typ, member, value, local_write, fvec)
     if (m.t and t <= m.t) or (m.d and t <= m.d) then return end
     local _, st = field_meta(m, member)
     if st and t <= st then return end
+    -- a value parked under the member's older register is superseded
+    unpark(m, member)
     if counted then
       merge_vec({ cv = cv }, fvec or {}, epoch_of(ctx, db))
       set_seen({ cv = cv }, fvec or {})
       if value then
-        write_member(db, key, typ, member, value)
-        settle_member(db, key, typ, member, '+', t, cv, cv_sum(cv))
+        put_member(m, db, key, typ, member, value)
+        settle_member(m, db, key, typ, member, '+', t, cv, cv_sum(cv))
       else
-        settle_member(db, key, typ, member, '-', t, cv, 0)
+        settle_member(m, db, key, typ, member, '-', t, cv, 0)
       end
     else
-      write_member(db, key, typ, member, value)
+      put_member(m, db, key, typ, member, value)
     end
   elseif counted then
     -- the local writer has seen every total it holds
@@ -582,6 +676,12 @@ local function merge_count(ctx, db, key, typ, member, total, local_write, delta,
     if had then
       flag, st = '+', (m.t or '')
       set_field_meta(m, member, flag, st)
+    elseif m.t or m.d then
+      -- an absent one is removed as of the key's last whole-key state or delete, exactly as
+      -- settle_counted leaves it where that change arrives after the increment: only increments
+      -- newer than the change or unseen by it make it exist (an unseen total of 0 does not)
+      flag, st = '-', last_whole(m)
+      set_field_meta(m, member, flag, st)
     end
   end
   local c = cv[ctx.origin]
@@ -597,7 +697,7 @@ local function merge_count(ctx, db, key, typ, member, total, local_write, delta,
     local before = cv_sum(cv)
     c.tot = total
     c.st = t
-    settle_member(db, key, typ, member, flag, st, cv, cv_sum(cv) - before)
+    settle_member(m, db, key, typ, member, flag, st, cv, cv_sum(cv) - before)
   end
   set_member_cv(m, member, typ, cv)
   if local_write then
@@ -624,7 +724,7 @@ local function settle_counted(ctx, m, db, key, t, mvec, local_write, flush)
     if st and st > t then
       -- a later removal was re-applied as a plain removal: unseen increments stay on top of it
       if flag == '-' and not local_write then
-        settle_member(db, key, ty, mb, flag, st, member_cv(m, mb), 0)
+        settle_member(m, db, key, ty, mb, flag, st, member_cv(m, mb), 0)
       end
     else
       local cv = member_cv(m, mb)
@@ -638,7 +738,7 @@ local function settle_counted(ctx, m, db, key, t, mvec, local_write, flush)
       set_seen({ cv = cv }, carried)
       local present = (kty == ty) and member_value(db, key, ty, mb) ~= nil
       if not local_write then
-        settle_member(db, key, ty, mb, present and '+' or '-', t, cv, cv_sum(cv))
+        settle_member(m, db, key, ty, mb, present and '+' or '-', t, cv, cv_sum(cv))
       end
       set_field_meta(m, mb, present and '+' or '-', t)
       set_member_cv(m, mb, ty, cv)
@@ -674,7 +774,7 @@ local function merge_key(ctx, rec, local_write)
         if not local_write then
           sel(db)
           redis.call('DEL', rec.key)
-          reapply_fields(db, rec.key, keep)
+          reapply_fields(m, db, rec.key, keep)
         end
         if old_et == nil or t > old_et then
           m.e = 0
@@ -688,7 +788,7 @@ local function merge_key(ctx, rec, local_write)
           else
             redis.call('RESTORE', rec.key, '0', rec.payload, 'REPLACE')
           end
-          reapply_fields(db, rec.key, keep)
+          reapply_fields(m, db, rec.key, keep)
         end
         m.t = t
         m.d = nil

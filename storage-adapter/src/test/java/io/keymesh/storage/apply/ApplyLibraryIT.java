@@ -354,6 +354,66 @@ class ApplyLibraryIT {
         }
     }
 
+    @Test
+    void memberWrittenAfterADeleteSurvivesAnOlderStateOfAnotherTypeArrivingFirst() {
+        // B writes each key as a string, then deletes it; C, later than both, writes members
+        List<String> keys = List.of("z", "h", "s", "zc");
+        for (String k : keys) {
+            b.w("SET", k, "v77");
+        }
+        for (String k : keys) {
+            b.w("DEL", k);
+        }
+        c.observe(b.clock());
+        c.w("ZADD", "z", "40", "m2");
+        c.w("HSET", "h", "f", "1");
+        c.w("SADD", "s", "m");
+        c.w("ZADD", "zc", "5", "m");
+        c.w("ZINCRBY", "zc", "2", "m");
+        // C receives the strings after its members, A before them: while a string is the key's
+        // state it holds the key
+        c.apply(b.origin, b.log(b.origin).subList(0, keys.size()));
+        a.apply(b.origin, b.log(b.origin).subList(0, keys.size()));
+        ship(c, a);
+        for (Node n : new Node[] {a, c}) {
+            for (String k : keys) {
+                assertEquals("v77", n.conn.callParsed("GET", k));
+            }
+        }
+        // then the deletes, which are older than C's members: the members are all that is left
+        ship(b, c);
+        ship(b, a);
+        ship(c, b);
+        for (Node n : new Node[] {a, b, c}) {
+            assertEquals(List.of("m2", "40"), n.conn.callParsed("ZRANGE", "z", "0", "-1", "WITHSCORES"));
+            assertEquals(List.of("f", "1"), n.conn.callParsed("HGETALL", "h"));
+            assertEquals(List.of("m"), n.conn.callParsed("SMEMBERS", "s"));
+            assertEquals("7", n.conn.callParsed("ZSCORE", "zc", "m"));
+            n.conn.callParsed("SELECT", Node.N);
+            assertEquals(0L, n.conn.callParsed("HEXISTS", "z", "pm2"), "no value stays parked");
+            n.conn.callParsed("SELECT", 0);
+        }
+        assertEquals(a.digest(), b.digest());
+        assertEquals(a.digest(), c.digest());
+    }
+
+    @Test
+    void incrementOfZeroUnseenByADeleteDoesNotBringTheMemberBack() {
+        c.w("ZINCRBY", "z", "-2", "m0");
+        c.w("HINCRBY", "h", "f0", "-2");
+        // A's increments are concurrent with C's deletes and add nothing
+        a.w("ZINCRBY", "z", "0", "m3");
+        a.w("HINCRBY", "h", "f3", "0");
+        c.observe(a.clock());
+        c.w("DEL", "z", "h");
+        meshAll(a, b, c);
+        for (Node n : new Node[] {a, b, c}) {
+            assertEquals(0L, n.conn.callParsed("EXISTS", "z", "h"));
+        }
+        assertEquals(a.digest(), b.digest());
+        assertEquals(a.digest(), c.digest());
+    }
+
     private static List<Object> fieldNames(List<Object> entry) {
         List<?> fields = (List<?>) entry.get(1);
         List<Object> names = new ArrayList<>();
