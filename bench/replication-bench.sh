@@ -97,7 +97,7 @@ if [ "$REPLICATING" = 1 ]; then
 for rate in $LAG_RATE; do
   log "lag probe: $rate SET/s for $LAG_SECONDS s"
   gca=$(gc_mark A); gcb=$(gc_mark B)
-  lag=$(java -cp "$KEYMESH_JAR" "$PROBE" lag "$A_PORT" "$B_PORT" "$rate" "$LAG_SECONDS" 2>/dev/null | grep writes_per_s || echo "probe failed")
+  lag=$(java $(keymesh_jvm_options) -cp "$KEYMESH_JAR" "$PROBE" lag "$A_PORT" "$B_PORT" "$rate" "$LAG_SECONDS" 2>/dev/null | grep writes_per_s || echo "probe failed")
   echo "replication lag A->B at $rate SET/s: $lag"
   echo "  during that probe: $(gc_pauses_since A "$gca"); $(gc_pauses_since B "$gcb")"
   wait_quiet "$PA" "$A_PORT" "$PB" "$B_PORT"

@@ -16,7 +16,9 @@ import org.HdrHistogram.Histogram;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicLong;
@@ -43,6 +45,8 @@ public class ReplicationProbe {
 
     /** How often the reader on B looks for the next probe: the lag's resolution. */
     static final long POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(250);
+    /** Probes slower than this are listed on stderr. */
+    static final long SLOW_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     static void lag(int portA, int portB, int rate, int seconds) throws Exception {
         RedisClient a = client(portA);
@@ -59,6 +63,7 @@ public class ReplicationProbe {
         AtomicLongArray sentNanos = new AtomicLongArray(probes);
         AtomicLong probesSent = new AtomicLong();
         Histogram lagMicros = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+        List<String> slow = java.util.Collections.synchronizedList(new ArrayList<>());
         Thread poller = new Thread(() -> {
             int next = 0;
             long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds + 30);
@@ -78,6 +83,9 @@ public class ReplicationProbe {
                     long lag = System.nanoTime() - sentNanos.get(next);
                     if (next++ < 100) {
                         continue;   // the first second warms up the JIT and connections
+                    }
+                    if (lag > SLOW_NANOS && slow.size() < 200) {
+                        slow.add(String.format("%.2fs:%dms", (sentNanos.get(next - 1) - sentNanos.get(0)) / 1e9, lag / 1_000_000));
                     }
                     lagMicros.recordValue(Math.min(TimeUnit.NANOSECONDS.toMicros(lag), lagMicros.getHighestTrackableValue()));
                 }
@@ -124,6 +132,8 @@ public class ReplicationProbe {
                 written / elapsed, probe, lagMicros.getTotalCount(),
                 lagMicros.getValueAtPercentile(50) / 1000.0, lagMicros.getValueAtPercentile(99) / 1000.0,
                 lagMicros.getMaxValue() / 1000.0);
+        // on stderr, for lining the tail up with node logs: when (since the first probe) each slow probe was sent
+        System.err.println("probes slower than " + SLOW_NANOS / 1_000_000 + " ms (sent at: lag): " + String.join(" ", slow));
         writer.close();
         prober.close();
         reader.close();
