@@ -130,32 +130,37 @@ local function apply_entry(ctx, fields)
   finish()
 end
 
--- the most common entry, a string written whole with no expiry ("t T [b db] k key s value"): its
--- db, stamp, key and value, or nil for any other entry
-local function plain_set(f)
-  local n = #f
-  local db, at = 0, 3
-  if n == 8 and f[3] == 'b' then
-    db = tonumber(f[4])
-    at = 5
+-- marks an entry whose fields are argv[e.from .. e.to] when it is the most common kind, a string
+-- written whole with no expiry ("t T [b db] k key s value"), with its db, stamp, key and value
+local function classify(argv, e)
+  local a = e.from
+  local n = e.to - a + 1
+  local db, at = 0, a + 2
+  if n == 8 and argv[a + 2] == 'b' then
+    db = tonumber(argv[a + 3])
+    at = a + 4
   elseif n ~= 6 then
-    return nil
+    return
   end
-  if f[1] ~= 't' or f[at] ~= 'k' or f[at + 2] ~= 's' then return nil end
-  return { db = db, t = f[2], key = f[at + 1], value = f[at + 3] }
+  if argv[a] ~= 't' or argv[at] ~= 'k' or argv[at + 2] ~= 's' then return end
+  e.plain = true
+  e.db = db
+  e.t = argv[a + 1]
+  e.key = argv[at + 1]
+  e.value = argv[at + 3]
 end
 
 -- at most this many consecutive plain sets are merged with one MGET and two MSETs
 local SET_RUN_MAX = 256
 
--- applies a run of plain sets of one db onto keys whose metadata is just a register stamp: last
--- writer wins per key, in three calls for the whole run. Returns false, having changed nothing,
--- when any key's metadata holds more (expiry, tombstone, counters, members): the run then takes
--- apply_entry entry by entry.
-local function apply_set_run(ctx, db, run)
+-- applies plain sets entries[from .. to - 1] of one db onto keys whose metadata is just a register
+-- stamp: last writer wins per key, in three calls for the whole run. Returns false, having changed
+-- nothing, when any key's metadata holds more (expiry, tombstone, counters, members): the run then
+-- takes apply_entry entry by entry.
+local function apply_set_run(ctx, db, entries, from, to)
   local ep = epoch_of(ctx, db)
   local keys = {}
-  for i, s in ipairs(run) do keys[i] = s.key end
+  for q = from, to - 1 do keys[#keys + 1] = entries[q].key end
   sel(ctx.N + db)
   local metas = redis.call('MGET', unpack(keys))
   -- cur: each key's stored register stamp (packed or text), false for none
@@ -169,14 +174,15 @@ local function apply_set_run(ctx, db, run)
   -- MGET answers nil for metadata that is not a string too (a hash of member stamps)
   if #absent > 0 and redis.call('EXISTS', unpack(absent)) > 0 then return false end
   local value, order = {}, {}
-  for _, s in ipairs(run) do
-    local mt = cur[s.key]
-    if s.t > ep then
-      local p = packed_form(s.t)
-      if mt == false or later_than_stored(s.t, p, mt) then
-        if value[s.key] == nil then order[#order + 1] = s.key end
-        value[s.key] = s.value
-        cur[s.key] = p or s.t
+  for q = from, to - 1 do
+    local e = entries[q]
+    local mt = cur[e.key]
+    if e.t > ep then
+      local p = packed_form(e.t)
+      if mt == false or later_than_stored(e.t, p, mt) then
+        if value[e.key] == nil then order[#order + 1] = e.key end
+        value[e.key] = e.value
+        cur[e.key] = p or e.t
       end
     end
   end
@@ -198,24 +204,18 @@ local function apply_set_run(ctx, db, run)
 end
 
 -- applies entries in order: consecutive plain sets of one db as a run, anything else one by one
-local function apply_entries(ctx, entries)
+local function apply_entries(ctx, argv, entries)
   local k = 1
   while k <= #entries do
-    local first = plain_set(entries[k].f)
+    local first = entries[k]
     local j = k + 1
-    if first then
-      local run = { first }
-      while j <= #entries and #run < SET_RUN_MAX do
-        local nx = plain_set(entries[j].f)
-        if nx == nil or nx.db ~= first.db then break end
-        run[#run + 1] = nx
+    if first.plain then
+      while j <= #entries and j - k < SET_RUN_MAX and entries[j].plain and entries[j].db == first.db do
         j = j + 1
       end
-      if not apply_set_run(ctx, first.db, run) then
-        for q = k, j - 1 do apply_entry(ctx, entries[q].f) end
-      end
-    else
-      apply_entry(ctx, entries[k].f)
+    end
+    if not (first.plain and apply_set_run(ctx, first.db, entries, k, j)) then
+      for q = k, j - 1 do apply_entry(ctx, { unpack(argv, entries[q].from, entries[q].to) }) end
     end
     k = j
   end
@@ -240,18 +240,18 @@ local function km_r(_, argv)
     local seq = tonumber(argv[i])
     local nf = tonumber(argv[i + 1])
     if seq > pos then
-      local f = {}
-      for j = 1, 2 * nf do f[j] = argv[i + 1 + j] end
-      fresh[#fresh + 1] = { id = argv[i] .. '-0', f = f }
+      local e = { id = argv[i] .. '-0', from = i + 2, to = i + 1 + 2 * nf }
+      classify(argv, e)
+      fresh[#fresh + 1] = e
       pos = seq
     end
     i = i + 2 + 2 * nf
   end
   if #fresh == 0 then return pos end
-  apply_entries(ctx, fresh)
+  apply_entries(ctx, argv, fresh)
   sel(2 * N)
   local log = 'km:log:' .. origin
-  for _, e in ipairs(fresh) do redis.call('XADD', log, e.id, unpack(e.f)) end
+  for _, e in ipairs(fresh) do redis.call('XADD', log, e.id, unpack(argv, e.from, e.to)) end
   redis.call('HSET', 'km:pos', origin, string.format('%d', pos))
   return pos
 end
