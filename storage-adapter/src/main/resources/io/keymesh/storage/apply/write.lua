@@ -316,11 +316,14 @@ local function km_w(_, argv)
   local stamp = argv[5]
   local txn = argv[6]
   local cmd = string.lower(argv[7] or '')
-  local a = {}
-  for i = 8, #argv do a[#a + 1] = argv[i] end
   local ctx = { N = N, t = stamp, origin = origin }
   -- the caller's connection has db SELECTed (contract), so the command itself needs no SELECT
   cur_db = db
+  if cmd == 'set' and #argv == 9 then
+    return set_plain(ctx, db, origin, txn, argv[8], argv[9], argv[7])
+  end
+  local a = {}
+  for i = 8, #argv do a[#a + 1] = argv[i] end
 
   if #a > ARGS_MAX then
     return { err = 'ERR keymesh: ' .. string.upper(cmd) .. ' with more than ' .. ARGS_MAX
@@ -329,10 +332,6 @@ local function km_w(_, argv)
   local why = NOT_REPLICABLE[cmd]
   if why then
     return { err = 'ERR keymesh: ' .. string.upper(cmd) .. ' cannot be replicated between nodes (' .. why .. ')' }
-  end
-
-  if cmd == 'set' and #a == 2 then
-    return set_plain(ctx, db, origin, txn, a[1], a[2], argv[7])
   end
 
   if cmd == 'km.touch' then
