@@ -1,9 +1,9 @@
 // Replication probe for bench/replication-bench.sh, run as a single source file with the keymesh jar
 // on the class path (it brings Lettuce and HdrHistogram):
 //   java -cp proxy/target/keymesh.jar bench/lib/ReplicationProbe.java lag PORT_A PORT_B RATE SECONDS
-//     writes RATE 100-byte SETs per second to A for SECONDS; every 10 ms one of them is a probe key
-//     that a reader polls on B every 0.25 ms; prints the lag from sending the probe to first reading
-//     it on B.
+//     writes RATE 100-byte SETs per second to A for 5 + SECONDS; every 10 ms one of them is a probe
+//     key that a reader polls on B every 0.25 ms; prints the lag from sending the probe to first
+//     reading it on B, over the last SECONDS (the first 5 warm this JVM up).
 //   java -cp proxy/target/keymesh.jar bench/lib/ReplicationProbe.java fill PORT COUNT SIZE
 //     writes COUNT distinct keys (fill:0 .. fill:COUNT-1) with SIZE-byte values, pipelined.
 import io.lettuce.core.RedisClient;
@@ -45,6 +45,12 @@ public class ReplicationProbe {
 
     /** How often the reader on B looks for the next probe: the lag's resolution. */
     static final long POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(250);
+    /**
+     * Probes of the first seconds are not counted: this JVM compiles its hot paths then, and on two
+     * cores the compiler threads take the CPU from the nodes for ~100 ms, a stall of the instrument
+     * that showed up at the same moment of every run.
+     */
+    static final int WARMUP_SECONDS = 5;
     /** Probes slower than this are listed on stderr. */
     static final long SLOW_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
@@ -59,14 +65,14 @@ public class ReplicationProbe {
         RedisCommands<String, String> r = reader.sync();
         String value = "v".repeat(100);
         String run = Long.toString(System.nanoTime(), 36);
-        int probes = seconds * 100 + 10;
+        int probes = (WARMUP_SECONDS + seconds) * 100 + 10;
         AtomicLongArray sentNanos = new AtomicLongArray(probes);
         AtomicLong probesSent = new AtomicLong();
         Histogram lagMicros = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
         List<String> slow = java.util.Collections.synchronizedList(new ArrayList<>());
         Thread poller = new Thread(() -> {
             int next = 0;
-            long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds + 30);
+            long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(WARMUP_SECONDS + seconds + 30);
             while (System.nanoTime() < giveUp) {
                 if (next >= probesSent.get()) {
                     if (next > 0 && next >= probes - 10) {
@@ -81,8 +87,8 @@ public class ReplicationProbe {
                     LockSupport.parkNanos(POLL_NANOS);
                 } else {
                     long lag = System.nanoTime() - sentNanos.get(next);
-                    if (next++ < 100) {
-                        continue;   // the first second warms up the JIT and connections
+                    if (next++ < WARMUP_SECONDS * 100) {
+                        continue;   // warm-up: see WARMUP_SECONDS
                     }
                     if (lag > SLOW_NANOS && slow.size() < 200) {
                         slow.add(String.format("%.2fs:%dms", (sentNanos.get(next - 1) - sentNanos.get(0)) / 1e9, lag / 1_000_000));
@@ -93,7 +99,7 @@ public class ReplicationProbe {
         }, "lag-poller");
         poller.start();
         long start = System.nanoTime();
-        long end = start + TimeUnit.SECONDS.toNanos(seconds);
+        long end = start + TimeUnit.SECONDS.toNanos(WARMUP_SECONDS + seconds);
         long written = 0;
         long nextProbe = start;
         int probe = 0;
