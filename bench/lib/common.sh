@@ -98,7 +98,7 @@ start_direct() {
 # start_keymesh PORT: a keymesh node (jar copied to the temp dir so a concurrent rebuild can't swap
 # it mid-run), appendonly off and no RDB save points, so persistence is not part of the comparison.
 start_keymesh() {
-  local port=$1 dir="$TMP_ROOT/keymesh" i
+  local port=$1 dir="$TMP_ROOT/keymesh"
   mkdir -p "$dir"
   [ -f "$KEYMESH_JAR" ] || die "no keymesh jar at $KEYMESH_JAR (build: cd $ROOT && mvn -B -q -o package -DskipTests)"
   cp "$KEYMESH_JAR" "$dir/keymesh.jar"
@@ -110,12 +110,7 @@ start_keymesh() {
     -jar "$dir/keymesh.jar" start >"$dir/keymesh.log" 2>&1 &
   KM_PID=$!
   STARTED_PIDS+=("$KM_PID")
-  for ((i = 0; i < 1200; i++)); do
-    grep -q "keymesh ready on" "$dir/keymesh.log" 2>/dev/null && break
-    alive "$KM_PID" || { tail -n 30 "$dir/keymesh.log" >&2; die "keymesh exited during start"; }
-    sleep 0.1
-  done
-  grep -q "keymesh ready on" "$dir/keymesh.log" || { tail -n 30 "$dir/keymesh.log" >&2; die "keymesh not ready after 120s"; }
+  wait_keymesh_ready "$KM_PID" "$dir/keymesh.log" keymesh
   KM_REDIS_PID=$(ps -o pid=,comm= --ppid "$KM_PID" 2>/dev/null | awk '$2 ~ /redis-server/ {print $1; exit}')
   # With appendonly off keymesh leaves Redis' default RDB save points on; a BGSAVE fork in the
   # middle of a run would be noise, and the direct redis-server has --save '' too.
@@ -161,6 +156,19 @@ cpu_ticks() {
 }
 
 # The JVM options of bin/jvm-options (what bin/keymesh runs a node with), on one line.
+# wait_keymesh_ready PID LOG NAME: until LOG says the node is ready (max 120 s); dies, showing the
+# log's tail, if the process exits first or never gets there.
+wait_keymesh_ready() {
+  local pid=$1 logf=$2 name=$3 i
+  for ((i = 0; i < 1200; i++)); do
+    grep -q "keymesh ready on" "$logf" 2>/dev/null && return 0
+    alive "$pid" || { tail -n 30 "$logf" >&2; die "$name exited during start"; }
+    sleep 0.1
+  done
+  tail -n 30 "$logf" >&2
+  die "$name not ready after 120 s"
+}
+
 keymesh_jvm_options() {
   grep -v '^\s*\(#\|$\)' "$ROOT/bin/jvm-options" | tr '\n' ' '
 }

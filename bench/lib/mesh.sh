@@ -6,7 +6,7 @@ declare -A NODE_PID=() NODE_DIR=()
 
 # start_mesh_node NAME PORT [-Dkey=value ...]: a keymesh node (copied jar, no persistence), waits for ready.
 start_mesh_node() {
-  local name=$1 port=$2 dir="$TMP_ROOT/$1" i
+  local name=$1 port=$2 dir="$TMP_ROOT/$1"
   shift 2
   mkdir -p "$dir"
   cp "$KEYMESH_JAR" "$dir/keymesh.jar"
@@ -18,12 +18,7 @@ start_mesh_node() {
   NODE_PID[$name]=$!
   NODE_DIR[$name]=$dir
   STARTED_PIDS+=("${NODE_PID[$name]}")
-  for ((i = 0; i < 1200; i++)); do
-    grep -q "keymesh ready on" "$dir/keymesh.log" 2>/dev/null && break
-    alive "${NODE_PID[$name]}" || { tail -n 30 "$dir/keymesh.log" >&2; die "keymesh $name exited during start"; }
-    sleep 0.1
-  done
-  grep -q "keymesh ready on" "$dir/keymesh.log" || { tail -n 30 "$dir/keymesh.log" >&2; die "keymesh $name not ready"; }
+  wait_keymesh_ready "${NODE_PID[$name]}" "$dir/keymesh.log" "keymesh $name"
   redis-cli -h 127.0.0.1 -p "$port" config set save '' >/dev/null 2>&1 || true
 }
 
