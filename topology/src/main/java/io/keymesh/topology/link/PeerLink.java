@@ -183,8 +183,9 @@ public final class PeerLink implements AutoCloseable {
         log.info("link from {} ({}) up: {} resync from {}", status.address(), origin, sync.mode(), position);
         long counted = in.bytesRead();
         String n = Integer.toString(self.databases());
+        FrameInput frames = new FrameInput(in, settings.batchEntriesMax());
         while (!closed) {
-            LinkFrame frame = Frames.decode(in.read());
+            LinkFrame frame = frames.next();
             status.bytesReceived.addAndGet(in.bytesRead() - counted);
             counted = in.bytesRead();
             status.heard(time.wallMillis());

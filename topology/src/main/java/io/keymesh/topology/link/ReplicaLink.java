@@ -221,8 +221,9 @@ public final class ReplicaLink implements AutoCloseable {
         log.info("replica link to {} ({}) up: {} resync from {}", target, reply.nodeId(), sync.mode(),
                 status.positions());
         String n = Integer.toString(self.databases());
+        FrameInput frames = new FrameInput(in, settings.batchEntriesMax());
         while (!closed) {
-            LinkFrame frame = Frames.decode(in.read());
+            LinkFrame frame = frames.next();
             status.heard(time.wallMillis());
             if (frame instanceof LinkFrame.Batch batch) {
                 long lastMillis = 0;

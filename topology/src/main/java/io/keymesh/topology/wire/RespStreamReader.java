@@ -39,6 +39,32 @@ public final class RespStreamReader {
         }
     }
 
+    /**
+     * The next value if it has already arrived (buffered, or readable from the stream without
+     * blocking), else null; bytes of a value still arriving stay buffered for the next call.
+     */
+    public Object poll() throws IOException {
+        while (true) {
+            if (buf.isReadable()) {
+                Object value = parser.parse(buf);
+                if (value != RespParser.INCOMPLETE) {
+                    buf.discardSomeReadBytes();
+                    return value;
+                }
+            }
+            int available = in.available();
+            if (available <= 0) {
+                return null;
+            }
+            int n = in.read(chunk, 0, Math.min(available, chunk.length));
+            if (n < 0) {
+                throw new EOFException("connection closed by the other side");
+            }
+            bytesRead += n;
+            buf.writeBytes(chunk, 0, n);
+        }
+    }
+
     /** Bytes received so far. */
     public long bytesRead() {
         return bytesRead;
