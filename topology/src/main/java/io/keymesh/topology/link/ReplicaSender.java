@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /**
@@ -175,6 +176,7 @@ public final class ReplicaSender implements Runnable, LinkSending {
                 continue;
             }
             boolean sent = false;
+            boolean busy = false;
             for (Map.Entry<String, Long> e : next.entrySet()) {
                 List<LogEntry> run = store.range(e.getKey(), e.getValue(), settings.batchEntriesMax());
                 if (run.isEmpty()) {
@@ -193,9 +195,13 @@ public final class ReplicaSender implements Runnable, LinkSending {
                 frames.write(batch);
                 e.setValue(batch.lastSeq());
                 sent = true;
+                busy |= n >= LogSender.BUSY_ENTRIES && n < settings.batchEntriesMax();
             }
             if (sent) {
                 status.sent(sum(next));
+                if (busy) {
+                    LockSupport.parkNanos(settings.busyLingerMicros() * 1000);   // as LogSender: let a busy log fill the next batch
+                }
                 continue;
             }
             awaitAny(store);
