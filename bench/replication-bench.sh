@@ -38,6 +38,9 @@ LAG_RATE=${LAG_RATE:-5000 10000 20000}; LAG_SECONDS=${LAG_SECONDS:-15}
 WIRE_SETS=${WIRE_SETS:-100000}; MEM_KEYS=${MEM_KEYS:-1000000}
 KEYMESH_JAR=${KEYMESH_JAR:-$ROOT/proxy/target/keymesh.jar}
 PROBE="$HERE/lib/ReplicationProbe.java"
+# the lag probe's JVM never collects (it allocates ~300 MB in a run): its own 20-40 ms young
+# collections were pauses of the instrument, counted as lag
+PROBE_JVM="-XX:+UnlockExperimentalVMOptions -XX:+UseEpsilonGC -Xms2g -Xmx2g"
 SECRET=bench-secret
 
 need redis-server redis-benchmark redis-cli java ss awk
@@ -71,7 +74,11 @@ rps() {   # rps PORT: requests per second of one redis-benchmark SET run
     awk -F'","' '/^"SET"/ { print $2 + 0 }'
 }
 log "warm-up"
-rps "$SOLO_PORT" >/dev/null; rps "$A_PORT" >/dev/null
+# twice for each keymesh node: after one run its JIT compiler still took ~4 us of CPU per SET in
+# the first measured round (bench/replication-cpu.sh: A's JVM at 27-29 us per SET in round 1,
+# 21-24 us after); direct gets a run too, so every target starts warm
+rps "$DIRECT_PORT" >/dev/null
+for _ in 1 2; do rps "$SOLO_PORT" >/dev/null; rps "$A_PORT" >/dev/null; wait_quiet "$PA" "$A_PORT" "$PB" "$B_PORT"; done
 order=(direct solo A)
 ratios_direct=(); ratios_solo=()
 for ((r = 0; r < ROUNDS; r++)); do
@@ -97,7 +104,7 @@ if [ "$REPLICATING" = 1 ]; then
 for rate in $LAG_RATE; do
   log "lag probe: $rate SET/s for $LAG_SECONDS s"
   gca=$(gc_mark A); gcb=$(gc_mark B)
-  lag=$(java $(keymesh_jvm_options) -cp "$KEYMESH_JAR" "$PROBE" lag "$A_PORT" "$B_PORT" "$rate" "$LAG_SECONDS" 2>/dev/null | grep writes_per_s || echo "probe failed")
+  lag=$(java $PROBE_JVM -cp "$KEYMESH_JAR" "$PROBE" lag "$A_PORT" "$B_PORT" "$rate" "$LAG_SECONDS" 2>/dev/null | grep writes_per_s || echo "probe failed")
   echo "replication lag A->B at $rate SET/s: $lag"
   echo "  during that probe: $(gc_pauses_since A "$gca"); $(gc_pauses_since B "$gcb")"
   wait_quiet "$PA" "$A_PORT" "$PB" "$B_PORT"
