@@ -240,7 +240,10 @@ local function km_r(_, argv)
     local seq = tonumber(argv[i])
     local nf = tonumber(argv[i + 1])
     if seq > pos then
-      local e = { id = argv[i] .. '-0', from = i + 2, to = i + 1 + 2 * nf }
+      -- every field set up front: the table is sized once instead of growing as classify fills it;
+      -- XADD takes "<seq>" as "<seq>-0"
+      local e = { id = argv[i], from = i + 2, to = i + 1 + 2 * nf, plain = false, db = 0, t = false,
+        key = false, value = false }
       classify(argv, e)
       fresh[#fresh + 1] = e
       pos = seq

@@ -155,7 +155,7 @@ local function log_append(N, origin, en)
     f = packed
   end
   local seq = redis.call('HINCRBY', 'km:pos', origin, 1)
-  redis.call('XADD', 'km:log:' .. origin, seq .. '-0', unpack(f))
+  redis.call('XADD', 'km:log:' .. origin, seq, unpack(f))   -- id "<seq>" is "<seq>-0"
   return seq
 end
 
