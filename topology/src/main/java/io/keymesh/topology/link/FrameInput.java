@@ -3,6 +3,7 @@ package io.keymesh.topology.link;
 import io.keymesh.topology.wire.Frames;
 import io.keymesh.topology.wire.LinkFrame;
 import io.keymesh.topology.wire.LogEntry;
+import io.keymesh.topology.wire.RespParser;
 import io.keymesh.topology.wire.RespStreamReader;
 
 import java.io.IOException;
@@ -36,7 +37,7 @@ final class FrameInput {
         int entries = first.entries().size();
         while (entries < entriesMax) {
             Object value = in.poll();
-            if (value == null) {
+            if (value == RespParser.INCOMPLETE) {
                 break;
             }
             LinkFrame more = Frames.decode(value);

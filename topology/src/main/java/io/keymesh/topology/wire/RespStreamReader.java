@@ -7,7 +7,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 
-/** Reads whole RESP values from a blocking stream, buffering only what one value needs. */
+/** Reads whole RESP values from a blocking stream: {@link #read} waits for the next, {@link #poll} takes one only if it has arrived. */
 public final class RespStreamReader {
     private final InputStream in;
     private final RespParser parser;
@@ -22,47 +22,49 @@ public final class RespStreamReader {
 
     /** The next value; EOFException when the peer closed the stream. */
     public Object read() throws IOException {
-        while (true) {
-            if (buf.isReadable()) {
-                Object value = parser.parse(buf);
-                if (value != RespParser.INCOMPLETE) {
-                    buf.discardSomeReadBytes();
-                    return value;
-                }
-            }
-            int n = in.read(chunk);
-            if (n < 0) {
-                throw new EOFException("connection closed by the other side");
-            }
-            bytesRead += n;
-            buf.writeBytes(chunk, 0, n);
+        Object value;
+        while ((value = parseBuffered()) == RespParser.INCOMPLETE) {
+            fill(chunk.length);
         }
+        return value;
     }
 
     /**
      * The next value if it has already arrived (buffered, or readable from the stream without
-     * blocking), else null; bytes of a value still arriving stay buffered for the next call.
+     * blocking), else {@link RespParser#INCOMPLETE}; bytes of a value still arriving stay buffered
+     * for the next call.
      */
     public Object poll() throws IOException {
-        while (true) {
-            if (buf.isReadable()) {
-                Object value = parser.parse(buf);
-                if (value != RespParser.INCOMPLETE) {
-                    buf.discardSomeReadBytes();
-                    return value;
-                }
-            }
+        Object value;
+        while ((value = parseBuffered()) == RespParser.INCOMPLETE) {
             int available = in.available();
             if (available <= 0) {
-                return null;
+                return RespParser.INCOMPLETE;
             }
-            int n = in.read(chunk, 0, Math.min(available, chunk.length));
-            if (n < 0) {
-                throw new EOFException("connection closed by the other side");
-            }
-            bytesRead += n;
-            buf.writeBytes(chunk, 0, n);
+            fill(Math.min(available, chunk.length));
         }
+        return value;
+    }
+
+    private Object parseBuffered() {
+        if (!buf.isReadable()) {
+            return RespParser.INCOMPLETE;
+        }
+        Object value = parser.parse(buf);
+        if (value != RespParser.INCOMPLETE) {
+            buf.discardSomeReadBytes();
+        }
+        return value;
+    }
+
+    /** Reads at most {@code max} bytes (blocking until some arrive) into the buffer. */
+    private void fill(int max) throws IOException {
+        int n = in.read(chunk, 0, max);
+        if (n < 0) {
+            throw new EOFException("connection closed by the other side");
+        }
+        bytesRead += n;
+        buf.writeBytes(chunk, 0, n);
     }
 
     /** Bytes received so far. */
