@@ -54,9 +54,4 @@ final class FrameInput {
         }
         return joined == null ? first : new LinkFrame.Batch(first.origin(), joined);
     }
-
-    /** Bytes received so far. */
-    long bytesRead() {
-        return in.bytesRead();
-    }
 }

@@ -81,12 +81,13 @@ class FrameInputTest {
     @Test
     void batchesOfOneOriginThatHaveArrivedAreAppliedAsOne() throws IOException {
         byte[] wire = wire(batch("a1", 1, 2), batch("a1", 3, 3), batch("a1", 4, 6), new LinkFrame.Heartbeat("s", 6));
-        FrameInput in = input(wire, wire.length, 512);
+        RespStreamReader reader = new RespStreamReader(new Arriving(wire, wire.length), RespParser.standard());
+        FrameInput in = new FrameInput(reader, 512);
         LinkFrame first = in.next();
         assertEquals("a1", ((LinkFrame.Batch) first).origin());
         assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), seqs(first));
         assertEquals(new LinkFrame.Heartbeat("s", 6), in.next());
-        assertEquals(wire.length, in.bytesRead());
+        assertEquals(wire.length, reader.bytesRead());
     }
 
     @Test
