@@ -19,17 +19,11 @@ import java.util.function.Supplier;
  * {@code km_dumpkey}), then the log from where the snapshot began. It reads the next batch only
  * while the channel is writable, so a slow peer slows its link and memory stays bounded; when
  * caught up it tails the log with XREAD BLOCK and sends a heartbeat with its stamp every
- * {@code heartbeatMillis}.
+ * {@code heartbeatMillis}. After a batch from a busy log it waits briefly before the next read
+ * ({@link LinkSettings#lingerNanosAfter}).
  */
 public final class LogSender implements Runnable, LinkSending {
     private static final Logger log = LoggerFactory.getLogger(LogSender.class);
-    /**
-     * A read of the log that found at least this many new entries (but not a full batch) means the
-     * log is busy: the sender then waits {@link LinkSettings#busyLingerMicros()} before the next read,
-     * so the next batch carries more entries. Fewer, larger batches cost the sender, the peer's
-     * km_r and both backends less per entry; a quiet log (a few entries at a time) is never delayed.
-     */
-    static final int BUSY_ENTRIES = 8;
 
     private final Channel channel;
     private final String origin;
@@ -156,9 +150,7 @@ public final class LogSender implements Runnable, LinkSending {
             if (next > status.headSeq()) {
                 status.head(next);
             }
-            if (n >= BUSY_ENTRIES && n < settings.batchEntriesMax()) {
-                LockSupport.parkNanos(settings.busyLingerMicros() * 1000);
-            }
+            LockSupport.parkNanos(settings.lingerNanosAfter(n));   // 0 unless the log is busy
         }
     }
 

@@ -176,7 +176,7 @@ public final class ReplicaSender implements Runnable, LinkSending {
                 continue;
             }
             boolean sent = false;
-            boolean busy = false;
+            long linger = 0;
             for (Map.Entry<String, Long> e : next.entrySet()) {
                 List<LogEntry> run = store.range(e.getKey(), e.getValue(), settings.batchEntriesMax());
                 if (run.isEmpty()) {
@@ -195,13 +195,11 @@ public final class ReplicaSender implements Runnable, LinkSending {
                 frames.write(batch);
                 e.setValue(batch.lastSeq());
                 sent = true;
-                busy |= n >= LogSender.BUSY_ENTRIES && n < settings.batchEntriesMax();
+                linger = Math.max(linger, settings.lingerNanosAfter(n));
             }
             if (sent) {
                 status.sent(sum(next));
-                if (busy) {
-                    LockSupport.parkNanos(settings.busyLingerMicros() * 1000);   // as LogSender: let a busy log fill the next batch
-                }
+                LockSupport.parkNanos(linger);   // 0 unless a log is busy
                 continue;
             }
             awaitAny(store);
