@@ -253,7 +253,7 @@ local function km_r(_, argv)
   if #fresh == 0 then return pos end
   apply_entries(ctx, argv, fresh)
   sel(2 * N)
-  local log = 'km:log:' .. origin
+  local log = log_key(origin)
   for _, e in ipairs(fresh) do redis.call('XADD', log, e.id, unpack(argv, e.from, e.to)) end
   redis.call('HSET', 'km:pos', origin, string.format('%d', pos))
   return pos

@@ -140,6 +140,18 @@ local FIELDS_INLINE_MAX = 512
 -- commands with more arguments than this are refused before they change anything
 local ARGS_MAX = 7900
 
+-- each origin's log key, built once ("km:log:" .. origin would make and intern a new string on
+-- every write)
+local LOG_KEY = {}
+local function log_key(origin)
+  local k = LOG_KEY[origin]
+  if k == nil then
+    k = 'km:log:' .. origin
+    LOG_KEY[origin] = k
+  end
+  return k
+end
+
 local function log_append(N, origin, en)
   sel(2 * N)
   local f = en.f
@@ -155,7 +167,7 @@ local function log_append(N, origin, en)
     f = packed
   end
   local seq = redis.call('HINCRBY', 'km:pos', origin, 1)
-  redis.call('XADD', 'km:log:' .. origin, seq, unpack(f))   -- id "<seq>" is "<seq>-0"
+  redis.call('XADD', log_key(origin), seq, unpack(f))   -- id "<seq>" is "<seq>-0"
   return seq
 end
 
@@ -246,33 +258,43 @@ local function check_db(n, N)
   return d
 end
 
--- the most common write, SET key value with no option, in as few calls as possible (its reply,
--- OK or an error, is the same in RESP2 and RESP3)
-local function set_plain(ctx, db, origin, txn, key, value, name)
-  local N = ctx.N
-  sel(db)
-  local r = redis.pcall(name, key, value)
+-- the most common write, SET key value with no option, in as few calls and as little Lua as
+-- possible: argv as km_w got it. Its reply, OK or an error, is the same in RESP2 and RESP3.
+local function set_plain(argv)
+  local db = tonumber(argv[2])
+  local N = tonumber(argv[3])
+  local origin, t, txn, key, value = argv[4], argv[5], argv[6], argv[8], argv[9]
+  -- the caller's connection has db SELECTed (contract)
+  cur_db = db
+  local r = redis.pcall(argv[7], key, value)
   if type(r) == 'table' and r.err then return r end
   -- the new register stamp replaces metadata that is just a register stamp (or none): written
   -- first, the old metadata read back in the same call
   sel(N + db)
-  local p = packed_form(ctx.t)
-  local old = redis.pcall('SET', key, p or ctx.t, 'KEEPTTL', 'GET')
-  local plain = bare_stamp(old)
-  if not plain and type(old) == 'string' then
-    redis.call('SET', key, old, 'KEEPTTL')   -- put it back for the general path
-  end
-  if plain then
-    if old and not later_than_stored(ctx.t, p, old) then
-      ctx.t = stored_stamp(old) .. '0'
-      redis.call('SET', key, stamp_form(ctx.t))
+  local p = packed_form(t)
+  local old = redis.pcall('SET', key, p or t, 'KEEPTTL', 'GET')
+  if bare_stamp(old) then
+    if old and not later_than_stored(t, p, old) then
+      t = stored_stamp(old) .. '0'
+      redis.call('SET', key, stamp_form(t))
     end
-    local en = entry_new(ctx.t, txn, db)
-    entry_key(en, db, key)
-    entry_op(en, 's', value)
-    log_append(N, origin, en)
+    if txn == '0' and db == 0 then
+      -- the entry km_w's general path would build: "t T k key s value"
+      sel(2 * N)
+      local seq = redis.call('HINCRBY', 'km:pos', origin, 1)
+      redis.call('XADD', log_key(origin), seq, 't', t, 'k', key, 's', value)
+    else
+      local en = entry_new(t, txn, db)
+      entry_key(en, db, key)
+      entry_op(en, 's', value)
+      log_append(N, origin, en)
+    end
     return r
   end
+  if type(old) == 'string' then
+    redis.call('SET', key, old, 'KEEPTTL')   -- put it back for the general path
+  end
+  local ctx = { N = N, t = t, origin = origin }
   local m = meta_load(N + db, key)
   local newest = max_stamp(m)
   if newest >= ctx.t then ctx.t = newest .. '0' end
@@ -309,6 +331,9 @@ entry (none when nothing changed).
 ]]
 local function km_w(_, argv)
   reset_db()
+  -- SET as clients mostly spell it; any other spelling takes the general path, to the same effect
+  local name = argv[7]
+  if #argv == 9 and (name == 'SET' or name == 'set') then return set_plain(argv) end
   local proto = tonumber(argv[1])
   local db = tonumber(argv[2])
   local N = tonumber(argv[3])
@@ -319,9 +344,7 @@ local function km_w(_, argv)
   local ctx = { N = N, t = stamp, origin = origin }
   -- the caller's connection has db SELECTed (contract), so the command itself needs no SELECT
   cur_db = db
-  if cmd == 'set' and #argv == 9 then
-    return set_plain(ctx, db, origin, txn, argv[8], argv[9], argv[7])
-  end
+  if cmd == 'set' and #argv == 9 then return set_plain(argv) end
   local a = {}
   for i = 8, #argv do a[#a + 1] = argv[i] end
 

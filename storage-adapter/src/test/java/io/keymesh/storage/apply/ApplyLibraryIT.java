@@ -342,6 +342,24 @@ class ApplyLibraryIT {
     }
 
     @Test
+    void plainSetsInATransactionAndInAnotherDbLogWhatTheyNeedAndReplicate() {
+        a.w("SET", "k0", "v0");
+        a.conn.callParsed(a.withTxn(a.kmw(0, 2, a.stamp(), "SET", "kx", "vx"), "78"));
+        a.wDb(1, 2, "set", "k1", "v1");              // lower-case, as some clients send it
+        List<List<Object>> log = a.log(a.origin);
+        assertEquals(List.of("t", "k", "s"), fieldNames(log.get(0)));
+        assertEquals(List.of("t", "x", "k", "s"), fieldNames(log.get(1)));
+        assertEquals("78", ((List<?>) log.get(1).get(1)).get(3));
+        assertEquals(List.of("t", "b", "k", "s"), fieldNames(log.get(2)));
+        assertEquals("1", ((List<?>) log.get(2).get(1)).get(3));
+        ship(a, b);
+        assertEquals("v0", b.conn.callParsed("GET", "k0"));
+        assertEquals("vx", b.conn.callParsed("GET", "kx"));
+        assertEquals(null, b.conn.callParsed("GET", "k1"), "k1 lives in db 1 only");
+        assertEquals(a.digest(), b.digest());
+    }
+
+    @Test
     void wholeKeyDeleteDropsTheMemberMetadataItDominates() {
         a.w("HSET", "h", "f1", "1", "f2", "2");
         a.w("HDEL", "h", "f1");
