@@ -152,8 +152,8 @@ local function log_key(origin)
   return k
 end
 
-local function log_append(N, origin, en)
-  sel(2 * N)
+-- appends entry en as seq of origin's log (db 2N selected)
+local function log_xadd(origin, seq, en)
   local f = en.f
   if #f > FIELDS_INLINE_MAX then
     local head = 2
@@ -166,9 +166,24 @@ local function log_append(N, origin, en)
     packed[head + 2] = cmsgpack.pack(ops)
     f = packed
   end
-  local seq = redis.call('HINCRBY', 'km:pos', origin, 1)
   redis.call('XADD', log_key(origin), seq, unpack(f))   -- id "<seq>" is "<seq>-0"
+end
+
+local function log_append(N, origin, en)
+  sel(2 * N)
+  local seq = redis.call('HINCRBY', 'km:pos', origin, 1)
+  log_xadd(origin, seq, en)
   return seq
+end
+
+-- appends the entry of a plain SET outside MULTI, "t T [b db] k key s value", as seq of origin's
+-- log (db 2N selected), its fields spelled out rather than built in a table
+local function log_xadd_set(origin, seq, t, db, key, value)
+  if db == 0 then
+    redis.call('XADD', log_key(origin), seq, 't', t, 'k', key, 's', value)
+  else
+    redis.call('XADD', log_key(origin), seq, 't', t, 'b', tostring(db), 'k', key, 's', value)
+  end
 end
 
 local function pexpiretime(db, key)
@@ -258,41 +273,27 @@ local function check_db(n, N)
   return d
 end
 
--- the most common write, SET key value with no option, in as few calls and as little Lua as
--- possible: argv as km_w got it. Its reply, OK or an error, is the same in RESP2 and RESP3.
-local function set_plain(argv)
-  local db = tonumber(argv[2])
-  local N = tonumber(argv[3])
-  local origin, t, txn, key, value = argv[4], argv[5], argv[6], argv[8], argv[9]
-  -- the caller's connection has db SELECTed (contract)
-  cur_db = db
-  local r = redis.pcall(argv[7], key, value)
-  if type(r) == 'table' and r.err then return r end
-  -- the new register stamp replaces metadata that is just a register stamp (or none): written
-  -- first, the old metadata read back in the same call
-  sel(N + db)
-  local p = packed_form(t)
-  local old = redis.pcall('SET', key, p or t, 'KEEPTTL', 'GET')
-  if bare_stamp(old) then
-    if old and not later_than_stored(t, p, old) then
-      t = stored_stamp(old) .. '0'
-      redis.call('SET', key, stamp_form(t))
-    end
-    if txn == '0' and db == 0 then
-      -- the entry km_w's general path would build: "t T k key s value"
-      sel(2 * N)
-      local seq = redis.call('HINCRBY', 'km:pos', origin, 1)
-      redis.call('XADD', log_key(origin), seq, 't', t, 'k', key, 's', value)
-    else
-      local en = entry_new(t, txn, db)
-      entry_key(en, db, key)
-      entry_op(en, 's', value)
-      log_append(N, origin, en)
-    end
-    return r
+-- A plain SET (SET key value, no option) has its value written first, then its register stamp by
+-- one SET ... GET in the metadata db that also reads the old metadata back: when that was just a
+-- register stamp (or none), nothing else is needed; otherwise set_merged does the general merge.
+
+-- the stamp a plain SET's register ends with, its stamp t (p: packed form) written over old, a bare
+-- stamp: t, or just past old when old is not earlier (db N+db selected)
+local function set_stamp(key, t, p, old)
+  if old and not later_than_stored(t, p, old) then
+    t = stored_stamp(old) .. '0'
+    redis.call('SET', key, stamp_form(t))
   end
+  return t
+end
+
+-- a plain SET of a key whose metadata held more than a register stamp (old, as SET ... GET returned
+-- it: a string, or an error for member metadata): puts old back, merges the new state by the merge
+-- rules and returns the log entry
+local function set_merged(N, db, origin, t, txn, key, value, old)
+  sel(N + db)
   if type(old) == 'string' then
-    redis.call('SET', key, old, 'KEEPTTL')   -- put it back for the general path
+    redis.call('SET', key, old, 'KEEPTTL')
   end
   local ctx = { N = N, t = t, origin = origin }
   local m = meta_load(N + db, key)
@@ -307,8 +308,99 @@ local function set_plain(argv)
   end
   entry_op(en, 's', value)
   merge_key(ctx, { db = db, key = key, meta = m, kind = 's', payload = value, e = 0, vec = vec }, true)
+  return en
+end
+
+-- one plain SET, as km_w runs it (name: the command as the client spelled it); returns its reply,
+-- OK or an error, the same in RESP2 and RESP3
+local function set_plain(N, db, origin, t, txn, key, value, name)
+  sel(db)
+  local r = redis.pcall(name, key, value)
+  if type(r) == 'table' and r.err then return r end
+  sel(N + db)
+  local p = packed_form(t)
+  local old = redis.pcall('SET', key, p or t, 'KEEPTTL', 'GET')
+  local en = nil
+  if bare_stamp(old) then
+    t = set_stamp(key, t, p, old)
+    if txn == '0' then
+      sel(2 * N)
+      log_xadd_set(origin, redis.call('HINCRBY', 'km:pos', origin, 1), t, db, key, value)
+      return r
+    end
+    en = entry_new(t, txn, db)
+    entry_key(en, db, key)
+    entry_op(en, 's', value)
+  else
+    en = set_merged(N, db, origin, t, txn, key, value, old)
+  end
   log_append(N, origin, en)
   return r
+end
+
+--[[
+km_ws: FCALL km_ws 0 <N> <origin> <db> { <stamp> <key> <value> } ...
+Consecutive plain SETs of clients of user db <db> (outside MULTI) in one call: each has the effect,
+log entry and reply km_w would give it, in order; returns the replies as an array. The caller's
+connection has db SELECTed. The values are written first, then the register stamps, then the log
+entries, so a call SELECTs three times instead of three times per SET.
+]]
+local function km_ws(_, argv)
+  reset_db()
+  local N, origin, db = tonumber(argv[1]), argv[2], tonumber(argv[3])
+  cur_db = db
+  local n = (#argv - 3) / 3
+  if n < 1 or n % 1 ~= 0 then
+    return { err = 'ERR keymesh: km_ws takes <N> <origin> <db> and one or more <stamp> <key> <value>' }
+  end
+  local replies = {}
+  -- a key written twice in one call: the SETs run one after the other, each merge seeing the last
+  local seen = {}
+  for i = 5, #argv, 3 do
+    if seen[argv[i]] then
+      for j = 4, #argv, 3 do
+        replies[#replies + 1] = set_plain(N, db, origin, argv[j], '0', argv[j + 1], argv[j + 2], 'SET')
+      end
+      return replies
+    end
+    seen[argv[i]] = true
+  end
+  for i = 1, n do
+    local at = 3 * i + 1
+    replies[i] = redis.pcall('SET', argv[at + 1], argv[at + 2])
+  end
+  -- per SET: its final register stamp (nothing more to merge), or the entry set_merged built
+  local stamps, entries, logged = {}, {}, 0
+  for i = 1, n do
+    local r = replies[i]
+    if not (type(r) == 'table' and r.err) then
+      local at = 3 * i + 1
+      local t, key = argv[at], argv[at + 1]
+      sel(N + db)
+      local p = packed_form(t)
+      local old = redis.pcall('SET', key, p or t, 'KEEPTTL', 'GET')
+      if bare_stamp(old) then
+        stamps[i] = set_stamp(key, t, p, old)
+      else
+        entries[i] = set_merged(N, db, origin, t, '0', key, argv[at + 2], old)
+      end
+      logged = logged + 1
+    end
+  end
+  if logged == 0 then return replies end
+  sel(2 * N)
+  local seq = redis.call('HINCRBY', 'km:pos', origin, logged) - logged
+  for i = 1, n do
+    local at = 3 * i + 1
+    if stamps[i] then
+      seq = seq + 1
+      log_xadd_set(origin, seq, stamps[i], db, argv[at + 1], argv[at + 2])
+    elseif entries[i] then
+      seq = seq + 1
+      log_xadd(origin, seq, entries[i])
+    end
+  end
+  return replies
 end
 
 -- records the key's expiry register as the command left it (or, when the command removed the key,
@@ -333,7 +425,9 @@ local function km_w(_, argv)
   reset_db()
   -- SET as clients mostly spell it; any other spelling takes the general path, to the same effect
   local name = argv[7]
-  if #argv == 9 and (name == 'SET' or name == 'set') then return set_plain(argv) end
+  if #argv == 9 and (name == 'SET' or name == 'set') then
+    return set_plain(tonumber(argv[3]), tonumber(argv[2]), argv[4], argv[5], argv[6], argv[8], argv[9], name)
+  end
   local proto = tonumber(argv[1])
   local db = tonumber(argv[2])
   local N = tonumber(argv[3])
@@ -344,7 +438,7 @@ local function km_w(_, argv)
   local ctx = { N = N, t = stamp, origin = origin }
   -- the caller's connection has db SELECTed (contract), so the command itself needs no SELECT
   cur_db = db
-  if cmd == 'set' and #argv == 9 then return set_plain(argv) end
+  if cmd == 'set' and #argv == 9 then return set_plain(N, db, origin, stamp, txn, argv[8], argv[9], argv[7]) end
   local a = {}
   for i = 8, #argv do a[#a + 1] = argv[i] end
 

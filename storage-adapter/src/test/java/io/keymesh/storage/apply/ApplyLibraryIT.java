@@ -2,6 +2,7 @@ package io.keymesh.storage.apply;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -357,6 +358,61 @@ class ApplyLibraryIT {
         assertEquals("vx", b.conn.callParsed("GET", "kx"));
         assertEquals(null, b.conn.callParsed("GET", "k1"), "k1 lives in db 1 only");
         assertEquals(a.digest(), b.digest());
+    }
+
+    @Test
+    void setsBatchedInOneCallGiveKmWsRepliesEntriesAndMerges() {
+        // keys whose metadata holds more than a register stamp: an expiry, members, a tombstone
+        b.w("SET", "ttl", "b", "PX", "3600000");
+        b.w("HSET", "hash", "f", "b");
+        b.w("SET", "gone", "b");
+        b.w("DEL", "gone");
+        b.w("INCR", "count");
+        ship(b, a);
+        Object replies = a.ws(0, "k1", "v1", "ttl", "a", "k2", "v2", "hash", "a", "gone", "a", "count", "7", "k3", "v3");
+        assertEquals(List.of("OK", "OK", "OK", "OK", "OK", "OK", "OK"), replies);
+        List<List<Object>> log = a.log(a.origin);
+        List<String> keys = new ArrayList<>();
+        for (List<Object> e : log) {
+            List<?> f = (List<?>) e.get(1);
+            keys.add((String) f.get(f.indexOf("k") + 1));
+            assertEquals("s", f.get(f.size() - 2));
+        }
+        assertEquals(List.of("k1", "ttl", "k2", "hash", "gone", "count", "k3"), keys, "one entry per SET, in call order");
+        assertEquals(List.of("t", "k", "s"), fieldNames(log.get(0)));
+        assertEquals(-1L, a.conn.callParsed("PTTL", "ttl"), "a plain SET drops the expiry");
+        ship(a, b);
+        ship(b, a);
+        assertEquals(a.digest(), b.digest());
+        for (Node n : new Node[] {a, b}) {
+            assertEquals("v1", n.conn.callParsed("GET", "k1"));
+            assertEquals("a", n.conn.callParsed("GET", "hash"));
+            assertEquals("a", n.conn.callParsed("GET", "gone"));
+            assertEquals("7", n.conn.callParsed("GET", "count"));
+        }
+        // what km_w gives the same SETs, one call each
+        Node d = node("d", "dddddddd");
+        ship(b, d);
+        for (String[] kv : new String[][] {{"k1", "v1"}, {"ttl", "a"}, {"k2", "v2"}, {"hash", "a"}, {"gone", "a"}, {"count", "7"}, {"k3", "v3"}}) {
+            d.w("SET", kv[0], kv[1]);
+        }
+        assertEquals(a.digest(), d.digest());
+        assertEquals(a.log(a.origin).size(), d.log(d.origin).size());
+    }
+
+    @Test
+    void setsBatchedWithARepeatedKeyOrInAnotherDbKeepTheirOrder() {
+        assertEquals(List.of("OK", "OK", "OK"), a.ws(0, "k", "1", "j", "x", "k", "2"));
+        assertEquals("2", a.conn.callParsed("GET", "k"));
+        assertEquals(List.of("OK", "OK"), a.ws(1, "d1", "v", "d1b", "w"));
+        List<List<Object>> log = a.log(a.origin);
+        assertEquals(5, log.size());
+        assertEquals(List.of("t", "b", "k", "s"), fieldNames(log.get(3)));
+        ship(a, b);
+        assertEquals("2", b.conn.callParsed("GET", "k"));
+        assertEquals(a.digest(), b.digest());
+        assertEquals(null, b.conn.callParsed("GET", "d1"), "d1 lives in db 1");
+        assertInstanceOf(RawConnection.Err.class, a.conn.callParsed("FCALL", "km_ws", "0", Node.N, a.origin, "0", a.stamp(), "k"));
     }
 
     @Test

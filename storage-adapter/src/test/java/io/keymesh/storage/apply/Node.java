@@ -68,6 +68,25 @@ final class Node implements AutoCloseable {
         return args;
     }
 
+    /** Plain SETs of {@code keyValues} (key, value, ...) on user db {@code db} as one km_ws call; returns its replies. */
+    Object ws(int db, String... keyValues) {
+        List<Object> args = new ArrayList<>(List.of("FCALL", "km_ws", "0", N, origin, db));
+        for (int i = 0; i < keyValues.length; i += 2) {
+            args.add(stamp());
+            args.add(keyValues[i]);
+            args.add(keyValues[i + 1]);
+        }
+        if (db == 0) {
+            return conn.callParsed(args.toArray());
+        }
+        conn.callParsed("SELECT", db);
+        try {
+            return conn.callParsed(args.toArray());
+        } finally {
+            conn.callParsed("SELECT", 0);
+        }
+    }
+
     /** A km_w request (from {@link #kmw}) with a MULTI transaction id instead of 0. */
     Object[] withTxn(Object[] kmwArgs, String txn) {
         Object[] copy = kmwArgs.clone();
