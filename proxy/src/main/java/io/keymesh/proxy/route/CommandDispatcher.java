@@ -69,6 +69,8 @@ public final class CommandDispatcher {
     private final CommandSpec auth;
     private final CommandSpec reset;
     private final WriteEncoder writes;        // null with replication off
+    private final byte[] setRunHead;          // N and origin bulks of km_ws calls (SetRun)
+    private final byte[] nodeId;
     private final int userDatabases;
     private final KeymeshCommands keymesh;
     private final ReplicaRole replica;          // null on a primary
@@ -83,6 +85,8 @@ public final class CommandDispatcher {
         this.reset = node.commands().get("RESET");
         this.userDatabases = node.config().storage().databases();
         this.writes = node.replicating() ? new WriteEncoder(node.nodeId().value(), userDatabases) : null;
+        this.setRunHead = SetRun.fixedHead(userDatabases, node.nodeId().value());
+        this.nodeId = node.nodeId().value().getBytes(StandardCharsets.US_ASCII);
         this.keymesh = new KeymeshCommands(node, this::forward);
         this.replica = node.replica();
         this.forwarder = replica != null && replica.settings().writePolicy() == io.keymesh.topology.failover.WritePolicy.FORWARD
@@ -339,8 +343,29 @@ public final class CommandDispatcher {
             sendThenTouch(s, r, spec);
             return true;
         }
-        sendWrite(s, r);
+        if (!s.inMulti() && s.link() == null && r.argc() == 3 && spec.name().equals("SET")
+                && r.frameLength() <= SetRun.FRAME_MAX) {
+            sendPlainSet(s, r);
+        } else {
+            sendWrite(s, r);
+        }
         return true;
+    }
+
+    /** Sends a plain SET (outside MULTI, on a shared link) as part of the link's run of them; releases it. */
+    private void sendPlainSet(ClientSession s, RespRequest r) {
+        try {
+            BackendLink link = linkFor(s);
+            if (link == null) {
+                return;
+            }
+            int keyFrom = r.argIndex(0) + r.argLength(0) + 2;
+            SetRun.add(link, s.channel().alloc(), setRunHead, nodeId, s.db(), node.clock().now(),
+                    r.buffer(), keyFrom, r.frameIndex() + r.frameLength(), s.expectReply(null));
+            afterSend(s, link);
+        } finally {
+            r.release();
+        }
     }
 
     /** Sends a WRITE request as {@code FCALL km_w <header> <client's command and arguments>}; releases it. */

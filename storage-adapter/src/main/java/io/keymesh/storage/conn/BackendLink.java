@@ -36,11 +36,44 @@ public final class BackendLink {
     private boolean connected;
     private boolean closed;
     private String closeReason = "ERR keymesh: backend connection closed";
+    private Run run;
 
     BackendLink(Channel channel, LinkListener listener) {
         this.channel = channel;
         this.listener = listener;
         this.out = new CoalescingWriter(channel, true);
+        out.beforeFlush(this::endRun);
+    }
+
+    /**
+     * Requests held back on a link to leave as one request (several clients' plain SETs as one call):
+     * the link ends the run, and the run sends itself, before any other request and at the end of the
+     * event-loop turn, so the link's order of requests is kept.
+     */
+    public interface Run {
+        /** Sends the run's request(s) on {@code link}. */
+        void send(BackendLink link);
+    }
+
+    /** The run open on this link, or null. */
+    public Run run() {
+        return run;
+    }
+
+    /** Opens {@code next} as this link's run (ending the one open before); it is sent by the end of this turn. */
+    public void startRun(Run next) {
+        endRun();
+        run = next;
+        out.requestFlush();
+    }
+
+    /** Sends the open run now, if there is one. */
+    public void endRun() {
+        Run open = run;
+        if (open != null) {
+            run = null;
+            open.send(this);
+        }
     }
 
     public void listener(LinkListener listener) {
@@ -53,6 +86,7 @@ public final class BackendLink {
 
     /** Sends one request; its reply goes to {@code sink}, or to the listener when {@code sink} is null. */
     public void send(ByteBuf request, ReplySink sink) {
+        endRun();
         if (closed) {
             request.release();
             if (sink != null) {
@@ -68,6 +102,7 @@ public final class BackendLink {
 
     /** Sends a copy of a request that lies in {@code src} (which stays the caller's). */
     public void send(ByteBuf src, int index, int length, ReplySink sink) {
+        endRun();
         if (closed) {
             if (sink != null) {
                 sink.onFailure(closeReason);
@@ -129,6 +164,7 @@ public final class BackendLink {
         if (reason != null) {
             closeReason = reason;
         }
+        endRun();                           // a run still open fails its sinks with the reason
         ReplySink sink;
         while ((sink = pending.poll()) != null) {
             try {

@@ -18,6 +18,7 @@ public final class CoalescingWriter {
 
     private final Channel channel;
     private final Runnable flushTask = this::flushNow;
+    private Runnable beforeFlush = () -> { };
     private ByteBuf batch;
     private int lastBatchBytes = 512;
     private boolean flushScheduled;
@@ -65,6 +66,16 @@ public final class CoalescingWriter {
         }
     }
 
+    /** Runs {@code task} at the start of every flush, before the batch goes out; it may write. */
+    public void beforeFlush(Runnable task) {
+        beforeFlush = task;
+    }
+
+    /** Schedules a flush for the end of this turn without writing anything now. */
+    public void requestFlush() {
+        scheduleFlush();
+    }
+
     /** While held (a connection still being opened) writes accumulate and nothing is flushed. */
     public void hold(boolean value) {
         held = value;
@@ -105,6 +116,7 @@ public final class CoalescingWriter {
 
     /** Writes the batch and flushes now. */
     public void flushNow() {
+        beforeFlush.run();                  // still marked scheduled: its writes schedule nothing more
         flushScheduled = false;
         writeBatch();
         channel.flush();

@@ -225,4 +225,45 @@ class BackendLinkTest {
         assertEquals(1, closedCalls);
         assertNull(channel.readInbound());
     }
+
+    /** A run that sends one request naming the items added to it. */
+    private final class NamedRun implements BackendLink.Run {
+        final List<String> items = new ArrayList<>();
+
+        @Override
+        public void send(BackendLink l) {
+            l.send(BackendConnector.encode("RUN", String.join(",", items)), new Sink("run"));
+        }
+    }
+
+    @Test
+    void aRunLeavesBeforeTheNextRequestAndAtTheEndOfTheTurn() throws Exception {
+        connect();
+        NamedRun first = new NamedRun();
+        link.startRun(first);
+        first.items.add("a");
+        first.items.add("b");
+        assertTrue(link.run() == first);
+        link.send(BackendConnector.encode("GET", "k"), new Sink("get"));     // ends the run first
+        assertNull(link.run());
+        NamedRun second = new NamedRun();
+        link.startRun(second);
+        second.items.add("c");
+        assertEquals("*2\r\n$3\r\nRUN\r\n$3\r\na,b\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*2\r\n$3\r\nRUN\r\n$1\r\nc\r\n",
+                written(), "the flush at the end of the turn sends the run still open");
+        assertNull(link.run());
+        reply("+1\r\n+2\r\n+3\r\n");
+        assertEquals(List.of("run reply +1\r\n", "get reply +2\r\n", "run reply +3\r\n"), events);
+    }
+
+    @Test
+    void aRunOpenWhenTheLinkClosesFailsWithTheReason() throws Exception {
+        connect();
+        NamedRun run = new NamedRun();
+        link.startRun(run);
+        run.items.add("a");
+        link.close("ERR keymesh: going away");
+        assertEquals(List.of("run failed ERR keymesh: going away"), events);
+        assertNull(link.run());
+    }
 }

@@ -1,0 +1,127 @@
+package io.keymesh.proxy.route;
+
+import io.keymesh.storage.conn.BackendLink;
+import io.keymesh.storage.conn.ReplyScanner;
+import io.keymesh.storage.conn.ReplySink;
+import io.keymesh.topology.clock.Stamp;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Plain SETs (SET key value, outside MULTI) of several clients, held on one shared backend link to
+ * leave as one {@code FCALL km_ws 0 <N> <origin> <db> {<stamp> <key> <value>} ...} call
+ * (docs/design/replication.md, "Local write"). The link sends the run before any other request and
+ * at the end of the event-loop turn ({@link BackendLink.Run}), so requests keep their order; the
+ * call's array reply is cut into one reply per SET, each handed to its client's sink.
+ */
+final class SetRun implements BackendLink.Run {
+    /** Client frames up to this size join a run; a larger SET goes alone through km_w. */
+    static final int FRAME_MAX = 4096;
+    /** A run of this many SETs, or of this many bytes, is sent and a new one started. */
+    static final int SETS_MAX = 64;
+    static final int BYTES_MAX = 32 * 1024;
+    private static final byte[] FCALL_KM_WS = "$5\r\nFCALL\r\n$5\r\nkm_ws\r\n$1\r\n0\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CRLF = {'\r', '\n'};
+
+    private final ByteBuf head;           // N, origin and db bulks
+    private final ByteBuf body;           // per SET: stamp bulk, then key and value as the client sent them
+    private final List<ReplySink> sinks = new ArrayList<>();
+    private final byte[] nodeId;
+
+    private SetRun(ByteBufAllocator alloc, byte[] fixedHead, int db, byte[] nodeId) {
+        this.nodeId = nodeId;
+        head = alloc.buffer(64);
+        head.writeBytes(fixedHead);
+        writeBulk(head, Integer.toString(db).getBytes(StandardCharsets.US_ASCII));
+        body = alloc.directBuffer(2048);
+    }
+
+    /**
+     * Adds a plain SET to the run open on {@code link}, or to a new one: the client's frame is
+     * {@code r}'s (from its key's bulk on), its stamp {@code hlc}, its reply goes to {@code sink}.
+     *
+     * @param fixedHead the N and origin bulks of this node
+     */
+    static void add(BackendLink link, ByteBufAllocator alloc, byte[] fixedHead, byte[] nodeId, int db,
+                    long hlc, ByteBuf frame, int keyFrom, int frameEnd, ReplySink sink) {
+        SetRun run = link.run() instanceof SetRun open ? open : null;
+        if (run == null || run.sinks.size() >= SETS_MAX || run.body.readableBytes() >= BYTES_MAX) {
+            run = new SetRun(alloc, fixedHead, db, nodeId);
+            link.startRun(run);
+        }
+        byte[] stamp = new byte[Stamp.HLC_DIGITS + nodeId.length];
+        Stamp.writeHlc(hlc, stamp, 0);
+        System.arraycopy(nodeId, 0, stamp, Stamp.HLC_DIGITS, nodeId.length);
+        writeBulk(run.body, stamp);
+        run.body.writeBytes(frame, keyFrom, frameEnd - keyFrom);
+        run.sinks.add(sink);
+    }
+
+    @Override
+    public void send(BackendLink link) {
+        ByteBuf request = head.alloc().buffer(32 + FCALL_KM_WS.length + head.readableBytes() + body.readableBytes());
+        request.writeByte('*');
+        request.writeCharSequence(Integer.toString(6 + 3 * sinks.size()), StandardCharsets.US_ASCII);
+        request.writeBytes(CRLF);
+        request.writeBytes(FCALL_KM_WS);
+        request.writeBytes(head);
+        request.writeBytes(body);
+        head.release();
+        body.release();
+        link.send(request, new Replies(sinks));
+    }
+
+    /** The N and origin bulks every run of a node starts with. */
+    static byte[] fixedHead(int userDatabases, String nodeId) {
+        String n = Integer.toString(userDatabases);
+        return ("$" + n.length() + "\r\n" + n + "\r\n$" + nodeId.length() + "\r\n" + nodeId + "\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static void writeBulk(ByteBuf out, byte[] value) {
+        out.writeByte('$');
+        out.writeCharSequence(Integer.toString(value.length), StandardCharsets.US_ASCII);
+        out.writeBytes(CRLF);
+        out.writeBytes(value);
+        out.writeBytes(CRLF);
+    }
+
+    /** Cuts km_ws's array reply into its elements, one per SET; an error for the whole call goes to every SET. */
+    private record Replies(List<ReplySink> sinks) implements ReplySink {
+        @Override
+        public void onReply(ByteBuf buffer, int index, int length) {
+            if (buffer.getByte(index) != '*') {
+                for (ReplySink sink : sinks) {
+                    sink.onReply(buffer, index, length);
+                }
+                return;
+            }
+            int first = buffer.indexOf(index, index + length, (byte) '\n') + 1;
+            ByteBuf elements = buffer.slice(first, index + length - first);
+            ReplyScanner scanner = new ReplyScanner();
+            int given = 0;
+            while (given < sinks.size() && elements.isReadable()) {
+                int n = scanner.scan(elements);
+                if (n == ReplyScanner.INCOMPLETE) {
+                    break;
+                }
+                sinks.get(given++).onReply(buffer, first + elements.readerIndex(), n);
+                elements.skipBytes(n);
+            }
+            for (int i = given; i < sinks.size(); i++) {
+                sinks.get(i).onFailure("ERR keymesh: a batched SET got no reply of its own from the backend");
+            }
+        }
+
+        @Override
+        public void onFailure(String error) {
+            for (ReplySink sink : sinks) {
+                sink.onFailure(error);
+            }
+        }
+    }
+}
