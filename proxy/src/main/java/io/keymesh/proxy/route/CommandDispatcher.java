@@ -71,6 +71,7 @@ public final class CommandDispatcher {
     private final WriteEncoder writes;        // null with replication off
     private final byte[] setRunHead;          // N and origin bulks of km_ws calls (SetRun)
     private final byte[] nodeId;
+    private final byte[] packedNodeId;
     private final int userDatabases;
     private final KeymeshCommands keymesh;
     private final ReplicaRole replica;          // null on a primary
@@ -87,6 +88,7 @@ public final class CommandDispatcher {
         this.writes = node.replicating() ? new WriteEncoder(node.nodeId().value(), userDatabases) : null;
         this.setRunHead = SetRun.fixedHead(userDatabases, node.nodeId().value());
         this.nodeId = node.nodeId().value().getBytes(StandardCharsets.US_ASCII);
+        this.packedNodeId = SetRun.packedId(node.nodeId().value());
         this.keymesh = new KeymeshCommands(node, this::forward);
         this.replica = node.replica();
         this.forwarder = replica != null && replica.settings().writePolicy() == io.keymesh.topology.failover.WritePolicy.FORWARD
@@ -360,7 +362,7 @@ public final class CommandDispatcher {
                 return;
             }
             int keyFrom = r.argIndex(0) + r.argLength(0) + 2;
-            SetRun.add(link, s.channel().alloc(), setRunHead, nodeId, s.db(), node.clock().now(),
+            SetRun.add(link, s.channel().alloc(), setRunHead, nodeId, packedNodeId, s.db(), node.clock().now(),
                     r.buffer(), keyFrom, r.frameIndex() + r.frameLength(), s.expectReply(null));
             afterSend(s, link);
         } finally {

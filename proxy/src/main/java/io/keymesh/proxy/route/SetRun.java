@@ -13,7 +13,7 @@ import java.util.List;
 
 /**
  * Plain SETs (SET key value, outside MULTI) of several clients, held on one shared backend link to
- * leave as one {@code FCALL km_ws 0 <N> <origin> <db> {<stamp> <key> <value>} ...} call
+ * leave as one {@code FCALL km_ws 0 <N> <origin> <db> {<stamp> <packed stamp> <key> <value>} ...} call
  * (docs/design/replication.md, "Local write"). The link sends the run before any other request and
  * at the end of the event-loop turn ({@link BackendLink.Run}), so requests keep their order; the
  * call's array reply is cut into one reply per SET, each handed to its client's sink.
@@ -26,14 +26,14 @@ final class SetRun implements BackendLink.Run {
     static final int BYTES_MAX = 32 * 1024;
     private static final byte[] FCALL_KM_WS = "$5\r\nFCALL\r\n$5\r\nkm_ws\r\n$1\r\n0\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] PACKED_BULK = "$12\r\n".getBytes(StandardCharsets.US_ASCII);   // 8 bytes of HLC, 4 of node id
+    private static final byte[] EMPTY_BULK = "$0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final ByteBuf head;           // N, origin and db bulks
     private final ByteBuf body;           // per SET: stamp bulk, then key and value as the client sent them
     private final List<ReplySink> sinks = new ArrayList<>();
-    private final byte[] nodeId;
 
-    private SetRun(ByteBufAllocator alloc, byte[] fixedHead, int db, byte[] nodeId) {
-        this.nodeId = nodeId;
+    private SetRun(ByteBufAllocator alloc, byte[] fixedHead, int db) {
         head = alloc.buffer(64);
         head.writeBytes(fixedHead);
         writeBulk(head, Integer.toString(db).getBytes(StandardCharsets.US_ASCII));
@@ -42,37 +42,58 @@ final class SetRun implements BackendLink.Run {
 
     /**
      * Adds a plain SET to the run open on {@code link}, or to a new one: the client's frame is
-     * {@code r}'s (from its key's bulk on), its stamp {@code hlc}, its reply goes to {@code sink}.
+     * {@code frame} (from its key's bulk at {@code keyFrom} to {@code frameEnd}), its stamp
+     * {@code hlc}, its reply goes to {@code sink}.
      *
-     * @param fixedHead the N and origin bulks of this node
+     * @param fixedHead the N and origin bulks of this node ({@link #fixedHead})
+     * @param nodeId the node id's 8 hex digits, and {@code packedId} the 4 bytes they stand for
      */
-    static void add(BackendLink link, ByteBufAllocator alloc, byte[] fixedHead, byte[] nodeId, int db,
-                    long hlc, ByteBuf frame, int keyFrom, int frameEnd, ReplySink sink) {
+    static void add(BackendLink link, ByteBufAllocator alloc, byte[] fixedHead, byte[] nodeId, byte[] packedId,
+                    int db, long hlc, ByteBuf frame, int keyFrom, int frameEnd, ReplySink sink) {
         SetRun run = link.run() instanceof SetRun open ? open : null;
         if (run == null || run.sinks.size() >= SETS_MAX || run.body.readableBytes() >= BYTES_MAX) {
-            run = new SetRun(alloc, fixedHead, db, nodeId);
+            run = new SetRun(alloc, fixedHead, db);
             link.startRun(run);
         }
+        ByteBuf body = run.body;
         byte[] stamp = new byte[Stamp.HLC_DIGITS + nodeId.length];
         Stamp.writeHlc(hlc, stamp, 0);
         System.arraycopy(nodeId, 0, stamp, Stamp.HLC_DIGITS, nodeId.length);
-        writeBulk(run.body, stamp);
-        run.body.writeBytes(frame, keyFrom, frameEnd - keyFrom);
+        writeBulk(body, stamp);
+        // the stamp as the library stores a bare register stamp, two hex digits per byte, so that it
+        // need not pack it; only for stamps it would pack (top byte below 0x20), else empty
+        if ((hlc >>> 56) < 0x20) {
+            body.writeBytes(PACKED_BULK);
+            body.writeLong(hlc);
+            body.writeBytes(packedId);
+            body.writeBytes(CRLF);
+        } else {
+            body.writeBytes(EMPTY_BULK);
+        }
+        body.writeBytes(frame, keyFrom, frameEnd - keyFrom);
         run.sinks.add(sink);
+    }
+
+    /** The 4 bytes a node id's 8 hex digits stand for. */
+    static byte[] packedId(String nodeId) {
+        byte[] out = new byte[nodeId.length() / 2];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (byte) Integer.parseInt(nodeId.substring(2 * i, 2 * i + 2), 16);
+        }
+        return out;
     }
 
     @Override
     public void send(BackendLink link) {
-        ByteBuf request = head.alloc().buffer(32 + FCALL_KM_WS.length + head.readableBytes() + body.readableBytes());
-        request.writeByte('*');
-        request.writeCharSequence(Integer.toString(6 + 3 * sinks.size()), StandardCharsets.US_ASCII);
-        request.writeBytes(CRLF);
-        request.writeBytes(FCALL_KM_WS);
-        request.writeBytes(head);
-        request.writeBytes(body);
+        ByteBuf start = head.alloc().buffer(16 + FCALL_KM_WS.length + head.readableBytes());
+        start.writeByte('*');
+        start.writeCharSequence(Integer.toString(6 + 4 * sinks.size()), StandardCharsets.US_ASCII);
+        start.writeBytes(CRLF);
+        start.writeBytes(FCALL_KM_WS);
+        start.writeBytes(head);
         head.release();
-        body.release();
-        link.send(request, new Replies(sinks));
+        link.send(start, null);                       // the call's start, then its SETs: one request
+        link.send(body, new Replies(sinks));
     }
 
     /** The N and origin bulks every run of a node starts with. */

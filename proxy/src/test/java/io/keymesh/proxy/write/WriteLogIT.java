@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.keymesh.proxy.it.RespSocket;
 import io.keymesh.proxy.it.RespSocket.Err;
 import io.lettuce.core.Range;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.api.sync.RedisCommands;
 
@@ -138,6 +139,14 @@ class WriteLogIT {
             expected.add("p" + c + ":big");
             expected.add("p" + c + ":0");
             assertEquals(expected, keys);
+        }
+        // the register stamp the proxy packed for the library is the logged stamp, two hex digits a byte
+        for (StreamMessage<String, String> e : entries) {
+            if (e.getBody().get("k").equals("p1:7")) {
+                String hex = backend.eval("redis.call('SELECT', 16) local v = redis.call('GET', KEYS[1]) redis.call('SELECT', 32) "
+                        + "return string.format(string.rep('%02x', #v), string.byte(v, 1, -1))", ScriptOutputType.VALUE, "p1:7");
+                assertEquals(e.getBody().get("t"), hex);
+            }
         }
         long calls = fcallCalls() - callsBefore;
         assertTrue(calls < clients * (sets + 2) / 4, "consecutive SETs share backend calls: " + calls + " calls");

@@ -339,50 +339,52 @@ local function set_plain(N, db, origin, t, txn, key, value, name)
 end
 
 --[[
-km_ws: FCALL km_ws 0 <N> <origin> <db> { <stamp> <key> <value> } ...
+km_ws: FCALL km_ws 0 <N> <origin> <db> { <stamp> <packed> <key> <value> } ...
 Consecutive plain SETs of clients of user db <db> (outside MULTI) in one call: each has the effect,
-log entry and reply km_w would give it, in order; returns the replies as an array. The caller's
-connection has db SELECTed. The values are written first, then the register stamps, then the log
-entries, so a call SELECTs three times instead of three times per SET.
+log entry and reply km_w would give it, in order; returns the replies as an array. <packed> is the
+stamp as packed_form gives it (the caller packs it: in Lua that costs more than the rest of a SET's
+glue), or empty for the library to work it out. The caller's connection has db SELECTed. The values
+are written first, then the register stamps, then the log entries, so a call SELECTs three times
+instead of three times per SET.
 ]]
 local function km_ws(_, argv)
   reset_db()
   local N, origin, db = tonumber(argv[1]), argv[2], tonumber(argv[3])
   cur_db = db
-  local n = (#argv - 3) / 3
+  local n = (#argv - 3) / 4
   if n < 1 or n % 1 ~= 0 then
-    return { err = 'ERR keymesh: km_ws takes <N> <origin> <db> and one or more <stamp> <key> <value>' }
+    return { err = 'ERR keymesh: km_ws takes <N> <origin> <db> and one or more <stamp> <packed> <key> <value>' }
   end
   local replies = {}
   -- a key written twice in one call: the SETs run one after the other, each merge seeing the last
   local seen = {}
-  for i = 5, #argv, 3 do
+  for i = 6, #argv, 4 do
     if seen[argv[i]] then
-      for j = 4, #argv, 3 do
-        replies[#replies + 1] = set_plain(N, db, origin, argv[j], '0', argv[j + 1], argv[j + 2], 'SET')
+      for j = 4, #argv, 4 do
+        replies[#replies + 1] = set_plain(N, db, origin, argv[j], '0', argv[j + 2], argv[j + 3], 'SET')
       end
       return replies
     end
     seen[argv[i]] = true
   end
   for i = 1, n do
-    local at = 3 * i + 1
-    replies[i] = redis.pcall('SET', argv[at + 1], argv[at + 2])
+    local at = 4 * i
+    replies[i] = redis.pcall('SET', argv[at + 2], argv[at + 3])
   end
   -- per SET: its final register stamp (nothing more to merge), or the entry set_merged built
   local stamps, entries, logged = {}, {}, 0
   for i = 1, n do
     local r = replies[i]
     if not (type(r) == 'table' and r.err) then
-      local at = 3 * i + 1
-      local t, key = argv[at], argv[at + 1]
+      local at = 4 * i
+      local t, p, key = argv[at], argv[at + 1], argv[at + 2]
+      if p == '' then p = packed_form(t) end
       sel(N + db)
-      local p = packed_form(t)
       local old = redis.pcall('SET', key, p or t, 'KEEPTTL', 'GET')
       if bare_stamp(old) then
         stamps[i] = set_stamp(key, t, p, old)
       else
-        entries[i] = set_merged(N, db, origin, t, '0', key, argv[at + 2], old)
+        entries[i] = set_merged(N, db, origin, t, '0', key, argv[at + 3], old)
       end
       logged = logged + 1
     end
@@ -391,10 +393,10 @@ local function km_ws(_, argv)
   sel(2 * N)
   local seq = redis.call('HINCRBY', 'km:pos', origin, logged) - logged
   for i = 1, n do
-    local at = 3 * i + 1
+    local at = 4 * i
     if stamps[i] then
       seq = seq + 1
-      log_xadd_set(origin, seq, stamps[i], db, argv[at + 1], argv[at + 2])
+      log_xadd_set(origin, seq, stamps[i], db, argv[at + 2], argv[at + 3])
     elseif entries[i] then
       seq = seq + 1
       log_xadd(origin, seq, entries[i])

@@ -73,6 +73,7 @@ final class Node implements AutoCloseable {
         List<Object> args = new ArrayList<>(List.of("FCALL", "km_ws", "0", N, origin, db));
         for (int i = 0; i < keyValues.length; i += 2) {
             args.add(stamp());
+            args.add(i % 4 == 0 ? "" : packed((String) args.get(args.size() - 1)));   // both forms the library takes
             args.add(keyValues[i]);
             args.add(keyValues[i + 1]);
         }
@@ -85,6 +86,15 @@ final class Node implements AutoCloseable {
         } finally {
             conn.callParsed("SELECT", 0);
         }
+    }
+
+    /** A stamp's packed form, two hex digits per byte (as the proxy sends it with km_ws). */
+    static String packed(String stamp) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < stamp.length(); i += 2) {
+            out.append((char) Integer.parseInt(stamp.substring(i, i + 2), 16));
+        }
+        return out.toString();
     }
 
     /** A km_w request (from {@link #kmw}) with a MULTI transaction id instead of 0. */
