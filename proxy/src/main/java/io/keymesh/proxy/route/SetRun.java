@@ -9,6 +9,7 @@ import io.netty.buffer.ByteBufAllocator;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -36,7 +37,7 @@ final class SetRun implements BackendLink.Run {
     private SetRun(ByteBufAllocator alloc, byte[] fixedHead, int db) {
         head = alloc.buffer(64);
         head.writeBytes(fixedHead);
-        writeBulk(head, Integer.toString(db).getBytes(StandardCharsets.US_ASCII));
+        head.writeBytes(WriteEncoder.bulk(Integer.toString(db)));
         body = alloc.directBuffer(2048);
     }
 
@@ -59,7 +60,7 @@ final class SetRun implements BackendLink.Run {
         byte[] stamp = new byte[Stamp.HLC_DIGITS + nodeId.length];
         Stamp.writeHlc(hlc, stamp, 0);
         System.arraycopy(nodeId, 0, stamp, Stamp.HLC_DIGITS, nodeId.length);
-        writeBulk(body, stamp);
+        WriteEncoder.writeBulk(body, stamp);
         // the stamp as the library stores a bare register stamp, two hex digits per byte, so that it
         // need not pack it; only for stamps it would pack (top byte below 0x20), else empty
         if ((hlc >>> 56) < 0x20) {
@@ -98,17 +99,11 @@ final class SetRun implements BackendLink.Run {
 
     /** The N and origin bulks every run of a node starts with. */
     static byte[] fixedHead(int userDatabases, String nodeId) {
-        String n = Integer.toString(userDatabases);
-        return ("$" + n.length() + "\r\n" + n + "\r\n$" + nodeId.length() + "\r\n" + nodeId + "\r\n")
-                .getBytes(StandardCharsets.US_ASCII);
-    }
-
-    private static void writeBulk(ByteBuf out, byte[] value) {
-        out.writeByte('$');
-        out.writeCharSequence(Integer.toString(value.length), StandardCharsets.US_ASCII);
-        out.writeBytes(CRLF);
-        out.writeBytes(value);
-        out.writeBytes(CRLF);
+        byte[] n = WriteEncoder.bulk(Integer.toString(userDatabases));
+        byte[] id = WriteEncoder.bulk(nodeId);
+        byte[] out = Arrays.copyOf(n, n.length + id.length);
+        System.arraycopy(id, 0, out, n.length, id.length);
+        return out;
     }
 
     /** Cuts km_ws's array reply into its elements, one per SET; an error for the whole call goes to every SET. */

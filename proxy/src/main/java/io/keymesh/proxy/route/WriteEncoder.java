@@ -95,11 +95,13 @@ public final class WriteEncoder {
         return lf + 1;
     }
 
-    private static byte[] bulk(String text) {
+    /** {@code text} as a RESP bulk string. */
+    static byte[] bulk(String text) {
         return ("$" + text.length() + "\r\n" + text + "\r\n").getBytes(StandardCharsets.US_ASCII);
     }
 
-    private static void writeBulk(ByteBuf out, byte[] value) {
+    /** Writes {@code value} as a RESP bulk string. */
+    static void writeBulk(ByteBuf out, byte[] value) {
         out.writeByte('$');
         writeDecimal(out, value.length);
         out.writeBytes(CRLF);

@@ -277,13 +277,17 @@ class ApplyLibraryIT {
         assertEquals(a.digest(), b.digest());
     }
 
+    /** Writes, on {@code n}, keys whose metadata holds more than a register stamp: an expiry (ttl), members (hash), a tombstone (gone). */
+    private static void keysWithMoreThanAStamp(Node n) {
+        n.w("SET", "ttl", "b", "PX", "3600000");
+        n.w("HSET", "hash", "f", "b");
+        n.w("SET", "gone", "b");
+        n.w("DEL", "gone");
+    }
+
     @Test
     void aBatchOfPlainSetsMergesKeyByKeyLikeSingleEntries() {
-        // keys the receiver already holds with more than a register stamp: an expiry, members, a tombstone
-        b.w("SET", "ttl", "b", "PX", "3600000");
-        b.w("HSET", "hash", "f", "b");
-        b.w("SET", "gone", "b");
-        b.w("DEL", "gone");
+        keysWithMoreThanAStamp(b);                    // keys the receiver already holds
         ship(b, a);
         for (int i = 0; i < 5; i++) {
             a.w("SET", "k" + i, "a" + i);
@@ -362,12 +366,8 @@ class ApplyLibraryIT {
 
     @Test
     void setsBatchedInOneCallGiveKmWsRepliesEntriesAndMerges() {
-        // keys whose metadata holds more than a register stamp: an expiry, members, a tombstone
-        b.w("SET", "ttl", "b", "PX", "3600000");
-        b.w("HSET", "hash", "f", "b");
-        b.w("SET", "gone", "b");
-        b.w("DEL", "gone");
-        b.w("INCR", "count");
+        keysWithMoreThanAStamp(b);
+        b.w("INCR", "count");                         // and a counter
         ship(b, a);
         Object replies = a.ws(0, "k1", "v1", "ttl", "a", "k2", "v2", "hash", "a", "gone", "a", "count", "7", "k3", "v3");
         assertEquals(List.of("OK", "OK", "OK", "OK", "OK", "OK", "OK"), replies);

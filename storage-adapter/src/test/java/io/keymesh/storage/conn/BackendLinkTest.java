@@ -236,19 +236,22 @@ class BackendLinkTest {
         }
     }
 
+    /** Opens a run of {@code items} on the link. */
+    private NamedRun openRun(String... items) {
+        NamedRun run = new NamedRun();
+        link.startRun(run);
+        run.items.addAll(List.of(items));
+        assertTrue(link.run() == run);
+        return run;
+    }
+
     @Test
     void aRunLeavesBeforeTheNextRequestAndAtTheEndOfTheTurn() throws Exception {
         connect();
-        NamedRun first = new NamedRun();
-        link.startRun(first);
-        first.items.add("a");
-        first.items.add("b");
-        assertTrue(link.run() == first);
+        openRun("a", "b");
         link.send(BackendConnector.encode("GET", "k"), new Sink("get"));     // ends the run first
         assertNull(link.run());
-        NamedRun second = new NamedRun();
-        link.startRun(second);
-        second.items.add("c");
+        openRun("c");
         assertEquals("*2\r\n$3\r\nRUN\r\n$3\r\na,b\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*2\r\n$3\r\nRUN\r\n$1\r\nc\r\n",
                 written(), "the flush at the end of the turn sends the run still open");
         assertNull(link.run());
@@ -259,9 +262,7 @@ class BackendLinkTest {
     @Test
     void aRunOpenWhenTheLinkClosesFailsWithTheReason() throws Exception {
         connect();
-        NamedRun run = new NamedRun();
-        link.startRun(run);
-        run.items.add("a");
+        openRun("a");
         link.close("ERR keymesh: going away");
         assertEquals(List.of("run failed ERR keymesh: going away"), events);
         assertNull(link.run());
