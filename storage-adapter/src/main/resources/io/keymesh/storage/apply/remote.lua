@@ -178,7 +178,7 @@ local function apply_set_run(ctx, db, entries, from, to)
     local e = entries[q]
     local mt = cur[e.key]
     if e.t > ep then
-      local p = packed_form(e.t)
+      local p = e.p or packed_form(e.t)
       if mt == false or later_than_stored(e.t, p, mt) then
         if value[e.key] == nil then order[#order + 1] = e.key end
         value[e.key] = e.value
@@ -222,9 +222,10 @@ local function apply_entries(ctx, argv, entries)
 end
 
 --[[
-km_r: FCALL km_r 0 <N> <origin> <count> { <seq> <nfields> <f1> <v1> ... } x count
+km_r: FCALL km_r 0 <N> <origin> <count> { <seq> <nfields> <packed> <f1> <v1> ... } x count
 Applies the entries of one origin in order, skipping seq <= km:pos[origin], and appends them to
-the node's copy of that origin's log; returns km:pos[origin].
+the node's copy of that origin's log; returns km:pos[origin]. <packed> is the entry's stamp (field
+t) as packed_form gives it, packed by the caller so that Lua need not, or empty.
 ]]
 local function km_r(_, argv)
   reset_db()
@@ -242,13 +243,14 @@ local function km_r(_, argv)
     if seq > pos then
       -- every field set up front: the table is sized once instead of growing as classify fills it;
       -- XADD takes "<seq>" as "<seq>-0"
-      local e = { id = argv[i], from = i + 2, to = i + 1 + 2 * nf, plain = false, db = 0, t = false,
-        key = false, value = false }
+      local e = { id = argv[i], from = i + 3, to = i + 2 + 2 * nf, plain = false, db = 0, t = false,
+        key = false, value = false, p = argv[i + 2] }
+      if e.p == '' then e.p = nil end
       classify(argv, e)
       fresh[#fresh + 1] = e
       pos = seq
     end
-    i = i + 2 + 2 * nf
+    i = i + 3 + 2 * nf
   end
   if #fresh == 0 then return pos end
   apply_entries(ctx, argv, fresh)

@@ -122,6 +122,10 @@ final class Node implements AutoCloseable {
             List<Object> fields = (List<Object>) e.get(1);
             args.add(id.substring(0, id.indexOf('-')));
             args.add(fields.size() / 2);
+            // the packed stamp the links pass (every other entry, so that the library's own packing runs too)
+            String first = "t".equals(fields.get(0)) ? (String) fields.get(1) : "";
+            boolean packable = first.length() % 2 == 0 && first.matches("0[01][0-9a-f]*");
+            args.add(packable && args.size() % 2 == 0 ? packed(first) : "");
             args.addAll(fields);
             for (int i = 0; i < fields.size(); i += 2) {
                 if ("t".equals(fields.get(i))) {
