@@ -15,15 +15,16 @@ import java.util.List;
 /**
  * Plain SETs (SET key value, outside MULTI) of several clients, held on one shared backend link to
  * leave as one {@code FCALL km_ws 0 <N> <origin> <db> {<stamp> <packed stamp> <key> <value>} ...} call
- * (docs/design/replication.md, "Local write"). The link sends the run before any other request and
+ * (docs/design/replication.md, "Runs of plain SETs"). The link sends the run before any other request and
  * at the end of the event-loop turn ({@link BackendLink.Run}), so requests keep their order; the
  * call's array reply is cut into one reply per SET, each handed to its client's sink.
  */
 final class SetRun implements BackendLink.Run {
     /** Client frames up to this size join a run; a larger SET goes alone through km_w. */
     static final int FRAME_MAX = 4096;
-    /** A run of this many SETs, or of this many bytes, is sent and a new one started. */
+    /** A run of this many SETs is sent and a new one started (it keeps one Lua call short). */
     static final int SETS_MAX = 64;
+    /** A run that holds this many bytes of SETs is sent and a new one started. */
     static final int BYTES_MAX = 32 * 1024;
     private static final byte[] FCALL_KM_WS = "$5\r\nFCALL\r\n$5\r\nkm_ws\r\n$1\r\n0\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CRLF = {'\r', '\n'};
