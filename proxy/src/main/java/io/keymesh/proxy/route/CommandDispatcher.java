@@ -69,9 +69,7 @@ public final class CommandDispatcher {
     private final CommandSpec auth;
     private final CommandSpec reset;
     private final WriteEncoder writes;        // null with replication off
-    private final byte[] setRunHead;          // N and origin bulks of km_ws calls (SetRun)
-    private final byte[] nodeId;
-    private final byte[] packedNodeId;
+    private final SetRun.Origin runOrigin;    // what this node's runs of SETs all start with
     private final int userDatabases;
     private final KeymeshCommands keymesh;
     private final ReplicaRole replica;          // null on a primary
@@ -86,9 +84,7 @@ public final class CommandDispatcher {
         this.reset = node.commands().get("RESET");
         this.userDatabases = node.config().storage().databases();
         this.writes = node.replicating() ? new WriteEncoder(node.nodeId().value(), userDatabases) : null;
-        this.setRunHead = SetRun.fixedHead(userDatabases, node.nodeId().value());
-        this.nodeId = node.nodeId().value().getBytes(StandardCharsets.US_ASCII);
-        this.packedNodeId = SetRun.packedId(node.nodeId().value());
+        this.runOrigin = SetRun.Origin.of(userDatabases, node.nodeId().value());
         this.keymesh = new KeymeshCommands(node, this::forward);
         this.replica = node.replica();
         this.forwarder = replica != null && replica.settings().writePolicy() == io.keymesh.topology.failover.WritePolicy.FORWARD
@@ -362,8 +358,8 @@ public final class CommandDispatcher {
                 return;
             }
             int keyFrom = r.argIndex(0) + r.argLength(0) + 2;
-            SetRun.add(link, s.channel().alloc(), setRunHead, nodeId, packedNodeId, s.db(), node.clock().now(),
-                    r.buffer(), keyFrom, r.frameIndex() + r.frameLength(), s.expectReply(null));
+            SetRun.add(link, s.channel().alloc(), runOrigin, s.db(), node.clock().now(), r.buffer(), keyFrom,
+                    r.frameIndex() + r.frameLength(), s.expectReply(null));
             afterSend(s, link);
         } finally {
             r.release();

@@ -31,58 +31,63 @@ final class SetRun implements BackendLink.Run {
     private static final byte[] PACKED_BULK = "$12\r\n".getBytes(StandardCharsets.US_ASCII);   // 8 bytes of HLC, 4 of node id
     private static final byte[] EMPTY_BULK = "$0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
+    /** What every run of a node writes the same: the N and origin bulks, the node id and its packed form. */
+    record Origin(byte[] fixedHead, byte[] nodeId, byte[] packedId) {
+        /** For node {@code nodeId} (8 lower-case hex digits) with {@code userDatabases} user databases. */
+        static Origin of(int userDatabases, String nodeId) {
+            byte[] n = WriteEncoder.bulk(Integer.toString(userDatabases));
+            byte[] id = WriteEncoder.bulk(nodeId);
+            byte[] head = Arrays.copyOf(n, n.length + id.length);
+            System.arraycopy(id, 0, head, n.length, id.length);
+            byte[] packed = new byte[nodeId.length() / 2];
+            for (int i = 0; i < packed.length; i++) {
+                packed[i] = (byte) Integer.parseInt(nodeId.substring(2 * i, 2 * i + 2), 16);
+            }
+            return new Origin(head, nodeId.getBytes(StandardCharsets.US_ASCII), packed);
+        }
+    }
+
     private final ByteBuf head;           // N, origin and db bulks
-    private final ByteBuf body;           // per SET: stamp bulk, then key and value as the client sent them
+    private final ByteBuf body;           // per SET: stamp bulks, then key and value as the client sent them
+    private final byte[] stamp;           // the text stamp being written: HLC digits, then the node id
     private final List<ReplySink> sinks = new ArrayList<>();
 
-    private SetRun(ByteBufAllocator alloc, byte[] fixedHead, int db) {
+    private SetRun(ByteBufAllocator alloc, Origin origin, int db) {
         head = alloc.buffer(64);
-        head.writeBytes(fixedHead);
+        head.writeBytes(origin.fixedHead());
         head.writeBytes(WriteEncoder.bulk(Integer.toString(db)));
         body = alloc.directBuffer(2048);
+        stamp = new byte[Stamp.HLC_DIGITS + origin.nodeId().length];
+        System.arraycopy(origin.nodeId(), 0, stamp, Stamp.HLC_DIGITS, origin.nodeId().length);
     }
 
     /**
      * Adds a plain SET to the run open on {@code link}, or to a new one: the client's frame is
      * {@code frame} (from its key's bulk at {@code keyFrom} to {@code frameEnd}), its stamp
-     * {@code hlc}, its reply goes to {@code sink}.
-     *
-     * @param fixedHead the N and origin bulks of this node ({@link #fixedHead})
-     * @param nodeId the node id's 8 hex digits, and {@code packedId} the 4 bytes they stand for
+     * {@code hlc} of node {@code origin}, its reply goes to {@code sink}.
      */
-    static void add(BackendLink link, ByteBufAllocator alloc, byte[] fixedHead, byte[] nodeId, byte[] packedId,
-                    int db, long hlc, ByteBuf frame, int keyFrom, int frameEnd, ReplySink sink) {
+    static void add(BackendLink link, ByteBufAllocator alloc, Origin origin, int db, long hlc,
+                    ByteBuf frame, int keyFrom, int frameEnd, ReplySink sink) {
         SetRun run = link.run() instanceof SetRun open ? open : null;
         if (run == null || run.sinks.size() >= SETS_MAX || run.body.readableBytes() >= BYTES_MAX) {
-            run = new SetRun(alloc, fixedHead, db);
+            run = new SetRun(alloc, origin, db);
             link.startRun(run);
         }
         ByteBuf body = run.body;
-        byte[] stamp = new byte[Stamp.HLC_DIGITS + nodeId.length];
-        Stamp.writeHlc(hlc, stamp, 0);
-        System.arraycopy(nodeId, 0, stamp, Stamp.HLC_DIGITS, nodeId.length);
-        WriteEncoder.writeBulk(body, stamp);
+        Stamp.writeHlc(hlc, run.stamp, 0);
+        WriteEncoder.writeBulk(body, run.stamp);
         // the stamp as the library stores a bare register stamp, two hex digits per byte, so that it
         // need not pack it; only for stamps it would pack (top byte below 0x20), else empty
         if ((hlc >>> 56) < 0x20) {
             body.writeBytes(PACKED_BULK);
             body.writeLong(hlc);
-            body.writeBytes(packedId);
+            body.writeBytes(origin.packedId());
             body.writeBytes(CRLF);
         } else {
             body.writeBytes(EMPTY_BULK);
         }
         body.writeBytes(frame, keyFrom, frameEnd - keyFrom);
         run.sinks.add(sink);
-    }
-
-    /** The 4 bytes a node id's 8 hex digits stand for. */
-    static byte[] packedId(String nodeId) {
-        byte[] out = new byte[nodeId.length() / 2];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (byte) Integer.parseInt(nodeId.substring(2 * i, 2 * i + 2), 16);
-        }
-        return out;
     }
 
     @Override
@@ -96,15 +101,6 @@ final class SetRun implements BackendLink.Run {
         head.release();
         link.send(start, null);                       // the call's start, then its SETs: one request
         link.send(body, new Replies(sinks));
-    }
-
-    /** The N and origin bulks every run of a node starts with. */
-    static byte[] fixedHead(int userDatabases, String nodeId) {
-        byte[] n = WriteEncoder.bulk(Integer.toString(userDatabases));
-        byte[] id = WriteEncoder.bulk(nodeId);
-        byte[] out = Arrays.copyOf(n, n.length + id.length);
-        System.arraycopy(id, 0, out, n.length, id.length);
-        return out;
     }
 
     /** Cuts km_ws's array reply into its elements, one per SET; an error for the whole call goes to every SET. */
