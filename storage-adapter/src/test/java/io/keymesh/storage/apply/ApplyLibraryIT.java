@@ -401,6 +401,36 @@ class ApplyLibraryIT {
     }
 
     @Test
+    void setsBatchedOverStringMetadataOrALaterStampMergeLikeKmW() {
+        b.w("SET", "ttl", "b", "PX", "3600000");    // metadata with an expiry, a tombstone, counters
+        b.w("SET", "gone", "b");
+        b.w("DEL", "gone");
+        b.w("INCR", "count");
+        b.observe(a.clock() + 1_000);                // and a register stamp ahead of a's next stamps
+        b.w("SET", "ahead", "b");
+        long before = a.clock();
+        ship(b, a);
+        a.rewind(before);
+        assertEquals(List.of("OK", "OK", "OK", "OK", "OK", "OK"),
+                a.ws(0, "k1", "v1", "ttl", "a", "gone", "a", "count", "7", "ahead", "a", "new", "n"));
+        assertEquals(-1L, a.conn.callParsed("PTTL", "ttl"), "a plain SET drops the expiry");
+        assertEquals("a", a.conn.callParsed("GET", "ahead"), "a client's SET wins over the stamp it has seen");
+        // what km_w gives the same SETs, one call each
+        Node d = node("d", "dddddddd");
+        ship(b, d);
+        d.rewind(before);
+        for (String[] kv : new String[][] {{"k1", "v1"}, {"ttl", "a"}, {"gone", "a"}, {"count", "7"}, {"ahead", "a"}, {"new", "n"}}) {
+            d.w("SET", kv[0], kv[1]);
+        }
+        assertEquals(a.digest(), d.digest());
+        ship(a, b);
+        ship(b, a);
+        assertEquals(a.digest(), b.digest());
+        assertEquals("a", b.conn.callParsed("GET", "ahead"));
+        assertEquals("7", b.conn.callParsed("GET", "count"));
+    }
+
+    @Test
     void setsBatchedWithARepeatedKeyOrInAnotherDbKeepTheirOrder() {
         assertEquals(List.of("OK", "OK", "OK"), a.ws(0, "k", "1", "j", "x", "k", "2"));
         assertEquals("2", a.conn.callParsed("GET", "k"));

@@ -42,6 +42,11 @@ final class Node implements AutoCloseable {
         return hlc;
     }
 
+    /** Sets the clock back to {@code logical}: the next stamps are like those a proxy took before an apply raced them. */
+    void rewind(long logical) {
+        hlc = logical;
+    }
+
     /** Runs a client write through km_w on db 0 (RESP2), returns the raw reply. */
     byte[] w(Object... cmd) {
         return wDb(0, 2, cmd);
