@@ -31,6 +31,8 @@ public final class BackendLink {
 
     private final Channel channel;
     private final ArrayDeque<ReplySink> pending = new ArrayDeque<>();
+    /** The reply sinks of runs sent and not answered yet, oldest first (a subset of {@code pending}). */
+    private final ArrayDeque<ReplySink> runsUnanswered = new ArrayDeque<>();
     private final CoalescingWriter out;
     private LinkListener listener;
     private boolean connected;
@@ -42,13 +44,16 @@ public final class BackendLink {
         this.channel = channel;
         this.listener = listener;
         this.out = new CoalescingWriter(channel, true);
-        out.beforeFlush(this::endRun);
+        out.beforeFlush(this::flushRun);
     }
 
     /**
      * Requests held back on a link to leave as one request (several clients' plain SETs as one call):
-     * the link ends the run, and the run sends itself, before any other request and at the end of the
-     * event-loop turn, so the link's order of requests is kept.
+     * the link ends the run, and the run sends itself, before any other request, when a new run is
+     * started, and at the end of the event-loop turn; so the link's order of requests is kept. At
+     * the end of a turn a run stays open while the run sent before it is unanswered, and leaves when
+     * that reply arrives: under load a run gathers what arrives meanwhile (fewer, larger calls); an
+     * idle link sends a run at the end of its turn.
      */
     public interface Run {
         /** Sends the run's request(s) on {@code link}. */
@@ -72,7 +77,18 @@ public final class BackendLink {
         Run open = run;
         if (open != null) {
             run = null;
+            int before = pending.size();
             open.send(this);
+            if (pending.size() > before) {
+                runsUnanswered.add(pending.peekLast());
+            }
+        }
+    }
+
+    /** At a flush: sends the open run unless a run sent earlier still waits for its reply. */
+    private void flushRun() {
+        if (runsUnanswered.isEmpty()) {
+            endRun();
         }
     }
 
@@ -149,6 +165,12 @@ public final class BackendLink {
     void onFrame(ByteBuf buffer, int index, int length) {
         ReplySink sink = pending.isEmpty() || ReplyScanner.isPush(buffer, index) ? null : pending.poll();
         if (sink != null) {
+            if (sink == runsUnanswered.peekFirst()) {
+                runsUnanswered.poll();
+                if (run != null && runsUnanswered.isEmpty()) {
+                    out.requestFlush();         // the run held open leaves at the end of this turn
+                }
+            }
             sink.onReply(buffer, index, length);
         } else {
             listener.onUnsolicited(buffer, index, length);
@@ -161,6 +183,7 @@ public final class BackendLink {
         }
         closed = true;
         out.discard();
+        runsUnanswered.clear();
         if (reason != null) {
             closeReason = reason;
         }

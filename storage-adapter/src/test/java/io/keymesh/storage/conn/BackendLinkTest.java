@@ -246,17 +246,47 @@ class BackendLinkTest {
     }
 
     @Test
-    void aRunLeavesBeforeTheNextRequestAndAtTheEndOfTheTurn() throws Exception {
+    void aRunLeavesAtTheEndOfTheTurnOfAnIdleLinkAndBeforeTheNextRequest() throws Exception {
         connect();
         openRun("a", "b");
+        assertEquals("*2\r\n$3\r\nRUN\r\n$3\r\na,b\r\n", written(), "no run unanswered: the flush sends it");
+        assertNull(link.run());
+        reply("+1\r\n");
+        openRun("c");
         link.send(BackendConnector.encode("GET", "k"), new Sink("get"));     // ends the run first
         assertNull(link.run());
-        openRun("c");
-        assertEquals("*2\r\n$3\r\nRUN\r\n$3\r\na,b\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*2\r\n$3\r\nRUN\r\n$1\r\nc\r\n",
-                written(), "the flush at the end of the turn sends the run still open");
+        assertEquals("*2\r\n$3\r\nRUN\r\n$1\r\nc\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n", written());
+        reply("+2\r\n+3\r\n");
+        assertEquals(List.of("run reply +1\r\n", "run reply +2\r\n", "get reply +3\r\n"), events);
+    }
+
+    @Test
+    void aRunStaysOpenWhileTheRunBeforeItIsUnansweredAndLeavesWithItsReply() throws Exception {
+        connect();
+        openRun("a");
+        assertEquals("*2\r\n$3\r\nRUN\r\n$1\r\na\r\n", written());
+        NamedRun held = openRun("b");
+        assertEquals("", written(), "run a is unanswered: run b gathers more");
+        held.items.add("c");
+        assertTrue(link.run() == held);
+        reply("+1\r\n");
+        assertEquals("*2\r\n$3\r\nRUN\r\n$3\r\nb,c\r\n", written(), "run a's reply lets run b leave");
         assertNull(link.run());
-        reply("+1\r\n+2\r\n+3\r\n");
-        assertEquals(List.of("run reply +1\r\n", "get reply +2\r\n", "run reply +3\r\n"), events);
+        reply("+2\r\n");
+        assertEquals(List.of("run reply +1\r\n", "run reply +2\r\n"), events);
+        openRun("d");
+        assertEquals("*2\r\n$3\r\nRUN\r\n$1\r\nd\r\n", written(), "every run answered: the next leaves at once");
+    }
+
+    @Test
+    void aRunHeldWhenTheLinkClosesFailsWithTheReason() throws Exception {
+        connect();
+        openRun("a");
+        written();
+        openRun("b");
+        link.close("ERR keymesh: going away");
+        assertEquals(List.of("run failed ERR keymesh: going away", "run failed ERR keymesh: going away"), events);
+        assertNull(link.run());
     }
 
     @Test
