@@ -1,6 +1,7 @@
 package io.keymesh.proxy.server;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -22,6 +23,14 @@ import java.util.concurrent.TimeUnit;
  */
 public final class KeymeshServer implements AutoCloseable {
     private final EventLoopGroup boss;
+    /**
+     * Reads from clients into buffers sized by Netty's adaptive guess, but never below 512 bytes:
+     * left alone, the guess steps down to a typical request's size (a 100-byte SET is 144 bytes),
+     * and a read that fills the buffer exactly is followed by one more that finds nothing: one
+     * wasted syscall in ~9 reads under SET load (strace).
+     */
+    static final AdaptiveRecvByteBufAllocator CLIENT_READS = new AdaptiveRecvByteBufAllocator(512, 2048, 65536);
+
     private final EventLoopGroup workers;
     private final Channel channel;
 
@@ -46,6 +55,7 @@ public final class KeymeshServer implements AutoCloseable {
                     .option(ChannelOption.SO_BACKLOG, 511)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.RCVBUF_ALLOCATOR, CLIENT_READS)
                     .childOption(ChannelOption.SO_KEEPALIVE, true)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
                     .childHandler(new ClientChannelInitializer(node))
