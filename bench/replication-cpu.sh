@@ -6,9 +6,12 @@
 # until B has everything, and prints the throughput and the CPU time (user + sys, /proc) each
 # process spent per SET: A's JVM, A's redis-server, B's JVM, B's redis-server. Then the
 # backends' INFO commandstats (km_w on A, km_r and what it calls on B), so that per-call costs
-# of the apply library can be compared between versions. Exit 0 whatever the numbers.
+# of the apply library can be compared between versions. Each round also gives the CPU the
+# redis-benchmark client itself spent per SET, and is followed by the same load against a plain
+# redis-server ("direct"): its throughput and CPU per SET (server and client), the budget the
+# ratio of issue 3 is measured against. Exit 0 whatever the numbers.
 #
-# Usage: bench/replication-cpu.sh   (~1 min on 2 cores)
+# Usage: bench/replication-cpu.sh   (~1-2 min on 2 cores)
 # Environment: ROUNDS [2]  N [200000]  KEYMESH_JAR [proxy/target/keymesh.jar]  KEEP_TMP [0]
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -32,9 +35,25 @@ start_mesh_node B "$B_PORT" -Dkeymesh.peers.0="127.0.0.1:$A_PORT" -Dkeymesh.clus
 PA=${NODE_PID[A]}; PB=${NODE_PID[B]}
 RA=$(pgrep -P "$PA" redis-server | head -n 1) || die "A's redis-server not found"
 RB=$(pgrep -P "$PB" redis-server | head -n 1) || die "B's redis-server not found"
+pick_port D_PORT
+start_direct "$D_PORT"
+PD=$DIRECT_PID
 
-# cpu_ticks PID: user + sys clock ticks the process has used so far.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# set_load PORT: N SETs as the rounds send them; prints "<SET/s> <client CPU seconds>" (the
+# subshell's `times`, written to a file since a builtin in a pipeline runs in a child of its own,
+# gives the user and system time of its children: the redis-benchmark run).
+set_load() {
+  (
+    redis-benchmark -h 127.0.0.1 -p "$1" -c 50 -n "$N" -r 100000 -t set -d 100 --csv 2>/dev/null |
+      awk -F'","' '/^"SET"/ { printf "%s ", $2 + 0 }'
+    times >"$TMP_ROOT/times"
+  )
+  awk 'NR == 2 { u = $1; s = $2; sub(/s$/, "", u); sub(/s$/, "", s); split(u, a, "m"); split(s, b, "m")
+    print a[1] * 60 + a[2] + b[1] * 60 + b[2] }' "$TMP_ROOT/times"
+}
+
+# us_per_set TICKS: CPU microseconds per SET of the round
+us_per_set() { awk -v d="$1" -v t="$tck" -v n="$N" 'BEGIN { printf "%.1f", d * 1e6 / t / n }'; }
 
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  git: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)  cpu: $(nproc)"
 log "warm-up"
@@ -44,15 +63,20 @@ for ((r = 1; r <= ROUNDS; r++)); do
   wait_quiet "$PA" "$A_PORT" "$PB" "$B_PORT"
   declare -A t0=()
   for p in "$PA" "$RA" "$PB" "$RB"; do t0[$p]=$(cpu_ticks "$p"); done
-  rps=$(redis-benchmark -h 127.0.0.1 -p "$A_PORT" -c 50 -n "$N" -r 100000 -t set -d 100 --csv 2>/dev/null |
-    awk -F'","' '/^"SET"/ { print $2 + 0 }')
+  read -r rps client < <(set_load "$A_PORT")
+  rps_a=$rps
   wait_quiet "$PA" "$A_PORT" "$PB" "$B_PORT"
   line="round $r: $rps SET/s on A; CPU us per SET:"
   for n in "A-jvm:$PA" "A-redis:$RA" "B-jvm:$PB" "B-redis:$RB"; do
     p=${n#*:}
-    line="$line ${n%%:*} $(awk -v d="$(($(cpu_ticks "$p") - ${t0[$p]}))" -v t="$tck" -v n="$N" 'BEGIN { printf "%.1f", d * 1e6 / t / n }')"
+    line="$line ${n%%:*} $(us_per_set "$(($(cpu_ticks "$p") - ${t0[$p]}))")"
   done
-  echo "$line"
+  echo "$line client $(awk -v c="$client" -v n="$N" 'BEGIN { printf "%.1f", c * 1e6 / n }')"
+  d0=$(cpu_ticks "$PD")
+  read -r rps client < <(set_load "$D_PORT")
+  echo "round $r: $rps SET/s on direct; CPU us per SET: redis $(us_per_set "$(($(cpu_ticks "$PD") - d0))")" \
+    "client $(awk -v c="$client" -v n="$N" 'BEGIN { printf "%.1f", c * 1e6 / n }');" \
+    "A/direct $(awk -v a="$rps_a" -v d="$rps" 'BEGIN { printf "%.2f", a / d }')"
 done
 for n in A B; do
   echo "$n backend commandstats (calls, usec per call):"
