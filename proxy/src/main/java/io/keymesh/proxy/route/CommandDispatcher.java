@@ -549,7 +549,9 @@ public final class CommandDispatcher {
             return null;
         }
         BackendLink own = s.link();
-        return own != null ? own : pool(s).shared(s.db(), s.protocol());
+        BackendLink link = own != null ? own : pool(s).shared(s.db(), s.protocol());
+        s.sendingOn(link);
+        return link;
     }
 
     private void afterSend(ClientSession s, BackendLink link) {

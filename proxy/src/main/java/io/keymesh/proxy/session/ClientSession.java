@@ -66,6 +66,7 @@ public final class ClientSession implements LinkListener {
     private boolean repliesOff;               // CLIENT REPLY OFF
     private boolean skipNext;                 // CLIENT REPLY SKIP
     private BackendLink link;                 // the dedicated link in PINNED and PIPE mode
+    private BackendLink lastSent;             // the link the session's last request went out on
     private boolean closing;
     private boolean gone;                     // the client channel is closed and its session released
     private long softLimitSinceMillis;
@@ -209,6 +210,21 @@ public final class ClientSession implements LinkListener {
     /** The session's own backend link, or null in SHARED mode. */
     public BackendLink link() {
         return link;
+    }
+
+    /**
+     * Notes that the session's next request goes out on {@code next}; when that is another link than
+     * its last request's, a run held open on the last one (its plain SETs may be in it) is sent first,
+     * so that what the client sent earlier is written to the backend before what it sends now.
+     */
+    public void sendingOn(BackendLink next) {
+        BackendLink last = lastSent;
+        if (last != next) {
+            if (last != null) {
+                last.endRun();
+            }
+            lastSent = next;
+        }
     }
 
     /** Moves the session onto its own link (PINNED). */
