@@ -8,19 +8,21 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.Range;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
-import io.lettuce.core.StreamMessage;
-import io.lettuce.core.Limit;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.NestedMultiOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -76,26 +78,41 @@ public final class ReplicationSetup {
         do {
             KeyScanCursor<String> page = redis.scan(cursor, ScanArgs.Builder.matches("km:log:*").limit(100));
             for (String key : page.getKeys()) {
-                List<StreamMessage<String, String>> last = redis.xrevrange(key, Range.unbounded(), Limit.from(1));
-                if (last.isEmpty()) {
-                    continue;
-                }
-                String stamp = last.get(0).getBody().get("t");
-                if (stamp == null) {
-                    continue;
-                }
-                try {
-                    long hlc = Stamp.hlc(stamp);
-                    if (Long.compareUnsigned(hlc, newest) > 0) {
-                        newest = hlc;
+                for (String stamp : lastEntryStamps(redis, key)) {
+                    try {
+                        long hlc = Stamp.hlc(stamp);
+                        if (Long.compareUnsigned(hlc, newest) > 0) {
+                            newest = hlc;
+                        }
+                    } catch (IllegalArgumentException e) {
+                        log.warn("log {} ends with an unreadable stamp \"{}\"; ignored for the clock", key, stamp);
                     }
-                } catch (IllegalArgumentException e) {
-                    log.warn("log {} ends with an unreadable stamp \"{}\"; ignored for the clock", key, stamp);
                 }
             }
             cursor = page;
         } while (!cursor.isFinished());
         return newest;
+    }
+
+    /**
+     * Every stamp (field t) of the last entry of log stream {@code key}: an entry logging several
+     * plain SETs has one per SET, which a field map would fold into one.
+     */
+    @SuppressWarnings("unchecked")
+    private static List<String> lastEntryStamps(RedisCommands<String, String> redis, String key) {
+        CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8).addKey(key).add("+").add("-").add("COUNT").add(1);
+        List<Object> reply = redis.dispatch(CommandType.XREVRANGE, new NestedMultiOutput<>(StringCodec.UTF8), args);
+        List<String> stamps = new ArrayList<>();
+        if (reply.isEmpty()) {
+            return stamps;
+        }
+        List<Object> fields = (List<Object>) ((List<Object>) reply.get(0)).get(1);
+        for (int i = 0; i + 1 < fields.size(); i += 2) {
+            if ("t".equals(fields.get(i))) {
+                stamps.add((String) fields.get(i + 1));
+            }
+        }
+        return stamps;
     }
 
     private <T> T run(java.util.function.Function<RedisCommands<String, String>, T> work) {

@@ -61,6 +61,8 @@ local function apply_entry(ctx, fields)
       if name == 'm' then
         run(cmsgpack.unpack(v))
       elseif name == 't' then
+        -- an entry of several plain SETs has a stamp per SET
+        finish()
         ctx.t = v
       elseif name == 'x' then
         ctx.x = v
@@ -130,24 +132,39 @@ local function apply_entry(ctx, fields)
   finish()
 end
 
--- marks an entry whose fields are argv[e.from .. e.to] when it is the most common kind, a string
--- written whole with no expiry ("t T [b db] k key s value"), with its db, stamp, key and value
-local function classify(argv, e)
-  local a = e.from
-  local n = e.to - a + 1
+-- adds to items the entry whose fields are argv[e.from .. e.to]: when it is the most common kind,
+-- strings written whole with no expiry ("t T [b db] k key s value", then "t T k key s value" per
+-- further SET), one plain item per SET with its db, stamp, key, value and packed stamp (e.p holds
+-- them as the links send them: per field t, a length byte, then that many bytes; 0: none); else
+-- the entry itself, applied field by field
+local function add_items(items, argv, e)
+  local a, z = e.from, e.to
   local db, at = 0, a + 2
-  if n == 8 and argv[a + 2] == 'b' then
-    db = tonumber(argv[a + 3])
-    at = a + 4
-  elseif n ~= 6 then
+  if argv[at] == 'b' then
+    db = tonumber(argv[at + 1])
+    at = at + 2
+  end
+  -- at: the k of the first SET; each further SET is six fields on, from its t
+  local plain = argv[a] == 't' and db ~= nil and (z - at + 1) % 6 == 4
+  for q = at, z, 6 do
+    if not plain then break end
+    plain = argv[q] == 'k' and argv[q + 2] == 's' and (q + 3 == z or argv[q + 4] == 't')
+  end
+  if not plain then
+    items[#items + 1] = e
     return
   end
-  if argv[a] ~= 't' or argv[at] ~= 'k' or argv[at + 2] ~= 's' then return end
-  e.plain = true
-  e.db = db
-  e.t = argv[a + 1]
-  e.key = argv[at + 1]
-  e.value = argv[at + 3]
+  local p, pat, t = e.p, 1, argv[a + 1]
+  for q = at, z, 6 do
+    local packed = nil
+    if p ~= nil then
+      local len = string.byte(p, pat) or 0
+      if len > 0 then packed = string.sub(p, pat + 1, pat + len) end
+      pat = pat + 1 + len
+    end
+    items[#items + 1] = { plain = true, db = db, t = t, key = argv[q + 1], value = argv[q + 3], p = packed }
+    t = argv[q + 5]
+  end
 end
 
 -- at most this many consecutive plain sets are merged with one MGET and two MSETs
@@ -203,19 +220,26 @@ local function apply_set_run(ctx, db, entries, from, to)
   return true
 end
 
--- applies entries in order: consecutive plain sets of one db as a run, anything else one by one
-local function apply_entries(ctx, argv, entries)
+-- applies items in order: consecutive plain sets of one db as a run, anything else one by one
+local function apply_entries(ctx, argv, items)
   local k = 1
-  while k <= #entries do
-    local first = entries[k]
+  while k <= #items do
+    local first = items[k]
     local j = k + 1
     if first.plain then
-      while j <= #entries and j - k < SET_RUN_MAX and entries[j].plain and entries[j].db == first.db do
+      while j <= #items and j - k < SET_RUN_MAX and items[j].plain and items[j].db == first.db do
         j = j + 1
       end
     end
-    if not (first.plain and apply_set_run(ctx, first.db, entries, k, j)) then
-      for q = k, j - 1 do apply_entry(ctx, { unpack(argv, entries[q].from, entries[q].to) }) end
+    if not (first.plain and apply_set_run(ctx, first.db, items, k, j)) then
+      for q = k, j - 1 do
+        local it = items[q]
+        if it.plain then
+          apply_entry(ctx, { 't', it.t, 'b', tostring(it.db), 'k', it.key, 's', it.value })
+        else
+          apply_entry(ctx, { unpack(argv, it.from, it.to) })
+        end
+      end
     end
     k = j
   end
@@ -224,8 +248,9 @@ end
 --[[
 km_r: FCALL km_r 0 <N> <origin> <count> { <seq> <nfields> <packed> <f1> <v1> ... } x count
 Applies the entries of one origin in order, skipping seq <= km:pos[origin], and appends them to
-the node's copy of that origin's log; returns km:pos[origin]. <packed> is the entry's stamp (field
-t) as packed_form gives it, packed by the caller so that Lua need not, or empty.
+the node's copy of that origin's log; returns km:pos[origin]. <packed> holds the entry's stamps
+(its fields t, in order) as packed_form gives them, packed by the caller so that Lua need not: per
+stamp one length byte, then that many bytes (0: not packed); or empty.
 ]]
 local function km_r(_, argv)
   reset_db()
@@ -235,25 +260,23 @@ local function km_r(_, argv)
   local ctx = { N = N, origin = origin }
   sel(2 * N)
   local pos = tonumber(redis.call('HGET', 'km:pos', origin) or '0')
-  local fresh = {}
+  local fresh, items = {}, {}
   local i = 4
   for _ = 1, count do
     local seq = tonumber(argv[i])
     local nf = tonumber(argv[i + 1])
     if seq > pos then
-      -- every field set up front: the table is sized once instead of growing as classify fills it;
       -- XADD takes "<seq>" as "<seq>-0"
-      local e = { id = argv[i], from = i + 3, to = i + 2 + 2 * nf, plain = false, db = 0, t = false,
-        key = false, value = false, p = argv[i + 2] }
+      local e = { id = argv[i], from = i + 3, to = i + 2 + 2 * nf, plain = false, p = argv[i + 2] }
       if e.p == '' then e.p = nil end
-      classify(argv, e)
+      add_items(items, argv, e)
       fresh[#fresh + 1] = e
       pos = seq
     end
     i = i + 3 + 2 * nf
   end
   if #fresh == 0 then return pos end
-  apply_entries(ctx, argv, fresh)
+  apply_entries(ctx, argv, items)
   sel(2 * N)
   local log = log_key(origin)
   for _, e in ipairs(fresh) do redis.call('XADD', log, e.id, unpack(argv, e.from, e.to)) end

@@ -137,6 +137,8 @@ end
 -- entries with more fields than this carry their ops packed (msgpack) in one field 'm', since a
 -- Lua call takes at most a few thousand arguments
 local FIELDS_INLINE_MAX = 512
+-- plain SETs of one km_ws call sharing one log entry: at most this many (6 fields each)
+local SETS_PER_ENTRY_MAX = 64
 -- commands with more arguments than this are refused before they change anything
 local ARGS_MAX = 7900
 
@@ -344,8 +346,9 @@ Consecutive plain SETs of clients of user db <db> (outside MULTI) in one call: e
 log entry and reply km_w would give it, in order; returns the replies as an array. <packed> is the
 stamp as packed_form gives it (the caller packs it: in Lua that costs more than the rest of a SET's
 glue), or empty for the library to work it out. The caller's connection has db SELECTed. The values
-are written first, then the register stamps, then the log entries, so a call SELECTs three times
-instead of three times per SET.
+are written first, then the register stamps, then the log, so a call SELECTs three times instead of
+three times per SET; SETs whose stamp was all there was to merge are logged together, up to
+SETS_PER_ENTRY_MAX in one entry with a "t" field per SET.
 ]]
 local function km_ws(_, argv)
   reset_db()
@@ -390,16 +393,42 @@ local function km_ws(_, argv)
     end
   end
   if logged == 0 then return replies end
-  sel(2 * N)
-  local seq = redis.call('HINCRBY', 'km:pos', origin, logged) - logged
+  -- consecutive SETs whose stamp was all there was to merge share one log entry, "t T [b db] k key
+  -- s value" then "t T k key s value" per further SET (one XADD for all of them); a SET that merged
+  -- more is an entry of its own
+  local logs, group = {}, nil
   for i = 1, n do
     local at = 4 * i
     if stamps[i] then
-      seq = seq + 1
-      log_xadd_set(origin, seq, stamps[i], db, argv[at + 2], argv[at + 3])
+      if group == nil or #group >= SETS_PER_ENTRY_MAX * 6 then
+        group = { 't', stamps[i] }
+        if db ~= 0 then
+          group[3] = 'b'
+          group[4] = tostring(db)
+        end
+        logs[#logs + 1] = group
+      else
+        group[#group + 1] = 't'
+        group[#group + 1] = stamps[i]
+      end
+      group[#group + 1] = 'k'
+      group[#group + 1] = argv[at + 2]
+      group[#group + 1] = 's'
+      group[#group + 1] = argv[at + 3]
     elseif entries[i] then
-      seq = seq + 1
-      log_xadd(origin, seq, entries[i])
+      logs[#logs + 1] = entries[i]
+      group = nil
+    end
+  end
+  sel(2 * N)
+  local seq = redis.call('HINCRBY', 'km:pos', origin, #logs) - #logs
+  local log = log_key(origin)
+  for _, en in ipairs(logs) do
+    seq = seq + 1
+    if en.f then
+      log_xadd(origin, seq, en)
+    else
+      redis.call('XADD', log, seq, unpack(en))
     end
   end
   return replies

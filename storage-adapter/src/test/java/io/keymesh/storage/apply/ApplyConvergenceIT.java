@@ -98,6 +98,16 @@ class ApplyConvergenceIT {
         }
     }
 
+    /** Keys and values of 1-6 plain SETs, any family's keys, a key now and then twice. */
+    private static String[] randomSetRun(SplittableRandom r) {
+        String[] kv = new String[2 * (1 + r.nextInt(6))];
+        for (int i = 0; i < kv.length; i += 2) {
+            kv[i] = "f" + r.nextInt(6) + "k" + r.nextInt(2);
+            kv[i + 1] = "v" + r.nextInt(100);
+        }
+        return kv;
+    }
+
     private static void runSeed(long seedValue, Path dir) {
         SplittableRandom r = new SplittableRandom(seedValue);
         System.out.println("convergence seed " + seedValue);
@@ -106,6 +116,15 @@ class ApplyConvergenceIT {
                 Node c = new Node(dir.resolve("c"), "cccccccc")) {            List<Node> nodes = List.of(a, b, c);
             for (int i = 0; i < OPS; i++) {
                 Node n = nodes.get(r.nextInt(3));
+                if (r.nextInt(12) == 0) {
+                    // a run of plain SETs in one km_ws call, logged as one entry where it can be
+                    String[] kv = randomSetRun(r);
+                    n.ws(r.nextInt(4) == 0 ? 1 : 0, kv);
+                    if (TRACE != null && java.util.Arrays.asList(kv).contains(TRACE)) {
+                        System.out.println("op " + i + " " + n.origin + " km_ws " + java.util.Arrays.toString(kv));
+                    }
+                    continue;
+                }
                 Object[] cmd = randomWrite(r);
                 n.w(cmd);
                 if (TRACE != null && java.util.Arrays.asList(cmd).contains(TRACE)) {

@@ -431,13 +431,51 @@ class ApplyLibraryIT {
     }
 
     @Test
+    void plainSetsOfOneCallShareALogEntryThatReceiversApplySetBySet() {
+        keysWithMoreThanAStamp(b);                    // b holds ttl and hash with more than a stamp
+        ship(b, a);
+        assertEquals(List.of("OK", "OK", "OK", "OK", "OK", "OK"),
+                a.ws(0, "p1", "1", "p2", "2", "hash", "a", "p3", "3", "ttl", "a", "p4", "4"));
+        List<List<Object>> log = a.log(a.origin);
+        List<List<Object>> names = new ArrayList<>();
+        for (List<Object> e : log) {
+            names.add(fieldNames(e));
+        }
+        // SETs whose stamp was all there was to merge share an entry; one that merged more stands alone
+        assertEquals(5, log.size(), "p1 and p2, hash, p3, ttl, p4: " + names);
+        assertEquals(List.of("t", "k", "s", "t", "k", "s"), names.get(0));
+        assertEquals(List.of("t", "k", "s"), names.get(2));
+        assertEquals(List.of("t", "k", "s"), names.get(4));
+        assertEquals(List.of("hash", "ttl"), List.of(firstKey(log.get(1)), firstKey(log.get(3))));
+        List<?> shared = (List<?>) log.get(0).get(1);
+        assertTrue(((String) shared.get(7)).compareTo((String) shared.get(1)) > 0, "each SET keeps its own stamp");
+        // c holds p2 and p3 with more than a stamp: the shared entry's SETs merge one by one there
+        c.w("SET", "p2", "c", "PX", "3600000");
+        c.w("HSET", "p3", "f", "c");
+        ship(c, a);
+        ship(a, c);
+        ship(a, b);
+        ship(b, c);
+        ship(c, b);
+        ship(c, a);
+        assertEquals(a.digest(), b.digest());
+        assertEquals(a.digest(), c.digest());
+        for (Node n : new Node[] {a, b, c}) {
+            assertEquals("1", n.conn.callParsed("GET", "p1"));
+            assertEquals("4", n.conn.callParsed("GET", "p4"));
+        }
+        assertEquals(log.size(), c.log(a.origin).size(), "the receiver's copy of the log has the same entries");
+        assertEquals(log.get(0), c.log(a.origin).get(0));
+    }
+
+    @Test
     void setsBatchedWithARepeatedKeyOrInAnotherDbKeepTheirOrder() {
         assertEquals(List.of("OK", "OK", "OK"), a.ws(0, "k", "1", "j", "x", "k", "2"));
         assertEquals("2", a.conn.callParsed("GET", "k"));
         assertEquals(List.of("OK", "OK"), a.ws(1, "d1", "v", "d1b", "w"));
         List<List<Object>> log = a.log(a.origin);
-        assertEquals(5, log.size());
-        assertEquals(List.of("t", "b", "k", "s"), fieldNames(log.get(3)));
+        assertEquals(4, log.size(), "a repeated key: one entry per SET; two SETs of db 1: one entry");
+        assertEquals(List.of("t", "b", "k", "s", "t", "k", "s"), fieldNames(log.get(3)));
         ship(a, b);
         assertEquals("2", b.conn.callParsed("GET", "k"));
         assertEquals(a.digest(), b.digest());
@@ -516,6 +554,11 @@ class ApplyLibraryIT {
         }
         assertEquals(a.digest(), b.digest());
         assertEquals(a.digest(), c.digest());
+    }
+
+    private static Object firstKey(List<Object> entry) {
+        List<?> fields = (List<?>) entry.get(1);
+        return fields.get(fields.indexOf("k") + 1);
     }
 
     private static List<Object> fieldNames(List<Object> entry) {

@@ -102,6 +102,20 @@ final class Node implements AutoCloseable {
         return out.toString();
     }
 
+    /** An entry's stamps (fields t) packed as the links pass them to km_r: per stamp a length char, then its packed form. */
+    static String packedStamps(List<Object> fields) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < fields.size(); i += 2) {
+            if ("t".equals(fields.get(i))) {
+                String t = (String) fields.get(i + 1);
+                boolean packable = t.length() % 2 == 0 && t.matches("0[01][0-9a-f]*");
+                String p = packable ? packed(t) : "";
+                out.append((char) p.length()).append(p);
+            }
+        }
+        return out.toString();
+    }
+
     /** A km_w request (from {@link #kmw}) with a MULTI transaction id instead of 0. */
     Object[] withTxn(Object[] kmwArgs, String txn) {
         Object[] copy = kmwArgs.clone();
@@ -127,10 +141,8 @@ final class Node implements AutoCloseable {
             List<Object> fields = (List<Object>) e.get(1);
             args.add(id.substring(0, id.indexOf('-')));
             args.add(fields.size() / 2);
-            // the packed stamp the links pass (every other entry, so that the library's own packing runs too)
-            String first = "t".equals(fields.get(0)) ? (String) fields.get(1) : "";
-            boolean packable = first.length() % 2 == 0 && first.matches("0[01][0-9a-f]*");
-            args.add(packable && args.size() % 2 == 0 ? packed(first) : "");
+            // the packed stamps the links pass (every other entry, so that the library's own packing runs too)
+            args.add(args.size() % 2 == 0 ? packedStamps(fields) : "");
             args.addAll(fields);
             for (int i = 0; i < fields.size(); i += 2) {
                 if ("t".equals(fields.get(i))) {

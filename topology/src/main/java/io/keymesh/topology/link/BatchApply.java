@@ -6,6 +6,7 @@ import io.keymesh.topology.wire.LogEntry;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /** Applies one received log batch to the local backend with {@code FCALL km_r} (the pulling side of peer and replica links). */
@@ -25,38 +26,64 @@ final class BatchApply {
         for (LogEntry e : batch.entries()) {
             args.add(Long.toString(e.seq()));
             args.add(Integer.toString(e.fields().size() / 2));
-            args.add(packedStamp(e));
+            args.add(packedStamps(e));
             args.addAll(e.fields());
         }
         Object reply = conn.ok(args);
         return reply instanceof Long l ? l : Long.parseLong(Frames.text(reply));
     }
 
-    private static final byte[] NONE = new byte[0];
-
     /**
-     * The entry's stamp (its first field, t) as the apply library stores a bare register stamp, two
-     * hex digits per byte, so that km_r need not pack it in Lua; empty when the library would not
-     * pack it either (not an even number of lower-case hex digits starting "00" or "01").
+     * The entry's stamps (its fields t, in order) as the apply library stores a bare register stamp,
+     * two hex digits per byte, so that km_r need not pack them in Lua: per stamp one length byte,
+     * then its packed bytes; length 0 where the library would not pack it either (not an even
+     * number of lower-case hex digits starting "00" or "01").
      */
-    static byte[] packedStamp(LogEntry e) {
+    static byte[] packedStamps(LogEntry e) {
         List<byte[]> f = e.fields();
-        if (f.size() < 2 || f.get(0).length != 1 || f.get(0)[0] != 't') {
-            return NONE;
-        }
-        byte[] t = f.get(1);
-        if (t.length < 2 || t.length % 2 != 0 || t[0] != '0' || (t[1] != '0' && t[1] != '1')) {
-            return NONE;
-        }
-        byte[] out = new byte[t.length / 2];
-        for (int i = 0; i < out.length; i++) {
-            int hi = Character.digit(t[2 * i], 16);
-            int lo = Character.digit(t[2 * i + 1], 16);
-            if (hi < 0 || lo < 0 || Character.isUpperCase(t[2 * i]) || Character.isUpperCase(t[2 * i + 1])) {
-                return NONE;
+        int size = 0;
+        for (int i = 0; i < f.size(); i += 2) {
+            if (isStampField(f.get(i))) {
+                size += 1 + f.get(i + 1).length / 2;
             }
-            out[i] = (byte) (hi << 4 | lo);
         }
-        return out;
+        byte[] out = new byte[size];
+        int at = 0;
+        for (int i = 0; i < f.size(); i += 2) {
+            if (isStampField(f.get(i))) {
+                int len = pack(f.get(i + 1), out, at + 1);
+                out[at] = (byte) len;
+                at += 1 + len;
+            }
+        }
+        return at == out.length ? out : Arrays.copyOf(out, at);
+    }
+
+    private static boolean isStampField(byte[] name) {
+        return name.length == 1 && name[0] == 't';
+    }
+
+    /** Packs stamp t into out at {@code at}; returns its length, 0 when it is not packable (out is then left as garbage past at). */
+    private static int pack(byte[] t, byte[] out, int at) {
+        if (t.length < 2 || t.length % 2 != 0 || t.length / 2 > 255 || t[0] != '0' || (t[1] != '0' && t[1] != '1')) {
+            return 0;
+        }
+        int n = t.length / 2;
+        for (int i = 0; i < n; i++) {
+            int hi = lowerHexDigit(t[2 * i]);
+            int lo = lowerHexDigit(t[2 * i + 1]);
+            if (hi < 0 || lo < 0) {
+                return 0;
+            }
+            out[at + i] = (byte) (hi << 4 | lo);
+        }
+        return n;
+    }
+
+    private static int lowerHexDigit(byte c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
     }
 }

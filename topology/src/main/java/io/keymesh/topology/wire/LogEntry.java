@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * One entry of an origin's replication log: its sequence and its fields as stored (name, value,
- * name, value ...). Only {@code t} (the stamp) and {@code x} (the txn id) mean anything outside
+ * name, value ...). Only {@code t} (a stamp) and {@code x} (the txn id) mean anything outside
  * the apply library.
  */
 public record LogEntry(long seq, List<byte[]> fields) {
@@ -17,10 +17,22 @@ public record LogEntry(long seq, List<byte[]> fields) {
         fields = List.copyOf(fields);
     }
 
-    /** The entry's stamp (field t), or null when absent. */
+    /**
+     * The entry's newest stamp, or null when it has none: an entry has one field t, or one per SET
+     * when it logs several plain SETs, and stamps order as strings.
+     */
     public String stamp() {
-        byte[] v = field("t");
-        return v == null ? null : new String(v, StandardCharsets.US_ASCII);
+        byte[] newest = null;
+        for (int i = 0; i < fields.size(); i += 2) {
+            byte[] name = fields.get(i);
+            if (name.length == 1 && name[0] == 't') {
+                byte[] v = fields.get(i + 1);
+                if (newest == null || Arrays.compareUnsigned(v, newest) > 0) {
+                    newest = v;
+                }
+            }
+        }
+        return newest == null ? null : new String(newest, StandardCharsets.US_ASCII);
     }
 
     /** The entry's txn id (field x); "0" (no transaction) when absent. */
