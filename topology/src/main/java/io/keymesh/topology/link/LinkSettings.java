@@ -1,5 +1,9 @@
 package io.keymesh.topology.link;
 
+import io.keymesh.topology.wire.LogEntry;
+
+import java.util.List;
+
 /**
  * Tuning of links: batch bounds, heartbeat and timeout, reconnect backoff, tail polling, and how
  * long a sender lets a busy log fill the next batch ({@code busyLingerMicros}, see {@link #lingerNanosAfter}).
@@ -17,19 +21,26 @@ public record LinkSettings(
         long busyLingerMicros) {
 
     /**
-     * A read of a log that found at least this many new entries (but not a full batch) means the log
-     * is busy.
+     * A read of a log that found at least this many new writes (but not a full batch) means the log
+     * is busy. Writes, not entries: plain SETs of one backend call share an entry.
      */
-    static final int BUSY_ENTRIES = 8;
+    static final int BUSY_WRITES = 8;
 
     /**
-     * How long a sender waits before its next read after a batch of {@code entries}: {@code
-     * busyLingerMicros} when the log is busy, so that the next batch carries more entries (fewer,
-     * larger batches cost the sender, the receiver's km_r and both backends less per entry), else 0:
-     * a quiet log (a few entries at a time) or one that fills whole batches is never delayed.
+     * How long a sender waits before its next read after sending {@code batch}: {@code
+     * busyLingerMicros} when the log is busy, so that the next batch carries more writes (fewer,
+     * larger batches cost the sender, the receiver's km_r and both backends less per write), else 0:
+     * a quiet log (a few writes at a time) or one that fills whole batches is never delayed.
      */
-    long lingerNanosAfter(int entries) {
-        return entries >= BUSY_ENTRIES && entries < batchEntriesMax ? busyLingerMicros * 1000 : 0;
+    long lingerNanosAfter(List<LogEntry> batch) {
+        int writes = 0;
+        int bytes = 0;
+        for (LogEntry e : batch) {
+            writes += e.writes();
+            bytes += e.sizeBytes();
+        }
+        boolean full = batch.size() >= batchEntriesMax || bytes >= batchBytesMax;
+        return writes >= BUSY_WRITES && !full ? busyLingerMicros * 1000 : 0;
     }
 
     public static LinkSettings defaults() {

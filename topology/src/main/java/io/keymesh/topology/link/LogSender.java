@@ -150,7 +150,7 @@ public final class LogSender implements Runnable, LinkSending {
             if (next > status.headSeq()) {
                 status.head(next);
             }
-            LockSupport.parkNanos(settings.lingerNanosAfter(n));   // 0 unless the log is busy
+            LockSupport.parkNanos(settings.lingerNanosAfter(batch.entries()));   // 0 unless the log is busy
         }
     }
 

@@ -195,7 +195,7 @@ public final class ReplicaSender implements Runnable, LinkSending {
                 frames.write(batch);
                 e.setValue(batch.lastSeq());
                 sent = true;
-                linger = Math.max(linger, settings.lingerNanosAfter(n));
+                linger = Math.max(linger, settings.lingerNanosAfter(batch.entries()));
             }
             if (sent) {
                 status.sent(sum(next));

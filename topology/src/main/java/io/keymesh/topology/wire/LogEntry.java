@@ -35,6 +35,18 @@ public record LogEntry(long seq, List<byte[]> fields) {
         return newest == null ? null : new String(newest, StandardCharsets.US_ASCII);
     }
 
+    /** How many writes the entry logs: one per stamp (an entry of plain SETs has one per SET), at least one. */
+    public int writes() {
+        int n = 0;
+        for (int i = 0; i < fields.size(); i += 2) {
+            byte[] name = fields.get(i);
+            if (name.length == 1 && name[0] == 't') {
+                n++;
+            }
+        }
+        return Math.max(1, n);
+    }
+
     /** The entry's txn id (field x); "0" (no transaction) when absent. */
     public String txn() {
         byte[] v = field("x");

@@ -18,6 +18,7 @@ class LogEntryTest {
         LogEntry e = entry("t", "01a22da0e3d700006a8b55dd", "k", "key", "s", "v");
         assertEquals("01a22da0e3d700006a8b55dd", e.stamp());
         assertEquals("0", e.txn());
+        assertEquals(1, e.writes());
     }
 
     @Test
@@ -26,6 +27,7 @@ class LogEntryTest {
                 "t", "01a22da0e3d800006a8b55dd0", "k", "b", "s", "2",
                 "t", "01a22da0e3d700016a8b55dd", "k", "c", "s", "3");
         assertEquals("01a22da0e3d800006a8b55dd0", e.stamp());
+        assertEquals(3, e.writes());
     }
 
     @Test
