@@ -4,15 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.keymesh.proxy.it.RespSocket;
+import io.keymesh.topology.wire.Hello;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 
-/** Two-node links as INFO replication shows them: streaming, resumed by partial resync after a cut, refused for a wrong secret. */
+/** Two-node links as INFO replication shows them: streaming, resumed by partial resync after a cut, refused for a wrong secret or another log format. */
 class MeshIT extends MeshTest {
 
     @Test
@@ -71,5 +74,27 @@ class MeshIT extends MeshTest {
         a.sync().set("k", "v");
         Await.sleep(500);
         assertNull(b.sync().get("k"), "nothing flows over a refused link");
+    }
+
+    @Test
+    void aNodeWritingAnotherLogFormatIsRefusedAndReported() throws Exception {
+        mesh = MeshFixture.start(2);
+        MeshNode a = mesh.node(0);
+        String stamp = String.format("%016x", System.currentTimeMillis() << 16) + "0badf00d";
+        try (RespSocket s = new RespSocket(a.port(), Duration.ofSeconds(5))) {
+            Object reply = s.call("KEYMESH", "HELLO", MeshFixture.SECRET, "0badf00d", "primary", "127.0.0.1:1", stamp, "1");
+            assertEquals(new RespSocket.Err("ERR keymesh: log format 1, this node reads log format " + Hello.LOG_FORMAT
+                    + " (run the same keymesh version on every node)"), reply);
+            // a HELLO without a log format, as a node from before the format was announced sends it
+            Object old = s.call("KEYMESH", "HELLO", MeshFixture.SECRET, "0badf00d", "primary", "127.0.0.1:1", stamp);
+            assertTrue(old instanceof RespSocket.Err e && e.message().contains("<log-format>")
+                    && e.message().contains("log format " + Hello.LOG_FORMAT), String.valueOf(old));
+            assertEquals("PONG", s.call("PING"), "the connection stays usable");
+        }
+        Map<String, String> info = a.info("replication");
+        assertEquals("1", info.get("mesh_format_refusals"), info.toString());
+        assertTrue(info.get("mesh_last_refusal").contains("node 0badf00d at 127.0.0.1:1: log format 1"), info.toString());
+        assertEquals("OK", a.sync().set("k", "v"), "the node keeps serving its clients and its peer");
+        Await.value(CONVERGE, mesh.node(1), "k", "v");
     }
 }

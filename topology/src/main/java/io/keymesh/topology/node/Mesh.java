@@ -44,6 +44,7 @@ public final class Mesh implements AutoCloseable {
     private final Map<String, Long> peerAcks = new ConcurrentHashMap<>();
     private final AtomicLong clockRefusals = new AtomicLong();
     private final AtomicLong secretRefusals = new AtomicLong();
+    private final AtomicLong formatRefusals = new AtomicLong();
     private volatile String lastRefusal = "";
     private Housekeeper housekeeper;
 
@@ -94,6 +95,14 @@ public final class Mesh implements AutoCloseable {
             lastRefusal = "node " + hello.nodeId() + " at " + hello.advertise() + ": " + why + " cluster secret";
             log.warn("refused link from node {} ({}): {} cluster secret", hello.nodeId(), hello.advertise(), why);
             throw new HelloRefusal("ERR keymesh: " + why + " cluster secret");
+        }
+        if (hello.logFormat() != Hello.LOG_FORMAT) {
+            formatRefusals.incrementAndGet();
+            String text = "log format " + hello.logFormat() + ", this node reads log format " + Hello.LOG_FORMAT
+                    + " (run the same keymesh version on every node)";
+            lastRefusal = "node " + hello.nodeId() + " at " + hello.advertise() + ": " + text;
+            log.warn("refused link from node {} ({}): {}", hello.nodeId(), hello.advertise(), text);
+            throw new HelloRefusal("ERR keymesh: " + text);
         }
         if (hello.nodeId().equals(settings.nodeId())) {
             throw new HelloRefusal("ERR keymesh: node id " + hello.nodeId() + " is this node's own id");
@@ -275,6 +284,11 @@ public final class Mesh implements AutoCloseable {
 
     public long secretRefusals() {
         return secretRefusals.get();
+    }
+
+    /** HELLOs refused because the peer or replica writes another log format (another keymesh version). */
+    public long formatRefusals() {
+        return formatRefusals.get();
     }
 
     /** The last refused handshake, or empty. */

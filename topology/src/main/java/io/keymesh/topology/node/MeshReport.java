@@ -47,6 +47,7 @@ public final class MeshReport {
         m.put("mesh_bytes_sent", Long.toString(sent));
         m.put("mesh_clock_refusals", Long.toString(mesh.clockRefusals()));
         m.put("mesh_secret_refusals", Long.toString(mesh.secretRefusals()));
+        m.put("mesh_format_refusals", Long.toString(mesh.formatRefusals()));
         m.put("mesh_last_refusal", mesh.lastRefusal());
         return m;
     }

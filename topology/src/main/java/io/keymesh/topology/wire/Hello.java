@@ -7,15 +7,29 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The first request of a link: {@code KEYMESH HELLO <cluster-secret> <node-id> <role> <advertise> <stamp>}.
- * An empty secret means "none configured".
+ * The first request of a link:
+ * {@code KEYMESH HELLO <cluster-secret> <node-id> <role> <advertise> <stamp> <log-format>}.
+ * An empty secret means "none configured"; the log format is the version of the log entries'
+ * fields that the sender writes and reads ({@link #LOG_FORMAT}).
  */
-public record Hello(String secret, String nodeId, String role, String advertise, String stamp) {
+public record Hello(String secret, String nodeId, String role, String advertise, String stamp, int logFormat) {
+
+    /**
+     * The log entry format this build writes and reads. 2: plain SETs of one backend call may share
+     * an entry, with a stamp per SET (1, never sent in a HELLO: one write per entry). Nodes of
+     * different formats refuse to link, since each would misread the other's entries.
+     */
+    public static final int LOG_FORMAT = 2;
+
+    /** A HELLO in this build's log format. */
+    public Hello(String secret, String nodeId, String role, String advertise, String stamp) {
+        this(secret, nodeId, role, advertise, stamp, LOG_FORMAT);
+    }
 
     /** The request's arguments, "KEYMESH" first. */
     public List<byte[]> toArgs() {
-        List<byte[]> args = new ArrayList<>(7);
-        for (String s : new String[] {"KEYMESH", "HELLO", secret, nodeId, role, advertise, stamp}) {
+        List<byte[]> args = new ArrayList<>(8);
+        for (String s : new String[] {"KEYMESH", "HELLO", secret, nodeId, role, advertise, stamp, Integer.toString(logFormat)}) {
             args.add(s.getBytes(StandardCharsets.UTF_8));
         }
         return args;
@@ -23,10 +37,17 @@ public record Hello(String secret, String nodeId, String role, String advertise,
 
     /** Parses the arguments after "KEYMESH HELLO"; throws IllegalArgumentException with the reason. */
     public static Hello parse(List<String> rest) {
-        if (rest.size() != 5) {
-            throw new IllegalArgumentException("KEYMESH HELLO needs <cluster-secret> <node-id> <role> <advertise> <stamp>");
+        if (rest.size() != 6) {
+            throw new IllegalArgumentException("KEYMESH HELLO needs <cluster-secret> <node-id> <role> <advertise> <stamp> "
+                    + "<log-format> (this node reads log format " + LOG_FORMAT + "; run the same keymesh version on every node)");
         }
-        Hello h = new Hello(rest.get(0), rest.get(1), rest.get(2), rest.get(3), rest.get(4));
+        int format;
+        try {
+            format = Integer.parseInt(rest.get(5));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad log format '" + rest.get(5) + "' (a number)");
+        }
+        Hello h = new Hello(rest.get(0), rest.get(1), rest.get(2), rest.get(3), rest.get(4), format);
         if (!NodeIds.valid(h.nodeId)) {
             throw new IllegalArgumentException("bad node id '" + h.nodeId + "' (8 lower-case hex characters)");
         }
