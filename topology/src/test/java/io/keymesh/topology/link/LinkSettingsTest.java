@@ -29,8 +29,8 @@ class LinkSettingsTest {
         assertEquals(0, s.lingerNanosAfter(List.of()), "nothing read");
         assertEquals(0, s.lingerNanosAfter(Collections.nCopies(LinkSettings.BUSY_WRITES - 1, sets(1))),
                 "a quiet log is never delayed");
-        assertEquals(1_000_000, s.lingerNanosAfter(Collections.nCopies(LinkSettings.BUSY_WRITES, sets(1))));
-        assertEquals(1_000_000, s.lingerNanosAfter(Collections.nCopies(s.batchEntriesMax() - 1, sets(1))));
+        assertEquals(s.busyLingerMicros() * 1000, s.lingerNanosAfter(Collections.nCopies(LinkSettings.BUSY_WRITES, sets(1))));
+        assertEquals(s.busyLingerMicros() * 1000, s.lingerNanosAfter(Collections.nCopies(s.batchEntriesMax() - 1, sets(1))));
         assertEquals(0, s.lingerNanosAfter(Collections.nCopies(s.batchEntriesMax(), sets(1))),
                 "a log filling whole batches is read again at once");
     }
@@ -39,7 +39,7 @@ class LinkSettingsTest {
     void writesCountNotEntriesSoEntriesOfSeveralSetsMakeALogBusy() {
         LinkSettings s = LinkSettings.defaults();
         assertEquals(0, s.lingerNanosAfter(List.of(sets(LinkSettings.BUSY_WRITES - 1))));
-        assertEquals(1_000_000, s.lingerNanosAfter(List.of(sets(LinkSettings.BUSY_WRITES))),
+        assertEquals(s.busyLingerMicros() * 1000, s.lingerNanosAfter(List.of(sets(LinkSettings.BUSY_WRITES))),
                 "one entry of eight SETs is as busy as eight entries of one");
         assertEquals(0, s.lingerNanosAfter(Collections.nCopies(s.batchBytesMax() / 1000, sets(8))),
                 "a batch full by bytes is read again at once");
