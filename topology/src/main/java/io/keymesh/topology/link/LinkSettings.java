@@ -44,7 +44,7 @@ public record LinkSettings(
     }
 
     public static LinkSettings defaults() {
-        return new LinkSettings(512, 256 * 1024, 1000, 10_000, 100, 5000, 100, 5000, 2500);
+        return new LinkSettings(512, 256 * 1024, 1000, 10_000, 100, 5000, 100, 5000, 1000);
     }
 
     /** The same with other reconnect backoff bounds. */
