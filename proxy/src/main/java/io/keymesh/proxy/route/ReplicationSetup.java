@@ -4,6 +4,7 @@ import io.keymesh.storage.backend.BackendEndpoint;
 import io.keymesh.storage.backend.LettuceUris;
 import io.keymesh.topology.clock.HybridClock;
 import io.keymesh.topology.clock.Stamp;
+import io.keymesh.topology.wire.LogEntry;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
@@ -21,6 +22,7 @@ import io.lettuce.core.resource.DefaultClientResources;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,15 +80,17 @@ public final class ReplicationSetup {
         do {
             KeyScanCursor<String> page = redis.scan(cursor, ScanArgs.Builder.matches("km:log:*").limit(100));
             for (String key : page.getKeys()) {
-                for (String stamp : lastEntryStamps(redis, key)) {
-                    try {
-                        long hlc = Stamp.hlc(stamp);
-                        if (Long.compareUnsigned(hlc, newest) > 0) {
-                            newest = hlc;
-                        }
-                    } catch (IllegalArgumentException e) {
-                        log.warn("log {} ends with an unreadable stamp \"{}\"; ignored for the clock", key, stamp);
+                String stamp = lastEntryStamp(redis, key);
+                if (stamp == null) {
+                    continue;
+                }
+                try {
+                    long hlc = Stamp.hlc(stamp);
+                    if (Long.compareUnsigned(hlc, newest) > 0) {
+                        newest = hlc;
                     }
+                } catch (IllegalArgumentException e) {
+                    log.warn("log {} ends with an unreadable stamp \"{}\"; ignored for the clock", key, stamp);
                 }
             }
             cursor = page;
@@ -95,24 +99,22 @@ public final class ReplicationSetup {
     }
 
     /**
-     * Every stamp (field t) of the last entry of log stream {@code key}: an entry logging several
-     * plain SETs has one per SET, which a field map would fold into one.
+     * The newest stamp of the last entry of log stream {@code key} ({@link LogEntry#stamp}), or null:
+     * read as raw fields, since an entry of several plain SETs has a field t per SET and a field map
+     * would keep only one.
      */
     @SuppressWarnings("unchecked")
-    private static List<String> lastEntryStamps(RedisCommands<String, String> redis, String key) {
+    private static String lastEntryStamp(RedisCommands<String, String> redis, String key) {
         CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8).addKey(key).add("+").add("-").add("COUNT").add(1);
         List<Object> reply = redis.dispatch(CommandType.XREVRANGE, new NestedMultiOutput<>(StringCodec.UTF8), args);
-        List<String> stamps = new ArrayList<>();
         if (reply.isEmpty()) {
-            return stamps;
+            return null;
         }
-        List<Object> fields = (List<Object>) ((List<Object>) reply.get(0)).get(1);
-        for (int i = 0; i + 1 < fields.size(); i += 2) {
-            if ("t".equals(fields.get(i))) {
-                stamps.add((String) fields.get(i + 1));
-            }
+        List<byte[]> fields = new ArrayList<>();
+        for (Object f : (List<Object>) ((List<Object>) reply.get(0)).get(1)) {
+            fields.add(((String) f).getBytes(StandardCharsets.UTF_8));
         }
-        return stamps;
+        return fields.size() % 2 == 0 ? new LogEntry(0, fields).stamp() : null;
     }
 
     private <T> T run(java.util.function.Function<RedisCommands<String, String>, T> work) {

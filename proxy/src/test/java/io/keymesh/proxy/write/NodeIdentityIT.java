@@ -9,6 +9,7 @@ import io.keymesh.topology.clock.Hlc;
 import io.keymesh.topology.clock.Stamp;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.XAddArgs;
 import io.lettuce.core.api.sync.RedisCommands;
 
@@ -59,6 +60,13 @@ class NodeIdentityIT {
             RedisCommands<String, String> backend = fx.connectBackend().sync();
             backend.select(32);
             backend.xadd("km:log:00000001", new XAddArgs().id("1-0"), Map.of("t", future, "x", "0"));
+            // and in another origin's log, an hour and a minute ahead, in the first of two SETs sharing
+            // the last entry, whose second SET has an earlier stamp
+            long further = Hlc.pack(System.currentTimeMillis() + 3_660_000L, 0);
+            String first = Stamp.of(further, "00000002");
+            String second = Stamp.of(Hlc.pack(System.currentTimeMillis(), 0), "00000002");
+            backend.eval("return redis.call('XADD', KEYS[1], '1-0', 't', ARGV[1], 'k', 'a', 's', '1', 't', ARGV[2], 'k', 'b', 's', '2')",
+                    ScriptOutputType.VALUE, new String[] {"km:log:00000002"}, first, second);
 
             fx.restart();
             try (RespSocket s = fx.raw()) {
@@ -68,8 +76,8 @@ class NodeIdentityIT {
             again.select(32);
             List<StreamMessage<String, String>> log = again.xrange("km:log:" + origin, Range.create("-", "+"));
             String last = log.get(log.size() - 1).getBody().get("t");
-            assertTrue(Long.compareUnsigned(Stamp.hlc(last), ahead) > 0,
-                    "the write after the restart is stamped " + last + ", after the logged " + future);
+            assertTrue(Long.compareUnsigned(Stamp.hlc(last), further) > 0,
+                    "the write after the restart is stamped " + last + ", after the logged " + future + " and " + first);
         }
     }
 
