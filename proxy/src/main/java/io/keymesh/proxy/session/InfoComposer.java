@@ -49,7 +49,7 @@ public final class InfoComposer {
             if (out.length() > 0) {
                 out.append("\r\n");
             }
-            keymeshSection(out, clientPort);
+            keymeshSection(out, clientPort, true);      // the backend answered this INFO
         }
         trimTrailingBlank(out);
         return out.toString();
@@ -66,7 +66,7 @@ public final class InfoComposer {
                 .append(ReplicationLines.connectedSlaves(node)).append(meshLines()).append("\r\n");
         if (withKeymesh) {
             out.append("\r\n");
-            keymeshSection(out, clientPort);
+            keymeshSection(out, clientPort, false);     // says down, as the rest of this reply does
         }
         trimTrailingBlank(out);
         return out.toString();
@@ -128,7 +128,8 @@ public final class InfoComposer {
         return out.toString();
     }
 
-    private void keymeshSection(StringBuilder out, int clientPort) {
+    /** The "# Keymesh" section; {@code backendUp} is what the rest of the same reply says of the backend. */
+    private void keymeshSection(StringBuilder out, int clientPort, boolean backendUp) {
         long uptimeSeconds = (System.currentTimeMillis() - node.startedMillis()) / 1000;
         out.append("# Keymesh\r\n")
                 .append("keymesh_version:").append(version()).append("\r\n")
@@ -141,7 +142,7 @@ public final class InfoComposer {
                 .append("connected_clients:").append(node.sessions().size()).append("\r\n")
                 .append("backend_mode:").append(node.config().storage().mode()).append("\r\n")
                 .append("backend_endpoint:").append(node.connector().endpoint()).append("\r\n")
-                .append("backend_status:").append(node.backend().up() ? "up" : "down").append("\r\n")
+                .append("backend_status:").append(backendUp ? "up" : "down").append("\r\n")
                 .append("backend_version:").append(node.backend().version()).append("\r\n")
                 .append("backend_restarts:").append(node.backend().restarts()).append("\r\n");
     }
