@@ -105,7 +105,8 @@ fi
 
 # ---- environment record -----------------------------------------------------------------------
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo "uncommitted changes in tracked files" || echo clean)
+changes="$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" || changes=""
+if [ -n "$changes" ]; then dirty="uncommitted changes in tracked files"; else dirty=clean; fi
 jar_sum=$(sha256sum "$TMP_ROOT/keymesh/keymesh.jar" | cut -c1-12)   # the copy that runs
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
