@@ -44,6 +44,21 @@ local function nz(s)
   return s
 end
 
+-- A counter vector holds one running total per origin and flush epoch: keyed by the origin alone
+-- before its db's first flush, else "<origin>@<epoch>", the epoch (the db's last flush stamp) its
+-- origin had applied when it counted. A flush at F wipes every total counted from an epoch before
+-- F, whatever its stamp: an increment made before its node applied the flush is gone with it, on
+-- every node, and its node's later increments start a new total from F.
+local function total_key(origin, epoch)
+  if epoch == nil or epoch == '' then return origin end
+  return origin .. '@' .. epoch
+end
+
+-- the flush epoch a total of a vector counts from ('' for none)
+local function total_epoch(k)
+  return string.match(k, '@(.*)$') or ''
+end
+
 local function parse_vec(k)
   local cv = {}
   if k == nil or k == '' then return cv end
@@ -233,12 +248,19 @@ local function sigma(m)
   return s
 end
 
--- merges a carried vector into the key's totals: per origin the later stamp wins; totals from
--- before the db's flush epoch are gone
+-- drops the totals of cv that a flush at t wipes: those counted from an epoch before t
+local function drop_flushed(cv, t)
+  for o in pairs(cv) do
+    if total_epoch(o) < t then cv[o] = nil end
+  end
+end
+
+-- merges a carried vector into the key's totals: per origin the later stamp wins; totals counted
+-- from before the db's flush epoch are gone
 local function merge_vec(m, v, epoch)
   for o, c in pairs(v) do
     local mine = m.cv[o]
-    if epoch and c.st <= epoch then
+    if epoch and total_epoch(o) < epoch then
       -- flushed away
     elseif mine == nil then
       m.cv[o] = { st = c.st, tot = c.tot, seen = 0 }
@@ -662,11 +684,18 @@ local function merge_member(ctx, db, key, typ, member, value, local_write, fvec)
   end
 end
 
--- merges one member increment: origin ctx.origin's running total of the member at stamp ctx.t
+-- merges one member increment: origin ctx.origin's running total of the member at stamp ctx.t,
+-- counted from flush epoch ctx.q (remote; a local write counts from the db's current epoch)
 -- (local_write: the data already changed by delta; total is computed here and returned)
 local function merge_count(ctx, db, key, typ, member, total, local_write, delta, existed)
   local t = ctx.t
-  if not local_write and t <= epoch_of(ctx, db) then return end
+  local ok
+  if local_write then
+    ok = total_key(ctx.origin, epoch_of(ctx, db))
+  else
+    ok = total_key(ctx.origin, ctx.q)
+    if total_epoch(ok) < epoch_of(ctx, db) then return end
+  end
   local m = meta_load(ctx.N + db, key)
   local cv = member_cv(m, member)
   local flag, st = field_meta(m, member)
@@ -685,10 +714,10 @@ local function merge_count(ctx, db, key, typ, member, total, local_write, delta,
       set_field_meta(m, member, flag, st)
     end
   end
-  local c = cv[ctx.origin]
+  local c = cv[ok]
   if c == nil then
     c = { st = '', tot = 0, seen = 0 }
-    cv[ctx.origin] = c
+    cv[ok] = c
   end
   if local_write then
     c.tot = c.tot + delta
@@ -723,17 +752,20 @@ local function settle_counted(ctx, m, db, key, t, mvec, local_write, flush)
   for mb, ty in pairs(members) do
     local flag, st = field_meta(m, mb)
     if st and st > t then
-      -- a later removal was re-applied as a plain removal: unseen increments stay on top of it
-      if flag == '-' and not local_write then
-        settle_member(m, db, key, ty, mb, flag, st, member_cv(m, mb), 0)
+      local cv = member_cv(m, mb)
+      if flush then
+        -- a register written after the flush stays, but not the totals counted before it
+        local before = cv_sum(cv)
+        drop_flushed(cv, t)
+        settle_member(m, db, key, ty, mb, flag, st, cv, cv_sum(cv) - before)
+        set_member_cv(m, mb, ty, cv)
+      elseif flag == '-' and not local_write then
+        -- a later removal was re-applied as a plain removal: unseen increments stay on top of it
+        settle_member(m, db, key, ty, mb, flag, st, cv, 0)
       end
     else
       local cv = member_cv(m, mb)
-      if flush then
-        for o, c in pairs(cv) do
-          if c.st <= t then cv[o] = nil end
-        end
-      end
+      if flush then drop_flushed(cv, t) end
       local carried = (mvec[mb] and mvec[mb].vec) or {}
       merge_vec({ cv = cv }, carried, (not local_write) and epoch_of(ctx, db) or nil)
       set_seen({ cv = cv }, carried)
@@ -750,13 +782,22 @@ end
 --[[
 Merges one key-level operation of stamp ctx.t into key rec.key of user db rec.db.
 rec.kind: 's' raw string state, 'r' DUMP state, 'd' delete, 'e' expiry only, 'i' counter total of
-ctx.origin. rec.e: expiry carried with a state, rec.vec: the writer's counter vector (parsed).
+ctx.origin (counted from flush epoch rec.q; a local write's from the db's current one). rec.e: expiry carried with a state, rec.vec: the writer's counter vector (parsed).
 With local = true the data was already changed by the real command: only metadata is merged.
 ]]
 local function merge_key(ctx, rec, local_write)
   local t = ctx.t
   local db = rec.db
   if not local_write and t <= epoch_of(ctx, db) then return end
+  local ok = nil
+  if rec.kind == 'i' then
+    if local_write then
+      ok = total_key(ctx.origin, epoch_of(ctx, db))
+    else
+      ok = total_key(ctx.origin, rec.q)
+      if total_epoch(ok) < epoch_of(ctx, db) then return end
+    end
+  end
   local m = rec.meta or meta_load(ctx.N + db, rec.key)
   local before = sigma(m)
   local kind = rec.kind
@@ -814,10 +855,10 @@ local function merge_key(ctx, rec, local_write)
       m.et = t
     end
   elseif kind == 'i' then
-    local c = m.cv[ctx.origin]
+    local c = m.cv[ok]
     if c == nil then
       c = { st = '', tot = 0, seen = 0 }
-      m.cv[ctx.origin] = c
+      m.cv[ok] = c
     end
     if local_write then
       c.tot = c.tot + rec.delta

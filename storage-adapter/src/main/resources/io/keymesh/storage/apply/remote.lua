@@ -8,6 +8,8 @@ local function purge_older(ctx, db, t)
   local keep = {}
   for _, k in ipairs(metas) do
     local m = meta_load(N + db, k)
+    -- counter totals the flush wipes do not keep a key
+    drop_flushed(m.cv, t)
     -- members of hashes, sets and sorted sets have their own stamps: the delete at t sorts them
     if max_stamp(m) > t or m.kind == 'h' then
       keep[k] = true
@@ -24,16 +26,28 @@ local function purge_older(ctx, db, t)
   -- a key written after the flush keeps only what is newer than it: the flush acts on it as a
   -- delete at the flush's stamp (members and whole values written later survive)
   for k in pairs(keep) do
-    -- counter totals from before the flush are gone (every node restarts them after it)
+    -- counter totals counted from before the flush are gone (their nodes restart them after it)
     local m = meta_load(N + db, k)
+    local changed = false
     if next(m.cv) ~= nil then
       local before = sigma(m)
-      for o, c in pairs(m.cv) do
-        if c.st < t then m.cv[o] = nil end
-      end
-      if m.t and not (m.d and m.d > m.t) then add_value(db, k, sigma(m) - before) end
-      meta_save(m, exists(db, k))
+      drop_flushed(m.cv, t)
+      -- on a value: less on top of it; with none under the totals (deleted later than set): what
+      -- the remaining ones sum to, or no key
+      fix_counter(db, k, m, sigma(m) - before)
+      changed = true
     end
+    -- the same for each counted member, whatever its register or the key's last whole change
+    for mb, ty in pairs(counted_members(m)) do
+      local cv = member_cv(m, mb)
+      local before = cv_sum(cv)
+      drop_flushed(cv, t)
+      local flag, st = field_meta(m, mb)
+      settle_member(m, db, k, ty, mb, flag, st, cv, cv_sum(cv) - before)
+      set_member_cv(m, mb, ty, cv)
+      changed = true
+    end
+    if changed then meta_save(m, exists(db, k)) end
     merge_key(ctx, { db = db, key = k, kind = 'd', flush = true }, false)
   end
 end
@@ -51,6 +65,8 @@ end
 local function apply_entry(ctx, fields)
   local db = 0
   local rec = nil
+  -- the flush epoch ('q') of the increment that follows, if any
+  local q = nil
   local function finish()
     if rec and rec.kind then merge_key(ctx, rec, false) end
     rec = nil
@@ -92,9 +108,14 @@ local function apply_entry(ctx, fields)
           rec.kind = 'e'
           rec.e = tonumber(v)
         end
+      elseif name == 'q' then
+        -- the flush epoch the next total counts from
+        q = v
       elseif name == 'i' then
         rec.kind = 'i'
         rec.total = tonumber(v)
+        rec.q = q
+        q = nil
       elseif name == 'h' then
         rec.field = v
         rec.ftype = 'hash'
@@ -105,7 +126,10 @@ local function apply_entry(ctx, fields)
         merge_member(ctx, rec.db, rec.key, rec.ftype, rec.field, v, false, rec.fvec)
         rec.fvec = nil
       elseif name == 'j' then
+        ctx.q = q
         merge_count(ctx, rec.db, rec.key, rec.ftype, rec.field, tonumber(v), false)
+        ctx.q = nil
+        q = nil
       elseif name == 'c' then
         rec.cmember = v
       elseif name == 'u' then
@@ -362,7 +386,7 @@ local function km_mergekey(_, argv)
   elseif next(vec) ~= nil then
     local m = meta_load(N + db, key)
     local before = sigma(m)
-    merge_vec(m, vec)
+    merge_vec(m, vec, epoch_of(ctx, db))
     add_value(db, key, sigma(m) - before)
     meta_save(m, exists(db, key))
   end

@@ -134,6 +134,12 @@ local function entry_op(en, name, value)
   en.f[#en.f + 1] = value
 end
 
+-- before an increment's total ('i', 'j'): the flush epoch it counts from, when db has one
+local function entry_epoch(ctx, en, db)
+  local ep = epoch_of(ctx, db)
+  if ep ~= '' then entry_op(en, 'q', ep) end
+end
+
 -- entries with more fields than this carry their ops packed (msgpack) in one field 'm', since a
 -- Lua call takes at most a few thousand arguments
 local FIELDS_INLINE_MAX = 512
@@ -688,6 +694,7 @@ local function km_w(_, argv)
             local delta = tonumber(cmd == 'zincrby' and a[2] or a[3])
             local tot = merge_count(ctx, db, key, ty, mb, nil, true, delta, before[mb] ~= false)
             entry_op(en, ftag, mb)
+            entry_epoch(ctx, en, db)
             entry_op(en, 'j', num(tot))
           else
             local cv = {}
@@ -715,7 +722,8 @@ local function km_w(_, argv)
     local rec = { db = db, key = a[1], meta = m, kind = 'i', delta = counter_delta(cmd, a) }
     m = merge_key(ctx, rec, true)
     entry_key(en, db, a[1])
-    entry_op(en, 'i', num(m.cv[origin].tot))
+    entry_epoch(ctx, en, db)
+    entry_op(en, 'i', num(m.cv[total_key(origin, epoch_of(ctx, db))].tot))
     mark_fresh(en, a[1])
   elseif DELETE[cmd] then
     for i, k in ipairs(a) do

@@ -11,12 +11,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
-/** Random writes of every merged family on three nodes, shipped in random order and repeated: digests agree. */
+/** Random writes of every merged family (and FLUSHDBs) on three nodes, shipped in random order and repeated: digests agree. */
 class ApplyConvergenceIT {
     private static final long SEED = Long.getLong("keymesh.apply.seed", 20261130L);
     /** How many consecutive seeds from SEED one run tries. */
     private static final int SEEDS = Integer.getInteger("keymesh.apply.seeds", 4);
-    private static final boolean FLUSHES = Boolean.getBoolean("keymesh.apply.flushes");
+    /** "true": every seed with FLUSHDBs in its mix, "false": none; unset: each seed both ways. */
+    private static final String FLUSHES = System.getProperty("keymesh.apply.flushes");
     private static final int OPS = Integer.getInteger("keymesh.apply.ops", 600);
     private static final String TRACE = System.getProperty("keymesh.apply.trace");
 
@@ -35,8 +36,8 @@ class ApplyConvergenceIT {
      * now and then write a string onto another family's key: a whole-key state meeting member
      * writes of another type.
      */
-    private static Object[] randomWrite(SplittableRandom r) {
-        if (FLUSHES && r.nextInt(150) == 0) {
+    private static Object[] randomWrite(SplittableRandom r, boolean flushes) {
+        if (flushes && r.nextInt(150) == 0) {
             return new Object[] {"FLUSHDB"};
         }
         int family = r.nextInt(6);
@@ -94,7 +95,12 @@ class ApplyConvergenceIT {
     @Test
     void randomWritesShippedInRandomOrderConvergeOnEveryNode() {
         for (int i = 0; i < SEEDS; i++) {
-            runSeed(SEED + i, tmp.resolve("seed" + i));
+            if (!"true".equals(FLUSHES)) {
+                runSeed(SEED + i, false, tmp.resolve("seed" + i));
+            }
+            if (!"false".equals(FLUSHES)) {
+                runSeed(SEED + i, true, tmp.resolve("seed" + i + "-flushes"));
+            }
         }
     }
 
@@ -108,9 +114,9 @@ class ApplyConvergenceIT {
         return kv;
     }
 
-    private static void runSeed(long seedValue, Path dir) {
+    private static void runSeed(long seedValue, boolean flushes, Path dir) {
         SplittableRandom r = new SplittableRandom(seedValue);
-        System.out.println("convergence seed " + seedValue);
+        System.out.println("convergence seed " + seedValue + (flushes ? " with flushes" : ""));
         try (Node a = new Node(dir.resolve("a"), "aaaaaaaa");
                 Node b = new Node(dir.resolve("b"), "bbbbbbbb");
                 Node c = new Node(dir.resolve("c"), "cccccccc")) {            List<Node> nodes = List.of(a, b, c);
@@ -125,9 +131,9 @@ class ApplyConvergenceIT {
                     }
                     continue;
                 }
-                Object[] cmd = randomWrite(r);
+                Object[] cmd = randomWrite(r, flushes);
                 n.w(cmd);
-                if (TRACE != null && java.util.Arrays.asList(cmd).contains(TRACE)) {
+                if (TRACE != null && (java.util.Arrays.asList(cmd).contains(TRACE) || cmd[0].equals("FLUSHDB"))) {
                     System.out.println("op " + i + " " + n.origin + " " + java.util.Arrays.toString(cmd) + " -> " + n.digest().lines().findFirst().orElse(""));
                 }
                 if (r.nextInt(8) == 0) {
@@ -154,10 +160,16 @@ class ApplyConvergenceIT {
                     }
                 }
             }
-            if (!FLUSHES) {
+            if (!flushes) {
                 org.junit.jupiter.api.Assertions.assertNotEquals("db0 {}\ndb1 {}\n", a.digest(), "the workload leaves data");
             }
-            String seed = "seed " + seedValue + " (rerun with -Dkeymesh.apply.seed=" + seedValue + " -Dkeymesh.apply.seeds=1)";
+            if (TRACE != null) {
+                for (Node n : nodes) {
+                    System.out.println("meta " + n.origin + " " + TRACE + ": " + n.meta(TRACE));
+                }
+            }
+            String seed = "seed " + seedValue + " (rerun with -Dkeymesh.apply.seed=" + seedValue
+                    + " -Dkeymesh.apply.seeds=1 -Dkeymesh.apply.flushes=" + flushes + ")";
             assertEquals(a.digest(), b.digest(), seed);
             assertEquals(a.digest(), c.digest(), seed);
         }

@@ -332,6 +332,51 @@ class ApplyLibraryIT {
     }
 
     @Test
+    void incrementsMadeBeforeTheirNodeAppliedAFlushGoWithItOnEveryNode() {
+        for (int i = 0; i < 3; i++) {
+            b.w("INCR", "k");                        // b's total: 3
+        }
+        a.observe(100);
+        a.w("FLUSHDB");                              // later than b's increments
+        b.observe(a.clock());                        // b's next stamps are later than the flush,
+        b.w("DEL", "k");                             // but b has not applied it yet: its total still
+        b.w("DECR", "k");                            // counts from before it, 3 then 2
+        ship(b, a);
+        ship(a, b);
+        for (Node n : new Node[] {a, b}) {
+            assertEquals(null, n.conn.callParsed("GET", "k"), n.origin + ": the flush wiped b's total");
+        }
+        assertEquals(a.digest(), b.digest());
+
+        // counted from the flush on, b's increments count everywhere
+        b.w("INCRBY", "k", "5");
+        ship(b, a);
+        assertEquals("5", a.conn.callParsed("GET", "k"));
+        assertEquals("5", b.conn.callParsed("GET", "k"));
+    }
+
+    @Test
+    void memberIncrementsMadeBeforeTheirNodeAppliedAFlushGoWithIt() {
+        b.w("HINCRBY", "h", "f", "4");
+        a.observe(100);
+        a.w("FLUSHDB");
+        b.observe(a.clock());
+        b.w("HSET", "h", "g", "1");                  // after the flush by stamp, so g stays
+        b.w("HINCRBY", "h", "f", "1");               // b's total for f: 5, counted from before it
+        ship(b, a);
+        ship(a, b);
+        for (Node n : new Node[] {a, b}) {
+            assertEquals(null, n.conn.callParsed("HGET", "h", "f"), n.origin);
+            assertEquals("1", n.conn.callParsed("HGET", "h", "g"), n.origin);
+        }
+        assertEquals(a.digest(), b.digest());
+        b.w("HINCRBY", "h", "f", "2");
+        ship(b, a);
+        assertEquals("2", a.conn.callParsed("HGET", "h", "f"));
+        assertEquals(a.digest(), b.digest());
+    }
+
+    @Test
     void transactionEntriesCarryTheirTxnIdAndApplyAsOneBatch() {
         for (int i = 0; i < 2; i++) {
             a.conn.callParsed(a.withTxn(a.kmw(0, 2, a.stamp(), "INCR", "c"), "77"));

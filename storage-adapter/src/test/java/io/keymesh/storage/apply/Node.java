@@ -182,6 +182,19 @@ final class Node implements AutoCloseable {
         return sb.toString();
     }
 
+    /** The merge metadata of a key of db 0, as stored (for traces). */
+    String meta(String key) {
+        conn.callParsed("SELECT", N);
+        String type = (String) conn.callParsed("TYPE", key);
+        Object m = switch (type) {
+            case "string" -> conn.callParsed("GET", key);
+            case "hash" -> conn.callParsed("HGETALL", key);
+            default -> type;
+        };
+        conn.callParsed("SELECT", 0);
+        return String.valueOf(m);
+    }
+
     private static TreeMap<String, Object> pairs(List<Object> flat) {
         TreeMap<String, Object> m = new TreeMap<>();
         for (int i = 0; i < flat.size(); i += 2) {
