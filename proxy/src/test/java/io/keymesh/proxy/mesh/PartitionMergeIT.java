@@ -38,6 +38,32 @@ class PartitionMergeIT extends MeshTest {
     }
 
     @Test
+    void flushDuringAPartitionWipesTheIncrementsTheOtherSideMadeBeforeHearingOfIt() {
+        twoNodes();
+        a.sync().incrby("k", 10);
+        a.sync().hincrby("h", "f", 10);
+        Await.value(CONVERGE, b, "k", "10");
+        mesh.cut(a, b);
+        assertEquals("OK", b.sync().flushdb());
+        later();
+        assertEquals(11L, a.sync().incr("k"));          // later than the flush, but a has not seen it
+        assertEquals(11L, a.sync().hincrby("h", "f", 1));
+        a.sync().set("s", "after");                     // a plain write later than the flush survives it
+        mesh.heal(a, b);
+        Await.value(CONVERGE, a, "k", null);
+        mesh.awaitConverged(CONVERGE);
+        for (MeshNode n : List.of(a, b)) {
+            assertNull(n.sync().get("k"));
+            assertNull(n.sync().hget("h", "f"));
+            assertEquals("after", n.sync().get("s"));
+        }
+        // once a has applied the flush, its increments count from it on both nodes
+        assertEquals(1L, a.sync().incr("k"));
+        Await.value(CONVERGE, b, "k", "1");
+        mesh.awaitConverged(CONVERGE);
+    }
+
+    @Test
     void hashFieldsWrittenOnBothSidesOfAPartitionAreBothKept() {
         twoNodes();
         mesh.cut(a, b);
