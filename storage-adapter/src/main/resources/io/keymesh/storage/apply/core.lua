@@ -364,6 +364,16 @@ local function epoch_of(ctx, db)
   return ep
 end
 
+-- the vector key an increment's total of ctx.origin goes under: a local write's counts from the
+-- db's current epoch, a received one's from epoch q; nil when q is before the db's epoch (the
+-- total is flushed away)
+local function counting_key(ctx, db, q, local_write)
+  if local_write then return total_key(ctx.origin, epoch_of(ctx, db)) end
+  local k = total_key(ctx.origin, q)
+  if total_epoch(k) < epoch_of(ctx, db) then return nil end
+  return k
+end
+
 -- per-member metadata of a hash, set or sorted set: meta hash field "f"..member = "+"..stamp
 -- (present) or "-"..stamp (removed); "p"..member = a present member's parked value (below)
 local function meta_to_hash(m)
@@ -689,13 +699,8 @@ end
 -- (local_write: the data already changed by delta; total is computed here and returned)
 local function merge_count(ctx, db, key, typ, member, total, local_write, delta, existed)
   local t = ctx.t
-  local ok
-  if local_write then
-    ok = total_key(ctx.origin, epoch_of(ctx, db))
-  else
-    ok = total_key(ctx.origin, ctx.q)
-    if total_epoch(ok) < epoch_of(ctx, db) then return end
-  end
+  local ok = counting_key(ctx, db, ctx.q, local_write)
+  if ok == nil then return end
   local m = meta_load(ctx.N + db, key)
   local cv = member_cv(m, member)
   local flag, st = field_meta(m, member)
@@ -791,12 +796,8 @@ local function merge_key(ctx, rec, local_write)
   if not local_write and t <= epoch_of(ctx, db) then return end
   local ok = nil
   if rec.kind == 'i' then
-    if local_write then
-      ok = total_key(ctx.origin, epoch_of(ctx, db))
-    else
-      ok = total_key(ctx.origin, rec.q)
-      if total_epoch(ok) < epoch_of(ctx, db) then return end
-    end
+    ok = counting_key(ctx, db, rec.q, local_write)
+    if ok == nil then return end
   end
   local m = rec.meta or meta_load(ctx.N + db, rec.key)
   local before = sigma(m)
