@@ -312,7 +312,10 @@ end
 km_dumpkey: FCALL km_dumpkey 0 <N> <db> <key>
 Returns { <key-level metadata string>, <DUMP of the key or ''>, then for a hash, set or sorted set
 merged per member: <type>, then per member <member> <'+' or '-'><stamp, or '' when the member has
-counters only> <value, score or ''> <its counter vector "origin stamp total ...", or ''> ... }.
+counters only> <value, score or ''> <its counter vector, or ''> <its own type when it is not in the
+dumped value, else ''> ... }. A member in the dumped value has its counter vector as "origin stamp
+total ..." (the value includes every total); one of another type than the key's has it as "origin
+stamp total seen ...", and as value the one parked behind the key's state (present members only).
 ]]
 local function km_dumpkey(_, argv)
   reset_db()
@@ -329,7 +332,7 @@ local function km_dumpkey(_, argv)
     out[#out + 1] = ty
     sel(N + db)
     local all = redis.call('HGETALL', key)
-    local members, order = {}, {}
+    local members, order, parked = {}, {}, {}
     for i = 1, #all, 2 do
       local tag, mb = string.sub(all[i], 1, 1), string.sub(all[i], 2)
       if tag == 'f' or tag == 'c' then
@@ -340,16 +343,31 @@ local function km_dumpkey(_, argv)
         if tag == 'f' then
           members[mb].reg = all[i + 1]
         else
-          members[mb].cv = seen_str(parse_vec(string.sub(all[i + 1], 3)))
+          members[mb].ty = PARK_TYPE[string.sub(all[i + 1], 1, 1)]
+          members[mb].cv = parse_vec(string.sub(all[i + 1], 3))
         end
+      elseif tag == 'p' then
+        parked[mb] = all[i + 1]
       end
     end
     for _, mb in ipairs(order) do
-      local v = member_value(db, key, ty, mb) or ''
+      local me, p = members[mb], parked[mb]
+      local own = me.ty
+      if p then own = PARK_TYPE[string.sub(p, 1, 1)] end
       out[#out + 1] = mb
-      out[#out + 1] = members[mb].reg
-      out[#out + 1] = v
-      out[#out + 1] = members[mb].cv
+      out[#out + 1] = me.reg
+      if own == nil or own == ty then
+        -- in the dumped value, which includes every total the member holds
+        out[#out + 1] = member_value(db, key, ty, mb) or ''
+        out[#out + 1] = me.cv == '' and '' or seen_str(me.cv)
+        out[#out + 1] = ''
+      else
+        -- not in it: the key holds another type (or nothing); a present member's value is parked
+        -- (with the increments on top), a removed one's counters say what its removal had seen
+        out[#out + 1] = p and string.sub(p, 2) or ''
+        out[#out + 1] = me.cv == '' and '' or vec_str(me.cv)
+        out[#out + 1] = own
+      end
     end
   end
   return out
@@ -357,11 +375,13 @@ end
 
 --[[
 km_mergekey: FCALL km_mergekey 0 <N> <db> <key> <metadata> <dump> [<type> { <member> <register>
-<value> <counters> } ...]
+<value> <counters> <parked type> } ...]
 Merges a key as returned by km_dumpkey on another node: its state at its register stamp, its
 expiry register, its tombstone and its counter totals, each by its rule; then each member's
-register and counter totals. A dumped value includes every total its node holds, so those totals
-count as seen by it and only the receiver's others stay on top.
+register and counter totals. A dumped value includes every total of its members, so those totals
+count as seen by it and only the receiver's others stay on top. A member parked behind a state of
+another type is not in the dumped value: it merges as a member of its own type (parked here too
+while the key holds another).
 ]]
 local function km_mergekey(_, argv)
   reset_db()
@@ -374,9 +394,19 @@ local function km_mergekey(_, argv)
   for o, c in pairs(r.cv) do vec[o] = { st = c.st, tot = c.tot } end
   local ty = argv[6]
   if ty == 'none' then ty = nil end
-  local mvec = {}
-  for i = 7, #argv, 4 do
-    if argv[i + 3] ~= '' and ty then mvec[argv[i]] = { ty = ty, vec = parse_seen(argv[i + 3]) } end
+  -- mvec: the counted members the dumped value holds, whose totals it has seen; counted: every
+  -- counted member's totals, parked ones (not in the dumped value) included
+  local mvec, counted = {}, {}
+  for i = 7, #argv, 5 do
+    local member, mty = argv[i], argv[i + 4]
+    if argv[i + 3] ~= '' then
+      if mty ~= '' then
+        counted[member] = parse_vec(argv[i + 3])
+      elseif ty then
+        mvec[member] = { ty = ty, vec = parse_seen(argv[i + 3]) }
+        counted[member] = mvec[member].vec
+      end
+    end
   end
   local ctx = { N = N }
   if dump ~= '' then
@@ -399,18 +429,26 @@ local function km_mergekey(_, argv)
     ctx.t = et
     merge_key(ctx, { db = db, key = key, kind = 'e', e = r.e }, false)
   end
-  for i = 7, #argv, 4 do
+  for i = 7, #argv, 5 do
     local member, reg = argv[i], argv[i + 1]
-    local counted = mvec[member] and mvec[member].vec
+    local mty = argv[i + 4]
+    local outside = mty ~= ''
+    if not outside then mty = ty end
+    local cv = counted[member]
     if reg ~= '' then
       ctx.t = string.sub(reg, 2)
-      local v = nil
+      local v, seen = nil, cv
       if string.sub(reg, 1, 1) == '+' then v = argv[i + 2] end
-      merge_member(ctx, db, key, ty, member, v, false, counted)
+      if outside and cv and v == nil then
+        -- a removal has seen only part of the totals; the rest count on top of it, below
+        seen = {}
+        for o, c in pairs(cv) do seen[o] = { st = '', tot = c.seen } end
+      end
+      merge_member(ctx, db, key, mty, member, v, false, seen)
     end
     -- totals the member register above did not bring (it lost, or there is none) count one by one
-    for o, c in pairs(counted or {}) do
-      merge_count({ N = N, origin = o, t = c.st }, db, key, ty, member, c.tot, false)
+    for o, c in pairs(cv or {}) do
+      merge_count({ N = N, origin = o, t = c.st }, db, key, mty, member, c.tot, false)
     end
   end
   return 1

@@ -774,13 +774,7 @@ class ApplyLibraryIT {
 
     /** Sends keys from one node to another the way a snapshot link does: km_dumpkey there, km_mergekey here. */
     private static void snapshot(Node from, Node to, String... keys) {
-        for (String key : keys) {
-            @SuppressWarnings("unchecked")
-            List<Object> dump = (List<Object>) from.conn.callParsed("FCALL", "km_dumpkey", "0", Node.N, 0, key);
-            List<Object> args = new ArrayList<>(List.of("FCALL", "km_mergekey", "0", Node.N, 0, key));
-            args.addAll(dump);
-            to.conn.callParsed(args.toArray());
-        }
+        to.mergeKeys(from, 0, List.of(keys));
     }
 
     @Test
@@ -823,6 +817,41 @@ class ApplyLibraryIT {
         ship(a, b);
         assertEquals("115", a.conn.callParsed("HGET", "h", "f"));
         assertEquals(a.digest(), b.digest());
+    }
+
+    @Test
+    void snapshotCarriesMembersParkedBehindAStateOfAnotherType() {
+        String[] keys = {"k", "kc", "kp", "kh"};
+        for (String k : keys) {
+            a.w("SET", k, "x");
+        }
+        ship(a, b);
+        b.w("DEL", "k", "kc", "kp", "kh");              // later than a's strings; reaches a only at the end
+        c.observe(b.clock() + 5);
+        c.w("ZADD", "k", "1", "m");                     // later than the delete, on a node without the strings
+        c.w("ZINCRBY", "kc", "2", "m");                 // a member with counters only
+        c.w("ZADD", "kp", "5", "m");                    // a counted member with a register
+        c.w("ZINCRBY", "kp", "2", "m");
+        c.w("HSET", "kh", "f", "v");
+        ship(c, a);                                     // a: the strings keep the keys, the members wait
+        for (String k : keys) {
+            assertEquals("x", a.conn.callParsed("GET", k));
+        }
+        Node e = node("e", "eeeeeeee");
+        snapshot(a, e, keys);                           // e knows the members only from a's snapshot
+        snapshot(a, e, keys);                           // a second snapshot changes nothing
+        c.w("ZINCRBY", "kc", "10", "m");                // increments after the snapshot count once
+        c.w("ZINCRBY", "kp", "10", "m");
+        meshAll(a, b, c, e);                            // the delete ends the strings: the members come back
+        for (Node n : new Node[] {a, b, c, e}) {
+            assertEquals("1", n.conn.callParsed("ZSCORE", "k", "m"), n.origin);
+            assertEquals("12", n.conn.callParsed("ZSCORE", "kc", "m"), n.origin);
+            assertEquals("17", n.conn.callParsed("ZSCORE", "kp", "m"), n.origin);
+            assertEquals("v", n.conn.callParsed("HGET", "kh", "f"), n.origin);
+        }
+        assertEquals(a.digest(), b.digest());
+        assertEquals(a.digest(), c.digest());
+        assertEquals(a.digest(), e.digest());
     }
 
     @Test

@@ -132,6 +132,20 @@ final class Node implements AutoCloseable {
         return entries;
     }
 
+    /** Merges {@code keys} of user db {@code db} from {@code from} as a snapshot link does: km_dumpkey there, km_mergekey here. */
+    @SuppressWarnings("unchecked")
+    void mergeKeys(Node from, int db, List<String> keys) {
+        for (String key : keys) {
+            List<Object> dump = (List<Object>) from.conn.callParsed("FCALL", "km_dumpkey", "0", N, db, key);
+            if (dump.isEmpty()) {
+                continue;
+            }
+            List<Object> args = new ArrayList<>(List.of("FCALL", "km_mergekey", "0", N, db, key));
+            args.addAll(dump);
+            conn.callParsed(args.toArray());
+        }
+    }
+
     /** Applies entries (as returned by {@link #log}) of one origin with km_r; returns the new position. */
     @SuppressWarnings("unchecked")
     Object apply(String ofOrigin, List<List<Object>> entries) {
