@@ -139,10 +139,7 @@ class ResyncIT extends MeshTest {
     void nodeBehindLogRetentionRejoinsBySnapshotMergeWithBoundedMemoryAndKeepsItsOwnWrites() throws Exception {
         // Both nodes run in their own JVM with a 64 MB heap, and A writes ~80 MB while cut from B:
         // a node that buffered the dataset for the snapshot would run out of heap.
-        mesh = MeshFixture.builder().nodes(2)
-                .external(0, "-Xmx64m").external(1, "-Xmx64m")
-                .setting("keymesh.replication.log-retention-bytes", "1m")
-                .start();
+        mesh = pairWithSmallLogs().external(0, "-Xmx64m").external(1, "-Xmx64m").start();
         MeshNode a = mesh.node(0);
         MeshNode b = mesh.node(1);
         a.sync().set("shared", "before");
@@ -200,5 +197,36 @@ class ResyncIT extends MeshTest {
         assertFalse(mesh.externalLogsMention("OutOfMemoryError"), "no node ran out of heap");
         long snapshots = ReplicationInfo.of(a).snapshotResyncs() + ReplicationInfo.of(b).snapshotResyncs();
         assertTrue(snapshots > 0, "B was behind retention and got a snapshot:\n" + ReplicationInfo.of(b).text());
+    }
+
+    @Test
+    void snapshotCarriesAFlushThatTheReceiverNeverReadInTheLog() {
+        mesh = pairWithSmallLogs().start();
+        MeshNode a = mesh.node(0);
+        MeshNode b = mesh.node(1);
+        a.sync().set("shared", "before the flush");
+        mesh.awaitConverged(CONVERGE);
+        mesh.cut(a, b);
+        b.sync().set("b-before-flush", "written on B while cut, before A's FLUSHDB");
+        Await.sleep(50);
+        assertEquals("OK", a.sync().flushdb());
+        String value = "x".repeat(1000);
+        for (int i = 0; i < 2000; i++) {
+            a.sync().set("after:" + i, value);       // 2 MB: A's log drops the FLUSHDB (retention 1 MB)
+        }
+        Await.sleep(3000);   // retention housekeeping trims A's log past B's position
+        mesh.heal(a, b);
+        ContentDigest merged = mesh.awaitConverged(CONVERGE);
+        // the flush reached B only inside A's snapshot: B's older keys went with it, as on A
+        assertEquals(2000, merged.size());
+        assertEquals(null, b.sync().get("shared"));
+        assertEquals(null, b.sync().get("b-before-flush"));
+        long snapshots = ReplicationInfo.of(b).snapshotResyncs();
+        assertTrue(snapshots > 0, "B was behind retention and got a snapshot:\n" + ReplicationInfo.of(b).text());
+    }
+
+    /** Two nodes whose logs keep 1 MB: a node cut off while the other writes more falls behind retention. */
+    private static MeshFixture.Builder pairWithSmallLogs() {
+        return MeshFixture.builder().nodes(2).setting("keymesh.replication.log-retention-bytes", "1m");
     }
 }

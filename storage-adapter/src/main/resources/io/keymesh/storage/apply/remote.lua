@@ -454,6 +454,20 @@ local function km_mergekey(_, argv)
   return 1
 end
 
+--[[
+km_mergeflush: FCALL km_mergeflush 0 <N> <db> <stamp>
+The flush epoch of user db <db> on a snapshot's sender, merged before its keys: a FLUSHDB at <stamp>
+received here, when later than this node's epoch. The sender's log before the snapshot's position,
+which held that FLUSHDB (or the entry that brought it), is never replayed here; without it, late
+increments counted from before the flush would count here only.
+]]
+local function km_mergeflush(_, argv)
+  reset_db()
+  local ctx = { N = tonumber(argv[1]), t = argv[3] }
+  remote_flush(ctx, tonumber(argv[2]))
+  return 1
+end
+
 -- km_trim: FCALL km_trim 0 <N> <origin> <seq>: drops log entries of origin up to seq
 local function km_trim(_, argv)
   reset_db()
@@ -514,6 +528,7 @@ redis.register_function('km_ws', km_ws)
 redis.register_function('km_r', km_r)
 redis.register_function('km_dumpkey', km_dumpkey)
 redis.register_function('km_mergekey', km_mergekey)
+redis.register_function('km_mergeflush', km_mergeflush)
 redis.register_function('km_trim', km_trim)
 redis.register_function('km_gc', km_gc)
 redis.register_function{ function_name = 'km_version', callback = km_version, flags = { 'no-writes' } }

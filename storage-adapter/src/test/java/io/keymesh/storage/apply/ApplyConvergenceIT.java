@@ -11,7 +11,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
-/** Random writes of every merged family (and FLUSHDBs) on three nodes, shipped in random order and repeated: digests agree. */
+/**
+ * Random writes of every merged family (and FLUSHDBs) on three nodes, shipped in random order and repeated, and
+ * a fourth node that joins halfway by a snapshot of one of them: digests agree.
+ */
 class ApplyConvergenceIT {
     private static final long SEED = Long.getLong("keymesh.apply.seed", 20261130L);
     /** How many consecutive seeds from SEED one run tries. */
@@ -119,8 +122,15 @@ class ApplyConvergenceIT {
         System.out.println("convergence seed " + seedValue + (flushes ? " with flushes" : ""));
         try (Node a = new Node(dir.resolve("a"), "aaaaaaaa");
                 Node b = new Node(dir.resolve("b"), "bbbbbbbb");
-                Node c = new Node(dir.resolve("c"), "cccccccc")) {            List<Node> nodes = List.of(a, b, c);
+                Node c = new Node(dir.resolve("c"), "cccccccc");
+                Node d = new Node(dir.resolve("d"), "dddddddd")) {
+            List<Node> nodes = List.of(a, b, c);
+            // d never writes: halfway it takes a snapshot of one node, then replays every log
+            Node snapshotSource = nodes.get((int) Math.floorMod(seedValue, 3L));
             for (int i = 0; i < OPS; i++) {
+                if (i == OPS / 2) {
+                    d.snapshotFrom(snapshotSource);
+                }
                 Node n = nodes.get(r.nextInt(3));
                 if (r.nextInt(12) == 0) {
                     // a run of plain SETs in one km_ws call, logged as one entry where it can be
@@ -153,7 +163,7 @@ class ApplyConvergenceIT {
             }
             for (int round = 0; round < 2; round++) {
                 for (Node from : nodes) {
-                    for (Node to : nodes) {
+                    for (Node to : List.of(a, b, c, d)) {
                         if (from != to && !from.log(from.origin).isEmpty()) {
                             to.apply(from.origin, from.log(from.origin));
                         }
@@ -164,7 +174,7 @@ class ApplyConvergenceIT {
                 org.junit.jupiter.api.Assertions.assertNotEquals("db0 {}\ndb1 {}\n", a.digest(), "the workload leaves data");
             }
             if (TRACE != null) {
-                for (Node n : nodes) {
+                for (Node n : List.of(a, b, c, d)) {
                     System.out.println("meta " + n.origin + " " + TRACE + ": " + n.meta(TRACE));
                 }
             }
@@ -172,6 +182,7 @@ class ApplyConvergenceIT {
                     + " -Dkeymesh.apply.seeds=1 -Dkeymesh.apply.flushes=" + flushes + ")";
             assertEquals(a.digest(), b.digest(), seed);
             assertEquals(a.digest(), c.digest(), seed);
+            assertEquals(a.digest(), d.digest(), seed + ": a node that joined by a snapshot of " + snapshotSource.origin);
         }
     }
 }

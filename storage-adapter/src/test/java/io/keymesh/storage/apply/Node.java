@@ -146,6 +146,38 @@ final class Node implements AutoCloseable {
         }
     }
 
+    /**
+     * Takes a snapshot of {@code from} as a snapshot link does: the flush epochs of its user databases,
+     * every key of its user and metadata databases, then {@code from}'s own log position (its log is
+     * read from there on).
+     */
+    @SuppressWarnings("unchecked")
+    void snapshotFrom(Node from) {
+        from.conn.callParsed("SELECT", 2 * N);
+        List<Object> epochs = (List<Object>) from.conn.callParsed("HGETALL", "km:epoch");
+        from.conn.callParsed("SELECT", 0);
+        for (int i = 0; i < epochs.size(); i += 2) {
+            conn.callParsed("FCALL", "km_mergeflush", "0", N, epochs.get(i), epochs.get(i + 1));
+        }
+        for (int db = 0; db < 2 * N; db++) {
+            from.conn.callParsed("SELECT", db);
+            List<String> keys = new ArrayList<>();
+            for (Object k : (List<Object>) from.conn.callParsed("KEYS", "*")) {
+                keys.add((String) k);
+            }
+            from.conn.callParsed("SELECT", 0);
+            mergeKeys(from, db % N, keys);
+        }
+        from.conn.callParsed("SELECT", 2 * N);
+        Object head = from.conn.callParsed("HGET", "km:pos", from.origin);
+        from.conn.callParsed("SELECT", 0);
+        if (head != null) {
+            conn.callParsed("SELECT", 2 * N);
+            conn.callParsed("HSET", "km:pos", from.origin, head);
+            conn.callParsed("SELECT", 0);
+        }
+    }
+
     /** Applies entries (as returned by {@link #log}) of one origin with km_r; returns the new position. */
     @SuppressWarnings("unchecked")
     Object apply(String ofOrigin, List<List<Object>> entries) {

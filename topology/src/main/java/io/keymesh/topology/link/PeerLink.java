@@ -21,7 +21,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -202,16 +201,10 @@ public final class PeerLink implements AutoCloseable {
             } else if (frame instanceof LinkFrame.Heartbeat hb) {
                 clock.observe(Stamp.hlc(hb.stamp()));
                 status.peerHead(hb.headSeq());
+            } else if (frame instanceof LinkFrame.SnapshotFlush flush) {
+                SnapshotApply.flush(conn, n, flush);
             } else if (frame instanceof LinkFrame.SnapshotKey key) {
-                List<Object> args = new ArrayList<>(6 + key.items().size());
-                args.add("FCALL");
-                args.add("km_mergekey");
-                args.add("0");
-                args.add(n);
-                args.add(Integer.toString(key.db()));
-                args.add(key.key());
-                args.addAll(key.items());
-                conn.ok(args);
+                SnapshotApply.key(conn, n, key);
                 status.keysMerged.incrementAndGet();
             } else if (frame instanceof LinkFrame.SnapshotEnd end) {
                 long applied = store.raisePosition(end.origin(), end.seq());

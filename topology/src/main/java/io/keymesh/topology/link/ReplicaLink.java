@@ -244,16 +244,10 @@ public final class ReplicaLink implements AutoCloseable {
                 clock.observe(Stamp.hlc(hb.stamp()));
                 status.upstreamHead(hb.headSeq());
                 BlockingResp.send(out, Frames.toArgs(aliveAck(reply.nodeId())));
+            } else if (frame instanceof LinkFrame.SnapshotFlush flush) {
+                SnapshotApply.flush(conn, n, flush);
             } else if (frame instanceof LinkFrame.SnapshotKey key) {
-                List<Object> args = new ArrayList<>(6 + key.items().size());
-                args.add("FCALL");
-                args.add("km_mergekey");
-                args.add("0");
-                args.add(n);
-                args.add(Integer.toString(key.db()));
-                args.add(key.key());
-                args.addAll(key.items());
-                conn.ok(args);
+                SnapshotApply.key(conn, n, key);
             } else if (frame instanceof LinkFrame.SnapshotEnd end) {
                 long applied = store.raisePosition(end.origin(), end.seq());
                 status.position(end.origin(), applied);

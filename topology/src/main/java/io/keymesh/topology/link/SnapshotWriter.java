@@ -8,7 +8,8 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /**
- * Streams every key of every user and metadata database as {@code SnapshotKey} frames (items from
+ * Streams a snapshot: first each user database's flush epoch as a {@code SnapshotFlush} frame, then
+ * every key of every user and metadata database as {@code SnapshotKey} frames (items from
  * {@code km_dumpkey}), key by key, waiting for the channel to be writable before each one.
  */
 final class SnapshotWriter {
@@ -28,6 +29,7 @@ final class SnapshotWriter {
                      PageHook pageHook, ServeStatus status) throws IOException, InterruptedException {
         try (BackendClient scan = backend.open(0); BackendClient dump = backend.open(0)) {
             String n = Integer.toString(databases);
+            sendEpochs(scan, databases, frames);
             for (int db = 0; db < 2 * databases && !cancelled.getAsBoolean(); db++) {
                 scan.ok(List.of("SELECT", Integer.toString(db)));
                 int userDb = db % databases;
@@ -49,6 +51,23 @@ final class SnapshotWriter {
                     }
                     pageHook.afterPage();
                 } while (!cursor.equals("0") && !cancelled.getAsBoolean());
+            }
+        }
+    }
+
+    /**
+     * The flush epochs (hash {@code km:epoch} in db 2N): the FLUSHDBs they come from are in the log
+     * before the snapshot's position, which the receiver never replays.
+     */
+    private static void sendEpochs(BackendClient conn, int databases, FrameChannel frames)
+            throws IOException, InterruptedException {
+        conn.ok(List.of("SELECT", Integer.toString(2 * databases)));
+        List<?> epochs = (List<?>) conn.ok(List.of("HGETALL", "km:epoch"));
+        conn.ok(List.of("SELECT", "0"));
+        for (int i = 0; i + 1 < epochs.size(); i += 2) {
+            int db = Integer.parseInt(Frames.text(epochs.get(i)));
+            if (db >= 0 && db < databases && frames.awaitWritable()) {
+                frames.write(new LinkFrame.SnapshotFlush(db, Frames.text(epochs.get(i + 1))));
             }
         }
     }

@@ -22,6 +22,8 @@ public final class Frames {
             }
         } else if (frame instanceof LinkFrame.Heartbeat h) {
             add(a, "HB", h.stamp(), Long.toString(h.headSeq()));
+        } else if (frame instanceof LinkFrame.SnapshotFlush f) {
+            add(a, "SNAPFLUSH", Integer.toString(f.db()), f.stamp());
         } else if (frame instanceof LinkFrame.SnapshotKey k) {
             add(a, "SNAPKEY", Integer.toString(k.db()));
             a.add(k.key());
@@ -56,6 +58,10 @@ public final class Frames {
                 case "HB" -> {
                     need(list, 3);
                     return new LinkFrame.Heartbeat(text(list.get(1)), num(list.get(2)));
+                }
+                case "SNAPFLUSH" -> {
+                    need(list, 3);
+                    return new LinkFrame.SnapshotFlush((int) num(list.get(1)), text(list.get(2)));
                 }
                 case "SNAPKEY" -> {
                     if (list.size() < 3) {

@@ -26,6 +26,10 @@ public sealed interface LinkFrame {
     record Heartbeat(String stamp, long headSeq) implements LinkFrame {
     }
 
+    /** A user db's flush epoch on a snapshot's sender (the stamp of its last FLUSHDB), sent before the keys. */
+    record SnapshotFlush(int db, String stamp) implements LinkFrame {
+    }
+
     /** One key of a snapshot: user db, key name and the km_dumpkey items. */
     record SnapshotKey(int db, byte[] key, List<byte[]> items) implements LinkFrame {
         public SnapshotKey {

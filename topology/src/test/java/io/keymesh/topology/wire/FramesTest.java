@@ -49,6 +49,8 @@ class FramesTest {
         assertEquals(new LinkFrame.Sync("partial", "a1b2c3d4", 12), roundTrip(new LinkFrame.Sync("partial", "a1b2c3d4", 12)));
         assertEquals(new LinkFrame.Heartbeat("s", 3), roundTrip(new LinkFrame.Heartbeat("s", 3)));
         assertEquals(new LinkFrame.Ack("a1b2c3d4", 9), roundTrip(new LinkFrame.Ack("a1b2c3d4", 9)));
+        assertEquals(new LinkFrame.SnapshotFlush(1, "0000018f2a3b4c5d0001a1b2c3d4"),
+                roundTrip(new LinkFrame.SnapshotFlush(1, "0000018f2a3b4c5d0001a1b2c3d4")));
         LinkFrame.Publish p = (LinkFrame.Publish) roundTrip(new LinkFrame.Publish(true, b("ch"), b("m\r\nx")));
         assertTrue(p.sharded());
         assertArrayEquals(b("m\r\nx"), p.message());
