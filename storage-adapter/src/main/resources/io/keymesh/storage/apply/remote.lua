@@ -412,7 +412,11 @@ local function km_mergekey(_, argv)
   if dump ~= '' then
     -- a hash written only field by field has no register stamp: its state ranks below any write
     ctx.t = r.t or '0'
-    merge_key(ctx, { db = db, key = key, kind = 'r', payload = dump, e = 0, vec = vec, mvec = mvec }, false)
+    -- an expiry register of the state's own stamp (no separate one in the metadata) comes with the
+    -- state: merged on its own after it, at the same stamp, it would not count as later
+    local e = 0
+    if r.et == nil then e = r.e end
+    merge_key(ctx, { db = db, key = key, kind = 'r', payload = dump, e = e, vec = vec, mvec = mvec }, false)
   elseif next(vec) ~= nil then
     local m = meta_load(N + db, key)
     local before = sigma(m)
@@ -422,7 +426,18 @@ local function km_mergekey(_, argv)
   end
   if r.d then
     ctx.t = r.d
-    merge_key(ctx, { db = db, key = key, kind = 'd', vec = vec }, false)
+    -- the counted members that delete removed, with the totals it had seen, as a received DEL
+    -- carries them (their registers, at the delete's stamp, do not count as later below)
+    local dmvec = {}
+    for i = 7, #argv, 5 do
+      local member, cv = argv[i], counted[argv[i]]
+      if argv[i + 4] ~= '' and cv and argv[i + 1] == '-' .. r.d then
+        local seen = {}
+        for o, c in pairs(cv) do seen[o] = { st = '0', tot = c.seen } end
+        dmvec[member] = { ty = argv[i + 4], vec = seen }
+      end
+    end
+    merge_key(ctx, { db = db, key = key, kind = 'd', vec = vec, mvec = dmvec }, false)
   end
   local et = r.et or r.t
   if et then
@@ -440,9 +455,10 @@ local function km_mergekey(_, argv)
       local v, seen = nil, cv
       if string.sub(reg, 1, 1) == '+' then v = argv[i + 2] end
       if outside and cv and v == nil then
-        -- a removal has seen only part of the totals; the rest count on top of it, below
+        -- a removal has seen only part of the totals; the rest count on top of it, below (stamp
+        -- '0' sorts before every real one, so the totals that follow replace these)
         seen = {}
-        for o, c in pairs(cv) do seen[o] = { st = '', tot = c.seen } end
+        for o, c in pairs(cv) do seen[o] = { st = '0', tot = c.seen } end
       end
       merge_member(ctx, db, key, mty, member, v, false, seen)
     end

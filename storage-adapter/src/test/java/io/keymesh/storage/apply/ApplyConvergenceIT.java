@@ -125,11 +125,23 @@ class ApplyConvergenceIT {
                 Node c = new Node(dir.resolve("c"), "cccccccc");
                 Node d = new Node(dir.resolve("d"), "dddddddd")) {
             List<Node> nodes = List.of(a, b, c);
-            // d never writes: halfway it takes a snapshot of one node, then replays every log
+            // d never writes: halfway it takes a snapshot of one node, then gets random prefixes of
+            // the logs, a second snapshot of another node at three quarters, and at the end every log
+            // (its own random source, so that a, b and c see the same workload as without it)
             Node snapshotSource = nodes.get((int) Math.floorMod(seedValue, 3L));
+            Node secondSource = nodes.get((int) Math.floorMod(seedValue + 1, 3L));
+            SplittableRandom rd = new SplittableRandom(seedValue * 31 + 7);
             for (int i = 0; i < OPS; i++) {
                 if (i == OPS / 2) {
                     d.snapshotFrom(snapshotSource);
+                } else if (i == 3 * OPS / 4) {
+                    d.snapshotFrom(secondSource);
+                } else if (i > OPS / 2 && rd.nextInt(10) == 0) {
+                    Node from = nodes.get(rd.nextInt(3));
+                    List<List<Object>> log = from.log(from.origin);
+                    if (!log.isEmpty()) {
+                        d.apply(from.origin, log.subList(0, 1 + rd.nextInt(log.size())));
+                    }
                 }
                 Node n = nodes.get(r.nextInt(3));
                 if (r.nextInt(12) == 0) {
@@ -182,7 +194,8 @@ class ApplyConvergenceIT {
                     + " -Dkeymesh.apply.seeds=1 -Dkeymesh.apply.flushes=" + flushes + ")";
             assertEquals(a.digest(), b.digest(), seed);
             assertEquals(a.digest(), c.digest(), seed);
-            assertEquals(a.digest(), d.digest(), seed + ": a node that joined by a snapshot of " + snapshotSource.origin);
+            assertEquals(a.digest(), d.digest(), seed + ": a node that joined by snapshots of " + snapshotSource.origin
+                    + " and " + secondSource.origin);
         }
     }
 }

@@ -778,6 +778,41 @@ class ApplyLibraryIT {
     }
 
     @Test
+    void snapshotKeepsAnExpiryWrittenWithTheValue() {
+        b.w("SET", "px", "older");                             // b's older state of the key
+        a.observe(b.clock());
+        a.w("SET", "px", "v", "PX", "100000");                 // value and expiry at one stamp
+        a.w("SET", "src", "w", "PX", "200000");
+        a.w("COPY", "src", "copied");                          // a whole-key state that carries a TTL
+        snapshot(a, b, "px", "copied");
+        snapshot(a, c, "px", "copied");
+        for (Node n : new Node[] {b, c}) {
+            assertEquals("v", n.conn.callParsed("GET", "px"));
+            assertEquals(a.conn.callParsed("PEXPIRETIME", "px"), n.conn.callParsed("PEXPIRETIME", "px"), n.origin);
+            assertEquals(a.conn.callParsed("PEXPIRETIME", "copied"), n.conn.callParsed("PEXPIRETIME", "copied"), n.origin);
+        }
+    }
+
+    @Test
+    void snapshotOfADeleteResetsTheIncrementsItHadSeen() {
+        a.w("HINCRBY", "h", "f", "2");
+        a.w("ZINCRBY", "z", "3", "m");
+        ship(a, b);
+        b.w("DEL", "h", "z");                                  // has seen a's increments
+        ship(a, c);                                            // c has them from the log, not the delete
+        snapshot(b, c, "h", "z");
+        assertEquals(0L, c.conn.callParsed("EXISTS", "h", "z"));
+        a.w("HINCRBY", "h", "f", "5");                         // a later increment counts on its own
+        meshAll(a, b, c);
+        for (Node n : new Node[] {a, b, c}) {
+            assertEquals("5", n.conn.callParsed("HGET", "h", "f"), n.origin);
+            assertEquals(0L, n.conn.callParsed("EXISTS", "z"), n.origin);
+        }
+        assertEquals(a.digest(), b.digest());
+        assertEquals(a.digest(), c.digest());
+    }
+
+    @Test
     void snapshotMergeOfCountedMembersCountsEveryIncrementOnce() {
         a.w("HSET", "h", "f", "10");
         a.w("HINCRBY", "h", "f", "1");
