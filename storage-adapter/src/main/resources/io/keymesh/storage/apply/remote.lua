@@ -373,6 +373,15 @@ local function km_dumpkey(_, argv)
   return out
 end
 
+-- what a shipped removal of a member had seen of its counter vector cv (parsed with seen), as the
+-- vector a received removal carries; stamped '0', below every real stamp, so that merging the
+-- member's totals afterwards still counts the rest on top
+local function removal_seen(cv)
+  local seen = {}
+  for o, c in pairs(cv) do seen[o] = { st = '0', tot = c.seen } end
+  return seen
+end
+
 --[[
 km_mergekey: FCALL km_mergekey 0 <N> <db> <key> <metadata> <dump> [<type> { <member> <register>
 <value> <counters> <parked type> } ...]
@@ -432,9 +441,7 @@ local function km_mergekey(_, argv)
     for i = 7, #argv, 5 do
       local member, cv = argv[i], counted[argv[i]]
       if argv[i + 4] ~= '' and cv and argv[i + 1] == '-' .. r.d then
-        local seen = {}
-        for o, c in pairs(cv) do seen[o] = { st = '0', tot = c.seen } end
-        dmvec[member] = { ty = argv[i + 4], vec = seen }
+        dmvec[member] = { ty = argv[i + 4], vec = removal_seen(cv) }
       end
     end
     merge_key(ctx, { db = db, key = key, kind = 'd', vec = vec, mvec = dmvec }, false)
@@ -455,10 +462,8 @@ local function km_mergekey(_, argv)
       local v, seen = nil, cv
       if string.sub(reg, 1, 1) == '+' then v = argv[i + 2] end
       if outside and cv and v == nil then
-        -- a removal has seen only part of the totals; the rest count on top of it, below (stamp
-        -- '0' sorts before every real one, so the totals that follow replace these)
-        seen = {}
-        for o, c in pairs(cv) do seen[o] = { st = '0', tot = c.seen } end
+        -- a removal has seen only part of the totals; the rest count on top of it, below
+        seen = removal_seen(cv)
       end
       merge_member(ctx, db, key, mty, member, v, false, seen)
     end

@@ -66,9 +66,13 @@ final class SnapshotWriter {
         conn.ok(List.of("SELECT", "0"));
         for (int i = 0; i + 1 < epochs.size(); i += 2) {
             int db = Integer.parseInt(Frames.text(epochs.get(i)));
-            if (db >= 0 && db < databases && frames.awaitWritable()) {
-                frames.write(new LinkFrame.SnapshotFlush(db, Frames.text(epochs.get(i + 1))));
+            if (db < 0 || db >= databases) {
+                continue;
             }
+            if (!frames.awaitWritable()) {
+                return;   // the link is done; the key loop stops at its first key too
+            }
+            frames.write(new LinkFrame.SnapshotFlush(db, Frames.text(epochs.get(i + 1))));
         }
     }
 }
