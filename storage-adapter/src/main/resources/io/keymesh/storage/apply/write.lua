@@ -723,7 +723,7 @@ local function km_w(_, argv)
     m = merge_key(ctx, rec, true)
     entry_key(en, db, a[1])
     entry_epoch(ctx, en, db)
-    entry_op(en, 'i', num(m.cv[total_key(origin, epoch_of(ctx, db))].tot))
+    entry_op(en, 'i', num(m.cv[counting_key(ctx, db, nil, true)].tot))
     mark_fresh(en, a[1])
   elseif DELETE[cmd] then
     for i, k in ipairs(a) do
