@@ -38,6 +38,8 @@ import java.util.function.Supplier;
  */
 public final class ReplicationSetup {
     private static final Logger log = LoggerFactory.getLogger(ReplicationSetup.class);
+    /** Log entries read from the end of each log to seed the clock. */
+    private static final int TAIL_ENTRIES = 64;
 
     private final BackendEndpoint endpoint;
     private final String username;
@@ -99,22 +101,29 @@ public final class ReplicationSetup {
     }
 
     /**
-     * The newest stamp of the last entry of log stream {@code key} ({@link LogEntry#stamp}), or null:
-     * read as raw fields, since an entry of several plain SETs has a field t per SET and a field map
-     * would keep only one.
+     * The newest stamp ({@link LogEntry#stamp}) of the last {@link #TAIL_ENTRIES} entries of log stream
+     * {@code key}, or null: an entry can be logged just after one with a later stamp (stamps are taken
+     * before the call that logs them), and marks (km_mark) rely on the clock being past every logged
+     * stamp. Read as raw fields, since an entry of several plain SETs has a field t per SET and a
+     * field map would keep only one.
      */
     @SuppressWarnings("unchecked")
     private static String lastEntryStamp(RedisCommands<String, String> redis, String key) {
-        CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8).addKey(key).add("+").add("-").add("COUNT").add(1);
+        CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8).addKey(key).add("+").add("-").add("COUNT")
+                .add(TAIL_ENTRIES);
         List<Object> reply = redis.dispatch(CommandType.XREVRANGE, new NestedMultiOutput<>(StringCodec.UTF8), args);
-        if (reply.isEmpty()) {
-            return null;
+        String newest = null;
+        for (Object entry : reply) {
+            List<byte[]> fields = new ArrayList<>();
+            for (Object f : (List<Object>) ((List<Object>) entry).get(1)) {
+                fields.add(((String) f).getBytes(StandardCharsets.UTF_8));
+            }
+            String stamp = fields.size() % 2 == 0 ? new LogEntry(0, fields).stamp() : null;
+            if (stamp != null && (newest == null || stamp.compareTo(newest) > 0)) {
+                newest = stamp;
+            }
         }
-        List<byte[]> fields = new ArrayList<>();
-        for (Object f : (List<Object>) ((List<Object>) reply.get(0)).get(1)) {
-            fields.add(((String) f).getBytes(StandardCharsets.UTF_8));
-        }
-        return fields.size() % 2 == 0 ? new LogEntry(0, fields).stamp() : null;
+        return newest;
     }
 
     private <T> T run(java.util.function.Function<RedisCommands<String, String>, T> work) {

@@ -1,27 +1,160 @@
 -- keymesh apply library, part 3 of 3: remote apply (km_r), snapshot merge, housekeeping.
 
--- removes every key of user db `db` (and its metadata) whose newest stamp is older than t
-local function purge_older(ctx, db, t)
-  local N = ctx.N
-  sel(N + db)
-  local metas = redis.call('KEYS', '*')
-  local keep = {}
-  for _, k in ipairs(metas) do
-    local m = meta_load(N + db, k)
-    -- counter totals the flush wipes do not keep a key
-    drop_flushed(m.cv, t)
-    -- members of hashes, sets and sorted sets have their own stamps: the delete at t sorts them
-    if max_stamp(m) > t or m.kind == 'h' then
-      keep[k] = true
-    else
-      sel(N + db)
-      redis.call('DEL', k)
+-- how many marks a page of XREVRANGE over km:marks reads while looking for one older than a flush
+local MARK_PAGE = 16
+-- log entries read per XRANGE while collecting the keys a remote flush must look at
+local LOG_PAGE = 512
+-- a remote flush reads up to this many entries, or as many as the db and its metadata hold keys
+local LOG_READ_MIN = 4096
+
+-- adds to keys every key of user db `db` that log entry fields f name (db: the entry's current db)
+local function named_keys(f, db, keys, at)
+  at = at or { db = 0 }
+  for i = 1, #f, 2 do
+    local name, v = f[i], f[i + 1]
+    if name == 'm' then
+      named_keys(cmsgpack.unpack(v), db, keys, at)
+    elseif name == 'b' then
+      at.db = tonumber(v)
+    elseif name == 'k' and at.db == db then
+      keys[v] = true
     end
   end
+end
+
+--[[
+The keys of user db `db` that can hold a stamp later than flush stamp t, found without scanning the
+db: every key named by a log entry (of any origin, in this node's logs) appended after the newest
+mark (km_mark) whose clock reading is not later than t, and by the entries of the km_r call that is
+applying the flush (ctx.fresh). Every entry appended before such a mark has stamps earlier than its
+reading, hence than t. Returns nil and why, and the caller scans, when that cannot be vouched for:
+no mark is old enough, a log no longer holds the entries after its mark, a snapshot merged a stamp
+later than t into db (km:snapmax), or there are more entries to read than keys to scan.
+]]
+local function flush_candidates(ctx, db, t)
+  local N = ctx.N
+  sel(2 * N)
+  local snap = redis.call('HGET', 'km:snapmax', tostring(db))
+  if snap and snap > t then return nil, 'snapshot' end
+  local reading = string.sub(t, 1, 16)
+  local mark, before = nil, '+'
+  while mark == nil do
+    local page = redis.call('XREVRANGE', 'km:marks', before, '-', 'COUNT', MARK_PAGE)
+    for _, e in ipairs(page) do
+      if e[2][2] <= reading then
+        mark = e[2]
+        break
+      end
+      before = '(' .. e[1]
+    end
+    if mark == nil and #page < MARK_PAGE then return nil, 'no-mark' end
+  end
+  local from = {}
+  for i = 3, #mark, 2 do from[mark[i]] = tonumber(mark[i + 1]) end
+  -- entries to read, against keys the scan would visit
+  sel(N + db)
+  local budget = redis.call('DBSIZE')
   sel(db)
-  local keys = redis.call('KEYS', '*')
-  for _, k in ipairs(keys) do
-    if not keep[k] then redis.call('DEL', k) end
+  budget = math.max(LOG_READ_MIN, budget + redis.call('DBSIZE'))
+  sel(2 * N)
+  local pos, spans = redis.call('HGETALL', 'km:pos'), {}
+  for i = 1, #pos, 2 do
+    local p, head = from[pos[i]] or 0, tonumber(pos[i + 1])
+    if head > p then
+      budget = budget - (head - p)
+      if budget < 0 then return nil, 'too-many-entries' end
+      spans[#spans + 1] = { log_key(pos[i]), p }
+    end
+  end
+  local keys = {}
+  for _, span in ipairs(spans) do
+    local after = string.format('%d-0', span[2])
+    local expect = string.format('%d-0', span[2] + 1)
+    local page
+    repeat
+      page = redis.call('XRANGE', span[1], '(' .. after, '+', 'COUNT', LOG_PAGE)
+      if expect then
+        -- the log must still hold the first entry after the mark
+        if #page == 0 or page[1][1] ~= expect then return nil, 'log-gap' end
+        expect = nil
+      end
+      for _, e in ipairs(page) do named_keys(e[2], db, keys) end
+      if #page > 0 then after = page[#page][1] end
+    until #page < LOG_PAGE
+  end
+  for _, e in ipairs(ctx.fresh or {}) do
+    named_keys({ unpack(ctx.argv, e.from, e.to) }, db, keys)
+  end
+  return keys
+end
+
+-- a key of db dbi as DUMP gives it with its absolute expiry (0: none), or nil when absent
+local function take_key(dbi, k)
+  sel(dbi)
+  local d = redis.call('DUMP', k)
+  if not d then return nil end
+  local e = redis.call('PEXPIRETIME', k)
+  if e < 0 then e = 0 end
+  return { d, e }
+end
+
+local function put_key(dbi, k, taken)
+  if taken then
+    sel(dbi)
+    redis.call('RESTORE', k, taken[2], taken[1], 'ABSTTL')
+  end
+end
+
+-- whether a flush at t keeps key k of db: when something in its metadata m is newer than t (members
+-- of hashes, sets and sorted sets have their own stamps: the delete at t sorts them)
+local function outlives_flush(m, t)
+  -- counter totals the flush wipes do not keep a key
+  drop_flushed(m.cv, t)
+  return max_stamp(m) > t or m.kind == 'h'
+end
+
+-- removes every key of user db `db` (and its metadata) whose newest stamp is older than t: the keys
+-- flush_candidates names are looked at and the rest of both dbs flushed (ASYNC) around them, or,
+-- when it cannot name them, both dbs are scanned key by key
+local function purge_older(ctx, db, t)
+  local N = ctx.N
+  local keep = {}
+  local candidates, why = flush_candidates(ctx, db, t)
+  sel(2 * N)
+  redis.call('HINCRBY', 'km:flushes', candidates and 'logged' or 'scanned', 1)
+  if why then redis.call('HINCRBY', 'km:flushes', 'scanned:' .. why, 1) end
+  if candidates then
+    local kept = {}
+    for k in pairs(candidates) do
+      if outlives_flush(meta_load(N + db, k), t) then
+        keep[k] = true
+        kept[k] = { take_key(db, k), take_key(N + db, k) }
+      end
+    end
+    sel(db)
+    redis.call('FLUSHDB', 'ASYNC')
+    sel(N + db)
+    redis.call('FLUSHDB', 'ASYNC')
+    for k, two in pairs(kept) do
+      put_key(db, k, two[1])
+      put_key(N + db, k, two[2])
+    end
+  else
+    sel(N + db)
+    local metas = redis.call('KEYS', '*')
+    for _, k in ipairs(metas) do
+      if outlives_flush(meta_load(N + db, k), t) then
+        keep[k] = true
+      else
+        sel(N + db)
+        redis.call('DEL', k)
+      end
+    end
+    sel(db)
+    local keys = redis.call('KEYS', '*')
+    for _, k in ipairs(keys) do
+      if not keep[k] then redis.call('DEL', k) end
+    end
   end
   -- a key written after the flush keeps only what is newer than it: the flush acts on it as a
   -- delete at the flush's stamp (members and whole values written later survive)
@@ -281,10 +414,11 @@ local function km_r(_, argv)
   local N = tonumber(argv[1])
   local origin = argv[2]
   local count = tonumber(argv[3])
-  local ctx = { N = N, origin = origin }
+  local fresh, items = {}, {}
+  -- a flush among the entries looks at the keys the entries before it wrote (flush_candidates)
+  local ctx = { N = N, origin = origin, fresh = fresh, argv = argv }
   sel(2 * N)
   local pos = tonumber(redis.call('HGET', 'km:pos', origin) or '0')
-  local fresh, items = {}, {}
   local i = 4
   for _ = 1, count do
     local seq = tonumber(argv[i])
@@ -472,6 +606,21 @@ local function km_mergekey(_, argv)
       merge_count({ N = N, origin = o, t = c.st }, db, key, mty, member, c.tot, false)
     end
   end
+  -- the newest stamp the key brought: a later remote flush of db need not look for it in the logs
+  -- (flush_candidates), which never held the entries behind a snapshot
+  local newest = max_stamp(r)
+  for i = 7, #argv, 5 do
+    local st = string.sub(argv[i + 1], 2)
+    if st > newest then newest = st end
+    for _, c in pairs(counted[argv[i]] or {}) do
+      if c.st > newest then newest = c.st end
+    end
+  end
+  sel(2 * N)
+  local had = redis.call('HGET', 'km:snapmax', tostring(db))
+  if newest ~= '' and (not had or newest > had) then
+    redis.call('HSET', 'km:snapmax', tostring(db), newest)
+  end
   return 1
 end
 
@@ -540,6 +689,25 @@ local function km_gc(_, argv)
   return { step[1], dropped }
 end
 
+--[[
+km_mark: FCALL km_mark 0 <N> <reading> { <origin> <seq> } ...
+Records that every entry up to <seq> in each origin's log here has stamps earlier than <reading>
+(16 hex digits of HLC): the caller read km:pos, then its clock. A remote flush later than the
+reading looks only at the keys of the entries after it (flush_candidates). Keeps the newest
+MARKS_KEPT marks.
+]]
+local MARKS_KEPT = 4096
+local function km_mark(_, argv)
+  reset_db()
+  local N = tonumber(argv[1])
+  if N == nil or #argv % 2 ~= 0 or not string.find(argv[2], '^[0-9a-f]+$') or #argv[2] ~= 16 then
+    return { err = 'ERR keymesh: km_mark takes <N> <reading> (16 hex digits) and <origin> <seq> pairs' }
+  end
+  sel(2 * N)
+  redis.call('XADD', 'km:marks', 'MAXLEN', '~', MARKS_KEPT, '*', 'c', unpack(argv, 2))
+  return 1
+end
+
 local function km_version()
   return KM_VERSION
 end
@@ -551,5 +719,6 @@ redis.register_function('km_dumpkey', km_dumpkey)
 redis.register_function('km_mergekey', km_mergekey)
 redis.register_function('km_mergeflush', km_mergeflush)
 redis.register_function('km_trim', km_trim)
+redis.register_function('km_mark', km_mark)
 redis.register_function('km_gc', km_gc)
 redis.register_function{ function_name = 'km_version', callback = km_version, flags = { 'no-writes' } }

@@ -95,6 +95,9 @@ class ApplyConvergenceIT {
         };
     }
 
+    /** Remote flushes applied over the run, per path the library took ("logged", "scanned"). */
+    private static final java.util.Map<String, Long> FLUSH_PATHS = new java.util.TreeMap<>();
+
     @Test
     void randomWritesShippedInRandomOrderConvergeOnEveryNode() {
         for (int i = 0; i < SEEDS; i++) {
@@ -104,6 +107,12 @@ class ApplyConvergenceIT {
             if (!"false".equals(FLUSHES)) {
                 runSeed(SEED + i, true, tmp.resolve("seed" + i + "-flushes"));
             }
+        }
+        System.out.println("remote flushes by path: " + FLUSH_PATHS);
+        if (!"false".equals(FLUSHES)) {
+            // both ways of finding what a remote flush keeps ran, and every node still converged
+            org.junit.jupiter.api.Assertions.assertTrue(FLUSH_PATHS.getOrDefault("logged", 0L) > 0, "flushes from the logs: " + FLUSH_PATHS);
+            org.junit.jupiter.api.Assertions.assertTrue(FLUSH_PATHS.getOrDefault("scanned", 0L) > 0, "flushes by a scan: " + FLUSH_PATHS);
         }
     }
 
@@ -131,7 +140,14 @@ class ApplyConvergenceIT {
             Node snapshotSource = nodes.get((int) Math.floorMod(seedValue, 3L));
             Node secondSource = nodes.get((int) Math.floorMod(seedValue + 1, 3L));
             SplittableRandom rd = new SplittableRandom(seedValue * 31 + 7);
+            // every node marks its logs now and then, as the housekeeping does, so that remote flushes
+            // read the keys of the entries since a mark instead of scanning (again its own source)
+            SplittableRandom rm = new SplittableRandom(seedValue * 17 + 3);
+            List<Node> all = List.of(a, b, c, d);
             for (int i = 0; i < OPS; i++) {
+                if (rm.nextInt(4) == 0) {
+                    all.get(rm.nextInt(4)).mark();
+                }
                 if (i == OPS / 2) {
                     d.snapshotFrom(snapshotSource);
                 } else if (i == 3 * OPS / 4) {
@@ -189,6 +205,9 @@ class ApplyConvergenceIT {
                 for (Node n : List.of(a, b, c, d)) {
                     System.out.println("meta " + n.origin + " " + TRACE + ": " + n.meta(TRACE));
                 }
+            }
+            for (Node n : all) {
+                n.flushPaths().forEach((path, count) -> FLUSH_PATHS.merge(path, Long.parseLong(String.valueOf(count)), Long::sum));
             }
             String seed = "seed " + seedValue + " (rerun with -Dkeymesh.apply.seed=" + seedValue
                     + " -Dkeymesh.apply.seeds=1 -Dkeymesh.apply.flushes=" + flushes + ")";

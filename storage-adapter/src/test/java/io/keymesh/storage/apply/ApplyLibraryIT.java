@@ -376,6 +376,127 @@ class ApplyLibraryIT {
         assertEquals(a.digest(), b.digest());
     }
 
+    /** How often {@code n}'s redis-server ran {@code command} (from scripts too): its INFO commandstats calls. */
+    private static long calls(Node n, String command) {
+        String info = (String) n.conn.callParsed("INFO", "commandstats");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("cmdstat_" + command + ":calls=(\\d+)").matcher(info);
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    /** b: 1200 strings, a hash, a set and a counter, all written before a's flush; shipped to c too. */
+    private void olderKeysOnB() {
+        for (int run = 0; run < 4; run++) {
+            String[] kv = new String[2 * 300];
+            for (int i = 0; i < 300; i++) {
+                kv[2 * i] = "old:" + run + ":" + i;
+                kv[2 * i + 1] = "v";
+            }
+            b.ws(0, kv);
+        }
+        b.w("HSET", "h", "old", "1");
+        b.w("SADD", "s", "x");
+        b.w("INCRBY", "n", "7");
+        b.w("PEXPIREAT", "s", Long.toString(System.currentTimeMillis() + 3_600_000));
+        ship(b, c);
+    }
+
+    /** a flushes later than all of olderKeysOnB; then b writes, later than the flush by stamp, before it arrives. */
+    private void flushOnAThenLaterWritesOnB() {
+        a.observe(b.clock());
+        a.w("FLUSHDB");
+        b.observe(a.clock());
+        b.w("SET", "late", "1");
+        b.w("HSET", "h", "new", "2");
+        b.w("INCRBY", "n", "2");                     // counted from before the flush: goes with it
+        b.w("SET", "old:0:0", "rewritten");
+    }
+
+    @Test
+    void aRemoteFlushTakesTheKeysToKeepFromTheLogsSinceAMarkWithoutScanning() {
+        olderKeysOnB();
+        b.mark();                                    // every entry so far is older than this reading
+        c.mark();
+        flushOnAThenLaterWritesOnB();
+        ship(b, c);                                  // c: the same history, read from b's log
+        long keysOnB = calls(b, "keys");
+        ship(a, b);
+        ship(a, c);
+        assertEquals("1", b.flushPaths().get("logged"), "b found what to keep in its logs");
+        assertEquals(keysOnB, calls(b, "keys"), "b did not scan its databases");
+        assertEquals("1", c.flushPaths().get("logged"), "c too, with b's entries in its copy of b's log");
+        assertEquals("1", b.conn.callParsed("GET", "late"));
+        assertEquals("rewritten", b.conn.callParsed("GET", "old:0:0"));
+        assertEquals(List.of("new", "2"), b.conn.callParsed("HGETALL", "h"));
+        assertNull(b.conn.callParsed("GET", "n"), "increments counted from before the flush go with it");
+        assertNull(b.conn.callParsed("GET", "old:0:1"));
+        assertEquals(0L, b.conn.callParsed("EXISTS", "s"));
+        assertEquals(3L, b.conn.callParsed("DBSIZE"));
+        b.conn.callParsed("SELECT", Node.N);
+        assertEquals(0L, b.conn.callParsed("EXISTS", "old:0:1", "old:3:299", "s"), "metadata of the flushed keys is gone too");
+        assertEquals(1L, b.conn.callParsed("EXISTS", "late"));
+        b.conn.callParsed("SELECT", 0);
+        ship(b, a);
+        assertEquals(a.digest(), b.digest());
+        assertEquals(a.digest(), c.digest());
+
+        // and what survived goes on merging: b's counter starts a new total, a's later write wins
+        b.w("INCRBY", "n", "3");
+        a.observe(b.clock());
+        a.w("HSET", "h", "new", "9");
+        meshAll(a, b, c);
+        for (Node n : new Node[] {a, b, c}) {
+            assertEquals("3", n.conn.callParsed("GET", "n"), n.origin);
+            assertEquals("9", n.conn.callParsed("HGET", "h", "new"), n.origin);
+        }
+        assertEquals(a.digest(), b.digest());
+        assertEquals(a.digest(), c.digest());
+    }
+
+    @Test
+    void aRemoteFlushScansWhenTheLogsCannotVouchForWhatToKeep() {
+        olderKeysOnB();
+        flushOnAThenLaterWritesOnB();
+        ship(b, c);
+        // b: its only mark's reading is later than the flush; c: it has never marked
+        b.mark();
+        long keysOnB = calls(b, "keys");
+        ship(a, b);
+        ship(a, c);
+        assertEquals("1", b.flushPaths().get("scanned"));
+        assertTrue(calls(b, "keys") > keysOnB, "b scanned");
+        assertEquals("1", c.flushPaths().get("scanned"));
+        ship(b, a);
+        assertEquals(a.digest(), b.digest());
+        assertEquals(a.digest(), c.digest());
+        assertEquals(3L, b.conn.callParsed("DBSIZE"));
+
+        // a log trimmed past the mark: a second flush scans too
+        Node d = node("d", "dddddddd");
+        d.w("SET", "x", "1");
+        d.mark();
+        d.w("SET", "y", "1");
+        d.conn.callParsed("FCALL", "km_trim", "0", Node.N, d.origin, 2);
+        a.observe(d.clock());
+        a.w("FLUSHDB");
+        ship(a, d);
+        assertNull(d.flushPaths().get("logged"), "the log no longer holds the entry after the mark");
+        assertTrue(d.flushPaths().containsKey("scanned"));
+
+        // a snapshot merged a stamp later than the flush into the db: scanned as well
+        Node e = node("e", "eeeeeeee");
+        e.mark();
+        Node f = node("f", "ffffffff");
+        f.observe(a.clock() + 10);
+        f.w("SET", "from-snapshot", "1");
+        e.mergeKeys(f, 0, List.of("from-snapshot"));
+        a.observe(e.clock());
+        a.w("FLUSHDB");
+        ship(a, e);
+        assertNull(e.flushPaths().get("logged"), "a snapshot key later than the flush is in no log here");
+        assertTrue(e.flushPaths().containsKey("scanned"));
+        assertEquals("1", e.conn.callParsed("GET", "from-snapshot"), "and it survives the flush");
+    }
+
     @Test
     void transactionEntriesCarryTheirTxnIdAndApplyAsOneBatch() {
         for (int i = 0; i < 2; i++) {

@@ -16,6 +16,7 @@ final class Node implements AutoCloseable {
     final RedisProcess process;
     final RawConnection conn;
     private long hlc;
+    private long highest;   // the largest stamp issued or observed, whatever rewind did
 
     Node(Path dir, String origin) {
         this.origin = origin;
@@ -30,12 +31,38 @@ final class Node implements AutoCloseable {
 
     /** A fresh stamp of this node: 16 hex digits of a counter, then the origin. */
     String stamp() {
-        return String.format("%016x", ++hlc) + origin;
+        highest = Math.max(highest, ++hlc);
+        return String.format("%016x", hlc) + origin;
     }
 
     /** Moves this node's clock past another stamp (what receiving it does to an HLC). */
     void observe(long logical) {
         hlc = Math.max(hlc, logical);
+        highest = Math.max(highest, hlc);
+    }
+
+    /**
+     * Marks the logs here as the housekeeping does (km_mark): every origin's position, then a clock
+     * reading later than every stamp this node issued or observed.
+     */
+    @SuppressWarnings("unchecked")
+    void mark() {
+        conn.callParsed("SELECT", 2 * N);
+        List<Object> positions = (List<Object>) conn.callParsed("HGETALL", "km:pos");
+        conn.callParsed("SELECT", 0);
+        hlc = Math.max(hlc, ++highest);             // as reading a clock advances it
+        List<Object> args = new ArrayList<>(List.of("FCALL", "km_mark", "0", N, String.format("%016x", highest)));
+        args.addAll(positions);
+        conn.callParsed(args.toArray());
+    }
+
+    /** How many remote flushes took each path here: "logged" (keys from the logs) and "scanned". */
+    @SuppressWarnings("unchecked")
+    TreeMap<String, Object> flushPaths() {
+        conn.callParsed("SELECT", 2 * N);
+        TreeMap<String, Object> paths = pairs((List<Object>) conn.callParsed("HGETALL", "km:flushes"));
+        conn.callParsed("SELECT", 0);
+        return paths;
     }
 
     long clock() {

@@ -11,12 +11,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Keeps the log and tombstones bounded, every {@code housekeepingMillis}: trims each origin's log by
  * age and bytes ({@link RetentionPolicy}), this node's own log also up to what every peer and every
- * linked replica has acknowledged, and collects tombstones older than the tombstone maximum age (km_gc).
+ * linked replica has acknowledged, collects tombstones older than the tombstone maximum age (km_gc),
+ * and marks how far the logs stand against the clock (km_mark), so that a remote flush reads the
+ * entries since a mark instead of scanning its database (docs/design/merge.md).
  */
 final class Housekeeper implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Housekeeper.class);
@@ -57,6 +60,7 @@ final class Housekeeper implements AutoCloseable {
                 for (String origin : store.origins()) {
                     trim(store, origin);
                 }
+                mark(conn, s);
                 collectTombstones(conn, s);
                 warned = false;
             } catch (IOException | RuntimeException e) {
@@ -66,6 +70,20 @@ final class Housekeeper implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Records every origin's position here, then a clock reading taken after it: every entry up to
+     * those positions has a stamp earlier than the reading (its stamp was issued or observed by this
+     * clock before it was logged).
+     */
+    private void mark(BackendClient conn, MeshSettings s) throws IOException {
+        List<?> positions = (List<?>) conn.ok(List.of("HGETALL", "km:pos"));
+        String reading = Stamp.of(mesh.clock().now(), s.nodeId()).substring(0, Stamp.HLC_DIGITS);
+        List<Object> args = new ArrayList<>(5 + positions.size());
+        args.addAll(List.of("FCALL", "km_mark", "0", Integer.toString(s.databases()), reading));
+        args.addAll(positions);
+        conn.ok(args);
     }
 
     /**
