@@ -264,14 +264,206 @@ local function arity_fix(r, cmd)
   return r
 end
 
-local function flush_db(ctx, db, async)
+-- how many marks a page of XREVRANGE over km:marks reads while looking for one older than a flush
+local MARK_PAGE = 16
+-- log entries read per XRANGE while collecting the keys a remote flush must look at
+local LOG_PAGE = 512
+-- a remote flush reads up to this many entries, or as many as the db and its metadata hold keys
+local LOG_READ_MIN = 4096
+
+-- adds to keys every key of user db `db` that log entry fields f name (db: the entry's current db)
+local function named_keys(f, db, keys, at)
+  at = at or { db = 0 }
+  for i = 1, #f, 2 do
+    local name, v = f[i], f[i + 1]
+    if name == 'm' then
+      named_keys(cmsgpack.unpack(v), db, keys, at)
+    elseif name == 'b' then
+      at.db = tonumber(v)
+    elseif name == 'k' and at.db == db then
+      keys[v] = true
+    end
+  end
+end
+
+--[[
+The keys of user db `db` that can hold a stamp later than flush stamp t, found without scanning the
+db: every key named by a log entry (of any origin, in this node's logs) appended after the newest
+mark (km_mark) whose clock reading is not later than t, and by the entries of the km_r call that is
+applying the flush (ctx.fresh). Every entry appended before such a mark has stamps earlier than its
+reading, hence than t. Returns nil and why, and the caller scans, when that cannot be vouched for:
+no mark is old enough, a log no longer holds the entries after its mark, a snapshot merged a stamp
+later than t into db (km:snapmax), or there are more entries to read than keys to scan.
+]]
+local function flush_candidates(ctx, db, t)
+  local N = ctx.N
+  sel(2 * N)
+  local snap = redis.call('HGET', 'km:snapmax', tostring(db))
+  if snap and snap > t then return nil, 'snapshot' end
+  local reading = string.sub(t, 1, 16)
+  local mark, before = nil, '+'
+  while mark == nil do
+    local page = redis.call('XREVRANGE', 'km:marks', before, '-', 'COUNT', MARK_PAGE)
+    for _, e in ipairs(page) do
+      if e[2][2] <= reading then
+        mark = e[2]
+        break
+      end
+      before = '(' .. e[1]
+    end
+    if mark == nil and #page < MARK_PAGE then return nil, 'no-mark' end
+  end
+  local from = {}
+  for i = 3, #mark, 2 do from[mark[i]] = tonumber(mark[i + 1]) end
+  -- entries to read, against keys the scan would visit
+  sel(N + db)
+  local budget = redis.call('DBSIZE')
   sel(db)
-  if async then redis.call('FLUSHDB', async) else redis.call('FLUSHDB') end
-  sel(ctx.N + db)
-  redis.call('FLUSHDB')
+  budget = math.max(LOG_READ_MIN, budget + redis.call('DBSIZE'))
+  sel(2 * N)
+  local pos, spans = redis.call('HGETALL', 'km:pos'), {}
+  for i = 1, #pos, 2 do
+    local p, head = from[pos[i]] or 0, tonumber(pos[i + 1])
+    if head > p then
+      budget = budget - (head - p)
+      if budget < 0 then return nil, 'too-many-entries' end
+      spans[#spans + 1] = { log_key(pos[i]), p }
+    end
+  end
+  local keys = {}
+  for _, span in ipairs(spans) do
+    local after = string.format('%d-0', span[2])
+    local expect = string.format('%d-0', span[2] + 1)
+    local page
+    repeat
+      page = redis.call('XRANGE', span[1], '(' .. after, '+', 'COUNT', LOG_PAGE)
+      if expect then
+        -- the log must still hold the first entry after the mark
+        if #page == 0 or page[1][1] ~= expect then return nil, 'log-gap' end
+        expect = nil
+      end
+      for _, e in ipairs(page) do named_keys(e[2], db, keys) end
+      if #page > 0 then after = page[#page][1] end
+    until #page < LOG_PAGE
+  end
+  for _, e in ipairs(ctx.fresh or {}) do
+    named_keys({ unpack(ctx.argv, e.from, e.to) }, db, keys)
+  end
+  return keys
+end
+
+-- a key of db dbi as DUMP gives it with its absolute expiry (0: none), or nil when absent
+local function take_key(dbi, k)
+  sel(dbi)
+  local d = redis.call('DUMP', k)
+  if not d then return nil end
+  local e = redis.call('PEXPIRETIME', k)
+  if e < 0 then e = 0 end
+  return { d, e }
+end
+
+local function put_key(dbi, k, taken)
+  if taken then
+    sel(dbi)
+    redis.call('RESTORE', k, taken[2], taken[1], 'ABSTTL')
+  end
+end
+
+-- whether a flush at t keeps key k of db: when something in its metadata m is newer than t (members
+-- of hashes, sets and sorted sets have their own stamps: the delete at t sorts them)
+local function outlives_flush(m, t)
+  -- counter totals the flush wipes do not keep a key
+  drop_flushed(m.cv, t)
+  return max_stamp(m) > t or m.kind == 'h'
+end
+
+-- removes every key of user db `db` (and its metadata) whose newest stamp is older than t: the keys
+-- flush_candidates names are looked at and the rest of both dbs flushed around them (FLUSHDB with
+-- mode, 'ASYNC' or nil), or, when it cannot name them, both dbs are scanned key by key
+local function purge_older(ctx, db, t, mode)
+  local N = ctx.N
+  local keep = {}
+  local candidates, why = flush_candidates(ctx, db, t)
+  sel(2 * N)
+  redis.call('HINCRBY', 'km:flushes', candidates and 'logged' or 'scanned', 1)
+  if why then redis.call('HINCRBY', 'km:flushes', 'scanned:' .. why, 1) end
+  if candidates then
+    local kept = {}
+    for k in pairs(candidates) do
+      if outlives_flush(meta_load(N + db, k), t) then
+        keep[k] = true
+        kept[k] = { take_key(db, k), take_key(N + db, k) }
+      end
+    end
+    for _, d in ipairs({ db, N + db }) do
+      sel(d)
+      if mode then redis.call('FLUSHDB', mode) else redis.call('FLUSHDB') end
+    end
+    for k, two in pairs(kept) do
+      put_key(db, k, two[1])
+      put_key(N + db, k, two[2])
+    end
+  else
+    sel(N + db)
+    local metas = redis.call('KEYS', '*')
+    for _, k in ipairs(metas) do
+      if outlives_flush(meta_load(N + db, k), t) then
+        keep[k] = true
+      else
+        sel(N + db)
+        redis.call('DEL', k)
+      end
+    end
+    sel(db)
+    local keys = redis.call('KEYS', '*')
+    for _, k in ipairs(keys) do
+      if not keep[k] then redis.call('DEL', k) end
+    end
+  end
+  -- a key written after the flush keeps only what is newer than it: the flush acts on it as a
+  -- delete at the flush's stamp (members and whole values written later survive)
+  for k in pairs(keep) do
+    -- counter totals counted from before the flush are gone (their nodes restart them after it)
+    local m = meta_load(N + db, k)
+    local changed = false
+    if next(m.cv) ~= nil then
+      local before = sigma(m)
+      drop_flushed(m.cv, t)
+      -- on a value: less on top of it; with none under the totals (deleted later than set): what
+      -- the remaining ones sum to, or no key
+      fix_counter(db, k, m, sigma(m) - before)
+      changed = true
+    end
+    -- the same for each counted member, whatever its register or the key's last whole change
+    for mb, ty in pairs(counted_members(m)) do
+      local cv = member_cv(m, mb)
+      local before = cv_sum(cv)
+      drop_flushed(cv, t)
+      local flag, st = field_meta(m, mb)
+      settle_member(m, db, k, ty, mb, flag, st, cv, cv_sum(cv) - before)
+      set_member_cv(m, mb, ty, cv)
+      changed = true
+    end
+    if changed then meta_save(m, exists(db, k)) end
+    merge_key(ctx, { db = db, key = k, kind = 'd', flush = true }, false)
+  end
+end
+
+--[[
+A FLUSHDB of user db `db` at stamp ctx.t, the client's own here or one received: when later than the
+db's epoch, every key holding nothing later than it goes (kept keys take a delete at ctx.t) and
+ctx.t becomes the epoch, which refuses every older write from then on. A local flush does what
+receivers do, so that a write another connection got in between the flush's stamp and its run
+(later stamp, run earlier) survives it here as it does everywhere. mode: FLUSHDB's option for the
+dbs flushed whole ('ASYNC' or 'SYNC', nil: Redis' default).
+]]
+local function flush_at(ctx, db, mode)
+  local ep = epoch_of(ctx, db)
+  if ctx.t <= ep then return end
+  purge_older(ctx, db, ctx.t, mode)
   sel(2 * ctx.N)
   redis.call('HSET', 'km:epoch', tostring(db), ctx.t)
-  ctx.epochs = nil
+  ctx.epochs[db] = ctx.t
 end
 
 local function check_db(n, N)
@@ -321,7 +513,17 @@ end
 
 -- one plain SET, as km_w runs it (name: the command as the client spelled it); returns its reply,
 -- OK or an error, the same in RESP2 and RESP3
+-- a local write's stamp t, or one just past db's flush epoch when t is not later: a write that ran
+-- here after a flush, its stamp taken before the flush's on another connection, stays after the
+-- flush on every node (receivers refuse writes not later than the epoch)
+local function past_epoch(ctx, db, t)
+  local ep = epoch_of(ctx, db)
+  if ep ~= '' and t <= ep then return ep .. '0' end
+  return t
+end
+
 local function set_plain(N, db, origin, t, txn, key, value, name)
+  t = past_epoch({ N = N }, db, t)
   sel(db)
   local r = redis.pcall(name, key, value)
   if type(r) == 'table' and r.err then return r end
@@ -365,6 +567,7 @@ local function km_ws(_, argv)
     return { err = 'ERR keymesh: km_ws takes <N> <origin> <db> and one or more <stamp> <packed> <key> <value>' }
   end
   local replies = {}
+  local ctx = { N = N }
   -- a key written twice in one call: the SETs run one after the other, each merge seeing the last
   local seen = {}
   for i = 6, #argv, 4 do
@@ -386,8 +589,8 @@ local function km_ws(_, argv)
     local r = replies[i]
     if not (type(r) == 'table' and r.err) then
       local at = 4 * i
-      local t, p, key = argv[at], argv[at + 1], argv[at + 2]
-      if p == '' then p = packed_form(t) end
+      local t, p, key = past_epoch(ctx, db, argv[at]), argv[at + 1], argv[at + 2]
+      if p == '' or t ~= argv[at] then p = packed_form(t) end
       sel(N + db)
       local old = redis.pcall('SET', key, p or t, 'KEEPTTL', 'GET')
       if bare_stamp(old) then
@@ -472,9 +675,15 @@ local function km_w(_, argv)
   local stamp = argv[5]
   local txn = argv[6]
   local cmd = string.lower(argv[7] or '')
-  local ctx = { N = N, t = stamp, origin = origin }
+  local ctx = { N = N, origin = origin }
   -- the caller's connection has db SELECTed (contract), so the command itself needs no SELECT
   cur_db = db
+  stamp = past_epoch(ctx, db, stamp)
+  if cmd == 'flushall' then
+    for d = 0, N - 1 do stamp = past_epoch(ctx, d, stamp) end
+  end
+  ctx.t = stamp
+  sel(db)
   if cmd == 'set' and #argv == 9 then return set_plain(N, db, origin, stamp, txn, argv[8], argv[9], argv[7]) end
   local a = {}
   for i = 8, #argv do a[#a + 1] = argv[i] end
@@ -505,11 +714,11 @@ local function km_w(_, argv)
     end
     local en = entry_new(stamp, txn, db)
     if cmd == 'flushdb' then
-      flush_db(ctx, db, async)
+      flush_at(ctx, db, async)
       entry_op(en, 'f', tostring(db))
     else
       for d = 0, N - 1 do
-        flush_db(ctx, d, async)
+        flush_at(ctx, d, async)
         entry_op(en, 'f', tostring(d))
       end
     end
@@ -538,6 +747,13 @@ local function km_w(_, argv)
     targets = {}
   else
     for _, k in ipairs(written_keys(cmd, a)) do targets[#targets + 1] = { db, k } end
+  end
+  -- MOVE and COPY ... DB write another db too: past its epoch as well
+  for _, tg in ipairs(targets) do
+    if tg[1] ~= db then
+      stamp = past_epoch(ctx, tg[1], stamp)
+      ctx.t = stamp
+    end
   end
 
   -- per-member commands: which members to look at, and their state before the command

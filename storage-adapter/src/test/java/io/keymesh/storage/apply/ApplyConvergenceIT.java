@@ -143,6 +143,8 @@ class ApplyConvergenceIT {
             // every node marks its logs now and then, as the housekeeping does, so that remote flushes
             // read the keys of the entries since a mark instead of scanning (again its own source)
             SplittableRandom rm = new SplittableRandom(seedValue * 17 + 3);
+            // and which writes race another of their node (this one draws the raced write from r)
+            SplittableRandom rr = new SplittableRandom(seedValue * 13 + 5);
             List<Node> all = List.of(a, b, c, d);
             for (int i = 0; i < OPS; i++) {
                 if (rm.nextInt(4) == 0) {
@@ -170,7 +172,19 @@ class ApplyConvergenceIT {
                     continue;
                 }
                 Object[] cmd = randomWrite(r, flushes);
-                n.w(cmd);
+                if (rr.nextInt(10) == 0) {
+                    // a write whose stamp was taken before another write's but that runs after it, as
+                    // when two connections of one node race between the clock and the backend
+                    String early = n.stamp();
+                    n.w(cmd);
+                    Object[] raced = randomWrite(r, flushes);
+                    n.conn.call(n.kmw(0, 2, early, raced));
+                    if (TRACE != null) {
+                        System.out.println("op " + i + " " + n.origin + " raced " + java.util.Arrays.toString(raced) + " at " + early);
+                    }
+                } else {
+                    n.w(cmd);
+                }
                 if (TRACE != null && (java.util.Arrays.asList(cmd).contains(TRACE) || cmd[0].equals("FLUSHDB"))) {
                     System.out.println("op " + i + " " + n.origin + " " + java.util.Arrays.toString(cmd) + " -> " + n.digest().lines().findFirst().orElse(""));
                 }

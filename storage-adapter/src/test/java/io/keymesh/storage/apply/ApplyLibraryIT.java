@@ -498,6 +498,49 @@ class ApplyLibraryIT {
     }
 
     @Test
+    void writesThatRanAfterALocalFlushWithEarlierStampsStayOnEveryNode() {
+        b.w("SET", "x", "1");
+        ship(b, a);
+        long before = a.clock();
+        a.observe(before + 5);
+        a.w("FLUSHDB");
+        // stamps taken before the flush's, on other connections, that reached the backend after it
+        a.rewind(before);
+        assertEquals(List.of("OK"), a.ws(0, "k", "v"));
+        a.w("HSET", "h", "f", "1");
+        a.w("INCR", "n");
+        assertEquals("v", a.conn.callParsed("GET", "k"));
+        ship(a, b);
+        for (Node n : new Node[] {a, b}) {
+            assertNull(n.conn.callParsed("GET", "x"), n.origin + ": the flush wiped x");
+            assertEquals("v", n.conn.callParsed("GET", "k"), n.origin + ": the SET ran after the flush");
+            assertEquals("1", n.conn.callParsed("HGET", "h", "f"), n.origin);
+            assertEquals("1", n.conn.callParsed("GET", "n"), n.origin);
+        }
+        assertEquals(a.digest(), b.digest());
+    }
+
+    @Test
+    void aWriteThatRanBeforeALocalFlushWithALaterStampSurvivesItOnEveryNode() {
+        a.w("SET", "x", "1");
+        ship(a, b);
+        a.mark();                                    // both flushes find k in the logs: on a in its
+        b.mark();                                    // own, on b among the entries of the same call
+        long before = a.clock();
+        a.observe(before + 5);
+        a.w("SET", "k", "v");                        // its stamp is later than the flush's below,
+        a.rewind(before);                            // taken first on another connection
+        a.w("FLUSHDB");
+        ship(a, b);
+        for (Node n : new Node[] {a, b}) {
+            assertNull(n.conn.callParsed("GET", "x"), n.origin);
+            assertEquals("v", n.conn.callParsed("GET", "k"), n.origin + ": later than the flush by stamp");
+            assertEquals("1", n.flushPaths().get("logged"), n.origin);
+        }
+        assertEquals(a.digest(), b.digest());
+    }
+
+    @Test
     void transactionEntriesCarryTheirTxnIdAndApplyAsOneBatch() {
         for (int i = 0; i < 2; i++) {
             a.conn.callParsed(a.withTxn(a.kmw(0, 2, a.stamp(), "INCR", "c"), "77"));
