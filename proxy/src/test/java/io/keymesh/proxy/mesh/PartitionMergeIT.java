@@ -64,6 +64,45 @@ class PartitionMergeIT extends MeshTest {
     }
 
     @Test
+    void aFlushReachesThePeerWhichFindsWhatToKeepInItsLogsWithoutScanning() {
+        twoNodes();
+        for (int batch = 0; batch < 6; batch++) {
+            Map<String, String> keys = new java.util.HashMap<>();
+            for (int i = 0; i < 500; i++) {
+                keys.put("old:" + batch + ":" + i, "v");
+            }
+            a.sync().mset(keys);
+        }
+        mesh.awaitConverged(CONVERGE);
+        Await.sleep(1500);                                 // both nodes' housekeeping has marked its logs since
+        mesh.cut(a, b);
+        assertEquals("OK", a.sync().flushdb());
+        later();
+        b.sync().set("b-after", "written on B after the flush, before B heard of it");
+        mesh.heal(a, b);
+        Await.value(CONVERGE, b, "old:0:0", null);
+        mesh.awaitConverged(CONVERGE);
+        for (MeshNode n : List.of(a, b)) {
+            assertEquals(1L, n.sync().dbsize(), n.name());
+            assertEquals("written on B after the flush, before B heard of it", n.sync().get("b-after"), n.name());
+            assertEquals("1", flushPaths(n).get("logged"), n.name() + " found what to keep in its logs: " + flushPaths(n));
+        }
+    }
+
+    /** How often the node's redis-server took each way of a flush (km:flushes in the log database). */
+    private static Map<String, String> flushPaths(MeshNode n) {
+        try (var backend = n.connectBackend()) {
+            RawCommand.call(backend, "SELECT", Integer.toString(2 * MeshFixture.DATABASES));
+            List<?> flat = (List<?>) RawCommand.call(backend, "HGETALL", "km:flushes");
+            Map<String, String> paths = new java.util.TreeMap<>();
+            for (int i = 0; i + 1 < flat.size(); i += 2) {
+                paths.put(String.valueOf(flat.get(i)), String.valueOf(flat.get(i + 1)));
+            }
+            return paths;
+        }
+    }
+
+    @Test
     void hashFieldsWrittenOnBothSidesOfAPartitionAreBothKept() {
         twoNodes();
         mesh.cut(a, b);
