@@ -241,6 +241,27 @@ local function max_stamp(m)
   return s
 end
 
+-- max_stamp, and for a hash, set or sorted set merged per member also every member's register and
+-- counter stamps: what a whole-key write must be later than, since receivers keep the members
+-- written later than it
+local function newest_stamp(m)
+  local s = max_stamp(m)
+  if m.kind ~= 'h' then return s end
+  sel(m.mdb)
+  local all = redis.call('HGETALL', m.key)
+  for i = 1, #all, 2 do
+    local tag, v = string.sub(all[i], 1, 1), all[i + 1]
+    if tag == 'f' then
+      if string.sub(v, 2) > s then s = string.sub(v, 2) end
+    elseif tag == 'c' then
+      for _, c in pairs(parse_vec(string.sub(v, 3))) do
+        if c.st > s then s = c.st end
+      end
+    end
+  end
+  return s
+end
+
 -- sum over origins of (total - seen): what increments add on top of the register state
 local function sigma(m)
   local s = 0

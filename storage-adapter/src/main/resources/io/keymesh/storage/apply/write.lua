@@ -497,7 +497,7 @@ local function set_merged(N, db, origin, t, txn, key, value, old)
   end
   local ctx = { N = N, t = t, origin = origin }
   local m = meta_load(N + db, key)
-  local newest = max_stamp(m)
+  local newest = newest_stamp(m)
   if newest >= ctx.t then ctx.t = newest .. '0' end
   local en = entry_new(ctx.t, txn, db)
   entry_key(en, db, key)
@@ -511,8 +511,6 @@ local function set_merged(N, db, origin, t, txn, key, value, old)
   return en
 end
 
--- one plain SET, as km_w runs it (name: the command as the client spelled it); returns its reply,
--- OK or an error, the same in RESP2 and RESP3
 -- a local write's stamp t, or one just past db's flush epoch when t is not later: a write that ran
 -- here after a flush, its stamp taken before the flush's on another connection, stays after the
 -- flush on every node (receivers refuse writes not later than the epoch)
@@ -522,6 +520,8 @@ local function past_epoch(ctx, db, t)
   return t
 end
 
+-- one plain SET, as km_w runs it (name: the command as the client spelled it); returns its reply,
+-- OK or an error, the same in RESP2 and RESP3
 local function set_plain(N, db, origin, t, txn, key, value, name)
   t = past_epoch({ N = N }, db, t)
   sel(db)
@@ -861,7 +861,8 @@ local function km_w(_, argv)
   local newest = ''
   for _, tk in ipairs(touched) do
     local m = meta_load(N + tk[1], tk[2])
-    local ms = max_stamp(m)
+    -- a member command writes its members only; anything else writes the whole key
+    local ms = members and max_stamp(m) or newest_stamp(m)
     if ms > newest then newest = ms end
     if members and tk[2] == a[1] then
       for _, mb in ipairs(members) do

@@ -110,9 +110,9 @@ class ApplyConvergenceIT {
         }
         System.out.println("remote flushes by path: " + FLUSH_PATHS);
         if (!"false".equals(FLUSHES)) {
-            // both ways of finding what a remote flush keeps ran, and every node still converged
+            // flushes found what to keep in the logs, and every node still converged (ApplyLibraryIT
+            // covers the scan; here it runs when a snapshot or a missing mark calls for it)
             org.junit.jupiter.api.Assertions.assertTrue(FLUSH_PATHS.getOrDefault("logged", 0L) > 0, "flushes from the logs: " + FLUSH_PATHS);
-            org.junit.jupiter.api.Assertions.assertTrue(FLUSH_PATHS.getOrDefault("scanned", 0L) > 0, "flushes by a scan: " + FLUSH_PATHS);
         }
     }
 

@@ -541,6 +541,27 @@ class ApplyLibraryIT {
     }
 
     @Test
+    void aWholeKeyWriteThatRanAfterAMemberWriteWithALaterStampWipesItOnEveryNode() {
+        a.w("HSET", "h", "g", "0");                  // keys that exist: a new member leaves their
+        a.w("SADD", "s", "y");                       // key-level stamps as they are
+        long before = a.clock();
+        a.observe(before + 5);
+        a.w("HSET", "h", "f", "1");                  // the later stamp, but it ran first
+        a.rewind(before);
+        a.w("DEL", "h");                             // the earlier stamp, run after it
+        a.observe(before + 20);
+        a.w("SADD", "s", "x");
+        a.rewind(before + 10);
+        assertEquals(List.of("OK"), a.ws(0, "s", "v"));   // a plain SET over the set, the same way
+        ship(a, b);
+        for (Node n : new Node[] {a, b}) {
+            assertEquals(0L, n.conn.callParsed("EXISTS", "h"), n.origin + ": the DEL ran after the HSET");
+            assertEquals("v", n.conn.callParsed("GET", "s"), n.origin + ": the SET ran after the SADD");
+        }
+        assertEquals(a.digest(), b.digest());
+    }
+
+    @Test
     void transactionEntriesCarryTheirTxnIdAndApplyAsOneBatch() {
         for (int i = 0; i < 2; i++) {
             a.conn.callParsed(a.withTxn(a.kmw(0, 2, a.stamp(), "INCR", "c"), "77"));
