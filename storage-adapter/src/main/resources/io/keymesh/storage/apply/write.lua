@@ -378,8 +378,9 @@ local function outlives_flush(m, t)
 end
 
 -- removes every key of user db `db` (and its metadata) whose newest stamp is older than t: the keys
--- flush_candidates names are looked at and the rest of both dbs flushed around them (FLUSHDB with
--- mode, 'ASYNC' or nil), or, when it cannot name them, both dbs are scanned key by key
+-- flush_candidates names are looked at and the rest of both dbs flushed around them (the data with
+-- FLUSHDB's option mode, 'ASYNC', 'SYNC' or nil), or, when it cannot name them, both dbs are
+-- scanned key by key
 local function purge_older(ctx, db, t, mode)
   local N = ctx.N
   local keep = {}
@@ -395,10 +396,11 @@ local function purge_older(ctx, db, t, mode)
         kept[k] = { take_key(db, k), take_key(N + db, k) }
       end
     end
-    for _, d in ipairs({ db, N + db }) do
-      sel(d)
-      if mode then redis.call('FLUSHDB', mode) else redis.call('FLUSHDB') end
-    end
+    sel(db)
+    if mode then redis.call('FLUSHDB', mode) else redis.call('FLUSHDB') end
+    -- clients never see the metadata: its memory is freed in the background whatever they asked
+    sel(N + db)
+    redis.call('FLUSHDB', 'ASYNC')
     for k, two in pairs(kept) do
       put_key(db, k, two[1])
       put_key(N + db, k, two[2])

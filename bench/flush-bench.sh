@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# flush-bench.sh: how long a FLUSHDB of a large database holds each node's redis-server, as a ratio
+# of a plain redis-server's FLUSHDB of the same keys measured in the same run.
+#
+# Starts on 127.0.0.1, on free random ports, in a mktemp dir, persistence off everywhere:
+#   direct   redis-server --save '' --appendonly no
+#   A, B     two keymesh primaries peered with each other (cluster secret set)
+# fills KEYS 16-byte strings into direct and through A (B receives them), waits until both nodes
+# hold them and their housekeeping has marked the logs, then sends FLUSHDB (FLUSH_ARG: empty, ASYNC
+# or SYNC) to direct and to A and waits until B is empty too. It prints the longest single command
+# each redis-server ran meanwhile (Redis' latency monitor, threshold 1 ms): for direct its FLUSHDB,
+# for A the km_w call of the client's FLUSHDB, for B the km_r call that applied it. A node's clients
+# wait at most that long behind it (and get -BUSY past busy-reply-threshold, 5 s).
+# Exit 0 whatever the numbers; non-zero when setup fails.
+#
+# Usage: bench/flush-bench.sh          (~1-2 min on 2 cores)
+# Environment: KEYS [1000000]  FLUSH_ARG []  KEYMESH_JAR [proxy/target/keymesh.jar]  KEEP_TMP [0]
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+BENCH_NAME=flush-bench
+# shellcheck source=lib/common.sh
+. "$HERE/lib/common.sh"
+# shellcheck source=lib/mesh.sh
+. "$HERE/lib/mesh.sh"
+
+KEYS=${KEYS:-1000000}
+FLUSH_ARG=${FLUSH_ARG:-}
+KEYMESH_JAR=${KEYMESH_JAR:-$ROOT/proxy/target/keymesh.jar}
+SECRET=bench-secret
+
+need redis-server redis-benchmark redis-cli java awk
+[ -f "$KEYMESH_JAR" ] || die "no keymesh jar at $KEYMESH_JAR (build: mvn -B -q -o package -DskipTests)"
+install_traps
+make_tmp
+
+pick_port DIRECT_PORT; pick_port A_PORT; pick_port B_PORT
+log "direct :$DIRECT_PORT  A :$A_PORT  B :$B_PORT"
+start_direct "$DIRECT_PORT"
+start_mesh_node A "$A_PORT" -Dkeymesh.peers.0="127.0.0.1:$B_PORT" -Dkeymesh.cluster-secret="$SECRET"
+start_mesh_node B "$B_PORT" -Dkeymesh.peers.0="127.0.0.1:$A_PORT" -Dkeymesh.cluster-secret="$SECRET"
+PA=${NODE_PID[A]}; PB=${NODE_PID[B]}
+SA=$(backend_socket A); SB=$(backend_socket B)
+
+echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  git: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)  jar: $(basename "$KEYMESH_JAR")  cpu: $(nproc) x $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
+
+fill() {   # fill PORT: KEYS distinct 16-byte strings (key:000000000000 .. key:<KEYS-1>)
+  redis-benchmark -h 127.0.0.1 -p "$1" -c 20 -P 16 -t set -d 16 -r "$KEYS" -n "$KEYS" -q >/dev/null 2>&1
+  # -r draws keys at random: top up until every one of the KEYS keys is there (a pipelined MSET each)
+  local have
+  have=$(redis-cli -h 127.0.0.1 -p "$1" dbsize)
+  if [ "$have" -lt "$KEYS" ]; then
+    awk -v n="$KEYS" 'BEGIN { for (i = 0; i < n; i += 1000) { printf "MSET"; for (j = i; j < i + 1000 && j < n; j++) printf " key:%012d v", j; printf "\n" } }' |
+      redis-cli -h 127.0.0.1 -p "$1" >/dev/null
+  fi
+}
+log "filling $KEYS keys into direct and through A"
+fill "$DIRECT_PORT"
+fill "$A_PORT"
+wait_quiet "$PA" "$A_PORT" "$PB" "$B_PORT"
+sleep 2   # the housekeeping marks each node's logs every second
+log "direct $(redis-cli -p "$DIRECT_PORT" dbsize) keys, A $(redis-cli -p "$A_PORT" dbsize), B $(redis-cli -p "$B_PORT" dbsize)"
+
+for target in "-p $DIRECT_PORT" "-s $SA" "-s $SB"; do
+  # shellcheck disable=SC2086
+  { redis-cli $target config set latency-monitor-threshold 1 && redis-cli $target latency reset; } >/dev/null
+done
+worst() {   # worst REDIS-CLI-ARGS: the longest "command" event of the latency monitor, in ms
+  # shellcheck disable=SC2086
+  redis-cli $1 latency latest | awk 'NR % 4 == 1 { e = $0 } NR % 4 == 0 && e == "command" { print $0 + 0 }' | sort -n | tail -n 1
+}
+# shellcheck disable=SC2086
+redis-cli -p "$DIRECT_PORT" flushdb $FLUSH_ARG >/dev/null
+# shellcheck disable=SC2086
+redis-cli -p "$A_PORT" flushdb $FLUSH_ARG >/dev/null
+for ((i = 0; i < 1200; i++)); do [ "$(redis-cli -p "$B_PORT" dbsize)" = 0 ] && break; sleep 0.1; done
+[ "$(redis-cli -p "$B_PORT" dbsize)" = 0 ] || log "warning: B still holds keys 120 s after the flush"
+D=$(worst "-p $DIRECT_PORT"); A=$(worst "-s $SA"); B=$(worst "-s $SB")
+echo "FLUSHDB ${FLUSH_ARG:-(no option)} of $KEYS keys, longest command: direct ${D:-<1} ms, A (local) ${A:-<1} ms, B (received) ${B:-<1} ms"
+if [ -n "$D" ]; then
+  # under 1 ms counts as 1 ms
+  awk -v d="$D" -v a="${A:-1}" -v b="${B:-1}" 'BEGIN { printf "ratio to direct: A %.2f  B %.2f\n", a / d, b / d }'
+else
+  echo "ratio to direct: none (direct's FLUSHDB took under 1 ms)"
+fi
+for n in A B; do
+  s=$([ "$n" = A ] && echo "$SA" || echo "$SB")
+  # the log database is 2N: N user databases, N metadata databases, then the log
+  dbs=$(redis-cli -s "$s" config get databases | sed -n 2p)
+  echo "  $n: ways taken (km:flushes): $(redis-cli -s "$s" -n $((dbs - 1)) hgetall km:flushes | paste -sd' ')"
+done
