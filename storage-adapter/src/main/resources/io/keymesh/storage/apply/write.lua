@@ -1,4 +1,5 @@
--- keymesh apply library, part 2 of 3: the local write (km_w) and its command table.
+-- keymesh apply library, part 2 of 3: the local write (km_w) and its command table, and the flush
+-- of a database that local and received FLUSHDBs share (flush_at).
 
 -- commands that cannot be replicated: refused, nothing changes
 local NOT_REPLICABLE = {
