@@ -11,8 +11,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Keeps the log and tombstones bounded, every {@code housekeepingMillis}: trims each origin's log by
@@ -61,6 +64,7 @@ final class Housekeeper implements AutoCloseable {
                     trim(store, origin);
                 }
                 mark(conn, s);
+                readFlushWays(conn);
                 collectTombstones(conn, s);
                 warned = false;
             } catch (IOException | RuntimeException e) {
@@ -86,6 +90,20 @@ final class Housekeeper implements AutoCloseable {
         conn.ok(args);
     }
 
+    /** Passes the backend's count of flushes per way (km:flushes) to the mesh, for INFO. */
+    private void readFlushWays(BackendClient conn) throws IOException {
+        List<?> flat = (List<?>) conn.ok(List.of("HGETALL", "km:flushes"));
+        Map<String, Long> ways = new TreeMap<>();
+        for (int i = 0; i + 1 < flat.size(); i += 2) {
+            ways.put(text(flat.get(i)), Long.parseLong(text(flat.get(i + 1))));
+        }
+        mesh.flushWays(ways);
+    }
+
+    private static String text(Object reply) {
+        return reply instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(reply);
+    }
+
     /**
      * One incremental step of tombstone collection per tick (km_gc scans GC_STEP_KEYS metadata keys
      * of one database), so a large keyspace never blocks the backend; a full pass over every
@@ -97,7 +115,7 @@ final class Housekeeper implements AutoCloseable {
                 Stamp.of(Hlc.pack(cutoff, 0), "00000000"), Integer.toString(gcDb), gcCursor,
                 Integer.toString(GC_STEP_KEYS)));
         Object next = step.get(0);
-        gcCursor = next instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.US_ASCII) : String.valueOf(next);
+        gcCursor = text(next);
         if (gcCursor.equals("0")) {
             gcDb = (gcDb + 1) % s.databases();
         }

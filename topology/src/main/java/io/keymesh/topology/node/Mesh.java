@@ -45,6 +45,7 @@ public final class Mesh implements AutoCloseable {
     private final AtomicLong clockRefusals = new AtomicLong();
     private final AtomicLong secretRefusals = new AtomicLong();
     private final AtomicLong formatRefusals = new AtomicLong();
+    private volatile Map<String, Long> flushWays = Map.of();
     private volatile String lastRefusal = "";
     private Housekeeper housekeeper;
 
@@ -294,6 +295,18 @@ public final class Mesh implements AutoCloseable {
     /** The last refused handshake, or empty. */
     public String lastRefusal() {
         return lastRefusal;
+    }
+
+    /**
+     * How many FLUSHDBs this node's backend applied each way (km:flushes, read by the housekeeping
+     * every second): "logged" (keys to keep found in the logs), "scanned", and "scanned:&lt;why&gt;".
+     */
+    public Map<String, Long> flushWays() {
+        return flushWays;
+    }
+
+    void flushWays(Map<String, Long> ways) {
+        flushWays = Map.copyOf(ways);
     }
 
     @Override

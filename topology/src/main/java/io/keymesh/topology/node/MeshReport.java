@@ -49,6 +49,16 @@ public final class MeshReport {
         m.put("mesh_secret_refusals", Long.toString(mesh.secretRefusals()));
         m.put("mesh_format_refusals", Long.toString(mesh.formatRefusals()));
         m.put("mesh_last_refusal", mesh.lastRefusal());
+        Map<String, Long> ways = mesh.flushWays();
+        m.put("mesh_flushes_logged", Long.toString(ways.getOrDefault("logged", 0L)));
+        m.put("mesh_flushes_scanned", Long.toString(ways.getOrDefault("scanned", 0L)));
+        StringBuilder why = new StringBuilder();
+        ways.forEach((way, n) -> {
+            if (way.startsWith("scanned:")) {
+                why.append(why.length() == 0 ? "" : ",").append(way.substring("scanned:".length())).append('=').append(n);
+            }
+        });
+        m.put("mesh_flushes_scan_reasons", why.toString());
         return m;
     }
 
