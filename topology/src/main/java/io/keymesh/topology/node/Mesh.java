@@ -306,7 +306,7 @@ public final class Mesh implements AutoCloseable {
     }
 
     void flushWays(Map<String, Long> ways) {
-        flushWays = Map.copyOf(ways);
+        flushWays = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(ways));   // sorted, for INFO
     }
 
     @Override
