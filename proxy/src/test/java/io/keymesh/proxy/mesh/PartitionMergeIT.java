@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import java.util.List;
 import java.util.Map;
 
+import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.Test;
 
 /** Two primaries keep accepting writes while their link is cut, and after healing hold the merge the brief promises. */
@@ -90,6 +91,46 @@ class PartitionMergeIT extends MeshTest {
                     () -> "1".equals(n.info("replication").get("mesh_flushes_logged")),
                     () -> n.sync().info("replication"));
             assertEquals("0", n.info("replication").get("mesh_flushes_scanned"), n.name());
+        }
+    }
+
+    @Test
+    void aFlushTheLogsCannotVouchForIsAppliedAheadInStepsWhileThePeerKeepsServing() {
+        twoNodes();
+        for (int batch = 0; batch < 6; batch++) {
+            Map<String, String> keys = new java.util.HashMap<>();
+            for (int i = 0; i < 1000; i++) {
+                keys.put("old:" + batch + ":" + i, "v");
+            }
+            b.sync().mset(keys);
+        }
+        mesh.awaitConverged(CONVERGE);
+        mesh.cut(a, b);
+        assertEquals("OK", a.sync().flushdb());
+        later();
+        b.sync().set("b-after", "written on B after the flush, before B heard of it");
+        // B's logs lose every mark: each one it makes from now on is later than the flush, so its logs
+        // cannot say which keys are older than it (as on a node that started after the flush)
+        try (StatefulRedisConnection<String, String> backend = b.connectBackend()) {
+            RawCommand.call(backend, "SELECT", Integer.toString(2 * MeshFixture.DATABASES));
+            RawCommand.call(backend, "DEL", "km:marks");
+        }
+        mesh.heal(a, b);
+        Await.value(CONVERGE, b, "old:0:0", null);
+        mesh.awaitConverged(CONVERGE);
+        for (MeshNode n : List.of(a, b)) {
+            assertEquals(1L, n.sync().dbsize(), n.name());
+            assertEquals("written on B after the flush, before B heard of it", n.sync().get("b-after"), n.name());
+        }
+        Await.until(CONVERGE, "B reports that it went over its db ahead of the flush",
+                () -> "1".equals(b.info("replication").get("mesh_flushes_scanned_ahead")),
+                () -> b.sync().info("replication"));
+        Map<String, String> info = b.info("replication");
+        assertEquals("0", info.get("mesh_flushes_scanned"), "no call scanned the whole db");
+        assertEquals("no-mark=1", info.get("mesh_flushes_scan_reasons"));
+        try (StatefulRedisConnection<String, String> backend = b.connectBackend()) {
+            RawCommand.call(backend, "SELECT", Integer.toString(2 * MeshFixture.DATABASES));
+            assertEquals(java.util.List.of(), RawCommand.call(backend, "KEYS", "km:fscan:*"), "the scan's state went with the flush");
         }
     }
 

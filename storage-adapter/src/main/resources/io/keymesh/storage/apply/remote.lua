@@ -208,12 +208,34 @@ local function apply_entries(ctx, argv, items)
   end
 end
 
+-- the first flush (field f) among entry fields f, whose stamp is the last t before it (st.t), that
+-- flush_candidates cannot serve from the logs and that km_flushscan should go over the db for ahead
+-- of it: returns its db, or nil
+local function unserved_flush(ctx, f, st)
+  for i = 1, #f, 2 do
+    local name, v = f[i], f[i + 1]
+    if name == 'm' then
+      local db = unserved_flush(ctx, cmsgpack.unpack(v), st)
+      if db then return db end
+    elseif name == 't' then
+      st.t = v
+    elseif name == 'f' then
+      local db = tonumber(v)
+      if st.t > epoch_of(ctx, db) and scan_wanted(ctx, db, st.t) then return db end
+    end
+  end
+  return nil
+end
+
 --[[
 km_r: FCALL km_r 0 <N> <origin> <count> { <seq> <nfields> <packed> <f1> <v1> ... } x count
 Applies the entries of one origin in order, skipping seq <= km:pos[origin], and appends them to
 the node's copy of that origin's log; returns km:pos[origin]. <packed> holds the entry's stamps
 (its fields t, in order) as packed_form gives them, packed by the caller so that Lua need not: per
 stamp one length byte, then that many bytes (0: not packed); or empty.
+An entry holding a FLUSHDB whose keys to keep the logs cannot name (flush_candidates) is not applied,
+nor any after it: km_r applies those before it and returns { km:pos[origin], 'scan', <db>, <stamp> },
+and the caller runs km_flushscan over the db before it calls km_r again.
 ]]
 local function km_r(_, argv)
   reset_db()
@@ -231,20 +253,47 @@ local function km_r(_, argv)
     local nf = tonumber(argv[i + 1])
     if seq > pos then
       -- XADD takes "<seq>" as "<seq>-0"
-      local e = { id = argv[i], from = i + 3, to = i + 2 + 2 * nf, plain = false, p = argv[i + 2] }
+      local e = { id = argv[i], seq = seq, from = i + 3, to = i + 2 + 2 * nf, plain = false, p = argv[i + 2] }
       if e.p == '' then e.p = nil end
-      add_items(items, argv, e)
       fresh[#fresh + 1] = e
       pos = seq
     end
     i = i + 3 + 2 * nf
   end
   if #fresh == 0 then return pos end
-  apply_entries(ctx, argv, items)
-  sel(2 * N)
-  local log = log_key(origin)
-  for _, e in ipairs(fresh) do redis.call('XADD', log, e.id, unpack(argv, e.from, e.to)) end
-  redis.call('HSET', 'km:pos', origin, string.format('%d', pos))
+  local scan = nil
+  for j, e in ipairs(fresh) do
+    -- only an entry with a flush (or packed ops) is looked at
+    local flush = false
+    for q = e.from, e.to, 2 do
+      if argv[q] == 'f' or argv[q] == 'm' then
+        flush = true
+        break
+      end
+    end
+    if flush then
+      local st = { t = '' }
+      local db = unserved_flush(ctx, { unpack(argv, e.from, e.to) }, st)
+      if db then
+        scan = { db = db, t = st.t }
+        for q = #fresh, j, -1 do fresh[q] = nil end
+        break
+      end
+    end
+  end
+  for _, e in ipairs(fresh) do add_items(items, argv, e) end
+  if #fresh > 0 then
+    pos = fresh[#fresh].seq
+    apply_entries(ctx, argv, items)
+    sel(2 * N)
+    local log = log_key(origin)
+    for _, e in ipairs(fresh) do redis.call('XADD', log, e.id, unpack(argv, e.from, e.to)) end
+    redis.call('HSET', 'km:pos', origin, string.format('%d', pos))
+  else
+    sel(2 * N)
+    pos = tonumber(redis.call('HGET', 'km:pos', origin) or '0')
+  end
+  if scan then return { pos, 'scan', tostring(scan.db), scan.t } end
   return pos
 end
 
@@ -427,6 +476,8 @@ local function km_mergekey(_, argv)
   if newest ~= '' and (not had or newest > had) then
     redis.call('HSET', 'km:snapmax', tostring(db), newest)
   end
+  -- and that a key was merged: a scan ahead of a flush (km_flushscan) may have passed it already
+  redis.call('HINCRBY', 'km:snapcount', tostring(db), 1)
   return 1
 end
 
@@ -440,8 +491,83 @@ increments counted from before the flush would count here only.
 local function km_mergeflush(_, argv)
   reset_db()
   local ctx = { N = tonumber(argv[1]), t = argv[3] }
-  flush_at(ctx, tonumber(argv[2]), 'ASYNC')
+  local db = tonumber(argv[2])
+  if ctx.t > epoch_of(ctx, db) and scan_wanted(ctx, db, ctx.t) then
+    return { 0, 'scan', argv[2], ctx.t }
+  end
+  flush_at(ctx, db, 'ASYNC')
   return 1
+end
+
+--[[
+km_flushscan: FCALL km_flushscan 0 <N> <db> <stamp> <phase> <cursor> <count>
+One step of going over user db <db> ahead of a remote FLUSHDB at <stamp> that km_r or km_mergeflush
+could not apply without scanning the db in one call (they answered 'scan'). Phase 'start' records
+every log's position here and how many snapshot keys db merged so far (km:snapcount), under
+km:fscan:<db>:<stamp>; phase 'meta' takes one SCAN step (COUNT <count>) over the db's metadata and
+applies the flush to each key found (flush_key: gone, or trimmed when it holds something later);
+phase 'data' one over the db's data, dropping keys without metadata. Returns { <next phase>,
+<cursor> }: 'meta' or 'data' to go on from <cursor>, 'done' when the flush can be applied. Each step
+is short, so clients of the node keep being served; what the flush is applied to ahead cannot
+change what it leaves (a key written since the scan began is named by the entries logged since then,
+which the flush itself looks at, flush_candidates), only when each key gets there.
+]]
+local function km_flushscan(_, argv)
+  reset_db()
+  local N, db, t, phase = tonumber(argv[1]), tonumber(argv[2]), argv[3], argv[4]
+  local cursor, count = argv[5], tonumber(argv[6])
+  if N == nil or db == nil or db < 0 or db >= N or t == nil or count == nil or cursor == nil then
+    return { err = 'ERR keymesh: km_flushscan takes <N> <db> <stamp> <phase> <cursor> <count>' }
+  end
+  local ctx = { N = N, t = t }
+  local sk = scan_key(db, t)
+  if t <= epoch_of(ctx, db) then
+    -- this flush or a later one is applied already
+    sel(2 * N)
+    redis.call('DEL', sk)
+    return { 'done', '0' }
+  end
+  sel(2 * N)
+  if phase == 'start' then
+    local tries = tonumber(redis.call('HGET', sk, 'tries') or '0') + 1
+    local st = { 'tries', tostring(tries), 'snaps', redis.call('HGET', 'km:snapcount', tostring(db)) or '0' }
+    local pos = redis.call('HGETALL', 'km:pos')
+    for i = 1, #pos, 2 do
+      st[#st + 1] = 'p:' .. pos[i]
+      st[#st + 1] = pos[i + 1]
+    end
+    redis.call('DEL', sk)
+    redis.call('HSET', sk, unpack(st))
+    return { 'meta', '0' }
+  end
+  if redis.call('EXISTS', sk) == 0 then
+    return { err = 'ERR keymesh: no scan under way for this flush (start it again)' }
+  end
+  local step
+  if phase == 'meta' then
+    sel(N + db)
+    step = redis.call('SCAN', cursor, 'COUNT', count)
+    for _, k in ipairs(step[2]) do flush_key(ctx, db, k, t) end
+    if step[1] == '0' then return { 'data', '0' } end
+    return { 'meta', step[1] }
+  elseif phase == 'data' then
+    sel(db)
+    step = redis.call('SCAN', cursor, 'COUNT', count)
+    sel(N + db)
+    local gone = {}
+    for _, k in ipairs(step[2]) do
+      if redis.call('EXISTS', k) == 0 then gone[#gone + 1] = k end
+    end
+    if #gone > 0 then
+      sel(db)
+      redis.call('DEL', unpack(gone))
+    end
+    if step[1] ~= '0' then return { 'data', step[1] } end
+    sel(2 * N)
+    redis.call('HSET', sk, 'done', '1')
+    return { 'done', '0' }
+  end
+  return { err = 'ERR keymesh: km_flushscan phase is start, meta or data' }
 end
 
 -- km_trim: FCALL km_trim 0 <N> <origin> <seq>: drops log entries of origin up to seq
@@ -524,6 +650,7 @@ redis.register_function('km_r', km_r)
 redis.register_function('km_dumpkey', km_dumpkey)
 redis.register_function('km_mergekey', km_mergekey)
 redis.register_function('km_mergeflush', km_mergeflush)
+redis.register_function('km_flushscan', km_flushscan)
 redis.register_function('km_trim', km_trim)
 redis.register_function('km_mark', km_mark)
 redis.register_function('km_gc', km_gc)

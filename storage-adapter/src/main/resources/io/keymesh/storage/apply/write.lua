@@ -287,36 +287,12 @@ local function named_keys(f, db, keys, at)
   end
 end
 
---[[
-The keys of user db `db` that can hold a stamp later than flush stamp t, found without scanning the
-db: every key named by a log entry (of any origin, in this node's logs) appended after the newest
-mark (km_mark) whose clock reading is not later than t, and by the entries of the km_r call that is
-applying the flush (ctx.fresh). Every entry appended before such a mark has stamps earlier than its
-reading, hence than t. Returns nil and why, and the caller scans, when that cannot be vouched for:
-no mark is old enough, a log no longer holds the entries after its mark, a snapshot merged a stamp
-later than t into db (km:snapmax), or there are more entries to read than keys to scan.
-]]
-local function flush_candidates(ctx, db, t)
+-- the keys of user db `db` named by the entries after positions `from` (origin -> seq) in this
+-- node's logs and by the entries of the km_r call under way (ctx.fresh); nil and why when a log no
+-- longer holds the first entry after its position ('log-gap'), or when there are more entries to
+-- read than keys in the db and its metadata ('too-many-entries': scanning them costs less)
+local function keys_since(ctx, db, from)
   local N = ctx.N
-  sel(2 * N)
-  local snap = redis.call('HGET', 'km:snapmax', tostring(db))
-  if snap and snap > t then return nil, 'snapshot' end
-  local reading = string.sub(t, 1, 16)
-  local mark, before = nil, '+'
-  while mark == nil do
-    local page = redis.call('XREVRANGE', 'km:marks', before, '-', 'COUNT', MARK_PAGE)
-    for _, e in ipairs(page) do
-      if e[2][2] <= reading then
-        mark = e[2]
-        break
-      end
-      before = '(' .. e[1]
-    end
-    if mark == nil and #page < MARK_PAGE then return nil, 'no-mark' end
-  end
-  local from = {}
-  for i = 3, #mark, 2 do from[mark[i]] = tonumber(mark[i + 1]) end
-  -- entries to read, against keys the scan would visit
   sel(N + db)
   local budget = redis.call('DBSIZE')
   sel(db)
@@ -339,7 +315,7 @@ local function flush_candidates(ctx, db, t)
     repeat
       page = redis.call('XRANGE', span[1], '(' .. after, '+', 'COUNT', LOG_PAGE)
       if expect then
-        -- the log must still hold the first entry after the mark
+        -- the log must still hold the first entry after the position
         if #page == 0 or page[1][1] ~= expect then return nil, 'log-gap' end
         expect = nil
       end
@@ -351,6 +327,87 @@ local function flush_candidates(ctx, db, t)
     named_keys({ unpack(ctx.argv, e.from, e.to) }, db, keys)
   end
   return keys
+end
+
+-- the state of the scan ahead of a remote flush of db at t (km_flushscan), in db 2N
+local function scan_key(db, t)
+  return 'km:fscan:' .. db .. ':' .. t
+end
+
+-- a flush at t is applied ahead key by key this many times at most (a snapshot merged meanwhile,
+-- or a log trimmed past where the scan began, starts it over); then it scans in one call
+local SCAN_AHEAD_TRIES = 3
+
+-- the keys a remote flush of db at t must still look at after km_flushscan went over the db ahead
+-- of it: those named by the entries logged since the scan began; nil when no finished scan for this
+-- flush can vouch for that (none, or a snapshot merged keys into db since it began)
+local function scanned_candidates(ctx, db, t)
+  sel(2 * ctx.N)
+  local flat = redis.call('HGETALL', scan_key(db, t))
+  local st, from = {}, {}
+  for i = 1, #flat, 2 do
+    local f = flat[i]
+    if string.sub(f, 1, 2) == 'p:' then
+      from[string.sub(f, 3)] = tonumber(flat[i + 1])
+    else
+      st[f] = flat[i + 1]
+    end
+  end
+  if st.done ~= '1' then return nil end
+  if (redis.call('HGET', 'km:snapcount', tostring(db)) or '0') ~= st.snaps then return nil end
+  return keys_since(ctx, db, from)
+end
+
+--[[
+The keys of user db `db` that can hold a stamp later than flush stamp t, found without scanning the
+db: every key named by a log entry (of any origin, in this node's logs) appended after the newest
+mark (km_mark) whose clock reading is not later than t, and by the entries of the km_r call that is
+applying the flush (ctx.fresh). Every entry appended before such a mark has stamps earlier than its
+reading, hence than t. When that cannot be vouched for (no mark is old enough, a log no longer holds
+the entries after its mark, a snapshot merged a stamp later than t into db (km:snapmax), or there
+are more entries to read than keys to scan) returns nil and why; or, when km_flushscan has gone over
+the db ahead of this flush, the keys written since it began, why, and true.
+]]
+local function flush_candidates(ctx, db, t)
+  local N = ctx.N
+  sel(2 * N)
+  local why = nil
+  local snap = redis.call('HGET', 'km:snapmax', tostring(db))
+  if snap and snap > t then why = 'snapshot' end
+  local mark, before = nil, '+'
+  if why == nil then
+    local reading = string.sub(t, 1, 16)
+    while mark == nil and why == nil do
+      local page = redis.call('XREVRANGE', 'km:marks', before, '-', 'COUNT', MARK_PAGE)
+      for _, e in ipairs(page) do
+        if e[2][2] <= reading then
+          mark = e[2]
+          break
+        end
+        before = '(' .. e[1]
+      end
+      if mark == nil and #page < MARK_PAGE then why = 'no-mark' end
+    end
+  end
+  if mark then
+    local from = {}
+    for i = 3, #mark, 2 do from[mark[i]] = tonumber(mark[i + 1]) end
+    local keys
+    keys, why = keys_since(ctx, db, from)
+    if keys then return keys end
+  end
+  local ahead = scanned_candidates(ctx, db, t)
+  if ahead then return ahead, why, true end
+  return nil, why
+end
+
+-- whether a remote flush of db at t should wait for km_flushscan to go over the db ahead of it: the
+-- logs cannot name what it keeps, no finished scan can, and the scan has not been started over
+-- SCAN_AHEAD_TRIES times already (then the flush scans in its own call)
+local function scan_wanted(ctx, db, t)
+  if flush_candidates(ctx, db, t) then return false end
+  sel(2 * ctx.N)
+  return tonumber(redis.call('HGET', scan_key(db, t), 'tries') or '0') < SCAN_AHEAD_TRIES
 end
 
 -- a key of db dbi as DUMP gives it with its absolute expiry (0: none), or nil when absent
@@ -378,22 +435,69 @@ local function outlives_flush(m, t)
   return max_stamp(m) > t or m.kind == 'h'
 end
 
--- removes every key of user db `db` (and its metadata) whose newest stamp is older than t: the keys
--- flush_candidates names are looked at and the rest of both dbs flushed around them (the data with
--- FLUSHDB's option mode, 'ASYNC', 'SYNC' or nil), or, when it cannot name them, both dbs are
+-- what a flush at t leaves of key k of db, which holds something later than t: the flush acts on it
+-- as a delete at t (ctx.t), so members and whole values written later survive, and counter totals
+-- counted from before the flush are gone (their nodes restart them after it)
+local function trim_kept(ctx, db, k, t)
+  local m = meta_load(ctx.N + db, k)
+  local changed = false
+  if next(m.cv) ~= nil then
+    local before = sigma(m)
+    drop_flushed(m.cv, t)
+    -- on a value: less on top of it; with none under the totals (deleted later than set): what
+    -- the remaining ones sum to, or no key
+    fix_counter(db, k, m, sigma(m) - before)
+    changed = true
+  end
+  -- the same for each counted member, whatever its register or the key's last whole change
+  for mb, ty in pairs(counted_members(m)) do
+    local cv = member_cv(m, mb)
+    local before = cv_sum(cv)
+    drop_flushed(cv, t)
+    local flag, st = field_meta(m, mb)
+    settle_member(m, db, k, ty, mb, flag, st, cv, cv_sum(cv) - before)
+    set_member_cv(m, mb, ty, cv)
+    changed = true
+  end
+  if changed then meta_save(m, exists(db, k)) end
+  merge_key(ctx, { db = db, key = k, kind = 'd', flush = true }, false)
+end
+
+-- a flush at t (ctx.t) applied to key k of db alone: gone with its metadata when nothing in it is
+-- later than t, else trimmed (trim_kept); returns whether it stays
+local function flush_key(ctx, db, k, t)
+  if outlives_flush(meta_load(ctx.N + db, k), t) then
+    trim_kept(ctx, db, k, t)
+    return true
+  end
+  sel(ctx.N + db)
+  redis.call('DEL', k)
+  sel(db)
+  redis.call('DEL', k)
+  return false
+end
+
+-- removes every key of user db `db` (and its metadata) whose newest stamp is older than t, and trims
+-- the rest: the keys flush_candidates names are looked at and the rest of both dbs flushed around
+-- them (the data with FLUSHDB's option mode, 'ASYNC', 'SYNC' or nil); when km_flushscan went over
+-- the db ahead, only the keys written since it began are left to look at; else both dbs are
 -- scanned key by key
 local function purge_older(ctx, db, t, mode)
   local N = ctx.N
-  local keep = {}
-  local candidates, why = flush_candidates(ctx, db, t)
+  local candidates, why, ahead = flush_candidates(ctx, db, t)
   sel(2 * N)
-  redis.call('HINCRBY', 'km:flushes', candidates and 'logged' or 'scanned', 1)
+  local way = 'logged'
+  if ahead then way = 'ahead' elseif not candidates then way = 'scanned' end
+  redis.call('HINCRBY', 'km:flushes', way, 1)
   if why then redis.call('HINCRBY', 'km:flushes', 'scanned:' .. why, 1) end
-  if candidates then
+  if ahead then
+    for k in pairs(candidates) do flush_key(ctx, db, k, t) end
+    sel(2 * N)
+    redis.call('DEL', scan_key(db, t))
+  elseif candidates then
     local kept = {}
     for k in pairs(candidates) do
       if outlives_flush(meta_load(N + db, k), t) then
-        keep[k] = true
         kept[k] = { take_key(db, k), take_key(N + db, k) }
       end
     end
@@ -406,49 +510,17 @@ local function purge_older(ctx, db, t, mode)
       put_key(db, k, two[1])
       put_key(N + db, k, two[2])
     end
+    for k in pairs(kept) do trim_kept(ctx, db, k, t) end
   else
     sel(N + db)
-    local metas = redis.call('KEYS', '*')
-    for _, k in ipairs(metas) do
-      if outlives_flush(meta_load(N + db, k), t) then
-        keep[k] = true
-      else
-        sel(N + db)
-        redis.call('DEL', k)
-      end
+    local keep = {}
+    for _, k in ipairs(redis.call('KEYS', '*')) do
+      if flush_key(ctx, db, k, t) then keep[k] = true end
     end
     sel(db)
-    local keys = redis.call('KEYS', '*')
-    for _, k in ipairs(keys) do
+    for _, k in ipairs(redis.call('KEYS', '*')) do
       if not keep[k] then redis.call('DEL', k) end
     end
-  end
-  -- a key written after the flush keeps only what is newer than it: the flush acts on it as a
-  -- delete at the flush's stamp (members and whole values written later survive)
-  for k in pairs(keep) do
-    -- counter totals counted from before the flush are gone (their nodes restart them after it)
-    local m = meta_load(N + db, k)
-    local changed = false
-    if next(m.cv) ~= nil then
-      local before = sigma(m)
-      drop_flushed(m.cv, t)
-      -- on a value: less on top of it; with none under the totals (deleted later than set): what
-      -- the remaining ones sum to, or no key
-      fix_counter(db, k, m, sigma(m) - before)
-      changed = true
-    end
-    -- the same for each counted member, whatever its register or the key's last whole change
-    for mb, ty in pairs(counted_members(m)) do
-      local cv = member_cv(m, mb)
-      local before = cv_sum(cv)
-      drop_flushed(cv, t)
-      local flag, st = field_meta(m, mb)
-      settle_member(m, db, k, ty, mb, flag, st, cv, cv_sum(cv) - before)
-      set_member_cv(m, mb, ty, cv)
-      changed = true
-    end
-    if changed then meta_save(m, exists(db, k)) end
-    merge_key(ctx, { db = db, key = k, kind = 'd', flush = true }, false)
   end
 end
 

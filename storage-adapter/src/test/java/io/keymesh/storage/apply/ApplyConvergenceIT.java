@@ -95,7 +95,7 @@ class ApplyConvergenceIT {
         };
     }
 
-    /** Remote flushes applied over the run, per path the library took ("logged", "scanned"). */
+    /** Remote flushes applied over the run, per path the library took ("logged", "ahead", "scanned"). */
     private static final java.util.Map<String, Long> FLUSH_PATHS = new java.util.TreeMap<>();
 
     @Test
@@ -146,6 +146,24 @@ class ApplyConvergenceIT {
             // and which writes race another of their node (this one draws the raced write from r)
             SplittableRandom rr = new SplittableRandom(seedValue * 13 + 5);
             List<Node> all = List.of(a, b, c, d);
+            // a flush the logs cannot vouch for goes over the db ahead, a few keys per step; between
+            // steps the node's clients write and other origins' entries arrive (again its own source)
+            SplittableRandom rs = new SplittableRandom(seedValue * 19 + 11);
+            for (Node n : all) {
+                n.scanStep = 1 + rs.nextInt(3);
+                n.betweenScanSteps = () -> {
+                    if (n != d && rs.nextInt(3) == 0) {
+                        n.w(randomWrite(rs, flushes));
+                    }
+                    if (rs.nextInt(6) == 0) {
+                        Node from = nodes.get(rs.nextInt(3));
+                        List<List<Object>> log = from.log(from.origin);
+                        if (from != n && !log.isEmpty()) {
+                            n.apply(from.origin, log.subList(0, 1 + rs.nextInt(log.size())));
+                        }
+                    }
+                };
+            }
             for (int i = 0; i < OPS; i++) {
                 if (rm.nextInt(4) == 0) {
                     all.get(rm.nextInt(4)).mark();

@@ -453,24 +453,34 @@ class ApplyLibraryIT {
     }
 
     @Test
-    void aRemoteFlushScansWhenTheLogsCannotVouchForWhatToKeep() {
+    void aRemoteFlushTheLogsCannotVouchForGoesOverTheDbAheadInShortSteps() {
         olderKeysOnB();
         flushOnAThenLaterWritesOnB();
         ship(b, c);
         // b: its only mark's reading is later than the flush; c: it has never marked
         b.mark();
         long keysOnB = calls(b, "keys");
+        long scansOnB = calls(b, "scan");
         ship(a, b);
         ship(a, c);
-        assertEquals("1", b.flushPaths().get("scanned"));
-        assertTrue(calls(b, "keys") > keysOnB, "b scanned");
-        assertEquals("1", c.flushPaths().get("scanned"));
+        assertEquals("1", b.flushPaths().get("ahead"));
+        assertEquals("1", b.flushPaths().get("scanned:no-mark"), "why the logs could not say what to keep");
+        assertNull(b.flushPaths().get("scanned"), "no call scanned the db whole");
+        assertEquals(keysOnB, calls(b, "keys"));
+        assertTrue(calls(b, "scan") - scansOnB >= 1200 / 1000, "b went over its db in SCAN steps");
+        assertEquals("1", c.flushPaths().get("ahead"));
         ship(b, a);
         assertEquals(a.digest(), b.digest());
         assertEquals(a.digest(), c.digest());
         assertEquals(3L, b.conn.callParsed("DBSIZE"));
+        assertEquals("1", b.conn.callParsed("GET", "late"));
+        assertEquals("rewritten", b.conn.callParsed("GET", "old:0:0"));
+        assertNull(b.conn.callParsed("GET", "n"), "increments counted from before the flush go with it");
+        b.conn.callParsed("SELECT", 2 * Node.N);
+        assertEquals(List.of(), b.conn.callParsed("KEYS", "km:fscan:*"), "the scan's state goes with the flush");
+        b.conn.callParsed("SELECT", 0);
 
-        // a log trimmed past the mark: a second flush scans too
+        // a log trimmed past the mark: a second flush goes over the db ahead too
         Node d = node("d", "dddddddd");
         d.w("SET", "x", "1");
         d.mark();
@@ -479,10 +489,13 @@ class ApplyLibraryIT {
         a.observe(d.clock());
         a.w("FLUSHDB");
         ship(a, d);
-        assertNull(d.flushPaths().get("logged"), "the log no longer holds the entry after the mark");
-        assertTrue(d.flushPaths().containsKey("scanned"));
+        // (both of a's flushes reach d, the first one older than d's mark too)
+        assertTrue(d.flushPaths().containsKey("scanned:log-gap"), "the log no longer holds the entry after the mark");
+        assertEquals("2", d.flushPaths().get("ahead"));
+        assertNull(d.flushPaths().get("scanned"));
+        assertEquals(0L, d.conn.callParsed("DBSIZE"));
 
-        // a snapshot merged a stamp later than the flush into the db: scanned as well
+        // a snapshot merged a stamp later than the flush into the db: the same
         Node e = node("e", "eeeeeeee");
         e.mark();
         Node f = node("f", "ffffffff");
@@ -492,9 +505,70 @@ class ApplyLibraryIT {
         a.observe(e.clock());
         a.w("FLUSHDB");
         ship(a, e);
-        assertNull(e.flushPaths().get("logged"), "a snapshot key later than the flush is in no log here");
-        assertTrue(e.flushPaths().containsKey("scanned"));
+        assertTrue(e.flushPaths().containsKey("scanned:snapshot"), "a snapshot key later than the flush is in no log here");
+        assertNull(e.flushPaths().get("scanned"));
         assertEquals("1", e.conn.callParsed("GET", "from-snapshot"), "and it survives the flush");
+    }
+
+    @Test
+    void whatRunsBetweenTheStepsOfAScanAheadEndsAsIfItRanAroundAFlushInOneCall() {
+        olderKeysOnB();
+        Node d = node("d", "dddddddd");
+        d.w("SET", "d-older", "1");                  // earlier than the flush, reaches b mid-scan
+        flushOnAThenLaterWritesOnB();
+        ship(b, c);
+        // b goes over its db a key per step; between steps its clients write, and d's older entries arrive
+        b.scanStep = 1;
+        int[] step = {0};
+        b.betweenScanSteps = () -> {
+            int i = step[0]++;
+            if (i == 5) {
+                ship(d, b);
+            } else if (i % 100 == 0) {
+                b.w("SET", "during:" + i, "1");      // a new key, later than the flush
+                b.w("INCR", "count:" + i);           // counted before b applied the flush
+                b.w("HSET", "h", "during", Integer.toString(i));
+                b.w("SET", "old:1:" + i, "again");   // an old key written over, maybe scanned already
+            }
+        };
+        ship(a, b);
+        assertTrue(step[0] > 600, "about one step per key: " + step[0]);
+        assertEquals("1", b.flushPaths().get("ahead"));
+        assertNull(b.conn.callParsed("GET", "d-older"), "d's write was older than the flush");
+        assertEquals("1", b.conn.callParsed("GET", "during:100"));
+        assertNull(b.conn.callParsed("GET", "count:100"), "an increment b counted before it applied the flush goes with it");
+        assertEquals(Integer.toString((step[0] - 1) / 100 * 100), b.conn.callParsed("HGET", "h", "during"));
+        assertEquals("again", b.conn.callParsed("GET", "old:1:100"));
+        assertNull(b.conn.callParsed("GET", "old:1:101"));
+        assertEquals("1", b.conn.callParsed("GET", "late"));
+        ship(a, c);
+        ship(d, c);
+        meshAll(a, b, c, d);
+        assertEquals(a.digest(), b.digest());
+        assertEquals(a.digest(), c.digest());
+        assertEquals(a.digest(), d.digest());
+        assertEquals("1", c.flushPaths().get("ahead"), "c went over its db in one step per 1000 keys, nothing between");
+    }
+
+    @Test
+    void aScanAheadThatSnapshotsKeepOvertakingEndsInOneCallThatScans() {
+        olderKeysOnB();
+        Node f = node("f", "ffffffff");
+        f.w("SET", "snap", "1");                     // earlier than the flush
+        flushOnAThenLaterWritesOnB();
+        // a snapshot key merged during every scan ahead: none can vouch for what it passed
+        b.betweenScanSteps = () -> b.mergeKeys(f, 0, List.of("snap"));
+        long keysOnB = calls(b, "keys");
+        ship(a, b);
+        assertEquals("1", b.flushPaths().get("scanned"), "after three scans ahead, one call scans");
+        assertNull(b.flushPaths().get("ahead"));
+        assertTrue(calls(b, "keys") > keysOnB);
+        b.betweenScanSteps = () -> { };
+        ship(b, a);
+        ship(f, a);
+        ship(f, b);
+        assertEquals(a.digest(), b.digest());
+        assertNull(b.conn.callParsed("GET", "snap"), "f's write was older than the flush");
     }
 
     @Test

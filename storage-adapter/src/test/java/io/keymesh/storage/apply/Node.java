@@ -56,7 +56,7 @@ final class Node implements AutoCloseable {
         conn.callParsed(args.toArray());
     }
 
-    /** How many remote flushes took each path here: "logged" (keys from the logs) and "scanned". */
+    /** How many remote flushes took each path here: "logged" (keys from the logs), "ahead" (km_flushscan) and "scanned". */
     @SuppressWarnings("unchecked")
     TreeMap<String, Object> flushPaths() {
         conn.callParsed("SELECT", 2 * N);
@@ -184,7 +184,7 @@ final class Node implements AutoCloseable {
         List<Object> epochs = (List<Object>) from.conn.callParsed("HGETALL", "km:epoch");
         from.conn.callParsed("SELECT", 0);
         for (int i = 0; i < epochs.size(); i += 2) {
-            conn.callParsed("FCALL", "km_mergeflush", "0", N, epochs.get(i), epochs.get(i + 1));
+            callScanning("FCALL", "km_mergeflush", "0", N, epochs.get(i), epochs.get(i + 1));
         }
         for (int db = 0; db < 2 * N; db++) {
             from.conn.callParsed("SELECT", db);
@@ -224,7 +224,43 @@ final class Node implements AutoCloseable {
                 }
             }
         }
-        return conn.callParsed(args.toArray());
+        return callScanning(args.toArray());
+    }
+
+    /** Keys per km_flushscan step (as the links' FlushScan takes them, or fewer to interleave more). */
+    int scanStep = 1000;
+    /** Runs after each km_flushscan step: the convergence test writes there, as the node's clients do meanwhile. */
+    Runnable betweenScanSteps = () -> { };
+    private boolean inScanStep;
+
+    /**
+     * Calls km_r or km_mergeflush as the links do (FlushScan.call): while the reply asks for a scan
+     * ahead of a flush, goes over the db with km_flushscan, then calls again. Returns the last reply.
+     */
+    Object callScanning(Object... args) {
+        Object reply = conn.callParsed(args);
+        while (reply instanceof List<?> l && l.size() == 4 && "scan".equals(l.get(1))) {
+            String phase = "start";
+            Object cursor = "0";
+            while (!"done".equals(phase)) {
+                Object next = conn.callParsed("FCALL", "km_flushscan", "0", N, l.get(2), l.get(3), phase, cursor, scanStep);
+                if (!(next instanceof List<?> step)) {
+                    throw new IllegalStateException("km_flushscan: " + next);
+                }
+                phase = (String) step.get(0);
+                cursor = step.get(1);
+                if (!inScanStep) {
+                    inScanStep = true;
+                    try {
+                        betweenScanSteps.run();
+                    } finally {
+                        inScanStep = false;
+                    }
+                }
+            }
+            reply = conn.callParsed(args);
+        }
+        return reply;
     }
 
     /** Everything a client can see in the user dbs: key, type, content and absolute expiry, sorted. */

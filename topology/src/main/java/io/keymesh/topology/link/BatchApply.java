@@ -29,7 +29,9 @@ final class BatchApply {
             args.add(packedStamps(e));
             args.addAll(e.fields());
         }
-        Object reply = conn.ok(args);
+        // a flush the logs cannot say what to keep for stops km_r after the entries before it; the db is
+        // gone over ahead of it step by step, then km_r takes the batch again
+        Object reply = FlushScan.call(conn, databases, args);
         return reply instanceof Long l ? l : Long.parseLong(Frames.text(reply));
     }
 

@@ -13,7 +13,8 @@ final class SnapshotApply {
 
     /** A user db's flush epoch on the sender: {@code FCALL km_mergeflush}, a FLUSHDB at that stamp when later than ours. */
     static void flush(BackendClient conn, String databases, LinkFrame.SnapshotFlush flush) throws IOException {
-        conn.ok(List.of("FCALL", "km_mergeflush", "0", databases, Integer.toString(flush.db()), flush.stamp()));
+        FlushScan.call(conn, databases,
+                List.of("FCALL", "km_mergeflush", "0", databases, Integer.toString(flush.db()), flush.stamp()));
     }
 
     /** One key with its metadata: {@code FCALL km_mergekey}, merged by the merge rules. */

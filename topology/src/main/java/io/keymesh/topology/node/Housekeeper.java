@@ -52,9 +52,10 @@ final class Housekeeper implements AutoCloseable {
 
     private void loop() {
         MeshSettings s = mesh.settings();
-        while (!closed) {
+        // the first round runs at once, so that a FLUSHDB in the node's first second finds a mark
+        for (boolean first = true; !closed; first = false) {
             try {
-                Thread.sleep(s.housekeepingMillis());
+                Thread.sleep(first ? 0 : s.housekeepingMillis());
             } catch (InterruptedException e) {
                 return;
             }

@@ -51,6 +51,7 @@ public final class MeshReport {
         m.put("mesh_last_refusal", mesh.lastRefusal());
         Map<String, Long> ways = mesh.flushWays();
         m.put("mesh_flushes_logged", Long.toString(ways.getOrDefault("logged", 0L)));
+        m.put("mesh_flushes_scanned_ahead", Long.toString(ways.getOrDefault("ahead", 0L)));
         m.put("mesh_flushes_scanned", Long.toString(ways.getOrDefault("scanned", 0L)));
         StringBuilder why = new StringBuilder();
         ways.forEach((way, n) -> {

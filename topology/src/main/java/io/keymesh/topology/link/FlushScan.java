@@ -1,0 +1,70 @@
+package io.keymesh.topology.link;
+
+import io.keymesh.topology.wire.Frames;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Goes over one user db ahead of a received FLUSHDB that the apply library could not apply without
+ * scanning the db in one call (km_r or km_mergeflush answered {@code 'scan'}): a {@code km_flushscan}
+ * step at a time, so that the node's clients are served between steps while this link waits
+ * (docs/design/merge.md, "Remote flushes").
+ */
+final class FlushScan {
+    private static final Logger log = LoggerFactory.getLogger(FlushScan.class);
+    /** Keys per SCAN step: one step is a short call (a flush of this many keys), the node's clients wait no longer. */
+    static final int KEYS_PER_STEP = 1000;
+
+    private FlushScan() {
+    }
+
+    /**
+     * Calls {@code args} (km_r or km_mergeflush) on {@code conn}; while the reply asks for a scan ahead
+     * of a flush, runs it and calls {@code args} again (km_r skips the entries it applied already).
+     * Returns the last reply.
+     */
+    static Object call(BackendClient conn, String databases, List<?> args) throws IOException {
+        Object reply = conn.ok(args);
+        for (Request scan = requested(reply); scan != null; scan = requested(reply)) {
+            run(conn, databases, scan);
+            reply = conn.ok(args);
+        }
+        return reply;
+    }
+
+    /**
+     * The flush of user db {@code db} at {@code stamp} when {@code reply} asks for a scan ahead of it
+     * ({@code [<position>, "scan", <db>, <stamp>]}), else null.
+     */
+    static Request requested(Object reply) {
+        if (reply instanceof List<?> l && l.size() == 4 && "scan".equals(Frames.text(l.get(1)))) {
+            return new Request(Frames.text(l.get(2)), Frames.text(l.get(3)));
+        }
+        return null;
+    }
+
+    /** A flush of user db {@code db} at {@code stamp} waiting for the scan ahead of it. */
+    record Request(String db, String stamp) {
+    }
+
+    /** Runs every step of the scan for {@code request} on {@code conn}; returns the number of steps. */
+    static int run(BackendClient conn, String databases, Request request) throws IOException {
+        long started = System.nanoTime();
+        String phase = "start";
+        String cursor = "0";
+        int steps = 0;
+        while (!phase.equals("done")) {
+            List<?> next = (List<?>) conn.ok(List.of("FCALL", "km_flushscan", "0", databases, request.db(), request.stamp(),
+                    phase, cursor, Integer.toString(KEYS_PER_STEP)));
+            phase = Frames.text(next.get(0));
+            cursor = Frames.text(next.get(1));
+            steps++;
+        }
+        log.info("flush of db {} at {}: went over the db ahead of it in {} steps ({} ms)", request.db(), request.stamp(),
+                steps, (System.nanoTime() - started) / 1_000_000);
+        return steps;
+    }
+}
