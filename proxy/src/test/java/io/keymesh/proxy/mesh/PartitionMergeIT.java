@@ -64,28 +64,42 @@ class PartitionMergeIT extends MeshTest {
         mesh.awaitConverged(CONVERGE);
     }
 
-    @Test
-    void aFlushReachesThePeerWhichFindsWhatToKeepInItsLogsWithoutScanning() {
+    /**
+     * 6 x {@code perBatch} keys written through B ({@code throughB}) or A and replicated; {@code beforeCut} runs;
+     * with the link cut, a FLUSHDB on A and a later write on B; {@code beforeHeal} runs; the link
+     * heals, and both nodes must end holding B's write alone.
+     */
+    private void flushAcrossAPartition(boolean throughB, int perBatch, Runnable beforeCut, Runnable beforeHeal) {
         twoNodes();
+        MeshNode writer = throughB ? b : a;
         for (int batch = 0; batch < 6; batch++) {
             Map<String, String> keys = new java.util.HashMap<>();
-            for (int i = 0; i < 500; i++) {
+            for (int i = 0; i < perBatch; i++) {
                 keys.put("old:" + batch + ":" + i, "v");
             }
-            a.sync().mset(keys);
+            writer.sync().mset(keys);
         }
         mesh.awaitConverged(CONVERGE);
-        Await.sleep(1500);                                 // both nodes' housekeeping has marked its logs since
+        beforeCut.run();
         mesh.cut(a, b);
         assertEquals("OK", a.sync().flushdb());
         later();
         b.sync().set("b-after", "written on B after the flush, before B heard of it");
+        beforeHeal.run();
         mesh.heal(a, b);
         Await.value(CONVERGE, b, "old:0:0", null);
         mesh.awaitConverged(CONVERGE);
         for (MeshNode n : List.of(a, b)) {
             assertEquals(1L, n.sync().dbsize(), n.name());
             assertEquals("written on B after the flush, before B heard of it", n.sync().get("b-after"), n.name());
+        }
+    }
+
+    @Test
+    void aFlushReachesThePeerWhichFindsWhatToKeepInItsLogsWithoutScanning() {
+        // both nodes' housekeeping marks its logs after the writes, before the cut
+        flushAcrossAPartition(false, 500, () -> Await.sleep(1500), () -> { });
+        for (MeshNode n : List.of(a, b)) {
             // INFO replication says which way each flush took (the housekeeping reads it every second)
             Await.until(CONVERGE, n.name() + " reports that it found what to keep in its logs",
                     () -> "1".equals(n.info("replication").get("mesh_flushes_logged")),
@@ -96,32 +110,14 @@ class PartitionMergeIT extends MeshTest {
 
     @Test
     void aFlushTheLogsCannotVouchForIsAppliedAheadInStepsWhileThePeerKeepsServing() {
-        twoNodes();
-        for (int batch = 0; batch < 6; batch++) {
-            Map<String, String> keys = new java.util.HashMap<>();
-            for (int i = 0; i < 1000; i++) {
-                keys.put("old:" + batch + ":" + i, "v");
-            }
-            b.sync().mset(keys);
-        }
-        mesh.awaitConverged(CONVERGE);
-        mesh.cut(a, b);
-        assertEquals("OK", a.sync().flushdb());
-        later();
-        b.sync().set("b-after", "written on B after the flush, before B heard of it");
         // B's logs lose every mark: each one it makes from now on is later than the flush, so its logs
         // cannot say which keys are older than it (as on a node that started after the flush)
-        try (StatefulRedisConnection<String, String> backend = b.connectBackend()) {
-            RawCommand.call(backend, "SELECT", Integer.toString(2 * MeshFixture.DATABASES));
-            RawCommand.call(backend, "DEL", "km:marks");
-        }
-        mesh.heal(a, b);
-        Await.value(CONVERGE, b, "old:0:0", null);
-        mesh.awaitConverged(CONVERGE);
-        for (MeshNode n : List.of(a, b)) {
-            assertEquals(1L, n.sync().dbsize(), n.name());
-            assertEquals("written on B after the flush, before B heard of it", n.sync().get("b-after"), n.name());
-        }
+        flushAcrossAPartition(true, 1000, () -> { }, () -> {
+            try (StatefulRedisConnection<String, String> backend = b.connectBackend()) {
+                RawCommand.call(backend, "SELECT", Integer.toString(2 * MeshFixture.DATABASES));
+                RawCommand.call(backend, "DEL", "km:marks");
+            }
+        });
         Await.until(CONVERGE, "B reports that it went over its db ahead of the flush",
                 () -> "1".equals(b.info("replication").get("mesh_flushes_scanned_ahead")),
                 () -> b.sync().info("replication"));
