@@ -68,8 +68,16 @@ log "direct $(redis-cli -p "$DIRECT_PORT" dbsize) keys, A $(redis-cli -p "$A_POR
 
 for target in "-p $DIRECT_PORT" "-s $SA" "-s $SB"; do
   # shellcheck disable=SC2086
-  { redis-cli $target config set latency-monitor-threshold 1 && redis-cli $target latency reset; } >/dev/null
+  { redis-cli $target config set latency-monitor-threshold 1 && redis-cli $target latency reset &&
+    redis-cli $target config set slowlog-log-slower-than 1000 slowlog-max-len 100000 && redis-cli $target slowlog reset; } >/dev/null
 done
+slowest() {   # slowest REDIS-CLI-ARGS: "<us> <command and first arguments>" of the slowest call in its slowlog
+  # shellcheck disable=SC2086
+  redis-cli $1 --json slowlog get 100000 2>/dev/null | tr -d '\n' |
+    grep -o '\[[0-9]*,[0-9]*,[0-9]*,\["[^"]*"\(,"[^"]*"\)\{0,2\}' |
+    awk -F, '{ us = $3; cmd = $4 " " $5 " " $6; gsub(/[\["]/, "", cmd); if (us + 0 > best) { best = us + 0; line = us " us: " cmd } }
+      END { print line }'
+}
 worst() {   # worst REDIS-CLI-ARGS: the longest "command" event of the latency monitor, in ms
   # shellcheck disable=SC2086
   redis-cli $1 latency latest | awk 'NR % 4 == 1 { e = $0 } NR % 4 == 0 && e == "command" { print $0 + 0 }' | sort -n | tail -n 1
@@ -89,6 +97,7 @@ empty_ms=$((($(date +%s%N) - t0) / 1000000))
 D=$(worst "-p $DIRECT_PORT"); A=$(worst "-s $SA"); B=$(worst "-s $SB")
 echo "FLUSHDB ${FLUSH_ARG:-(no option)} of $KEYS keys ($WAY), longest command: direct ${D:-<1} ms, A (local) ${A:-<1} ms, B (received) ${B:-<1} ms"
 echo "B empty ${empty_ms} ms after A answered"
+echo "slowest call: A $(slowest "-s $SA"); B $(slowest "-s $SB")"
 if [ -n "$D" ]; then
   # under 1 ms counts as 1 ms
   awk -v d="$D" -v a="${A:-1}" -v b="${B:-1}" 'BEGIN { printf "ratio to direct: A %.2f  B %.2f\n", a / d, b / d }'

@@ -16,7 +16,7 @@ import java.util.List;
 final class FlushScan {
     private static final Logger log = LoggerFactory.getLogger(FlushScan.class);
     /** Keys per SCAN step: one step is a short call (a flush of this many keys), the node's clients wait no longer. */
-    static final int KEYS_PER_STEP = 1000;
+    static final int KEYS_PER_STEP = 500;
 
     private FlushScan() {
     }
