@@ -227,6 +227,12 @@ local function unserved_flush(ctx, f, st)
   return nil
 end
 
+-- the MULTI transaction id of entry e (its field x, right after t), or nil outside MULTI
+local function txn_of(argv, e)
+  if argv[e.from + 2] == 'x' then return argv[e.from + 3] end
+  return nil
+end
+
 --[[
 km_r: FCALL km_r 0 <N> <origin> <count> { <seq> <nfields> <packed> <f1> <v1> ... } x count
 Applies the entries of one origin in order, skipping seq <= km:pos[origin], and appends them to
@@ -263,10 +269,11 @@ local function km_r(_, argv)
   if #fresh == 0 then return pos end
   local scan = nil
   for j, e in ipairs(fresh) do
-    -- only an entry with a flush (or packed ops) is looked at
+    -- only an entry with a flush is looked at (packed ops: when they may hold a field f, the
+    -- msgpack string "f" being the bytes a1 66)
     local flush = false
     for q = e.from, e.to, 2 do
-      if argv[q] == 'f' or argv[q] == 'm' then
+      if argv[q] == 'f' or (argv[q] == 'm' and string.find(argv[q + 1], '\161f', 1, true)) then
         flush = true
         break
       end
@@ -276,6 +283,9 @@ local function km_r(_, argv)
       local db = unserved_flush(ctx, { unpack(argv, e.from, e.to) }, st)
       if db then
         scan = { db = db, t = st.t }
+        -- a transaction stays whole: its entries before the flush's wait with it
+        local x = txn_of(argv, e)
+        while x and j > 1 and txn_of(argv, fresh[j - 1]) == x do j = j - 1 end
         for q = #fresh, j, -1 do fresh[q] = nil end
         break
       end

@@ -492,8 +492,6 @@ local function purge_older(ctx, db, t, mode)
   if why then redis.call('HINCRBY', 'km:flushes', 'scanned:' .. why, 1) end
   if ahead then
     for k in pairs(candidates) do flush_key(ctx, db, k, t) end
-    sel(2 * N)
-    redis.call('DEL', scan_key(db, t))
   elseif candidates then
     local kept = {}
     for k in pairs(candidates) do
@@ -534,9 +532,11 @@ dbs flushed whole ('ASYNC' or 'SYNC', nil: Redis' default).
 ]]
 local function flush_at(ctx, db, mode)
   local ep = epoch_of(ctx, db)
-  if ctx.t <= ep then return end
-  purge_older(ctx, db, ctx.t, mode)
+  if ctx.t > ep then purge_older(ctx, db, ctx.t, mode) end
   sel(2 * ctx.N)
+  -- whatever way it took (or none, when a later flush came first), a scan ahead of it is over
+  redis.call('DEL', scan_key(db, ctx.t))
+  if ctx.t <= ep then return end
   redis.call('HSET', 'km:epoch', tostring(db), ctx.t)
   ctx.epochs[db] = ctx.t
 end

@@ -2,6 +2,7 @@ package io.keymesh.storage.apply;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -551,6 +552,28 @@ class ApplyLibraryIT {
     }
 
     @Test
+    void aTransactionHoldingAFlushWaitsWholeForTheScanAhead() {
+        olderKeysOnB();
+        a.observe(b.clock());
+        for (Object[] cmd : new Object[][] {{"SET", "m1", "v"}, {"FLUSHDB"}, {"SET", "m2", "v"}}) {
+            a.conn.callParsed(a.withTxn(a.kmw(0, 2, a.stamp(), cmd), "90"));
+        }
+        assertNull(a.conn.callParsed("GET", "m1"));
+        assertEquals("v", a.conn.callParsed("GET", "m2"));
+        // b has never marked: it goes over its db ahead of the flush; the SET before the flush, in the
+        // same transaction, must not show meanwhile
+        List<Object> seen = new ArrayList<>();
+        b.scanStep = 1;
+        b.betweenScanSteps = () -> seen.add(b.conn.callParsed("GET", "m1"));
+        ship(a, b);
+        assertEquals("1", b.flushPaths().get("ahead"));
+        assertFalse(seen.isEmpty());
+        assertEquals(0L, seen.stream().filter(java.util.Objects::nonNull).count(),
+                "steps (of " + seen.size() + ") during which m1 showed before its transaction applied");
+        assertEquals(a.digest(), b.digest());
+    }
+
+    @Test
     void aScanAheadThatSnapshotsKeepOvertakingEndsInOneCallThatScans() {
         olderKeysOnB();
         Node f = node("f", "ffffffff");
@@ -563,6 +586,9 @@ class ApplyLibraryIT {
         assertEquals("1", b.flushPaths().get("scanned"), "after three scans ahead, one call scans");
         assertNull(b.flushPaths().get("ahead"));
         assertTrue(calls(b, "keys") > keysOnB);
+        b.conn.callParsed("SELECT", 2 * Node.N);
+        assertEquals(List.of(), b.conn.callParsed("KEYS", "km:fscan:*"), "the state of the scans ahead goes with the flush");
+        b.conn.callParsed("SELECT", 0);
         b.betweenScanSteps = () -> { };
         ship(b, a);
         ship(f, a);
