@@ -509,6 +509,24 @@ local function km_mergeflush(_, argv)
   return 1
 end
 
+-- the keys of db written since the positions recorded in scan state sk (the last step, or the
+-- start) get the flush at t now too, and the positions move to the logs' heads: what is left for
+-- the flush's own call to read is what the node logged since the last step, not since the start.
+-- When the logs cannot say (a gap, or more entries than keys), the positions stay as they are.
+local function catch_up(ctx, db, t, sk)
+  local _, from = scan_state(ctx.N, sk)
+  local keys, _, heads = keys_since(ctx, db, from)
+  if not keys then return end
+  for k in pairs(keys) do flush_key(ctx, db, k, t) end
+  local st = {}
+  for i = 1, #heads, 2 do
+    st[#st + 1] = 'p:' .. heads[i]
+    st[#st + 1] = heads[i + 1]
+  end
+  sel(2 * ctx.N)
+  if #st > 0 then redis.call('HSET', sk, unpack(st)) end
+end
+
 --[[
 km_flushscan: FCALL km_flushscan 0 <N> <db> <stamp> <phase> <cursor> <count>
 One step of going over user db <db> ahead of a remote FLUSHDB at <stamp> that km_r or km_mergeflush
@@ -558,6 +576,7 @@ local function km_flushscan(_, argv)
     sel(N + db)
     step = redis.call('SCAN', cursor, 'COUNT', count)
     for _, k in ipairs(step[2]) do flush_key(ctx, db, k, t) end
+    catch_up(ctx, db, t, sk)
     if step[1] == '0' then return { 'data', '0' } end
     return { 'meta', step[1] }
   elseif phase == 'data' then
@@ -572,6 +591,7 @@ local function km_flushscan(_, argv)
       sel(db)
       redis.call('DEL', unpack(gone))
     end
+    catch_up(ctx, db, t, sk)
     if step[1] ~= '0' then return { 'data', step[1] } end
     sel(2 * N)
     redis.call('HSET', sk, 'done', '1')

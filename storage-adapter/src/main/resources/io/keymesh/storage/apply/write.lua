@@ -290,7 +290,8 @@ end
 -- the keys of user db `db` named by the entries after positions `from` (origin -> seq) in this
 -- node's logs and by the entries of the km_r call under way (ctx.fresh); nil and why when a log no
 -- longer holds the first entry after its position ('log-gap'), or when there are more entries to
--- read than keys in the db and its metadata ('too-many-entries': scanning them costs less)
+-- read than keys in the db and its metadata ('too-many-entries': scanning them costs less). Also
+-- returns the positions it read up to, as HGETALL km:pos gives them.
 local function keys_since(ctx, db, from)
   local N = ctx.N
   sel(N + db)
@@ -326,12 +327,29 @@ local function keys_since(ctx, db, from)
   for _, e in ipairs(ctx.fresh or {}) do
     named_keys({ unpack(ctx.argv, e.from, e.to) }, db, keys)
   end
-  return keys
+  return keys, nil, pos
 end
 
 -- the state of the scan ahead of a remote flush of db at t (km_flushscan), in db 2N
 local function scan_key(db, t)
   return 'km:fscan:' .. db .. ':' .. t
+end
+
+-- the scan state under key sk: its fields (tries, snaps, done), and the log positions it holds
+-- ("p:<origin>" fields) as origin -> seq
+local function scan_state(N, sk)
+  sel(2 * N)
+  local flat = redis.call('HGETALL', sk)
+  local st, from = {}, {}
+  for i = 1, #flat, 2 do
+    local f = flat[i]
+    if string.sub(f, 1, 2) == 'p:' then
+      from[string.sub(f, 3)] = tonumber(flat[i + 1])
+    else
+      st[f] = flat[i + 1]
+    end
+  end
+  return st, from
 end
 
 -- a flush at t is applied ahead key by key this many times at most (a snapshot merged meanwhile,
@@ -342,17 +360,7 @@ local SCAN_AHEAD_TRIES = 3
 -- of it: those named by the entries logged since the scan began; nil when no finished scan for this
 -- flush can vouch for that (none, or a snapshot merged keys into db since it began)
 local function scanned_candidates(ctx, db, t)
-  sel(2 * ctx.N)
-  local flat = redis.call('HGETALL', scan_key(db, t))
-  local st, from = {}, {}
-  for i = 1, #flat, 2 do
-    local f = flat[i]
-    if string.sub(f, 1, 2) == 'p:' then
-      from[string.sub(f, 3)] = tonumber(flat[i + 1])
-    else
-      st[f] = flat[i + 1]
-    end
-  end
+  local st, from = scan_state(ctx.N, scan_key(db, t))
   if st.done ~= '1' then return nil end
   if (redis.call('HGET', 'km:snapcount', tostring(db)) or '0') ~= st.snaps then return nil end
   return keys_since(ctx, db, from)

@@ -521,10 +521,14 @@ class ApplyLibraryIT {
         // b goes over its db a key per step; between steps its clients write, and d's older entries arrive
         b.scanStep = 1;
         int[] step = {0};
+        Object[] dOlderNextStep = {"not looked at"};
         b.betweenScanSteps = () -> {
             int i = step[0]++;
             if (i == 5) {
                 ship(d, b);
+            } else if (i == 6) {
+                // each step also applies the flush to the keys logged since the step before
+                dOlderNextStep[0] = b.conn.callParsed("GET", "d-older");
             } else if (i % 100 == 0) {
                 b.w("SET", "during:" + i, "1");      // a new key, later than the flush
                 b.w("INCR", "count:" + i);           // counted before b applied the flush
@@ -536,6 +540,7 @@ class ApplyLibraryIT {
         assertTrue(step[0] > 600, "about one step per key: " + step[0]);
         assertEquals("1", b.flushPaths().get("ahead"));
         assertNull(b.conn.callParsed("GET", "d-older"), "d's write was older than the flush");
+        assertNull(dOlderNextStep[0], "the step after d's write arrived applied the flush to it");
         assertEquals("1", b.conn.callParsed("GET", "during:100"));
         assertNull(b.conn.callParsed("GET", "count:100"), "an increment b counted before it applied the flush goes with it");
         assertEquals(Integer.toString((step[0] - 1) / 100 * 100), b.conn.callParsed("HGET", "h", "during"));
