@@ -95,12 +95,10 @@ local function apply_entry(ctx, fields)
   finish()
 end
 
--- adds to items the entry whose fields are argv[e.from .. e.to]: when it is the most common kind,
--- strings written whole with no expiry ("t T [b db] k key s value", then "t T k key s value" per
--- further SET), one plain item per SET with its db, stamp, key, value and packed stamp (e.p holds
--- them as the links send them: per field t, a length byte, then that many bytes; 0: none); else
--- the entry itself, applied field by field
-local function add_items(items, argv, e)
+-- when the entry whose fields are argv[e.from .. e.to] is of the most common kind, strings written
+-- whole with no expiry ("t T [b db] k key s value", then "t T k key s value" per further SET): its
+-- db and the index of its first k; else nil
+local function plain_sets(argv, e)
   local a, z = e.from, e.to
   local db, at = 0, a + 2
   if argv[at] == 'b' then
@@ -113,12 +111,21 @@ local function add_items(items, argv, e)
     if not plain then break end
     plain = argv[q] == 'k' and argv[q + 2] == 's' and (q + 3 == z or argv[q + 4] == 't')
   end
-  if not plain then
+  if plain then return db, at end
+  return nil
+end
+
+-- adds to items the entry e: when plain_sets found it plain (e.db, e.at), one plain item per SET
+-- with its db, stamp, key, value and packed stamp (e.p holds them as the links send them: per field
+-- t, a length byte, then that many bytes; 0: none); else the entry itself, applied field by field
+local function add_items(items, argv, e)
+  if e.db == nil then
     items[#items + 1] = e
     return
   end
-  local p, pat, t = e.p, 1, argv[a + 1]
-  for q = at, z, 6 do
+  local db, z = e.db, e.to
+  local p, pat, t = e.p, 1, argv[e.from + 1]
+  for q = e.at, z, 6 do
     local packed = nil
     if p ~= nil then
       local len = string.byte(p, pat) or 0
@@ -270,9 +277,10 @@ local function km_r(_, argv)
   local scan = nil
   for j, e in ipairs(fresh) do
     -- only an entry with a flush is looked at (packed ops: when they may hold a field f, the
-    -- msgpack string "f" being the bytes a1 66)
+    -- msgpack string "f" being the bytes a1 66); plain SETs, the most common, hold none
+    e.db, e.at = plain_sets(argv, e)
     local flush = false
-    for q = e.from, e.to, 2 do
+    for q = e.from, e.db == nil and e.to or 0, 2 do
       if argv[q] == 'f' or (argv[q] == 'm' and string.find(argv[q + 1], '\161f', 1, true)) then
         flush = true
         break
