@@ -53,6 +53,8 @@ final class FlushScan {
     /** Runs every step of the scan for {@code request} on {@code conn}; returns the number of steps. */
     static int run(BackendClient conn, String databases, Request request) throws IOException {
         long started = System.nanoTime();
+        log.info("flush of db {} at {}: this node's logs cannot say which keys it keeps; going over the db ahead of it"
+                + " ({} keys per step, this link waits meanwhile)", request.db(), request.stamp(), KEYS_PER_STEP);
         String phase = "start";
         String cursor = "0";
         int steps = 0;
