@@ -374,9 +374,10 @@ applying the flush (ctx.fresh). Every entry appended before such a mark has stam
 reading, hence than t. When that cannot be vouched for (no mark is old enough, a log no longer holds
 the entries after its mark, a snapshot merged a stamp later than t into db (km:snapmax), or there
 are more entries to read than keys to scan) returns nil and why; or, when km_flushscan has gone over
-the db ahead of this flush, the keys written since it began, why, and true.
+the db ahead of this flush, the keys written since it began, why, and true. Within one call the
+answer for a db and stamp is worked out once (km_r asks before it applies, purge_older when it does).
 ]]
-local function flush_candidates(ctx, db, t)
+local function find_candidates(ctx, db, t)
   local N = ctx.N
   sel(2 * N)
   local why = nil
@@ -407,6 +408,17 @@ local function flush_candidates(ctx, db, t)
   local ahead = scanned_candidates(ctx, db, t)
   if ahead then return ahead, why, true end
   return nil, why
+end
+
+local function flush_candidates(ctx, db, t)
+  ctx.found = ctx.found or {}
+  local id = db .. ':' .. t
+  local f = ctx.found[id]
+  if f == nil then
+    f = { find_candidates(ctx, db, t) }
+    ctx.found[id] = f
+  end
+  return f[1], f[2], f[3]
 end
 
 -- whether a remote flush of db at t should wait for km_flushscan to go over the db ahead of it: the
