@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,7 +23,10 @@ import java.util.function.Supplier;
  * The first frame is one {@code Sync}: "partial" when every origin's log still holds the replica's
  * position, else "snapshot" (every key through {@code km_dumpkey}, then a {@code SnapshotEnd} per
  * origin at its head). Then batches of any origin, each applied by the replica with {@code km_r};
- * reads only while the channel is writable (bounded memory), heartbeats while idle.
+ * reads only while the channel is writable (bounded memory), heartbeats while idle. Origins this
+ * node expects to log ({@code expectedOrigins}: itself and its connected peers) are tailed from 0
+ * before their log exists, so the first write of a new one reaches the replica as promptly as any
+ * later write; other new origins are found by a periodic scan.
  */
 public final class ReplicaSender implements Runnable, LinkSending {
     private static final Logger log = LoggerFactory.getLogger(ReplicaSender.class);
@@ -35,6 +39,7 @@ public final class ReplicaSender implements Runnable, LinkSending {
     private final int databases;
     private final LinkSettings settings;
     private final Supplier<String> stampNow;
+    private final Supplier<? extends Collection<String>> expectedOrigins;
     private final ServeStatus status;
     private final BatchCutter cutter;
     private final FrameChannel frames;
@@ -45,13 +50,15 @@ public final class ReplicaSender implements Runnable, LinkSending {
     private long lastOriginScanNanos;
 
     public ReplicaSender(Channel channel, Map<String, Long> from, BackendAccess backend, int databases,
-                         LinkSettings settings, Supplier<String> stampNow, ServeStatus status) {
+                         LinkSettings settings, Supplier<String> stampNow,
+                         Supplier<? extends Collection<String>> expectedOrigins, ServeStatus status) {
         this.channel = channel;
         this.next = new LinkedHashMap<>(from);
         this.backend = backend;
         this.databases = databases;
         this.settings = settings;
         this.stampNow = stampNow;
+        this.expectedOrigins = expectedOrigins;
         this.status = status;
         this.cutter = new BatchCutter(settings.batchEntriesMax(), settings.batchBytesMax());
         this.frames = new FrameChannel(channel, status, () -> stopped, settings.heartbeatMillis());
@@ -170,6 +177,7 @@ public final class ReplicaSender implements Runnable, LinkSending {
             if (!heartbeatIfDue(store)) {
                 return;                 // an origin's log lost entries this link has not sent: resync
             }
+            tailExpectedOrigins();
             discoverOrigins(store);
             if (next.isEmpty()) {
                 Thread.sleep(settings.tailBlockMillis());
@@ -222,6 +230,19 @@ public final class ReplicaSender implements Runnable, LinkSending {
             args.add(seq + "-0");
         }
         store.backend().ok(args);
+    }
+
+    /**
+     * Adds every expected origin not served yet at position 0 (its log may not exist yet): the XREAD
+     * of {@link #awaitAny} then wakes on its first entry. Safe before the log exists: a log that turns
+     * out to start past 1 is caught by the stream loop's first-entry check and the heartbeat's.
+     */
+    private void tailExpectedOrigins() {
+        for (String origin : expectedOrigins.get()) {
+            if (!origin.isEmpty() && next.putIfAbsent(origin, 0L) == null) {
+                log.debug("replica link to {}: tailing origin {} from its first entry", status.peerId(), origin);
+            }
+        }
     }
 
     private void discoverOrigins(LogStore store) throws IOException {

@@ -38,7 +38,7 @@ public final class Mesh implements AutoCloseable {
     private final HybridClock clock;
     private final TimeSource time;
     private final BackendAccess backend;
-    private final List<PeerLink> links = new ArrayList<>();
+    private final List<PeerLink> links = new CopyOnWriteArrayList<>();
     private final List<LogSender> senders = new CopyOnWriteArrayList<>();
     private final List<ReplicaSender> replicaSenders = new CopyOnWriteArrayList<>();
     private final Map<String, Long> peerAcks = new ConcurrentHashMap<>();
@@ -180,7 +180,7 @@ public final class Mesh implements AutoCloseable {
                              Map<String, Long> from) {
         ServeStatus status = new ServeStatus(replicaId, "replica", address);
         ReplicaSender sender = new ReplicaSender(channel, from, backend, settings.databases(), settings.link(),
-                () -> Stamp.of(clock.now(), settings.nodeId()), status);
+                () -> Stamp.of(clock.now(), settings.nodeId()), this::loggedOrigins, status);
         replicaSenders.add(sender);
         channel.pipeline().addLast("keymesh-link", new SenderHandler(sender, () -> replicaSenders.remove(sender)));
         if (decoderName != null && channel.pipeline().get(decoderName) != null) {
@@ -190,6 +190,22 @@ public final class Mesh implements AutoCloseable {
         thread.setDaemon(true);
         thread.start();
         log.info("serving every origin's log to replica {} ({}) from {}", replicaId, address, from);
+    }
+
+    /**
+     * The origins whose logs this node writes: its own and each peer's it pulls from (known once the
+     * link's handshake named it). A replica link tails them before their first entry.
+     */
+    List<String> loggedOrigins() {
+        List<String> out = new ArrayList<>(links.size() + 1);
+        out.add(settings.nodeId());
+        for (PeerLink link : links) {
+            String id = link.status().peerId();
+            if (!id.isEmpty()) {
+                out.add(id);
+            }
+        }
+        return out;
     }
 
     /** Replica links served by this node right now. */
