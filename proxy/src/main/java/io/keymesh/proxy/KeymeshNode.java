@@ -104,8 +104,12 @@ public final class KeymeshNode implements AutoCloseable {
                 BackendCheck.requireDatabases(endpoint, info, storage.databases());
                 setup.loadLibrary();
                 long newest = setup.seedClock(clock);
-                log.info("node {}: replication on, clock seeded past the newest logged stamp ({})", nodeId,
-                        newest == 0 ? "none" : Hlc.toString(newest));
+                if (newest == 0) {
+                    log.info("node {}: replication on, no entry logged yet (the clock starts from the wall clock)", nodeId);
+                } else {
+                    log.info("node {}: replication on, clock seeded past the newest logged stamp {}", nodeId,
+                            Hlc.toString(newest));
+                }
             }
             status.markUp(info.version(), replicating ? storage.databases() : info.databases());
             log.info("backend redis-server {} at {} is ready", info.version(), endpoint);

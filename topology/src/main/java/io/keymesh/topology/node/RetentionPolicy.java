@@ -4,14 +4,16 @@ package io.keymesh.topology.node;
  * Where to trim an origin's log. Pure: entries acknowledged by every peer are not needed for
  * partial resync and go; entries older than the retention age, or beyond the retention bytes,
  * go even when a peer has not acknowledged them (that peer resyncs by snapshot), so a peer that
- * stays away cannot make the log grow without bound.
+ * stays away cannot make the log grow without bound. The newest entry always stays: its stamp
+ * is what a restarted node seeds its clock past (and a log that still names its head lets a peer
+ * at the head resume partially).
  */
 public final class RetentionPolicy {
     private RetentionPolicy() {
     }
 
     /**
-     * The sequence to trim up to (inclusive), or {@code first - 1} for nothing.
+     * The sequence to trim up to (inclusive), or {@code first - 1} for nothing; never the head entry.
      *
      * @param ackFloor acknowledged by all peers, or -1 when unknown
      * @param ageFloor last entry older than the retention age, or first - 1
@@ -19,7 +21,7 @@ public final class RetentionPolicy {
      */
     public static long trimTo(long first, long head, long ackFloor, long ageFloor, long bytesFloor) {
         long to = Math.max(ackFloor, Math.max(ageFloor, bytesFloor));
-        return Math.max(first - 1, Math.min(to, head));
+        return Math.max(first - 1, Math.min(to, head - 1));
     }
 
     /** The last entry to drop so that about {@code bytesMax} remain, given the log's length and size. */

@@ -19,7 +19,14 @@ class RetentionPolicyTest {
     void ageAndBytesTrimEvenWhenAPeerLagsBehind() {
         assertEquals(60, RetentionPolicy.trimTo(10, 100, 20, 60, 30));
         assertEquals(70, RetentionPolicy.trimTo(10, 100, -1, 9, 70));
-        assertEquals(100, RetentionPolicy.trimTo(10, 100, 500, 9, 9), "never past the head");
+        assertEquals(99, RetentionPolicy.trimTo(10, 100, 500, 9, 9), "never past the head");
+    }
+
+    @Test
+    void keepsTheNewestEntryEvenWhenEveryoneAcknowledgedIt() {
+        assertEquals(99, RetentionPolicy.trimTo(10, 100, 100, 9, 9));
+        assertEquals(99, RetentionPolicy.trimTo(10, 100, 100, 100, 100));
+        assertEquals(99, RetentionPolicy.trimTo(100, 100, 100, 99, 99), "a log of its head alone keeps it");
     }
 
     @Test
