@@ -61,6 +61,7 @@ class ComposeDemoIT {
     static void prepareEngine() throws Exception {
         engineTried = true;
         Files.createDirectories(STATE);
+        long t0 = System.nanoTime();
         Result prepared = run(List.of(ENGINE_SCRIPT.toString(), "start", STATE.toString()), Map.of(), Duration.ofMinutes(15));
         if (prepared.exit == 3) {
             skipReason = "no Docker engine for the compose demo: " + prepared.output.strip();
@@ -71,6 +72,7 @@ class ComposeDemoIT {
         String line = prepared.output.lines().filter(l -> l.startsWith("compose=")).reduce((a, b) -> b)
                 .orElseThrow(() -> new AssertionError("compose/docker-engine named no compose command: " + prepared.output));
         compose = new ArrayList<>(Arrays.asList(line.substring("compose=".length()).trim().split(" ")));
+        System.out.printf("ComposeDemoIT: engine ready (%s) after %d s%n", line, secondsSince(t0));
         compose.addAll(List.of("-p", PROJECT, "-f", COMPOSE_FILE.toString()));
         for (String node : NODES) {
             ports.put(node, freePort());
