@@ -18,6 +18,7 @@ import io.keymesh.storage.conn.ReplyScanner;
 import io.keymesh.storage.conn.ReplySink;
 import io.keymesh.topology.failover.WriteQuorum;
 import io.keymesh.topology.link.ServeStatus;
+import io.keymesh.topology.wire.RespParser;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
@@ -315,6 +316,16 @@ public final class CommandDispatcher {
             sendTransformed(s, r, reply -> DatabasesReply.rewrite(reply, s.channel().alloc(), s.protocol(), userDatabases));
             return true;
         }
+        if (WritePolicy.recordsLibrary(spec) && replica == null && spec.arityAccepts(r.argc())) {
+            if (s.inMulti()) {
+                reject(s, r, "ERR keymesh: FUNCTION " + r.argString(1).toUpperCase(Locale.ROOT)
+                        + " inside MULTI is not replicated; run it outside the transaction");
+            } else {
+                byte[] last = r.argBytes(r.argc() - 1);       // LOAD's code, DELETE's library name
+                sendWrite(s, r, null, reply -> mirrorLibraries(s, spec, last, reply));
+            }
+            return true;
+        }
         if (WritePolicy.runsInLibrary(spec)) {
             if (!spec.arityAccepts(r.argc())) {
                 send(s, r, true);               // Redis' own arity error
@@ -376,14 +387,19 @@ public final class CommandDispatcher {
 
     /** Sends a WRITE request as {@code FCALL km_w <header> <client's command and arguments>}; releases it. */
     private void sendWrite(ClientSession s, RespRequest r) {
-        sendWrite(s, r, null);
+        sendWrite(s, r, null, null);
+    }
+
+    private void sendWrite(ClientSession s, RespRequest r, String name) {
+        sendWrite(s, r, name, null);
     }
 
     /**
      * Sends a request as {@code FCALL km_w <header> <client's command and arguments>}, under another
-     * command name when {@code name} is not null (a script run read-only on a replica); releases it.
+     * command name when {@code name} is not null (a script run read-only on a replica), its reply passed
+     * through {@code transform} when not null; releases it.
      */
-    private void sendWrite(ClientSession s, RespRequest r, String name) {
+    private void sendWrite(ClientSession s, RespRequest r, String name, Function<ByteBuf, ByteBuf> transform) {
         try {
             BackendLink link = linkFor(s);
             if (link == null) {
@@ -399,7 +415,7 @@ public final class CommandDispatcher {
                 from = r.argIndex(0) + r.argLength(0) + 2;
             }
             link.send(header, null);
-            link.send(r.buffer(), from, r.frameIndex() + r.frameLength() - from, s.expectReply(null));
+            link.send(r.buffer(), from, r.frameIndex() + r.frameLength() - from, s.expectReply(transform));
             afterSend(s, link);
         } finally {
             r.release();
@@ -454,6 +470,65 @@ public final class CommandDispatcher {
             }
             return reply;
         });
+    }
+
+    /**
+     * After the apply library recorded a FUNCTION LOAD, DELETE or FLUSH (its reply: the library's name,
+     * OK, or the names of the libraries FLUSH deleted), makes the same change to the redis-server's own
+     * libraries, so FUNCTION LIST, DUMP and STATS show it; errors reach the client unchanged. A FLUSH
+     * answers OK, as in Redis.
+     */
+    private ByteBuf mirrorLibraries(ClientSession s, CommandSpec spec, byte[] last, ByteBuf reply) {
+        if (ReplyScanner.isError(reply, reply.readerIndex())) {
+            return reply;
+        }
+        List<ByteBuf> changes = new java.util.ArrayList<>();
+        switch (spec.name()) {
+            case "FUNCTION|LOAD" -> changes.add(BackendConnector.encode("FUNCTION", "LOAD", "REPLACE",
+                    new String(last, StandardCharsets.UTF_8)));
+            case "FUNCTION|DELETE" -> changes.add(BackendConnector.encode("FUNCTION", "DELETE",
+                    new String(last, StandardCharsets.UTF_8)));
+            default -> {
+                if (RespParser.standard().parse(reply.duplicate()) instanceof List<?> names) {
+                    for (Object name : names) {
+                        if (name instanceof byte[] b) {
+                            changes.add(BackendConnector.encode("FUNCTION", "DELETE", new String(b, StandardCharsets.UTF_8)));
+                        }
+                    }
+                }
+                reply = Replies.of(Replies.OK);      // the backend's reply is a view: not released here
+            }
+        }
+        // after this reply is handed on: the shared link may be the one delivering it
+        BackendPool pool = pool(s);
+        int db = s.db();
+        int protocol = s.protocol();
+        s.channel().eventLoop().execute(() -> {
+            BackendLink shared = pool.shared(db, protocol);
+            for (ByteBuf change : changes) {
+                shared.send(change, MirrorSink.INSTANCE);
+            }
+        });
+        return reply;
+    }
+
+    /** Consumes the replies of native library changes that mirror recorded ones; a failure is logged. */
+    private enum MirrorSink implements ReplySink {
+        INSTANCE;
+
+        @Override
+        public void onReply(ByteBuf buffer, int index, int length) {
+            String error = ReplyScanner.isError(buffer, index) ? buffer.toString(index, length, StandardCharsets.UTF_8).trim() : null;
+            // a library a peer loaded may not be loaded natively yet (FunctionSync): deleting it is then done
+            if (error != null && !error.equals("-ERR Library not found")) {
+                log.warn("the redis-server refused a function library change keymesh recorded: {}", error);
+            }
+        }
+
+        @Override
+        public void onFailure(String error) {
+            log.warn("a function library change keymesh recorded was not mirrored: {}", error);
+        }
     }
 
     /** EXEC of a transaction with a queued SELECT: the session's db follows if the transaction ran. */

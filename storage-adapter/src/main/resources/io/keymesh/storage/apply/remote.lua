@@ -88,6 +88,13 @@ local function apply_entry(ctx, fields)
       elseif name == 'f' then
         finish()
         flush_at(ctx, tonumber(v), 'ASYNC')
+      elseif name == 'F' then
+        -- a function library (script.lua): its code follows as L ('' when deleted)
+        finish()
+        rec = { lib = v }
+      elseif name == 'L' then
+        fn_record(ctx.N, rec.lib, v, ctx.t)
+        rec = nil
       end
     end
   end

@@ -1,5 +1,6 @@
 -- keymesh apply library, part 3 of 4: clients' scripts (EVAL, EVALSHA, SCRIPT LOAD/EXISTS/FLUSH)
--- run inside km_w, so that every write a script makes is merged and logged like a client's write.
+-- and functions (FCALL, FCALL_RO, and the record of FUNCTION LOAD/DELETE/FLUSH) run inside km_w,
+-- so that every write a script or function makes is merged and logged like a client's write.
 --
 -- A script's source is compiled here with loadstring, once per SHA1, and run with its own `redis`,
 -- KEYS and ARGV as locals of the chunk: `redis.call` and `redis.pcall` of a write command go through
@@ -126,7 +127,8 @@ local function load_script(body)
   return s, sha
 end
 
--- runs script s with numkeys, keys and args from a[from..]; ro: run as a read-only variant
+-- runs script s (its chunk run(redis, keys, args), ro) with numkeys, keys and args from a[from..];
+-- ro: run as a read-only variant
 local function run_script(call, s, a, from, ro)
   local nk = tonumber(a[from])
   if nk == nil or nk ~= math.floor(nk) then return { err = 'ERR value is not an integer or out of range' } end
@@ -188,3 +190,176 @@ SCRIPTING.eval_ro = function(call, a) return eval(call, a, true) end
 SCRIPTING.evalsha = function(call, a) return evalsha(call, a, false) end
 SCRIPTING.evalsha_ro = function(call, a) return evalsha(call, a, true) end
 SCRIPTING.script = script
+
+--[[
+User function libraries. A library a client loads with FUNCTION LOAD is checked and recorded here by
+km_w's FUNCTION LOAD, then loaded natively too (so FUNCTION LIST, DUMP and STATS show it):
+km:fn in db 2N maps its name to "<stamp> <code>" (a deleted library: "<stamp>" alone), km:fnver
+counts the changes, and the change is logged (ops F <name> L <code>, L '' for a delete), so every
+node and replica records it too, the later stamp winning per library. FCALL runs a library's
+function from km:fn, compiled here (once per code) with the `redis` scripts get, so its writes are
+replicated like a script's; the housekeeping of every node loads and deletes libraries natively to
+match km:fn (FunctionSync).
+]]
+local LIB_CACHE = {}                 -- code sha1 -> the functions it registers
+local FNS = { ver = nil, byname = {} }
+
+-- the functions library code registers, { name, cb, ro } each; or nil and Redis' error for a
+-- library FUNCTION LOAD would refuse
+local function load_lib(code)
+  local sha = redis.sha1hex(code)
+  local reg = LIB_CACHE[sha]
+  if reg then return reg end
+  local line = string.match(code, '^#!([^\n]*)')
+  if not line then return nil, { err = 'ERR Missing library metadata' } end
+  local engine = string.match(line, '^(%S+)')
+  if engine ~= 'lua' then return nil, { err = "ERR Engine '" .. tostring(engine) .. "' not found" } end
+  if not string.match(line, 'name=(%S+)') then return nil, { err = 'ERR Library name was not given' } end
+  local nl = string.find(code, '\n', 1, true)
+  local chunk, err = loadstring('local redis = ...; ' .. (nl and string.sub(code, nl) or ''), '@user_function')
+  if not chunk then return nil, { err = 'ERR Error compiling function: ' .. tostring(err) } end
+  reg = {}
+  local names = {}
+  local loader = setmetatable({
+    register_function = function(a, b)
+      local f = { ro = false }
+      if type(a) == 'table' then
+        f.name, f.cb = a.function_name, a.callback
+        for _, flag in ipairs(a.flags or {}) do
+          if flag == 'no-writes' then f.ro = true end
+        end
+      else
+        f.name, f.cb = a, b
+      end
+      if type(f.name) ~= 'string' or type(f.cb) ~= 'function' then
+        error('wrong arguments given to redis.register_function')
+      end
+      if names[f.name] then error({ err = 'ERR Function already exists in the library' }) end
+      names[f.name] = true
+      reg[#reg + 1] = f
+    end,
+  }, { __index = scripts_redis() })
+  local ok, e = pcall(chunk, loader)
+  if not ok then
+    if type(e) == 'table' then e = e.err end
+    return nil, { err = 'ERR Error registering functions: ' .. tostring(e) }
+  end
+  if #reg == 0 then return nil, { err = 'ERR No functions registered' } end
+  LIB_CACHE[sha] = reg
+  return reg
+end
+
+-- function name -> { name, cb, ro }, from the libraries in km:fn (worked out again when it changed)
+local function functions(N)
+  sel(2 * N)
+  local ver = redis.call('GET', 'km:fnver') or '0'
+  if FNS.ver ~= ver then
+    local byname = {}
+    local flat = redis.call('HGETALL', 'km:fn')
+    for i = 1, #flat, 2 do
+      local sp = string.find(flat[i + 1], ' ', 1, true)
+      if sp then
+        for _, f in ipairs(load_lib(string.sub(flat[i + 1], sp + 1)) or {}) do byname[f.name] = f end
+      end
+    end
+    FNS.ver, FNS.byname = ver, byname
+  end
+  return FNS.byname
+end
+
+local function fcall(call, a, ro)
+  if a[1] == nil or a[2] == nil then return { err = "ERR wrong number of arguments for 'fcall' command" } end
+  local f = functions(call.N)[a[1]]
+  if not f then return { err = 'ERR Function not found' } end
+  if ro and not f.ro then return { err = 'ERR Can not execute a script with write flag using *_ro command.' } end
+  return run_script(call, { run = function(_, keys, args) return f.cb(keys, args) end, ro = f.ro }, a, 2, ro)
+end
+
+-- records library `name` as `code` ('' for deleted) at stamp t when t is later than what km:fn
+-- holds for it (db 2N selected by the caller or not: selects it); true when it changed
+local function fn_record(N, name, code, t)
+  sel(2 * N)
+  local cur = redis.call('HGET', 'km:fn', name)
+  if cur then
+    local sp = string.find(cur, ' ', 1, true)
+    local st = sp and string.sub(cur, 1, sp - 1) or cur
+    if st >= t then return false end
+    if sp and string.sub(cur, sp + 1) == code then return false end
+    if not sp and code == '' then return false end
+  elseif code == '' then
+    return false
+  end
+  redis.call('HSET', 'km:fn', name, code == '' and t or (t .. ' ' .. code))
+  redis.call('INCR', 'km:fnver')
+  return true
+end
+
+-- the library name a FUNCTION LOAD code names in its shebang ("#!lua name=<lib>")
+local function lib_name(code)
+  local line = string.match(code, '^#!([^\n]*)')
+  return line and string.match(line, 'name=(%S+)')
+end
+
+local function fn_log(call, name, code)
+  local en = entry_new(call.stamp, call.txn, 0)
+  entry_op(en, 'F', name)
+  entry_op(en, 'L', code)
+  log_append(call.N, call.origin, en)
+end
+
+-- km_w's FUNCTION: LOAD [REPLACE] <code> checks the library as Redis would and records it, DELETE
+-- <name> records its deletion, FLUSH records every library as deleted and returns their names; the
+-- caller then makes the same change natively (CommandDispatcher.mirrorLibraries)
+local function function_cmd(call, a)
+  local sub = string.lower(a[1] or '')
+  if sub == 'load' and a[2] then
+    local code = a[#a]
+    local replace = #a == 3 and string.lower(a[2]) == 'replace'
+    if #a > 3 or (#a == 3 and not replace) then return { err = "ERR Unknown option given: " .. a[2] } end
+    local reg, err = load_lib(code)
+    if not reg then return err end
+    local name = lib_name(code)
+    sel(2 * call.N)
+    local cur = redis.call('HGET', 'km:fn', name)
+    if cur and string.find(cur, ' ', 1, true) and not replace then
+      return { err = "ERR Library '" .. name .. "' already exists" }
+    end
+    -- a function name another library registers
+    sel(2 * call.N)
+    local flat = redis.call('HGETALL', 'km:fn')
+    for i = 1, #flat, 2 do
+      local sp = string.find(flat[i + 1], ' ', 1, true)
+      if flat[i] ~= name and sp then
+        for _, other in ipairs(load_lib(string.sub(flat[i + 1], sp + 1)) or {}) do
+          for _, f in ipairs(reg) do
+            if f.name == other.name then return { err = 'ERR Function ' .. f.name .. ' already exists' } end
+          end
+        end
+      end
+    end
+    if fn_record(call.N, name, code, call.stamp) then fn_log(call, name, code) end
+    return name
+  elseif sub == 'delete' and #a == 2 then
+    sel(2 * call.N)
+    local cur = redis.call('HGET', 'km:fn', a[2])
+    if not (cur and string.find(cur, ' ', 1, true)) then return { err = 'ERR Library not found' } end
+    if fn_record(call.N, a[2], '', call.stamp) then fn_log(call, a[2], '') end
+    return { ok = 'OK' }
+  elseif sub == 'flush' and #a <= 2 then
+    sel(2 * call.N)
+    local names = redis.call('HKEYS', 'km:fn')
+    local gone = {}
+    for _, name in ipairs(names) do
+      if fn_record(call.N, name, '', call.stamp) then
+        fn_log(call, name, '')
+        gone[#gone + 1] = name
+      end
+    end
+    return gone
+  end
+  return { err = "ERR keymesh: FUNCTION " .. string.upper(a[1] or '') .. ' is not recorded by the library' }
+end
+
+SCRIPTING.fcall = function(call, a) return fcall(call, a, false) end
+SCRIPTING.fcall_ro = function(call, a) return fcall(call, a, true) end
+SCRIPTING['function'] = function_cmd

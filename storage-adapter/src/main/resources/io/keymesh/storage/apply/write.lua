@@ -4,7 +4,6 @@
 -- commands that cannot be replicated: refused, nothing changes
 local NOT_REPLICABLE = {
   swapdb = 'it swaps whole databases, which no per-key merge can express',
-  ['function'] = 'function libraries change through FUNCTION LOAD, DELETE, FLUSH and RESTORE, not from a script',
   migrate = 'it moves keys to another server',
   ['restore-asking'] = 'it is a cluster-internal command',
 }

@@ -22,7 +22,8 @@ import java.util.TreeMap;
  * age and bytes ({@link RetentionPolicy}), this node's own log also up to what every peer and every
  * linked replica has acknowledged, collects tombstones older than the tombstone maximum age (km_gc),
  * and marks how far the logs stand against the clock (km_mark), so that a remote flush reads the
- * entries since a mark instead of scanning its database (docs/design/merge.md).
+ * entries since a mark instead of scanning its database (docs/design/merge.md), and loads the
+ * function libraries peers changed into its redis-server ({@link FunctionSync}).
  */
 final class Housekeeper implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Housekeeper.class);
@@ -35,6 +36,7 @@ final class Housekeeper implements AutoCloseable {
     private volatile boolean closed;
     private boolean warned;
     private static final int GC_STEP_KEYS = 100;
+    private final FunctionSync functions = new FunctionSync();
     private int gcDb;                   // where the incremental tombstone collection stands
     private String gcCursor = "0";
 
@@ -67,6 +69,7 @@ final class Housekeeper implements AutoCloseable {
                 mark(conn, s);
                 readFlushWays(conn);
                 collectTombstones(conn, s);
+                functions.run(conn);
                 warned = false;
             } catch (IOException | RuntimeException e) {
                 if (!closed && !warned) {
