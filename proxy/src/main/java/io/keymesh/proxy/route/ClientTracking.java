@@ -29,6 +29,7 @@ final class ClientTracking {
     /** The rows handled here. */
     static final java.util.Set<String> ROWS = java.util.Set.of("CLIENT|TRACKING", "CLIENT|GETREDIR", "CLIENT|TRACKINGINFO");
     private static final byte[] REDIRECT_FIELD = "redirect\r\n:".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] FLAGS_FIELD = "$5\r\nflags\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final SessionRegistry sessions;
 
@@ -44,8 +45,19 @@ final class ClientTracking {
         try {
             switch (spec.name()) {
                 case "CLIENT|TRACKING" -> tracking(s, r, pool);
-                case "CLIENT|GETREDIR", "CLIENT|TRACKINGINFO" -> send(s, r, s.redirectLink() == null ? null
+                case "CLIENT|GETREDIR" -> send(s, r, s.redirectLink() == null ? null
                         : reply -> redirectAsKeymeshId(reply, s.channel().alloc(), s.redirectTarget()));
+                case "CLIENT|TRACKINGINFO" -> send(s, r, s.redirectLink() == null ? null : reply -> {
+                    ByteBuf withId = redirectAsKeymeshId(reply, s.channel().alloc(), s.redirectTarget());
+                    if (!s.redirectBroken()) {
+                        return withId;
+                    }
+                    ByteBuf out = withBrokenRedirectFlag(withId, s.channel().alloc());
+                    if (withId != reply && out != withId) {
+                        withId.release();            // the transform's own buffer; reply is the link's
+                    }
+                    return out;
+                });
                 default -> throw new IllegalArgumentException(spec.name());
             }
         } finally {
@@ -56,7 +68,12 @@ final class ClientTracking {
     private void tracking(ClientSession s, RespRequest r, BackendPool pool) {
         int at = redirectArgument(r);
         if (at < 0) {
-            send(s, r, null);
+            send(s, r, s.redirectLink() == null ? null : reply -> {
+                if (reply.getByte(reply.readerIndex()) == '+') {
+                    s.redirectBroken(false);         // Redis clears the flag when tracking is switched
+                }
+                return reply;
+            });
             return;
         }
         long target = r.argLong(at);
@@ -75,6 +92,7 @@ final class ClientTracking {
         Function<ByteBuf, ByteBuf> onReply = reply -> {
             if (reply.getByte(reply.readerIndex()) == '+') {
                 s.redirectTarget(target);
+                s.redirectBroken(false);
             }
             return reply;
         };
@@ -155,6 +173,31 @@ final class ClientTracking {
         return out;
     }
 
+    /** TRACKINGINFO's reply with {@code broken_redirect} added last to its flags, as Redis lists it. */
+    static ByteBuf withBrokenRedirectFlag(ByteBuf reply, ByteBufAllocator alloc) {
+        int start = reply.readerIndex();
+        int end = reply.writerIndex();
+        int field = indexOf(reply, start, end, FLAGS_FIELD);
+        if (field < 0) {
+            return reply;
+        }
+        int header = field + FLAGS_FIELD.length;               // '*' or '~' <count> CRLF
+        int eol = reply.indexOf(header, end, (byte) '\r');
+        int count = Integer.parseInt(reply.toString(header + 1, eol - header - 1, StandardCharsets.US_ASCII));
+        int p = eol + 2;
+        for (int i = 0; i < count; i++) {                      // each flag is a bulk string
+            int lenEnd = reply.indexOf(p, end, (byte) '\r');
+            p = lenEnd + 2 + Integer.parseInt(reply.toString(p + 1, lenEnd - p - 1, StandardCharsets.US_ASCII)) + 2;
+        }
+        ByteBuf out = alloc.buffer(reply.readableBytes() + 24);
+        out.writeBytes(reply, start, header + 1 - start);
+        out.writeCharSequence(Integer.toString(count + 1), StandardCharsets.US_ASCII);
+        out.writeBytes(reply, eol, p - eol);
+        out.writeCharSequence("$15\r\nbroken_redirect\r\n", StandardCharsets.US_ASCII);
+        out.writeBytes(reply, p, end - p);
+        return out;
+    }
+
     private static int indexOf(ByteBuf buffer, int from, int to, byte[] needle) {
         outer:
         for (int i = from; i + needle.length <= to; i++) {
@@ -196,6 +239,7 @@ final class ClientTracking {
             ClientSession target = id == 0 ? null : sessions.get(id);
             if (target == null) {
                 push.release();
+                tracking.redirectBroken(id != 0);
                 if (id != 0 && tracking.protocol() == 3 && !tracking.isClosing()) {
                     ByteBuf broken = Invalidations.redirectBroken(alloc, id);
                     tracking.channel().eventLoop().execute(() -> tracking.deliverPush(broken));

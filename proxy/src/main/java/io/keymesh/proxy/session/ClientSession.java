@@ -385,6 +385,17 @@ public final class ClientSession implements LinkListener {
         this.redirectTarget = id;
     }
 
+    private volatile boolean redirectBroken;  // an invalidation found the redirect target gone
+
+    /** True once an invalidation found the redirect target gone (TRACKINGINFO's broken_redirect). */
+    public boolean redirectBroken() {
+        return redirectBroken;
+    }
+
+    public void redirectBroken(boolean value) {
+        this.redirectBroken = value;
+    }
+
     /** True while a redirecting CLIENT TRACKING waits for its link: later requests are held. */
     public boolean trackingSetup() {
         return trackingSetup;

@@ -96,6 +96,36 @@ class ClientTrackingIT extends OneNodePerClass {
         return out.steps;
     }
 
+    private List<String> redirectTargetGone(int port) throws IOException, InterruptedException {
+        Transcript out = new Transcript();
+        try (RespSocket t = new RespSocket(port, KeymeshFixture.TIMEOUT);
+             RespSocket w = new RespSocket(port, KeymeshFixture.TIMEOUT)) {
+            t.call("HELLO", "3");
+            try (RespSocket x = new RespSocket(port, KeymeshFixture.TIMEOUT)) {
+                out.id = String.valueOf(x.call("CLIENT", "ID"));
+                out.add(t.callRaw("CLIENT", "TRACKING", "ON", "REDIRECT", out.id));
+                out.add(t.callRaw("GET", "g"));
+            }
+            long deadline = System.nanoTime() + KeymeshFixture.TIMEOUT.toNanos();
+            while (String.valueOf(w.call("CLIENT", "LIST")).contains("id=" + out.id + " ")) {
+                assertTrue(System.nanoTime() < deadline, "the target's connection is still listed");
+                Thread.sleep(20);
+            }
+            w.call("SET", "g", "1");
+            out.add(t.readRaw());                    // tracking-redir-broken <X>
+            out.add(t.callRaw("CLIENT", "TRACKINGINFO"));
+            out.add(t.callRaw("CLIENT", "GETREDIR"));
+            out.add(t.callRaw("CLIENT", "TRACKING", "OFF"));
+            out.add(t.callRaw("CLIENT", "TRACKINGINFO"));
+        }
+        return out.steps;
+    }
+
+    @Test
+    void aRedirectTargetThatLeftIsReportedAsByRedis() throws Exception {
+        assertEquals(redirectTargetGone(fx.directPort()), redirectTargetGone(fx.port()));
+    }
+
     @Test
     void resp2RedirectToASubscribedConnectionIsRedisOwn() throws IOException {
         assertEquals(redirectToResp2Subscriber(fx.directPort()), redirectToResp2Subscriber(fx.port()));
