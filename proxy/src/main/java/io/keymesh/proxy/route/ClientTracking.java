@@ -14,6 +14,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -27,7 +28,7 @@ import java.util.function.Function;
  */
 final class ClientTracking {
     /** The rows handled here. */
-    static final java.util.Set<String> ROWS = java.util.Set.of("CLIENT|TRACKING", "CLIENT|GETREDIR", "CLIENT|TRACKINGINFO");
+    static final Set<String> ROWS = Set.of("CLIENT|TRACKING", "CLIENT|GETREDIR", "CLIENT|TRACKINGINFO");
     private static final byte[] REDIRECT_FIELD = "redirect\r\n:".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] FLAGS_FIELD = "$5\r\nflags\r\n".getBytes(StandardCharsets.US_ASCII);
 
