@@ -142,6 +142,26 @@ class ClientTrackingIT extends OneNodePerClass {
     }
 
     @Test
+    void aReadPipelinedRightBehindARedirectingTrackingIsTracked() throws IOException {
+        try (RespSocket x = fx.raw(); RespSocket t = fx.raw(); RespSocket w = fx.raw()) {
+            String xid = String.valueOf(x.call("CLIENT", "ID"));
+            x.call("SUBSCRIBE", "__redis__:invalidate");
+            w.call("SET", "pk", "1");
+            java.io.ByteArrayOutputStream pipeline = new java.io.ByteArrayOutputStream();
+            RespSocket.encodeInto(pipeline, "CLIENT", "TRACKING", "ON", "REDIRECT", xid);
+            RespSocket.encodeInto(pipeline, "GET", "pk");
+            RespSocket.encodeInto(pipeline, "CLIENT", "GETREDIR");
+            t.sendRaw(pipeline.toByteArray());       // one write: the GET arrives while the redirect link opens
+            assertEquals("OK", t.read());
+            assertEquals("1", t.read());
+            assertEquals(Long.valueOf(xid), t.read());
+            w.call("SET", "pk", "2");
+            assertEquals(List.of("message", "__redis__:invalidate", List.of("pk")), x.read(),
+                    "the GET ran after tracking was on: its key is tracked");
+        }
+    }
+
+    @Test
     void aRedirectToAnUnknownClientIsRefusedAsByRedis() throws IOException {
         try (RespSocket t = fx.raw(); RespSocket d = fx.rawDirect()) {
             String[] command = {"CLIENT", "TRACKING", "ON", "REDIRECT", "424242"};
