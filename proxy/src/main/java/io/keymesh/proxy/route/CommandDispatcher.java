@@ -77,6 +77,7 @@ public final class CommandDispatcher {
     private final WriteForwarder forwarder;     // null unless write-policy forward
     private final RegionLocalMatcher regionLocal;
     private final WriteQuorum quorum;
+    private final ClientTracking tracking;
 
     public CommandDispatcher(NodeContext node) {
         this.node = node;
@@ -94,6 +95,7 @@ public final class CommandDispatcher {
                 : null;
         this.regionLocal = new RegionLocalMatcher(node.config().regionLocalKeys());
         this.quorum = node.config().writeQuorum();
+        this.tracking = new ClientTracking(node.sessions());
     }
 
     public LocalCommands local() {
@@ -155,6 +157,10 @@ public final class CommandDispatcher {
             case SUBSCRIBE -> subscribe(s, r);
             case PIN -> {
                 pin(s);
+                if (ClientTracking.ROWS.contains(spec.name()) && node.backend().up()) {
+                    tracking.handle(s, r, spec, pool(s));  // client ids in them are keymesh ids
+                    return;
+                }
                 if (spec.kind() == CommandClass.TRANSACTION && spec.name().equals("MULTI")) {
                     s.inMulti(true);
                 }
@@ -583,10 +589,11 @@ public final class CommandDispatcher {
 
     /**
      * True when the request must wait until every earlier reply of the session is written: a RESP2
-     * subscribe-family command switches the session to PIPE mode, where replies are not matched.
+     * subscribe-family command switches the session to PIPE mode, where replies are not matched; a
+     * redirecting CLIENT TRACKING is waiting for its redirect link (ClientTracking).
      */
     public boolean needsDrainedReplies(ClientSession s, CommandSpec spec) {
-        return spec != null && spec.handling() == Handling.SUBSCRIBE && s.protocol() == 2
+        return s.trackingSetup() || spec != null && spec.handling() == Handling.SUBSCRIBE && s.protocol() == 2
                 && s.mode() != ClientSession.Mode.PIPE && s.authenticated();
     }
 
