@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The names of the keys the apply library keeps in the node-state database (db 2N): the position
- * vector, the logs, the flush epochs and their bookkeeping. Clients cannot select that database,
+ * vector, the logs, the flush epochs and their bookkeeping, the recorded function libraries. Clients cannot select that database,
  * but Redis' client-side caching is not per database: a client tracking in broadcast mode is told
  * about every key changed in any database, so these names must be taken out of the invalidations
  * it receives. Metadata keys (db N+i) carry the user key's own name and need no filtering.
@@ -16,7 +16,7 @@ import java.nio.charset.StandardCharsets;
  */
 public final class StateKeys {
     /** Whole names of state keys. */
-    static final String[] NAMES = {"km:pos", "km:marks", "km:epoch", "km:flushes", "km:snapmax", "km:snapcount"};
+    static final String[] NAMES = {"km:pos", "km:marks", "km:epoch", "km:flushes", "km:snapmax", "km:snapcount", "km:fn", "km:fnver"};
     /** Prefixes of state keys named per origin or per scan ({@code km:log:<origin>}, {@code km:fscan:<db>:<t>}). */
     static final String[] PREFIXES = {"km:log:", "km:fscan:"};
 
