@@ -194,12 +194,12 @@ SCRIPTING.script = script
 --[[
 User function libraries. A library a client loads with FUNCTION LOAD is checked and recorded here by
 km_w's FUNCTION LOAD, then loaded natively too (so FUNCTION LIST, DUMP and STATS show it):
-km:fn in db 2N maps its name to "<stamp> <code>" (a deleted library: "<stamp>" alone), km:fnver
+km:libs in db 2N maps its name to "<stamp> <code>" (a deleted library: "<stamp>" alone), km:libver
 counts the changes, and the change is logged (ops F <name> L <code>, L '' for a delete), so every
 node and replica records it too, the later stamp winning per library. FCALL runs a library's
-function from km:fn, compiled here (once per code) with the `redis` scripts get, so its writes are
+function from km:libs, compiled here (once per code) with the `redis` scripts get, so its writes are
 replicated like a script's; the housekeeping of every node loads and deletes libraries natively to
-match km:fn (FunctionSync).
+match km:libs (FunctionSync).
 ]]
 local LIB_CACHE = {}                 -- code sha1 -> the functions it registers
 local FNS = { ver = nil, byname = {} }
@@ -249,13 +249,13 @@ local function load_lib(code)
   return reg
 end
 
--- function name -> { name, cb, ro }, from the libraries in km:fn (worked out again when it changed)
+-- function name -> { name, cb, ro }, from the libraries in km:libs (worked out again when it changed)
 local function functions(N)
   sel(2 * N)
-  local ver = redis.call('GET', 'km:fnver') or '0'
+  local ver = redis.call('GET', 'km:libver') or '0'
   if FNS.ver ~= ver then
     local byname = {}
-    local flat = redis.call('HGETALL', 'km:fn')
+    local flat = redis.call('HGETALL', 'km:libs')
     for i = 1, #flat, 2 do
       local sp = string.find(flat[i + 1], ' ', 1, true)
       if sp then
@@ -275,11 +275,11 @@ local function fcall(call, a, ro)
   return run_script(call, { run = function(_, keys, args) return f.cb(keys, args) end, ro = f.ro }, a, 2, ro)
 end
 
--- records library `name` as `code` ('' for deleted) at stamp t when t is later than what km:fn
+-- records library `name` as `code` ('' for deleted) at stamp t when t is later than what km:libs
 -- holds for it (db 2N selected by the caller or not: selects it); true when it changed
 local function fn_record(N, name, code, t)
   sel(2 * N)
-  local cur = redis.call('HGET', 'km:fn', name)
+  local cur = redis.call('HGET', 'km:libs', name)
   if cur then
     local sp = string.find(cur, ' ', 1, true)
     local st = sp and string.sub(cur, 1, sp - 1) or cur
@@ -289,8 +289,8 @@ local function fn_record(N, name, code, t)
   elseif code == '' then
     return false
   end
-  redis.call('HSET', 'km:fn', name, code == '' and t or (t .. ' ' .. code))
-  redis.call('INCR', 'km:fnver')
+  redis.call('HSET', 'km:libs', name, code == '' and t or (t .. ' ' .. code))
+  redis.call('INCR', 'km:libver')
   return true
 end
 
@@ -320,13 +320,13 @@ local function function_cmd(call, a)
     if not reg then return err end
     local name = lib_name(code)
     sel(2 * call.N)
-    local cur = redis.call('HGET', 'km:fn', name)
+    local cur = redis.call('HGET', 'km:libs', name)
     if cur and string.find(cur, ' ', 1, true) and not replace then
       return { err = "ERR Library '" .. name .. "' already exists" }
     end
     -- a function name another library registers
     sel(2 * call.N)
-    local flat = redis.call('HGETALL', 'km:fn')
+    local flat = redis.call('HGETALL', 'km:libs')
     for i = 1, #flat, 2 do
       local sp = string.find(flat[i + 1], ' ', 1, true)
       if flat[i] ~= name and sp then
@@ -341,13 +341,13 @@ local function function_cmd(call, a)
     return name
   elseif sub == 'delete' and #a == 2 then
     sel(2 * call.N)
-    local cur = redis.call('HGET', 'km:fn', a[2])
+    local cur = redis.call('HGET', 'km:libs', a[2])
     if not (cur and string.find(cur, ' ', 1, true)) then return { err = 'ERR Library not found' } end
     if fn_record(call.N, a[2], '', call.stamp) then fn_log(call, a[2], '') end
     return { ok = 'OK' }
   elseif sub == 'flush' and #a <= 2 then
     sel(2 * call.N)
-    local names = redis.call('HKEYS', 'km:fn')
+    local names = redis.call('HKEYS', 'km:libs')
     local gone = {}
     for _, name in ipairs(names) do
       if fn_record(call.N, name, '', call.stamp) then

@@ -13,10 +13,10 @@ import java.util.Map;
 
 /**
  * Keeps the redis-server's own function libraries equal to those the apply library records in
- * {@code km:fn} (db 2N: library name to {@code "<stamp> <code>"}, or {@code "<stamp>"} once deleted;
- * {@code km:fnver} counts changes): a library a peer loaded or deleted, which this node recorded
+ * {@code km:libs} (db 2N: library name to {@code "<stamp> <code>"}, or {@code "<stamp>"} once deleted;
+ * {@code km:libver} counts changes): a library a peer loaded or deleted, which this node recorded
  * when it applied the peer's log, is loaded or deleted natively here, so FUNCTION LIST, DUMP and
- * STATS show it (FCALL already runs it from km:fn). Run by the housekeeping; it reads km:fnver
+ * STATS show it (FCALL already runs it from km:libs). Run by the housekeeping; it reads km:libver
  * only, unless that changed. The keymesh library itself is never touched.
  */
 final class FunctionSync {
@@ -27,13 +27,13 @@ final class FunctionSync {
 
     /** One round on {@code conn} (db 2N selected). */
     void run(BackendClient conn) throws IOException {
-        Object version = conn.ok(List.of("GET", "km:fnver"));
+        Object version = conn.ok(List.of("GET", "km:libver"));
         String ver = version == null ? "0" : text(version);
         if (ver.equals(seenVersion)) {
             return;
         }
         Map<String, String> loaded = loaded(conn);
-        List<?> flat = (List<?>) conn.ok(List.of("HGETALL", "km:fn"));
+        List<?> flat = (List<?>) conn.ok(List.of("HGETALL", "km:libs"));
         boolean complete = true;
         for (int i = 0; i + 1 < flat.size(); i += 2) {
             String name = text(flat.get(i));
