@@ -40,6 +40,7 @@ import java.util.function.Function;
  *   REFUSE row, protected CONFIG SET parameter     -> error reply
  *   LOCAL row                                      -> {@link LocalCommands}
  *   SUBSCRIBE row                                  -> own link; PIPE mode once earlier replies are out
+ *   SCRIPT KILL, FUNCTION KILL                     -> a new link for the kill alone ({@link ScriptKill})
  *   PIN row, XREAD/XREADGROUP ... BLOCK            -> own link from now on
  *   FORWARD row or unknown command                 -> own link if any, else the loop's shared link
  * </pre>
@@ -137,6 +138,10 @@ public final class CommandDispatcher {
         }
         if (spec == null) {
             send(s, r, true);
+            return;
+        }
+        if (ScriptKill.handles(s, r, spec) && node.backend().up()) {
+            ScriptKill.send(s, r, spec, node.connector());    // never queued behind the script it stops
             return;
         }
         if (quorum.enabled() && replica == null && byQuorum(s, r, spec)) {
@@ -549,7 +554,8 @@ public final class CommandDispatcher {
             return null;
         }
         BackendLink own = s.link();
-        BackendLink link = own != null ? own : pool(s).shared(s.db(), s.protocol());
+        BackendLink link = own != null ? own
+                : pool(s).shared(s.db(), s.protocol(), s.hasPendingReplies() ? s.lastSent() : null);
         s.sendingOn(link);
         return link;
     }
