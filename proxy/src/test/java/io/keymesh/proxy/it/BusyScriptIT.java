@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.keymesh.proxy.it.RespSocket.Err;
 import io.keymesh.proxy.mesh.Await;
+import io.keymesh.topology.health.HealthProbe;
+import io.keymesh.topology.health.RespHealthProbe;
+import io.keymesh.topology.health.UpstreamAddress;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.protocol.ProtocolVersion;
@@ -115,6 +118,11 @@ class BusyScriptIT {
                     assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(1), "the BUSY reply took over 1 s");
                 }
             }
+
+            // a replica's health check of this node: -BUSY to PING counts as up (no failover flap)
+            HealthProbe.ProbeResult check = new RespHealthProbe(QUICK, null, null)
+                    .probe(new UpstreamAddress("127.0.0.1", fx.port()));
+            assertTrue(check.passed() && check.detail().startsWith("BUSY"), check.toString());
 
             RespSocket killer = fx.raw().timeout(QUICK);
             assertEquals("OK", killer.call("SCRIPT", "KILL"));
