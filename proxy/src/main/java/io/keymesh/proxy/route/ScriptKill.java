@@ -31,8 +31,9 @@ import java.nio.charset.StandardCharsets;
  * connection and the client gets that reply.
  */
 final class ScriptKill {
-    /** The start of Redis' reply to SCRIPT KILL while a function (not an EVAL script) runs. */
-    static final String RUNNING_A_FUNCTION = "-BUSY";
+    /** Redis' reply to SCRIPT KILL while a function (not an EVAL script) runs starts with this ... */
+    private static final String BUSY = "-BUSY ";
+    /** ... and names the kill that applies. */
     private static final String USE_FUNCTION_KILL = "FUNCTION KILL";
 
     private ScriptKill() {
@@ -92,7 +93,7 @@ final class ScriptKill {
                 return false;
             }
             String text = buffer.toString(index, length, StandardCharsets.UTF_8);
-            return text.startsWith(RUNNING_A_FUNCTION) && text.contains(USE_FUNCTION_KILL);
+            return text.startsWith(BUSY) && text.contains(USE_FUNCTION_KILL);
         }
     }
 }

@@ -75,10 +75,10 @@ public final class RespHealthProbe implements HealthProbe {
             Object role = read(socket, in, deadline);
             if (role instanceof RespReplyReader.ErrorReply) {
                 send(out, List.of("INFO", "replication"));
-                return judgeRole(roleFromInfo(read(socket, in, deadline)), answered + ", INFO replication");
+                return judgeRole(roleFromInfo(read(socket, in, deadline)), "INFO replication", answered);
             }
             if (role instanceof List<?> items && !items.isEmpty() && items.get(0) instanceof String r) {
-                return judgeRole(r, answered + ", ROLE");
+                return judgeRole(r, "ROLE", answered);
             }
             return ProbeResult.fail("ROLE answered " + describe(role));
         } catch (SocketTimeoutException e) {
@@ -92,9 +92,9 @@ public final class RespHealthProbe implements HealthProbe {
         }
     }
 
-    private static ProbeResult judgeRole(String role, String source) {
+    private static ProbeResult judgeRole(String role, String source, String answered) {
         if ("master".equals(role)) {
-            return ProbeResult.pass(source + " master");
+            return ProbeResult.pass(answered + ", " + source + " master");
         }
         if (role == null) {
             return ProbeResult.fail(source + " reported no role");
