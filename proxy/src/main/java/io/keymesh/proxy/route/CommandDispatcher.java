@@ -317,6 +317,14 @@ public final class CommandDispatcher {
             sendTransformed(s, r, reply -> DatabasesReply.rewrite(reply, s.channel().alloc(), s.protocol(), userDatabases));
             return true;
         }
+        if (WritePolicy.runsInLibrary(spec)) {
+            if (!spec.arityAccepts(r.argc())) {
+                send(s, r, true);               // Redis' own arity error
+            } else {
+                sendWrite(s, r, replica != null ? WritePolicy.readOnlyName(spec) : null);
+            }
+            return true;
+        }
         String readOnly = WritePolicy.readOnlyName(spec);
         if (readOnly != null) {
             sendRenamed(s, r, readOnly);
@@ -370,6 +378,14 @@ public final class CommandDispatcher {
 
     /** Sends a WRITE request as {@code FCALL km_w <header> <client's command and arguments>}; releases it. */
     private void sendWrite(ClientSession s, RespRequest r) {
+        sendWrite(s, r, null);
+    }
+
+    /**
+     * Sends a request as {@code FCALL km_w <header> <client's command and arguments>}, under another
+     * command name when {@code name} is not null (a script run read-only on a replica); releases it.
+     */
+    private void sendWrite(ClientSession s, RespRequest r, String name) {
         try {
             BackendLink link = linkFor(s);
             if (link == null) {
@@ -380,6 +396,10 @@ public final class CommandDispatcher {
             ByteBuf header = writes.header(s.channel().alloc(), r.argc(), s.protocol(), db, node.clock().now(),
                     multi ? s.txn() : 0);
             int from = WriteEncoder.argumentsStart(r.buffer(), r.frameIndex(), r.frameLength());
+            if (name != null) {
+                header.writeBytes(WriteEncoder.bulk(name));
+                from = r.argIndex(0) + r.argLength(0) + 2;
+            }
             link.send(header, null);
             link.send(r.buffer(), from, r.frameIndex() + r.frameLength() - from, s.expectReply(null));
             afterSend(s, link);

@@ -45,6 +45,18 @@ final class WritePolicy {
         };
     }
 
+    /**
+     * True for the scripting commands that run inside the apply library (km_w), so that every write a
+     * script makes is merged and replicated like a client's: EVAL, EVALSHA, their _RO variants, and the
+     * SCRIPT subcommands over the library's script cache (LOAD, EXISTS, FLUSH).
+     */
+    static boolean runsInLibrary(CommandSpec spec) {
+        return switch (spec.name()) {
+            case "EVAL", "EVALSHA", "EVAL_RO", "EVALSHA_RO", "SCRIPT|LOAD", "SCRIPT|EXISTS", "SCRIPT|FLUSH" -> true;
+            default -> false;
+        };
+    }
+
     /** The read-only variant a scripting command runs as, or null when it runs unchanged. */
     static String readOnlyName(CommandSpec spec) {
         if (spec.kind() != CommandClass.SCRIPTING) {

@@ -1,4 +1,4 @@
--- keymesh apply library, part 3 of 3: remote apply (km_r), snapshot merge, housekeeping.
+-- keymesh apply library, part 4 of 4: remote apply (km_r), snapshot merge, housekeeping.
 
 -- applies the fields of one log entry (t, x, then ops) at this node
 local function apply_entry(ctx, fields)
