@@ -102,6 +102,49 @@ class BusyBackendIT extends MeshTest {
         assertEquals(0, aAfter.snapshotResyncs() - aBefore.snapshotResyncs(), aAfter.text());
     }
 
+    @Test
+    void aReplicaKeepsItsUpstreamWhileTheUpstreamRunsAScript() throws Exception {
+        mesh = MeshFixture.builder().nodes(2).replicas(1).start();
+        MeshNode replica = mesh.replica(0);
+        Await.until(CONVERGE, "the replica's link is up", () -> "up".equals(replica.info("replication").get("master_link_status")),
+                () -> replica.sync().info("replication"));
+        String upstreamId = replica.info("replication").get("keymesh_upstream_id");
+        MeshNode upstream = mesh.primaries().stream().filter(p -> p.nodeId().equals(upstreamId)).findFirst().orElseThrow();
+        assertEquals("OK", upstream.sync().configSet("busy-reply-threshold", "100"));
+        String switches = replica.info("replication").get("upstream_switches");
+
+        StatefulRedisConnection<String, String> runner = upstream.connect();
+        long started = System.nanoTime();
+        RedisFuture<Object> spinning = runner.async().eval("while true do end", ScriptOutputType.VALUE);
+        List<RespSocket> queued = new ArrayList<>();
+        Await.until(Duration.ofSeconds(10), "the upstream's INFO says its backend is busy",
+                () -> infoOfNewClient(upstream, queued).contains("backend_status:busy"), () -> queued.size() + " waiting");
+        Await.until(Duration.ofSeconds(10), "the replica's health check of its busy upstream passes",
+                () -> {
+                    java.util.Map<String, String> info = replica.info("replication");
+                    return info.values().stream().anyMatch(line -> line.startsWith("addr=" + info.get("keymesh_upstream") + ",")
+                            && line.contains("health=up,last_check=BUSY"));
+                },
+                () -> replica.sync().info("replication"));
+        // health checks every 200 ms, down after 3 failures: 5 s is 25 checks of a busy upstream
+        while (System.nanoTime() - started < TimeUnit.SECONDS.toNanos(5)) {
+            java.util.Map<String, String> info = replica.info("replication");
+            assertEquals(switches, info.get("upstream_switches"), info.toString());
+            assertEquals(upstreamId, info.get("keymesh_upstream_id"), info.toString());
+            assertEquals("up", info.get("master_link_status"), info.toString());
+            Await.sleep(200);
+        }
+        assertEquals("OK", upstream.sync().scriptKill());
+        assertThrows(ExecutionException.class, () -> spinning.get(5, TimeUnit.SECONDS));
+        upstream.sync().set("after:kill", "1");
+        Await.value(CONVERGE, replica, "after:kill", "1");
+        assertEquals(switches, replica.info("replication").get("upstream_switches"));
+        for (RespSocket waiting : queued) {
+            assertTrue(waiting.timeout(Duration.ofSeconds(5)).read().toString().contains("backend_status:up"));
+            waiting.close();
+        }
+    }
+
     /** INFO keymesh of a new client of {@code node}; "" when it got no reply within 700 ms (then kept in {@code queued}). */
     private static String infoOfNewClient(MeshNode node, List<RespSocket> queued) {
         try {
