@@ -119,6 +119,13 @@ class BusyScriptIT {
                 }
             }
 
+            // a client of another database: its new backend connection's SELECT is refused while the script runs
+            try (RespSocket db1 = new RespSocket(fx.port(), QUICK)) {
+                assertEquals("OK", db1.call("SELECT", "1"));
+                Object reply = db1.call("GET", "busy:db1");
+                assertTrue(reply instanceof Err e && e.message().startsWith("BUSY"), String.valueOf(reply));
+            }
+
             // a replica's health check of this node: -BUSY to PING counts as up (no failover flap)
             HealthProbe.ProbeResult check = new RespHealthProbe(QUICK, null, null)
                     .probe(new UpstreamAddress("127.0.0.1", fx.port()));
