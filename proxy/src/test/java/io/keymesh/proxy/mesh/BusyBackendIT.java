@@ -92,6 +92,14 @@ class BusyBackendIT extends MeshTest {
             assertTrue(waiting.timeout(Duration.ofSeconds(5)).read().toString().contains("backend_status:up"));
             waiting.close();
         }
+        // a script's reply nested deeper than 4096 passes through a replicating node, and its link stays up
+        try (RespSocket deep = new RespSocket(b.port(), Duration.ofSeconds(10))) {
+            String reply = deep.send("EVAL", "local t = {7} for i = 1, 10000 do t = {t} end return t", "0")
+                    .send("GET", "key:0").readRawFrame();
+            assertTrue(reply.startsWith("*1\r\n*1\r\n".repeat(2049)), reply.substring(0, Math.min(80, reply.length())));
+            assertEquals("v0", deep.read());
+        }
+
         assertEquals(bConnections, bFromA.connectionsAccepted(), "B's link from A never reconnected");
         assertEquals(aConnections, aFromB.connectionsAccepted(), "A's link from B never reconnected");
         ReplicationInfo bAfter = ReplicationInfo.of(b);
