@@ -32,12 +32,11 @@ import java.util.List;
 public final class BackendPool {
     private static final Logger log = LoggerFactory.getLogger(BackendPool.class);
     private static final FastThreadLocal<BackendPool> POOLS = new FastThreadLocal<>();
-
-    private final EventLoop loop;
-    private final BackendConnector connector;
     /** How long a shared link may wait for a reply before new requests go on a new link. */
     static final long STALL_NANOS = 200_000_000L;
 
+    private final EventLoop loop;
+    private final BackendConnector connector;
     private final BackendLink[] shared;
     private final BackendLink[] retired;      // per slot, the link retired last (until it closes)
     private final List<Runnable> waitingForWritable = new ArrayList<>();
