@@ -14,8 +14,6 @@ import io.keymesh.proxy.session.KeymeshCommands;
 import io.keymesh.proxy.session.LocalCommands;
 import io.keymesh.storage.conn.BackendConnector;
 import io.keymesh.storage.conn.BackendLink;
-import io.keymesh.storage.conn.ReplyScanner;
-import io.keymesh.storage.conn.ReplySink;
 import io.keymesh.topology.failover.WriteQuorum;
 import io.keymesh.topology.link.ServeStatus;
 import io.keymesh.topology.wire.RespParser;
@@ -26,7 +24,6 @@ import io.netty.channel.EventLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -41,6 +38,7 @@ import java.util.function.Function;
  *   REFUSE row, protected CONFIG SET parameter     -> error reply
  *   LOCAL row                                      -> {@link LocalCommands}
  *   SUBSCRIBE row                                  -> own link; PIPE mode once earlier replies are out
+ *   SCRIPT KILL, FUNCTION KILL                     -> a new link for the kill alone ({@link ScriptKill})
  *   PIN row, XREAD/XREADGROUP ... BLOCK            -> own link from now on
  *   FORWARD row or unknown command                 -> own link if any, else the loop's shared link
  * </pre>
@@ -140,6 +138,10 @@ public final class CommandDispatcher {
         }
         if (spec == null) {
             send(s, r, true);
+            return;
+        }
+        if (ScriptKill.handles(s, r, spec) && node.backend().up()) {
+            ScriptKill.send(s, r, spec, node.connector());    // never queued behind the script it stops
             return;
         }
         if (quorum.enabled() && replica == null && byQuorum(s, r, spec)) {
@@ -471,8 +473,8 @@ public final class CommandDispatcher {
         EventLoop loop = s.channel().eventLoop();
         sendTransformed(s, r, reply -> {
             for (byte[] key : keys.changed(reply)) {
-                BackendLink shared = BackendPool.current(loop, node.connector(), userDatabases).shared(db, protocol);
-                shared.send(writes.touch(s.channel().alloc(), protocol, db, node.clock().now(), key), TouchSink.INSTANCE);
+                TouchRecord.send(loop, () -> BackendPool.current(loop, node.connector(), userDatabases).shared(db, protocol),
+                        writes.touch(s.channel().alloc(), protocol, db, node.clock().now(), key));
             }
             return reply;
         });
@@ -651,7 +653,8 @@ public final class CommandDispatcher {
             return null;
         }
         BackendLink own = s.link();
-        BackendLink link = own != null ? own : pool(s).shared(s.db(), s.protocol());
+        BackendLink link = own != null ? own
+                : pool(s).shared(s.db(), s.protocol(), s.hasPendingReplies() ? s.lastSent() : null);
         s.sendingOn(link);
         return link;
     }
@@ -660,23 +663,6 @@ public final class CommandDispatcher {
         if (!link.isWritable() && s.link() == null) {
             s.channel().config().setAutoRead(false);     // backpressure: the shared link is backed up
             pool(s).whenWritable(s::onClientWritable);
-        }
-    }
-
-    /** Consumes the replies of KM.TOUCH records; a failure is logged (the key's next write records it again). */
-    private enum TouchSink implements ReplySink {
-        INSTANCE;
-
-        @Override
-        public void onReply(ByteBuf buffer, int index, int length) {
-            if (ReplyScanner.isError(buffer, index)) {
-                log.warn("KM.TOUCH after a blocking write failed: {}", buffer.toString(index, length, StandardCharsets.UTF_8).trim());
-            }
-        }
-
-        @Override
-        public void onFailure(String error) {
-            log.warn("KM.TOUCH after a blocking write not sent: {}", error);
         }
     }
 

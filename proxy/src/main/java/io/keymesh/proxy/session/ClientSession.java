@@ -237,6 +237,11 @@ public final class ClientSession implements LinkListener {
         }
     }
 
+    /** The link the session's last request went out on, or null. */
+    public BackendLink lastSent() {
+        return lastSent;
+    }
+
     /** Moves the session onto its own link (PINNED). */
     public void pin(BackendLink dedicated) {
         this.link = dedicated;

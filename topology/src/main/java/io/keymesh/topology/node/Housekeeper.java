@@ -4,6 +4,7 @@ import io.keymesh.topology.clock.Hlc;
 import io.keymesh.topology.clock.TimeSource;
 import io.keymesh.topology.link.BackendAccess;
 import io.keymesh.topology.link.BackendClient;
+import io.keymesh.topology.link.BusyWait;
 import io.keymesh.topology.link.LogStore;
 import io.keymesh.topology.wire.LogEntry;
 import io.keymesh.topology.clock.Stamp;
@@ -35,6 +36,8 @@ final class Housekeeper implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
     private boolean warned;
+    /** A script holding the backend makes housekeeping wait (logged once), not fail. */
+    private final BusyWait busy = new BusyWait("log housekeeping").whileWaiting(() -> !closed);
     private static final int GC_STEP_KEYS = 100;
     private final FunctionSync functions = new FunctionSync();
     private int gcDb;                   // where the incremental tombstone collection stands
@@ -61,7 +64,7 @@ final class Housekeeper implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
-            try (BackendClient conn = backend.open(2 * s.databases())) {
+            try (BackendClient conn = backend.open(2 * s.databases(), busy)) {
                 LogStore store = new LogStore(conn, s.databases());
                 for (String origin : store.origins()) {
                     trim(store, origin);
