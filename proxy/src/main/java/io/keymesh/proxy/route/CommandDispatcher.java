@@ -14,6 +14,8 @@ import io.keymesh.proxy.session.KeymeshCommands;
 import io.keymesh.proxy.session.LocalCommands;
 import io.keymesh.storage.conn.BackendConnector;
 import io.keymesh.storage.conn.BackendLink;
+import io.keymesh.storage.conn.ReplyScanner;
+import io.keymesh.storage.conn.ReplySink;
 import io.keymesh.topology.failover.WriteQuorum;
 import io.keymesh.topology.link.ServeStatus;
 import io.keymesh.topology.wire.RespParser;
@@ -24,6 +26,7 @@ import io.netty.channel.EventLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
