@@ -107,6 +107,30 @@ class FunctionsIT extends MeshTest {
         assertEquals(Set.of("counter"), userLibraries(mesh.node(0)));
     }
 
+    @Test
+    void aNodeThatResyncsBySnapshotGetsTheLibrariesItsLogNoLongerHolds() {
+        mesh = MeshFixture.builder().nodes(2).setting("keymesh.replication.log-retention-bytes", "1m").start();
+        MeshNode a = mesh.node(0);
+        MeshNode b = mesh.node(1);
+        mesh.cut(a, b);
+        assertEquals("counter", a.sync().functionLoad(COUNTER));
+        String value = "x".repeat(1000);
+        for (int i = 0; i < 2000; i++) {
+            a.sync().set("after:" + i, value);       // 2 MB: A's log drops the FUNCTION LOAD (retention 1 MB)
+        }
+        RedisCommands<String, String> backendA = a.connectBackend().sync();
+        backendA.select(2 * MeshFixture.DATABASES);
+        Await.until(CONVERGE, "A's log no longer holds the FUNCTION LOAD",
+                () -> !backendA.xrange("km:log:" + a.nodeId(), io.lettuce.core.Range.create("-", "+"),
+                        io.lettuce.core.Limit.from(1)).get(0).getId().equals("1-0"), () -> "not trimmed yet");
+        mesh.heal(a, b);
+        mesh.awaitConverged(CONVERGE);
+        assertTrue(ReplicationInfo.of(b).snapshotResyncs() > 0, "B got a snapshot:\n" + ReplicationInfo.of(b).text());
+        assertEquals("2", fcallOrError(b, "bump", "h", "2"), "B runs the library the snapshot carried");
+        Await.until(CONVERGE, "B's redis-server lists it", () -> userLibraries(b).equals(Set.of("counter")),
+                () -> "B lists " + libraries(b));
+    }
+
     /** The function's reply as text ("null" for nil), or the error's message. */
     private static String fcallOrError(MeshNode node, String function, String key, String arg) {
         List<String> args = new java.util.ArrayList<>(List.of(function, key == null ? "0" : "1"));

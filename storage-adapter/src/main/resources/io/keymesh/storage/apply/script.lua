@@ -360,6 +360,20 @@ local function function_cmd(call, a)
   return { err = "ERR keymesh: FUNCTION " .. string.upper(a[1] or '') .. ' is not recorded by the library' }
 end
 
+--[[
+km_mergelib: FCALL km_mergelib 0 <N> <name> <record>
+A function library from a snapshot's sender, as its km:libs holds it ("<stamp> <code>", or
+"<stamp>" once deleted): recorded when its stamp is later than what this node holds.
+]]
+local function km_mergelib(_, argv)
+  reset_db()
+  local record = argv[3]
+  local sp = string.find(record, ' ', 1, true)
+  local t = sp and string.sub(record, 1, sp - 1) or record
+  fn_record(tonumber(argv[1]), argv[2], sp and string.sub(record, sp + 1) or '', t)
+  return { ok = 'OK' }
+end
+
 SCRIPTING.fcall = function(call, a) return fcall(call, a, false) end
 SCRIPTING.fcall_ro = function(call, a) return fcall(call, a, true) end
 SCRIPTING['function'] = function_cmd

@@ -207,6 +207,8 @@ public final class PeerLink implements AutoCloseable {
                 status.peerHead(hb.headSeq());
             } else if (frame instanceof LinkFrame.SnapshotFlush flush) {
                 SnapshotApply.flush(conn, n, flush);
+            } else if (frame instanceof LinkFrame.SnapshotLibrary library) {
+                SnapshotApply.library(conn, n, library);
             } else if (frame instanceof LinkFrame.SnapshotKey key) {
                 SnapshotApply.key(conn, n, key);
                 status.keysMerged.incrementAndGet();

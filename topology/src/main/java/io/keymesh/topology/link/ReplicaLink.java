@@ -250,6 +250,8 @@ public final class ReplicaLink implements AutoCloseable {
                 BlockingResp.send(out, Frames.toArgs(aliveAck(reply.nodeId())));
             } else if (frame instanceof LinkFrame.SnapshotFlush flush) {
                 SnapshotApply.flush(conn, n, flush);
+            } else if (frame instanceof LinkFrame.SnapshotLibrary library) {
+                SnapshotApply.library(conn, n, library);
             } else if (frame instanceof LinkFrame.SnapshotKey key) {
                 SnapshotApply.key(conn, n, key);
             } else if (frame instanceof LinkFrame.SnapshotEnd end) {
