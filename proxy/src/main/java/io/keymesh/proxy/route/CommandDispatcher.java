@@ -262,7 +262,7 @@ public final class CommandDispatcher {
      */
     private boolean byQuorum(ClientSession s, RespRequest r, CommandSpec spec) {
         boolean exec = spec.name().equals("EXEC") && s.inMulti();
-        if (spec.kind() != CommandClass.WRITE && !(exec && s.multiWrites())) {
+        if (spec.kind() != CommandClass.WRITE && !WritePolicy.mayWrite(spec) && !(exec && s.multiWrites())) {
             return false;
         }
         List<ServeStatus> replicas = node.mesh() == null ? List.of() : node.mesh().replicas();

@@ -68,6 +68,17 @@ final class WritePolicy {
         };
     }
 
+    /**
+     * True for the scripting commands that may write (EVAL, EVALSHA, FCALL): the write quorum refuses
+     * them as it refuses writes, before they run, since keymesh cannot tell a script's writes ahead.
+     */
+    static boolean mayWrite(CommandSpec spec) {
+        return switch (spec.name()) {
+            case "EVAL", "EVALSHA", "FCALL" -> true;
+            default -> false;
+        };
+    }
+
     /** The read-only variant a scripting command runs as, or null when it runs unchanged. */
     static String readOnlyName(CommandSpec spec) {
         if (spec.kind() != CommandClass.SCRIPTING) {
