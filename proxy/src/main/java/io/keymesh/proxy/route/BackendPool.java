@@ -17,20 +17,35 @@ import java.util.List;
  * pair in use, opened on first use and reopened after a failure. Sessions on this loop send their
  * stateless commands here; dedicated links for stateful sessions are opened here too. Only the
  * owning event loop touches a pool.
+ *
+ * <h2>A shared link behind a long request</h2>
+ * Redis answers a connection's requests one at a time, so everything queued on a shared link waits
+ * for a request that runs long, above all a script that runs past {@code busy-reply-threshold}
+ * (Redis answers other connections -BUSY then, but never reads further on this one). When a
+ * shared link has had no reply for {@link #STALL_NANOS}, the pool retires it: new requests go on a
+ * new link, where Redis answers them itself (-BUSY while the script runs, as it would a direct
+ * client); the retired link keeps the requests already on it, which run in their order once the
+ * script ends or is killed, and closes when their replies are in. A session with replies still due
+ * on the retired link stays on it ({@link #shared(int, int, BackendLink)}), so its own requests keep
+ * their order.
  */
 public final class BackendPool {
     private static final Logger log = LoggerFactory.getLogger(BackendPool.class);
     private static final FastThreadLocal<BackendPool> POOLS = new FastThreadLocal<>();
+    /** How long a shared link may wait for a reply before new requests go on a new link. */
+    static final long STALL_NANOS = 200_000_000L;
 
     private final EventLoop loop;
     private final BackendConnector connector;
     private final BackendLink[] shared;
+    private final BackendLink[] retired;      // per slot, the link retired last (until it closes)
     private final List<Runnable> waitingForWritable = new ArrayList<>();
 
     private BackendPool(EventLoop loop, BackendConnector connector, int databases) {
         this.loop = loop;
         this.connector = connector;
         this.shared = new BackendLink[databases * 2];
+        this.retired = new BackendLink[databases * 2];
     }
 
     /** The pool of the calling event loop (created on first use). */
@@ -45,8 +60,26 @@ public final class BackendPool {
 
     /** The shared link for {@code db} in {@code protocol} (2 or 3). */
     public BackendLink shared(int db, int protocol) {
+        return shared(db, protocol, null);
+    }
+
+    /**
+     * The shared link for {@code db} in {@code protocol}, or {@code previous} (the link a session's
+     * replies are still due on) when that is this slot's retired link and still open.
+     */
+    public BackendLink shared(int db, int protocol, BackendLink previous) {
         int slot = db * 2 + (protocol == 3 ? 1 : 0);
+        if (previous != null && previous == retired[slot] && previous.isOpen()) {
+            return previous;
+        }
         BackendLink link = shared[slot];
+        if (link != null && link.isOpen() && link.stalledNanos(System.nanoTime()) > STALL_NANOS) {
+            log.debug("shared backend link for db {} has waited {} ms for a reply; new requests go on a new link",
+                    db, link.stalledNanos(System.nanoTime()) / 1_000_000);
+            retired[slot] = link;
+            link.closeWhenIdle();
+            link = null;
+        }
         if (link == null || !link.isOpen()) {
             link = connector.connect(loop, db, protocol, new SharedListener(slot));
             shared[slot] = link;
@@ -80,6 +113,9 @@ public final class BackendPool {
         public void onClosed(BackendLink link) {
             if (shared[slot] == link) {
                 shared[slot] = null;
+            }
+            if (retired[slot] == link) {
+                retired[slot] = null;
             }
             onWritable(link);
         }

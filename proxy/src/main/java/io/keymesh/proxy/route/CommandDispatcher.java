@@ -18,6 +18,7 @@ import io.keymesh.storage.conn.ReplyScanner;
 import io.keymesh.storage.conn.ReplySink;
 import io.keymesh.topology.failover.WriteQuorum;
 import io.keymesh.topology.link.ServeStatus;
+import io.keymesh.topology.wire.RespParser;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
@@ -40,6 +41,7 @@ import java.util.function.Function;
  *   REFUSE row, protected CONFIG SET parameter     -> error reply
  *   LOCAL row                                      -> {@link LocalCommands}
  *   SUBSCRIBE row                                  -> own link; PIPE mode once earlier replies are out
+ *   SCRIPT KILL, FUNCTION KILL                     -> a new link for the kill alone ({@link ScriptKill})
  *   PIN row, XREAD/XREADGROUP ... BLOCK            -> own link from now on
  *   FORWARD row or unknown command                 -> own link if any, else the loop's shared link
  * </pre>
@@ -76,6 +78,7 @@ public final class CommandDispatcher {
     private final WriteForwarder forwarder;     // null unless write-policy forward
     private final RegionLocalMatcher regionLocal;
     private final WriteQuorum quorum;
+    private final ClientTracking tracking;
 
     public CommandDispatcher(NodeContext node) {
         this.node = node;
@@ -93,6 +96,7 @@ public final class CommandDispatcher {
                 : null;
         this.regionLocal = new RegionLocalMatcher(node.config().regionLocalKeys());
         this.quorum = node.config().writeQuorum();
+        this.tracking = new ClientTracking(node.sessions());
     }
 
     public LocalCommands local() {
@@ -139,6 +143,10 @@ public final class CommandDispatcher {
             send(s, r, true);
             return;
         }
+        if (ScriptKill.handles(s, r, spec) && node.backend().up()) {
+            ScriptKill.send(s, r, spec, node.connector());    // never queued behind the script it stops
+            return;
+        }
         if (quorum.enabled() && replica == null && byQuorum(s, r, spec)) {
             return;
         }
@@ -154,6 +162,10 @@ public final class CommandDispatcher {
             case SUBSCRIBE -> subscribe(s, r);
             case PIN -> {
                 pin(s);
+                if (ClientTracking.ROWS.contains(spec.name()) && node.backend().up()) {
+                    tracking.handle(s, r, spec, pool(s));  // client ids in them are keymesh ids
+                    return;
+                }
                 if (spec.kind() == CommandClass.TRANSACTION && spec.name().equals("MULTI")) {
                     s.inMulti(true);
                 }
@@ -250,7 +262,7 @@ public final class CommandDispatcher {
      */
     private boolean byQuorum(ClientSession s, RespRequest r, CommandSpec spec) {
         boolean exec = spec.name().equals("EXEC") && s.inMulti();
-        if (spec.kind() != CommandClass.WRITE && !(exec && s.multiWrites())) {
+        if (spec.kind() != CommandClass.WRITE && !WritePolicy.mayWrite(spec) && !(exec && s.multiWrites())) {
             return false;
         }
         List<ServeStatus> replicas = node.mesh() == null ? List.of() : node.mesh().replicas();
@@ -315,6 +327,24 @@ public final class CommandDispatcher {
             sendTransformed(s, r, reply -> DatabasesReply.rewrite(reply, s.channel().alloc(), s.protocol(), userDatabases));
             return true;
         }
+        if (WritePolicy.recordsLibrary(spec) && replica == null && spec.arityAccepts(r.argc())) {
+            if (s.inMulti()) {
+                reject(s, r, "ERR keymesh: FUNCTION " + r.argString(1).toUpperCase(Locale.ROOT)
+                        + " inside MULTI is not replicated; run it outside the transaction");
+            } else {
+                byte[] last = r.argBytes(r.argc() - 1);       // LOAD's code, DELETE's library name
+                sendWrite(s, r, null, reply -> mirrorLibraries(s, spec, last, reply));
+            }
+            return true;
+        }
+        if (WritePolicy.runsInLibrary(spec)) {
+            if (!spec.arityAccepts(r.argc())) {
+                send(s, r, true);               // Redis' own arity error
+            } else {
+                sendWrite(s, r, replica != null ? WritePolicy.readOnlyName(spec) : null);
+            }
+            return true;
+        }
         String readOnly = WritePolicy.readOnlyName(spec);
         if (readOnly != null) {
             sendRenamed(s, r, readOnly);
@@ -368,6 +398,19 @@ public final class CommandDispatcher {
 
     /** Sends a WRITE request as {@code FCALL km_w <header> <client's command and arguments>}; releases it. */
     private void sendWrite(ClientSession s, RespRequest r) {
+        sendWrite(s, r, null, null);
+    }
+
+    private void sendWrite(ClientSession s, RespRequest r, String name) {
+        sendWrite(s, r, name, null);
+    }
+
+    /**
+     * Sends a request as {@code FCALL km_w <header> <client's command and arguments>}, under another
+     * command name when {@code name} is not null (a script run read-only on a replica), its reply passed
+     * through {@code transform} when not null; releases it.
+     */
+    private void sendWrite(ClientSession s, RespRequest r, String name, Function<ByteBuf, ByteBuf> transform) {
         try {
             BackendLink link = linkFor(s);
             if (link == null) {
@@ -378,8 +421,12 @@ public final class CommandDispatcher {
             ByteBuf header = writes.header(s.channel().alloc(), r.argc(), s.protocol(), db, node.clock().now(),
                     multi ? s.txn() : 0);
             int from = WriteEncoder.argumentsStart(r.buffer(), r.frameIndex(), r.frameLength());
+            if (name != null) {
+                header.writeBytes(WriteEncoder.bulk(name));
+                from = r.argIndex(0) + r.argLength(0) + 2;
+            }
             link.send(header, null);
-            link.send(r.buffer(), from, r.frameIndex() + r.frameLength() - from, s.expectReply(null));
+            link.send(r.buffer(), from, r.frameIndex() + r.frameLength() - from, s.expectReply(transform));
             afterSend(s, link);
         } finally {
             r.release();
@@ -429,11 +476,70 @@ public final class CommandDispatcher {
         EventLoop loop = s.channel().eventLoop();
         sendTransformed(s, r, reply -> {
             for (byte[] key : keys.changed(reply)) {
-                BackendLink shared = BackendPool.current(loop, node.connector(), userDatabases).shared(db, protocol);
-                shared.send(writes.touch(s.channel().alloc(), protocol, db, node.clock().now(), key), TouchSink.INSTANCE);
+                TouchRecord.send(loop, () -> BackendPool.current(loop, node.connector(), userDatabases).shared(db, protocol),
+                        writes.touch(s.channel().alloc(), protocol, db, node.clock().now(), key));
             }
             return reply;
         });
+    }
+
+    /**
+     * After the apply library recorded a FUNCTION LOAD, DELETE or FLUSH (its reply: the library's name,
+     * OK, or the names of the libraries FLUSH deleted), makes the same change to the redis-server's own
+     * libraries, so FUNCTION LIST, DUMP and STATS show it; errors reach the client unchanged. A FLUSH
+     * answers OK, as in Redis.
+     */
+    private ByteBuf mirrorLibraries(ClientSession s, CommandSpec spec, byte[] last, ByteBuf reply) {
+        if (ReplyScanner.isError(reply, reply.readerIndex())) {
+            return reply;
+        }
+        List<ByteBuf> changes = new java.util.ArrayList<>();
+        switch (spec.name()) {
+            case "FUNCTION|LOAD" -> changes.add(BackendConnector.encode("FUNCTION", "LOAD", "REPLACE",
+                    new String(last, StandardCharsets.UTF_8)));
+            case "FUNCTION|DELETE" -> changes.add(BackendConnector.encode("FUNCTION", "DELETE",
+                    new String(last, StandardCharsets.UTF_8)));
+            default -> {
+                if (RespParser.standard().parse(reply.duplicate()) instanceof List<?> names) {
+                    for (Object name : names) {
+                        if (name instanceof byte[] b) {
+                            changes.add(BackendConnector.encode("FUNCTION", "DELETE", new String(b, StandardCharsets.UTF_8)));
+                        }
+                    }
+                }
+                reply = Replies.of(Replies.OK);      // the backend's reply is a view: not released here
+            }
+        }
+        // after this reply is handed on: the shared link may be the one delivering it
+        BackendPool pool = pool(s);
+        int db = s.db();
+        int protocol = s.protocol();
+        s.channel().eventLoop().execute(() -> {
+            BackendLink shared = pool.shared(db, protocol);
+            for (ByteBuf change : changes) {
+                shared.send(change, MirrorSink.INSTANCE);
+            }
+        });
+        return reply;
+    }
+
+    /** Consumes the replies of native library changes that mirror recorded ones; a failure is logged. */
+    private enum MirrorSink implements ReplySink {
+        INSTANCE;
+
+        @Override
+        public void onReply(ByteBuf buffer, int index, int length) {
+            String error = ReplyScanner.isError(buffer, index) ? buffer.toString(index, length, StandardCharsets.UTF_8).trim() : null;
+            // a library a peer loaded may not be loaded natively yet (FunctionSync): deleting it is then done
+            if (error != null && !error.equals("-ERR Library not found")) {
+                log.warn("the redis-server refused a function library change keymesh recorded: {}", error);
+            }
+        }
+
+        @Override
+        public void onFailure(String error) {
+            log.warn("a function library change keymesh recorded was not mirrored: {}", error);
+        }
     }
 
     /** EXEC of a transaction with a queued SELECT: the session's db follows if the transaction ran. */
@@ -488,10 +594,11 @@ public final class CommandDispatcher {
 
     /**
      * True when the request must wait until every earlier reply of the session is written: a RESP2
-     * subscribe-family command switches the session to PIPE mode, where replies are not matched.
+     * subscribe-family command switches the session to PIPE mode, where replies are not matched; a
+     * redirecting CLIENT TRACKING is waiting for its redirect link (ClientTracking).
      */
     public boolean needsDrainedReplies(ClientSession s, CommandSpec spec) {
-        return spec != null && spec.handling() == Handling.SUBSCRIBE && s.protocol() == 2
+        return s.trackingSetup() || spec != null && spec.handling() == Handling.SUBSCRIBE && s.protocol() == 2
                 && s.mode() != ClientSession.Mode.PIPE && s.authenticated();
     }
 
@@ -549,7 +656,8 @@ public final class CommandDispatcher {
             return null;
         }
         BackendLink own = s.link();
-        BackendLink link = own != null ? own : pool(s).shared(s.db(), s.protocol());
+        BackendLink link = own != null ? own
+                : pool(s).shared(s.db(), s.protocol(), s.hasPendingReplies() ? s.lastSent() : null);
         s.sendingOn(link);
         return link;
     }
@@ -558,23 +666,6 @@ public final class CommandDispatcher {
         if (!link.isWritable() && s.link() == null) {
             s.channel().config().setAutoRead(false);     // backpressure: the shared link is backed up
             pool(s).whenWritable(s::onClientWritable);
-        }
-    }
-
-    /** Consumes the replies of KM.TOUCH records; a failure is logged (the key's next write records it again). */
-    private enum TouchSink implements ReplySink {
-        INSTANCE;
-
-        @Override
-        public void onReply(ByteBuf buffer, int index, int length) {
-            if (ReplyScanner.isError(buffer, index)) {
-                log.warn("KM.TOUCH after a blocking write failed: {}", buffer.toString(index, length, StandardCharsets.UTF_8).trim());
-            }
-        }
-
-        @Override
-        public void onFailure(String error) {
-            log.warn("KM.TOUCH after a blocking write not sent: {}", error);
         }
     }
 

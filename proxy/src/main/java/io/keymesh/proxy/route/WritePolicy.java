@@ -37,11 +37,45 @@ final class WritePolicy {
                     + "its effect cannot be merged between nodes";
         }
         return switch (spec.name()) {
-            case "FUNCTION|FLUSH" -> LIBRARY_REFUSED;
             case "FUNCTION|DELETE" -> r.argc() == 3 && r.argString(2).equals(LIBRARY_NAME) ? LIBRARY_REFUSED : null;
             case "FUNCTION|RESTORE" -> hasArg(r, 3, "FLUSH") || hasArg(r, 3, "REPLACE") ? LIBRARY_REFUSED : null;
             case "FUNCTION|LOAD" -> loadsLibrary(r) ? LIBRARY_REFUSED : null;
             default -> null;
+        };
+    }
+
+    /**
+     * True for the scripting commands that run inside the apply library (km_w), so that every write a
+     * script or function makes is merged and replicated like a client's: EVAL, EVALSHA, FCALL, their _RO
+     * variants, and the SCRIPT subcommands over the library's script cache (LOAD, EXISTS, FLUSH).
+     */
+    static boolean runsInLibrary(CommandSpec spec) {
+        return switch (spec.name()) {
+            case "EVAL", "EVALSHA", "EVAL_RO", "EVALSHA_RO", "SCRIPT|LOAD", "SCRIPT|EXISTS", "SCRIPT|FLUSH",
+                 "FCALL", "FCALL_RO" -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * True for the FUNCTION subcommands that change libraries and are recorded by the apply library (so
+     * they replicate) before the node mirrors them natively: LOAD, DELETE, FLUSH.
+     */
+    static boolean recordsLibrary(CommandSpec spec) {
+        return switch (spec.name()) {
+            case "FUNCTION|LOAD", "FUNCTION|DELETE", "FUNCTION|FLUSH" -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * True for the scripting commands that may write (EVAL, EVALSHA, FCALL): the write quorum refuses
+     * them as it refuses writes, before they run, since keymesh cannot tell a script's writes ahead.
+     */
+    static boolean mayWrite(CommandSpec spec) {
+        return switch (spec.name()) {
+            case "EVAL", "EVALSHA", "FCALL" -> true;
+            default -> false;
         };
     }
 

@@ -140,6 +140,16 @@ public final class ClientSession implements LinkListener {
                 out.write(head.reply);
                 wrote = true;
             }
+            if (head.pushesAfter != null) {
+                for (ByteBuf push : head.pushesAfter) {
+                    if (closing && !channel.isActive()) {
+                        push.release();
+                    } else {
+                        out.write(push);
+                        wrote = true;
+                    }
+                }
+            }
         }
         if (wrote) {
             afterWrite();
@@ -225,6 +235,11 @@ public final class ClientSession implements LinkListener {
             }
             lastSent = next;
         }
+    }
+
+    /** The link the session's last request went out on, or null. */
+    public BackendLink lastSent() {
+        return lastSent;
     }
 
     /** Moves the session onto its own link (PINNED). */
@@ -351,9 +366,125 @@ public final class ClientSession implements LinkListener {
         return value;
     }
 
+    // ---- client-side caching ------------------------------------------------------------------
+
+    private BackendLink redirectLink;         // CLIENT TRACKING ... REDIRECT: the link Redis redirects to (RESP3)
+    private volatile long redirectTarget;     // the keymesh client id invalidations are relayed to
+    private boolean trackingSetup;            // requests wait until the redirecting CLIENT TRACKING is sent
+
+    /** The link that receives this session's redirected invalidations, or null. */
+    public BackendLink redirectLink() {
+        return redirectLink;
+    }
+
+    public void redirectLink(BackendLink link) {
+        this.redirectLink = link;
+    }
+
+    /** The keymesh client id CLIENT TRACKING ... REDIRECT named (0: none). */
+    public long redirectTarget() {
+        return redirectTarget;
+    }
+
+    public void redirectTarget(long id) {
+        this.redirectTarget = id;
+    }
+
+    private volatile boolean redirectBroken;  // an invalidation found the redirect target gone
+
+    /** True once an invalidation found the redirect target gone (TRACKINGINFO's broken_redirect). */
+    public boolean redirectBroken() {
+        return redirectBroken;
+    }
+
+    public void redirectBroken(boolean value) {
+        this.redirectBroken = value;
+    }
+
+    /** True while a redirecting CLIENT TRACKING waits for its link: later requests are held. */
+    public boolean trackingSetup() {
+        return trackingSetup;
+    }
+
+    public void trackingSetup(boolean value) {
+        this.trackingSetup = value;
+    }
+
+    /**
+     * Writes a push the client did not ask for (an invalidation). A reply that arrived before it but
+     * still waits for an earlier one keeps its lead: the push goes out right after it, so a client
+     * never sees an invalidation ahead of a value read before it (and cache that value).
+     */
+    void push(ByteBuf buffer, int index, int length) {
+        PendingReply last = null;
+        for (java.util.Iterator<PendingReply> it = replies.descendingIterator(); it.hasNext(); ) {
+            PendingReply place = it.next();
+            if (place.done) {
+                last = place;
+                break;
+            }
+        }
+        if (last == null) {
+            out.write(buffer, index, length);
+            afterWrite();
+            return;
+        }
+        if (last.pushesAfter == null) {
+            last.pushesAfter = new java.util.ArrayList<>(2);
+        }
+        last.pushesAfter.add(buffer.copy(index, length));
+    }
+
+    /**
+     * Delivers an invalidation another session's tracking redirects here, as Redis does: a push to
+     * a RESP3 client, a {@code __redis__:invalidate} message to a RESP2 client in Pub/Sub mode,
+     * nothing to a RESP2 client that is not subscribed. Runs on this session's event loop; takes
+     * ownership of {@code push}.
+     */
+    public void deliverInvalidation(ByteBuf push) {
+        try {
+            if (closing) {
+                return;
+            }
+            if (protocol == 3) {
+                push(push, push.readerIndex(), push.readableBytes());
+            } else if (subscribed) {
+                ByteBuf message = Invalidations.asMessage(channel.alloc(), push);
+                try {
+                    push(message, message.readerIndex(), message.readableBytes());
+                } finally {
+                    message.release();
+                }
+            }
+        } finally {
+            push.release();
+        }
+    }
+
+    /** Writes a push keymesh built for this session (tracking-redir-broken); takes ownership of it. */
+    public void deliverPush(ByteBuf push) {
+        try {
+            if (!closing) {
+                push(push, push.readerIndex(), push.readableBytes());
+            }
+        } finally {
+            push.release();
+        }
+    }
+
     @Override
     public void onUnsolicited(ByteBuf buffer, int index, int length) {
         if (closing) {
+            return;
+        }
+        if (mode != Mode.PIPE && Invalidations.isInvalidate(buffer, index, length)) {
+            ByteBuf filtered = Invalidations.withoutStateKeys(channel.alloc(), buffer, index, length);
+            if (filtered == null) {
+                push(buffer, index, length);
+            } else if (filtered.isReadable()) {
+                push(filtered, filtered.readerIndex(), filtered.readableBytes());
+                filtered.release();
+            }
             return;
         }
         if (mode == Mode.PIPE && isResetReply(buffer, index, length)) {
@@ -424,11 +555,20 @@ public final class ClientSession implements LinkListener {
             } else {
                 place.suppressed = true;
             }
+            if (place.pushesAfter != null) {
+                place.pushesAfter.forEach(ByteBuf::release);
+                place.pushesAfter = null;
+            }
         }
         if (link != null) {
             link.listener(LinkListener.NONE);
             link.close("ERR keymesh: client gone");
             link = null;
+        }
+        if (redirectLink != null) {
+            redirectLink.listener(LinkListener.NONE);
+            redirectLink.close("ERR keymesh: client gone");
+            redirectLink = null;
         }
     }
 

@@ -49,7 +49,7 @@ public final class InfoComposer {
             if (out.length() > 0) {
                 out.append("\r\n");
             }
-            keymeshSection(out, clientPort, true);      // the backend answered this INFO
+            keymeshSection(out, clientPort, "up");      // the backend answered this INFO
         }
         trimTrailingBlank(out);
         return out.toString();
@@ -57,16 +57,29 @@ public final class InfoComposer {
 
     /** INFO while the backend cannot serve. */
     public String whileDown(boolean withKeymesh, int clientPort) {
+        return withoutBackend(withKeymesh, clientPort, "down");
+    }
+
+    /**
+     * INFO while the backend answers -BUSY (a script or function runs past busy-reply-threshold):
+     * keymesh's own lines, among them the links' {@code waiting=} fields that say why they wait, in
+     * place of the error Redis gives for INFO then; {@code backend_status:busy}, {@code loading:0}.
+     */
+    public String whileBusy(boolean withKeymesh, int clientPort) {
+        return withoutBackend(withKeymesh, clientPort, "busy");
+    }
+
+    private String withoutBackend(boolean withKeymesh, int clientPort, String backendStatus) {
         StringBuilder out = new StringBuilder(512);
         out.append("# Server\r\nredis_version:").append(node.backend().version()).append("\r\n")
                 .append("redis_mode:standalone\r\ntcp_port:").append(clientPort).append("\r\n\r\n")
                 .append("# Clients\r\nconnected_clients:").append(node.sessions().size()).append("\r\n\r\n")
-                .append("# Persistence\r\nloading:1\r\n\r\n")
+                .append("# Persistence\r\nloading:").append(backendStatus.equals("down") ? 1 : 0).append("\r\n\r\n")
                 .append("# Replication\r\n").append(ReplicationLines.role(node)).append("\r\n")
                 .append(ReplicationLines.connectedSlaves(node)).append(meshLines()).append("\r\n");
         if (withKeymesh) {
             out.append("\r\n");
-            keymeshSection(out, clientPort, false);     // says down, as the rest of this reply does
+            keymeshSection(out, clientPort, backendStatus);     // says down or busy, as the rest of this reply does
         }
         trimTrailingBlank(out);
         return out.toString();
@@ -128,8 +141,8 @@ public final class InfoComposer {
         return out.toString();
     }
 
-    /** The "# Keymesh" section; {@code backendUp} is what the rest of the same reply says of the backend. */
-    private void keymeshSection(StringBuilder out, int clientPort, boolean backendUp) {
+    /** The "# Keymesh" section; {@code backendStatus} (up, down, busy) is what the rest of the same reply says of the backend. */
+    private void keymeshSection(StringBuilder out, int clientPort, String backendStatus) {
         long uptimeSeconds = (System.currentTimeMillis() - node.startedMillis()) / 1000;
         out.append("# Keymesh\r\n")
                 .append("keymesh_version:").append(version()).append("\r\n")
@@ -142,7 +155,7 @@ public final class InfoComposer {
                 .append("connected_clients:").append(node.sessions().size()).append("\r\n")
                 .append("backend_mode:").append(node.config().storage().mode()).append("\r\n")
                 .append("backend_endpoint:").append(node.connector().endpoint()).append("\r\n")
-                .append("backend_status:").append(backendUp ? "up" : "down").append("\r\n")
+                .append("backend_status:").append(backendStatus).append("\r\n")
                 .append("backend_version:").append(node.backend().version()).append("\r\n")
                 .append("backend_restarts:").append(node.backend().restarts()).append("\r\n");
     }

@@ -329,7 +329,9 @@ public final class LocalCommands {
         int protocol = s.protocol();
         forwarder.forward(s, BackendConnector.encode(args), frame -> {
             if (frame.getByte(frame.readerIndex()) == '-') {
-                return frame;
+                return frame.toString(StandardCharsets.UTF_8).startsWith("-BUSY ")
+                        ? Replies.verbatim(alloc(s), protocol, info.whileBusy(withKeymesh, clientPort(s)))
+                        : frame;
             }
             return Replies.verbatim(alloc(s), protocol, info.compose(InfoComposer.textOf(frame), withKeymesh, clientPort(s)));
         });

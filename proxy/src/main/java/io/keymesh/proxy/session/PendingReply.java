@@ -15,6 +15,7 @@ final class PendingReply implements ReplySink {
     ByteBuf reply;
     boolean done;
     boolean suppressed;                                     // CLIENT REPLY OFF/SKIP: consume, don't write
+    java.util.List<ByteBuf> pushesAfter;                    // pushes that arrived after this reply (ClientSession.push)
 
     PendingReply(ClientSession session, Function<ByteBuf, ByteBuf> transform) {
         this.session = session;

@@ -51,6 +51,7 @@ final class ReplicationLines {
         line(out, "upstream_switches", Long.toString(st.switches()));
         line(out, "upstream_partial_resyncs", Long.toString(st.partialResyncs()));
         line(out, "upstream_full_resyncs", Long.toString(st.snapshotResyncs()));
+        line(out, "upstream_waiting", st.waiting());
         line(out, "upstream_last_error", st.lastError().replace("\r", " ").replace("\n", " "));
         List<UpstreamTracker.UpstreamHealth> health = replica.health();
         for (int i = 0; i < health.size(); i++) {

@@ -125,6 +125,37 @@ public final class RespSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads one reply frame of any nesting depth without recursion (a script may return a table
+     * nested thousands deep) and returns its bytes (ISO-8859-1).
+     */
+    public String readRawFrame() throws IOException {
+        recording = new ByteArrayOutputStream();
+        try {
+            long missing = 1;                    // items still to read, over every open aggregate
+            while (missing > 0) {
+                int type = next();
+                String header = line();
+                missing--;
+                switch (type) {
+                    case '$', '=', '!' -> {
+                        int len = Integer.parseInt(header);
+                        if (len >= 0) {
+                            bytes(len);
+                        }
+                    }
+                    case '*', '~', '>' -> missing += Math.max(0, Long.parseLong(header));
+                    case '%', '|' -> missing += 2 * Long.parseLong(header) + (type == '|' ? 1 : 0);
+                    default -> {
+                    }
+                }
+            }
+            return recording.toString(StandardCharsets.ISO_8859_1);
+        } finally {
+            recording = null;
+        }
+    }
+
     /** True when the peer closed the connection within {@code within} (no further bytes arrive). */
     public boolean closedByPeer(Duration within) throws IOException {
         int saved = socket.getSoTimeout();

@@ -64,6 +64,9 @@ class WriteQuorumIT {
     void writesNeedAGoodReplicaReadsDoNot() throws Exception {
         try (RespSocket c = new RespSocket(primary.port(), Duration.ofSeconds(10))) {
             assertEquals(NOREPLICAS, c.call("SET", "k", "v"));
+            assertEquals(NOREPLICAS, c.call("EVAL", "return redis.call('SET', KEYS[1], 'v')", "1", "k"),
+                    "a script that may write is refused like a write");
+            assertEquals(null, c.call("EVAL_RO", "return redis.call('GET', KEYS[1])", "1", "k"), "a read-only one runs");
             assertEquals(null, c.call("GET", "k"));
             assertEquals("0", infoField(c, "min_slaves_good_slaves"));
 

@@ -231,22 +231,44 @@ class WriteLogIT {
     }
 
     @Test
-    void writingScriptsAreRefusedAndReadingScriptsWork() throws IOException {
+    void aWritingScriptLogsEachWriteItMakesUnderOneTransactionId() throws IOException {
         int before = log().size();
         try (RespSocket s = fx.raw()) {
             s.call("SET", "sk", "41");
             assertEquals("41", s.call("EVAL", "return redis.call('GET', KEYS[1])", "1", "sk"));
             assertEquals("41", s.call("EVAL_RO", "return redis.call('GET', KEYS[1])", "1", "sk"));
-            Object refused = s.call("EVAL", "return redis.call('SET', KEYS[1], 'x')", "1", "sk");
-            assertTrue(refused instanceof Err e && e.message().contains("EVAL_RO"), String.valueOf(refused));
-            assertEquals("41", s.call("GET", "sk"), "the refused script changed nothing");
+            assertEquals(1, log().size() - before, "scripts that only read log nothing");
+            // two writes, one of a key the script does not declare
+            assertEquals(42L, s.call("EVAL", "redis.call('SET', 'sk-undeclared', 'u') return redis.call('INCR', KEYS[1])",
+                    "1", "sk"));
+            Object readOnly = s.call("EVAL_RO", "return redis.call('SET', KEYS[1], 'x')", "1", "sk");
+            assertTrue(readOnly instanceof Err e && e.message().startsWith("ERR Write commands are not allowed from read-only scripts."),
+                    String.valueOf(readOnly));
             Object forged = s.call("FCALL", "km_w", "0", "2", "0", "16", origin, "ffffffffffffffff" + origin, "0", "SET", "sk", "x");
             assertTrue(forged instanceof Err, "clients cannot call the library's writing functions: " + forged);
-            assertTrue(s.call("FUNCTION", "FLUSH") instanceof Err e2 && e2.message().contains("keymesh"));
+            assertEquals("OK", s.call("FUNCTION", "FLUSH"), "FUNCTION FLUSH removes the clients' libraries, never keymesh's");
             assertTrue(s.call("FUNCTION", "DELETE", "keymesh") instanceof Err);
-            assertEquals("41", s.call("GET", "sk"));
+            assertEquals("42", s.call("GET", "sk"));
         }
-        assertEquals(1, log().size() - before, "only the SET was logged");
+        List<List<String>> entries = rawLog().subList(before + 1, rawLog().size());
+        assertEquals(2, entries.size(), "one entry per write of the script: " + entries);
+        try (RespSocket s = fx.raw()) {
+            assertEquals("OK", s.call("SET", "after-flush", "v"), "the keymesh library survived FUNCTION FLUSH");
+        }
+        String txn = field(entries.get(0), "x");
+        assertTrue(txn != null && !txn.equals("0"), "a script's entries carry a transaction id: " + entries.get(0));
+        assertEquals(txn, field(entries.get(1), "x"), "both writes of the script share it");
+        assertEquals("sk-undeclared", field(entries.get(0), "k"));
+        assertEquals("sk", field(entries.get(1), "k"));
+    }
+
+    private static String field(List<String> entry, String name) {
+        for (int i = 0; i + 1 < entry.size(); i += 2) {
+            if (entry.get(i).equals(name)) {
+                return entry.get(i + 1);
+            }
+        }
+        return null;
     }
 
     @Test

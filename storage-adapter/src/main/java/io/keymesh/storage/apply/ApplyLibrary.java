@@ -31,7 +31,7 @@ import java.util.HexFormat;
 public final class ApplyLibrary {
 
     /** The resources concatenated, in order, into the library text. */
-    static final String[] PARTS = {"core.lua", "write.lua", "remote.lua"};
+    static final String[] PARTS = {"core.lua", "write.lua", "script.lua", "remote.lua"};
     private static final String VERSION_MARK = "@VERSION@";
     private static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] FCALL_KM_W = bulkArgs("FCALL", "km_w", "0");

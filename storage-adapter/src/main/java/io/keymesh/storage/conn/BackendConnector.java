@@ -138,7 +138,8 @@ public final class BackendConnector {
         public void onReply(ByteBuf buffer, int index, int length) {
             if (ReplyScanner.isError(buffer, index)) {
                 String error = buffer.toString(index + 1, Math.max(0, length - 3), StandardCharsets.UTF_8);
-                link.close("ERR keymesh: backend refused connection setup: " + error);
+                // SELECT is refused while a script runs: the requests waiting get Redis' own BUSY, as a direct client would
+                link.close(error.startsWith("BUSY ") ? error : "ERR keymesh: backend refused connection setup: " + error);
             }
         }
 

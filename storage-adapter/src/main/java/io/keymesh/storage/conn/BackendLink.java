@@ -39,6 +39,8 @@ public final class BackendLink {
     private boolean closed;
     private String closeReason = "ERR keymesh: backend connection closed";
     private Run run;
+    private long progressNanos;             // when the oldest pending request was sent or the last reply arrived
+    private boolean closeWhenIdle;
 
     BackendLink(Channel channel, LinkListener listener) {
         this.channel = channel;
@@ -111,7 +113,7 @@ public final class BackendLink {
             return;
         }
         if (sink != null) {
-            pending.add(sink);
+            waiting(sink);
         }
         out.write(request);
     }
@@ -126,9 +128,36 @@ public final class BackendLink {
             return;
         }
         if (sink != null) {
-            pending.add(sink);
+            waiting(sink);
         }
         out.write(src, index, length);
+    }
+
+    private void waiting(ReplySink sink) {
+        if (pending.isEmpty()) {
+            progressNanos = System.nanoTime();
+        }
+        pending.add(sink);
+    }
+
+    /**
+     * How long the link has waited for a reply without getting one, at {@code nowNanos}: 0 when no
+     * reply is pending. A link stalled long is behind a slow request, such as a script that runs on.
+     */
+    public long stalledNanos(long nowNanos) {
+        return pending.isEmpty() ? 0 : nowNanos - progressNanos;
+    }
+
+    /** Closes the link as soon as no reply is pending on it (now, if none is); it is not to get new requests. */
+    public void closeWhenIdle() {
+        closeWhenIdle = true;
+        closeIfIdle();
+    }
+
+    private void closeIfIdle() {
+        if (closeWhenIdle && pending.isEmpty() && run == null && !closed) {
+            close("ERR keymesh: backend connection retired");
+        }
     }
 
     /** Number of requests sent whose replies have not arrived. */
@@ -171,7 +200,9 @@ public final class BackendLink {
                     out.requestFlush();         // the run held open leaves at the end of this turn
                 }
             }
+            progressNanos = System.nanoTime();
             sink.onReply(buffer, index, length);
+            closeIfIdle();
         } else {
             listener.onUnsolicited(buffer, index, length);
         }

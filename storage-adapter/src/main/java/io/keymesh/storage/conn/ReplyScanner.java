@@ -11,13 +11,14 @@ import io.netty.buffer.ByteBuf;
  * arrive, so a large bulk reply is scanned once. An attribute ({@code |}) is part of the frame of the
  * item that follows it. {@link #scan} returns the frame length once a whole reply is available and
  * then starts over for the next one. Push replies ({@code >}) are frames like any other; the caller
- * tells them apart with {@link #isPush}.
+ * tells them apart with {@link #isPush}. The stack is an array that grows with the nesting, never
+ * the Java call stack, so a reply of any depth Redis produces (a script may return a table nested
+ * thousands deep) is framed; its memory is 9 bytes per open level, bounded by the reply's own size.
  */
 public final class ReplyScanner {
     /** Returned by {@link #scan} while the current reply is incomplete. */
     public static final int INCOMPLETE = -1;
     private static final int LINE_MAX = 64 * 1024;
-    private static final int DEPTH_MAX = 4096;
 
     private int scanned;              // bytes of the current frame validated so far
     private long pendingBulk = -1;    // payload + CRLF still to skip for the current bulk item
@@ -120,9 +121,6 @@ public final class ReplyScanner {
     }
 
     private void push(long items, boolean isAttribute) {
-        if (depth == DEPTH_MAX) {
-            throw new IllegalStateException("reply nested deeper than " + DEPTH_MAX);
-        }
         if (depth == missing.length) {
             missing = java.util.Arrays.copyOf(missing, depth * 2);
             attribute = java.util.Arrays.copyOf(attribute, depth * 2);

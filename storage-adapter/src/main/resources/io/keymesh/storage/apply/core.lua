@@ -1,5 +1,5 @@
 #!lua name=keymesh
--- keymesh apply library, part 1 of 3: metadata, stamps, merge of one key.
+-- keymesh apply library, part 1 of 4: metadata, stamps, merge of one key.
 -- Contracts: docs/design/replication.md ("Contracts between the parts"); semantics: docs/design/merge.md.
 --
 -- Databases: user db i, its metadata in db N+i under the same key name, log and node state in db 2N.

@@ -1,4 +1,4 @@
--- keymesh apply library, part 3 of 3: remote apply (km_r), snapshot merge, housekeeping.
+-- keymesh apply library, part 4 of 4: remote apply (km_r), snapshot merge, housekeeping.
 
 -- applies the fields of one log entry (t, x, then ops) at this node
 local function apply_entry(ctx, fields)
@@ -88,6 +88,13 @@ local function apply_entry(ctx, fields)
       elseif name == 'f' then
         finish()
         flush_at(ctx, tonumber(v), 'ASYNC')
+      elseif name == 'F' then
+        -- a function library (script.lua): its code follows as L ('' when deleted)
+        finish()
+        rec = { lib = v }
+      elseif name == 'L' then
+        fn_record(ctx.N, rec.lib, v, ctx.t)
+        rec = nil
       end
     end
   end
@@ -688,6 +695,7 @@ redis.register_function('km_r', km_r)
 redis.register_function('km_dumpkey', km_dumpkey)
 redis.register_function('km_mergekey', km_mergekey)
 redis.register_function('km_mergeflush', km_mergeflush)
+redis.register_function('km_mergelib', km_mergelib)
 redis.register_function('km_flushscan', km_flushscan)
 redis.register_function('km_trim', km_trim)
 redis.register_function('km_mark', km_mark)

@@ -1,17 +1,15 @@
--- keymesh apply library, part 2 of 3: the local write (km_w) and its command table, and the flush
+-- keymesh apply library, part 2 of 4: the local write (km_w) and its command table, and the flush
 -- of a database that local and received FLUSHDBs share (flush_at).
 
 -- commands that cannot be replicated: refused, nothing changes
 local NOT_REPLICABLE = {
   swapdb = 'it swaps whole databases, which no per-key merge can express',
-  eval = 'scripts run through keymesh must not write (their effects are not logged)',
-  evalsha = 'scripts run through keymesh must not write (their effects are not logged)',
-  fcall = 'functions run through keymesh must not write (their effects are not logged)',
-  ['function'] = 'function libraries are node-local',
-  script = 'scripts are node-local',
   migrate = 'it moves keys to another server',
   ['restore-asking'] = 'it is a cluster-internal command',
 }
+
+-- scripting commands km_w hands to script.lua (filled there): name -> function(call, args)
+local SCRIPTING = {}
 
 local COUNTER = { incr = 1, decr = 1, incrby = 1, decrby = 1, incrbyfloat = 1 }
 local EXPIRY = { expire = 1, pexpire = 1, expireat = 1, pexpireat = 1, persist = 1 }
@@ -752,26 +750,15 @@ local function record_expiry(ctx, en, db, key)
 end
 
 --[[
-km_w: FCALL km_w 0 <proto> <db> <N> <origin> <stamp> <txn> <command> [args...]
-Runs the command with Redis' own semantics and reply, merges the key metadata, appends one log
-entry (none when nothing changed).
+write_cmd: one client write command `name` (as the client spelled it) with arguments `a`, run with
+Redis' own semantics and reply (in protocol `proto`) on user db `db`, which the caller's connection
+has SELECTed; merges the keys' metadata at `stamp` and appends one log entry with transaction id
+`txn` ('0' outside MULTI), none when nothing changed. km_w runs one per call; a script runs one
+per write it makes (script.lua).
 ]]
-local function km_w(_, argv)
-  reset_db()
-  -- SET as clients mostly spell it; any other spelling takes the general path, to the same effect
-  local name = argv[7]
-  if #argv == 9 and (name == 'SET' or name == 'set') then
-    return set_plain(tonumber(argv[3]), tonumber(argv[2]), argv[4], argv[5], argv[6], argv[8], argv[9], name)
-  end
-  local proto = tonumber(argv[1])
-  local db = tonumber(argv[2])
-  local N = tonumber(argv[3])
-  local origin = argv[4]
-  local stamp = argv[5]
-  local txn = argv[6]
-  local cmd = string.lower(argv[7] or '')
+local function write_cmd(proto, db, N, origin, stamp, txn, name, a)
+  local cmd = string.lower(name or '')
   local ctx = { N = N, origin = origin }
-  -- the caller's connection has db SELECTed (contract), so the command itself needs no SELECT
   cur_db = db
   stamp = past_epoch(ctx, db, stamp)
   if cmd == 'flushall' then
@@ -779,9 +766,7 @@ local function km_w(_, argv)
   end
   ctx.t = stamp
   sel(db)
-  if cmd == 'set' and #argv == 9 then return set_plain(N, db, origin, stamp, txn, argv[8], argv[9], argv[7]) end
-  local a = {}
-  for i = 8, #argv do a[#a + 1] = argv[i] end
+  if cmd == 'set' and #a == 2 then return set_plain(N, db, origin, stamp, txn, a[1], a[2], name) end
 
   if #a > ARGS_MAX then
     return { err = 'ERR keymesh: ' .. string.upper(cmd) .. ' with more than ' .. ARGS_MAX
@@ -933,7 +918,7 @@ local function km_w(_, argv)
 
   sel(db)
   redis.setresp(proto)
-  local r = redis.pcall(argv[7], unpack(a))
+  local r = redis.pcall(name, unpack(a))
   redis.setresp(2)
   if type(r) == 'table' and r.err then return arity_fix(r, cmd) end
   if ZERO_NOOP[cmd] and r == 0 then return r end
@@ -1062,4 +1047,29 @@ local function km_w(_, argv)
   end
   if en.ops > 0 then log_append(N, origin, en) end
   return r
+end
+
+--[[
+km_w: FCALL km_w 0 <proto> <db> <N> <origin> <stamp> <txn> <command> [args...]
+Runs the command with Redis' own semantics and reply, merges the key metadata, appends one log
+entry (none when nothing changed). Scripting commands (EVAL, EVALSHA, SCRIPT ...) run through
+SCRIPTING (script.lua): a script's writes are each merged and logged as write_cmd does, all under
+one transaction id.
+]]
+local function km_w(_, argv)
+  reset_db()
+  -- SET as clients mostly spell it; any other spelling takes the general path, to the same effect
+  local name = argv[7]
+  if #argv == 9 and (name == 'SET' or name == 'set') then
+    return set_plain(tonumber(argv[3]), tonumber(argv[2]), argv[4], argv[5], argv[6], argv[8], argv[9], name)
+  end
+  local a = {}
+  for i = 8, #argv do a[#a + 1] = argv[i] end
+  local proto, db, N = tonumber(argv[1]), tonumber(argv[2]), tonumber(argv[3])
+  local script = SCRIPTING[string.lower(name or '')]
+  if script then
+    cur_db = db
+    return script({ proto = proto, db = db, N = N, origin = argv[4], stamp = argv[5], txn = argv[6] }, a)
+  end
+  return write_cmd(proto, db, N, argv[4], argv[5], argv[6], name, a)
 end

@@ -380,6 +380,48 @@ class ReplyScannerTest {
         assertEquals(5, scanner.scan(Unpooled.wrappedBuffer(b("+OK\r\n"))));
     }
 
+    /** A reply nested {@code depth} deep ({@code *1} ... then {@code :7}), as a Lua script's nested table comes back. */
+    private static byte[] nested(char type, int depth) {
+        StringBuilder sb = new StringBuilder(depth * 5 + 8);
+        for (int i = 0; i < depth; i++) {
+            sb.append(type).append(type == '%' ? "1\r\n+k\r\n" : "1\r\n");
+        }
+        return b(sb.append(":7\r\n").toString());
+    }
+
+    @Test
+    void repliesNestedFarDeeperThanAnyFixedBoundAreOneFrame() {
+        for (char type : new char[] {'*', '%', '~'}) {
+            byte[] reply = nested(type, 200_000);
+            byte[] twice = concat(reply, b("+OK\r\n"));
+            ReplyScanner scanner = new ReplyScanner();
+            ByteBuf buf = Unpooled.wrappedBuffer(twice);
+            assertEquals(reply.length, scanner.scan(buf), "type " + type);
+            buf.skipBytes(reply.length);
+            assertEquals(5, scanner.scan(buf), "the scanner starts over after a deep reply");
+        }
+    }
+
+    @Test
+    void aDeepReplyArrivingInSmallChunksIsFramedOnceWhole() {
+        byte[] reply = nested('*', 20_000);
+        ReplyScanner scanner = new ReplyScanner();
+        ByteBuf buf = Unpooled.buffer();
+        Random random = new Random(16);
+        int at = 0;
+        int framed = ReplyScanner.INCOMPLETE;
+        while (at < reply.length) {
+            int n = Math.min(reply.length - at, 1 + random.nextInt(700));
+            buf.writeBytes(reply, at, n);
+            at += n;
+            framed = scanner.scan(buf);
+            if (at < reply.length) {
+                assertEquals(ReplyScanner.INCOMPLETE, framed, "complete before its last byte, at " + at);
+            }
+        }
+        assertEquals(reply.length, framed);
+    }
+
     @Test
     void classifiesPushesAndErrors() {
         ByteBuf buf = Unpooled.wrappedBuffer(b("xx>1\r\n+a\r\n-ERR\r\n!3\r\nbad\r\n+OK\r\n"));

@@ -18,6 +18,13 @@ import java.util.Objects;
  * then PING must answer PONG and ROLE must say "master" (INFO replication's {@code role:master} when
  * the upstream does not know ROLE), all within the timeout. A replica, an error, a wrong reply, a
  * refused connection or silence fails the check.
+ *
+ * <p>One error passes: {@code -BUSY} to PING, Redis' answer while a script runs past
+ * busy-reply-threshold (a keymesh upstream forwards PING to its redis-server and answers ROLE
+ * itself). The upstream answered at once, so it is alive, and it is still the primary holding the
+ * data; the script ends or is killed (SCRIPT KILL) within moments, while a failover would move the
+ * replica to another primary and back in a flap for a transient, killable state. An upstream that
+ * stops answering, or whose script runs on until the check timeout, fails as before.
  */
 public final class RespHealthProbe implements HealthProbe {
     private static final int BULK_BYTES_MAX = 64 * 1024;
@@ -60,16 +67,18 @@ public final class RespHealthProbe implements HealthProbe {
                 }
             }
             Object pong = read(socket, in, deadline);
-            if (!"PONG".equals(pong)) {
+            boolean busy = pong instanceof RespReplyReader.ErrorReply e && e.message().startsWith("BUSY ");
+            if (!"PONG".equals(pong) && !busy) {
                 return ProbeResult.fail("PING answered " + describe(pong));
             }
+            String answered = busy ? "BUSY (a script runs; up all the same)" : "PONG";
             Object role = read(socket, in, deadline);
             if (role instanceof RespReplyReader.ErrorReply) {
                 send(out, List.of("INFO", "replication"));
-                return judgeRole(roleFromInfo(read(socket, in, deadline)), "INFO replication");
+                return judgeRole(roleFromInfo(read(socket, in, deadline)), "INFO replication", answered);
             }
             if (role instanceof List<?> items && !items.isEmpty() && items.get(0) instanceof String r) {
-                return judgeRole(r, "ROLE");
+                return judgeRole(r, "ROLE", answered);
             }
             return ProbeResult.fail("ROLE answered " + describe(role));
         } catch (SocketTimeoutException e) {
@@ -83,9 +92,9 @@ public final class RespHealthProbe implements HealthProbe {
         }
     }
 
-    private static ProbeResult judgeRole(String role, String source) {
+    private static ProbeResult judgeRole(String role, String source, String answered) {
         if ("master".equals(role)) {
-            return ProbeResult.pass("PONG, " + source + " master");
+            return ProbeResult.pass(answered + ", " + source + " master");
         }
         if (role == null) {
             return ProbeResult.fail(source + " reported no role");

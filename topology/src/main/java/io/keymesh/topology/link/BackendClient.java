@@ -22,25 +22,32 @@ import java.util.List;
 
 /**
  * A blocking, single-threaded connection to the node's own redis-server for link work (reading
- * the log, applying batches, snapshots). One request at a time; replies come back parsed.
+ * the log, applying batches, snapshots). One request at a time; replies come back parsed. A call
+ * the backend answers -BUSY (a script runs) is sent again until it is answered ({@link BusyWait}),
+ * so callers never see -BUSY.
  */
 public final class BackendClient implements AutoCloseable {
     private final AutoCloseable socket;
     private final OutputStream out;
     private final RespStreamReader in;
+    private final BusyWait busy;
     /** Encoding buffer reused by every call (single-threaded); dropped after an unusually large one. */
     private ByteBuf request = Unpooled.buffer(REQUEST_BUFFER_KEEP / 16);
     private static final int REQUEST_BUFFER_KEEP = 64 * 1024;
 
-    private BackendClient(AutoCloseable socket, InputStream in, OutputStream out) {
+    private BackendClient(AutoCloseable socket, InputStream in, OutputStream out, BusyWait busy) {
         this.socket = socket;
         this.out = out;
         this.in = new RespStreamReader(in, RespParser.standard());
+        this.busy = busy;
     }
 
-    /** Connects, authenticates when a password is given, and selects {@code db}. */
+    /**
+     * Connects, authenticates when a password is given, and selects {@code db}; calls that get
+     * -BUSY wait with {@code busy}.
+     */
     public static BackendClient open(BackendEndpoint endpoint, String username, String password, int db,
-                                     int connectTimeoutMillis) throws IOException {
+                                     int connectTimeoutMillis, BusyWait busy) throws IOException {
         BackendClient client;
         if (endpoint instanceof BackendEndpoint.UnixSocket unix) {
             SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
@@ -50,7 +57,7 @@ public final class BackendClient implements AutoCloseable {
                 ch.close();
                 throw e;
             }
-            client = new BackendClient(ch, Channels.newInputStream(ch), Channels.newOutputStream(ch));
+            client = new BackendClient(ch, Channels.newInputStream(ch), Channels.newOutputStream(ch), busy);
         } else {
             BackendEndpoint.Tcp tcp = (BackendEndpoint.Tcp) endpoint;
             Socket s = new Socket();
@@ -61,7 +68,7 @@ public final class BackendClient implements AutoCloseable {
                 s.close();
                 throw e;
             }
-            client = new BackendClient(s, s.getInputStream(), s.getOutputStream());
+            client = new BackendClient(s, s.getInputStream(), s.getOutputStream(), busy);
         }
         try {
             if (password != null && !password.isEmpty()) {
@@ -78,16 +85,29 @@ public final class BackendClient implements AutoCloseable {
         }
     }
 
-    /** Sends one command and returns its reply; an error reply comes back as {@link RespError}. */
+    /**
+     * Sends one command and returns its reply; an error reply comes back as {@link RespError}. A
+     * -BUSY reply (the command did not run) is not returned: the command is sent again after a
+     * pause, until the backend runs it.
+     */
     public Object call(List<byte[]> args) throws IOException {
         ByteBuf buf = request.clear();
         RespWriter.write(buf, args);
-        out.write(buf.array(), buf.arrayOffset() + buf.readerIndex(), buf.readableBytes());
-        out.flush();
+        Object reply;
+        while (true) {
+            out.write(buf.array(), buf.arrayOffset() + buf.readerIndex(), buf.readableBytes());
+            out.flush();
+            reply = in.read();
+            if (!BusyWait.isBusy(reply)) {
+                break;
+            }
+            busy.onBusy((RespError) reply);
+        }
+        busy.onAnswered();
         if (buf.capacity() > REQUEST_BUFFER_KEEP) {
             request = Unpooled.buffer(REQUEST_BUFFER_KEEP / 16);
         }
-        return in.read();
+        return reply;
     }
 
     /** {@link #call(List)} with text arguments. */

@@ -7,6 +7,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.function.BooleanSupplier;
 
 /** The outgoing end of one serving link's channel: writes frames (counting their bytes) and waits while the channel is not writable. */
@@ -19,6 +22,7 @@ final class FrameChannel {
     private final BooleanSupplier stopped;
     private final long waitMillis;
     private final Object writability = new Object();
+    private volatile long lastWriteNanos = System.nanoTime();
 
     /** {@code stopped} ends every wait; a wait re-checks at least every {@code waitMillis}. */
     FrameChannel(Channel channel, ServeStatus status, BooleanSupplier stopped, long waitMillis) {
@@ -28,8 +32,25 @@ final class FrameChannel {
         this.waitMillis = waitMillis;
     }
 
+    /**
+     * From now on, whenever nothing was written for {@code waitMillis}, writes {@code heartbeat}'s
+     * frame from the channel's event loop, until the channel closes. So the peer keeps hearing
+     * this link even while the sending thread waits on its redis-server: a script holding the
+     * backend, a blocked XREAD that cannot time out while the script runs, a slow call. Thread-safe.
+     */
+    void keepAlive(Supplier<LinkFrame> heartbeat) {
+        long periodNanos = waitMillis * 1_000_000L;
+        ScheduledFuture<?> task = channel.eventLoop().scheduleAtFixedRate(() -> {
+            if (!stopped.getAsBoolean() && channel.isActive() && System.nanoTime() - lastWriteNanos >= periodNanos) {
+                write(heartbeat.get());
+            }
+        }, waitMillis, waitMillis, TimeUnit.MILLISECONDS);
+        channel.closeFuture().addListener(closed -> task.cancel(false));
+    }
+
     /** Encodes {@code frame}, counts its bytes as sent and writes it without waiting. */
     void write(LinkFrame frame) {
+        lastWriteNanos = System.nanoTime();
         List<byte[]> args = Frames.toArgs(frame);
         int length = RespWriter.encodedLength(args);
         ByteBuf buf = channel.alloc().buffer(length);

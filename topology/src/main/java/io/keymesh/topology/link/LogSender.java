@@ -89,7 +89,7 @@ public final class LogSender implements Runnable, LinkSending {
 
     @Override
     public void run() {
-        try (BackendClient conn = backend.open(2 * databases)) {
+        try (BackendClient conn = backend.open(2 * databases, busyWait())) {
             LogStore store = new LogStore(conn, databases);
             long head = store.position(origin);
             long first = store.firstSeq(origin);
@@ -97,6 +97,7 @@ public final class LogSender implements Runnable, LinkSending {
             if (fromSeq < head && (first < 0 || first > fromSeq + 1)) {
                 status.state("snapshot");
                 frames.write(new LinkFrame.Sync(LinkFrame.Sync.SNAPSHOT, origin, head));
+                frames.keepAlive(this::idleHeartbeat);
                 log.info("link to {}: position {} of {} is behind the log (first {}), sending a snapshot up to {}",
                         status.peerId(), fromSeq, origin, first, head);
                 SnapshotWriter.send(backend, databases, frames, () -> stopped, () -> heartbeatIfDue(store), status);
@@ -104,6 +105,7 @@ public final class LogSender implements Runnable, LinkSending {
                 next = head;
             } else {
                 frames.write(new LinkFrame.Sync(LinkFrame.Sync.PARTIAL, origin, fromSeq));
+                frames.keepAlive(this::idleHeartbeat);
                 next = fromSeq;
             }
             status.sent(next);
@@ -153,6 +155,21 @@ public final class LogSender implements Runnable, LinkSending {
             LockSupport.parkNanos(settings.lingerNanosAfter(batch.entries()));   // 0 unless the log is busy
         }
     }
+
+    /**
+     * While the node's redis-server is busy (a script runs), this sender's calls wait and retry
+     * ({@link BusyWait}) until the link closes; the channel's keep-alive heartbeats
+     * ({@link FrameChannel#keepAlive}) meanwhile keep the peer's link from timing out.
+     */
+    /** A heartbeat from the clock and the last head this sender knew; needs no backend call. */
+    private LinkFrame idleHeartbeat() {
+        return new LinkFrame.Heartbeat(stampNow.get(), status.headSeq());
+    }
+
+    private BusyWait busyWait() {
+        return new BusyWait("link to " + status.address()).whileWaiting(() -> !stopped && channel.isActive());
+    }
+
 
     private void heartbeatIfDue(LogStore store) throws IOException {
         long now = System.nanoTime();

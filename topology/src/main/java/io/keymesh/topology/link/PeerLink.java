@@ -88,7 +88,9 @@ public final class PeerLink implements AutoCloseable {
         long backoff = settings.reconnectMinMillis();
         while (!closed) {
             boolean streamed = false;
-            try (BackendClient conn = backend.open(2 * self.databases())) {
+            BusyWait busy = new BusyWait("link from " + status.address()).reportTo(status.waiting::busy)
+                    .whileWaiting(() -> !closed);
+            try (BackendClient conn = backend.open(2 * self.databases(), busy)) {
                 streamed = session(conn);
             } catch (ClockSkewException e) {
                 status.clockRefusals.incrementAndGet();
@@ -193,7 +195,9 @@ public final class PeerLink implements AutoCloseable {
                     throw new RespFormatException("batch of origin " + batch.origin() + " on the link of " + origin);
                 }
                 long lastMillis = observeAll(batch.entries());
+                status.waiting.applying();
                 long applied = BatchApply.apply(conn, n, batch);
+                status.waiting.applied(batch.entries().size());
                 status.position(applied);
                 status.applied(lastMillis);
                 status.entriesApplied.addAndGet(batch.entries().size());
@@ -203,6 +207,8 @@ public final class PeerLink implements AutoCloseable {
                 status.peerHead(hb.headSeq());
             } else if (frame instanceof LinkFrame.SnapshotFlush flush) {
                 SnapshotApply.flush(conn, n, flush);
+            } else if (frame instanceof LinkFrame.SnapshotLibrary library) {
+                SnapshotApply.library(conn, n, library);
             } else if (frame instanceof LinkFrame.SnapshotKey key) {
                 SnapshotApply.key(conn, n, key);
                 status.keysMerged.incrementAndGet();

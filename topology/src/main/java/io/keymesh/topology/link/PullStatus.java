@@ -20,8 +20,16 @@ public final class PullStatus {
     final AtomicLong clockRefusals = new AtomicLong();
     final AtomicLong publishesReceived = new AtomicLong();
 
+    final LinkWaiting waiting;
+
     public PullStatus(String address) {
         this.address = address;
+        this.waiting = new LinkWaiting("link from " + address);
+    }
+
+    /** Why the link waits ("backend busy", "apply slow"), or "" (see {@link LinkWaiting}). */
+    public String waiting() {
+        return waiting.why();
     }
 
     public String address() {

@@ -134,7 +134,9 @@ public final class ReplicaLink implements AutoCloseable {
                 continue;
             }
             boolean streamed = false;
-            try (BackendClient conn = backend.open(2 * self.databases())) {
+            BusyWait busy = new BusyWait("replica link to " + target).reportTo(status.waiting::busy)
+                    .whileWaiting(() -> !closed);
+            try (BackendClient conn = backend.open(2 * self.databases(), busy)) {
                 streamed = session(conn, target);
             } catch (IOException | RuntimeException | ClockSkewException | PeerRefusedException e) {
                 if (!closed) {
@@ -234,7 +236,9 @@ public final class ReplicaLink implements AutoCloseable {
                         lastMillis = Hlc.millis(hlc);
                     }
                 }
+                status.waiting.applying();
                 long applied = BatchApply.apply(conn, n, batch);
+                status.waiting.applied(batch.entries().size());
                 status.position(batch.origin(), applied);
                 status.applied(lastMillis);
                 status.entriesApplied.addAndGet(batch.entries().size());
@@ -246,6 +250,8 @@ public final class ReplicaLink implements AutoCloseable {
                 BlockingResp.send(out, Frames.toArgs(aliveAck(reply.nodeId())));
             } else if (frame instanceof LinkFrame.SnapshotFlush flush) {
                 SnapshotApply.flush(conn, n, flush);
+            } else if (frame instanceof LinkFrame.SnapshotLibrary library) {
+                SnapshotApply.library(conn, n, library);
             } else if (frame instanceof LinkFrame.SnapshotKey key) {
                 SnapshotApply.key(conn, n, key);
             } else if (frame instanceof LinkFrame.SnapshotEnd end) {

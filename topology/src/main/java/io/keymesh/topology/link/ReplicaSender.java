@@ -117,7 +117,7 @@ public final class ReplicaSender implements Runnable, LinkSending {
 
     @Override
     public void run() {
-        try (BackendClient conn = backend.open(2 * databases)) {
+        try (BackendClient conn = backend.open(2 * databases, busyWait())) {
             LogStore store = new LogStore(conn, databases);
             Map<String, Long> heads = heads(store);
             boolean snapshot = false;
@@ -132,6 +132,7 @@ public final class ReplicaSender implements Runnable, LinkSending {
                 status.state("snapshot");
                 frames.write(new LinkFrame.Sync(LinkFrame.Sync.SNAPSHOT, ALL_ORIGINS, 0));
                 opened = true;
+                frames.keepAlive(this::idleHeartbeat);
                 log.info("replica link to {}: position {} is behind the log, sending a snapshot up to {}",
                         status.peerId(), next, heads);
                 SnapshotWriter.send(backend, databases, frames, () -> stopped || !channel.isActive(), () -> { },
@@ -143,6 +144,7 @@ public final class ReplicaSender implements Runnable, LinkSending {
             } else {
                 frames.write(new LinkFrame.Sync(LinkFrame.Sync.PARTIAL, ALL_ORIGINS, 0));
                 opened = true;
+                frames.keepAlive(this::idleHeartbeat);
             }
             for (String origin : heads.keySet()) {
                 next.putIfAbsent(origin, 0L);
@@ -264,6 +266,21 @@ public final class ReplicaSender implements Runnable, LinkSending {
             }
         }
     }
+
+    /**
+     * While the node's redis-server is busy (a script runs), this sender's calls wait and retry
+     * ({@link BusyWait}) until the link closes; the channel's keep-alive heartbeats
+     * ({@link FrameChannel#keepAlive}) meanwhile keep the peer's link from timing out.
+     */
+    /** A heartbeat from the clock and the last head this sender knew; needs no backend call. */
+    private LinkFrame idleHeartbeat() {
+        return new LinkFrame.Heartbeat(stampNow.get(), status.headSeq());
+    }
+
+    private BusyWait busyWait() {
+        return new BusyWait("replica link to " + status.address()).whileWaiting(() -> !stopped && channel.isActive());
+    }
+
 
     /**
      * Sends a heartbeat when one is due, first checking that every origin this link is behind on still

@@ -10,6 +10,7 @@ public final class ReplicaStatus {
     private volatile String upstreamId = "";
     private volatile boolean linkUp;
     private volatile String lastError = "";
+    final LinkWaiting waiting = new LinkWaiting("replica link");
     private volatile long lastIoMillis;
     private volatile long lastAppliedStampMillis;
     private volatile long upstreamHead;
@@ -45,6 +46,11 @@ public final class ReplicaStatus {
 
     void linkUp(boolean up) {
         linkUp = up;
+    }
+
+    /** Why the link waits ("backend busy", "apply slow"), or "" (see {@link LinkWaiting}). */
+    public String waiting() {
+        return waiting.why();
     }
 
     public String lastError() {

@@ -17,6 +17,11 @@ final class SnapshotApply {
                 List.of("FCALL", "km_mergeflush", "0", databases, Integer.toString(flush.db()), flush.stamp()));
     }
 
+    /** A function library on the sender: {@code FCALL km_mergelib}, recorded when its stamp is later than ours. */
+    static void library(BackendClient conn, String databases, LinkFrame.SnapshotLibrary library) throws IOException {
+        conn.ok(List.of("FCALL", "km_mergelib", "0", databases, library.name(), library.record()));
+    }
+
     /** One key with its metadata: {@code FCALL km_mergekey}, merged by the merge rules. */
     static void key(BackendClient conn, String databases, LinkFrame.SnapshotKey key) throws IOException {
         List<Object> args = new ArrayList<>(6 + key.items().size());

@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /**
- * Streams a snapshot: first each user database's flush epoch as a {@code SnapshotFlush} frame, then
- * every key of every user and metadata database as {@code SnapshotKey} frames (items from
+ * Streams a snapshot: first each user database's flush epoch as a {@code SnapshotFlush} frame and
+ * each recorded function library as a {@code SnapshotLibrary} frame, then every key of every user and metadata database as {@code SnapshotKey} frames (items from
  * {@code km_dumpkey}), key by key, waiting for the channel to be writable before each one.
  */
 final class SnapshotWriter {
@@ -30,6 +30,7 @@ final class SnapshotWriter {
         try (BackendClient scan = backend.open(0); BackendClient dump = backend.open(0)) {
             String n = Integer.toString(databases);
             sendEpochs(scan, databases, frames);
+            sendLibraries(scan, databases, frames);
             for (int db = 0; db < 2 * databases && !cancelled.getAsBoolean(); db++) {
                 scan.ok(List.of("SELECT", Integer.toString(db)));
                 int userDb = db % databases;
@@ -52,6 +53,20 @@ final class SnapshotWriter {
                     pageHook.afterPage();
                 } while (!cursor.equals("0") && !cancelled.getAsBoolean());
             }
+        }
+    }
+
+    /** The function libraries (hash {@code km:libs} in db 2N), loads and deletes alike, each at its stamp. */
+    private static void sendLibraries(BackendClient conn, int databases, FrameChannel frames)
+            throws IOException, InterruptedException {
+        conn.ok(List.of("SELECT", Integer.toString(2 * databases)));
+        List<?> libraries = (List<?>) conn.ok(List.of("HGETALL", "km:libs"));
+        conn.ok(List.of("SELECT", "0"));
+        for (int i = 0; i + 1 < libraries.size(); i += 2) {
+            if (!frames.awaitWritable()) {
+                return;
+            }
+            frames.write(new LinkFrame.SnapshotLibrary(Frames.text(libraries.get(i)), Frames.text(libraries.get(i + 1))));
         }
     }
 

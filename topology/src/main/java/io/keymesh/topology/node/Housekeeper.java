@@ -4,6 +4,7 @@ import io.keymesh.topology.clock.Hlc;
 import io.keymesh.topology.clock.TimeSource;
 import io.keymesh.topology.link.BackendAccess;
 import io.keymesh.topology.link.BackendClient;
+import io.keymesh.topology.link.BusyWait;
 import io.keymesh.topology.link.LogStore;
 import io.keymesh.topology.wire.LogEntry;
 import io.keymesh.topology.clock.Stamp;
@@ -22,7 +23,8 @@ import java.util.TreeMap;
  * age and bytes ({@link RetentionPolicy}), this node's own log also up to what every peer and every
  * linked replica has acknowledged, collects tombstones older than the tombstone maximum age (km_gc),
  * and marks how far the logs stand against the clock (km_mark), so that a remote flush reads the
- * entries since a mark instead of scanning its database (docs/design/merge.md).
+ * entries since a mark instead of scanning its database (docs/design/merge.md), and loads the
+ * function libraries peers changed into its redis-server ({@link FunctionSync}).
  */
 final class Housekeeper implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Housekeeper.class);
@@ -34,7 +36,10 @@ final class Housekeeper implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
     private boolean warned;
+    /** A script holding the backend makes housekeeping wait (logged once), not fail. */
+    private final BusyWait busy = new BusyWait("log housekeeping").whileWaiting(() -> !closed);
     private static final int GC_STEP_KEYS = 100;
+    private final FunctionSync functions = new FunctionSync();
     private int gcDb;                   // where the incremental tombstone collection stands
     private String gcCursor = "0";
 
@@ -59,7 +64,7 @@ final class Housekeeper implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
-            try (BackendClient conn = backend.open(2 * s.databases())) {
+            try (BackendClient conn = backend.open(2 * s.databases(), busy)) {
                 LogStore store = new LogStore(conn, s.databases());
                 for (String origin : store.origins()) {
                     trim(store, origin);
@@ -67,6 +72,7 @@ final class Housekeeper implements AutoCloseable {
                 mark(conn, s);
                 readFlushWays(conn);
                 collectTombstones(conn, s);
+                functions.run(conn);
                 warned = false;
             } catch (IOException | RuntimeException e) {
                 if (!closed && !warned) {

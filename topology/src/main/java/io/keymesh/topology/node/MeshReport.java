@@ -72,6 +72,7 @@ public final class MeshReport {
             m.put("addr", p.address());
             m.put("id", p.peerId());
             m.put("state", p.state());
+            m.put("waiting", p.waiting());
             m.put("pos", Long.toString(p.position()));
             m.put("lag_ops", Long.toString(p.lagOps()));
             m.put("lag_ms", Long.toString(p.lagMillis(nowWallMillis)));

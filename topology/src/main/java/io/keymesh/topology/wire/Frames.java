@@ -24,6 +24,8 @@ public final class Frames {
             add(a, "HB", h.stamp(), Long.toString(h.headSeq()));
         } else if (frame instanceof LinkFrame.SnapshotFlush f) {
             add(a, "SNAPFLUSH", Integer.toString(f.db()), f.stamp());
+        } else if (frame instanceof LinkFrame.SnapshotLibrary l) {
+            add(a, "SNAPLIB", l.name(), l.record());
         } else if (frame instanceof LinkFrame.SnapshotKey k) {
             add(a, "SNAPKEY", Integer.toString(k.db()));
             a.add(k.key());
@@ -62,6 +64,10 @@ public final class Frames {
                 case "SNAPFLUSH" -> {
                     need(list, 3);
                     return new LinkFrame.SnapshotFlush((int) num(list.get(1)), text(list.get(2)));
+                }
+                case "SNAPLIB" -> {
+                    need(list, 3);
+                    return new LinkFrame.SnapshotLibrary(text(list.get(1)), text(list.get(2)));
                 }
                 case "SNAPKEY" -> {
                     if (list.size() < 3) {

@@ -30,6 +30,10 @@ public sealed interface LinkFrame {
     record SnapshotFlush(int db, String stamp) implements LinkFrame {
     }
 
+    /** A function library on a snapshot's sender, as km:libs records it ("<stamp> <code>", or "<stamp>" once deleted). */
+    record SnapshotLibrary(String name, String record) implements LinkFrame {
+    }
+
     /** One key of a snapshot: user db, key name and the km_dumpkey items. */
     record SnapshotKey(int db, byte[] key, List<byte[]> items) implements LinkFrame {
         public SnapshotKey {

@@ -51,6 +51,8 @@ class FramesTest {
         assertEquals(new LinkFrame.Ack("a1b2c3d4", 9), roundTrip(new LinkFrame.Ack("a1b2c3d4", 9)));
         assertEquals(new LinkFrame.SnapshotFlush(1, "0000018f2a3b4c5d0001a1b2c3d4"),
                 roundTrip(new LinkFrame.SnapshotFlush(1, "0000018f2a3b4c5d0001a1b2c3d4")));
+        assertEquals(new LinkFrame.SnapshotLibrary("lib", "0000018f2a3b4c5d0001a1b2c3d4 #!lua name=lib\nredis.register_function('f', function() return 'é' end)"),
+                roundTrip(new LinkFrame.SnapshotLibrary("lib", "0000018f2a3b4c5d0001a1b2c3d4 #!lua name=lib\nredis.register_function('f', function() return 'é' end)")));
         LinkFrame.Publish p = (LinkFrame.Publish) roundTrip(new LinkFrame.Publish(true, b("ch"), b("m\r\nx")));
         assertTrue(p.sharded());
         assertArrayEquals(b("m\r\nx"), p.message());

@@ -1,0 +1,66 @@
+package io.keymesh.proxy.route;
+
+import io.keymesh.storage.conn.BackendLink;
+import io.keymesh.storage.conn.ReplyScanner;
+import io.keymesh.storage.conn.ReplySink;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * One {@code KM.TOUCH} record of a key a blocking write changed, sent on the loop's shared link.
+ * While a script holds the backend, Redis answers it -BUSY and runs nothing; the record is then
+ * sent again every {@link #RETRY_MILLIS} until Redis runs it, so the change still reaches the log
+ * (and the peers) once. Any other failure is logged: the key's next write records it again.
+ */
+final class TouchRecord implements ReplySink {
+    private static final Logger log = LoggerFactory.getLogger(TouchRecord.class);
+    static final long RETRY_MILLIS = 50;
+
+    private final EventLoop loop;
+    private final Supplier<BackendLink> link;
+    private final ByteBuf request;            // kept for a resend; released once answered or failed
+    private int retries;
+
+    private TouchRecord(EventLoop loop, Supplier<BackendLink> link, ByteBuf request) {
+        this.loop = loop;
+        this.link = link;
+        this.request = request;
+    }
+
+    /** Sends {@code request} (taking it) on {@code link}'s current link; call on {@code loop}. */
+    static void send(EventLoop loop, Supplier<BackendLink> link, ByteBuf request) {
+        new TouchRecord(loop, link, request).sendNow();
+    }
+
+    private void sendNow() {
+        link.get().send(request.retainedDuplicate(), this);
+    }
+
+    @Override
+    public void onReply(ByteBuf buffer, int index, int length) {
+        if (ReplyScanner.isError(buffer, index)) {
+            String error = buffer.toString(index, length, StandardCharsets.UTF_8).trim();
+            if (error.startsWith("-BUSY ")) {
+                if (retries++ == 0) {
+                    log.debug("KM.TOUCH after a blocking write: backend busy, retrying every {} ms", RETRY_MILLIS);
+                }
+                loop.schedule(this::sendNow, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                return;
+            }
+            log.warn("KM.TOUCH after a blocking write failed: {}", error);
+        }
+        request.release();
+    }
+
+    @Override
+    public void onFailure(String error) {
+        log.warn("KM.TOUCH after a blocking write not sent: {}", error);
+        request.release();
+    }
+}
