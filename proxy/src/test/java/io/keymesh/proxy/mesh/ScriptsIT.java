@@ -182,6 +182,10 @@ class ScriptsIT extends MeshTest {
         String script = "redis.call('DEL', KEYS[1]) return redis.call('PUBLISH', ARGV[1], ARGV[2])";
         assertEquals(1L, (Long) a.sync().eval(script, ScriptOutputType.INTEGER, new String[] {"lock"}, "unlocked", "m1"),
                 "PUBLISH answers the receivers on this node, as in Redis");
+        RedisCommandExecutionException e = assertThrows(RedisCommandExecutionException.class,
+                () -> a.sync().evalReadOnly("return redis.call('PUBLISH', 'unlocked', 'ro')".getBytes(), ScriptOutputType.INTEGER,
+                        new String[0]));
+        assertTrue(e.getMessage().startsWith("ERR Write commands are not allowed from read-only scripts."), e.getMessage());
         a.sync().set("lock", "t2");
         mesh.awaitConverged(CONVERGE);
         a.sync().eval(script, ScriptOutputType.INTEGER, new String[] {"lock"}, "unlocked", "m2");

@@ -66,9 +66,13 @@ local function script_call(protected, name, ...)
       res = { ok = 'OK' }
     end
   elseif (cmd == 'publish' or cmd == 'spublish') and select('#', ...) == 2 then
-    sel(r.db)
-    res = redis.pcall(name, ...)
-    if not (type(res) == 'table' and res.err) then pub_log(r, cmd == 'spublish', ...) end
+    if r.ro then
+      res = { err = RO_WRITE }               -- as in Redis: PUBLISH may replicate
+    else
+      sel(r.db)
+      res = redis.pcall(name, ...)
+      if not (type(res) == 'table' and res.err) then pub_log(r, cmd == 'spublish', ...) end
+    end
   elseif writes(cmd, (select(1, ...))) then
     if r.ro then
       res = { err = RO_WRITE }
