@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * {@code redis_py_tracking.py} (next to this class) with /usr/bin/python3.
  */
 class RedisPyCachingIT extends MeshTest {
-    private static final String PYTHON = "/usr/bin/python3";
+    static final String PYTHON = "/usr/bin/python3";
 
     private record Run(int exit, String output) {
     }
@@ -43,7 +43,7 @@ class RedisPyCachingIT extends MeshTest {
     }
 
     /** Makes sure redis-py is importable, installing it as bin/setup --test does; skips with the reason if it cannot be had. */
-    private static void requireRedisPy() throws IOException, InterruptedException {
+    static void requireRedisPy() throws IOException, InterruptedException {
         if (Files.isExecutable(Path.of(PYTHON)) && run(30, PYTHON, "-c", "import redis").exit() == 0) {
             return;
         }

@@ -12,7 +12,11 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.sync.RedisCommands;
 
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -152,5 +156,44 @@ class ScriptsIT extends MeshTest {
         Await.until(CONVERGE, "a write in db 1 made by a script reaches B's db 1", () -> "v".equals(b1.get("in-db1")),
                 () -> "B db1 has " + b1.get("in-db1"));
         mesh.awaitConverged(CONVERGE);
+    }
+
+    @Test
+    void aPublishInAScriptReachesSubscribersOnEveryNodeAndReplicaOnce() {
+        mesh = MeshFixture.builder().nodes(2).replicas(1).start();
+        MeshNode a = mesh.node(0);
+        a.sync().set("lock", "t1");
+        mesh.awaitConverged(CONVERGE);
+        List<List<String>> seen = new java.util.ArrayList<>();
+        for (MeshNode n : mesh.nodes()) {
+            List<String> messages = new CopyOnWriteArrayList<>();
+            seen.add(messages);
+            StatefulRedisPubSubConnection<String, String> sub = n.connectPubSub();
+            sub.addListener(new RedisPubSubAdapter<>() {
+                @Override
+                public void message(String channel, String message) {
+                    messages.add(message);
+                }
+            });
+            sub.async().subscribe("unlocked");
+            Await.until(CONVERGE, "a subscriber on " + n.name(), () -> n.sync().pubsubNumsub("unlocked").get("unlocked") == 1,
+                    () -> "none");
+        }
+        String script = "redis.call('DEL', KEYS[1]) return redis.call('PUBLISH', ARGV[1], ARGV[2])";
+        assertEquals(1L, (Long) a.sync().eval(script, ScriptOutputType.INTEGER, new String[] {"lock"}, "unlocked", "m1"),
+                "PUBLISH answers the receivers on this node, as in Redis");
+        RedisCommandExecutionException e = assertThrows(RedisCommandExecutionException.class,
+                () -> a.sync().evalReadOnly("return redis.call('PUBLISH', 'unlocked', 'ro')".getBytes(), ScriptOutputType.INTEGER,
+                        new String[0]));
+        assertTrue(e.getMessage().startsWith("ERR Write commands are not allowed from read-only scripts."), e.getMessage());
+        a.sync().set("lock", "t2");
+        mesh.awaitConverged(CONVERGE);
+        a.sync().eval(script, ScriptOutputType.INTEGER, new String[] {"lock"}, "unlocked", "m2");
+        for (int i = 0; i < seen.size(); i++) {
+            List<String> messages = seen.get(i);
+            Await.until(CONVERGE, "both messages on " + mesh.nodes().get(i).name(), () -> messages.size() >= 2, messages::toString);
+            assertEquals(List.of("m1", "m2"), messages, "once each on " + mesh.nodes().get(i).name());
+            assertEquals(0L, mesh.nodes().get(i).sync().exists("lock"), "the script's DEL came with its PUBLISH");
+        }
     }
 }

@@ -95,6 +95,13 @@ local function apply_entry(ctx, fields)
       elseif name == 'L' then
         fn_record(ctx.N, rec.lib, v, ctx.t)
         rec = nil
+      elseif name == 'P' or name == 'S' then
+        -- a PUBLISH (S: SPUBLISH) a script made (script.lua): its message follows as M
+        finish()
+        rec = { channel = v, sharded = name == 'S' }
+      elseif name == 'M' then
+        redis.call(rec.sharded and 'SPUBLISH' or 'PUBLISH', rec.channel, v)
+        rec = nil
       end
     end
   end

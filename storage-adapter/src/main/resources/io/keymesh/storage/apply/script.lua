@@ -41,6 +41,16 @@ local function writes(cmd, sub)
   return writes(cmd .. '|' .. string.lower(sub))
 end
 
+-- logs a script's PUBLISH (SPUBLISH: sharded) of message on channel as an entry of the script's
+-- own (ops P or S <channel>, M <message>): every node that applies it publishes it to its own
+-- subscribers, so a lock's unlock notice made by a script wakes waiters on every node
+local function pub_log(r, sharded, channel, message)
+  local en = entry_new(r.stamp, r.txn, 0)
+  entry_op(en, sharded and 'S' or 'P', channel)
+  entry_op(en, 'M', message)
+  log_append(r.N, r.origin, en)
+end
+
 -- redis.call / redis.pcall as a script sees them (protected: pcall's way of answering errors)
 local function script_call(protected, name, ...)
   local r = run
@@ -54,6 +64,14 @@ local function script_call(protected, name, ...)
       r.db = d
       sel(d)
       res = { ok = 'OK' }
+    end
+  elseif (cmd == 'publish' or cmd == 'spublish') and select('#', ...) == 2 then
+    if r.ro then
+      res = { err = RO_WRITE }               -- as in Redis: PUBLISH may replicate
+    else
+      sel(r.db)
+      res = redis.pcall(name, ...)
+      if not (type(res) == 'table' and res.err) then pub_log(r, cmd == 'spublish', ...) end
     end
   elseif writes(cmd, (select(1, ...))) then
     if r.ro then
