@@ -105,6 +105,11 @@ class DemoScriptIT {
         assertEquals("OK", redisCli(ports.get("primary1"), "SET", "greeting", "hello").trim());
         rows = status();
         assertEquals("1", rows.get("primary1").keys(), "the keys column counts the node's keys");
+        rows = awaitStatus(r -> r.get("primary1").link().equals("up(1/1)") && r.get("primary2").link().equals("up(1/1)"),
+                START_TIMEOUT);
+        for (String primary : List.of("primary1", "primary2")) {
+            assertTrue(rows.get(primary).lag().matches("[0-9]+ms"), "a primary's LAG column: " + lastStatusText);
+        }
     }
 
     @Test
@@ -144,6 +149,7 @@ class DemoScriptIT {
         assertEquals("stopped", rows.get("primary1").state());
         assertEquals("-", rows.get("primary1").pid());
         assertEquals("running", rows.get("primary2").state(), "the other primary keeps serving");
+        awaitStatus(r -> r.get("primary2").link().equals("down(0/1)"), FAILOVER_TIMEOUT);
         assertTrue(ProcessHandle.of(keymeshPid).isEmpty(), "primary1's keymesh process is gone");
         assertTrue(ProcessHandle.of(redisPids.get(0)).isEmpty(), "primary1's redis-server is gone");
 
