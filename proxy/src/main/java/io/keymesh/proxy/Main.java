@@ -28,6 +28,7 @@ public final class Main {
             System.exit(2);
             return;
         }
+        LogFormat.apply(config.logFormat());
         KeymeshNode node;
         try {
             node = KeymeshNode.start(config);

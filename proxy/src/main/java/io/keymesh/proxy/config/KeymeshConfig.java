@@ -37,7 +37,8 @@ public record KeymeshConfig(
         Cluster cluster,
         ReplicaSettings replica,
         RegionLocalKeys regionLocalKeys,
-        WriteQuorum writeQuorum) {
+        WriteQuorum writeQuorum,
+        String logFormat) {
 
     /** Redis' client-output-buffer-limit for one client class; 0 disables a bound. */
     public record OutputLimit(long hardBytes, long softBytes, long softSeconds) {
@@ -142,7 +143,8 @@ public record KeymeshConfig(
                 cluster(c, port),
                 replica,
                 RegionLocalKeys.from(c),
-                WriteQuorum.from(c));
+                WriteQuorum.from(c),
+                logFormat(c));
     }
 
     private static Cluster cluster(Config c, int port) {
@@ -200,6 +202,14 @@ public record KeymeshConfig(
             }
         }
         return Map.copyOf(users);
+    }
+
+    private static String logFormat(Config c) {
+        String format = c.getString("log.format");
+        if (!format.equals("text") && !format.equals("json")) {
+            throw new ConfigException.BadValue("keymesh.log.format", "must be \"text\" or \"json\", got " + format);
+        }
+        return format;
     }
 
     private static OutputLimit outputLimit(Config c) {
