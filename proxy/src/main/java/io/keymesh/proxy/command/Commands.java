@@ -40,20 +40,12 @@ public final class Commands {
             "ERR ACL SAVE is not allowed through keymesh: the node's redis-server users are managed by keymesh";
     private static final String ACL_SETUSER_REFUSED =
             "ERR ACL SETUSER is not allowed through keymesh: the node's redis-server users are managed by keymesh";
-    private static final String CLIENT_PAUSE_REFUSED =
-            "ERR CLIENT PAUSE is not allowed through keymesh: it would stall every client of the node through the shared backend connections";
-    private static final String CLIENT_UNBLOCK_REFUSED =
-            "ERR CLIENT UNBLOCK is not allowed through keymesh: client ids are keymesh ids, not redis-server ids";
-    private static final String CLIENT_UNPAUSE_REFUSED =
-            "ERR CLIENT UNPAUSE is not allowed through keymesh: it would stall every client of the node through the shared backend connections";
     private static final String CONFIG_REWRITE_REFUSED =
             "ERR CONFIG REWRITE is not allowed through keymesh: the node's redis-server configuration file is written by keymesh";
     private static final String DEBUG_REFUSED =
             "ERR DEBUG is not allowed through keymesh: it can crash, stall or corrupt the node's redis-server";
     private static final String FAILOVER_REFUSED =
             "ERR FAILOVER is not allowed through keymesh: the node's redis-server has no replica to fail over to; keymesh nodes are all masters";
-    private static final String MONITOR_REFUSED =
-            "ERR MONITOR is not allowed through keymesh: it would turn a shared backend connection into a feed of every client's commands";
     private static final String PSYNC_REFUSED =
             "ERR PSYNC is not allowed through keymesh: the node's redis-server serves no replicas; keymesh replicates between nodes itself";
     private static final String REPLCONF_REFUSED =
@@ -355,13 +347,13 @@ public final class Commands {
         .add("CLIENT|KILL",                          -3, NONE,                 CONNECTION,  LOCAL)
         .add("CLIENT|LIST",                          -2, NONE,                 CONNECTION,  LOCAL)
         .add("CLIENT|NO-EVICT",                       3, NONE,                 CONNECTION,  LOCAL)
-        .refuse("CLIENT|PAUSE",                      -3, NONE,                 CONNECTION,  CLIENT_PAUSE_REFUSED)
+        .add("CLIENT|PAUSE",                         -3, NONE,                 CONNECTION,  LOCAL)        // keymesh holds its own clients' commands
         .add("CLIENT|REPLY",                          3, NONE,                 CONNECTION,  LOCAL)
         .add("CLIENT|SETNAME",                        3, NONE,                 CONNECTION,  LOCAL)
         .add("CLIENT|TRACKING",                      -3, NONE,                 CONNECTION,  PIN)
         .add("CLIENT|TRACKINGINFO",                   2, NONE,                 CONNECTION,  PIN)
-        .refuse("CLIENT|UNBLOCK",                    -3, NONE,                 CONNECTION,  CLIENT_UNBLOCK_REFUSED)
-        .refuse("CLIENT|UNPAUSE",                     2, NONE,                 CONNECTION,  CLIENT_UNPAUSE_REFUSED)
+        .add("CLIENT|UNBLOCK",                       -3, NONE,                 CONNECTION,  LOCAL)        // sent for the client's own backend link
+        .add("CLIENT|UNPAUSE",                        2, NONE,                 CONNECTION,  LOCAL)
         .add("ECHO",                                  2, NONE,                 CONNECTION,  FORWARD)
         .add("HELLO",                                -1, NONE,                 CONNECTION,  LOCAL)
         .add("PING",                                 -1, NONE,                 CONNECTION,  FORWARD)
@@ -429,7 +421,7 @@ public final class Commands {
         .refuse("MODULE|LOAD",                       -3, NONE,                 ADMIN,       MODULE_REFUSED)
         .refuse("MODULE|LOADEX",                     -3, NONE,                 ADMIN,       MODULE_REFUSED)
         .refuse("MODULE|UNLOAD",                      3, NONE,                 ADMIN,       MODULE_REFUSED)
-        .refuse("MONITOR",                            1, NONE,                 ADMIN,       MONITOR_REFUSED)
+        .add("MONITOR",                               1, NONE,                 ADMIN,       LOCAL)        // the node's client traffic, fed by keymesh
         .refuse("PSYNC",                             -3, NONE,                 ADMIN,       PSYNC_REFUSED)
         .refuse("REPLCONF",                          -1, NONE,                 ADMIN,       REPLCONF_REFUSED)
         .refuse("REPLICAOF",                          3, NONE,                 ADMIN,       REPLICAOF_REFUSED)

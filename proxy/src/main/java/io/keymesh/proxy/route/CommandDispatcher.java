@@ -621,7 +621,9 @@ public final class CommandDispatcher {
 
     private void pin(ClientSession s) {
         if (s.link() == null) {
-            s.pin(pool(s).dedicated(s.db(), s.protocol(), s));
+            BackendLink link = pool(s).dedicated(s.db(), s.protocol(), s);
+            s.pin(link);
+            link.send(BackendConnector.encode("CLIENT", "ID"), new BackendIdSink(s));   // for CLIENT UNBLOCK
         }
     }
 

@@ -1,5 +1,6 @@
 package io.keymesh.proxy.server;
 
+import io.keymesh.proxy.command.CommandClass;
 import io.keymesh.proxy.command.CommandSpec;
 import io.keymesh.proxy.resp.Replies;
 import io.keymesh.proxy.resp.RespFrameDecoder;
@@ -7,19 +8,23 @@ import io.keymesh.proxy.resp.RespProtocolError;
 import io.keymesh.proxy.resp.RespRequest;
 import io.keymesh.proxy.route.CommandDispatcher;
 import io.keymesh.proxy.session.ClientSession;
+import io.keymesh.proxy.session.Monitors;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The last handler of a client pipeline: owns the connection's {@link ClientSession}, hands each
  * request to the {@link CommandDispatcher}, answers protocol errors and closes like Redis, and
- * holds requests back while a mode switch waits for earlier replies to be written.
+ * holds requests back while a mode switch waits for earlier replies to be written or CLIENT PAUSE
+ * covers them; feeds MONITOR sessions.
  */
 final class SessionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(SessionHandler.class);
@@ -65,24 +70,39 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         CommandSpec spec = dispatcher.resolve(request);
-        if (dispatcher.needsDrainedReplies(session, spec) && session.hasPendingReplies()) {
+        if (waits(spec)) {
             held.add(request);
-            waitForDrain();
             return;
         }
         dispatch(request, spec);
     }
 
-    private void waitForDrain() {
-        session.channel().config().setAutoRead(false);
-        session.whenDrained(this::releaseHeld);
+    /**
+     * True when a request of {@code spec} must wait, and then arranges for {@link #releaseHeld} to
+     * run: a mode switch waits for earlier replies to be written, and CLIENT PAUSE holds what it
+     * covers until it ends (on a timer of this event loop, or at CLIENT UNPAUSE).
+     */
+    private boolean waits(CommandSpec spec) {
+        if (dispatcher.needsDrainedReplies(session, spec) && session.hasPendingReplies()) {
+            session.channel().config().setAutoRead(false);
+            session.whenDrained(this::releaseHeld);
+            return true;
+        }
+        long paused = session.authenticated() ? node.sessions().pause().holds(session, spec) : 0;
+        if (paused > 0) {
+            EventLoop loop = session.channel().eventLoop();
+            session.channel().config().setAutoRead(false);
+            loop.schedule(this::releaseHeld, paused, TimeUnit.MILLISECONDS);
+            node.sessions().pause().onUnpause(() -> loop.execute(this::releaseHeld));
+            return true;
+        }
+        return false;
     }
 
     private void releaseHeld() {
         while (!held.isEmpty() && !session.isClosing()) {
             CommandSpec spec = dispatcher.resolve(held.peek());
-            if (dispatcher.needsDrainedReplies(session, spec) && session.hasPendingReplies()) {
-                waitForDrain();
+            if (waits(spec)) {
                 return;
             }
             dispatch(held.poll(), spec);
@@ -94,7 +114,17 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     private void dispatch(RespRequest request, CommandSpec spec) {
         boolean wasAuthenticated = session.authenticated();
+        if (spec != null && spec.kind() == CommandClass.WRITE && session.inMulti()) {
+            session.multiWrites(true);            // its EXEC is a write (CLIENT PAUSE WRITE holds it)
+        }
+        Monitors monitors = node.sessions().monitors();
+        Monitors.Line line = monitors.any() && Monitors.shown(spec) && spec.arityAccepts(request.argc())
+                && (wasAuthenticated || spec.name().equals("AUTH") || spec.name().equals("HELLO"))
+                ? monitors.capture(session, request, spec) : null;
         dispatcher.dispatch(session, request, spec);
+        if (line != null) {
+            line.feed(session.db());
+        }
         if (session.authenticated() != wasAuthenticated) {
             decoder.authenticated(session.authenticated());
         }

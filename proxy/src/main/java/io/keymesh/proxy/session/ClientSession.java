@@ -46,6 +46,7 @@ public final class ClientSession implements LinkListener {
     private final SessionRegistry registry;
     private final KeymeshConfig.OutputLimit normalLimit;
     private final KeymeshConfig.OutputLimit pubsubLimit;
+    private final KeymeshConfig.OutputLimit monitorLimit;
     private final long createdMillis = System.currentTimeMillis();
     private final ArrayDeque<PendingReply> replies = new ArrayDeque<>();
     private final io.keymesh.storage.conn.CoalescingWriter out;
@@ -73,20 +74,22 @@ public final class ClientSession implements LinkListener {
     long commands;
 
     ClientSession(Channel channel, SessionRegistry registry, boolean authenticated,
-                  KeymeshConfig.OutputLimit normalLimit, KeymeshConfig.OutputLimit pubsubLimit) {
+                  KeymeshConfig.OutputLimit normalLimit, KeymeshConfig.OutputLimit pubsubLimit,
+                  KeymeshConfig.OutputLimit monitorLimit) {
         this.id = registry.nextId();
         this.channel = channel;
         this.registry = registry;
         this.authenticated = authenticated;
         this.normalLimit = normalLimit;
         this.pubsubLimit = pubsubLimit;
+        this.monitorLimit = monitorLimit;
         this.out = new io.keymesh.storage.conn.CoalescingWriter(channel, false);
     }
 
     /** Creates the session of a new client connection and registers it. */
     public static ClientSession open(Channel channel, SessionRegistry registry, KeymeshConfig config) {
         ClientSession session = new ClientSession(channel, registry, !config.authRequired(),
-                config.normalOutputLimit(), config.pubsubOutputLimit());
+                config.normalOutputLimit(), config.pubsubOutputLimit(), config.replicaOutputLimit());
         registry.add(session);
         return session;
     }
@@ -196,7 +199,8 @@ public final class ClientSession implements LinkListener {
 
     private void checkOutputLimit() {
         long pending = out.pendingBytes();
-        KeymeshConfig.OutputLimit limit = subscribed ? pubsubLimit : normalLimit;
+        boolean monitor = registry.monitors().contains(this);
+        KeymeshConfig.OutputLimit limit = monitor ? monitorLimit : subscribed ? pubsubLimit : normalLimit;
         boolean over = limit.hardBytes() > 0 && pending > limit.hardBytes();
         if (!over && limit.softBytes() > 0 && pending > limit.softBytes()) {
             long now = System.currentTimeMillis();
@@ -210,7 +214,7 @@ public final class ClientSession implements LinkListener {
         }
         if (over) {
             log.warn("client id={} addr={} closed for overcoming of output buffer limits ({} bytes pending, class {})",
-                    id, remoteAddress(), pending, subscribed ? "pubsub" : "normal");
+                    id, remoteAddress(), pending, monitor ? "replica (monitor)" : subscribed ? "pubsub" : "normal");
             closeNow();
         }
     }
@@ -459,6 +463,34 @@ public final class ClientSession implements LinkListener {
         } finally {
             push.release();
         }
+    }
+
+    /** True while this session receives the node's client commands (MONITOR). */
+    public boolean monitoring() {
+        return registry.monitors().contains(this);
+    }
+
+    /** Starts feeding this session the node's client commands (MONITOR). */
+    public void monitor() {
+        registry.monitors().add(this);
+    }
+
+    /** Writes one MONITOR line; runs on this session's event loop. */
+    void deliverMonitorLine(byte[] line) {
+        if (!closing && registry.monitors().contains(this)) {
+            push(io.netty.buffer.Unpooled.wrappedBuffer(line), 0, line.length);
+        }
+    }
+
+    private volatile long backendClientId;   // the redis-server CLIENT ID of the dedicated link (0: unknown)
+
+    /** The redis-server's CLIENT ID of this session's own link, 0 until known or without one (CLIENT UNBLOCK). */
+    public long backendClientId() {
+        return backendClientId;
+    }
+
+    public void backendClientId(long id) {
+        this.backendClientId = id;
     }
 
     /** Writes a push keymesh built for this session (tracking-redir-broken); takes ownership of it. */

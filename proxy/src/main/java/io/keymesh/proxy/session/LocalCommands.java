@@ -19,8 +19,9 @@ import java.util.function.Function;
 
 /**
  * The commands keymesh answers itself because they describe the client's connection to keymesh,
- * not the backend's: AUTH, HELLO, SELECT, QUIT, RESET, INFO, ACL WHOAMI and CLIENT ID, SETNAME,
- * GETNAME, INFO, LIST, KILL, NO-EVICT, REPLY. Replies follow Redis 7.0's formats and error texts.
+ * not the backend's: AUTH, HELLO, SELECT, QUIT, RESET, INFO, ACL WHOAMI, MONITOR and CLIENT ID,
+ * SETNAME, GETNAME, INFO, LIST, KILL, NO-EVICT, REPLY, PAUSE, UNPAUSE, UNBLOCK. Replies follow
+ * Redis 7.0's formats and error texts.
  */
 public final class LocalCommands {
     /** Sends a request to the backend on the session's current link with a reply transform. */
@@ -65,6 +66,13 @@ public final class LocalCommands {
                 case "CLIENT|KILL" -> clientKill(s, request);
                 case "CLIENT|NO-EVICT" -> onOff(s, request, 2);
                 case "CLIENT|REPLY" -> clientReply(s, request);
+                case "CLIENT|PAUSE" -> clientPause(s, request);
+                case "CLIENT|UNPAUSE" -> {
+                    node.sessions().pause().unpause();
+                    s.reply(Replies.of(Replies.OK));
+                }
+                case "CLIENT|UNBLOCK" -> clientUnblock(s, request);
+                case "MONITOR" -> monitor(s);
                 case "CLIENT" -> s.reply(Replies.error(alloc(s), "ERR unknown subcommand '" + request.argString(1)
                         + "'. Try CLIENT HELP."));
                 default -> s.reply(Replies.error(alloc(s), "ERR keymesh has no local handler for " + spec.name()));
@@ -268,6 +276,7 @@ public final class LocalCommands {
         s.inMulti(false);
         s.dbAfterExec(-1);
         s.subscribed(false);
+        node.sessions().monitors().remove(s);
     }
 
     private void setName(ClientSession s, RespRequest r) {
@@ -345,7 +354,7 @@ public final class LocalCommands {
     /** One CLIENT LIST line in Redis' format (fields keymesh cannot know are zero). */
     public static String clientLine(ClientSession c) {
         long now = System.currentTimeMillis();
-        String flags = (c.subscribed() ? "P" : "") + (c.inMulti() ? "x" : "");
+        String flags = (c.monitoring() ? "O" : "") + (c.subscribed() ? "P" : "") + (c.inMulti() ? "x" : "");
         return "id=" + c.id() + " addr=" + c.remoteAddress() + " laddr=" + c.localAddress() + " fd=-1 name=" + c.name()
                 + " age=" + (now - c.createdMillis()) / 1000 + " idle=" + (now - c.lastActiveMillis()) / 1000
                 + " flags=" + (flags.isEmpty() ? "N" : flags) + " db=" + c.db()
@@ -399,8 +408,8 @@ public final class LocalCommands {
             String addr = r.argString(2);
             for (ClientSession c : node.sessions().all()) {
                 if (c.remoteAddress().equals(addr)) {
-                    kill(s, c);
                     s.reply(Replies.of(Replies.OK));
+                    kill(s, c);
                     return;
                 }
             }
@@ -433,6 +442,10 @@ public final class LocalCommands {
                     return;
                 }
             } else if (r.argEquals(i, "USER")) {
+                if (!value.equals("default") && !node.config().users().containsKey(value)) {
+                    s.reply(Replies.error(alloc(s), "ERR No such user '" + value + "'"));
+                    return;
+                }
                 user = value;
             } else if (r.argEquals(i, "ADDR")) {
                 addr = value;
@@ -452,7 +465,7 @@ public final class LocalCommands {
             }
         }
         long now = System.currentTimeMillis();
-        int killed = 0;
+        List<ClientSession> victims = new ArrayList<>();
         for (ClientSession c : node.sessions().all()) {
             if ((id != null && c.id() != id)
                     || (type != null && !type.equals(c.subscribed() ? "pubsub" : "normal"))
@@ -463,10 +476,83 @@ public final class LocalCommands {
                     || (skipMe && c == s)) {
                 continue;
             }
-            kill(s, c);
-            killed++;
+            victims.add(c);
         }
-        s.reply(Replies.integer(alloc(s), killed));
+        s.reply(Replies.integer(alloc(s), victims.size()));
+        victims.forEach(c -> kill(s, c));          // the caller itself (SKIPME no) goes after its reply
+    }
+
+    // ---- operator commands ------------------------------------------------------------------
+
+    private void monitor(ClientSession s) {
+        if (s.inMulti()) {
+            s.reply(Replies.error(alloc(s), "ERR Command not allowed inside a transaction"));
+            return;
+        }
+        if (s.monitoring()) {
+            return;                               // Redis ignores a second MONITOR without a reply
+        }
+        s.reply(Replies.of(Replies.OK));
+        s.monitor();
+    }
+
+    /** CLIENT PAUSE timeout [WRITE|ALL]: held by keymesh for its own clients (SessionHandler). */
+    private void clientPause(ClientSession s, RespRequest r) {
+        long millis = r.argLong(2);
+        if (millis == Long.MIN_VALUE) {
+            s.reply(Replies.error(alloc(s), "ERR timeout is not an integer or out of range"));
+            return;
+        }
+        if (millis < 0) {
+            s.reply(Replies.error(alloc(s), "ERR timeout is negative"));
+            return;
+        }
+        boolean all = true;
+        if (r.argc() == 4) {
+            if (r.argEquals(3, "WRITE")) {
+                all = false;
+            } else if (!r.argEquals(3, "ALL")) {
+                s.reply(Replies.error(alloc(s), "ERR CLIENT PAUSE mode must be WRITE or ALL"));
+                return;
+            }
+        } else if (r.argc() > 4) {
+            s.reply(Replies.error(alloc(s), "ERR syntax error"));
+            return;
+        }
+        node.sessions().pause().pause(millis, all);
+        s.reply(Replies.of(Replies.OK));
+    }
+
+    /**
+     * CLIENT UNBLOCK id [TIMEOUT|ERROR]: a keymesh client blocks on its own backend link, so the
+     * command is sent to the redis-server for that link's id; Redis' reply (1 or 0) is passed on and
+     * the blocked client gets Redis' nil or -UNBLOCKED reply through its link.
+     */
+    private void clientUnblock(ClientSession s, RespRequest r) {
+        long id = r.argLong(2);
+        if (id == Long.MIN_VALUE) {
+            s.reply(Replies.error(alloc(s), "ERR value is not an integer or out of range"));
+            return;
+        }
+        String reason = "TIMEOUT";
+        if (r.argc() == 4) {
+            if (r.argEquals(3, "ERROR")) {
+                reason = "ERROR";
+            } else if (!r.argEquals(3, "TIMEOUT")) {
+                s.reply(Replies.error(alloc(s), "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"));
+                return;
+            }
+        } else if (r.argc() > 4) {
+            s.reply(Replies.error(alloc(s), "ERR syntax error"));
+            return;
+        }
+        ClientSession target = node.sessions().get(id);
+        long backendId = target == null ? 0 : target.backendClientId();
+        if (backendId <= 0 || !node.backend().up()) {
+            s.reply(Replies.integer(alloc(s), 0));
+            return;
+        }
+        forwarder.forward(s, BackendConnector.encode("CLIENT", "UNBLOCK", Long.toString(backendId), reason), null);
     }
 
     private static void kill(ClientSession self, ClientSession victim) {

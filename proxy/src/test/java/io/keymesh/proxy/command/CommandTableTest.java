@@ -159,7 +159,8 @@ class CommandTableTest {
         expect("CLIENT", CommandClass.CONNECTION, Handling.LOCAL);
         expect("CLIENT|LIST", CommandClass.CONNECTION, Handling.LOCAL);
         expect("CLIENT|TRACKING", CommandClass.CONNECTION, Handling.PIN);
-        expect("CLIENT|PAUSE", CommandClass.CONNECTION, Handling.REFUSE);
+        expect("CLIENT|PAUSE", CommandClass.CONNECTION, Handling.LOCAL);
+        expect("MONITOR", CommandClass.ADMIN, Handling.LOCAL);
         expect("MULTI", CommandClass.TRANSACTION, Handling.PIN);
         expect("WATCH", CommandClass.TRANSACTION, Handling.PIN);
         expect("EXEC", CommandClass.TRANSACTION, Handling.FORWARD);
