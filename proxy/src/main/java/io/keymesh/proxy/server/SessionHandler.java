@@ -7,6 +7,7 @@ import io.keymesh.proxy.resp.RespFrameDecoder;
 import io.keymesh.proxy.resp.RespProtocolError;
 import io.keymesh.proxy.resp.RespRequest;
 import io.keymesh.proxy.route.CommandDispatcher;
+import io.keymesh.proxy.session.ClientPause;
 import io.keymesh.proxy.session.ClientSession;
 import io.keymesh.proxy.session.Monitors;
 import io.netty.channel.ChannelHandlerContext;
@@ -91,9 +92,14 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
         long paused = session.authenticated() ? node.sessions().pause().holds(session, spec) : 0;
         if (paused > 0) {
             EventLoop loop = session.channel().eventLoop();
+            ClientPause pause = node.sessions().pause();
+            Runnable wake = () -> loop.execute(this::releaseHeld);
             session.channel().config().setAutoRead(false);
-            loop.schedule(this::releaseHeld, paused, TimeUnit.MILLISECONDS);
-            node.sessions().pause().onUnpause(() -> loop.execute(this::releaseHeld));
+            loop.schedule(() -> {
+                pause.forget(wake);
+                releaseHeld();
+            }, paused, TimeUnit.MILLISECONDS);
+            pause.onUnpause(wake);
             return true;
         }
         return false;

@@ -67,6 +67,11 @@ public final class ClientPause {
         }
     }
 
+    /** Drops a wake-up registered with {@link #onUnpause} (its session's own timer ran first). */
+    public void forget(Runnable wake) {
+        waiters.remove(wake);
+    }
+
     /** For INFO-like reports: true while a pause lasts. */
     public boolean active() {
         return untilMillis > System.currentTimeMillis();
