@@ -30,6 +30,10 @@ import java.util.concurrent.TimeUnit;
 final class SessionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(SessionHandler.class);
 
+    /** Commands Redis runs at once inside MULTI instead of queueing them. */
+    private static final java.util.Set<String> RUN_IN_MULTI = java.util.Set.of(
+            "EXEC", "DISCARD", "MULTI", "WATCH", "QUIT", "RESET");
+
     private final NodeContext node;
     private final CommandDispatcher dispatcher;
     private final RespFrameDecoder decoder;
@@ -120,8 +124,12 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     private void dispatch(RespRequest request, CommandSpec spec) {
         boolean wasAuthenticated = session.authenticated();
-        if (spec != null && spec.kind() == CommandClass.WRITE && session.inMulti()) {
-            session.multiWrites(true);            // its EXEC is a write (CLIENT PAUSE WRITE holds it)
+        if (spec != null && session.inMulti() && !RUN_IN_MULTI.contains(spec.name())
+                && spec.arityAccepts(request.argc())) {
+            session.queuedOne();                  // CLIENT LIST's multi=
+            if (spec.kind() == CommandClass.WRITE) {
+                session.multiWrites(true);        // its EXEC is a write (CLIENT PAUSE WRITE holds it)
+            }
         }
         Monitors monitors = node.sessions().monitors();
         Monitors.Line line = monitors.any() && Monitors.shown(spec) && spec.arityAccepts(request.argc())

@@ -676,8 +676,21 @@ public final class ClientSession implements LinkListener {
     public void inMulti(boolean value) {
         if (value != inMulti) {
             multiWrites = false;
+            queuedInMulti = 0;
         }
         this.inMulti = value;
+    }
+
+    private volatile int queuedInMulti;
+
+    /** Commands queued in the current MULTI (CLIENT LIST's multi=; -1 outside MULTI). */
+    public int queuedInMulti() {
+        return inMulti ? queuedInMulti : -1;
+    }
+
+    /** Counts a command sent inside MULTI (Redis queues it). */
+    public void queuedOne() {
+        queuedInMulti++;
     }
 
     /** True when a write was queued in the current MULTI (its EXEC is a write, as Redis counts it). */

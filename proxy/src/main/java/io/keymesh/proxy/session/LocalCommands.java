@@ -351,16 +351,24 @@ public final class LocalCommands {
         return s.channel().localAddress() instanceof java.net.InetSocketAddress local ? local.getPort() : node.config().port();
     }
 
-    /** One CLIENT LIST line in Redis' format (fields keymesh cannot know are zero). */
+    /**
+     * One CLIENT LIST line with every field Redis 7.0 writes, in its order: fd is the client socket's,
+     * multi counts queued commands, omem is what keymesh has pending for the client (events rw while
+     * there is some); the query and memory fields keymesh has no equivalent for are 0.
+     */
     public static String clientLine(ClientSession c) {
         long now = System.currentTimeMillis();
         String flags = (c.monitoring() ? "O" : "") + (c.subscribed() ? "P" : "") + (c.inMulti() ? "x" : "");
-        return "id=" + c.id() + " addr=" + c.remoteAddress() + " laddr=" + c.localAddress() + " fd=-1 name=" + c.name()
-                + " age=" + (now - c.createdMillis()) / 1000 + " idle=" + (now - c.lastActiveMillis()) / 1000
+        long pending = c.pendingOutputBytes();
+        int fd = c.channel() instanceof io.netty.channel.unix.UnixChannel unix ? unix.fd().intValue() : -1;
+        return "id=" + c.id() + " addr=" + c.remoteAddress() + " laddr=" + c.localAddress() + " fd=" + fd
+                + " name=" + c.name() + " age=" + (now - c.createdMillis()) / 1000
+                + " idle=" + (now - c.lastActiveMillis()) / 1000
                 + " flags=" + (flags.isEmpty() ? "N" : flags) + " db=" + c.db()
-                + " sub=0 psub=0 ssub=0 multi=" + (c.inMulti() ? 0 : -1)
-                + " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=" + c.pendingOutputBytes()
-                + " tot-mem=0 events=r cmd=" + c.lastCommand() + " user=" + c.user() + " redir=-1 resp=" + c.protocol() + "\n";
+                + " sub=0 psub=0 ssub=0 multi=" + c.queuedInMulti()
+                + " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=" + pending
+                + " tot-mem=0 events=" + (pending > 0 ? "rw" : "r") + " cmd=" + c.lastCommand() + " user=" + c.user()
+                + " redir=-1 resp=" + c.protocol() + "\n";
     }
 
     private void clientList(ClientSession s, RespRequest r) {

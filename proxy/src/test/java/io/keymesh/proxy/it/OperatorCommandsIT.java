@@ -296,6 +296,16 @@ class OperatorCommandsIT extends OneNodePerClass {
             assertEquals("default", field(line, "user"));
             assertEquals("3", field(line, "resp"));
             assertEquals("-1", field(line, "multi"));
+            assertTrue(Integer.parseInt(field(line, "fd")) > 0, "the client socket's descriptor: " + line);
+            s.call("MULTI");
+            s.call("SET", "q", "1");
+            s.call("GET", "q");
+            try (RespSocket other = fx.raw()) {
+                String listed = (String) other.call("CLIENT", "LIST", "ID", field(line, "id"));
+                assertEquals("2", field(listed, "multi"), "two commands queued: " + listed);
+                assertEquals("x", field(listed, "flags"));
+            }
+            assertEquals(List.of("OK", "1"), s.call("EXEC"));
         }
     }
 }
