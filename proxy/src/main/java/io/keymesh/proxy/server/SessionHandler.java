@@ -126,10 +126,7 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
         boolean wasAuthenticated = session.authenticated();
         if (spec != null && session.inMulti() && !RUN_IN_MULTI.contains(spec.name())
                 && spec.arityAccepts(request.argc())) {
-            session.queuedOne();                  // CLIENT LIST's multi=
-            if (spec.kind() == CommandClass.WRITE) {
-                session.multiWrites(true);        // its EXEC is a write (CLIENT PAUSE WRITE holds it)
-            }
+            session.queuedOne(spec.kind() == CommandClass.WRITE);     // CLIENT LIST's multi=, CLIENT PAUSE WRITE
         }
         Monitors monitors = node.sessions().monitors();
         Monitors.Line line = monitors.any() && Monitors.shown(spec) && spec.arityAccepts(request.argc())

@@ -56,7 +56,7 @@ public final class ClientPause {
             return 0;
         }
         return all || spec.kind() == CommandClass.WRITE || MAY_WRITE.contains(spec.name())
-                || spec.name().equals("EXEC") && s.inMulti() && s.multiWrites() ? left : 0;
+                || spec.name().equals("EXEC") && s.inMulti() && s.queuedWrite() ? left : 0;
     }
 
     /** Runs {@code wake} (once) when CLIENT UNPAUSE ends the pause early; the caller also times its own wait. */

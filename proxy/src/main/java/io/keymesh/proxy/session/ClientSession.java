@@ -677,6 +677,7 @@ public final class ClientSession implements LinkListener {
         if (value != inMulti) {
             multiWrites = false;
             queuedInMulti = 0;
+            queuedWrite = false;
         }
         this.inMulti = value;
     }
@@ -688,9 +689,17 @@ public final class ClientSession implements LinkListener {
         return inMulti ? queuedInMulti : -1;
     }
 
-    /** Counts a command sent inside MULTI (Redis queues it). */
-    public void queuedOne() {
+    private boolean queuedWrite;
+
+    /** Counts a command sent inside MULTI (Redis queues it); {@code write} when it is a write. */
+    public void queuedOne(boolean write) {
         queuedInMulti++;
+        queuedWrite |= write;
+    }
+
+    /** True when a write was sent inside the current MULTI: its EXEC writes (CLIENT PAUSE WRITE holds it). */
+    public boolean queuedWrite() {
+        return queuedWrite;
     }
 
     /** True when a write was queued in the current MULTI (its EXEC is a write, as Redis counts it). */

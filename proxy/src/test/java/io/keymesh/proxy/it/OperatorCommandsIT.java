@@ -32,7 +32,7 @@ class OperatorCommandsIT extends OneNodePerClass {
         try (RespSocket m = new RespSocket(port, KeymeshFixture.TIMEOUT);
              RespSocket c = new RespSocket(port, KeymeshFixture.TIMEOUT)) {
             assertEquals("OK", m.call("MONITOR"));
-            c.call("SET", "a b", "x\"y\\z\n\u0001\té");
+            c.call("SET", "a b", "x\"y\\z\n\u0001\té\r\u0007\b\u007f~");
             c.call("SELECT", "3");
             c.call("GET", "a b");
             c.call("CLIENT", "LIST");                    // admin commands are not shown
@@ -62,7 +62,8 @@ class OperatorCommandsIT extends OneNodePerClass {
     void monitorLinesAreRedisOwn() throws IOException {
         List<String> keymesh = monitorTranscript(fx.port());
         assertEquals(monitorTranscript(fx.directPort()), keymesh);
-        assertEquals("<T> [0 127.0.0.1:<P>] \"SET\" \"a b\" \"x\\\"y\\\\z\\n\\x01\\t\\xc3\\xa9\"", keymesh.get(0));
+        assertEquals("<T> [0 127.0.0.1:<P>] \"SET\" \"a b\" \"x\\\"y\\\\z\\n\\x01\\t\\xc3\\xa9\\r\\a\\b\\x7f~\"",
+                keymesh.get(0));
     }
 
     @Test
