@@ -15,6 +15,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -61,7 +62,7 @@ public final class LocalCommands {
                 case "CLIENT|ID" -> s.reply(Replies.integer(alloc(s), s.id()));
                 case "CLIENT|SETNAME" -> setName(s, request);
                 case "CLIENT|GETNAME" -> s.reply(s.name().isEmpty() ? Replies.nullReply(s.protocol()) : Replies.bulk(alloc(s), s.name()));
-                case "CLIENT|INFO" -> s.reply(Replies.verbatim(alloc(s), s.protocol(), clientLine(s)));
+                case "CLIENT|INFO" -> clientLines(s, List.of(s));
                 case "CLIENT|LIST" -> clientList(s, request);
                 case "CLIENT|KILL" -> clientKill(s, request);
                 case "CLIENT|NO-EVICT" -> onOff(s, request, 2);
@@ -351,26 +352,6 @@ public final class LocalCommands {
         return s.channel().localAddress() instanceof java.net.InetSocketAddress local ? local.getPort() : node.config().port();
     }
 
-    /**
-     * One CLIENT LIST line with every field Redis 7.0 writes, in its order: fd is the client socket's,
-     * multi counts queued commands, omem is what keymesh has pending for the client (events rw while
-     * there is some); the query and memory fields keymesh has no equivalent for are 0.
-     */
-    public static String clientLine(ClientSession c) {
-        long now = System.currentTimeMillis();
-        String flags = (c.monitoring() ? "O" : "") + (c.subscribed() ? "P" : "") + (c.inMulti() ? "x" : "");
-        long pending = c.pendingOutputBytes();
-        int fd = c.channel() instanceof io.netty.channel.unix.UnixChannel unix ? unix.fd().intValue() : -1;
-        return "id=" + c.id() + " addr=" + c.remoteAddress() + " laddr=" + c.localAddress() + " fd=" + fd
-                + " name=" + c.name() + " age=" + (now - c.createdMillis()) / 1000
-                + " idle=" + (now - c.lastActiveMillis()) / 1000
-                + " flags=" + (flags.isEmpty() ? "N" : flags) + " db=" + c.db()
-                + " sub=0 psub=0 ssub=0 multi=" + c.queuedInMulti()
-                + " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=" + pending
-                + " tot-mem=0 events=" + (pending > 0 ? "rw" : "r") + " cmd=" + c.lastCommand() + " user=" + c.user()
-                + " redir=-1 resp=" + c.protocol() + "\n";
-    }
-
     private void clientList(ClientSession s, RespRequest r) {
         String type = null;
         List<Long> ids = null;
@@ -396,19 +377,51 @@ public final class LocalCommands {
                 return;
             }
         }
-        StringBuilder out = new StringBuilder();
         List<ClientSession> all = new ArrayList<>(node.sessions().all());
         all.sort((a, b) -> Long.compare(a.id(), b.id()));
+        List<ClientSession> shown = new ArrayList<>();
         for (ClientSession c : all) {
-            if (ids != null && !ids.contains(c.id())) {
-                continue;
+            if ((ids == null || ids.contains(c.id()))
+                    && (type == null || type.equals(c.subscribed() ? "pubsub" : "normal"))) {
+                shown.add(c);
             }
-            if (type != null && !type.equals(c.subscribed() ? "pubsub" : "normal")) {
-                continue;
-            }
-            out.append(clientLine(c));
         }
-        s.reply(Replies.verbatim(alloc(s), s.protocol(), out.toString()));
+        clientLines(s, shown);
+    }
+
+    /**
+     * Replies with the CLIENT LIST lines of {@code shown}; what Redis keeps on the sessions' own links
+     * is read from the redis-server first (one CLIENT LIST ID request), unless none has a link, the
+     * caller is inside MULTI (the request would be queued) or the backend is down.
+     */
+    private void clientLines(ClientSession s, List<ClientSession> shown) {
+        List<String> request = new ArrayList<>(List.of("CLIENT", "LIST", "ID"));
+        for (ClientSession c : shown) {
+            if (c.backendClientId() > 0) {
+                request.add(Long.toString(c.backendClientId()));
+            }
+        }
+        if (request.size() == 3 || s.inMulti() || !node.backend().up()) {
+            s.reply(Replies.verbatim(alloc(s), s.protocol(), lines(shown, Map.of())));
+            return;
+        }
+        int protocol = s.protocol();
+        forwarder.forward(s, BackendConnector.encode(request.toArray(new String[0])), frame -> {
+            Map<Long, Map<String, String>> links = Map.of();
+            byte type = frame.getByte(frame.readerIndex());
+            if (type == '$' || type == '=') {
+                links = ClientLines.parse(InfoComposer.textOf(frame));
+            }
+            return Replies.verbatim(alloc(s), protocol, lines(shown, links));
+        });
+    }
+
+    private static String lines(List<ClientSession> shown, Map<Long, Map<String, String>> links) {
+        StringBuilder out = new StringBuilder();
+        for (ClientSession c : shown) {
+            out.append(ClientLines.line(c, c.backendClientId() > 0 ? links.get(c.backendClientId()) : null));
+        }
+        return out.toString();
     }
 
     private void clientKill(ClientSession s, RespRequest r) {

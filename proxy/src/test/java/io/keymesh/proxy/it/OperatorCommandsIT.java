@@ -257,6 +257,40 @@ class OperatorCommandsIT extends OneNodePerClass {
 
     // ---- CLIENT LIST / INFO --------------------------------------------------------------------------
 
+    @Test
+    void clientListShowsWhatRedisKeepsOnASessionsOwnLink() throws IOException {
+        try (RespSocket admin = fx.raw(); RespSocket sub = fx.raw(); RespSocket blocked = fx.raw();
+             RespSocket tracking = fx.raw(); RespSocket plain = fx.raw()) {
+            String subId = String.valueOf(sub.call("CLIENT", "ID"));
+            sub.call("SUBSCRIBE", "c1", "c2");
+            sub.read();
+            sub.call("PSUBSCRIBE", "p*");
+            String blockedId = String.valueOf(blocked.call("CLIENT", "ID"));
+            blocked.send("BLPOP", "nothing", "0");
+            String trackingId = String.valueOf(tracking.call("CLIENT", "ID"));
+            assertEquals("OK", tracking.call("CLIENT", "TRACKING", "ON"));
+            String plainId = String.valueOf(plain.call("CLIENT", "ID"));
+
+            String subLine = (String) admin.call("CLIENT", "LIST", "ID", subId);
+            assertEquals(List.of("2", "1", "0", "P"),
+                    List.of(field(subLine, "sub"), field(subLine, "psub"), field(subLine, "ssub"), field(subLine, "flags")),
+                    subLine);
+            long deadline = System.nanoTime() + KeymeshFixture.TIMEOUT.toNanos();
+            String blockedLine;
+            while (!field(blockedLine = (String) admin.call("CLIENT", "LIST", "ID", blockedId), "flags").equals("b")) {
+                assertTrue(System.nanoTime() < deadline, "never shown blocked: " + blockedLine);
+            }
+            assertEquals("blpop", field(blockedLine, "cmd"));
+            assertEquals("t", field((String) admin.call("CLIENT", "LIST", "ID", trackingId), "flags"));
+            assertEquals("N", field((String) admin.call("CLIENT", "INFO"), "flags"));
+            String all = (String) admin.call("CLIENT", "LIST");
+            assertEquals(6, all.split("\n").length, all);
+            assertTrue(all.contains("id=" + plainId + " "), all);
+            assertEquals(1L, admin.call("CLIENT", "UNBLOCK", blockedId));
+            assertNull(blocked.read());
+        }
+    }
+
     private static List<String> fieldNames(String line) {
         return Arrays.stream(line.trim().split(" ")).map(f -> f.substring(0, f.indexOf('='))).toList();
     }
