@@ -53,10 +53,19 @@ public final class ClientPause {
         }
         long left = until - System.currentTimeMillis();
         if (left <= 0) {
+            expired(until);
             return 0;
         }
         return all || spec.kind() == CommandClass.WRITE || MAY_WRITE.contains(spec.name())
                 || spec.name().equals("EXEC") && s.inMulti() && s.queuedWrite() ? left : 0;
+    }
+
+    /** Clears a pause that ended, so later requests see no pause in one read. */
+    private synchronized void expired(long until) {
+        if (untilMillis == until) {
+            untilMillis = 0;
+            all = false;
+        }
     }
 
     /** Runs {@code wake} (once) when CLIENT UNPAUSE ends the pause early; the caller also times its own wait. */
@@ -70,10 +79,5 @@ public final class ClientPause {
     /** Drops a wake-up registered with {@link #onUnpause} (its session's own timer ran first). */
     public void forget(Runnable wake) {
         waiters.remove(wake);
-    }
-
-    /** For INFO-like reports: true while a pause lasts. */
-    public boolean active() {
-        return untilMillis > System.currentTimeMillis();
     }
 }
