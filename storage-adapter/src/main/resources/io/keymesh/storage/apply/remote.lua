@@ -6,14 +6,34 @@ local function apply_entry(ctx, fields)
   local rec = nil
   -- the flush epoch ('q') of the increment that follows, if any
   local q = nil
+  -- list ops of the current key: consecutive H (head push), T (tail push) or X (removal) go together
+  local function list_flush()
+    if rec and rec.lop then
+      if rec.lop == 'X' then
+        list_remove_remote(ctx, rec.db, rec.key, rec.lv)
+      else
+        local side = rec.lop == 'H' and 'h' or 't'
+        local i0 = rec[side] or 0
+        list_push_remote(ctx, rec.db, rec.key, side, rec.lv, i0)
+        rec[side] = i0 + #rec.lv
+      end
+      rec.lop, rec.lv = nil, nil
+    end
+  end
   local function finish()
+    list_flush()
     if rec and rec.kind then merge_key(ctx, rec, false) end
     rec = nil
   end
   local function run(f)
     for i = 1, #f, 2 do
       local name, v = f[i], f[i + 1]
-      if name == 'm' then
+      if rec and rec.lop and name ~= rec.lop then list_flush() end
+      if name == 'H' or name == 'T' or name == 'X' then
+        rec.lop = name
+        rec.lv = rec.lv or {}
+        rec.lv[#rec.lv + 1] = v
+      elseif name == 'm' then
         run(cmsgpack.unpack(v))
       elseif name == 't' then
         -- an entry of several plain SETs has a stamp per SET
@@ -333,6 +353,22 @@ local function km_dumpkey(_, argv)
   sel(db)
   local d = redis.call('DUMP', key) or ''
   local out = { meta_str(m), d }
+  if m.kind == 'l' then
+    -- a list: its elements with their ids, in its order, instead of its DUMP
+    out[2] = ''
+    out[3] = 'l'
+    if list_aligned(m, db, key) then
+      sel(N + db)
+      local ids = redis.call('LRANGE', key, 1, -1)
+      sel(db)
+      local vals = redis.call('LRANGE', key, 0, -1)
+      for i, id in ipairs(ids) do
+        out[#out + 1] = id
+        out[#out + 1] = vals[i]
+      end
+    end
+    return out
+  end
   if m.kind == 'h' then
     sel(db)
     local ty = redis.call('TYPE', key)['ok']
@@ -399,6 +435,54 @@ count as seen by it and only the receiver's others stay on top. A member parked 
 another type is not in the dumped value: it merges as a member of its own type (parked here too
 while the key holds another).
 ]]
+-- km_mergekey of a list: its register as a list state at its stamp, its delete, its expiry, then each
+-- element as a received push (head ones from the innermost out, so that each lands at the head), then
+-- its removed ids as received removals; returns the newest stamp it brought
+local function merge_list_snapshot(N, db, key, r, argv)
+  local ctx = { N = N }
+  if r.t then
+    ctx.t = r.t
+    local e = 0
+    if r.et == nil then e = r.e end
+    merge_key(ctx, { db = db, key = key, kind = 'L', e = e, vec = {} }, false)
+  end
+  if r.d then
+    ctx.t = r.d
+    merge_key(ctx, { db = db, key = key, kind = 'd', vec = {} }, false)
+  end
+  local et = r.et or r.t
+  if et then
+    ctx.t = et
+    merge_key(ctx, { db = db, key = key, kind = 'e', e = r.e }, false)
+  end
+  local newest = max_stamp(r)
+  local heads, tails = {}, {}
+  for i = 7, #argv, 2 do
+    if string.byte(argv[i], 1) == 104 then heads[#heads + 1] = i else tails[#tails + 1] = i end
+  end
+  local order = {}
+  for j = #heads, 1, -1 do order[#order + 1] = heads[j] end
+  for _, i in ipairs(tails) do order[#order + 1] = i end
+  for _, i in ipairs(order) do
+    local side, st, code = string.match(argv[i], '^(.)(%S+) (.*)$')
+    ctx.t = st
+    if st > newest then newest = st end
+    list_push_remote(ctx, db, key, side, { argv[i + 1] }, tonumber(string.sub(code, 2), 16))
+  end
+  if r.x then
+    local ids = {}
+    for id in string.gmatch(r.x, '[^,]+') do ids[#ids + 1] = id end
+    list_remove_remote(ctx, db, key, ids)
+  end
+  -- its newest push, also when that element is gone
+  local m = meta_load(N + db, key)
+  if r.lt and (m.lt == nil or r.lt > m.lt) then
+    m.lt = r.lt
+    meta_save(m, exists(db, key))
+  end
+  return newest
+end
+
 local function km_mergekey(_, argv)
   reset_db()
   local N = tonumber(argv[1])
@@ -406,6 +490,16 @@ local function km_mergekey(_, argv)
   local key = argv[3]
   local r = parse_meta(argv[4] or '')
   local dump = argv[5] or ''
+  if argv[6] == 'l' then
+    local newest = merge_list_snapshot(N, db, key, r, argv)
+    sel(2 * N)
+    local had = redis.call('HGET', 'km:snapmax', tostring(db))
+    if newest ~= '' and (not had or newest > had) then
+      redis.call('HSET', 'km:snapmax', tostring(db), newest)
+    end
+    redis.call('HINCRBY', 'km:snapcount', tostring(db), 1)
+    return 1
+  end
   local vec = {}
   for o, c in pairs(r.cv) do vec[o] = { st = c.st, tot = c.tot } end
   local ty = argv[6]
@@ -642,6 +736,18 @@ local function km_gc(_, argv)
       m.d = nil
       meta_save(m, present)
       dropped = dropped + 1
+    end
+    if m.x and (present or m.kind == 'l') then
+      -- a list's removed ids whose push is older than stamp
+      local keep = ','
+      for id in string.gmatch(m.x, '[^,]+') do
+        if id_stamp(id) >= stamp then keep = keep .. id .. ',' else dropped = dropped + 1 end
+      end
+      if keep == ',' then keep = nil end
+      if keep ~= m.x then
+        m.x = keep
+        meta_save(m, present)
+      end
     end
     if present and m.kind == 'h' then
       -- member tombstones of a live hash, set or sorted set

@@ -91,7 +91,22 @@ class ApplyConvergenceIT {
                 case 1 -> new Object[] {"ZINCRBY", k, Integer.toString(r.nextInt(7) - 3), m};
                 default -> new Object[] {"ZREM", k, m};
             };
-            default -> r.nextBoolean() ? new Object[] {"LPUSH", k, v} : new Object[] {"RPOP", k};
+            default -> switch (r.nextInt(16)) {
+                case 0, 1 -> new Object[] {"LPUSH", k, v};
+                case 2 -> new Object[] {"LPUSH", k, v, "w" + r.nextInt(9), "x" + r.nextInt(9)};
+                case 3, 4 -> new Object[] {"RPUSH", k, v};
+                case 5 -> new Object[] {"RPUSH", k, v, "w" + r.nextInt(9)};
+                case 6 -> new Object[] {"RPOP", k};
+                case 7 -> new Object[] {"LPOP", k, Integer.toString(1 + r.nextInt(3))};
+                case 8 -> new Object[] {"LMOVE", k, other, r.nextBoolean() ? "LEFT" : "RIGHT", r.nextBoolean() ? "LEFT" : "RIGHT"};
+                case 9 -> new Object[] {"RPOPLPUSH", k, other};
+                case 10 -> new Object[] {"LMPOP", "2", k, other, r.nextBoolean() ? "LEFT" : "RIGHT", "COUNT", "2"};
+                case 11 -> new Object[] {"LREM", k, Integer.toString(r.nextInt(5) - 2), "w" + r.nextInt(9)};
+                case 12 -> new Object[] {"LTRIM", k, Integer.toString(r.nextInt(3)), Integer.toString(-1 - r.nextInt(3))};
+                case 13 -> new Object[] {"LSET", k, Integer.toString(r.nextInt(3)), v};
+                case 14 -> new Object[] {"LINSERT", k, r.nextBoolean() ? "BEFORE" : "AFTER", "w" + r.nextInt(9), v};
+                default -> new Object[] {"RPUSHX", k, v};
+            };
         };
     }
 
@@ -226,6 +241,9 @@ class ApplyConvergenceIT {
                     for (Node to : List.of(a, b, c, d)) {
                         if (from != to && !from.log(from.origin).isEmpty()) {
                             to.apply(from.origin, from.log(from.origin));
+                            if (TRACE != null) {
+                                System.out.println("final " + from.origin + " -> " + to.origin + " " + TRACE + ": " + to.meta(TRACE));
+                            }
                         }
                     }
                 }
@@ -236,6 +254,13 @@ class ApplyConvergenceIT {
             if (TRACE != null) {
                 for (Node n : List.of(a, b, c, d)) {
                     System.out.println("meta " + n.origin + " " + TRACE + ": " + n.meta(TRACE));
+                }
+                for (Node n : nodes) {
+                    for (List<Object> e : n.log(n.origin)) {
+                        if (e.get(1).toString().contains(TRACE)) {
+                            System.out.println("log " + n.origin + " " + e);
+                        }
+                    }
                 }
             }
             for (Node n : all) {
