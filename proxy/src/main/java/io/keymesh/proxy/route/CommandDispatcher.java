@@ -20,6 +20,7 @@ import io.keymesh.topology.failover.WriteQuorum;
 import io.keymesh.topology.link.ServeStatus;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
 
 import org.slf4j.Logger;
@@ -424,16 +425,96 @@ public final class CommandDispatcher {
      */
     private void sendThenTouch(ClientSession s, RespRequest r, CommandSpec spec) {
         TouchKeys keys = TouchKeys.of(spec.name(), r);
+        if (TouchKeys.listPop(spec.name())) {
+            popThroughFunctionFirst(s, r, touching(s, keys));
+        } else {
+            sendTransformed(s, r, touching(s, keys));
+        }
+    }
+
+    /** Records, once a native blocking write's reply arrives, what it changed; the reply goes on unchanged. */
+    private Function<ByteBuf, ByteBuf> touching(ClientSession s, TouchKeys keys) {
         int db = s.db();
         int protocol = s.protocol();
         EventLoop loop = s.channel().eventLoop();
-        sendTransformed(s, r, reply -> {
-            for (byte[] key : keys.changed(reply)) {
+        return reply -> {
+            for (byte[][] record : keys.records(reply)) {
                 BackendLink shared = BackendPool.current(loop, node.connector(), userDatabases).shared(db, protocol);
-                shared.send(writes.touch(s.channel().alloc(), protocol, db, node.clock().now(), key), TouchSink.INSTANCE);
+                shared.send(writes.touch(s.channel().alloc(), protocol, db, node.clock().now(), record), TouchSink.INSTANCE);
             }
             return reply;
-        });
+        };
+    }
+
+    /**
+     * A blocking list pop first runs through km_w, where it does not block (inside a function it acts
+     * like LPOP and its kin) and is recorded element by element like any pop. Only when that found every
+     * list empty does it run natively, blocking, on the session's own link, recorded afterwards by
+     * {@code touch}. So a queue that has work never pops natively.
+     */
+    private void popThroughFunctionFirst(ClientSession s, RespRequest r, Function<ByteBuf, ByteBuf> touch) {
+        try {
+            BackendLink link = linkFor(s);
+            if (link == null) {
+                return;
+            }
+            ByteBuf blocking = Unpooled.copiedBuffer(r.buffer().slice(r.frameIndex(), r.frameLength()));
+            ReplySink place = s.expectReply(null);
+            ByteBuf header = writes.header(s.channel().alloc(), r.argc(), s.protocol(), s.db(), node.clock().now(), 0);
+            int from = WriteEncoder.argumentsStart(r.buffer(), r.frameIndex(), r.frameLength());
+            link.send(header, null);
+            link.send(r.buffer(), from, r.frameIndex() + r.frameLength() - from, new BlockIfEmpty(link, blocking, place, touch));
+            afterSend(s, link);
+        } finally {
+            r.release();
+        }
+    }
+
+    /** The reply of a blocking list pop run through km_w: passed on, or, when null, the pop sent natively to block. */
+    private static final class BlockIfEmpty implements ReplySink {
+        private final BackendLink link;
+        private final ReplySink place;
+        private final Function<ByteBuf, ByteBuf> touch;
+        private ByteBuf blocking;
+
+        BlockIfEmpty(BackendLink link, ByteBuf blocking, ReplySink place, Function<ByteBuf, ByteBuf> touch) {
+            this.link = link;
+            this.blocking = blocking;
+            this.place = place;
+            this.touch = touch;
+        }
+
+        @Override
+        public void onReply(ByteBuf buffer, int index, int length) {
+            ByteBuf request = blocking;
+            blocking = null;
+            if (!new ReplyReader(buffer.slice(index, length)).isNull()) {
+                request.release();
+                place.onReply(buffer, index, length);
+                return;
+            }
+            link.send(request, new ReplySink() {
+                @Override
+                public void onReply(ByteBuf reply, int at, int len) {
+                    touch.apply(reply.slice(at, len));
+                    place.onReply(reply, at, len);
+                }
+
+                @Override
+                public void onFailure(String error) {
+                    place.onFailure(error);
+                }
+            });
+        }
+
+        @Override
+        public void onFailure(String error) {
+            if (blocking != null) {
+                blocking.release();
+                blocking = null;
+            }
+            place.onFailure(error);
+        }
     }
 
     /** EXEC of a transaction with a queued SELECT: the session's db follows if the transaction ran. */

@@ -349,6 +349,66 @@ local function list_log_pop(ctx, en, db, key, side, n)
   list_log_removed(en, db, key, list_pop_local(m, side, n))
 end
 
+--[[
+KM.TOUCH <key> <op> <arg> after a blocking pop that ran natively (a function cannot block): op
+LPOP/RPOP, arg the number of elements it took from that end; op LPUSH/RPUSH, arg the value it put
+there (the destination of BLMOVE/BRPOPLPUSH). Recorded by element when the key's ids differ from its
+data by exactly that; otherwise (another native pop of the key not yet recorded, or the key written
+since) the caller records the key's whole state. Returns whether it recorded.
+]]
+local function list_touch(ctx, en, db, key, op, arg)
+  local m = meta_load(ctx.N + db, key)
+  sel(db)
+  local len = redis.pcall('LLEN', key)
+  if type(len) ~= 'number' then return false end
+  local ids = 0
+  if m.kind == 'l' then ids = list_len(m) end
+  if op == 'lpop' or op == 'rpop' then
+    local n = tonumber(arg)
+    if m.kind ~= 'l' or n == nil or n < 1 or ids - len ~= n then return false end
+    list_log_removed(en, db, key, list_pop_local(m, op == 'lpop' and 'h' or 't', n))
+    return true
+  elseif op == 'lpush' or op == 'rpush' then
+    if len - ids ~= 1 then return false end
+    sel(db)
+    if redis.call('LINDEX', key, op == 'lpush' and 0 or -1) ~= arg then return false end
+    list_log_push(ctx, en, db, key, op == 'lpush' and 'h' or 't', { arg }, ids > 0)
+    return true
+  end
+  return false
+end
+
+--[[
+A blocking list pop cannot run inside a function (Redis refuses it there), so km_w runs what it does
+when a list has elements: BLPOP/BRPOP as LMPOP (the reply reshaped to [key, value]), BLMPOP as
+LMPOP, BLMOVE as LMOVE, BRPOPLPUSH as RPOPLPUSH, the timeout checked as Redis checks it and dropped.
+Returns the command to run, its arguments, and whether to reshape the reply; or nil and an error.
+]]
+local function unblocked(cmd, a)
+  local timeout
+  local out = {}
+  if cmd == 'blpop' or cmd == 'brpop' then
+    timeout = a[#a]
+    out[1] = tostring(#a - 1)
+    for i = 1, #a - 1 do out[#out + 1] = a[i] end
+    out[#out + 1] = cmd == 'blpop' and 'LEFT' or 'RIGHT'
+  elseif cmd == 'blmpop' then
+    timeout = a[1]
+    for i = 2, #a do out[#out + 1] = a[i] end
+  else
+    timeout = a[#a]
+    for i = 1, #a - 1 do out[#out + 1] = a[i] end
+  end
+  local t = tonumber(timeout or '')
+  if t == nil or t ~= t or t == math.huge then return nil, { err = 'ERR timeout is not a float or out of range' } end
+  if t < 0 then return nil, { err = 'ERR timeout is negative' } end
+  if cmd == 'blpop' or cmd == 'brpop' then return 'lmpop', out, true end
+  if cmd == 'blmpop' then return 'lmpop', out, false end
+  if cmd == 'blmove' then return 'lmove', out, false end
+  return 'rpoplpush', out, false
+end
+local BLOCKING_LIST = { blpop = 1, brpop = 1, blmpop = 1, blmove = 1, brpoplpush = 1 }
+
 -- records what list command cmd (arguments a, reply r, pre from list_before) changed, by element
 local function list_record(ctx, en, db, cmd, a, r, pre, existed)
   local N = ctx.N
@@ -909,6 +969,12 @@ local function km_w(_, argv)
   if cmd == 'set' and #argv == 9 then return set_plain(N, db, origin, stamp, txn, argv[8], argv[9], argv[7]) end
   local a = {}
   for i = 8, #argv do a[#a + 1] = argv[i] end
+  local run, reshape = argv[7], false
+  if BLOCKING_LIST[cmd] and #a >= 2 then
+    cmd, a, reshape = unblocked(cmd, a)
+    if cmd == nil then return a end
+    run = cmd
+  end
 
   if #a > ARGS_MAX then
     return { err = 'ERR keymesh: ' .. string.upper(cmd) .. ' with more than ' .. ARGS_MAX
@@ -920,9 +986,17 @@ local function km_w(_, argv)
   end
 
   if cmd == 'km.touch' then
-    if #a ~= 1 then return { err = "ERR wrong number of arguments for 'km.touch' command" } end
+    if #a ~= 1 and #a ~= 3 then return { err = "ERR wrong number of arguments for 'km.touch' command" } end
+    -- later than everything it records over, like any write
+    local newest = newest_stamp(meta_load(N + db, a[1]))
+    if newest >= stamp then
+      stamp = newest .. '0'
+      ctx.t = stamp
+    end
     local en = entry_new(stamp, txn, db)
-    record_state(ctx, en, db, a[1], true)
+    if #a == 1 or not list_touch(ctx, en, db, a[1], string.lower(a[2]), a[3]) then
+      record_state(ctx, en, db, a[1], true)
+    end
     if en.ops > 0 then log_append(N, origin, en) end
     return { ok = 'OK' }
   end
@@ -1063,7 +1137,7 @@ local function km_w(_, argv)
 
   sel(db)
   redis.setresp(proto)
-  local r = redis.pcall(argv[7], unpack(a))
+  local r = redis.pcall(run, unpack(a))
   redis.setresp(2)
   if type(r) == 'table' and r.err then return arity_fix(r, cmd) end
   if ZERO_NOOP[cmd] and r == 0 then return r end
@@ -1196,5 +1270,6 @@ local function km_w(_, argv)
     end
   end
   if en.ops > 0 then log_append(N, origin, en) end
+  if reshape then return { r[1], r[2][1] } end
   return r
 end

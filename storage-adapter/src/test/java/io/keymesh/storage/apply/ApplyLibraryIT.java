@@ -1381,12 +1381,38 @@ class ApplyLibraryIT {
 
     @Test
     void touchLogsTheStateLeftByANativeBlockingPop() {
-        a.w("RPUSH", "q", "1", "2", "3");
+        a.w("SADD", "s", "x", "y");
         ship(a, b);
+        a.conn.callParsed("SPOP", "s");
+        assertEquals("+OK\r\n", str(a.w("KM.TOUCH", "s")));
+        ship(a, b);
+        assertEquals(a.conn.callParsed("SMEMBERS", "s"), b.conn.callParsed("SMEMBERS", "s"));
+    }
+
+    @Test
+    void touchRecordsANativeListPopByElementOrElseTheWholeList() {
+        a.w("RPUSH", "q", "1", "2", "3", "4");
+        ship(a, b);
+        String push = (String) ((List<Object>) a.log(a.origin).get(0).get(1)).get(1);
         a.conn.callParsed("BLPOP", "q", "1");
-        assertEquals("+OK\r\n", str(a.w("KM.TOUCH", "q")));
-        ship(a, b);
-        assertEquals(List.of("2", "3"), b.conn.callParsed("LRANGE", "q", "0", "-1"));
+        assertEquals("+OK\r\n", str(a.w("KM.TOUCH", "q", "LPOP", "1")));
+        a.conn.callParsed("BLMOVE", "q", "done", "RIGHT", "LEFT", "1");
+        assertEquals("+OK\r\n", str(a.w("KM.TOUCH", "q", "RPOP", "1")));
+        assertEquals("+OK\r\n", str(a.w("KM.TOUCH", "done", "LPUSH", "4")));
+        List<List<Object>> log = a.log(a.origin);
+        assertEquals(List.of("k", "q", "X", "t" + push + " a0"), ((List<Object>) log.get(1).get(1)).subList(2, 6));
+        assertEquals(List.of("k", "q", "X", "t" + push + " a3"), ((List<Object>) log.get(2).get(1)).subList(2, 6));
+        assertEquals(List.of("k", "done", "H", "4", "e", "0"), ((List<Object>) log.get(3).get(1)).subList(2, 8));
+        // two native pops, one record: the ids cannot tell which went, so the record is the whole list
+        a.conn.callParsed("LPOP", "q");
+        a.conn.callParsed("LPOP", "q");
+        b.observe(a.clock() + 5);
+        b.w("RPUSH", "q", "later");
+        assertEquals("+OK\r\n", str(a.w("KM.TOUCH", "q", "LPOP", "1")));
+        assertEquals("d", ((List<Object>) a.log(a.origin).get(4).get(1)).get(4));
+        meshAll(a, b);
+        assertListOnEveryNode(List.of("later"), "q", a, b);
+        assertListOnEveryNode(List.of("4"), "done", a, b);
     }
 
     @Test
