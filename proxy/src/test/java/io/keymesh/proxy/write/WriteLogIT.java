@@ -231,8 +231,11 @@ class WriteLogIT {
         List<String> push = entries.get(0);
         List<String> pop = entries.get(1);
         assertEquals(List.of("k", "queue", "T", "job", "e", "0"), push.subList(2, push.size()));
-        // the pop names the element it took by its id (tail push, the push's stamp, index 0), not the list
-        assertEquals(List.of("k", "queue", "X", "t" + push.get(1) + " a0"), pop.subList(2, pop.size()));
+        // the pop names the element it took by its id (tail push, the push's stamp, index 0, the push's
+        // entry), not the list
+        assertEquals(List.of("k", "queue", "X"), pop.subList(2, 5));
+        assertTrue(pop.get(5).startsWith("t" + push.get(1) + " a0 " + origin + ":"), pop.get(5));
+        assertEquals(6, pop.size());
         assertTrue(push.get(1).compareTo(pop.get(1)) < 0);
     }
 
@@ -250,12 +253,13 @@ class WriteLogIT {
         List<List<String>> all = rawLog();
         List<List<String>> entries = all.subList(before, all.size());
         assertEquals(5, entries.size(), "one entry per command: " + entries);
-        String push = entries.get(0).get(1);
-        assertEquals(List.of("k", "jobs", "X", "t" + push + " a2", "k", "working", "H", "c", "e", "0"),
+        String push = "t" + entries.get(0).get(1);
+        String source = " " + origin + ":" + Long.toHexString(before + 1);     // the RPUSH's entry
+        assertEquals(List.of("k", "jobs", "X", push + " a2" + source, "k", "working", "H", "c", "e", "0"),
                 entries.get(1).subList(2, entries.get(1).size()));
-        assertEquals(List.of("k", "jobs", "X", "t" + push + " a0", "k", "working", "T", "a"),
+        assertEquals(List.of("k", "jobs", "X", push + " a0" + source, "k", "working", "T", "a"),
                 entries.get(2).subList(2, entries.get(2).size()));
-        assertEquals(List.of("k", "jobs", "X", "t" + push + " a1"), entries.get(3).subList(2, entries.get(3).size()));
+        assertEquals(List.of("k", "jobs", "X", push + " a1" + source), entries.get(3).subList(2, entries.get(3).size()));
         assertEquals("X", entries.get(4).get(4));
     }
 

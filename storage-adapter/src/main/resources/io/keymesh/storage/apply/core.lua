@@ -12,6 +12,8 @@
 --   x  a list's removed element ids, ",id,id,...," (a removal that arrived before its push)
 --   l  the newest stamp of a push onto the key (a list): a state of another type not later than it
 --      is superseded by the push
+--   c  a list's coverage "origin seq ...": the positions of the snapshots merged into it, whose
+--      pushes up to there it reflects (a later replay of one of them changes nothing)
 -- A stamp is compared as a string only (HLC hex + node id); Lua never does arithmetic on it.
 
 local KM_VERSION = '@VERSION@'
@@ -172,7 +174,7 @@ local function parse_meta(s)
   for x in string.gmatch(s .. '|', '([^|]*)|') do p[#p + 1] = x end
   return {
     t = nz(p[1]), e = tonumber(p[2] or '') or 0, et = nz(p[3]), d = nz(p[4]),
-    cv = parse_vec(p[5]), x = nz(p[6]), lt = nz(p[7]),
+    cv = parse_vec(p[5]), x = nz(p[6]), lt = nz(p[7]), cov = nz(p[8]),
   }
 end
 
@@ -181,7 +183,7 @@ local function meta_str(m)
   if et == m.t then et = nil end
   local e = ''
   if m.e ~= 0 then e = num(m.e) end
-  local p = { m.t or '', e, et or '', m.d or '', vec_str(m.cv), m.x or '', m.lt or '' }
+  local p = { m.t or '', e, et or '', m.d or '', vec_str(m.cv), m.x or '', m.lt or '', m.cov or '' }
   local n = #p
   while n > 1 and p[n] == '' do n = n - 1 end
   return table.concat(p, '|', 1, n)
@@ -824,8 +826,10 @@ end
 
 --[[
 Lists merged per element (docs/design/merge.md, "Lists"). Every element has an id: the side it was
-pushed on ('h' head, 't' tail), the push's stamp, a space, and its index within the push (a length
-letter, then hex digits, so that the ids of one push sort by index). The metadata of a list key is a
+pushed on ('h' head, 't' tail), the push's stamp, a space, its index within the push (a length
+letter, then hex digits, so that the ids of one push sort by index), a space, and the log entry
+that pushed it, "origin:seq" (seq in hex; a snapshot merge tells by it whether the other node had
+seen the push). The metadata of a list key is a
 list in the metadata db: element 0 holds the key-level string, then one id per element of the data
 list, in the same order. Canonical order: every head-pushed element first, by descending id, then
 every tail-pushed one by ascending id. A local push carries a stamp above every element's
@@ -833,13 +837,45 @@ every tail-pushed one by ascending id. A local push carries a stamp above every 
 sorts (almost always at its end of the list). Nodes that hold the same ids hold the same list.
 A whole-key state that is a list gives its elements tail ids at its stamp, in its order.
 ]]
-local function elem_id(side, t, i)
+local function elem_id(side, t, i, src)
   local h = string.format('%x', i)
-  return side .. t .. ' ' .. string.char(96 + #h) .. h
+  return side .. t .. ' ' .. string.char(96 + #h) .. h .. ' ' .. (src or '')
 end
 
 local function id_stamp(id)
   return string.match(id, '^.(%S+)')
+end
+
+-- the origin and sequence of the log entry that pushed an element, or nil
+local function id_source(id)
+  local o, q = string.match(id, ' (%x+):(%x+)$')
+  if o == nil then return nil end
+  return o, tonumber(q, 16)
+end
+
+-- "origin:seq" of the entry a write of ctx is logged as: received, the entry under way (ctx.src);
+-- local, the next entry of this node's log
+local function entry_src(ctx)
+  if ctx.src == nil then
+    sel(2 * ctx.N)
+    local head = tonumber(redis.call('HGET', 'km:pos', ctx.origin) or '0')
+    ctx.src = ctx.origin .. ':' .. string.format('%x', head + 1)
+  end
+  return ctx.src
+end
+
+-- a vector "origin seq ..." as origin -> seq
+local function parse_pos(s)
+  local v = {}
+  for o, q in string.gmatch(s or '', '(%S+) (%d+)') do v[o] = tonumber(q) end
+  return v
+end
+
+local function pos_str(v)
+  local out = {}
+  for _, o in ipairs(sorted_keys(v)) do out[#out + 1] = o .. ' ' .. string.format('%d', v[o]) end
+  if #out == 0 then return nil end
+  return table.concat(out, ' ')
 end
 
 -- whether element id a comes before id b in canonical order
@@ -984,11 +1020,17 @@ end
 -- a received push: values vals pushed on side ('h' or 't') at stamp ctx.t, the first with index i0.
 -- Elements older than the key's last whole-key change or its db's flush, removed already (a
 -- tombstone) or present already are left out; a key of another type keeps its value.
-local function list_push_remote(ctx, db, key, side, vals, i0)
+local function list_push_remote(ctx, db, key, side, vals, i0, given)
   local t = ctx.t
   if t <= epoch_of(ctx, db) then return end
   local m = meta_load(ctx.N + db, key)
   if (m.t and t <= m.t) or (m.d and t <= m.d) then return end
+  local src = nil
+  if not given then
+    -- a push a merged snapshot already reflected (present there, or popped since)
+    src = entry_src(ctx)
+    if m.cov and ctx.seq and (parse_pos(m.cov)[ctx.origin] or 0) >= ctx.seq then return end
+  end
   sel(db)
   local ty = redis.call('TYPE', key)['ok']
   if ty ~= 'list' and ty ~= 'none' then
@@ -1002,7 +1044,7 @@ local function list_push_remote(ctx, db, key, side, vals, i0)
   local from, to, step = 1, #vals, 1
   if side == 'h' then from, to, step = #vals, 1, -1 end
   for i = from, to, step do
-    local id = elem_id(side, t, i0 + i - 1)
+    local id = given and given[i] or elem_id(side, t, i0 + i - 1, src)
     if not tomb_has(m, id) then
       local p = list_position(m, id, list_len(m))
       if p then list_insert_at(m, db, key, p, { id }, { vals[i] }) end
@@ -1098,9 +1140,9 @@ local function list_remove_remote(ctx, db, key, ids)
 end
 
 -- a local push of n values on side at stamp t, which the data holds already: their ids
-local function list_push_local(m, side, t, n)
+local function list_push_local(m, side, t, n, src)
   local ids = {}
-  for i = 0, n - 1 do ids[#ids + 1] = elem_id(side, t, i) end
+  for i = 0, n - 1 do ids[#ids + 1] = elem_id(side, t, i, src) end
   sel(m.mdb)
   if side == 't' then
     push_all('RPUSH', m.key, ids)
@@ -1167,7 +1209,7 @@ local function later_elements(m, db, key, t)
 end
 
 -- gives every element of the data list key tail ids at stamp t, in its order (a whole-key state)
-local function list_state_ids(m, db, key, t)
+local function list_state_ids(m, db, key, t, src)
   sel(db)
   local n = redis.call('LLEN', key)
   sel(m.mdb)
@@ -1177,7 +1219,7 @@ local function list_state_ids(m, db, key, t)
   local i = 0
   while i < n do
     local ids = {}
-    for j = i, math.min(n, i + LIST_CHUNK) - 1 do ids[#ids + 1] = elem_id('t', t, j) end
+    for j = i, math.min(n, i + LIST_CHUNK) - 1 do ids[#ids + 1] = elem_id('t', t, j, src) end
     redis.call('RPUSH', m.key, unpack(ids))
     i = i + #ids
   end
@@ -1186,7 +1228,7 @@ end
 -- after a whole-key change at t of kind ('s', 'r', 'd', or 'L': a list state whose elements come on
 -- their own), the key's list metadata: a list state's elements get ids, the later elements kept
 -- (kept, from later_elements) go back at their ends; a key that is no longer a list has none
-local function settle_list(m, db, key, t, kind, kept, local_write)
+local function settle_list(m, db, key, t, kind, kept, local_write, src)
   sel(db)
   local ty = redis.call('TYPE', key)['ok']
   if not local_write and ty ~= 'list' and ty ~= 'none' and m.lt and t <= m.lt then
@@ -1196,7 +1238,7 @@ local function settle_list(m, db, key, t, kind, kept, local_write)
     kind = 'd'
   end
   if ty == 'list' and kind == 'r' then
-    list_state_ids(m, db, key, t)
+    list_state_ids(m, db, key, t, src)
   elseif ty == 'none' and (kept or kind == 'L') then
     meta_to_list(m)
     sel(m.mdb)
@@ -1280,7 +1322,7 @@ local function merge_key(ctx, rec, local_write)
       if rec.mvec or m.kind == 'h' then
         settle_counted(ctx, m, db, rec.key, t, rec.mvec or {}, local_write, rec.flush)
       end
-      if m.kind == 'l' or kind == 'r' or kind == 'L' then settle_list(m, db, rec.key, t, kind, lkeep, local_write) end
+      if m.kind == 'l' or kind == 'r' or kind == 'L' then settle_list(m, db, rec.key, t, kind, lkeep, local_write, ctx.origin and entry_src(ctx)) end
       if not local_write then fix = sigma(m) end
     else
       fix = sigma(m) - before

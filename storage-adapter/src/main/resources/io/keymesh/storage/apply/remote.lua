@@ -227,7 +227,11 @@ local function apply_entries(ctx, argv, items)
         if it.plain then
           apply_entry(ctx, { 't', it.t, 'b', tostring(it.db), 'k', it.key, 's', it.value })
         else
+          -- list elements it pushes take their ids from the entry
+          ctx.seq = it.seq
+          ctx.src = ctx.origin .. ':' .. string.format('%x', it.seq)
           apply_entry(ctx, { unpack(argv, it.from, it.to) })
+          ctx.seq, ctx.src = nil, nil
         end
       end
     end
@@ -354,9 +358,12 @@ local function km_dumpkey(_, argv)
   local d = redis.call('DUMP', key) or ''
   local out = { meta_str(m), d }
   if m.kind == 'l' then
-    -- a list: its elements with their ids, in its order, instead of its DUMP
+    -- a list: this node's log positions (which pushes it has seen), then its elements with their
+    -- ids, in its order, instead of its DUMP
     out[2] = ''
     out[3] = 'l'
+    sel(2 * N)
+    out[4] = table.concat(redis.call('HGETALL', 'km:pos'), ' ')
     if list_aligned(m, db, key) then
       sel(N + db)
       local ids = redis.call('LRANGE', key, 1, -1)
@@ -435,9 +442,14 @@ count as seen by it and only the receiver's others stay on top. A member parked 
 another type is not in the dumped value: it merges as a member of its own type (parked here too
 while the key holds another).
 ]]
--- km_mergekey of a list: its register as a list state at its stamp, its delete, its expiry, then each
--- element as a received push (head ones from the innermost out, so that each lands at the head), then
--- its removed ids as received removals; returns the newest stamp it brought
+-- km_mergekey of a list: its register as a list state at its stamp, its delete, its expiry; then its
+-- elements. The sender's log positions (argv[7]) and this node's say who saw which push (an id names
+-- the entry that pushed it): an element here that the sender saw pushed and no longer holds was
+-- removed there, and goes; one of the sender's that this node saw pushed and does not hold was
+-- removed here, and stays out; the others merge like received pushes (head ones from the innermost
+-- out, so that each lands at the head). Then its removed ids merge as received removals, and the
+-- key remembers the sender's positions (a later replay of a push they cover changes nothing).
+-- Returns the newest stamp it brought.
 local function merge_list_snapshot(N, db, key, r, argv)
   local ctx = { N = N }
   if r.t then
@@ -455,31 +467,62 @@ local function merge_list_snapshot(N, db, key, r, argv)
     ctx.t = et
     merge_key(ctx, { db = db, key = key, kind = 'e', e = r.e }, false)
   end
+  local seen_there = parse_pos(argv[7])
+  for o, q in pairs(parse_pos(r.cov)) do
+    if q > (seen_there[o] or 0) then seen_there[o] = q end
+  end
+  sel(2 * N)
+  local seen_here = parse_pos(table.concat(redis.call('HGETALL', 'km:pos'), ' '))
+  local m = meta_load(N + db, key)
+  for o, q in pairs(parse_pos(m.cov)) do
+    if q > (seen_here[o] or 0) then seen_here[o] = q end
+  end
+  local there = {}
+  for i = 8, #argv, 2 do there[argv[i]] = true end
+  if m.kind == 'l' and list_aligned(m, db, key) then
+    local gone = {}
+    sel(N + db)
+    for _, id in ipairs(redis.call('LRANGE', key, 1, -1)) do
+      local o, q = id_source(id)
+      if not there[id] and o and q <= (seen_there[o] or 0) then gone[#gone + 1] = id end
+    end
+    if #gone > 0 then
+      list_remove_ids(m, db, key, gone)
+      meta_save(m, enforce_ttl(db, key, m))
+    end
+  end
   local newest = max_stamp(r)
   local heads, tails = {}, {}
-  for i = 7, #argv, 2 do
+  for i = 8, #argv, 2 do
     if string.byte(argv[i], 1) == 104 then heads[#heads + 1] = i else tails[#tails + 1] = i end
   end
   local order = {}
   for j = #heads, 1, -1 do order[#order + 1] = heads[j] end
   for _, i in ipairs(tails) do order[#order + 1] = i end
   for _, i in ipairs(order) do
-    local side, st, code = string.match(argv[i], '^(.)(%S+) (.*)$')
-    ctx.t = st
+    local id = argv[i]
+    local side, st = string.match(id, '^(.)(%S+)')
     if st > newest then newest = st end
-    list_push_remote(ctx, db, key, side, { argv[i + 1] }, tonumber(string.sub(code, 2), 16))
+    local o, q = id_source(id)
+    if not (o and q <= (seen_here[o] or 0)) then
+      ctx.t = st
+      list_push_remote(ctx, db, key, side, { argv[i + 1] }, 0, { id })
+    end
   end
   if r.x then
     local ids = {}
     for id in string.gmatch(r.x, '[^,]+') do ids[#ids + 1] = id end
     list_remove_remote(ctx, db, key, ids)
   end
-  -- its newest push, also when that element is gone
-  local m = meta_load(N + db, key)
-  if r.lt and (m.lt == nil or r.lt > m.lt) then
-    m.lt = r.lt
-    meta_save(m, exists(db, key))
+  -- its newest push, also when that element is gone, and what its positions cover
+  m = meta_load(N + db, key)
+  if r.lt and (m.lt == nil or r.lt > m.lt) then m.lt = r.lt end
+  local cov = parse_pos(m.cov)
+  for o, q in pairs(seen_there) do
+    if q > (cov[o] or 0) then cov[o] = q end
   end
+  m.cov = pos_str(cov)
+  meta_save(m, exists(db, key))
   return newest
 end
 

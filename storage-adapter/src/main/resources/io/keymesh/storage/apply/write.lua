@@ -325,7 +325,7 @@ end
 local function list_log_push(ctx, en, db, key, side, vals, existed)
   local m = meta_load(ctx.N + db, key)
   meta_to_list(m)
-  list_push_local(m, side, ctx.t, #vals)
+  list_push_local(m, side, ctx.t, #vals, entry_src(ctx))
   m.lt = ctx.t
   meta_save(m, true)
   entry_key(en, db, key)

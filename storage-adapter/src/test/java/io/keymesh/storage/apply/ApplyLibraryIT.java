@@ -1352,6 +1352,24 @@ class ApplyLibraryIT {
     }
 
     @Test
+    void aSnapshotTellsWhichPushesItsSenderSawSoPoppedElementsNeverComeBack() {
+        a.w("RPUSH", "q", "1", "2", "3");
+        ship(a, b);
+        b.w("LPOP", "q");                                // b pops 1
+        a.w("RPUSH", "q", "4");                          // b never sees this push before its snapshot
+        ship(a, c);
+        c.w("RPOP", "q");                                // c pops 4
+        snapshot(b, c, "q");                             // b saw 1 pushed and holds it no more: c drops it
+        assertEquals(List.of("2", "3"), list(c, "q"));
+        Node d = node("d", "dddddddd");
+        snapshot(b, d, "q");
+        ship(a, d);                                      // a's first push is in b's snapshot: no 1 again
+        assertEquals(List.of("2", "3", "4"), list(d, "q"));
+        meshAll(a, b, c, d);
+        assertListOnEveryNode(List.of("2", "3"), "q", a, b, c, d);
+    }
+
+    @Test
     void aPushOntoALongListLogsOnlyThePushedElement() {
         for (int k = 0; k < 100; k++) {
             List<Object> push = new ArrayList<>(List.of("RPUSH", "q"));
@@ -1400,8 +1418,8 @@ class ApplyLibraryIT {
         assertEquals("+OK\r\n", str(a.w("KM.TOUCH", "q", "RPOP", "1")));
         assertEquals("+OK\r\n", str(a.w("KM.TOUCH", "done", "LPUSH", "4")));
         List<List<Object>> log = a.log(a.origin);
-        assertEquals(List.of("k", "q", "X", "t" + push + " a0"), ((List<Object>) log.get(1).get(1)).subList(2, 6));
-        assertEquals(List.of("k", "q", "X", "t" + push + " a3"), ((List<Object>) log.get(2).get(1)).subList(2, 6));
+        assertEquals(List.of("k", "q", "X", "t" + push + " a0 " + a.origin + ":1"), ((List<Object>) log.get(1).get(1)).subList(2, 6));
+        assertEquals(List.of("k", "q", "X", "t" + push + " a3 " + a.origin + ":1"), ((List<Object>) log.get(2).get(1)).subList(2, 6));
         assertEquals(List.of("k", "done", "H", "4", "e", "0"), ((List<Object>) log.get(3).get(1)).subList(2, 8));
         // two native pops, one record: the ids cannot tell which went, so the record is the whole list
         a.conn.callParsed("LPOP", "q");
