@@ -48,8 +48,9 @@ import java.util.function.Function;
  * Redis so its own error replies reach the client.
  *
  * <p>With replication on, {@link #replicated} comes first (docs/design/replication.md): a WRITE row
- * travels as {@code FCALL km_w ... <client command>} (one txn id per MULTI), a blocking pop runs
- * natively and the keys it changed are recorded with {@code KM.TOUCH} afterwards, EVAL/EVALSHA/FCALL
+ * travels as {@code FCALL km_w ... <client command>} (one txn id per MULTI), a blocking list pop
+ * runs through km_w first and natively only when its lists are empty, a blocking pop that ran
+ * natively is recorded with {@code KM.TOUCH} afterwards, EVAL/EVALSHA/FCALL
  * run as their _RO variant, and {@link WritePolicy} refusals apply.
  */
 public final class CommandDispatcher {

@@ -562,7 +562,10 @@ local function km_mergekey(_, argv)
     end
   end
   local ctx = { N = N }
-  if dump ~= '' then
+  -- a key with no register stamp (written member by member, or only incremented) after a flush of
+  -- its db: its state, ranked below any write, would be refused as older than the flush, and its
+  -- counter totals with it; its members and totals merge on their own below
+  if dump ~= '' and (r.t or epoch_of(ctx, db) == '') then
     -- a hash written only field by field has no register stamp: its state ranks below any write
     ctx.t = r.t or '0'
     -- an expiry register of the state's own stamp (no separate one in the metadata) comes with the

@@ -254,6 +254,9 @@ class ApplyConvergenceIT {
             if (TRACE != null) {
                 for (Node n : List.of(a, b, c, d)) {
                     System.out.println("meta " + n.origin + " " + TRACE + ": " + n.meta(TRACE));
+                    n.conn.callParsed("SELECT", 2 * Node.N);
+                    System.out.println("epochs " + n.origin + ": " + n.conn.callParsed("HGETALL", "km:epoch"));
+                    n.conn.callParsed("SELECT", 0);
                 }
                 for (Node n : nodes) {
                     for (List<Object> e : n.log(n.origin)) {

@@ -1146,6 +1146,19 @@ class ApplyLibraryIT {
     }
 
     @Test
+    void snapshotAfterAFlushKeepsACounterThatHasNoRegister() {
+        a.w("SET", "k", "1");
+        ship(a, b);                                      // b holds an older state of k
+        a.w("FLUSHDB");
+        a.w("INCRBY", "k", "-4");                        // a counter only: no register stamp
+        a.w("HINCRBY", "h", "f", "2");
+        b.snapshotFrom(a);                               // the flush first, then the keys
+        assertEquals("-4", b.conn.callParsed("GET", "k"));
+        assertEquals("2", b.conn.callParsed("HGET", "h", "f"));
+        assertEquals(a.digest(), b.digest());
+    }
+
+    @Test
     void snapshotCarriesMembersParkedBehindAStateOfAnotherType() {
         String[] keys = {"k", "kc", "kp", "kh"};
         for (String k : keys) {
