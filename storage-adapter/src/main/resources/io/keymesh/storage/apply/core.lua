@@ -1322,7 +1322,7 @@ local function merge_key(ctx, rec, local_write)
       if rec.mvec or m.kind == 'h' then
         settle_counted(ctx, m, db, rec.key, t, rec.mvec or {}, local_write, rec.flush)
       end
-      if m.kind == 'l' or kind == 'r' or kind == 'L' then settle_list(m, db, rec.key, t, kind, lkeep, local_write, ctx.origin and entry_src(ctx)) end
+      if m.kind == 'l' or m.lt or kind == 'r' or kind == 'L' then settle_list(m, db, rec.key, t, kind, lkeep, local_write, ctx.origin and entry_src(ctx)) end
       if not local_write then fix = sigma(m) end
     else
       fix = sigma(m) - before

@@ -141,6 +141,22 @@ class ApplyConvergenceIT {
         return kv;
     }
 
+    /** A pop of a list key run natively (as a blocking pop that had to wait), then recorded by KM.TOUCH. */
+    private static void nativePopThenTouch(SplittableRandom rb, Node n, boolean flushes) {
+        String key = "f4k" + rb.nextInt(2);
+        boolean left = rb.nextBoolean();
+        if (n.conn.callParsed(left ? "LPOP" : "RPOP", key) == null) {
+            return;
+        }
+        if (rb.nextInt(3) == 0) {
+            n.w(randomWrite(rb, flushes));
+        }
+        n.w("KM.TOUCH", key, left ? "LPOP" : "RPOP", "1");
+        if (TRACE != null && TRACE.equals(key)) {
+            System.out.println(n.origin + " native " + (left ? "LPOP" : "RPOP") + " " + key + " then KM.TOUCH");
+        }
+    }
+
     private static void runSeed(long seedValue, boolean flushes, Path dir) {
         SplittableRandom r = new SplittableRandom(seedValue);
         System.out.println("convergence seed " + seedValue + (flushes ? " with flushes" : ""));
@@ -164,6 +180,9 @@ class ApplyConvergenceIT {
             // a flush the logs cannot vouch for goes over the db ahead, a few keys per step; between
             // steps the node's clients write and other origins' entries arrive (again its own source)
             SplittableRandom rs = new SplittableRandom(seedValue * 19 + 11);
+            // now and then a blocking pop that ran natively, recorded afterwards with KM.TOUCH as the
+            // proxy does, sometimes with another write of the node in between (again its own source)
+            SplittableRandom rb = new SplittableRandom(seedValue * 23 + 1);
             for (Node n : all) {
                 n.scanStep = 1 + rs.nextInt(3);
                 n.betweenScanSteps = () -> {
@@ -195,6 +214,9 @@ class ApplyConvergenceIT {
                     }
                 }
                 Node n = nodes.get(r.nextInt(3));
+                if (rb.nextInt(20) == 0) {
+                    nativePopThenTouch(rb, n, flushes);
+                }
                 if (r.nextInt(12) == 0) {
                     // a run of plain SETs in one km_ws call, logged as one entry where it can be
                     String[] kv = randomSetRun(r);
