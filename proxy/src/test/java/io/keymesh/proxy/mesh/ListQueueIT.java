@@ -131,4 +131,45 @@ class ListQueueIT extends MeshTest {
         }
         assertEquals(expected, q);
     }
+    @Test
+    void aBlockingWorkerOnOneNodeTakesEveryJobPushedOnTheOther() throws Exception {
+        mesh = MeshFixture.start(2);
+        RedisCommands<String, String> producer = mesh.node(0).sync();
+        RedisCommands<String, String> worker = mesh.node(1).connect().sync();
+        int jobs = 300;
+        ConcurrentLinkedQueue<String> done = new ConcurrentLinkedQueue<>();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> work = pool.submit(() -> {
+                long deadline = System.nanoTime() + CONVERGE.toNanos();
+                while (done.size() < jobs && System.nanoTime() < deadline) {
+                    // a reliable-queue worker: move the job to its own list, then acknowledge it there
+                    String job = worker.blmove("jobs", "working", io.lettuce.core.LMoveArgs.Builder.rightLeft(), 1);
+                    if (job != null) {
+                        done.add(job);
+                        assertEquals(1L, worker.lrem("working", 1, job));
+                    }
+                }
+            });
+            for (int i = 0; i < jobs; i++) {
+                producer.lpush("jobs", "job-" + i);
+                if (i % 50 == 49) {
+                    Await.sleep(300);                    // the worker finds the list empty and blocks
+                }
+            }
+            work.get();
+        } finally {
+            pool.shutdownNow();
+        }
+        Set<String> expected = new HashSet<>();
+        for (int i = 0; i < jobs; i++) {
+            expected.add("job-" + i);
+        }
+        assertEquals(expected, new HashSet<>(done), "every job taken");
+        assertEquals(jobs, done.size(), "one worker takes each job once");
+        mesh.awaitConverged(CONVERGE);
+        for (MeshNode n : mesh.nodes()) {
+            assertEquals(0L, n.sync().exists("jobs", "working"), n.name());
+        }
+    }
 }
