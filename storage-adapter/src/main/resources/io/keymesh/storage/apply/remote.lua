@@ -774,16 +774,18 @@ local function km_gc(_, argv)
   for _, k in ipairs(step[2]) do
     local m = meta_load(N + db, k)
     local present = exists(db, k)
+    local gone = false
     if not present and max_stamp(m) < stamp then
       sel(N + db)
       redis.call('DEL', k)
       dropped = dropped + 1
+      gone = true
     elseif present and m.d and m.d < stamp then
       m.d = nil
       meta_save(m, present)
       dropped = dropped + 1
     end
-    if m.x and (present or m.kind == 'l') then
+    if m.x and not gone then
       -- a list's removed ids whose push is older than stamp
       local keep = ','
       for id in string.gmatch(m.x, '[^,]+') do

@@ -1483,6 +1483,35 @@ class ApplyLibraryIT {
     }
 
     @Test
+    void gcDropsOldRemovedIdTombstonesOfLists() {
+        a.w("RPUSH", "q", "1");
+        a.w("RPUSH", "gone", "x");
+        meshAll(a, b, c);
+        a.w("RPUSH", "q", "2", "3");
+        a.w("RPUSH", "gone", "y");
+        ship(a, c);
+        c.w("LPOP", "q", "2");                           // 1 and 2
+        c.w("LPOP", "gone", "2");                        // x and y: gone is empty
+        ship(c, b);                                      // b: the pops of 2 and y before their pushes
+        // the removed-id tombstones, ",id,", follow a "|" in the key's metadata string
+        assertTrue(b.meta("q").contains("|,"), "a removed-id tombstone: " + b.meta("q"));
+        assertTrue(b.meta("gone").contains("|,"), "a removed-id tombstone: " + b.meta("gone"));
+        ship(a, b);                                      // the pushes arrive: 2 and y stay out
+        assertEquals(List.of("3"), list(b, "q"));
+        assertEquals(0L, b.conn.callParsed("EXISTS", "gone"));
+        String gcStamp = String.format("%016x", Math.max(a.clock(), c.clock()) + 100) + "ffffffff";
+        String cursor = "0";
+        do {
+            List<?> step = (List<?>) b.conn.callParsed("FCALL", "km_gc", "0", Node.N, gcStamp, "0", cursor, "100");
+            cursor = step.get(0).toString();
+        } while (!cursor.equals("0"));
+        assertFalse(b.meta("q").contains("|,"), "the tombstone is collected: " + b.meta("q"));
+        assertEquals("none", b.meta("gone"), "an absent list's metadata is collected");
+        meshAll(a, b, c);
+        assertListOnEveryNode(List.of("3"), "q", a, b, c);
+    }
+
+    @Test
     void logEntryOfA100ByteSetIsAtMostOneAndAHalfTimesTheRequest() {
         byte[] value = "x".repeat(100).getBytes(StandardCharsets.US_ASCII);
         byte[] request = RawConnection.request("SET", "key:000001", value);
