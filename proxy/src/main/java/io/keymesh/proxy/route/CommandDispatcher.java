@@ -49,8 +49,8 @@ import java.util.function.Function;
  *
  * <p>With replication on, {@link #replicated} comes first (docs/design/replication.md): a WRITE row
  * travels as {@code FCALL km_w ... <client command>} (one txn id per MULTI), a blocking list pop
- * runs through km_w first and natively only when its lists are empty, a blocking pop that ran
- * natively is recorded with {@code KM.TOUCH} afterwards, EVAL/EVALSHA/FCALL
+ * runs through km_w and waits natively without taking anything ({@link BlockingListPop}), a blocking
+ * pop that ran natively is recorded with {@code KM.TOUCH} afterwards, EVAL/EVALSHA/FCALL
  * run as their _RO variant, and {@link WritePolicy} refusals apply.
  */
 public final class CommandDispatcher {
@@ -427,7 +427,7 @@ public final class CommandDispatcher {
     private void sendThenTouch(ClientSession s, RespRequest r, CommandSpec spec) {
         TouchKeys keys = TouchKeys.of(spec.name(), r);
         if (TouchKeys.listPop(spec.name())) {
-            popThroughFunctionFirst(s, r, touching(s, keys));
+            popThroughFunctionFirst(s, r, spec, touching(s, keys));
         } else {
             sendTransformed(s, r, touching(s, keys));
         }
@@ -447,74 +447,48 @@ public final class CommandDispatcher {
         };
     }
 
-    /**
-     * A blocking list pop first runs through km_w, where it does not block (inside a function it acts
-     * like LPOP and its kin) and is recorded element by element like any pop. Only when that found every
-     * list empty does it run natively, blocking, on the session's own link, recorded afterwards by
-     * {@code touch}. So a queue that has work never pops natively.
-     */
-    private void popThroughFunctionFirst(ClientSession s, RespRequest r, Function<ByteBuf, ByteBuf> touch) {
+    /** A blocking list pop: through km_w first, then waiting (see {@link BlockingListPop}); releases the request. */
+    private void popThroughFunctionFirst(ClientSession s, RespRequest r, CommandSpec spec, Function<ByteBuf, ByteBuf> touch) {
         try {
             BackendLink link = linkFor(s);
             if (link == null) {
                 return;
             }
-            ByteBuf blocking = Unpooled.copiedBuffer(r.buffer().slice(r.frameIndex(), r.frameLength()));
-            ReplySink place = s.expectReply(null);
-            ByteBuf header = writes.header(s.channel().alloc(), r.argc(), s.protocol(), s.db(), node.clock().now(), 0);
-            int from = WriteEncoder.argumentsStart(r.buffer(), r.frameIndex(), r.frameLength());
-            link.send(header, null);
-            link.send(r.buffer(), from, r.frameIndex() + r.frameLength() - from, new BlockIfEmpty(link, blocking, place, touch));
+            ByteBuf frame = Unpooled.copiedBuffer(r.buffer().slice(r.frameIndex(), r.frameLength()));
+            int from = WriteEncoder.argumentsStart(frame, 0, frame.readableBytes());
+            int argc = r.argc();
+            int protocol = s.protocol();
+            int db = s.db();
+            ByteBufAllocator alloc = s.channel().alloc();
+            String name = spec.name();
+            BlockingListPop pop = new BlockingListPop(link, alloc,
+                    stamp -> writes.header(alloc, argc, protocol, db, stamp, 0), () -> node.clock().now(),
+                    frame, from, s.expectReply(null), touch, singleList(name, r), timeoutOf(name, r),
+                    !name.equals("BLMOVE") && !name.equals("BRPOPLPUSH"), protocol);
+            pop.start();
             afterSend(s, link);
         } finally {
             r.release();
         }
     }
 
-    /** The reply of a blocking list pop run through km_w: passed on, or, when null, the pop sent natively to block. */
-    private static final class BlockIfEmpty implements ReplySink {
-        private final BackendLink link;
-        private final ReplySink place;
-        private final Function<ByteBuf, ByteBuf> touch;
-        private ByteBuf blocking;
+    /** The one list a blocking list pop waits on, or null when it names several. */
+    private static byte[] singleList(String command, RespRequest r) {
+        return switch (command) {
+            case "BLPOP", "BRPOP" -> r.argc() == 3 ? r.argBytes(1) : null;
+            case "BLMOVE", "BRPOPLPUSH" -> r.argBytes(1);
+            case "BLMPOP" -> r.argc() >= 5 && r.argEquals(2, "1") ? r.argBytes(3) : null;
+            default -> null;
+        };
+    }
 
-        BlockIfEmpty(BackendLink link, ByteBuf blocking, ReplySink place, Function<ByteBuf, ByteBuf> touch) {
-            this.link = link;
-            this.blocking = blocking;
-            this.place = place;
-            this.touch = touch;
-        }
-
-        @Override
-        public void onReply(ByteBuf buffer, int index, int length) {
-            ByteBuf request = blocking;
-            blocking = null;
-            if (!new ReplyReader(buffer.slice(index, length)).isNull()) {
-                request.release();
-                place.onReply(buffer, index, length);
-                return;
-            }
-            link.send(request, new ReplySink() {
-                @Override
-                public void onReply(ByteBuf reply, int at, int len) {
-                    touch.apply(reply.slice(at, len));
-                    place.onReply(reply, at, len);
-                }
-
-                @Override
-                public void onFailure(String error) {
-                    place.onFailure(error);
-                }
-            });
-        }
-
-        @Override
-        public void onFailure(String error) {
-            if (blocking != null) {
-                blocking.release();
-                blocking = null;
-            }
-            place.onFailure(error);
+    /** A blocking list pop's timeout in seconds (0: for ever; a bad one gets Redis' error from km_w first). */
+    private static double timeoutOf(String command, RespRequest r) {
+        int at = command.equals("BLMPOP") ? 1 : r.argc() - 1;
+        try {
+            return Double.parseDouble(new String(r.argBytes(at), StandardCharsets.US_ASCII));
+        } catch (NumberFormatException e) {
+            return 0;
         }
     }
 

@@ -212,7 +212,7 @@ class WriteLogIT {
     }
 
     @Test
-    void aBlockingPopOfAnEmptyListBlocksNativelyAndIsRecordedByElement() throws Exception {
+    void aBlockingPopOfAnEmptyListWaitsThenPopsThroughTheFunctionByElement() throws Exception {
         int before = log().size();
         try (RespSocket waiter = fx.raw(); RespSocket pusher = fx.raw()) {
             waiter.send("BLPOP", "queue", "5");
@@ -227,7 +227,7 @@ class WriteLogIT {
             List<List<String>> all = rawLog();
             entries = all.subList(before, all.size());
         } while (entries.size() < 2 && System.nanoTime() < deadline);
-        assertEquals(2, entries.size(), "the push, then the record of the pop; the timed-out pop records nothing");
+        assertEquals(2, entries.size(), "the push, then the pop; the timed-out pop logs nothing");
         List<String> push = entries.get(0);
         List<String> pop = entries.get(1);
         assertEquals(List.of("k", "queue", "T", "job", "e", "0"), push.subList(2, push.size()));

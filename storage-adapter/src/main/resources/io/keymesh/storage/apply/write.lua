@@ -265,10 +265,11 @@ local function arity_fix(r, cmd)
   return r
 end
 
--- list commands merged per element (core.lua, "Lists"); LSET and LINSERT write the whole key
+-- list commands merged per element (core.lua, "Lists"); LSET and LINSERT write the whole key; the
+-- blocking pops run as LMPOP, LMOVE or RPOPLPUSH (unblocked, below)
 local LIST_CMDS = {
-  lpush = 1, rpush = 1, lpushx = 1, rpushx = 1, lpop = 1, rpop = 1, lmpop = 1, blpop = 1, brpop = 1,
-  blmpop = 1, lmove = 1, blmove = 1, rpoplpush = 1, brpoplpush = 1, lrem = 1, ltrim = 1,
+  lpush = 1, rpush = 1, lpushx = 1, rpushx = 1, lpop = 1, rpop = 1, lmpop = 1, lmove = 1,
+  rpoplpush = 1, lrem = 1, ltrim = 1,
 }
 
 local function end_of(word)
@@ -420,14 +421,11 @@ local function list_record(ctx, en, db, cmd, a, r, pre, existed)
     local n = 1
     if type(r) == 'table' then n = #r end
     list_log_pop(ctx, en, db, a[1], cmd == 'lpop' and 'h' or 't', n)
-  elseif cmd == 'blpop' or cmd == 'brpop' then
-    list_log_pop(ctx, en, db, r[1], cmd == 'blpop' and 'h' or 't', 1)
-  elseif cmd == 'lmpop' or cmd == 'blmpop' then
-    local at = cmd == 'lmpop' and 2 or 3
-    list_log_pop(ctx, en, db, r[1], end_of(a[at + tonumber(a[at - 1])]), #r[2])
-  elseif cmd == 'lmove' or cmd == 'blmove' or cmd == 'rpoplpush' or cmd == 'brpoplpush' then
+  elseif cmd == 'lmpop' then
+    list_log_pop(ctx, en, db, r[1], end_of(a[2 + tonumber(a[1])]), #r[2])
+  elseif cmd == 'lmove' or cmd == 'rpoplpush' then
     local from, to = 't', 'h'
-    if cmd == 'lmove' or cmd == 'blmove' then from, to = end_of(a[3]), end_of(a[4]) end
+    if cmd == 'lmove' then from, to = end_of(a[3]), end_of(a[4]) end
     list_log_pop(ctx, en, db, a[1], from, 1)
     list_log_push(ctx, en, db, a[2], to, { r }, existed[a[2]] or a[1] == a[2])
   elseif cmd == 'lrem' then
