@@ -21,6 +21,7 @@ import io.keymesh.topology.link.ServeStatus;
 import io.keymesh.topology.wire.RespParser;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
 
 import org.slf4j.Logger;
@@ -49,8 +50,9 @@ import java.util.function.Function;
  * Redis so its own error replies reach the client.
  *
  * <p>With replication on, {@link #replicated} comes first (docs/design/replication.md): a WRITE row
- * travels as {@code FCALL km_w ... <client command>} (one txn id per MULTI), a blocking pop runs
- * natively and the keys it changed are recorded with {@code KM.TOUCH} afterwards, EVAL/EVALSHA/FCALL
+ * travels as {@code FCALL km_w ... <client command>} (one txn id per MULTI), a blocking list pop
+ * runs through km_w and waits natively without taking anything ({@link BlockingListPop}), a blocking
+ * pop that ran natively is recorded with {@code KM.TOUCH} afterwards, EVAL/EVALSHA/FCALL
  * run as their _RO variant, and {@link WritePolicy} refusals apply.
  */
 public final class CommandDispatcher {
@@ -471,16 +473,70 @@ public final class CommandDispatcher {
      */
     private void sendThenTouch(ClientSession s, RespRequest r, CommandSpec spec) {
         TouchKeys keys = TouchKeys.of(spec.name(), r);
+        if (TouchKeys.listPop(spec.name())) {
+            popThroughFunctionFirst(s, r, spec, touching(s, keys));
+        } else {
+            sendTransformed(s, r, touching(s, keys));
+        }
+    }
+
+    /** Records, once a native blocking write's reply arrives, what it changed; the reply goes on unchanged. */
+    private Function<ByteBuf, ByteBuf> touching(ClientSession s, TouchKeys keys) {
         int db = s.db();
         int protocol = s.protocol();
         EventLoop loop = s.channel().eventLoop();
-        sendTransformed(s, r, reply -> {
-            for (byte[] key : keys.changed(reply)) {
+        return reply -> {
+            for (byte[][] record : keys.records(reply)) {
                 TouchRecord.send(loop, () -> BackendPool.current(loop, node.connector(), userDatabases).shared(db, protocol),
-                        writes.touch(s.channel().alloc(), protocol, db, node.clock().now(), key));
+                        writes.touch(s.channel().alloc(), protocol, db, node.clock().now(), record));
             }
             return reply;
-        });
+        };
+    }
+
+    /** A blocking list pop: through km_w first, then waiting (see {@link BlockingListPop}); releases the request. */
+    private void popThroughFunctionFirst(ClientSession s, RespRequest r, CommandSpec spec, Function<ByteBuf, ByteBuf> touch) {
+        try {
+            BackendLink link = linkFor(s);
+            if (link == null) {
+                return;
+            }
+            ByteBuf frame = Unpooled.copiedBuffer(r.buffer().slice(r.frameIndex(), r.frameLength()));
+            int from = WriteEncoder.argumentsStart(frame, 0, frame.readableBytes());
+            int argc = r.argc();
+            int protocol = s.protocol();
+            int db = s.db();
+            ByteBufAllocator alloc = s.channel().alloc();
+            String name = spec.name();
+            BlockingListPop pop = new BlockingListPop(link, alloc,
+                    stamp -> writes.header(alloc, argc, protocol, db, stamp, 0), () -> node.clock().now(),
+                    frame, from, s.expectReply(null), touch, singleList(name, r), timeoutOf(name, r),
+                    !name.equals("BLMOVE") && !name.equals("BRPOPLPUSH"), protocol);
+            pop.start();
+            afterSend(s, link);
+        } finally {
+            r.release();
+        }
+    }
+
+    /** The one list a blocking list pop waits on, or null when it names several. */
+    private static byte[] singleList(String command, RespRequest r) {
+        return switch (command) {
+            case "BLPOP", "BRPOP" -> r.argc() == 3 ? r.argBytes(1) : null;
+            case "BLMOVE", "BRPOPLPUSH" -> r.argBytes(1);
+            case "BLMPOP" -> r.argc() >= 5 && r.argEquals(2, "1") ? r.argBytes(3) : null;
+            default -> null;
+        };
+    }
+
+    /** A blocking list pop's timeout in seconds (0: for ever; a bad one gets Redis' error from km_w first). */
+    private static double timeoutOf(String command, RespRequest r) {
+        int at = command.equals("BLMPOP") ? 1 : r.argc() - 1;
+        try {
+            return Double.parseDouble(new String(r.argBytes(at), StandardCharsets.US_ASCII));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     /**

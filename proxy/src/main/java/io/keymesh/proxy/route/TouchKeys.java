@@ -3,73 +3,143 @@ package io.keymesh.proxy.route;
 import io.keymesh.proxy.resp.RespRequest;
 import io.netty.buffer.ByteBuf;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * The keys a blocking write changed when it ran natively (blocking commands cannot run inside a
- * function), read from its request and reply, so that the write path can record them with
- * {@code KM.TOUCH} afterwards. A null reply (timeout) changed nothing.
+ * What a blocking write changed when it ran natively (blocking commands cannot run inside a
+ * function), read from its request and reply, so that the write path can record it with
+ * {@code KM.TOUCH} afterwards. A null reply (timeout) changed nothing. A list pop is recorded by the
+ * end it took from and how many elements ({@code KM.TOUCH key LPOP n}), a push by the value it put
+ * ({@code KM.TOUCH key RPUSH value}); anything else by the key's whole state ({@code KM.TOUCH key}).
  * <pre>
- *   BLPOP BRPOP BZPOPMIN BZPOPMAX BLMPOP BZMPOP  reply [key, ...]            -> key
- *   BLMOVE BRPOPLPUSH                            reply element (not null)    -> source and destination
- *   XREADGROUP ... BLOCK                         reply [[key, entries] ...]  -> every key (RESP3: map keys)
+ *   BLPOP BRPOP            reply [key, value]            -> key LPOP|RPOP 1
+ *   BLMPOP                 reply [key, [values]]         -> key LPOP|RPOP n (its LEFT|RIGHT)
+ *   BLMOVE BRPOPLPUSH      reply element (not null)      -> source LPOP|RPOP 1, destination LPUSH|RPUSH element
+ *   BZPOPMIN BZPOPMAX BZMPOP  reply [key, ...]           -> key
+ *   XREADGROUP ... BLOCK   reply [[key, entries] ...]    -> every key (RESP3: map keys)
  * </pre>
  */
 final class TouchKeys {
+    private static final byte[] LPOP = "LPOP".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] RPOP = "RPOP".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] LPUSH = "LPUSH".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] RPUSH = "RPUSH".getBytes(StandardCharsets.US_ASCII);
+
     private final String command;
     private final byte[] source;
     private final byte[] destination;
+    private final boolean fromLeft;    // the end a list pop takes from
+    private final boolean toLeft;      // the end BLMOVE/BRPOPLPUSH pushes to
 
-    private TouchKeys(String command, byte[] source, byte[] destination) {
+    private TouchKeys(String command, byte[] source, byte[] destination, boolean fromLeft, boolean toLeft) {
         this.command = command;
         this.source = source;
         this.destination = destination;
+        this.fromLeft = fromLeft;
+        this.toLeft = toLeft;
     }
 
     /** What to remember of {@code request} (the row name {@code command}) until its reply arrives. */
     static TouchKeys of(String command, RespRequest request) {
-        if ((command.equals("BLMOVE") || command.equals("BRPOPLPUSH")) && request.argc() >= 3) {
-            return new TouchKeys(command, request.argBytes(1), request.argBytes(2));
+        switch (command) {
+            case "BRPOPLPUSH":
+                if (request.argc() >= 3) {
+                    return new TouchKeys(command, request.argBytes(1), request.argBytes(2), false, true);
+                }
+                break;
+            case "BLMOVE":
+                if (request.argc() >= 5) {
+                    return new TouchKeys(command, request.argBytes(1), request.argBytes(2),
+                            request.argEquals(3, "LEFT"), request.argEquals(4, "LEFT"));
+                }
+                break;
+            case "BLPOP":
+                return new TouchKeys(command, null, null, true, false);
+            case "BLMPOP":
+                if (request.argc() >= 4) {
+                    try {
+                        int numkeys = Integer.parseInt(new String(request.argBytes(2), StandardCharsets.US_ASCII));
+                        if (numkeys > 0 && 3 + numkeys < request.argc()) {
+                            return new TouchKeys(command, null, null, request.argEquals(3 + numkeys, "LEFT"), false);
+                        }
+                    } catch (NumberFormatException e) {
+                        // Redis answers it with an error, which changes nothing
+                    }
+                }
+                break;
+            default:
+                break;
         }
-        return new TouchKeys(command, null, null);
+        return new TouchKeys(command, null, null, false, false);
     }
 
-    /** The keys the command changed, given its reply frame; empty when it changed nothing. */
-    List<byte[]> changed(ByteBuf reply) {
-        List<byte[]> keys = new ArrayList<>(2);
+    /** Whether the command is a list pop, which a function can run without blocking (it then acts like LPOP & co). */
+    static boolean listPop(String command) {
+        return switch (command) {
+            case "BLPOP", "BRPOP", "BLMPOP", "BLMOVE", "BRPOPLPUSH" -> true;
+            default -> false;
+        };
+    }
+
+    /** The KM.TOUCH arguments per changed key ({key} or {key, op, arg}), given the reply frame. */
+    List<byte[][]> records(ByteBuf reply) {
+        List<byte[][]> out = new ArrayList<>(2);
         ReplyReader r = new ReplyReader(reply);
         byte type = r.type();
         if (r.isNull() || type == '-' || type == '!') {
-            return keys;
+            return out;
         }
         if (source != null) {
-            keys.add(source);
-            if (!java.util.Arrays.equals(source, destination)) {
-                keys.add(destination);
+            byte[] element = type == '$' ? r.readString() : null;
+            if (element == null) {
+                out.add(new byte[][] {source});
+                if (!Arrays.equals(source, destination)) {
+                    out.add(new byte[][] {destination});
+                }
+                return out;
             }
-            return keys;
+            out.add(new byte[][] {source, fromLeft ? LPOP : RPOP, one()});
+            out.add(new byte[][] {destination, toLeft ? LPUSH : RPUSH, element});
+            return out;
         }
         if (command.equals("XREADGROUP")) {
             boolean map = type == '%';
             long n = r.readAggregate();
             for (long i = 0; i < n; i++) {
                 if (map) {
-                    keys.add(r.readString());
+                    out.add(new byte[][] {r.readString()});
                     r.skip();
                 } else {
                     long items = r.readAggregate();
-                    keys.add(r.readString());
+                    out.add(new byte[][] {r.readString()});
                     for (long k = 1; k < items; k++) {
                         r.skip();
                     }
                 }
             }
-            return keys;
+            return out;
         }
-        if (type == '*' && r.readAggregate() > 0) {
-            keys.add(r.readString());
+        if (type != '*' || r.readAggregate() <= 0) {
+            return out;
         }
-        return keys;
+        byte[] key = r.readString();
+        switch (command) {
+            case "BLPOP", "BRPOP" -> out.add(new byte[][] {key, command.equals("BLPOP") ? LPOP : RPOP, one()});
+            case "BLMPOP" -> {
+                long n = r.type() == '*' ? r.readAggregate() : 0;
+                out.add(n > 0
+                        ? new byte[][] {key, fromLeft ? LPOP : RPOP, Long.toString(n).getBytes(StandardCharsets.US_ASCII)}
+                        : new byte[][] {key});
+            }
+            default -> out.add(new byte[][] {key});
+        }
+        return out;
+    }
+
+    private static byte[] one() {
+        return new byte[] {'1'};
     }
 }

@@ -68,11 +68,16 @@ public final class WriteEncoder {
         return out;
     }
 
-    /** A whole {@code FCALL km_w ... KM.TOUCH <key>}: records a key a natively run command changed. */
-    public ByteBuf touch(ByteBufAllocator alloc, int protocol, int db, long hlc, byte[] key) {
-        ByteBuf out = header(alloc, 2, protocol, db, hlc, 0);
+    /**
+     * A whole {@code FCALL km_w ... KM.TOUCH <key> [<op> <arg>]}: records a key a natively run command
+     * changed ({@code args}: the key, then how, see {@link TouchKeys}).
+     */
+    public ByteBuf touch(ByteBufAllocator alloc, int protocol, int db, long hlc, byte[]... args) {
+        ByteBuf out = header(alloc, 1 + args.length, protocol, db, hlc, 0);
         out.writeBytes(TOUCH);
-        writeBulk(out, key);
+        for (byte[] arg : args) {
+            writeBulk(out, arg);
+        }
         return out;
     }
 

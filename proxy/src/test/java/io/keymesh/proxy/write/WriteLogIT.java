@@ -212,7 +212,7 @@ class WriteLogIT {
     }
 
     @Test
-    void aBlockingPopRunsNativelyAndRecordsTheKeyItChanged() throws Exception {
+    void aBlockingPopOfAnEmptyListWaitsThenPopsThroughTheFunctionByElement() throws Exception {
         int before = log().size();
         try (RespSocket waiter = fx.raw(); RespSocket pusher = fx.raw()) {
             waiter.send("BLPOP", "queue", "5");
@@ -222,12 +222,45 @@ class WriteLogIT {
             assertNull(waiter.call("BLPOP", "queue", "0.01"), "timed out: nothing popped");
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        List<StreamMessage<String, String>> entries;
+        List<List<String>> entries;
         do {
-            entries = log().subList(before, log().size());
+            List<List<String>> all = rawLog();
+            entries = all.subList(before, all.size());
         } while (entries.size() < 2 && System.nanoTime() < deadline);
-        assertEquals(2, entries.size(), "the push, then the record of the pop; the timed-out pop records nothing");
-        assertTrue(entries.get(0).getBody().get("t").compareTo(entries.get(1).getBody().get("t")) < 0);
+        assertEquals(2, entries.size(), "the push, then the pop; the timed-out pop logs nothing");
+        List<String> push = entries.get(0);
+        List<String> pop = entries.get(1);
+        assertEquals(List.of("k", "queue", "T", "job", "e", "0"), push.subList(2, push.size()));
+        // the pop names the element it took by its id (tail push, the push's stamp, index 0, the push's
+        // entry), not the list
+        assertEquals(List.of("k", "queue", "X"), pop.subList(2, 5));
+        assertTrue(pop.get(5).startsWith("t" + push.get(1) + " a0 " + origin + ":"), pop.get(5));
+        assertEquals(6, pop.size());
+        assertTrue(push.get(1).compareTo(pop.get(1)) < 0);
+    }
+
+    @Test
+    void aBlockingPopOfAListWithElementsRunsThroughTheFunctionWithoutBlocking() throws Exception {
+        int before = log().size();
+        try (RespSocket worker = fx.raw()) {
+            assertEquals(3L, worker.call("RPUSH", "jobs", "a", "b", "c"));
+            assertEquals("c", worker.call("BRPOPLPUSH", "jobs", "working", "5"));
+            assertEquals("a", worker.call("BLMOVE", "jobs", "working", "LEFT", "RIGHT", "5"));
+            assertEquals(List.of("jobs", "b"), worker.call("BLPOP", "jobs", "other", "5"));
+            assertEquals(List.of("working", List.of("a")), worker.call("BLMPOP", "5", "1", "working", "RIGHT", "COUNT", "1"));
+            assertEquals(List.of("c"), worker.call("LRANGE", "working", "0", "-1"));
+        }
+        List<List<String>> all = rawLog();
+        List<List<String>> entries = all.subList(before, all.size());
+        assertEquals(5, entries.size(), "one entry per command: " + entries);
+        String push = "t" + entries.get(0).get(1);
+        String source = " " + origin + ":" + Long.toHexString(before + 1);     // the RPUSH's entry
+        assertEquals(List.of("k", "jobs", "X", push + " a2" + source, "k", "working", "H", "c", "e", "0"),
+                entries.get(1).subList(2, entries.get(1).size()));
+        assertEquals(List.of("k", "jobs", "X", push + " a0" + source, "k", "working", "T", "a"),
+                entries.get(2).subList(2, entries.get(2).size()));
+        assertEquals(List.of("k", "jobs", "X", push + " a1" + source), entries.get(3).subList(2, entries.get(3).size()));
+        assertEquals("X", entries.get(4).get(4));
     }
 
     @Test

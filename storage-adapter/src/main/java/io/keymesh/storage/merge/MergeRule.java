@@ -18,7 +18,7 @@ public enum MergeRule {
     SET_ELEMENT,
     /** Sorted set: last-write-wins membership and score per element (ZINCRBY: last write wins for now). */
     ZSET_ELEMENT,
-    /** List: for now the whole list at the stamp (last write wins per key, see merge.md); pops are at-least-once. */
+    /** List: per element (pushes kept in one order by id, removals by id); LSET/LINSERT whole list; pops at-least-once. */
     LIST_OPS,
     /** Stream: for now the whole stream at the stamp (last write wins per key, see merge.md). */
     STREAM_OPS,

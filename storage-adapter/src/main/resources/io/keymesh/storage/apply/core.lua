@@ -9,6 +9,11 @@
 --   et stamp of the expiry register (empty = same as t)       d  delete tombstone stamp
 --   k  counter vector "origin stamp total seen ..." (per-origin running totals of increments and
 --      the part of each total the register state already includes)
+--   x  a list's removed element ids, ",id,id,...," (a removal that arrived before its push)
+--   l  the newest stamp of a push onto the key (a list): a state of another type not later than it
+--      is superseded by the push
+--   c  a list's coverage "origin seq ...": the positions of the snapshots merged into it, whose
+--      pushes up to there it reflects (a later replay of one of them changes nothing)
 -- A stamp is compared as a string only (HLC hex + node id); Lua never does arithmetic on it.
 
 local KM_VERSION = '@VERSION@'
@@ -169,7 +174,7 @@ local function parse_meta(s)
   for x in string.gmatch(s .. '|', '([^|]*)|') do p[#p + 1] = x end
   return {
     t = nz(p[1]), e = tonumber(p[2] or '') or 0, et = nz(p[3]), d = nz(p[4]),
-    cv = parse_vec(p[5]),
+    cv = parse_vec(p[5]), x = nz(p[6]), lt = nz(p[7]), cov = nz(p[8]),
   }
 end
 
@@ -178,13 +183,14 @@ local function meta_str(m)
   if et == m.t then et = nil end
   local e = ''
   if m.e ~= 0 then e = num(m.e) end
-  local p = { m.t or '', e, et or '', m.d or '', vec_str(m.cv) }
+  local p = { m.t or '', e, et or '', m.d or '', vec_str(m.cv), m.x or '', m.lt or '', m.cov or '' }
   local n = #p
   while n > 1 and p[n] == '' do n = n - 1 end
   return table.concat(p, '|', 1, n)
 end
 
--- loads the metadata of key in meta db mdb; kind: n = none, s = string, h = hash (per-member data)
+-- loads the metadata of key in meta db mdb; kind: n = none, s = string, h = hash (per-member data),
+-- l = list (element 0 the key-level string, then one id per element of the data list, in its order)
 local function meta_load(mdb, key)
   sel(mdb)
   local v = redis.pcall('GET', key)
@@ -196,8 +202,14 @@ local function meta_load(mdb, key)
     m = parse_meta('')
     m.kind = 'n'
   else
-    m = parse_meta(redis.call('HGET', key, '') or '')
-    m.kind = 'h'
+    local h = redis.pcall('HGET', key, '')
+    if type(h) == 'table' then
+      m = parse_meta(redis.call('LINDEX', key, 0) or '')
+      m.kind = 'l'
+    else
+      m = parse_meta(h or '')
+      m.kind = 'h'
+    end
   end
   m.key = key
   m.mdb = mdb
@@ -211,12 +223,14 @@ local function meta_save(m, exists)
   if m.kind ~= 'h' and s == m.t then s = stamp_form(s) end
   if m.kind == 'h' then
     redis.call('HSET', m.key, '', s)
+  elseif m.kind == 'l' then
+    redis.call('LSET', m.key, 0, s)
   else
     redis.call('SET', m.key, s)
   end
   if exists and m.e > 0 and m.d == nil then
     redis.call('PEXPIREAT', m.key, num(m.e))
-  elseif m.kind == 'h' then
+  elseif m.kind == 'h' or m.kind == 'l' then
     redis.call('PERSIST', m.key)
   end
 end
@@ -235,6 +249,7 @@ local function max_stamp(m)
   local s = m.t or ''
   if m.d and m.d > s then s = m.d end
   if m.et and m.et > s then s = m.et end
+  if m.lt and m.lt > s then s = m.lt end
   for _, c in pairs(m.cv) do
     if c.st > s then s = c.st end
   end
@@ -246,6 +261,7 @@ end
 -- written later than it
 local function newest_stamp(m)
   local s = max_stamp(m)
+  -- (a list's elements are not later than its register or its newest push, m.lt)
   if m.kind ~= 'h' then return s end
   sel(m.mdb)
   local all = redis.call('HGETALL', m.key)
@@ -400,7 +416,7 @@ end
 local function meta_to_hash(m)
   if m.kind ~= 'h' then
     sel(m.mdb)
-    if m.kind == 's' then redis.call('DEL', m.key) end
+    if m.kind == 's' or m.kind == 'l' then redis.call('DEL', m.key) end
     m.kind = 'h'
   end
 end
@@ -681,6 +697,8 @@ local function merge_member(ctx, db, key, typ, member, value, local_write, fvec)
   local t = ctx.t
   if not local_write and t <= epoch_of(ctx, db) then return end
   local m = meta_load(ctx.N + db, key)
+  -- a member cannot live in a list (a type conflict: the list keeps the key)
+  if m.kind == 'l' then return end
   local cv, cty = member_cv(m, member)
   local counted = next(cv) ~= nil or (fvec ~= nil and next(fvec) ~= nil)
   typ = typ or cty
@@ -723,6 +741,7 @@ local function merge_count(ctx, db, key, typ, member, total, local_write, delta,
   local ok = counting_key(ctx, db, ctx.q, local_write)
   if ok == nil then return end
   local m = meta_load(ctx.N + db, key)
+  if m.kind == 'l' then return end
   local cv = member_cv(m, member)
   local flag, st = field_meta(m, member)
   if next(cv) == nil and flag == nil then
@@ -806,8 +825,439 @@ local function settle_counted(ctx, m, db, key, t, mvec, local_write, flush)
 end
 
 --[[
+Lists merged per element (docs/design/merge.md, "Lists"). Every element has an id: the side it was
+pushed on ('h' head, 't' tail), the push's stamp, a space, its index within the push (a length
+letter, then hex digits, so that the ids of one push sort by index), a space, and the log entry
+that pushed it, "origin:seq" (seq in hex; a snapshot merge tells by it whether the other node had
+seen the push). The metadata of a list key is a
+list in the metadata db: element 0 holds the key-level string, then one id per element of the data
+list, in the same order. Canonical order: every head-pushed element first, by descending id, then
+every tail-pushed one by ascending id. A local push carries a stamp above every element's
+(newest_stamp), so Redis puts it where canonical order does; a received push is inserted where its id
+sorts (almost always at its end of the list). Nodes that hold the same ids hold the same list.
+A whole-key state that is a list gives its elements tail ids at its stamp, in its order.
+]]
+local function elem_id(side, t, i, src)
+  local h = string.format('%x', i)
+  return side .. t .. ' ' .. string.char(96 + #h) .. h .. ' ' .. (src or '')
+end
+
+local function id_stamp(id)
+  return string.match(id, '^.(%S+)')
+end
+
+-- the origin and sequence of the log entry that pushed an element, or nil
+local function id_source(id)
+  local o, q = string.match(id, ' (%x+):(%x+)$')
+  if o == nil then return nil end
+  return o, tonumber(q, 16)
+end
+
+-- "origin:seq" of the entry a write of ctx is logged as: received, the entry under way (ctx.src);
+-- local, the next entry of this node's log
+local function entry_src(ctx)
+  if ctx.src == nil then
+    sel(2 * ctx.N)
+    local head = tonumber(redis.call('HGET', 'km:pos', ctx.origin) or '0')
+    ctx.src = ctx.origin .. ':' .. string.format('%x', head + 1)
+  end
+  return ctx.src
+end
+
+-- a vector "origin seq ..." as origin -> seq
+local function parse_pos(s)
+  local v = {}
+  for o, q in string.gmatch(s or '', '(%S+) (%d+)') do v[o] = tonumber(q) end
+  return v
+end
+
+local function pos_str(v)
+  local out = {}
+  for _, o in ipairs(sorted_keys(v)) do out[#out + 1] = o .. ' ' .. string.format('%d', v[o]) end
+  if #out == 0 then return nil end
+  return table.concat(out, ' ')
+end
+
+-- whether element id a comes before id b in canonical order
+local function id_before(a, b)
+  local sa = string.byte(a, 1)
+  if sa ~= string.byte(b, 1) then return sa == 104 end
+  if sa == 104 then return a > b end
+  return a < b
+end
+
+-- no client value holds this: it marks the elements a call removes or inserts next to
+local LIST_MARK = '\0keymesh\0list\0mark\0'
+-- elements per LPUSH/RPUSH argument list (a Lua call takes a few thousand arguments)
+local LIST_CHUNK = 1000
+local LIST_PAGE = 32
+
+local function tomb_has(m, id)
+  return m.x ~= nil and string.find(m.x, ',' .. id .. ',', 1, true) ~= nil
+end
+
+local function tomb_add(m, id)
+  if not tomb_has(m, id) then m.x = (m.x or ',') .. id .. ',' end
+end
+
+local function meta_to_list(m)
+  if m.kind ~= 'l' then
+    sel(m.mdb)
+    redis.call('DEL', m.key)
+    redis.call('RPUSH', m.key, '')
+    m.kind = 'l'
+  end
+end
+
+local function meta_off_list(m)
+  if m.kind == 'l' then
+    sel(m.mdb)
+    redis.call('DEL', m.key)
+    m.kind = 'n'
+  end
+end
+
+-- pushes items[from..to] with cmd (RPUSH, LPUSH), a chunk per call
+local function push_all(cmd, key, items, from, to)
+  local i = from or 1
+  to = to or #items
+  while i <= to do
+    local j = math.min(to, i + LIST_CHUNK - 1)
+    redis.call(cmd, key, unpack(items, i, j))
+    i = j + 1
+  end
+end
+
+-- puts items at the head of a list, in their order
+local function lpush_ordered(key, items)
+  local rev = {}
+  for i = #items, 1, -1 do rev[#rev + 1] = items[i] end
+  push_all('LPUSH', key, rev)
+end
+
+-- whether key's metadata holds one id per element of its data list (data that is gone, expired or
+-- deleted, drops its ids); false when the data is another type, or a list without ids
+local function list_aligned(m, db, key)
+  sel(db)
+  local n = redis.pcall('LLEN', key)
+  if type(n) ~= 'number' then return false end
+  if m.kind ~= 'l' then return n == 0 end
+  sel(m.mdb)
+  local ids = redis.call('LLEN', m.key) - 1
+  if ids == n then return true end
+  if n == 0 then
+    redis.call('LTRIM', m.key, 0, 0)
+    return true
+  end
+  return false
+end
+
+local function list_len(m)
+  sel(m.mdb)
+  return redis.call('LLEN', m.key) - 1
+end
+
+-- inserts ids (canonical order) and their values before the element at position p (1-based, len + 1
+-- to append) of the metadata and data lists
+local function list_insert_at(m, db, key, p, ids, vals)
+  local len = list_len(m)
+  if p == len + 1 then
+    push_all('RPUSH', m.key, ids)
+    sel(db)
+    push_all('RPUSH', key, vals)
+    return
+  end
+  if p == 1 then
+    local head = redis.call('LINDEX', m.key, 0)
+    redis.call('LSET', m.key, 0, ids[#ids])
+    local rest = { head }
+    for i = 1, #ids - 1 do rest[#rest + 1] = ids[i] end
+    lpush_ordered(m.key, rest)
+    sel(db)
+    lpush_ordered(key, vals)
+    return
+  end
+  for _, two in ipairs({ { m.mdb, m.key, p, ids }, { db, key, p - 1, vals } }) do
+    sel(two[1])
+    local k, at, items = two[2], two[3], two[4]
+    local orig = redis.call('LINDEX', k, at)
+    redis.call('LSET', k, at, LIST_MARK)
+    for _, v in ipairs(items) do redis.call('LINSERT', k, 'BEFORE', LIST_MARK, v) end
+    redis.call('LSET', k, at + #items, orig)
+  end
+end
+
+-- where id goes: the position (1-based) before which canonical order puts it, or nil when the list
+-- holds it already. A head id is looked for from the head, a tail id from the tail: past the
+-- elements pushed later on that side only.
+local function list_position(m, id, len)
+  sel(m.mdb)
+  if string.byte(id, 1) == 104 then
+    local from = 1
+    while from <= len do
+      local page = redis.call('LRANGE', m.key, from, from + LIST_PAGE - 1)
+      for i, e in ipairs(page) do
+        if e == id then return nil end
+        if id_before(id, e) then return from + i - 1 end
+      end
+      from = from + LIST_PAGE
+    end
+    return len + 1
+  end
+  local to = len
+  while to >= 1 do
+    local from = math.max(1, to - LIST_PAGE + 1)
+    local page = redis.call('LRANGE', m.key, from, to)
+    for i = #page, 1, -1 do
+      if page[i] == id then return nil end
+      if id_before(page[i], id) then return from + i end
+    end
+    to = from - 1
+  end
+  return 1
+end
+
+-- a received push: values vals pushed on side ('h' or 't') at stamp ctx.t, the first with index i0.
+-- Elements older than the key's last whole-key change or its db's flush, removed already (a
+-- tombstone) or present already are left out; a key of another type keeps its value.
+local function list_push_remote(ctx, db, key, side, vals, i0, given)
+  local t = ctx.t
+  if t <= epoch_of(ctx, db) then return end
+  local m = meta_load(ctx.N + db, key)
+  if (m.t and t <= m.t) or (m.d and t <= m.d) then return end
+  local src = nil
+  if not given then
+    -- a push a merged snapshot already reflected (present there, or popped since)
+    src = entry_src(ctx)
+    if m.cov and ctx.seq and (parse_pos(m.cov)[ctx.origin] or 0) >= ctx.seq then return end
+  end
+  sel(db)
+  local ty = redis.call('TYPE', key)['ok']
+  if ty ~= 'list' and ty ~= 'none' then
+    -- a state of another type, earlier than the push: the push supersedes it
+    redis.call('DEL', key)
+  end
+  if not list_aligned(m, db, key) then return end
+  meta_to_list(m)
+  if m.lt == nil or t > m.lt then m.lt = t end
+  -- tail elements in push order land at the tail one after the other; head ones the other way round
+  local from, to, step = 1, #vals, 1
+  if side == 'h' then from, to, step = #vals, 1, -1 end
+  for i = from, to, step do
+    local id = given and given[i] or elem_id(side, t, i0 + i - 1, src)
+    if not tomb_has(m, id) then
+      local p = list_position(m, id, list_len(m))
+      if p then list_insert_at(m, db, key, p, { id }, { vals[i] }) end
+    end
+  end
+  meta_save(m, enforce_ttl(db, key, m))
+end
+
+-- removes the elements whose ids are given from a list key's data and metadata, both aligned; returns
+-- the ids it did not find
+local function list_remove_ids(m, db, key, ids)
+  local want = {}
+  local left = 0
+  for _, id in ipairs(ids) do
+    if not want[id] then
+      want[id] = true
+      left = left + 1
+    end
+  end
+  -- from either end first: pops take them there
+  for _, side in ipairs({ 'h', 't' }) do
+    while left > 0 do
+      sel(m.mdb)
+      local len = redis.call('LLEN', m.key) - 1
+      if len == 0 then break end
+      local n = math.min(len, LIST_PAGE, left)
+      local page
+      if side == 'h' then page = redis.call('LRANGE', m.key, 1, n) else page = redis.call('LRANGE', m.key, -n, -1) end
+      local run = 0
+      if side == 'h' then
+        while run < #page and want[page[run + 1]] do run = run + 1 end
+      else
+        while run < #page and want[page[#page - run]] do run = run + 1 end
+      end
+      if run == 0 then break end
+      if side == 'h' then
+        local popped = redis.call('LPOP', m.key, run + 1)
+        redis.call('LPUSH', m.key, popped[1])
+        for i = 2, #popped do want[popped[i]] = nil end
+        sel(db)
+        redis.call('LPOP', key, run)
+      else
+        for _, id in ipairs(redis.call('RPOP', m.key, run)) do want[id] = nil end
+        sel(db)
+        redis.call('RPOP', key, run)
+      end
+      left = left - run
+    end
+  end
+  if left > 0 then
+    -- elsewhere: marked, then removed in one LREM per list
+    sel(m.mdb)
+    local at = {}
+    if left <= 8 then
+      for id in pairs(want) do
+        local p = redis.call('LPOS', m.key, id)
+        if p then at[#at + 1] = p end
+      end
+    else
+      local all = redis.call('LRANGE', m.key, 1, -1)
+      for i, id in ipairs(all) do
+        if want[id] then at[#at + 1] = i end
+      end
+    end
+    if #at > 0 then
+      for _, p in ipairs(at) do
+        want[redis.call('LINDEX', m.key, p)] = nil
+        redis.call('LSET', m.key, p, LIST_MARK)
+      end
+      redis.call('LREM', m.key, 0, LIST_MARK)
+      sel(db)
+      for _, p in ipairs(at) do redis.call('LSET', key, p - 1, LIST_MARK) end
+      redis.call('LREM', key, 0, LIST_MARK)
+    end
+  end
+  local missing = {}
+  for id in pairs(want) do missing[#missing + 1] = id end
+  return missing
+end
+
+-- a received removal of elements (a pop, LREM, LTRIM) by their ids: those not here yet are
+-- remembered (their push may still arrive)
+local function list_remove_remote(ctx, db, key, ids)
+  local m = meta_load(ctx.N + db, key)
+  local missing = ids
+  if m.kind == 'l' then
+    if not list_aligned(m, db, key) then return end
+    missing = list_remove_ids(m, db, key, ids)
+  end
+  for _, id in ipairs(missing) do tomb_add(m, id) end
+  if m.kind ~= 'l' and m.kind ~= 'h' and #missing == 0 then return end
+  meta_save(m, enforce_ttl(db, key, m))
+end
+
+-- a local push of n values on side at stamp t, which the data holds already: their ids
+local function list_push_local(m, side, t, n, src)
+  local ids = {}
+  for i = 0, n - 1 do ids[#ids + 1] = elem_id(side, t, i, src) end
+  sel(m.mdb)
+  if side == 't' then
+    push_all('RPUSH', m.key, ids)
+  else
+    -- Redis put the last value first: from the head, ids by descending index
+    local head = redis.call('LINDEX', m.key, 0)
+    redis.call('LSET', m.key, 0, ids[1])
+    local rest = {}
+    for i = 2, n do rest[#rest + 1] = ids[i] end
+    rest[#rest + 1] = head
+    push_all('LPUSH', m.key, rest)
+  end
+end
+
+-- a local pop of n elements from side, which the data lost already: their ids, in popped order
+local function list_pop_local(m, side, n)
+  sel(m.mdb)
+  if side == 't' then return redis.call('RPOP', m.key, n) end
+  local r = redis.call('LPOP', m.key, n + 1)
+  redis.call('LPUSH', m.key, r[1])
+  table.remove(r, 1)
+  return r
+end
+
+-- the elements of a list later than t, which a whole-key change at t keeps: head-pushed ones at its
+-- head and tail-pushed ones at its tail (each end holds its side's newest outermost); nil for none
+local function later_elements(m, db, key, t)
+  if m.kind ~= 'l' or not list_aligned(m, db, key) then return nil end
+  local len = list_len(m)
+  local a, b = 0, 0
+  local from = 1
+  while from <= len do
+    local page = redis.call('LRANGE', m.key, from, from + LIST_PAGE - 1)
+    local n = 0
+    while n < #page and string.byte(page[n + 1], 1) == 104 and id_stamp(page[n + 1]) > t do n = n + 1 end
+    a = a + n
+    if n < #page then break end
+    from = from + LIST_PAGE
+  end
+  local to = len
+  while to > a do
+    local f = math.max(a + 1, to - LIST_PAGE + 1)
+    local page = redis.call('LRANGE', m.key, f, to)
+    local n = 0
+    while n < #page and string.byte(page[#page - n], 1) == 116 and id_stamp(page[#page - n]) > t do n = n + 1 end
+    b = b + n
+    if n < #page then break end
+    to = f - 1
+  end
+  if a + b == 0 then return nil end
+  local kept = { hids = {}, tids = {}, hv = {}, tv = {} }
+  if a > 0 then
+    kept.hids = redis.call('LRANGE', m.key, 1, a)
+    sel(db)
+    kept.hv = redis.call('LRANGE', key, 0, a - 1)
+  end
+  if b > 0 then
+    sel(m.mdb)
+    kept.tids = redis.call('LRANGE', m.key, -b, -1)
+    sel(db)
+    kept.tv = redis.call('LRANGE', key, -b, -1)
+  end
+  return kept
+end
+
+-- gives every element of the data list key tail ids at stamp t, in its order (a whole-key state)
+local function list_state_ids(m, db, key, t, src)
+  sel(db)
+  local n = redis.call('LLEN', key)
+  sel(m.mdb)
+  redis.call('DEL', m.key)
+  redis.call('RPUSH', m.key, '')
+  m.kind = 'l'
+  local i = 0
+  while i < n do
+    local ids = {}
+    for j = i, math.min(n, i + LIST_CHUNK) - 1 do ids[#ids + 1] = elem_id('t', t, j, src) end
+    redis.call('RPUSH', m.key, unpack(ids))
+    i = i + #ids
+  end
+end
+
+-- after a whole-key change at t of kind ('s', 'r', 'd', or 'L': a list state whose elements come on
+-- their own), the key's list metadata: a list state's elements get ids, the later elements kept
+-- (kept, from later_elements) go back at their ends; a key that is no longer a list has none
+local function settle_list(m, db, key, t, kind, kept, local_write, src)
+  sel(db)
+  local ty = redis.call('TYPE', key)['ok']
+  if not local_write and ty ~= 'list' and ty ~= 'none' and m.lt and t <= m.lt then
+    -- a state of another type that a later push superseded: what it leaves is a delete at t
+    redis.call('DEL', key)
+    ty = 'none'
+    kind = 'd'
+  end
+  if ty == 'list' and kind == 'r' then
+    list_state_ids(m, db, key, t, src)
+  elseif ty == 'none' and (kept or kind == 'L') then
+    meta_to_list(m)
+    sel(m.mdb)
+    redis.call('LTRIM', m.key, 0, 0)
+  else
+    -- another type (or nothing): later elements of a list cannot live in it
+    meta_off_list(m)
+    return
+  end
+  if kept then
+    if #kept.hids > 0 then list_insert_at(m, db, key, 1, kept.hids, kept.hv) end
+    if #kept.tids > 0 then list_insert_at(m, db, key, list_len(m) + 1, kept.tids, kept.tv) end
+  end
+end
+
+--[[
 Merges one key-level operation of stamp ctx.t into key rec.key of user db rec.db.
-rec.kind: 's' raw string state, 'r' DUMP state, 'd' delete, 'e' expiry only, 'i' counter total of
+rec.kind: 's' raw string state, 'r' DUMP state, 'L' a list state whose elements merge on their own
+(a snapshot's), 'd' delete, 'e' expiry only, 'i' counter total of
 ctx.origin (counted from flush epoch rec.q; a local write's from the db's current one). rec.e: expiry carried with a state, rec.vec: the writer's counter vector (parsed).
 With local = true the data was already changed by the real command: only metadata is merged.
 ]]
@@ -825,11 +1275,15 @@ local function merge_key(ctx, rec, local_write)
   local kind = rec.kind
   if rec.vec then merge_vec(m, rec.vec, (not local_write) and epoch_of(ctx, db) or nil) end
   local fix = 0
-  if kind == 's' or kind == 'r' or kind == 'd' then
+  if kind == 's' or kind == 'r' or kind == 'd' or kind == 'L' then
     local wins = (m.t == nil or t > m.t) and (m.d == nil or t > m.d)
     if wins or local_write then
       local keep = {}
-      if not local_write then keep = later_fields(m, db, t) end
+      local lkeep = nil
+      if not local_write then
+        keep = later_fields(m, db, t)
+        lkeep = later_elements(m, db, rec.key, t)
+      end
       drop_dominated(m, t)
       set_seen(m, rec.vec or {})
       local old_et = et_of(m)
@@ -849,6 +1303,8 @@ local function merge_key(ctx, rec, local_write)
           sel(db)
           if kind == 's' then
             redis.call('SET', rec.key, rec.payload)
+          elseif kind == 'L' then
+            redis.call('DEL', rec.key)
           else
             redis.call('RESTORE', rec.key, '0', rec.payload, 'REPLACE')
           end
@@ -866,6 +1322,7 @@ local function merge_key(ctx, rec, local_write)
       if rec.mvec or m.kind == 'h' then
         settle_counted(ctx, m, db, rec.key, t, rec.mvec or {}, local_write, rec.flush)
       end
+      if m.kind == 'l' or m.lt or kind == 'r' or kind == 'L' then settle_list(m, db, rec.key, t, kind, lkeep, local_write, ctx.origin and entry_src(ctx)) end
       if not local_write then fix = sigma(m) end
     else
       fix = sigma(m) - before
@@ -896,7 +1353,7 @@ local function merge_key(ctx, rec, local_write)
   end
   local present
   if local_write then
-    present = kind == 's' or kind == 'r' or exists(db, rec.key)
+    present = kind == 's' or (kind == 'r' and m.kind ~= 'l') or exists(db, rec.key)
   else
     present = enforce_ttl(db, rec.key, m)
   end

@@ -6,14 +6,34 @@ local function apply_entry(ctx, fields)
   local rec = nil
   -- the flush epoch ('q') of the increment that follows, if any
   local q = nil
+  -- list ops of the current key: consecutive H (head push), T (tail push) or X (removal) go together
+  local function list_flush()
+    if rec and rec.lop then
+      if rec.lop == 'X' then
+        list_remove_remote(ctx, rec.db, rec.key, rec.lv)
+      else
+        local side = rec.lop == 'H' and 'h' or 't'
+        local i0 = rec[side] or 0
+        list_push_remote(ctx, rec.db, rec.key, side, rec.lv, i0)
+        rec[side] = i0 + #rec.lv
+      end
+      rec.lop, rec.lv = nil, nil
+    end
+  end
   local function finish()
+    list_flush()
     if rec and rec.kind then merge_key(ctx, rec, false) end
     rec = nil
   end
   local function run(f)
     for i = 1, #f, 2 do
       local name, v = f[i], f[i + 1]
-      if name == 'm' then
+      if rec and rec.lop and name ~= rec.lop then list_flush() end
+      if name == 'H' or name == 'T' or name == 'X' then
+        rec.lop = name
+        rec.lv = rec.lv or {}
+        rec.lv[#rec.lv + 1] = v
+      elseif name == 'm' then
         run(cmsgpack.unpack(v))
       elseif name == 't' then
         -- an entry of several plain SETs has a stamp per SET
@@ -221,7 +241,11 @@ local function apply_entries(ctx, argv, items)
         if it.plain then
           apply_entry(ctx, { 't', it.t, 'b', tostring(it.db), 'k', it.key, 's', it.value })
         else
+          -- list elements it pushes take their ids from the entry
+          ctx.seq = it.seq
+          ctx.src = ctx.origin .. ':' .. string.format('%x', it.seq)
           apply_entry(ctx, { unpack(argv, it.from, it.to) })
+          ctx.seq, ctx.src = nil, nil
         end
       end
     end
@@ -347,6 +371,25 @@ local function km_dumpkey(_, argv)
   sel(db)
   local d = redis.call('DUMP', key) or ''
   local out = { meta_str(m), d }
+  if m.kind == 'l' then
+    -- a list: this node's log positions (which pushes it has seen), then its elements with their
+    -- ids, in its order, instead of its DUMP
+    out[2] = ''
+    out[3] = 'l'
+    sel(2 * N)
+    out[4] = table.concat(redis.call('HGETALL', 'km:pos'), ' ')
+    if list_aligned(m, db, key) then
+      sel(N + db)
+      local ids = redis.call('LRANGE', key, 1, -1)
+      sel(db)
+      local vals = redis.call('LRANGE', key, 0, -1)
+      for i, id in ipairs(ids) do
+        out[#out + 1] = id
+        out[#out + 1] = vals[i]
+      end
+    end
+    return out
+  end
   if m.kind == 'h' then
     sel(db)
     local ty = redis.call('TYPE', key)['ok']
@@ -413,6 +456,90 @@ count as seen by it and only the receiver's others stay on top. A member parked 
 another type is not in the dumped value: it merges as a member of its own type (parked here too
 while the key holds another).
 ]]
+-- km_mergekey of a list: its register as a list state at its stamp, its delete, its expiry; then its
+-- elements. The sender's log positions (argv[7]) and this node's say who saw which push (an id names
+-- the entry that pushed it): an element here that the sender saw pushed and no longer holds was
+-- removed there, and goes; one of the sender's that this node saw pushed and does not hold was
+-- removed here, and stays out; the others merge like received pushes (head ones from the innermost
+-- out, so that each lands at the head). Then its removed ids merge as received removals, and the
+-- key remembers the sender's positions (a later replay of a push they cover changes nothing).
+-- Returns the newest stamp it brought.
+local function merge_list_snapshot(N, db, key, r, argv)
+  local ctx = { N = N }
+  if r.t then
+    ctx.t = r.t
+    local e = 0
+    if r.et == nil then e = r.e end
+    merge_key(ctx, { db = db, key = key, kind = 'L', e = e, vec = {} }, false)
+  end
+  if r.d then
+    ctx.t = r.d
+    merge_key(ctx, { db = db, key = key, kind = 'd', vec = {} }, false)
+  end
+  local et = r.et or r.t
+  if et then
+    ctx.t = et
+    merge_key(ctx, { db = db, key = key, kind = 'e', e = r.e }, false)
+  end
+  local seen_there = parse_pos(argv[7])
+  for o, q in pairs(parse_pos(r.cov)) do
+    if q > (seen_there[o] or 0) then seen_there[o] = q end
+  end
+  sel(2 * N)
+  local seen_here = parse_pos(table.concat(redis.call('HGETALL', 'km:pos'), ' '))
+  local m = meta_load(N + db, key)
+  for o, q in pairs(parse_pos(m.cov)) do
+    if q > (seen_here[o] or 0) then seen_here[o] = q end
+  end
+  local there = {}
+  for i = 8, #argv, 2 do there[argv[i]] = true end
+  if m.kind == 'l' and list_aligned(m, db, key) then
+    local gone = {}
+    sel(N + db)
+    for _, id in ipairs(redis.call('LRANGE', key, 1, -1)) do
+      local o, q = id_source(id)
+      if not there[id] and o and q <= (seen_there[o] or 0) then gone[#gone + 1] = id end
+    end
+    if #gone > 0 then
+      list_remove_ids(m, db, key, gone)
+      meta_save(m, enforce_ttl(db, key, m))
+    end
+  end
+  local newest = max_stamp(r)
+  local heads, tails = {}, {}
+  for i = 8, #argv, 2 do
+    if string.byte(argv[i], 1) == 104 then heads[#heads + 1] = i else tails[#tails + 1] = i end
+  end
+  local order = {}
+  for j = #heads, 1, -1 do order[#order + 1] = heads[j] end
+  for _, i in ipairs(tails) do order[#order + 1] = i end
+  for _, i in ipairs(order) do
+    local id = argv[i]
+    local side, st = string.match(id, '^(.)(%S+)')
+    if st > newest then newest = st end
+    local o, q = id_source(id)
+    if not (o and q <= (seen_here[o] or 0)) then
+      ctx.t = st
+      list_push_remote(ctx, db, key, side, { argv[i + 1] }, 0, { id })
+    end
+  end
+  if r.x then
+    local ids = {}
+    for id in string.gmatch(r.x, '[^,]+') do ids[#ids + 1] = id end
+    list_remove_remote(ctx, db, key, ids)
+  end
+  -- its newest push, also when that element is gone, and what its positions cover
+  m = meta_load(N + db, key)
+  if r.lt and (m.lt == nil or r.lt > m.lt) then m.lt = r.lt end
+  local cov = parse_pos(m.cov)
+  for o, q in pairs(seen_there) do
+    if q > (cov[o] or 0) then cov[o] = q end
+  end
+  m.cov = pos_str(cov)
+  meta_save(m, exists(db, key))
+  return newest
+end
+
 local function km_mergekey(_, argv)
   reset_db()
   local N = tonumber(argv[1])
@@ -420,6 +547,16 @@ local function km_mergekey(_, argv)
   local key = argv[3]
   local r = parse_meta(argv[4] or '')
   local dump = argv[5] or ''
+  if argv[6] == 'l' then
+    local newest = merge_list_snapshot(N, db, key, r, argv)
+    sel(2 * N)
+    local had = redis.call('HGET', 'km:snapmax', tostring(db))
+    if newest ~= '' and (not had or newest > had) then
+      redis.call('HSET', 'km:snapmax', tostring(db), newest)
+    end
+    redis.call('HINCRBY', 'km:snapcount', tostring(db), 1)
+    return 1
+  end
   local vec = {}
   for o, c in pairs(r.cv) do vec[o] = { st = c.st, tot = c.tot } end
   local ty = argv[6]
@@ -439,7 +576,10 @@ local function km_mergekey(_, argv)
     end
   end
   local ctx = { N = N }
-  if dump ~= '' then
+  -- a key with no register stamp (written member by member, or only incremented) after a flush of
+  -- its db: its state, ranked below any write, would be refused as older than the flush, and its
+  -- counter totals with it; its members and totals merge on their own below
+  if dump ~= '' and (r.t or epoch_of(ctx, db) == '') then
     -- a hash written only field by field has no register stamp: its state ranks below any write
     ctx.t = r.t or '0'
     -- an expiry register of the state's own stamp (no separate one in the metadata) comes with the
@@ -648,14 +788,28 @@ local function km_gc(_, argv)
   for _, k in ipairs(step[2]) do
     local m = meta_load(N + db, k)
     local present = exists(db, k)
+    local gone = false
     if not present and max_stamp(m) < stamp then
       sel(N + db)
       redis.call('DEL', k)
       dropped = dropped + 1
+      gone = true
     elseif present and m.d and m.d < stamp then
       m.d = nil
       meta_save(m, present)
       dropped = dropped + 1
+    end
+    if m.x and not gone then
+      -- a list's removed ids whose push is older than stamp
+      local keep = ','
+      for id in string.gmatch(m.x, '[^,]+') do
+        if id_stamp(id) >= stamp then keep = keep .. id .. ',' else dropped = dropped + 1 end
+      end
+      if keep == ',' then keep = nil end
+      if keep ~= m.x then
+        m.x = keep
+        meta_save(m, present)
+      end
     end
     if present and m.kind == 'h' then
       -- member tombstones of a live hash, set or sorted set

@@ -263,6 +263,191 @@ local function arity_fix(r, cmd)
   return r
 end
 
+-- list commands merged per element (core.lua, "Lists"); LSET and LINSERT write the whole key; the
+-- blocking pops run as LMPOP, LMOVE or RPOPLPUSH (unblocked, below)
+local LIST_CMDS = {
+  lpush = 1, rpush = 1, lpushx = 1, rpushx = 1, lpop = 1, rpop = 1, lmpop = 1, lmove = 1,
+  rpoplpush = 1, lrem = 1, ltrim = 1,
+}
+
+local function end_of(word)
+  if string.lower(word or '') == 'right' then return 't' end
+  return 'h'
+end
+
+-- what a list command needs to know before it runs: nil when a key it writes has no ids matching its
+-- data (written natively, by a blocking pop), so that the command records the key's whole state and
+-- gives it ids again; for LREM the ids of the elements it will remove, for LTRIM how many at each end
+local function list_before(ctx, db, cmd, a)
+  local pre = {}
+  for _, k in ipairs(written_keys(cmd, a)) do
+    if not list_aligned(meta_load(ctx.N + db, k), db, k) then
+      sel(db)
+      local ty = redis.call('TYPE', k)['ok']
+      if ty == 'list' then return nil end
+    end
+  end
+  local key = a[1]
+  if cmd == 'lrem' and a[3] then
+    local count = tonumber(a[2])
+    if count == nil then return pre end
+    sel(db)
+    local at
+    if count > 0 then at = redis.pcall('LPOS', key, a[3], 'RANK', '1', 'COUNT', a[2])
+    elseif count < 0 then at = redis.pcall('LPOS', key, a[3], 'RANK', '-1', 'COUNT', string.sub(a[2], 2))
+    else at = redis.pcall('LPOS', key, a[3], 'COUNT', '0') end
+    pre.ids = {}
+    if type(at) == 'table' and at.err == nil then
+      sel(ctx.N + db)
+      for _, p in ipairs(at) do pre.ids[#pre.ids + 1] = redis.call('LINDEX', key, p + 1) end
+    end
+  elseif cmd == 'ltrim' then
+    local start, stop = tonumber(a[2] or ''), tonumber(a[3] or '')
+    sel(db)
+    local len = redis.pcall('LLEN', key or '')
+    if start == nil or stop == nil or type(len) ~= 'number' then return pre end
+    if start < 0 then start = len + start end
+    if stop < 0 then stop = len + stop end
+    if start < 0 then start = 0 end
+    if start > stop or start >= len then
+      pre.left, pre.right = len, 0
+    else
+      if stop >= len then stop = len - 1 end
+      pre.left, pre.right = start, len - stop - 1
+    end
+  end
+  return pre
+end
+
+-- a local push of vals on side of key, already in the data: ids at the write's stamp, logged as
+-- H (head) or T (tail) per value; a key it created starts with no expiry
+local function list_log_push(ctx, en, db, key, side, vals, existed)
+  local m = meta_load(ctx.N + db, key)
+  meta_to_list(m)
+  list_push_local(m, side, ctx.t, #vals, entry_src(ctx))
+  m.lt = ctx.t
+  meta_save(m, true)
+  entry_key(en, db, key)
+  local op = side == 'h' and 'H' or 'T'
+  for _, v in ipairs(vals) do entry_op(en, op, v) end
+  if not existed then
+    merge_key(ctx, { db = db, key = key, kind = 'e', e = 0 }, true)
+    entry_op(en, 'e', '0')
+  end
+end
+
+-- a local removal of elements, already gone from the data: logged as X per id
+local function list_log_removed(en, db, key, ids)
+  if #ids == 0 then return end
+  entry_key(en, db, key)
+  for _, id in ipairs(ids) do entry_op(en, 'X', id) end
+end
+
+local function list_log_pop(ctx, en, db, key, side, n)
+  local m = meta_load(ctx.N + db, key)
+  list_log_removed(en, db, key, list_pop_local(m, side, n))
+end
+
+--[[
+KM.TOUCH <key> <op> <arg> after a blocking pop that ran natively (a function cannot block): op
+LPOP/RPOP, arg the number of elements it took from that end; op LPUSH/RPUSH, arg the value it put
+there (the destination of BLMOVE/BRPOPLPUSH). Recorded by element when the key's ids differ from its
+data by exactly that; otherwise (another native pop of the key not yet recorded, or the key written
+since) the caller records the key's whole state. Returns whether it recorded.
+]]
+local function list_touch(ctx, en, db, key, op, arg)
+  local m = meta_load(ctx.N + db, key)
+  sel(db)
+  local len = redis.pcall('LLEN', key)
+  if type(len) ~= 'number' then return false end
+  local ids = 0
+  if m.kind == 'l' then ids = list_len(m) end
+  if op == 'lpop' or op == 'rpop' then
+    local n = tonumber(arg)
+    if m.kind ~= 'l' or n == nil or n < 1 or ids - len ~= n then return false end
+    list_log_removed(en, db, key, list_pop_local(m, op == 'lpop' and 'h' or 't', n))
+    return true
+  elseif op == 'lpush' or op == 'rpush' then
+    if len - ids ~= 1 then return false end
+    sel(db)
+    if redis.call('LINDEX', key, op == 'lpush' and 0 or -1) ~= arg then return false end
+    list_log_push(ctx, en, db, key, op == 'lpush' and 'h' or 't', { arg }, ids > 0)
+    return true
+  end
+  return false
+end
+
+--[[
+A blocking list pop cannot run inside a function (Redis refuses it there), so km_w runs what it does
+when a list has elements: BLPOP/BRPOP as LMPOP (the reply reshaped to [key, value]), BLMPOP as
+LMPOP, BLMOVE as LMOVE, BRPOPLPUSH as RPOPLPUSH, the timeout checked as Redis checks it and dropped.
+Returns the command to run, its arguments, and whether to reshape the reply; or nil and an error.
+]]
+local function unblocked(cmd, a)
+  local timeout
+  local out = {}
+  if cmd == 'blpop' or cmd == 'brpop' then
+    timeout = a[#a]
+    out[1] = tostring(#a - 1)
+    for i = 1, #a - 1 do out[#out + 1] = a[i] end
+    out[#out + 1] = cmd == 'blpop' and 'LEFT' or 'RIGHT'
+  elseif cmd == 'blmpop' then
+    timeout = a[1]
+    for i = 2, #a do out[#out + 1] = a[i] end
+  else
+    timeout = a[#a]
+    for i = 1, #a - 1 do out[#out + 1] = a[i] end
+  end
+  local t = tonumber(timeout or '')
+  if t == nil or t ~= t or t == math.huge then return nil, { err = 'ERR timeout is not a float or out of range' } end
+  if t < 0 then return nil, { err = 'ERR timeout is negative' } end
+  if cmd == 'blpop' or cmd == 'brpop' then return 'lmpop', out, true end
+  if cmd == 'blmpop' then return 'lmpop', out, false end
+  if cmd == 'blmove' then return 'lmove', out, false end
+  return 'rpoplpush', out, false
+end
+local BLOCKING_LIST = { blpop = 1, brpop = 1, blmpop = 1, blmove = 1, brpoplpush = 1 }
+
+-- records what list command cmd (arguments a, reply r, pre from list_before) changed, by element
+local function list_record(ctx, en, db, cmd, a, r, pre, existed)
+  local N = ctx.N
+  if cmd == 'lpush' or cmd == 'lpushx' or cmd == 'rpush' or cmd == 'rpushx' then
+    local vals = {}
+    for i = 2, #a do vals[#vals + 1] = a[i] end
+    list_log_push(ctx, en, db, a[1], string.sub(cmd, 1, 1) == 'l' and 'h' or 't', vals, existed[a[1]])
+  elseif cmd == 'lpop' or cmd == 'rpop' then
+    local n = 1
+    if type(r) == 'table' then n = #r end
+    list_log_pop(ctx, en, db, a[1], cmd == 'lpop' and 'h' or 't', n)
+  elseif cmd == 'lmpop' then
+    list_log_pop(ctx, en, db, r[1], end_of(a[2 + tonumber(a[1])]), #r[2])
+  elseif cmd == 'lmove' or cmd == 'rpoplpush' then
+    local from, to = 't', 'h'
+    if cmd == 'lmove' then from, to = end_of(a[3]), end_of(a[4]) end
+    list_log_pop(ctx, en, db, a[1], from, 1)
+    list_log_push(ctx, en, db, a[2], to, { r }, existed[a[2]] or a[1] == a[2])
+  elseif cmd == 'lrem' then
+    local m = meta_load(N + db, a[1])
+    sel(m.mdb)
+    for _, id in ipairs(pre.ids) do redis.call('LSET', a[1], redis.call('LPOS', a[1], id), LIST_MARK) end
+    redis.call('LREM', a[1], 0, LIST_MARK)
+    list_log_removed(en, db, a[1], pre.ids)
+  elseif cmd == 'ltrim' and pre.left then
+    local m = meta_load(N + db, a[1])
+    sel(m.mdb)
+    local ids = {}
+    if pre.left > 0 then ids = redis.call('LRANGE', a[1], 1, pre.left) end
+    if pre.right > 0 then
+      for _, id in ipairs(redis.call('RPOP', a[1], pre.right)) do ids[#ids + 1] = id end
+    end
+    if pre.left > 0 then
+      local popped = redis.call('LPOP', a[1], pre.left + 1)
+      redis.call('LPUSH', a[1], popped[1])
+    end
+    list_log_removed(en, db, a[1], ids)
+  end
+end
+
 -- how many marks a page of XREVRANGE over km:marks reads while looking for one older than a flush
 local MARK_PAGE = 16
 -- log entries read per XRANGE while collecting the keys a remote flush must look at
@@ -450,7 +635,7 @@ end
 local function outlives_flush(m, t)
   -- counter totals the flush wipes do not keep a key
   drop_flushed(m.cv, t)
-  return max_stamp(m) > t or m.kind == 'h'
+  return max_stamp(m) > t or m.kind == 'h' or m.kind == 'l'
 end
 
 -- what a flush at t leaves of key k of db, which holds something later than t: the flush acts on it
@@ -767,6 +952,12 @@ local function write_cmd(proto, db, N, origin, stamp, txn, name, a)
   ctx.t = stamp
   sel(db)
   if cmd == 'set' and #a == 2 then return set_plain(N, db, origin, stamp, txn, a[1], a[2], name) end
+  local run, reshape = name, false
+  if BLOCKING_LIST[cmd] and #a >= 2 then
+    cmd, a, reshape = unblocked(cmd, a)
+    if cmd == nil then return a end
+    run = cmd
+  end
 
   if #a > ARGS_MAX then
     return { err = 'ERR keymesh: ' .. string.upper(cmd) .. ' with more than ' .. ARGS_MAX
@@ -778,9 +969,17 @@ local function write_cmd(proto, db, N, origin, stamp, txn, name, a)
   end
 
   if cmd == 'km.touch' then
-    if #a ~= 1 then return { err = "ERR wrong number of arguments for 'km.touch' command" } end
+    if #a ~= 1 and #a ~= 3 then return { err = "ERR wrong number of arguments for 'km.touch' command" } end
+    -- later than everything it records over, like any write
+    local newest = newest_stamp(meta_load(N + db, a[1]))
+    if newest >= stamp then
+      stamp = newest .. '0'
+      ctx.t = stamp
+    end
     local en = entry_new(stamp, txn, db)
-    record_state(ctx, en, db, a[1], true)
+    if #a == 1 or not list_touch(ctx, en, db, a[1], string.lower(a[2]), a[3]) then
+      record_state(ctx, en, db, a[1], true)
+    end
     if en.ops > 0 then log_append(N, origin, en) end
     return { ok = 'OK' }
   end
@@ -916,9 +1115,12 @@ local function write_cmd(proto, db, N, origin, stamp, txn, name, a)
     for i, tk in ipairs(targets) do existed[i] = exists(tk[1], tk[2]) end
   end
 
+  local lpre = nil
+  if LIST_CMDS[cmd] then lpre = list_before(ctx, db, cmd, a) end
+
   sel(db)
   redis.setresp(proto)
-  local r = redis.pcall(name, unpack(a))
+  local r = redis.pcall(run, unpack(a))
   redis.setresp(2)
   if type(r) == 'table' and r.err then return arity_fix(r, cmd) end
   if ZERO_NOOP[cmd] and r == 0 then return r end
@@ -1033,6 +1235,11 @@ local function write_cmd(proto, db, N, origin, stamp, txn, name, a)
     if r ~= false and r ~= nil and #a > 1 then
       record_expiry(ctx, en, db, a[1])
     end
+  elseif lpre then
+    local had = {}
+    for i, tk in ipairs(targets) do had[tk[2]] = had[tk[2]] or existed[i] end
+    -- the reply in RESP2, whatever the client speaks (a RESP3 map or set has the same items)
+    list_record(ctx, en, db, cmd, a, r, lpre, had)
   else
     local single = nil
     if (cmd == 'blpop' or cmd == 'brpop' or cmd == 'bzpopmin' or cmd == 'bzpopmax' or cmd == 'lmpop'
@@ -1046,6 +1253,7 @@ local function write_cmd(proto, db, N, origin, stamp, txn, name, a)
     end
   end
   if en.ops > 0 then log_append(N, origin, en) end
+  if reshape then return { r[1], r[2][1] } end
   return r
 end
 

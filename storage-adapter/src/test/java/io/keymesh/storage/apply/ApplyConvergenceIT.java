@@ -91,7 +91,22 @@ class ApplyConvergenceIT {
                 case 1 -> new Object[] {"ZINCRBY", k, Integer.toString(r.nextInt(7) - 3), m};
                 default -> new Object[] {"ZREM", k, m};
             };
-            default -> r.nextBoolean() ? new Object[] {"LPUSH", k, v} : new Object[] {"RPOP", k};
+            default -> switch (r.nextInt(16)) {
+                case 0, 1 -> new Object[] {"LPUSH", k, v};
+                case 2 -> new Object[] {"LPUSH", k, v, "w" + r.nextInt(9), "x" + r.nextInt(9)};
+                case 3, 4 -> new Object[] {"RPUSH", k, v};
+                case 5 -> new Object[] {"RPUSH", k, v, "w" + r.nextInt(9)};
+                case 6 -> new Object[] {"RPOP", k};
+                case 7 -> new Object[] {"LPOP", k, Integer.toString(1 + r.nextInt(3))};
+                case 8 -> new Object[] {"LMOVE", k, other, r.nextBoolean() ? "LEFT" : "RIGHT", r.nextBoolean() ? "LEFT" : "RIGHT"};
+                case 9 -> new Object[] {"RPOPLPUSH", k, other};
+                case 10 -> new Object[] {"LMPOP", "2", k, other, r.nextBoolean() ? "LEFT" : "RIGHT", "COUNT", "2"};
+                case 11 -> new Object[] {"LREM", k, Integer.toString(r.nextInt(5) - 2), "w" + r.nextInt(9)};
+                case 12 -> new Object[] {"LTRIM", k, Integer.toString(r.nextInt(3)), Integer.toString(-1 - r.nextInt(3))};
+                case 13 -> new Object[] {"LSET", k, Integer.toString(r.nextInt(3)), v};
+                case 14 -> new Object[] {"LINSERT", k, r.nextBoolean() ? "BEFORE" : "AFTER", "w" + r.nextInt(9), v};
+                default -> new Object[] {"RPUSHX", k, v};
+            };
         };
     }
 
@@ -126,6 +141,22 @@ class ApplyConvergenceIT {
         return kv;
     }
 
+    /** A pop of a list key run natively (as a blocking pop that had to wait), then recorded by KM.TOUCH. */
+    private static void nativePopThenTouch(SplittableRandom rb, Node n, boolean flushes) {
+        String key = "f4k" + rb.nextInt(2);
+        boolean left = rb.nextBoolean();
+        if (n.conn.callParsed(left ? "LPOP" : "RPOP", key) == null) {
+            return;
+        }
+        if (rb.nextInt(3) == 0) {
+            n.w(randomWrite(rb, flushes));
+        }
+        n.w("KM.TOUCH", key, left ? "LPOP" : "RPOP", "1");
+        if (TRACE != null && TRACE.equals(key)) {
+            System.out.println(n.origin + " native " + (left ? "LPOP" : "RPOP") + " " + key + " then KM.TOUCH");
+        }
+    }
+
     private static void runSeed(long seedValue, boolean flushes, Path dir) {
         SplittableRandom r = new SplittableRandom(seedValue);
         System.out.println("convergence seed " + seedValue + (flushes ? " with flushes" : ""));
@@ -149,6 +180,9 @@ class ApplyConvergenceIT {
             // a flush the logs cannot vouch for goes over the db ahead, a few keys per step; between
             // steps the node's clients write and other origins' entries arrive (again its own source)
             SplittableRandom rs = new SplittableRandom(seedValue * 19 + 11);
+            // now and then a blocking pop that ran natively, recorded afterwards with KM.TOUCH as the
+            // proxy does, sometimes with another write of the node in between (again its own source)
+            SplittableRandom rb = new SplittableRandom(seedValue * 23 + 1);
             for (Node n : all) {
                 n.scanStep = 1 + rs.nextInt(3);
                 n.betweenScanSteps = () -> {
@@ -180,6 +214,9 @@ class ApplyConvergenceIT {
                     }
                 }
                 Node n = nodes.get(r.nextInt(3));
+                if (rb.nextInt(20) == 0) {
+                    nativePopThenTouch(rb, n, flushes);
+                }
                 if (r.nextInt(12) == 0) {
                     // a run of plain SETs in one km_ws call, logged as one entry where it can be
                     String[] kv = randomSetRun(r);
@@ -226,6 +263,9 @@ class ApplyConvergenceIT {
                     for (Node to : List.of(a, b, c, d)) {
                         if (from != to && !from.log(from.origin).isEmpty()) {
                             to.apply(from.origin, from.log(from.origin));
+                            if (TRACE != null) {
+                                System.out.println("final " + from.origin + " -> " + to.origin + " " + TRACE + ": " + to.meta(TRACE));
+                            }
                         }
                     }
                 }
@@ -236,6 +276,16 @@ class ApplyConvergenceIT {
             if (TRACE != null) {
                 for (Node n : List.of(a, b, c, d)) {
                     System.out.println("meta " + n.origin + " " + TRACE + ": " + n.meta(TRACE));
+                    n.conn.callParsed("SELECT", 2 * Node.N);
+                    System.out.println("epochs " + n.origin + ": " + n.conn.callParsed("HGETALL", "km:epoch"));
+                    n.conn.callParsed("SELECT", 0);
+                }
+                for (Node n : nodes) {
+                    for (List<Object> e : n.log(n.origin)) {
+                        if (e.get(1).toString().contains(TRACE)) {
+                            System.out.println("log " + n.origin + " " + e);
+                        }
+                    }
                 }
             }
             for (Node n : all) {

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /** The apply library in three real redis-servers: local writes, shipping entries, convergence. */
+@SuppressWarnings("unchecked")
 class ApplyLibraryIT {
 
     @TempDir
@@ -1147,6 +1148,19 @@ class ApplyLibraryIT {
     }
 
     @Test
+    void snapshotAfterAFlushKeepsACounterThatHasNoRegister() {
+        a.w("SET", "k", "1");
+        ship(a, b);                                      // b holds an older state of k
+        a.w("FLUSHDB");
+        a.w("INCRBY", "k", "-4");                        // a counter only: no register stamp
+        a.w("HINCRBY", "h", "f", "2");
+        b.snapshotFrom(a);                               // the flush first, then the keys
+        assertEquals("-4", b.conn.callParsed("GET", "k"));
+        assertEquals("2", b.conn.callParsed("HGET", "h", "f"));
+        assertEquals(a.digest(), b.digest());
+    }
+
+    @Test
     void snapshotCarriesMembersParkedBehindAStateOfAnotherType() {
         String[] keys = {"k", "kc", "kp", "kh"};
         for (String k : keys) {
@@ -1216,14 +1230,222 @@ class ApplyLibraryIT {
         assertEquals(3000L, a.conn.callParsed("DBSIZE"), "a refused command changes nothing");
     }
 
+    private static List<Object> list(Node n, String key) {
+        return (List<Object>) (List<?>) n.conn.callParsed("LRANGE", key, "0", "-1");
+    }
+
+    private static void assertListOnEveryNode(List<Object> expected, String key, Node... nodes) {
+        for (Node n : nodes) {
+            assertEquals(expected, list(n, key), n.origin);
+        }
+        for (Node n : nodes) {
+            assertEquals(nodes[0].digest(), n.digest(), n.origin);
+        }
+    }
+
     @Test
-    void touchLogsTheStateLeftByANativeBlockingPop() {
+    void concurrentPushesOnTwoNodesAllSurviveInOneOrderWhateverTheArrivalOrder() {
+        a.w("RPUSH", "q", "base");
+        ship(a, b);
+        a.w("LPUSH", "q", "a1");                    // stamps: a's 2 and 3, b's 8 and 9
+        a.w("RPUSH", "q", "a2");
+        b.observe(a.clock() + 5);
+        b.w("LPUSH", "q", "b1");
+        b.w("RPUSH", "q", "b2", "b3");
+        ship(a, b);                                 // b: a's pushes arrive after its own
+        ship(b, a);                                 // a: the other way round
+        ship(b, c);                                 // c: b's first, and its pushes before the list exists
+        ship(a, c);
+        // head pushes newest first, then tail pushes oldest first
+        assertListOnEveryNode(List.of("b1", "a1", "base", "a2", "b2", "b3"), "q", a, b, c);
+    }
+
+    @Test
+    void aPopRemovesItsElementEverywhereAndConcurrentPopsHandItOutTwiceButLoseNothing() {
+        a.w("RPUSH", "q", "1", "2", "3", "4", "5");
+        ship(a, b);
+        assertEquals("$1\r\n1\r\n", str(a.w("LPOP", "q")));
+        assertEquals("$1\r\n1\r\n", str(b.w("LPOP", "q")));          // at-least-once: both hand out 1
+        assertEquals("*2\r\n$1\r\n5\r\n$1\r\n4\r\n", str(b.w("RPOP", "q", "2")));
+        a.w("LMOVE", "q", "done", "LEFT", "RIGHT");                   // 2 moves to another list
+        ship(b, c);                                                   // c gets the pops before the pushes
+        meshAll(a, b, c);
+        assertListOnEveryNode(List.of("3"), "q", a, b, c);
+        assertListOnEveryNode(List.of("2"), "done", a, b, c);
+    }
+
+    @Test
+    void lremAndLtrimRemoveTheElementsTheySawAndConverge() {
+        a.w("RPUSH", "q", "x", "y", "x", "z", "x");
+        ship(a, b);
+        assertEquals(":2\r\n", str(a.w("LREM", "q", "2", "x")));     // the first two x
+        assertEquals("+OK\r\n", str(b.w("LTRIM", "q", "1", "-1")));   // the first x
+        b.w("RPUSH", "q", "x");                                       // a new x, which a's LREM never saw
+        assertEquals(":1\r\n", str(b.w("LREM", "q", "-1", "z")));
+        meshAll(a, b);
+        assertListOnEveryNode(List.of("y", "x", "x"), "q", a, b);
+        assertEquals("+OK\r\n", str(a.w("LTRIM", "q", "5", "9")));    // everything
+        meshAll(a, b);
+        assertEquals(0L, b.conn.callParsed("EXISTS", "q"));
+        assertEquals(a.digest(), b.digest());
+    }
+
+    @Test
+    void lsetAndLinsertWriteTheWholeListAndSupersedeEarlierConcurrentPushes() {
+        a.w("RPUSH", "q", "1", "2");
+        ship(a, b);
+        b.w("RPUSH", "q", "early");                      // concurrent, earlier than the LSET
+        a.observe(b.clock() + 5);
+        a.w("LSET", "q", "0", "one");
+        a.w("LINSERT", "q", "AFTER", "one", "1.5");
+        b.observe(a.clock() + 5);
+        b.w("LPUSH", "q", "late");                       // later: survives on top
+        meshAll(a, b);
+        assertListOnEveryNode(List.of("late", "one", "1.5", "2"), "q", a, b);
+        b.w("RPOP", "q");                                // the whole-key state's elements have ids too
+        meshAll(a, b);
+        assertListOnEveryNode(List.of("late", "one", "1.5"), "q", a, b);
+    }
+
+    @Test
+    void aDeleteRemovesTheElementsPushedBeforeItAndKeepsLaterPushes() {
+        a.w("RPUSH", "q", "1", "2");
+        meshAll(a, b, c);
+        c.w("LPUSH", "q", "early");                      // earlier than the DEL
+        a.observe(c.clock() + 5);
+        a.w("DEL", "q");
+        b.observe(a.clock() + 5);
+        b.w("RPUSH", "q", "late");                       // later than the DEL
+        b.w("LPUSH", "q", "later");
+        ship(b, c);
+        ship(c, a);
+        ship(a, c);                                      // c: the DEL arrives after later pushes
+        meshAll(a, b, c);
+        assertListOnEveryNode(List.of("later", "late"), "q", a, b, c);
+    }
+
+    @Test
+    void aPushLaterThanAConcurrentStateOfAnotherTypeSupersedesIt() {
+        a.w("RPUSH", "k", "1");
+        a.w("RPUSH", "j", "1");
+        meshAll(a, b);
+        a.w("SET", "k", "text");                         // earlier than b's push
+        a.w("SET", "j", "text");
+        b.observe(a.clock() + 5);
+        b.w("RPUSH", "k", "2");
+        b.w("LPOP", "j");                                // a pop is no push: the later state keeps j
+        ship(b, a);
+        ship(a, b);
+        ship(a, c);
+        ship(b, c);
+        for (Node n : new Node[] {a, b, c}) {
+            assertEquals(List.of("2"), list(n, "k"), n.origin);
+            assertEquals("text", n.conn.callParsed("GET", "j"), n.origin);
+        }
+        b.w("RPOP", "k");                                // the string does not come back
+        meshAll(a, b, c);
+        for (Node n : new Node[] {a, b, c}) {
+            assertEquals(0L, n.conn.callParsed("EXISTS", "k"), n.origin);
+        }
+        assertEquals(a.digest(), c.digest());
+    }
+
+    @Test
+    void snapshotMergesListsByElement() {
+        a.w("RPUSH", "q", "1", "2", "3");
+        a.w("LPUSH", "q", "0");
+        a.w("RPOP", "q");
+        ship(a, c);
+        b.w("RPUSH", "q", "b1");                         // concurrent, on a node that never had a's
+        c.w("LPOP", "q");                                // c pops 0; b gets it only by the log
+        snapshot(a, b, "q");
+        assertEquals(List.of("0", "1", "2", "b1"), list(b, "q"));
+        snapshot(a, b, "q");                             // a second snapshot changes nothing
+        assertEquals(List.of("0", "1", "2", "b1"), list(b, "q"));
+        meshAll(a, b, c);
+        assertListOnEveryNode(List.of("1", "2", "b1"), "q", a, b, c);
+    }
+
+    @Test
+    void aSnapshotTellsWhichPushesItsSenderSawSoPoppedElementsNeverComeBack() {
         a.w("RPUSH", "q", "1", "2", "3");
         ship(a, b);
-        a.conn.callParsed("BLPOP", "q", "1");
-        assertEquals("+OK\r\n", str(a.w("KM.TOUCH", "q")));
+        b.w("LPOP", "q");                                // b pops 1
+        a.w("RPUSH", "q", "4");                          // b never sees this push before its snapshot
+        ship(a, c);
+        c.w("RPOP", "q");                                // c pops 4
+        snapshot(b, c, "q");                             // b saw 1 pushed and holds it no more: c drops it
+        assertEquals(List.of("2", "3"), list(c, "q"));
+        Node d = node("d", "dddddddd");
+        snapshot(b, d, "q");
+        ship(a, d);                                      // a's first push is in b's snapshot: no 1 again
+        assertEquals(List.of("2", "3", "4"), list(d, "q"));
+        meshAll(a, b, c, d);
+        assertListOnEveryNode(List.of("2", "3"), "q", a, b, c, d);
+    }
+
+    @Test
+    void aPushOntoALongListLogsOnlyThePushedElement() {
+        for (int k = 0; k < 100; k++) {
+            List<Object> push = new ArrayList<>(List.of("RPUSH", "q"));
+            for (int i = 0; i < 1000; i++) {
+                push.add(String.format("element-%06d", 1000 * k + i));
+            }
+            a.w(push.toArray());
+        }
         ship(a, b);
-        assertEquals(List.of("2", "3"), b.conn.callParsed("LRANGE", "q", "0", "-1"));
+        assertEquals(100_000L, b.conn.callParsed("LLEN", "q"));
+        byte[] value = "x".repeat(100).getBytes(StandardCharsets.US_ASCII);
+        a.w("LPUSH", "q", value);
+        a.w("RPOP", "q");
+        a.conn.callParsed("SELECT", 2 * Node.N);
+        byte[] pushEntry = a.conn.call("XRANGE", "km:log:" + a.origin, "101", "101");
+        byte[] popEntry = a.conn.call("XRANGE", "km:log:" + a.origin, "102", "102");
+        a.conn.callParsed("SELECT", 0);
+        System.out.printf("log entries on a 100,000-element list: LPUSH of 100 bytes %d bytes, RPOP %d bytes%n",
+                pushEntry.length, popEntry.length);
+        assertTrue(pushEntry.length < 300, "LPUSH entry of " + pushEntry.length + " bytes");
+        assertTrue(popEntry.length < 200, "RPOP entry of " + popEntry.length + " bytes");
+        ship(a, b);
+        assertEquals(new String(value, StandardCharsets.US_ASCII), b.conn.callParsed("LINDEX", "q", "0"));
+        assertEquals("element-099998", b.conn.callParsed("LINDEX", "q", "-1"));
+        assertEquals(a.digest(), b.digest());
+    }
+
+    @Test
+    void touchLogsTheStateLeftByANativeBlockingPop() {
+        a.w("SADD", "s", "x", "y");
+        ship(a, b);
+        a.conn.callParsed("SPOP", "s");
+        assertEquals("+OK\r\n", str(a.w("KM.TOUCH", "s")));
+        ship(a, b);
+        assertEquals(a.conn.callParsed("SMEMBERS", "s"), b.conn.callParsed("SMEMBERS", "s"));
+    }
+
+    @Test
+    void touchRecordsANativeListPopByElementOrElseTheWholeList() {
+        a.w("RPUSH", "q", "1", "2", "3", "4");
+        ship(a, b);
+        String push = (String) ((List<Object>) a.log(a.origin).get(0).get(1)).get(1);
+        a.conn.callParsed("BLPOP", "q", "1");
+        assertEquals("+OK\r\n", str(a.w("KM.TOUCH", "q", "LPOP", "1")));
+        a.conn.callParsed("BLMOVE", "q", "done", "RIGHT", "LEFT", "1");
+        assertEquals("+OK\r\n", str(a.w("KM.TOUCH", "q", "RPOP", "1")));
+        assertEquals("+OK\r\n", str(a.w("KM.TOUCH", "done", "LPUSH", "4")));
+        List<List<Object>> log = a.log(a.origin);
+        assertEquals(List.of("k", "q", "X", "t" + push + " a0 " + a.origin + ":1"), ((List<Object>) log.get(1).get(1)).subList(2, 6));
+        assertEquals(List.of("k", "q", "X", "t" + push + " a3 " + a.origin + ":1"), ((List<Object>) log.get(2).get(1)).subList(2, 6));
+        assertEquals(List.of("k", "done", "H", "4", "e", "0"), ((List<Object>) log.get(3).get(1)).subList(2, 8));
+        // two native pops, one record: the ids cannot tell which went, so the record is the whole list
+        a.conn.callParsed("LPOP", "q");
+        a.conn.callParsed("LPOP", "q");
+        b.observe(a.clock() + 5);
+        b.w("RPUSH", "q", "later");
+        assertEquals("+OK\r\n", str(a.w("KM.TOUCH", "q", "LPOP", "1")));
+        assertEquals("d", ((List<Object>) a.log(a.origin).get(4).get(1)).get(4));
+        meshAll(a, b);
+        assertListOnEveryNode(List.of("later"), "q", a, b);
+        assertListOnEveryNode(List.of("4"), "done", a, b);
     }
 
     @Test
@@ -1260,6 +1482,35 @@ class ApplyLibraryIT {
         a.conn.callParsed("SELECT", 0);
         assertEquals(List.of("x"), a.conn.callParsed("SMEMBERS", "s"));
         assertEquals("v", a.conn.callParsed("GET", "keep"));
+    }
+
+    @Test
+    void gcDropsOldRemovedIdTombstonesOfLists() {
+        a.w("RPUSH", "q", "1");
+        a.w("RPUSH", "gone", "x");
+        meshAll(a, b, c);
+        a.w("RPUSH", "q", "2", "3");
+        a.w("RPUSH", "gone", "y");
+        ship(a, c);
+        c.w("LPOP", "q", "2");                           // 1 and 2
+        c.w("LPOP", "gone", "2");                        // x and y: gone is empty
+        ship(c, b);                                      // b: the pops of 2 and y before their pushes
+        // the removed-id tombstones, ",id,", follow a "|" in the key's metadata string
+        assertTrue(b.meta("q").contains("|,"), "a removed-id tombstone: " + b.meta("q"));
+        assertTrue(b.meta("gone").contains("|,"), "a removed-id tombstone: " + b.meta("gone"));
+        ship(a, b);                                      // the pushes arrive: 2 and y stay out
+        assertEquals(List.of("3"), list(b, "q"));
+        assertEquals(0L, b.conn.callParsed("EXISTS", "gone"));
+        String gcStamp = String.format("%016x", Math.max(a.clock(), c.clock()) + 100) + "ffffffff";
+        String cursor = "0";
+        do {
+            List<?> step = (List<?>) b.conn.callParsed("FCALL", "km_gc", "0", Node.N, gcStamp, "0", cursor, "100");
+            cursor = step.get(0).toString();
+        } while (!cursor.equals("0"));
+        assertFalse(b.meta("q").contains("|,"), "the tombstone is collected: " + b.meta("q"));
+        assertEquals("none", b.meta("gone"), "an absent list's metadata is collected");
+        meshAll(a, b, c);
+        assertListOnEveryNode(List.of("3"), "q", a, b, c);
     }
 
     @Test

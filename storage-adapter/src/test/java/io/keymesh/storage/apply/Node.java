@@ -298,6 +298,7 @@ final class Node implements AutoCloseable {
         Object m = switch (type) {
             case "string" -> conn.callParsed("GET", key);
             case "hash" -> conn.callParsed("HGETALL", key);
+            case "list" -> conn.callParsed("LRANGE", key, "0", "-1");
             default -> type;
         };
         conn.callParsed("SELECT", 0);
