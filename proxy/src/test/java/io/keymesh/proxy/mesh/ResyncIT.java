@@ -112,6 +112,32 @@ class ResyncIT extends MeshTest {
     }
 
     @Test
+    void aLinkThatStreamedReconnectsAtTheMinimumDelayAfterEveryShortBlip() {
+        // the reconnect delay doubles while connections fail (100 ms up to 5 s), and must start over
+        // once a connection streams: before, it only did when a session ended without an error, which
+        // never happens, so each blip cost twice the one before (0.4, 0.8, 1.6, 3.2, 5 s)
+        mesh = MeshFixture.start(2);
+        MeshNode a = mesh.node(0);
+        MeshNode b = mesh.node(1);
+        a.sync().set("warm", "up");
+        Await.value(CONVERGE, b, "warm", "up");
+        CuttableRelay link = mesh.relay(b, a);
+        List<Long> resumeMillis = new ArrayList<>();
+        for (int blip = 0; blip < 6; blip++) {
+            link.cut();
+            Await.sleep(300);
+            link.heal();
+            long healed = System.nanoTime();
+            a.sync().set("blip", Integer.toString(blip));
+            Await.value(CONVERGE, b, "blip", Integer.toString(blip));
+            resumeMillis.add((System.nanoTime() - healed) / 1_000_000);
+        }
+        for (long millis : resumeMillis.subList(3, 6)) {
+            assertTrue(millis < 1500, "B's link resumed soon after each blip, took (ms) " + resumeMillis);
+        }
+    }
+
+    @Test
     void restartedNodeCatchesUpByPartialResync() {
         mesh = MeshFixture.start(2);
         MeshNode a = mesh.node(0);
