@@ -251,6 +251,31 @@ class ResyncIT extends MeshTest {
         assertTrue(snapshots > 0, "B was behind retention and got a snapshot:\n" + ReplicationInfo.of(b).text());
     }
 
+    @Test
+    void aSnapshotSendsEachKeyOnceTombstonesIncluded() {
+        mesh = pairWithSmallLogs().start();
+        MeshNode a = mesh.node(0);
+        MeshNode b = mesh.node(1);
+        a.sync().set("warm", "up");
+        mesh.awaitConverged(CONVERGE);
+        mesh.cut(a, b);
+        String value = "x".repeat(1000);
+        for (int i = 0; i < 2000; i++) {
+            a.sync().set("after:" + i, value);       // 2 MB: A's log keeps 1 MB, B falls behind it
+        }
+        for (int i = 0; i < 100; i++) {
+            a.sync().del("after:" + i);              // 100 tombstones: metadata without a key
+        }
+        Await.sleep(3000);   // retention housekeeping trims A's log past B's position
+        mesh.heal(a, b);
+        ContentDigest merged = mesh.awaitConverged(CONVERGE);
+        assertEquals(1901, merged.size());
+        ReplicationInfo info = ReplicationInfo.of(b);
+        assertEquals(1, info.snapshotResyncs(), "B got one snapshot:\n" + info.text());
+        // 1901 keys and 100 tombstones, each once (each key was sent from its data and again from its metadata)
+        assertTrue(info.text().contains("snapshot_keys=2001,"), "snapshot of 2001 keys:\n" + info.text());
+    }
+
     /** Two nodes whose logs keep 1 MB: a node cut off while the other writes more falls behind retention. */
     private static MeshFixture.Builder pairWithSmallLogs() {
         return MeshFixture.builder().nodes(2).setting("keymesh.replication.log-retention-bytes", "1m");

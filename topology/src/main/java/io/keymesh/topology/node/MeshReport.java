@@ -78,6 +78,7 @@ public final class MeshReport {
             m.put("lag_ms", Long.toString(p.lagMillis(nowWallMillis)));
             m.put("partial_resyncs", Long.toString(p.partialResyncs()));
             m.put("snapshot_resyncs", Long.toString(p.snapshotResyncs()));
+            m.put("snapshot_keys", Long.toString(p.keysMerged()));
             m.put("bytes_received", Long.toString(p.bytesReceived()));
             m.put("clock_refusals", Long.toString(p.clockRefusals()));
             ServeStatus s = null;
