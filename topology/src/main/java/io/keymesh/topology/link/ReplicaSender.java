@@ -98,6 +98,13 @@ public final class ReplicaSender implements Runnable, LinkSending {
         frames.publishUnlessBackedUp(frame);
     }
 
+    /** What the replica has acknowledged of each origin's log, a copy. */
+    public Map<String, Long> ackedAll() {
+        synchronized (acked) {
+            return Map.copyOf(acked);
+        }
+    }
+
     /** What the replica has acknowledged of {@code origin}'s log (0 before anything). */
     public long ackedOf(String origin) {
         synchronized (acked) {
