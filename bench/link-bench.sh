@@ -3,8 +3,8 @@
 # 127.0.0.1 (random ports, a mktemp dir, persistence off). For each scenario, redis-benchmark
 # writes to A, then a marker key is SET on A; B has caught up when it reads the marker (the log is
 # applied in order). Printed per scenario:
-#   writes/s accepted by A, seconds from the last write to B caught up, snapshot resyncs and link
-#   reconnects during the run (INFO replication of B), the bytes B's link received from A
+#   writes/s accepted by A, seconds from the last write to B caught up, snapshot and partial
+#   resyncs (reconnects) during the run (INFO replication of B), the bytes B's link received from A
 #   (mesh_bytes_received: batches, snapshots and heartbeats, over every connection of the run) as
 #   a ratio of the value bytes written, and each backend's used_memory afterwards.
 # Scenarios (the targets of issue 19):
@@ -77,7 +77,7 @@ run_scenario() {   # run_scenario NAME COUNT VALUE_BYTES [redis-benchmark option
       -v rb="$before_resync" -v ra="$after_resync" 'BEGIN {
     split(rb, b, " "); split(ra, a, " ")
     printf "%s: %d SETs of %d B: A accepted %.0f/s (%.1f s); B caught up %.1f s after the last write; " \
-      "snapshot resyncs %d, reconnects %d; link bytes %.2f x the values written\n",
+      "snapshot resyncs %d, partial resyncs %d; link bytes %.2f x the values written\n",
       name, n, size, n / (t1 - t0), t1 - t0, t2 - t1, a[1] - b[1], a[2] - b[2], (w1 - w0) / (n * size) }'
   echo "$name: backend used_memory A $(used_memory_mb A) MB, B $(used_memory_mb B) MB"
 }

@@ -184,7 +184,8 @@ public final class PeerLink implements AutoCloseable {
         log.info("link from {} ({}) up: {} resync from {}", status.address(), origin, sync.mode(), position);
         long counted = in.bytesRead();
         String n = Integer.toString(self.databases());
-        FrameInput frames = new FrameInput(in, settings.batchEntriesMax());
+        FrameInput frames = new FrameInput(in, settings.batchEntriesMax(), settings.batchBytesMax(),
+                FrameInput.JOIN_BATCHES_MAX * (long) settings.batchBytesMax());
         while (!closed) {
             LinkFrame frame = frames.next();
             status.bytesReceived.addAndGet(in.bytesRead() - counted);
@@ -196,7 +197,9 @@ public final class PeerLink implements AutoCloseable {
                 }
                 long lastMillis = observeAll(batch.entries());
                 status.waiting.applying();
+                long started = System.nanoTime();
                 long applied = BatchApply.apply(conn, n, batch);
+                frames.applied(System.nanoTime() - started);
                 status.waiting.applied(batch.entries().size());
                 status.position(applied);
                 status.applied(lastMillis);

@@ -223,7 +223,8 @@ public final class ReplicaLink implements AutoCloseable {
         log.info("replica link to {} ({}) up: {} resync from {}", target, reply.nodeId(), sync.mode(),
                 status.positions());
         String n = Integer.toString(self.databases());
-        FrameInput frames = new FrameInput(in, settings.batchEntriesMax());
+        FrameInput frames = new FrameInput(in, settings.batchEntriesMax(), settings.batchBytesMax(),
+                FrameInput.JOIN_BATCHES_MAX * (long) settings.batchBytesMax());
         while (!closed) {
             LinkFrame frame = frames.next();
             status.heard(time.wallMillis());
@@ -237,7 +238,9 @@ public final class ReplicaLink implements AutoCloseable {
                     }
                 }
                 status.waiting.applying();
+                long started = System.nanoTime();
                 long applied = BatchApply.apply(conn, n, batch);
+                frames.applied(System.nanoTime() - started);
                 status.waiting.applied(batch.entries().size());
                 status.position(batch.origin(), applied);
                 status.applied(lastMillis);
