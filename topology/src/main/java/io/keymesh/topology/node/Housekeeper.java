@@ -138,12 +138,13 @@ final class Housekeeper implements AutoCloseable {
     }
 
     /**
-     * Trims one origin's log. This node's own log: up to what every peer and linked replica
-     * acknowledged, and by age and bytes, but not past what a link connected now still reads, up to
-     * a hard cap of {@link RetentionPolicy#HOLD_FACTOR} times the retention bytes. Another origin's
-     * log (kept here only for replicas: peers pull each origin's own log): up to what every replica
-     * that may pull it from here acknowledged, and no further than the previous mark (a remote
-     * flush reads the entries since a mark), keeping the newest entry; age and bytes as for the own log.
+     * Trims one origin's log. This node's own log: up to what every peer and replica acknowledged,
+     * and by age and bytes, but not past what a link connected now still reads, up to a hard cap of
+     * {@link RetentionPolicy#HOLD_FACTOR} times the retention bytes. Another origin's log (kept here
+     * only for replicas: peers pull each origin's own log): up to what every replica that may pull
+     * it from here acknowledged; age and bytes as for the own log. Either way by acknowledgement no
+     * further than the previous mark (a remote flush reads the entries since a mark), and the newest
+     * entry stays.
      */
     private void trim(LogStore store, String origin) throws IOException {
         MeshSettings s = mesh.settings();
@@ -162,7 +163,8 @@ final class Housekeeper implements AutoCloseable {
             long reading = mesh.ownLogReadingFloor();
             long capBytes = RetentionPolicy.HOLD_FACTOR * s.logRetentionBytes();
             long capFloor = RetentionPolicy.bytesFloor(first, length, bytes, capBytes);
-            to = RetentionPolicy.trimTo(first, head, mesh.ownLogAckFloor(), RetentionPolicy.held(retentionFloor, reading),
+            long acked = Math.min(mesh.ownLogAckFloor(), marked.getOrDefault(origin, 0L));
+            to = RetentionPolicy.trimTo(first, head, acked, RetentionPolicy.held(retentionFloor, reading),
                     capFloor);
             boolean held = retentionFloor >= first && retentionFloor > reading;
             reportHold(origin, held ? mesh.ownLogReadersBelow(retentionFloor) : List.of(), bytes,
