@@ -14,7 +14,8 @@
 #
 # Usage: bench/link-bench.sh           (~2-4 min on 2 cores)
 # Environment: N_1K [200000]  N_8K [200000]  KEYSPACE [100000]  KEYMESH_JAR [proxy/target/keymesh.jar]
-#   SCENARIOS ["idle-1k storm-8k"]  KEEP_TMP [0]
+#   SCENARIOS ["idle-1k storm-8k"]  NODES [2] (3: a third primary C peered with both, idle;
+#   its memory shows what a node that is no origin keeps)  KEEP_TMP [0]
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
@@ -25,7 +26,7 @@ BENCH_NAME=link-bench
 . "$HERE/lib/mesh.sh"
 
 N_1K=${N_1K:-200000}; N_8K=${N_8K:-200000}; KEYSPACE=${KEYSPACE:-100000}
-SCENARIOS=${SCENARIOS:-idle-1k storm-8k}
+SCENARIOS=${SCENARIOS:-idle-1k storm-8k}; NODES=${NODES:-2}
 KEYMESH_JAR=${KEYMESH_JAR:-$ROOT/proxy/target/keymesh.jar}
 SECRET=bench-secret
 
@@ -79,12 +80,25 @@ run_scenario() {   # run_scenario NAME COUNT VALUE_BYTES [redis-benchmark option
     printf "%s: %d SETs of %d B: A accepted %.0f/s (%.1f s); B caught up %.1f s after the last write; " \
       "snapshot resyncs %d, partial resyncs %d; link bytes %.2f x the values written\n",
       name, n, size, n / (t1 - t0), t1 - t0, t2 - t1, a[1] - b[1], a[2] - b[2], (w1 - w0) / (n * size) }'
-  echo "$name: backend used_memory A $(used_memory_mb A) MB, B $(used_memory_mb B) MB"
+  local memory="A $(used_memory_mb A) MB, B $(used_memory_mb B) MB"
+  [ "$NODES" = 3 ] && memory="$memory, C $(used_memory_mb C) MB"
+  echo "$name: backend used_memory right after: $memory"
+  sleep 3   # a few housekeeping rounds (1 s each) trim what the peers acknowledged
+  memory="A $(used_memory_mb A) MB, B $(used_memory_mb B) MB"
+  [ "$NODES" = 3 ] && memory="$memory, C $(used_memory_mb C) MB"
+  echo "$name: backend used_memory 3 s later: $memory"
 }
 
 pick_port A_PORT; pick_port B_PORT
-start_mesh_node A "$A_PORT" -Dkeymesh.peers.0="127.0.0.1:$B_PORT" -Dkeymesh.cluster-secret="$SECRET"
-start_mesh_node B "$B_PORT" -Dkeymesh.peers.0="127.0.0.1:$A_PORT" -Dkeymesh.cluster-secret="$SECRET"
+if [ "$NODES" = 3 ]; then
+  pick_port C_PORT
+  start_mesh_node A "$A_PORT" -Dkeymesh.peers.0="127.0.0.1:$B_PORT" -Dkeymesh.peers.1="127.0.0.1:$C_PORT" -Dkeymesh.cluster-secret="$SECRET"
+  start_mesh_node B "$B_PORT" -Dkeymesh.peers.0="127.0.0.1:$A_PORT" -Dkeymesh.peers.1="127.0.0.1:$C_PORT" -Dkeymesh.cluster-secret="$SECRET"
+  start_mesh_node C "$C_PORT" -Dkeymesh.peers.0="127.0.0.1:$A_PORT" -Dkeymesh.peers.1="127.0.0.1:$B_PORT" -Dkeymesh.cluster-secret="$SECRET"
+else
+  start_mesh_node A "$A_PORT" -Dkeymesh.peers.0="127.0.0.1:$B_PORT" -Dkeymesh.cluster-secret="$SECRET"
+  start_mesh_node B "$B_PORT" -Dkeymesh.peers.0="127.0.0.1:$A_PORT" -Dkeymesh.cluster-secret="$SECRET"
+fi
 redis-cli -p "$A_PORT" set bench:hello 1 >/dev/null
 for ((i = 0; i < 100; i++)); do [ "$(redis-cli -p "$B_PORT" get bench:hello)" = 1 ] && break; sleep 0.2; done
 [ "$(redis-cli -p "$B_PORT" get bench:hello)" = 1 ] || die "a SET on A did not reach B within 20 s"

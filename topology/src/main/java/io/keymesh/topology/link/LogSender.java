@@ -13,7 +13,8 @@ import java.util.function.Supplier;
  * The sending side of one link, on its own thread: serves one origin's log to the peer at the other
  * end of {@code channel}, from the position the peer asked for. When the log no longer holds that
  * position it streams a snapshot first (every key of every user and metadata db through
- * {@code km_dumpkey}), then the log from where the snapshot began. It reads the next batch only
+ * {@code km_dumpkey}), then the log from where the snapshot began, through a {@link LogReader}
+ * (reads sized by bytes, each entry read once, transactions whole). It reads the next batch only
  * while the channel is writable, so a slow peer slows its link and memory stays bounded; when
  * caught up it tails the log with XREAD BLOCK and sends a heartbeat with its stamp every
  * {@code heartbeatMillis}. After a batch from a busy log it waits briefly before the next read

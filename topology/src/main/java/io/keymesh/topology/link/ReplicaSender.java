@@ -20,7 +20,8 @@ import java.util.function.Supplier;
  * node ({@code km:log:*}, origins that appear later included) from the replica's position vector.
  * The first frame is one {@code Sync}: "partial" when every origin's log still holds the replica's
  * position, else "snapshot" (every key through {@code km_dumpkey}, then a {@code SnapshotEnd} per
- * origin at its head). Then batches of any origin, each applied by the replica with {@code km_r};
+ * origin at its head). Then batches of any origin, read through one {@link LogReader} per origin
+ * (as a peer's {@link LogSender} does), each applied by the replica with {@code km_r};
  * reads only while the channel is writable (bounded memory), heartbeats while idle. Origins this
  * node expects to log ({@code expectedOrigins}: itself and its connected peers) are tailed from 0
  * before their log exists, so the first write of a new one reaches the replica as promptly as any
