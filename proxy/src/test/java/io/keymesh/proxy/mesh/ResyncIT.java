@@ -112,6 +112,32 @@ class ResyncIT extends MeshTest {
     }
 
     @Test
+    void aLinkThatStreamedReconnectsAtTheMinimumDelayAfterEveryShortBlip() {
+        // the reconnect delay doubles while connections fail (100 ms up to 5 s), and must start over
+        // once a connection streams: before, it only did when a session ended without an error, which
+        // never happens, so each blip cost twice the one before (0.4, 0.8, 1.6, 3.2, 5 s)
+        mesh = MeshFixture.start(2);
+        MeshNode a = mesh.node(0);
+        MeshNode b = mesh.node(1);
+        a.sync().set("warm", "up");
+        Await.value(CONVERGE, b, "warm", "up");
+        CuttableRelay link = mesh.relay(b, a);
+        List<Long> resumeMillis = new ArrayList<>();
+        for (int blip = 0; blip < 6; blip++) {
+            link.cut();
+            Await.sleep(300);
+            link.heal();
+            long healed = System.nanoTime();
+            a.sync().set("blip", Integer.toString(blip));
+            Await.value(CONVERGE, b, "blip", Integer.toString(blip));
+            resumeMillis.add((System.nanoTime() - healed) / 1_000_000);
+        }
+        for (long millis : resumeMillis.subList(3, 6)) {
+            assertTrue(millis < 1500, "B's link resumed soon after each blip, took (ms) " + resumeMillis);
+        }
+    }
+
+    @Test
     void restartedNodeCatchesUpByPartialResync() {
         mesh = MeshFixture.start(2);
         MeshNode a = mesh.node(0);
@@ -223,6 +249,31 @@ class ResyncIT extends MeshTest {
         assertEquals(null, b.sync().get("b-before-flush"));
         long snapshots = ReplicationInfo.of(b).snapshotResyncs();
         assertTrue(snapshots > 0, "B was behind retention and got a snapshot:\n" + ReplicationInfo.of(b).text());
+    }
+
+    @Test
+    void aSnapshotSendsEachKeyOnceTombstonesIncluded() {
+        mesh = pairWithSmallLogs().start();
+        MeshNode a = mesh.node(0);
+        MeshNode b = mesh.node(1);
+        a.sync().set("warm", "up");
+        mesh.awaitConverged(CONVERGE);
+        mesh.cut(a, b);
+        String value = "x".repeat(1000);
+        for (int i = 0; i < 2000; i++) {
+            a.sync().set("after:" + i, value);       // 2 MB: A's log keeps 1 MB, B falls behind it
+        }
+        for (int i = 0; i < 100; i++) {
+            a.sync().del("after:" + i);              // 100 tombstones: metadata without a key
+        }
+        Await.sleep(3000);   // retention housekeeping trims A's log past B's position
+        mesh.heal(a, b);
+        ContentDigest merged = mesh.awaitConverged(CONVERGE);
+        assertEquals(1901, merged.size());
+        ReplicationInfo info = ReplicationInfo.of(b);
+        assertEquals(1, info.snapshotResyncs(), "B got one snapshot:\n" + info.text());
+        // 1901 keys and 100 tombstones, each once (each key was sent from its data and again from its metadata)
+        assertTrue(info.text().contains("snapshot_keys=2001,"), "snapshot of 2001 keys:\n" + info.text());
     }
 
     /** Two nodes whose logs keep 1 MB: a node cut off while the other writes more falls behind retention. */

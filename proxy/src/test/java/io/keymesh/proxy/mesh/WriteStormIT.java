@@ -34,4 +34,40 @@ class WriteStormIT extends MeshTest {
         assertEquals(0, ReplicationInfo.of(a).snapshotResyncs() + ReplicationInfo.of(b).snapshotResyncs(),
                 "no snapshot resync:\n" + ReplicationInfo.of(b).text());
     }
+
+    /**
+     * The CI size of bench/link-bench.sh's storm-8k: 8 KiB values pipelined as fast as a client can,
+     * five times A's log retention bytes. B keeps streaming (A holds its log for it rather than trim it
+     * beneath it), catches up within 10 s of the last write, and the link carries about the values.
+     */
+    @Test
+    void aStormOfLargeValuesPastTheLogRetentionEndsCaughtUpByTheLogAlone() throws Exception {
+        mesh = MeshFixture.builder().nodes(2).setting("keymesh.replication.log-retention-bytes", "32m").start();
+        MeshNode a = mesh.node(0);
+        MeshNode b = mesh.node(1);
+        a.sync().set("ready", "1");
+        Await.value(CONVERGE, b, "ready", "1");
+        long linkConnections = mesh.relay(b, a).connectionsAccepted();
+        long receivedBefore = Long.parseLong(b.info("replication").get("mesh_bytes_received"));
+
+        int writes = 20_000;
+        int valueBytes = 8192;
+        List<String> command = new ArrayList<>(List.of("redis-benchmark"));
+        command.addAll(a.cliAddress());
+        command.addAll(List.of("-t", "set", "-d", Integer.toString(valueBytes), "-r", "10000", "-n",
+                Integer.toString(writes), "-P", "16", "-q"));
+        String output = mesh.run(Duration.ofMinutes(5), command);
+        assertTrue(output.contains("SET"), output);
+        long lastWrite = System.nanoTime();
+        a.sync().set("marker", "done");
+        Await.value(Duration.ofSeconds(10), b, "marker", "done");
+        long caughtUpMillis = (System.nanoTime() - lastWrite) / 1_000_000;
+
+        long received = Long.parseLong(b.info("replication").get("mesh_bytes_received")) - receivedBefore;
+        double perValueByte = (double) received / ((long) writes * valueBytes);
+        assertEquals(0, ReplicationInfo.of(b).snapshotResyncs(), "no snapshot resync:\n" + ReplicationInfo.of(b).text());
+        assertEquals(linkConnections, mesh.relay(b, a).connectionsAccepted(), "B's link to A stayed up");
+        assertTrue(perValueByte <= 1.3, "link bytes per value byte " + perValueByte + " (caught up in " + caughtUpMillis + " ms)");
+        mesh.awaitConverged(CONVERGE);
+    }
 }

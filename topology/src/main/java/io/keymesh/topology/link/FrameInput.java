@@ -12,18 +12,53 @@ import java.util.List;
 
 /**
  * The incoming frames of a pulling link. Log batches of one origin that have already arrived one
- * after another are joined, up to {@code entriesMax} entries, into one batch: a receiver that fell
- * behind applies its backlog in a few large km_r calls instead of many small ones, and so catches
- * up faster. Nothing waits for a batch to grow: a batch is joined only with what is already here.
+ * after another are joined, up to {@code entriesMax} entries and a byte budget, into one batch: a
+ * receiver that fell behind applies its backlog in a few large km_r calls instead of many small
+ * ones, and so catches up faster. Nothing waits for a batch to grow: a batch is joined only with
+ * what is already here. The byte budget follows how long applies take ({@link #applied}): it halves
+ * (down to {@code bytesMin}) after a call longer than {@link #APPLY_NANOS_TARGET} and doubles (up to
+ * {@code bytesMax}) after one under a fifth of it, so one km_r call holds the node's redis-server
+ * (and the link's next ack) for about that long at most, whatever the entries' sizes.
  */
 final class FrameInput {
+    /** How long one joined km_r call should take at most. */
+    static final long APPLY_NANOS_TARGET = 50_000_000L;
+    /** A joined batch holds at most this many batches' bytes (times the link's batchBytesMax). */
+    static final int JOIN_BATCHES_MAX = 16;
+
     private final RespStreamReader in;
     private final int entriesMax;
+    private final long bytesMin;
+    private final long bytesMax;
+    private long bytesBudget;
     private LinkFrame held;
 
     FrameInput(RespStreamReader in, int entriesMax) {
+        this(in, entriesMax, Long.MAX_VALUE, Long.MAX_VALUE);
+    }
+
+    FrameInput(RespStreamReader in, int entriesMax, long bytesMin, long bytesMax) {
         this.in = in;
         this.entriesMax = entriesMax;
+        this.bytesMin = bytesMin;
+        this.bytesMax = Math.max(bytesMin, bytesMax);
+        this.bytesBudget = this.bytesMax;
+    }
+
+    /** The byte budget of the next joined batch. */
+    long bytesBudget() {
+        return bytesBudget;
+    }
+
+    /** Reports how long applying the last batch took, to size the next joins. */
+    void applied(long nanos) {
+        if (nanos > APPLY_NANOS_TARGET) {
+            bytesBudget = Math.max(bytesMin, bytesBudget / 2);
+        } else if (nanos < APPLY_NANOS_TARGET / 5 && bytesBudget <= bytesMax / 2) {
+            bytesBudget *= 2;
+        } else if (nanos < APPLY_NANOS_TARGET / 5) {
+            bytesBudget = bytesMax;
+        }
     }
 
     /** The next frame, blocking until one arrives; a batch joined with the same origin's batches already received. */
@@ -35,14 +70,15 @@ final class FrameInput {
         }
         List<LogEntry> joined = null;
         int entries = first.entries().size();
-        while (entries < entriesMax) {
+        long bytes = bytes(first);
+        while (entries < entriesMax && bytes < bytesBudget) {
             Object value = in.poll();
             if (value == RespParser.INCOMPLETE) {
                 break;
             }
             LinkFrame more = Frames.decode(value);
             if (!(more instanceof LinkFrame.Batch batch) || !batch.origin().equals(first.origin())
-                    || entries + batch.entries().size() > entriesMax) {
+                    || entries + batch.entries().size() > entriesMax || bytes + bytes(batch) > bytesBudget) {
                 held = more;
                 break;
             }
@@ -51,7 +87,16 @@ final class FrameInput {
             }
             joined.addAll(batch.entries());
             entries += batch.entries().size();
+            bytes += bytes(batch);
         }
         return joined == null ? first : new LinkFrame.Batch(first.origin(), joined);
+    }
+
+    private static long bytes(LinkFrame.Batch batch) {
+        long n = 0;
+        for (LogEntry e : batch.entries()) {
+            n += e.sizeBytes();
+        }
+        return n;
     }
 }

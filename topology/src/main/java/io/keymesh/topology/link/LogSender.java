@@ -1,14 +1,11 @@
 package io.keymesh.topology.link;
 
-import io.keymesh.topology.wire.BatchCutter;
 import io.keymesh.topology.wire.LinkFrame;
-import io.keymesh.topology.wire.LogEntry;
 import io.netty.channel.Channel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
@@ -16,7 +13,8 @@ import java.util.function.Supplier;
  * The sending side of one link, on its own thread: serves one origin's log to the peer at the other
  * end of {@code channel}, from the position the peer asked for. When the log no longer holds that
  * position it streams a snapshot first (every key of every user and metadata db through
- * {@code km_dumpkey}), then the log from where the snapshot began. It reads the next batch only
+ * {@code km_dumpkey}), then the log from where the snapshot began, through a {@link LogReader}
+ * (reads sized by bytes, each entry read once, transactions whole). It reads the next batch only
  * while the channel is writable, so a slow peer slows its link and memory stays bounded; when
  * caught up it tails the log with XREAD BLOCK and sends a heartbeat with its stamp every
  * {@code heartbeatMillis}. After a batch from a busy log it waits briefly before the next read
@@ -33,7 +31,6 @@ public final class LogSender implements Runnable, LinkSending {
     private final LinkSettings settings;
     private final Supplier<String> stampNow;
     private final ServeStatus status;
-    private final BatchCutter cutter;
     private final FrameChannel frames;
     private volatile boolean stopped;
     private long lastHeartbeatNanos;
@@ -48,7 +45,6 @@ public final class LogSender implements Runnable, LinkSending {
         this.settings = settings;
         this.stampNow = stampNow;
         this.status = status;
-        this.cutter = new BatchCutter(settings.batchEntriesMax(), settings.batchBytesMax());
         this.frames = new FrameChannel(channel, status, () -> stopped, settings.heartbeatMillis());
         status.acked(fromSeq);
     }
@@ -92,14 +88,13 @@ public final class LogSender implements Runnable, LinkSending {
         try (BackendClient conn = backend.open(2 * databases, busyWait())) {
             LogStore store = new LogStore(conn, databases);
             long head = store.position(origin);
-            long first = store.firstSeq(origin);
             long next;
-            if (fromSeq < head && (first < 0 || first > fromSeq + 1)) {
+            if (!store.holdsAfter(origin, fromSeq, head)) {
                 status.state("snapshot");
                 frames.write(new LinkFrame.Sync(LinkFrame.Sync.SNAPSHOT, origin, head));
                 frames.keepAlive(this::idleHeartbeat);
                 log.info("link to {}: position {} of {} is behind the log (first {}), sending a snapshot up to {}",
-                        status.peerId(), fromSeq, origin, first, head);
+                        status.peerId(), fromSeq, origin, store.firstSeq(origin), head);
                 SnapshotWriter.send(backend, databases, frames, () -> stopped, () -> heartbeatIfDue(store), status);
                 frames.write(new LinkFrame.SnapshotEnd(origin, head));
                 next = head;
@@ -124,33 +119,26 @@ public final class LogSender implements Runnable, LinkSending {
     }
 
     private void stream(LogStore store, long next) throws IOException, InterruptedException {
-        int count = settings.batchEntriesMax();
+        LogReader reader = new LogReader(origin, next, settings);
         while (!stopped && channel.isActive()) {
             if (!frames.awaitWritable()) {
                 return;
             }
             heartbeatIfDue(store);
-            List<LogEntry> run = store.await(origin, next, count, settings.tailBlockMillis());
-            if (run.isEmpty()) {
-                continue;
-            }
-            if (run.get(0).seq() != next + 1) {
-                log.warn("link to {}: log of {} no longer holds {} (first {}); closing so the peer resyncs by snapshot",
-                        status.peerId(), origin, next + 1, run.get(0).seq());
+            LinkFrame.Batch batch;
+            try {
+                batch = reader.next(store, settings.tailBlockMillis());
+            } catch (LogReader.LogGapException e) {
+                log.warn("link to {}: {}; closing so the peer resyncs by snapshot", status.peerId(), e.getMessage());
                 return;
             }
-            int n = cutter.cut(run, run.size() < count);
-            if (n == 0) {
-                count = Math.min(count * 2, 1 << 20);   // a transaction larger than one read: read more
+            if (batch == null) {
                 continue;
             }
-            count = settings.batchEntriesMax();
-            LinkFrame.Batch batch = new LinkFrame.Batch(origin, n == run.size() ? run : run.subList(0, n));
             frames.write(batch);
-            next = batch.lastSeq();
-            status.sent(next);
-            if (next > status.headSeq()) {
-                status.head(next);
+            status.sent(batch.lastSeq());
+            if (batch.lastSeq() > status.headSeq()) {
+                status.head(batch.lastSeq());
             }
             LockSupport.parkNanos(settings.lingerNanosAfter(batch.entries()));   // 0 unless the log is busy
         }

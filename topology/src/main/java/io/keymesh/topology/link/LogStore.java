@@ -45,6 +45,18 @@ public final class LogStore {
         return first.isEmpty() ? -1 : first.get(0).seq();
     }
 
+    /**
+     * True when a reader at {@code seq} misses nothing of {@code origin}'s log up to {@code head}: it
+     * is at the head already, or the log still holds the entry after {@code seq}.
+     */
+    public boolean holdsAfter(String origin, long seq, long head) throws IOException {
+        if (seq >= head) {
+            return true;
+        }
+        long first = firstSeq(origin);
+        return first >= 0 && first <= seq + 1;
+    }
+
     /** Entries of {@code origin} after {@code afterSeq}, at most {@code count}. */
     public List<LogEntry> range(String origin, long afterSeq, int count) throws IOException {
         return entries(backend.ok(List.of("XRANGE", logKey(origin), "(" + afterSeq + "-0", "+", "COUNT",

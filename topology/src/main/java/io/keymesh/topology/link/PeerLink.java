@@ -49,6 +49,7 @@ public final class PeerLink implements AutoCloseable {
     private final LinkSettings settings;
     private final PullStatus status;
     private final Thread thread;
+    private final Backoff backoff;
     private volatile boolean closed;
     private volatile Socket socket;
     private volatile Consumer<LinkFrame.Publish> onPublish = p -> { };
@@ -67,6 +68,7 @@ public final class PeerLink implements AutoCloseable {
         this.backend = backend;
         this.settings = settings;
         this.status = new PullStatus(address);
+        this.backoff = new Backoff(settings.reconnectMinMillis(), settings.reconnectMaxMillis());
         this.thread = new Thread(this::loop, "keymesh-pull-" + address);
         this.thread.setDaemon(true);
     }
@@ -85,13 +87,11 @@ public final class PeerLink implements AutoCloseable {
     }
 
     private void loop() {
-        long backoff = settings.reconnectMinMillis();
         while (!closed) {
-            boolean streamed = false;
             BusyWait busy = new BusyWait("link from " + status.address()).reportTo(status.waiting::busy)
                     .whileWaiting(() -> !closed);
             try (BackendClient conn = backend.open(2 * self.databases(), busy)) {
-                streamed = session(conn);
+                session(conn);
             } catch (ClockSkewException e) {
                 status.clockRefusals.incrementAndGet();
                 refuse("peer clock ahead by " + e.aheadMillis() + " ms (max-clock-offset " + clock.clockOffsetMillisMax()
@@ -113,9 +113,8 @@ public final class PeerLink implements AutoCloseable {
             if (closed) {
                 break;
             }
-            backoff = streamed ? settings.reconnectMinMillis() : Math.min(backoff * 2, settings.reconnectMaxMillis());
             try {
-                Thread.sleep(backoff);
+                Thread.sleep(backoff.next());
             } catch (InterruptedException e) {
                 break;
             }
@@ -132,8 +131,8 @@ public final class PeerLink implements AutoCloseable {
         log.warn("link from {} refused: {}", status.address(), reason);
     }
 
-    /** One connection: handshake, pull, apply until it fails; true if it got to streaming. */
-    private boolean session(BackendClient conn) throws IOException, ClockSkewException, PeerRefusedException {
+    /** One connection: handshake, pull, apply until it fails or the link closes (the backoff resets once it streams). */
+    private void session(BackendClient conn) throws IOException, ClockSkewException, PeerRefusedException {
         LogStore store = new LogStore(conn, self.databases());
         status.state("connecting");
         Socket s = new Socket();
@@ -179,12 +178,14 @@ public final class PeerLink implements AutoCloseable {
         LinkFrame.Sync sync = (LinkFrame.Sync) expect(Frames.decode(first), LinkFrame.Sync.class);
         boolean snapshot = sync.mode().equals(LinkFrame.Sync.SNAPSHOT);
         (snapshot ? status.snapshotResyncs : status.partialResyncs).incrementAndGet();
+        backoff.streamed();
         status.state(snapshot ? "snapshot" : "streaming");
         status.lastError("");
         log.info("link from {} ({}) up: {} resync from {}", status.address(), origin, sync.mode(), position);
         long counted = in.bytesRead();
         String n = Integer.toString(self.databases());
-        FrameInput frames = new FrameInput(in, settings.batchEntriesMax());
+        FrameInput frames = new FrameInput(in, settings.batchEntriesMax(), settings.batchBytesMax(),
+                FrameInput.JOIN_BATCHES_MAX * (long) settings.batchBytesMax());
         while (!closed) {
             LinkFrame frame = frames.next();
             status.bytesReceived.addAndGet(in.bytesRead() - counted);
@@ -196,7 +197,9 @@ public final class PeerLink implements AutoCloseable {
                 }
                 long lastMillis = observeAll(batch.entries());
                 status.waiting.applying();
+                long started = System.nanoTime();
                 long applied = BatchApply.apply(conn, n, batch);
+                frames.applied(System.nanoTime() - started);
                 status.waiting.applied(batch.entries().size());
                 status.position(applied);
                 status.applied(lastMillis);
@@ -227,7 +230,6 @@ public final class PeerLink implements AutoCloseable {
                 throw new RespFormatException("unexpected frame on a pulling link: " + frame);
             }
         }
-        return true;
     }
 
     /** Observes every stamp of a batch; returns the wall millis of the last one. */

@@ -124,7 +124,7 @@ public final class ReplicaLink implements AutoCloseable {
     }
 
     private void loop() {
-        long backoff = settings.reconnectMinMillis();
+        Backoff backoff = new Backoff(settings.reconnectMinMillis(), settings.reconnectMaxMillis());
         while (!closed) {
             String target = current.get();
             status.upstream(target == null ? "" : target);
@@ -133,11 +133,10 @@ public final class ReplicaLink implements AutoCloseable {
                 pause(100);
                 continue;
             }
-            boolean streamed = false;
             BusyWait busy = new BusyWait("replica link to " + target).reportTo(status.waiting::busy)
                     .whileWaiting(() -> !closed);
             try (BackendClient conn = backend.open(2 * self.databases(), busy)) {
-                streamed = session(conn, target);
+                session(conn, target, backoff);
             } catch (IOException | RuntimeException | ClockSkewException | PeerRefusedException e) {
                 if (!closed) {
                     status.lastError(e.getMessage() == null ? e.toString() : e.getMessage());
@@ -150,8 +149,7 @@ public final class ReplicaLink implements AutoCloseable {
             if (closed) {
                 break;
             }
-            backoff = streamed ? settings.reconnectMinMillis() : Math.min(backoff * 2, settings.reconnectMaxMillis());
-            pause(backoff);
+            pause(backoff.next());
         }
     }
 
@@ -166,14 +164,15 @@ public final class ReplicaLink implements AutoCloseable {
         }
     }
 
-    private boolean session(BackendClient conn, String target)
+    /** One connection to {@code target}: handshake, pull, apply until it fails or the upstream changes; {@code backoff} resets once it streams. */
+    private void session(BackendClient conn, String target, Backoff backoff)
             throws IOException, ClockSkewException, PeerRefusedException {
         LogStore store = new LogStore(conn, self.databases());
         int colon = target.lastIndexOf(':');
         Socket s = new Socket();
         socket = s;
         if (closed || !target.equals(current.get())) {
-            return false;
+            return;
         }
         s.setTcpNoDelay(true);
         s.setKeepAlive(true);
@@ -217,13 +216,15 @@ public final class ReplicaLink implements AutoCloseable {
         }
         boolean snapshot = sync.mode().equals(LinkFrame.Sync.SNAPSHOT);
         (snapshot ? status.snapshotResyncs : status.partialResyncs).incrementAndGet();
+        backoff.streamed();
         status.linkUp(!snapshot);
         status.lastError("");
         status.heard(time.wallMillis());
         log.info("replica link to {} ({}) up: {} resync from {}", target, reply.nodeId(), sync.mode(),
                 status.positions());
         String n = Integer.toString(self.databases());
-        FrameInput frames = new FrameInput(in, settings.batchEntriesMax());
+        FrameInput frames = new FrameInput(in, settings.batchEntriesMax(), settings.batchBytesMax(),
+                FrameInput.JOIN_BATCHES_MAX * (long) settings.batchBytesMax());
         while (!closed) {
             LinkFrame frame = frames.next();
             status.heard(time.wallMillis());
@@ -237,7 +238,9 @@ public final class ReplicaLink implements AutoCloseable {
                     }
                 }
                 status.waiting.applying();
+                long started = System.nanoTime();
                 long applied = BatchApply.apply(conn, n, batch);
+                frames.applied(System.nanoTime() - started);
                 status.waiting.applied(batch.entries().size());
                 status.position(batch.origin(), applied);
                 status.applied(lastMillis);
@@ -267,7 +270,6 @@ public final class ReplicaLink implements AutoCloseable {
                 throw new RespFormatException("unexpected frame on a replica link: " + frame);
             }
         }
-        return true;
     }
 
     /**

@@ -1,8 +1,6 @@
 package io.keymesh.topology.link;
 
-import io.keymesh.topology.wire.BatchCutter;
 import io.keymesh.topology.wire.LinkFrame;
-import io.keymesh.topology.wire.LogEntry;
 import io.netty.channel.Channel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +20,8 @@ import java.util.function.Supplier;
  * node ({@code km:log:*}, origins that appear later included) from the replica's position vector.
  * The first frame is one {@code Sync}: "partial" when every origin's log still holds the replica's
  * position, else "snapshot" (every key through {@code km_dumpkey}, then a {@code SnapshotEnd} per
- * origin at its head). Then batches of any origin, each applied by the replica with {@code km_r};
+ * origin at its head). Then batches of any origin, read through one {@link LogReader} per origin
+ * (as a peer's {@link LogSender} does), each applied by the replica with {@code km_r};
  * reads only while the channel is writable (bounded memory), heartbeats while idle. Origins this
  * node expects to log ({@code expectedOrigins}: itself and its connected peers) are tailed from 0
  * before their log exists, so the first write of a new one reaches the replica as promptly as any
@@ -41,7 +40,7 @@ public final class ReplicaSender implements Runnable, LinkSending {
     private final Supplier<String> stampNow;
     private final Supplier<? extends Collection<String>> expectedOrigins;
     private final ServeStatus status;
-    private final BatchCutter cutter;
+    private final Map<String, LogReader> readers = new HashMap<>();
     private final FrameChannel frames;
     private final Map<String, Long> acked = new HashMap<>();
     private volatile boolean stopped;
@@ -60,7 +59,6 @@ public final class ReplicaSender implements Runnable, LinkSending {
         this.stampNow = stampNow;
         this.expectedOrigins = expectedOrigins;
         this.status = status;
-        this.cutter = new BatchCutter(settings.batchEntriesMax(), settings.batchBytesMax());
         this.frames = new FrameChannel(channel, status, () -> stopped, settings.heartbeatMillis());
         synchronized (acked) {
             acked.putAll(from);
@@ -101,6 +99,13 @@ public final class ReplicaSender implements Runnable, LinkSending {
         frames.publishUnlessBackedUp(frame);
     }
 
+    /** What the replica has acknowledged of each origin's log, a copy. */
+    public Map<String, Long> ackedAll() {
+        synchronized (acked) {
+            return Map.copyOf(acked);
+        }
+    }
+
     /** What the replica has acknowledged of {@code origin}'s log (0 before anything). */
     public long ackedOf(String origin) {
         synchronized (acked) {
@@ -122,9 +127,7 @@ public final class ReplicaSender implements Runnable, LinkSending {
             Map<String, Long> heads = heads(store);
             boolean snapshot = false;
             for (Map.Entry<String, Long> h : heads.entrySet()) {
-                long from = next.getOrDefault(h.getKey(), 0L);
-                long first = store.firstSeq(h.getKey());
-                if (from < h.getValue() && (first < 0 || first > from + 1)) {
+                if (!store.holdsAfter(h.getKey(), next.getOrDefault(h.getKey(), 0L), h.getValue())) {
                     snapshot = true;
                 }
             }
@@ -188,20 +191,17 @@ public final class ReplicaSender implements Runnable, LinkSending {
             boolean sent = false;
             long linger = 0;
             for (Map.Entry<String, Long> e : next.entrySet()) {
-                List<LogEntry> run = store.range(e.getKey(), e.getValue(), settings.batchEntriesMax());
-                if (run.isEmpty()) {
-                    continue;
-                }
-                if (run.get(0).seq() != e.getValue() + 1) {
-                    log.warn("replica link to {}: log of {} no longer holds {} (first {}); closing so it resyncs",
-                            status.peerId(), e.getKey(), e.getValue() + 1, run.get(0).seq());
+                LogReader reader = readers.computeIfAbsent(e.getKey(), o -> new LogReader(o, e.getValue(), settings));
+                LinkFrame.Batch batch;
+                try {
+                    batch = reader.next(store, 0);
+                } catch (LogReader.LogGapException gap) {
+                    log.warn("replica link to {}: {}; closing so it resyncs", status.peerId(), gap.getMessage());
                     return;
                 }
-                int n = cutter.cut(run, run.size() < settings.batchEntriesMax());
-                if (n == 0) {
-                    n = run.size();        // a transaction longer than one read: send what was read, in order
+                if (batch == null) {
+                    continue;       // nothing new, or a transaction still being read: the next round reads on
                 }
-                LinkFrame.Batch batch = new LinkFrame.Batch(e.getKey(), n == run.size() ? run : run.subList(0, n));
                 frames.write(batch);
                 e.setValue(batch.lastSeq());
                 sent = true;
@@ -255,11 +255,10 @@ public final class ReplicaSender implements Runnable, LinkSending {
         lastOriginScanNanos = now;
         for (String origin : store.origins()) {
             if (!next.containsKey(origin)) {
-                long first = store.firstSeq(origin);
-                if (first > 1 || (first < 0 && store.position(origin) > 0)) {
+                if (!store.holdsAfter(origin, 0, store.position(origin))) {
                     // entries of it are gone (trimmed) before this link saw them: never skip them silently
                     throw new IllegalStateException("new origin " + origin + " no longer starts at 1 (first "
-                            + first + "); the replica must resync");
+                            + store.firstSeq(origin) + "); the replica must resync");
                 }
                 next.put(origin, 0L);
                 log.info("replica link to {}: now also serving origin {}", status.peerId(), origin);
@@ -296,19 +295,22 @@ public final class ReplicaSender implements Runnable, LinkSending {
                 long position = store.position(origin);
                 head += position;
                 Long sentTo = next.get(origin);
-                if (sentTo != null && position > sentTo) {
-                    long first = store.firstSeq(origin);
-                    if (first < 0 || first > sentTo + 1) {
-                        log.warn("replica link to {}: log of {} no longer holds {} (first {}); closing so it resyncs",
-                                status.peerId(), origin, sentTo + 1, first);
-                        return false;
-                    }
+                if (sentTo != null && !store.holdsAfter(origin, Math.max(sentTo, readTo(origin)), position)) {
+                    log.warn("replica link to {}: log of {} no longer holds {} (first {}); closing so it resyncs",
+                            status.peerId(), origin, sentTo + 1, store.firstSeq(origin));
+                    return false;
                 }
             }
             status.head(head);
             frames.write(new LinkFrame.Heartbeat(stampNow.get(), head));
         }
         return true;
+    }
+
+    /** How far this link has read {@code origin}'s log (entries read wait in its reader to be sent). */
+    private long readTo(String origin) {
+        LogReader reader = readers.get(origin);
+        return reader == null ? 0 : reader.read();
     }
 
     private static long sum(Map<String, Long> positions) {

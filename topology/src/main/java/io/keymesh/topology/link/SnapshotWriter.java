@@ -4,15 +4,22 @@ import io.keymesh.topology.wire.Frames;
 import io.keymesh.topology.wire.LinkFrame;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /**
  * Streams a snapshot: first each user database's flush epoch as a {@code SnapshotFlush} frame and
- * each recorded function library as a {@code SnapshotLibrary} frame, then every key of every user and metadata database as {@code SnapshotKey} frames (items from
- * {@code km_dumpkey}), key by key, waiting for the channel to be writable before each one.
+ * each recorded function library as a {@code SnapshotLibrary} frame, then every key as a {@code SnapshotKey}
+ * frame (items from {@code km_dumpkey}: its value and metadata), key by key, waiting for the channel
+ * to be writable before each one: each user database's keys, then the keys of its metadata database
+ * that are not in it (tombstones), so each key is sent once.
  */
 final class SnapshotWriter {
+    /** Returns those of its KEYS absent from the selected database (read-only). */
+    private static final String ABSENT_KEYS = "local out = {} for _, k in ipairs(KEYS) do "
+            + "if redis.call('EXISTS', k) == 0 then out[#out + 1] = k end end return out";
+
     /** Runs after each SCAN page (e.g. a heartbeat when one is due). */
     interface PageHook {
         void afterPage() throws IOException;
@@ -27,18 +34,24 @@ final class SnapshotWriter {
      */
     static void send(BackendAccess backend, int databases, FrameChannel frames, BooleanSupplier cancelled,
                      PageHook pageHook, ServeStatus status) throws IOException, InterruptedException {
-        try (BackendClient scan = backend.open(0); BackendClient dump = backend.open(0)) {
+        try (BackendClient scan = backend.open(0); BackendClient dump = backend.open(0);
+             BackendClient data = backend.open(0)) {
             String n = Integer.toString(databases);
             sendEpochs(scan, databases, frames);
             sendLibraries(scan, databases, frames);
             for (int db = 0; db < 2 * databases && !cancelled.getAsBoolean(); db++) {
                 scan.ok(List.of("SELECT", Integer.toString(db)));
                 int userDb = db % databases;
+                boolean metadata = db >= databases;
+                if (metadata) {
+                    data.ok(List.of("SELECT", Integer.toString(userDb)));
+                }
                 String cursor = "0";
                 do {
                     List<?> reply = (List<?>) scan.ok(List.of("SCAN", cursor, "COUNT", "100"));
                     cursor = Frames.text(reply.get(0));
-                    for (Object k : (List<?>) reply.get(1)) {
+                    List<?> keys = (List<?>) reply.get(1);
+                    for (Object k : metadata ? absentFrom(data, keys) : keys) {
                         byte[] key = Frames.bytes(k);
                         Object items = dump.ok(List.of("FCALL", "km_dumpkey", "0", n, Integer.toString(userDb), key));
                         if (!(items instanceof List<?> list) || list.isEmpty()) {
@@ -54,6 +67,24 @@ final class SnapshotWriter {
                 } while (!cursor.equals("0") && !cancelled.getAsBoolean());
             }
         }
+    }
+
+    /**
+     * Of {@code keys} (a page of a metadata database), those absent from the user database {@code
+     * data} has selected: the others were sent from the user database's pass already (a key there
+     * for the whole pass is in its SCAN; one that changed since the snapshot began is in the log
+     * that follows it), so each key travels once.
+     */
+    private static List<?> absentFrom(BackendClient data, List<?> keys) throws IOException {
+        if (keys.isEmpty()) {
+            return keys;
+        }
+        List<Object> args = new ArrayList<>(3 + keys.size());
+        args.add("EVAL");
+        args.add(ABSENT_KEYS);
+        args.add(Integer.toString(keys.size()));
+        args.addAll(keys);
+        return (List<?>) data.ok(args);
     }
 
     /** The function libraries (hash {@code km:libs} in db 2N), loads and deletes alike, each at its stamp. */

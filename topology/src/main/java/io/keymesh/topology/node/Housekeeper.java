@@ -14,14 +14,15 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Keeps the log and tombstones bounded, every {@code housekeepingMillis}: trims each origin's log by
- * age and bytes ({@link RetentionPolicy}), this node's own log also up to what every peer and every
- * linked replica has acknowledged, collects tombstones older than the tombstone maximum age (km_gc),
+ * Keeps the log and tombstones bounded, every {@code housekeepingMillis}: trims each origin's log
+ * ({@link #trim}: the own log as its readers acknowledge it, others' once no replica needs them,
+ * both by age and bytes), collects tombstones older than the tombstone maximum age (km_gc),
  * and marks how far the logs stand against the clock (km_mark), so that a remote flush reads the
  * entries since a mark instead of scanning its database (docs/design/merge.md), and loads the
  * function libraries peers changed into its redis-server ({@link FunctionSync}).
@@ -42,6 +43,9 @@ final class Housekeeper implements AutoCloseable {
     private final FunctionSync functions = new FunctionSync();
     private int gcDb;                   // where the incremental tombstone collection stands
     private String gcCursor = "0";
+    /** Every origin's position at the last mark (km_mark): other origins' logs are kept from there. */
+    private Map<String, Long> marked = Map.of();
+    private boolean capWarned;
 
     Housekeeper(Mesh mesh, BackendAccess backend, TimeSource time) {
         this.mesh = mesh;
@@ -90,11 +94,16 @@ final class Housekeeper implements AutoCloseable {
      */
     private void mark(BackendClient conn, MeshSettings s) throws IOException {
         List<?> positions = (List<?>) conn.ok(List.of("HGETALL", "km:pos"));
+        Map<String, Long> now = new HashMap<>();
+        for (int i = 0; i + 1 < positions.size(); i += 2) {
+            now.put(text(positions.get(i)), Long.parseLong(text(positions.get(i + 1))));
+        }
         String reading = Stamp.of(mesh.clock().now(), s.nodeId()).substring(0, Stamp.HLC_DIGITS);
         List<Object> args = new ArrayList<>(5 + positions.size());
         args.addAll(List.of("FCALL", "km_mark", "0", Integer.toString(s.databases()), reading));
         args.addAll(positions);
         conn.ok(args);
+        marked = now;
     }
 
     /** Passes the backend's count of flushes per way (km:flushes) to the mesh, for INFO. */
@@ -128,6 +137,15 @@ final class Housekeeper implements AutoCloseable {
         }
     }
 
+    /**
+     * Trims one origin's log. This node's own log: up to what every peer and replica acknowledged,
+     * and by age and bytes, but not past what a link connected now still reads, up to a hard cap of
+     * {@link RetentionPolicy#HOLD_FACTOR} times the retention bytes. Another origin's log (kept here
+     * only for replicas: peers pull each origin's own log): up to what every replica that may pull
+     * it from here acknowledged; age and bytes as for the own log. Either way by acknowledgement no
+     * further than the previous mark (a remote flush reads the entries since a mark), and the newest
+     * entry stays.
+     */
     private void trim(LogStore store, String origin) throws IOException {
         MeshSettings s = mesh.settings();
         long first = store.firstSeq(origin);
@@ -135,15 +153,49 @@ final class Housekeeper implements AutoCloseable {
             return;
         }
         long head = store.position(origin);
-        long ackFloor = origin.equals(mesh.nodeId()) ? mesh.ownLogAckFloor() : -1;
+        long length = store.length(origin);
+        long bytes = store.memoryBytes(origin);
         long ageFloor = ageFloor(store, origin, first, time.wallMillis() - s.logRetentionMillis());
-        long bytesFloor = RetentionPolicy.bytesFloor(first, store.length(origin), store.memoryBytes(origin),
-                s.logRetentionBytes());
-        long to = RetentionPolicy.trimTo(first, head, ackFloor, ageFloor, bytesFloor);
+        long bytesFloor = RetentionPolicy.bytesFloor(first, length, bytes, s.logRetentionBytes());
+        long retentionFloor = Math.max(ageFloor, bytesFloor);
+        long to;
+        if (origin.equals(mesh.nodeId())) {
+            long reading = mesh.ownLogReadingFloor();
+            long capBytes = RetentionPolicy.HOLD_FACTOR * s.logRetentionBytes();
+            long capFloor = RetentionPolicy.bytesFloor(first, length, bytes, capBytes);
+            long acked = Math.min(mesh.ownLogAckFloor(), marked.getOrDefault(origin, 0L));
+            to = RetentionPolicy.trimTo(first, head, acked, RetentionPolicy.held(retentionFloor, reading),
+                    capFloor);
+            boolean held = retentionFloor >= first && retentionFloor > reading;
+            reportHold(origin, held ? mesh.ownLogReadersBelow(retentionFloor) : List.of(), bytes,
+                    capBytes, capFloor > reading);
+        } else {
+            long relayed = Math.min(mesh.replicaFloor(origin), marked.getOrDefault(origin, 0L));
+            to = RetentionPolicy.trimTo(first, head, relayed, ageFloor, bytesFloor);
+        }
         if (to >= first) {
             store.trim(origin, to);
-            log.debug("trimmed log of {} up to {} (acked {}, age {}, bytes {})", origin, to, ackFloor, ageFloor, bytesFloor);
+            log.debug("trimmed log of {} up to {} (age {}, bytes {})", origin, to, ageFloor, bytesFloor);
         }
+    }
+
+    /** Says (log and INFO mesh_log_held_for) when links still reading the own log hold it past its retention. */
+    private void reportHold(String origin, List<String> readers, long bytes, long capBytes, boolean capped) {
+        String ids = String.join(",", readers);
+        if (!ids.equals(mesh.logHeldFor())) {
+            if (ids.isEmpty()) {
+                log.info("log of {}: no longer held past its retention", origin);
+            } else {
+                log.info("log of {} is {} MB, past log-retention-age or -bytes; held for {} still reading it (hard cap {} MB)",
+                        origin, bytes >> 20, ids, capBytes >> 20);
+            }
+            mesh.logHeldFor(ids);
+        }
+        if (capped && !capWarned) {
+            log.warn("log of {} reached its hard cap ({} MB, {} x log-retention-bytes): {} will resync by snapshot",
+                    origin, capBytes >> 20, RetentionPolicy.HOLD_FACTOR, ids);
+        }
+        capWarned = capped;
     }
 
     /** The last sequence whose stamp is older than {@code cutoffMillis}, or first - 1 when none. */

@@ -42,6 +42,8 @@ public final class Mesh implements AutoCloseable {
     private final List<LogSender> senders = new CopyOnWriteArrayList<>();
     private final List<ReplicaSender> replicaSenders = new CopyOnWriteArrayList<>();
     private final Map<String, Long> peerAcks = new ConcurrentHashMap<>();
+    private final Map<String, DepartedReplica> departedReplicas = new ConcurrentHashMap<>();
+    private volatile String logHeldFor = "";
     private final AtomicLong clockRefusals = new AtomicLong();
     private final AtomicLong secretRefusals = new AtomicLong();
     private final AtomicLong formatRefusals = new AtomicLong();
@@ -182,7 +184,11 @@ public final class Mesh implements AutoCloseable {
         ReplicaSender sender = new ReplicaSender(channel, from, backend, settings.databases(), settings.link(),
                 () -> Stamp.of(clock.now(), settings.nodeId()), this::loggedOrigins, status);
         replicaSenders.add(sender);
-        channel.pipeline().addLast("keymesh-link", new SenderHandler(sender, () -> replicaSenders.remove(sender)));
+        departedReplicas.remove(replicaId);
+        channel.pipeline().addLast("keymesh-link", new SenderHandler(sender, () -> {
+            replicaSenders.remove(sender);
+            departedReplicas.put(replicaId, new DepartedReplica(sender.ackedAll(), time.wallMillis()));
+        }));
         if (decoderName != null && channel.pipeline().get(decoderName) != null) {
             channel.pipeline().remove(decoderName);
         }
@@ -279,15 +285,76 @@ public final class Mesh implements AutoCloseable {
 
     /**
      * How far this node's own log may be trimmed by acknowledgement: what every peer acknowledged
-     * ({@link #ackedByAllPeers}), and no further than any replica linked right now has acknowledged, so a
-     * replica catching up never finds its next entries gone; -1 for no trim by acknowledgement.
+     * ({@link #ackedByAllPeers}), and no further than any replica linked now, or gone less than the log
+     * retention age ago, has acknowledged ({@link #replicaFloor}), so a replica catching up or coming
+     * back never finds its next entries gone; -1 for no trim by acknowledgement.
      */
     public long ownLogAckFloor() {
-        long floor = ackedByAllPeers();
+        return Math.min(ackedByAllPeers(), replicaFloor(settings.nodeId()));
+    }
+
+    /**
+     * The lowest position of this node's own log that a link connected right now (a peer's or a
+     * replica's) has acknowledged, or {@link Long#MAX_VALUE} when none is connected: entries after it
+     * are still being read, so retention by age and bytes holds them (up to its hard cap).
+     */
+    long ownLogReadingFloor() {
+        long floor = Long.MAX_VALUE;
+        for (LogSender s : senders) {
+            floor = Math.min(floor, s.status().ackedSeq());
+        }
         for (ReplicaSender s : replicaSenders) {
             floor = Math.min(floor, s.ackedOf(settings.nodeId()));
         }
         return floor;
+    }
+
+    /** Ids of the links connected now that have not acknowledged this node's own log up to {@code seq}. */
+    List<String> ownLogReadersBelow(long seq) {
+        List<String> out = new ArrayList<>();
+        for (LogSender s : senders) {
+            if (s.status().ackedSeq() < seq) {
+                out.add(s.status().peerId());
+            }
+        }
+        for (ReplicaSender s : replicaSenders) {
+            if (s.ackedOf(settings.nodeId()) < seq) {
+                out.add(s.status().peerId());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * How far {@code origin}'s log may be trimmed for replicas: up to what every replica linked now
+     * has acknowledged of it, and every replica that left less than the log retention age ago had (it
+     * may come back); {@link Long#MAX_VALUE} when no replica may still pull it from this node. For
+     * another origin's log that is all that holds it here: peers pull only an origin's own log.
+     */
+    long replicaFloor(String origin) {
+        long floor = Long.MAX_VALUE;
+        for (ReplicaSender s : replicaSenders) {
+            floor = Math.min(floor, s.ackedOf(origin));
+        }
+        long since = time.wallMillis() - settings.logRetentionMillis();
+        departedReplicas.values().removeIf(d -> d.leftMillis() < since);
+        for (DepartedReplica d : departedReplicas.values()) {
+            floor = Math.min(floor, d.acked().getOrDefault(origin, 0L));
+        }
+        return floor;
+    }
+
+    /** Links (peer and replica ids) the own log is held for past its retention age or bytes now; "" when none. */
+    public String logHeldFor() {
+        return logHeldFor;
+    }
+
+    void logHeldFor(String ids) {
+        logHeldFor = ids;
+    }
+
+    /** What a replica that disconnected had acknowledged, and when it left. */
+    private record DepartedReplica(Map<String, Long> acked, long leftMillis) {
     }
 
     /** HELLOs refused because the peer's clock ran too far ahead, plus pulled links refused for the same. */

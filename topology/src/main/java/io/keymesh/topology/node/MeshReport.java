@@ -43,6 +43,7 @@ public final class MeshReport {
         m.put("mesh_peers_served", Integer.toString(serves.size()));
         m.put("mesh_partial_resyncs", Long.toString(partial));
         m.put("mesh_snapshot_resyncs", Long.toString(snapshot));
+        m.put("mesh_log_held_for", mesh.logHeldFor());
         m.put("mesh_bytes_received", Long.toString(received));
         m.put("mesh_bytes_sent", Long.toString(sent));
         m.put("mesh_clock_refusals", Long.toString(mesh.clockRefusals()));
@@ -78,6 +79,7 @@ public final class MeshReport {
             m.put("lag_ms", Long.toString(p.lagMillis(nowWallMillis)));
             m.put("partial_resyncs", Long.toString(p.partialResyncs()));
             m.put("snapshot_resyncs", Long.toString(p.snapshotResyncs()));
+            m.put("snapshot_keys", Long.toString(p.keysMerged()));
             m.put("bytes_received", Long.toString(p.bytesReceived()));
             m.put("clock_refusals", Long.toString(p.clockRefusals()));
             ServeStatus s = null;

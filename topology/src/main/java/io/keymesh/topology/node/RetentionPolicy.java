@@ -24,6 +24,21 @@ public final class RetentionPolicy {
         return Math.max(first - 1, Math.min(to, head - 1));
     }
 
+    /**
+     * How many times its retention bytes a log may grow while a link connected now still reads the
+     * entries retention would drop: past that hard cap they go all the same (that link resyncs by snapshot).
+     */
+    public static final int HOLD_FACTOR = 4;
+
+    /**
+     * Where retention by age and bytes trims ({@code retentionFloor}), held back to what every link
+     * connected now has acknowledged ({@code readingFloor}): a link that streams slows trimming
+     * rather than being dropped beneath.
+     */
+    public static long held(long retentionFloor, long readingFloor) {
+        return Math.min(retentionFloor, readingFloor);
+    }
+
     /** The last entry to drop so that about {@code bytesMax} remain, given the log's length and size. */
     public static long bytesFloor(long first, long length, long bytes, long bytesMax) {
         if (bytesMax <= 0 || bytes <= bytesMax || length <= 0) {

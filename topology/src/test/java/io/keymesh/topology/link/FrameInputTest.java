@@ -110,6 +110,21 @@ class FrameInputTest {
     }
 
     @Test
+    void aJoinedBatchStaysWithinItsByteBudgetWhichFollowsHowLongAppliesTake() throws IOException {
+        int entryBytes = entry(1).sizeBytes();
+        byte[] wire = wire(batch("a1", 1, 2), batch("a1", 3, 4), batch("a1", 5, 6), batch("a1", 7, 8), batch("a1", 9, 9));
+        FrameInput in = new FrameInput(new RespStreamReader(new Arriving(wire, wire.length), RespParser.standard()), 512,
+                2L * entryBytes, 4L * entryBytes);
+        assertEquals(List.of(1L, 2L, 3L, 4L), seqs(in.next()), "up to the budget of 4 entries' bytes");
+        in.applied(FrameInput.APPLY_NANOS_TARGET * 2);
+        assertEquals(2L * entryBytes, in.bytesBudget(), "a slow apply halves the budget");
+        assertEquals(List.of(5L, 6L), seqs(in.next()));
+        in.applied(FrameInput.APPLY_NANOS_TARGET / 10);
+        assertEquals(4L * entryBytes, in.bytesBudget(), "a quick one doubles it, up to its maximum");
+        assertEquals(List.of(7L, 8L, 9L), seqs(in.next()));
+    }
+
+    @Test
     void nothingWaitsForABatchStillArriving() throws IOException {
         byte[] one = wire(batch("a1", 1, 2));
         byte[] wire = wire(batch("a1", 1, 2), batch("a1", 3, 4));

@@ -1,0 +1,219 @@
+package io.keymesh.topology.link;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.keymesh.storage.backend.BackendEndpoint;
+import io.keymesh.storage.process.RedisProcess;
+import io.keymesh.storage.process.RedisServerSpec;
+import io.keymesh.topology.wire.Frames;
+import io.keymesh.topology.wire.LinkFrame;
+import io.keymesh.topology.wire.LogEntry;
+import io.keymesh.topology.wire.RespParser;
+import io.keymesh.topology.wire.RespStreamReader;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The sending side of links against a real redis-server holding a log ({@code km:log:A} written
+ * with XADD as the apply library writes it) and a real loopback connection: what a peer or a
+ * replica receives, batch by batch, and what the shared reader reads.
+ */
+class LogSendingIT {
+    private static final int DATABASES = 1;
+    private static final String ORIGIN = "A";
+
+    private Path root;
+    private RedisProcess redis;
+    private BackendAccess backend;
+    private EventLoopGroup group;
+    private final List<Thread> senders = new ArrayList<>();
+
+    @BeforeEach
+    void start() throws IOException {
+        root = Files.createTempDirectory("keymesh-sending-it");
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        redis = new RedisProcess(new RedisServerSpec(null, root.resolve("r"), false, "everysec", 16, 0, "noeviction",
+                Map.of("port", Integer.toString(port), "bind", "127.0.0.1")));
+        redis.start(Duration.ofSeconds(20));
+        backend = new BackendAccess(new BackendEndpoint.Tcp("127.0.0.1", port), null, null, 2000);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (group != null) {
+            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).await(5000);
+        }
+        for (Thread t : senders) {
+            t.join(5000);
+        }
+        if (redis != null) {
+            redis.stop(Duration.ofSeconds(10));
+        }
+        try (var files = Files.walk(root)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    @Test
+    void aReplicaReceivesATransactionLargerThanOneReadInOneBatch() throws Exception {
+        // 700 entries of one transaction (more than a read and than a batch's bounds), then 10 more
+        appendLog(1, 700, "9", 600);
+        appendLog(701, 10, "0", 600);
+        try (Socket client = serve(ch -> new ReplicaSender(ch, Map.of(ORIGIN, 0L), backend, DATABASES,
+                LinkSettings.defaults(), () -> "0000", List::of, new ServeStatus("R", "replica", "test")))) {
+            List<LinkFrame.Batch> batches = receiveUpTo(client, 710);
+            List<Long> first = seqs(batches.get(0));
+            assertEquals(List.of(1L, 700L), List.of(first.get(0), first.get(first.size() - 1)),
+                    "the transaction arrived whole, in one batch (" + first.size() + " entries)");
+            assertEquals(seqs(1, 710), allSeqs(batches), "every entry once, in order");
+        }
+    }
+
+    @Test
+    void aPeerReceivesEveryEntryOnceInBatchesBoundedByBytes() throws Exception {
+        appendLog(1, 2000, "0", 8192);
+        LinkSettings settings = LinkSettings.defaults();
+        try (Socket client = serve(ch -> new LogSender(ch, ORIGIN, 0, backend, DATABASES, settings, () -> "0000",
+                new ServeStatus("B", "peer", "test")))) {
+            List<LinkFrame.Batch> batches = receiveUpTo(client, 2000);
+            assertEquals(seqs(1, 2000), allSeqs(batches), "every entry once, in order");
+            for (LinkFrame.Batch b : batches) {
+                int bytes = b.entries().stream().mapToInt(LogEntry::sizeBytes).sum();
+                assertTrue(bytes <= settings.batchBytesMax(), "batch of " + bytes + " bytes");
+            }
+        }
+    }
+
+    @Test
+    void theReaderReadsEachEntryOnceWhateverTheEntrySize() throws Exception {
+        appendLog(1, 3000, "0", 8192);
+        appendLog(3001, 3000, "0", 16);
+        try (BackendClient conn = backend.open(2 * DATABASES)) {
+            LogStore store = new LogStore(conn, DATABASES);
+            LogReader reader = new LogReader(ORIGIN, 0, LinkSettings.defaults());
+            List<LinkFrame.Batch> batches = new ArrayList<>();
+            for (LinkFrame.Batch b; (b = reader.next(store, 0)) != null || reader.pendingEntries() > 0; ) {
+                if (b != null) {
+                    batches.add(b);
+                }
+            }
+            assertEquals(seqs(1, 6000), allSeqs(batches));
+            assertEquals(6000, reader.entriesRead(), "no entry read twice");
+            assertNull(reader.next(store, 50), "nothing more (after waiting 50 ms)");
+        }
+    }
+
+    @Test
+    void theReaderRefusesToSkipEntriesTheLogNoLongerHolds() throws Exception {
+        appendLog(1, 100, "0", 16);
+        try (BackendClient conn = backend.open(2 * DATABASES)) {
+            conn.ok(List.of("XTRIM", LogStore.logKey(ORIGIN), "MINID", "51-0"));
+            LogReader reader = new LogReader(ORIGIN, 10, LinkSettings.defaults());
+            IOException gap = assertThrows(LogReader.LogGapException.class, () -> reader.next(new LogStore(conn, DATABASES), 0));
+            assertTrue(gap.getMessage().contains("no longer holds 11 (first 51)"), gap.getMessage());
+        }
+    }
+
+    /** XADDs {@code count} entries from {@code firstSeq} to A's log, each with a value of {@code valueBytes}, and raises km:pos. */
+    private void appendLog(long firstSeq, int count, String txn, int valueBytes) throws IOException {
+        try (BackendClient conn = backend.open(2 * DATABASES)) {
+            byte[] value = new byte[valueBytes];
+            Arrays.fill(value, (byte) 'v');
+            for (long seq = firstSeq; seq < firstSeq + count; seq++) {
+                conn.ok(List.of("XADD", LogStore.logKey(ORIGIN), seq + "-0", "t", "0000", "x", txn, "c", "SET",
+                        "k", "key:" + seq, "v", value));
+            }
+            conn.ok(List.of("HSET", "km:pos", ORIGIN, Long.toString(firstSeq + count - 1)));
+        }
+    }
+
+    /** Serves one connection with the sender {@code make} builds for it; returns the connected client socket. */
+    private Socket serve(Function<Channel, ? extends LinkSending> make) throws Exception {
+        group = new NioEventLoopGroup(1);
+        Channel server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        LinkSending sender = make.apply(ch);
+                        ch.pipeline().addLast(new SenderHandler(sender, () -> { }));
+                        ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                            @Override
+                            public void channelActive(ChannelHandlerContext ctx) {
+                                Thread t = new Thread((Runnable) sender, "test-sender");
+                                senders.add(t);
+                                t.start();
+                            }
+                        });
+                    }
+                }).bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).sync().channel();
+        Socket client = new Socket();
+        client.connect(server.localAddress());
+        client.setSoTimeout(20_000);
+        return client;
+    }
+
+    /** Reads frames (a Sync first) until a batch ends at {@code lastSeq}; returns the batches. */
+    private static List<LinkFrame.Batch> receiveUpTo(Socket client, long lastSeq) throws IOException {
+        RespStreamReader in = new RespStreamReader(client.getInputStream(), RespParser.standard());
+        assertInstanceOf(LinkFrame.Sync.class, Frames.decode(in.read()));
+        List<LinkFrame.Batch> batches = new ArrayList<>();
+        while (batches.isEmpty() || batches.get(batches.size() - 1).lastSeq() < lastSeq) {
+            if (Frames.decode(in.read()) instanceof LinkFrame.Batch b) {
+                batches.add(b);
+            }
+        }
+        return batches;
+    }
+
+    private static List<Long> seqs(long from, long to) {
+        List<Long> out = new ArrayList<>();
+        for (long s = from; s <= to; s++) {
+            out.add(s);
+        }
+        return out;
+    }
+
+    private static List<Long> seqs(LinkFrame.Batch batch) {
+        return batch.entries().stream().map(LogEntry::seq).toList();
+    }
+
+    private static List<Long> allSeqs(List<LinkFrame.Batch> batches) {
+        List<Long> out = new ArrayList<>();
+        for (LinkFrame.Batch b : batches) {
+            out.addAll(seqs(b));
+        }
+        return out;
+    }
+}
