@@ -135,6 +135,47 @@ class MetricsIT extends MeshTest {
     }
 
     @Test
+    void aReplicasMetricsShowItsUpstreamsHealthAndItsFailover() throws Exception {
+        mesh = MeshFixture.builder().nodes(2).replicas(1)
+                .setting(0, "keymesh.http.port", freePort())
+                .setting(1, "keymesh.http.port", freePort())
+                .setting(2, "keymesh.http.port", freePort())
+                .start();
+        MeshNode replica = mesh.replica(0);
+        int httpR = replica.keymesh().httpPort();
+        Await.until(SCRAPE, "both upstreams checked up and the replica's link streams", () -> {
+            Map<String, Double> m = scrape(httpR);
+            return value(m, "keymesh_replica_upstream_health", "state=\"up\"") == 2
+                    && value(m, "keymesh_replica_upstream_followed", "") == 1
+                    && value(m, "keymesh_replica_link_up", "") == 1;
+        }, () -> safeScrape(httpR));
+        String followed = scrape(httpR).entrySet().stream()
+                .filter(e -> e.getKey().startsWith("keymesh_replica_upstream_followed{") && e.getValue() == 1)
+                .map(e -> e.getKey().replaceAll(".*upstream=\"([^\"]+)\".*", "$1"))
+                .findFirst().orElseThrow();
+        assertEquals(0.0, value(scrape(httpR), "keymesh_replica_failovers_total", ""));
+        Await.until(SCRAPE, "a primary serves the replica",
+                () -> mesh.primaries().stream().anyMatch(n -> !n.keymesh().mesh().replicas().isEmpty()), () -> "none");
+        MeshNode serving = mesh.primaries().stream().filter(n -> !n.keymesh().mesh().replicas().isEmpty())
+                .findFirst().orElseThrow();           // the upstreams are reached through the fixture's relays
+        int httpServing = serving.keymesh().httpPort();
+        Await.until(SCRAPE, "the followed primary lists the replica it serves",
+                () -> scrape(httpServing).keySet().stream().anyMatch(k -> k.startsWith("keymesh_link_acked_seq{")
+                        && k.contains("role=\"replica\"")),
+                () -> safeScrape(httpServing));
+
+        MeshNode stopped = serving;
+        mesh.stop(stopped);
+        Await.until(SCRAPE, "the replica failed over and reports its old upstream down", () -> {
+            Map<String, Double> m = scrape(httpR);
+            return value(m, "keymesh_replica_failovers_total", "") >= 1
+                    && value(m, "keymesh_replica_upstream_health", "state=\"down\",upstream=\"" + followed + "\"") == 1
+                    && value(m, "keymesh_replica_upstream_followed", "upstream=\"" + followed + "\"") == 0
+                    && value(m, "keymesh_replica_upstream_followed", "") == 1;
+        }, () -> safeScrape(httpR));
+    }
+
+    @Test
     void noHttpEndpointUnlessAPortIsSet() {
         mesh = MeshFixture.start(1);
         assertEquals(0, mesh.node(0).keymesh().httpPort());
