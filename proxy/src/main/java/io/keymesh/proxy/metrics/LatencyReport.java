@@ -49,8 +49,7 @@ public final class LatencyReport {
 
     /** A percentile as Redis names it: 50 -> "50", 99.9 -> "99.9", 99.99 -> "99.99". */
     static String percentileLabel(double p) {
-        String s = BigDecimal.valueOf(p).stripTrailingZeros().toPlainString();
-        return s;
+        return BigDecimal.valueOf(p).stripTrailingZeros().toPlainString();
     }
 
     /**
