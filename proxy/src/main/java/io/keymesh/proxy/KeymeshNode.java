@@ -1,6 +1,8 @@
 package io.keymesh.proxy;
 
 import io.keymesh.proxy.command.Commands;
+import io.keymesh.proxy.metrics.CommandLatency;
+import io.keymesh.proxy.metrics.MetricsEndpoint;
 import io.keymesh.proxy.config.KeymeshConfig;
 import io.keymesh.proxy.config.NodeId;
 import io.keymesh.proxy.replica.ReplicaRole;
@@ -40,6 +42,7 @@ public final class KeymeshNode implements AutoCloseable {
     private final KeymeshServer server;
     private final BackendStatus status;
     private final NodeContext context;
+    private volatile MetricsEndpoint metrics;          // null unless keymesh.http.port is set
 
     private KeymeshNode(KeymeshConfig config, RedisProcess redis, KeymeshServer server, BackendStatus status,
                         NodeContext context) {
@@ -150,7 +153,8 @@ public final class KeymeshNode implements AutoCloseable {
             if (config.isReplica()) {
                 replica = MeshSetup.replica(config, nodeId, clock, endpoint, time);
             }
-            NodeContext node = new NodeContext(config, Commands.standard(), new SessionRegistry(), status, connector,
+            NodeContext node = new NodeContext(config, Commands.standard(),
+                    new SessionRegistry(new CommandLatency(CommandLatency.byRouting(replicating))), status, connector,
                     started, ioThreads, nodeId, clock, replicating, mesh, replica);
             KeymeshServer server = KeymeshServer.bind(node, config.bind(), config.port(), ioThreads);
             if (mesh != null) {
@@ -167,7 +171,16 @@ public final class KeymeshNode implements AutoCloseable {
             }
             log.info("keymesh ready on {}:{} ({} io threads, backend {} {}) in {} ms", config.bind(), server.port(),
                     ioThreads, storage.mode(), endpoint, System.currentTimeMillis() - started);
-            return new KeymeshNode(config, redis, server, status, node);
+            KeymeshNode keymesh = new KeymeshNode(config, redis, server, status, node);
+            if (config.http().enabled()) {
+                try {
+                    keymesh.metrics = MetricsEndpoint.start(node, config.http().bind(), config.http().port());
+                } catch (RuntimeException e) {
+                    server.close();             // the rest is stopped below
+                    throw e;
+                }
+            }
+            return keymesh;
         } catch (RuntimeException | InterruptedException e) {
             if (replica != null) {
                 replica.close();
@@ -196,6 +209,12 @@ public final class KeymeshNode implements AutoCloseable {
             host = host.substring(1, host.length() - 1);
         }
         return new BackendEndpoint.Tcp(host, Integer.parseInt(address.substring(colon + 1)));
+    }
+
+    /** The HTTP endpoint's bound port, or 0 without one. */
+    public int httpPort() {
+        MetricsEndpoint m = metrics;
+        return m == null ? 0 : m.port();
     }
 
     /** The bound client port. */
@@ -229,6 +248,9 @@ public final class KeymeshNode implements AutoCloseable {
     @Override
     public void close() {
         log.info("keymesh stopping");
+        if (metrics != null) {
+            metrics.close();
+        }
         if (context.replica() != null) {
             context.replica().close();
         }

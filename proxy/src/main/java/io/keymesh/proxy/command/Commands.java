@@ -403,7 +403,7 @@ public final class Commands {
         .add("LATENCY|DOCTOR",                        2, NONE,                 ADMIN,       FORWARD)
         .add("LATENCY|GRAPH",                         3, NONE,                 ADMIN,       FORWARD)
         .add("LATENCY|HELP",                          2, NONE,                 ADMIN,       FORWARD)
-        .add("LATENCY|HISTOGRAM",                    -2, NONE,                 ADMIN,       FORWARD)
+        .add("LATENCY|HISTOGRAM",                    -2, NONE,                 ADMIN,       LOCAL)
         .add("LATENCY|HISTORY",                       3, NONE,                 ADMIN,       FORWARD)
         .add("LATENCY|LATEST",                        2, NONE,                 ADMIN,       FORWARD)
         .add("LATENCY|RESET",                        -2, NONE,                 ADMIN,       FORWARD)

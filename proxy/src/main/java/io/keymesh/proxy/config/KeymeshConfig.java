@@ -39,7 +39,16 @@ public record KeymeshConfig(
         ReplicaSettings replica,
         RegionLocalKeys regionLocalKeys,
         WriteQuorum writeQuorum,
-        String logFormat) {
+        String logFormat,
+        Http http) {
+
+    /** The HTTP endpoint (/metrics): {@code port} 0 means none. */
+    public record Http(int port, String bind) {
+        /** True when the node serves HTTP. */
+        public boolean enabled() {
+            return port > 0;
+        }
+    }
 
     /** Redis' client-output-buffer-limit for one client class; 0 disables a bound. */
     public record OutputLimit(long hardBytes, long softBytes, long softSeconds) {
@@ -146,7 +155,8 @@ public record KeymeshConfig(
                 replica,
                 RegionLocalKeys.from(c),
                 WriteQuorum.from(c),
-                logFormat(c));
+                logFormat(c),
+                http(c));
     }
 
     private static Cluster cluster(Config c, int port) {
@@ -219,6 +229,14 @@ public record KeymeshConfig(
     }
 
     /** True when writes go through the replication functions: forced by replication.enabled, else when peers are configured. */
+    private static Http http(Config c) {
+        int port = c.getInt("http.port");
+        if (port < 0 || port > 65535) {
+            throw new ConfigException.BadValue("keymesh.http.port", "must be in 0..65535 (0: no HTTP endpoint), got " + port);
+        }
+        return new Http(port, c.getString("http.bind"));
+    }
+
     public boolean replicationEnabled() {
         if (isReplica()) {
             return true;

@@ -59,6 +59,7 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (msg instanceof RespRequest request) {
+            node.sessions().bytesIn().add(request.frameLength());
             process(request);
         } else if (msg instanceof RespProtocolError error) {
             log.debug("client id={} addr={}: {}", session.id(), session.remoteAddress(), error.message());

@@ -99,6 +99,11 @@ public final class ClientSession implements LinkListener {
     /** Takes the next place in reply order; {@code transform} rewrites a backend reply (null: as is). */
     public PendingReply expectReply(Function<ByteBuf, ByteBuf> transform) {
         PendingReply place = new PendingReply(this, transform);
+        if (timedCommand != null) {                 // the first place a dispatched request takes ends its latency
+            place.timed = timedCommand;
+            place.dispatchedNanos = dispatchedNanos;
+            timedCommand = null;
+        }
         if (repliesOff || skipNext) {
             place.suppressed = true;
             skipNext = false;
@@ -125,8 +130,10 @@ public final class ClientSession implements LinkListener {
         replies.poll();
         if (!place.suppressed && !(closing && !channel.isActive())) {   // as drain(): replies before QUIT still go out
             out.write(buffer, index, length);
+            bytesOut += length;
             afterWrite();
         }
+        recordLatency(place);
         drain();
         return true;
     }
@@ -140,14 +147,17 @@ public final class ClientSession implements LinkListener {
             if (head.suppressed || closing && !channel.isActive()) {
                 head.reply.release();
             } else {
+                bytesOut += head.reply.readableBytes();
                 out.write(head.reply);
                 wrote = true;
             }
+            recordLatency(head);
             if (head.pushesAfter != null) {
                 for (ByteBuf push : head.pushesAfter) {
                     if (closing && !channel.isActive()) {
                         push.release();
                     } else {
+                        bytesOut += push.readableBytes();
                         out.write(push);
                         wrote = true;
                     }
@@ -157,12 +167,54 @@ public final class ClientSession implements LinkListener {
         if (wrote) {
             afterWrite();
         }
+        flushTraffic();
         while (replies.isEmpty() && !onDrained.isEmpty()) {
             onDrained.poll().run();
         }
     }
 
     private final ArrayDeque<Runnable> onDrained = new ArrayDeque<>(2);
+
+    // ---- latency and traffic ----------------------------------------------------------------
+
+    private io.keymesh.proxy.command.CommandSpec timedCommand;   // dispatched, its reply place not yet taken
+    private long dispatchedNanos;
+    private io.keymesh.proxy.metrics.LoopLatency latency;        // this event loop's recorders (set on first use)
+    private long bytesOut;                                       // written since the last flushTraffic()
+
+    /** Starts timing a dispatched request: its first reply place ends it (unknown commands are not timed). */
+    private void timeDispatch(io.keymesh.proxy.command.CommandSpec command) {
+        timedCommand = command;
+        dispatchedNanos = command == null ? 0 : System.nanoTime();
+    }
+
+    private io.keymesh.proxy.metrics.LoopLatency latency() {
+        io.keymesh.proxy.metrics.LoopLatency l = latency;
+        if (l == null) {
+            l = latency = registry.latency().forCurrentLoop();
+        }
+        return l;
+    }
+
+    /** Records a command's latency as its reply place is consumed (written, or dropped by CLIENT REPLY OFF). */
+    private void recordLatency(PendingReply place) {
+        if (place.timed != null) {
+            latency().record(place.timed, System.nanoTime() - place.dispatchedNanos);
+            place.timed = null;
+        }
+    }
+
+    /** Records the backend's share of a command's latency as its reply arrives. */
+    void recordBackend(PendingReply place) {
+        latency().recordBackend(System.nanoTime() - place.dispatchedNanos);
+    }
+
+    private void flushTraffic() {
+        if (bytesOut != 0) {
+            registry.bytesOut().add(bytesOut);
+            bytesOut = 0;
+        }
+    }
 
     /** Runs {@code action} once every pending reply has been written (now, if none is pending). */
     public void whenDrained(Runnable action) {
@@ -430,6 +482,7 @@ public final class ClientSession implements LinkListener {
         }
         if (last == null) {
             out.write(buffer, index, length);
+            registry.bytesOut().add(length);
             afterWrite();
             return;
         }
@@ -527,6 +580,7 @@ public final class ClientSession implements LinkListener {
             protocol = 2;
         }
         out.write(buffer, index, length);
+        registry.bytesOut().add(length);
         afterWrite();
         if (mode == Mode.PIPE) {
             afterPipedFrame(buffer, index, length);
@@ -745,6 +799,7 @@ public final class ClientSession implements LinkListener {
 
     /** Records a request for CLIENT LIST (cmd, idle); {@code command} is null for unknown commands. */
     public void touch(io.keymesh.proxy.command.CommandSpec command) {
+        timeDispatch(command);
         lastCommand = command;
         lastActiveMillis = System.currentTimeMillis();
         commands++;

@@ -39,8 +39,12 @@ public final class InfoComposer {
     public String compose(String backendInfo, boolean withKeymesh, int clientPort) {
         StringBuilder out = new StringBuilder(backendInfo.length() + 512);
         if (!backendInfo.isBlank()) {
-            for (String line : backendInfo.split("\r\n")) {
-                if (!hiddenDatabase(line)) {
+            String[] lines = backendInfo.split("\r\n");
+            for (int i = 0; i < lines.length; i++) {
+                String line = lines[i];
+                if (line.equals(LATENCYSTATS)) {
+                    i = latencystats(lines, i, out);
+                } else if (!hiddenDatabase(line)) {
                     out.append(rewrite(line, clientPort)).append("\r\n");
                 }
             }
@@ -83,6 +87,26 @@ public final class InfoComposer {
         }
         trimTrailingBlank(out);
         return out.toString();
+    }
+
+    private static final String LATENCYSTATS = "# Latencystats";
+
+    /**
+     * Replaces the backend's "# Latencystats" section (starting at {@code lines[header]}) with
+     * keymesh's, in the percentiles the backend's lines use (its latency-tracking-info-percentiles):
+     * latency as clients see it through keymesh, not the backend's execution time. Returns the index
+     * of the section's last line.
+     */
+    private int latencystats(String[] lines, int header, StringBuilder out) {
+        int end = header + 1;
+        StringBuilder backendSection = new StringBuilder();
+        while (end < lines.length && !lines[end].isEmpty() && !lines[end].startsWith("#")) {
+            backendSection.append(lines[end++]).append("\r\n");
+        }
+        out.append(LATENCYSTATS).append("\r\n").append(io.keymesh.proxy.metrics.LatencyReport.infoLines(
+                node.sessions().latency().byCommand(),
+                io.keymesh.proxy.metrics.LatencyReport.percentilesOf(backendSection.toString())));
+        return end - 1;
     }
 
     /** A keyspace line ("db17:keys=...") of a database clients cannot use (metadata and log with replication on). */

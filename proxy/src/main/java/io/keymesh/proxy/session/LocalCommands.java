@@ -20,7 +20,7 @@ import java.util.function.Function;
 
 /**
  * The commands keymesh answers itself because they describe the client's connection to keymesh,
- * not the backend's: AUTH, HELLO, SELECT, QUIT, RESET, INFO, ACL WHOAMI, MONITOR and CLIENT ID,
+ * not the backend's: AUTH, HELLO, SELECT, QUIT, RESET, INFO, ACL WHOAMI, MONITOR, LATENCY HISTOGRAM and CLIENT ID,
  * SETNAME, GETNAME, INFO, LIST, KILL, NO-EVICT, REPLY, PAUSE, UNPAUSE, UNBLOCK. Replies follow
  * Redis 7.0's formats and error texts.
  */
@@ -74,6 +74,7 @@ public final class LocalCommands {
                 }
                 case "CLIENT|UNBLOCK" -> clientUnblock(s, request);
                 case "MONITOR" -> monitor(s);
+                case "LATENCY|HISTOGRAM" -> latencyHistogram(s, request);
                 case "CLIENT" -> s.reply(Replies.error(alloc(s), "ERR unknown subcommand '" + request.argString(1)
                         + "'. Try CLIENT HELP."));
                 default -> s.reply(Replies.error(alloc(s), "ERR keymesh has no local handler for " + spec.name()));
@@ -112,6 +113,7 @@ public final class LocalCommands {
             authenticatedHook.accept(s);
             s.reply(Replies.of(Replies.OK));
         } else {
+            node.sessions().authFailures().increment();
             s.reply(Replies.of(Replies.WRONGPASS));
         }
     }
@@ -163,6 +165,7 @@ public final class LocalCommands {
             if (r.argEquals(i, "AUTH") && i + 2 < r.argc()) {
                 user = r.argString(i + 1);
                 if (!checkPassword(user, r.argBytes(i + 2))) {
+                    node.sessions().authFailures().increment();
                     s.reply(Replies.of(Replies.WRONGPASS));
                     return;
                 }
@@ -345,6 +348,16 @@ public final class LocalCommands {
             }
             return Replies.verbatim(alloc(s), protocol, info.compose(InfoComposer.textOf(frame), withKeymesh, clientPort(s)));
         });
+    }
+
+    /** LATENCY HISTOGRAM [command ...] from keymesh's own histograms (latency as clients see it through keymesh). */
+    private void latencyHistogram(ClientSession s, RespRequest r) {
+        List<String> names = new java.util.ArrayList<>();
+        for (int i = 2; i < r.argc(); i++) {
+            names.add(r.argString(i));
+        }
+        s.reply(io.keymesh.proxy.metrics.LatencyReport.histogramReply(alloc(s), s.protocol(),
+                io.keymesh.proxy.metrics.LatencyReport.select(node.sessions().latency().byCommand(), names)));
     }
 
     /** The port the client connected to: the node's bound client port (config port 0 picks one at start). */

@@ -16,6 +16,8 @@ final class PendingReply implements ReplySink {
     boolean done;
     boolean suppressed;                                     // CLIENT REPLY OFF/SKIP: consume, don't write
     java.util.List<ByteBuf> pushesAfter;                    // pushes that arrived after this reply (ClientSession.push)
+    io.keymesh.proxy.command.CommandSpec timed;             // the command whose latency this reply ends (null: none)
+    long dispatchedNanos;                                   // System.nanoTime() when that command was dispatched
 
     PendingReply(ClientSession session, Function<ByteBuf, ByteBuf> transform) {
         this.session = session;
@@ -26,6 +28,9 @@ final class PendingReply implements ReplySink {
     public void onReply(ByteBuf buffer, int index, int length) {
         if (session.gone()) {
             return;
+        }
+        if (timed != null) {
+            session.recordBackend(this);
         }
         if (transform == null) {
             if (!session.writeIfNext(this, buffer, index, length)) {

@@ -3,6 +3,7 @@ package io.keymesh.proxy.session;
 import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /** Every connected client session of the node, for CLIENT LIST/KILL and INFO clients, its monitors and CLIENT PAUSE. */
 public final class SessionRegistry {
@@ -13,6 +14,39 @@ public final class SessionRegistry {
     private final AtomicLong rejectedConnections = new AtomicLong();
     private final Monitors monitors = new Monitors();
     private final ClientPause pause = new ClientPause();
+    private final io.keymesh.proxy.metrics.CommandLatency latency;
+    private final LongAdder bytesIn = new LongAdder();
+    private final LongAdder bytesOut = new LongAdder();
+    private final LongAdder authFailures = new LongAdder();
+
+    /** A registry whose latency classes say "write" for writes (no replication). */
+    public SessionRegistry() {
+        this(new io.keymesh.proxy.metrics.CommandLatency(io.keymesh.proxy.metrics.CommandLatency.byRouting(false)));
+    }
+
+    public SessionRegistry(io.keymesh.proxy.metrics.CommandLatency latency) {
+        this.latency = latency;
+    }
+
+    /** Command latency as the node's clients see it (INFO latencystats, LATENCY HISTOGRAM, /metrics). */
+    public io.keymesh.proxy.metrics.CommandLatency latency() {
+        return latency;
+    }
+
+    /** Bytes read from client connections (requests). */
+    public LongAdder bytesIn() {
+        return bytesIn;
+    }
+
+    /** Bytes written to client connections (replies, pushes). */
+    public LongAdder bytesOut() {
+        return bytesOut;
+    }
+
+    /** AUTH and HELLO ... AUTH attempts refused with WRONGPASS. */
+    public LongAdder authFailures() {
+        return authFailures;
+    }
 
     /** The MONITOR sessions. */
     public Monitors monitors() {

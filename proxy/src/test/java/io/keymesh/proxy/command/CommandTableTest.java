@@ -161,6 +161,7 @@ class CommandTableTest {
         expect("CLIENT|TRACKING", CommandClass.CONNECTION, Handling.PIN);
         expect("CLIENT|PAUSE", CommandClass.CONNECTION, Handling.LOCAL);
         expect("MONITOR", CommandClass.ADMIN, Handling.LOCAL);
+        expect("LATENCY|HISTOGRAM", CommandClass.ADMIN, Handling.LOCAL);   // keymesh's own histograms
         expect("MULTI", CommandClass.TRANSACTION, Handling.PIN);
         expect("WATCH", CommandClass.TRANSACTION, Handling.PIN);
         expect("EXEC", CommandClass.TRANSACTION, Handling.FORWARD);

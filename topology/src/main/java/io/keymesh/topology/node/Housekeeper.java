@@ -70,9 +70,12 @@ final class Housekeeper implements AutoCloseable {
             }
             try (BackendClient conn = backend.open(2 * s.databases(), busy)) {
                 LogStore store = new LogStore(conn, s.databases());
+                Map<String, LogStats> stats = new TreeMap<>();
                 for (String origin : store.origins()) {
                     trim(store, origin);
+                    stats.put(origin, stats(store, origin));
                 }
+                mesh.logStats(stats);
                 mark(conn, s);
                 readFlushWays(conn);
                 collectTombstones(conn, s);
@@ -135,6 +138,18 @@ final class Housekeeper implements AutoCloseable {
         if (gcCursor.equals("0")) {
             gcDb = (gcDb + 1) % s.databases();
         }
+    }
+
+    /** What the metrics show of one origin's log, read after its trim. */
+    private static LogStats stats(LogStore store, String origin) throws IOException {
+        long first = store.firstSeq(origin);
+        long oldest = 0;
+        if (first >= 0) {
+            List<LogEntry> head = store.range(origin, first - 1, 1);
+            String stamp = head.isEmpty() ? null : head.get(0).stamp();
+            oldest = stamp == null ? 0 : Hlc.millis(Stamp.hlc(stamp));
+        }
+        return new LogStats(store.length(origin), store.memoryBytes(origin), first, store.position(origin), oldest);
     }
 
     /**

@@ -388,6 +388,17 @@ public final class Mesh implements AutoCloseable {
         return flushWays;
     }
 
+    private volatile Map<String, LogStats> logStats = Map.of();
+
+    /** Each origin's log as the housekeeping last read it (origin node id to its stats). */
+    public Map<String, LogStats> logStats() {
+        return logStats;
+    }
+
+    void logStats(Map<String, LogStats> stats) {
+        logStats = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(stats));
+    }
+
     void flushWays(Map<String, Long> ways) {
         flushWays = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(ways));   // sorted, for INFO
     }
