@@ -446,6 +446,18 @@ local function removal_seen(cv)
   return seen
 end
 
+-- records that a snapshot merged a key into user db `db` whose newest stamp is `newest` ('' for
+-- none): km:snapmax keeps the newest such stamp per db (a remote flush earlier than it cannot trust
+-- its logs), km:snapcount counts them (a scan ahead of a flush, km_flushscan, may have passed the key)
+local function snapshot_merged(N, db, newest)
+  sel(2 * N)
+  local had = redis.call('HGET', 'km:snapmax', tostring(db))
+  if newest ~= '' and (not had or newest > had) then
+    redis.call('HSET', 'km:snapmax', tostring(db), newest)
+  end
+  redis.call('HINCRBY', 'km:snapcount', tostring(db), 1)
+end
+
 --[[
 km_mergekey: FCALL km_mergekey 0 <N> <db> <key> <metadata> <dump> [<type> { <member> <register>
 <value> <counters> <parked type> } ...]
@@ -548,13 +560,7 @@ local function km_mergekey(_, argv)
   local r = parse_meta(argv[4] or '')
   local dump = argv[5] or ''
   if argv[6] == 'l' then
-    local newest = merge_list_snapshot(N, db, key, r, argv)
-    sel(2 * N)
-    local had = redis.call('HGET', 'km:snapmax', tostring(db))
-    if newest ~= '' and (not had or newest > had) then
-      redis.call('HSET', 'km:snapmax', tostring(db), newest)
-    end
-    redis.call('HINCRBY', 'km:snapcount', tostring(db), 1)
+    snapshot_merged(N, db, merge_list_snapshot(N, db, key, r, argv))
     return 1
   end
   local vec = {}
@@ -643,13 +649,7 @@ local function km_mergekey(_, argv)
       if c.st > newest then newest = c.st end
     end
   end
-  sel(2 * N)
-  local had = redis.call('HGET', 'km:snapmax', tostring(db))
-  if newest ~= '' and (not had or newest > had) then
-    redis.call('HSET', 'km:snapmax', tostring(db), newest)
-  end
-  -- and that a key was merged: a scan ahead of a flush (km_flushscan) may have passed it already
-  redis.call('HINCRBY', 'km:snapcount', tostring(db), 1)
+  snapshot_merged(N, db, newest)
   return 1
 end
 

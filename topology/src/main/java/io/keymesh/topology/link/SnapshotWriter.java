@@ -87,12 +87,18 @@ final class SnapshotWriter {
         return (List<?>) data.ok(args);
     }
 
+    /** A hash of the node-state database (db 2N) as HGETALL gives it; {@code conn} is back on db 0 after. */
+    private static List<?> nodeHash(BackendClient conn, int databases, String key) throws IOException {
+        conn.ok(List.of("SELECT", Integer.toString(2 * databases)));
+        List<?> flat = (List<?>) conn.ok(List.of("HGETALL", key));
+        conn.ok(List.of("SELECT", "0"));
+        return flat;
+    }
+
     /** The function libraries (hash {@code km:libs} in db 2N), loads and deletes alike, each at its stamp. */
     private static void sendLibraries(BackendClient conn, int databases, FrameChannel frames)
             throws IOException, InterruptedException {
-        conn.ok(List.of("SELECT", Integer.toString(2 * databases)));
-        List<?> libraries = (List<?>) conn.ok(List.of("HGETALL", "km:libs"));
-        conn.ok(List.of("SELECT", "0"));
+        List<?> libraries = nodeHash(conn, databases, "km:libs");
         for (int i = 0; i + 1 < libraries.size(); i += 2) {
             if (!frames.awaitWritable()) {
                 return;
@@ -107,9 +113,7 @@ final class SnapshotWriter {
      */
     private static void sendEpochs(BackendClient conn, int databases, FrameChannel frames)
             throws IOException, InterruptedException {
-        conn.ok(List.of("SELECT", Integer.toString(2 * databases)));
-        List<?> epochs = (List<?>) conn.ok(List.of("HGETALL", "km:epoch"));
-        conn.ok(List.of("SELECT", "0"));
+        List<?> epochs = nodeHash(conn, databases, "km:epoch");
         for (int i = 0; i + 1 < epochs.size(); i += 2) {
             int db = Integer.parseInt(Frames.text(epochs.get(i)));
             if (db < 0 || db >= databases) {
