@@ -28,6 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -549,7 +550,7 @@ public final class CommandDispatcher {
         if (ReplyScanner.isError(reply, reply.readerIndex())) {
             return reply;
         }
-        List<ByteBuf> changes = new java.util.ArrayList<>();
+        List<ByteBuf> changes = new ArrayList<>();
         switch (spec.name()) {
             case "FUNCTION|LOAD" -> changes.add(BackendConnector.encode("FUNCTION", "LOAD", "REPLACE",
                     new String(last, StandardCharsets.UTF_8)));
