@@ -70,4 +70,32 @@ class WriteStormIT extends MeshTest {
         assertTrue(perValueByte <= 1.3, "link bytes per value byte " + perValueByte + " (caught up in " + caughtUpMillis + " ms)");
         mesh.awaitConverged(CONVERGE);
     }
+
+    @Test
+    void aWholeKeyWriteOfALargeHashReachesThePeerWithoutTheLinkStartingOver() throws Exception {
+        mesh = MeshFixture.start(2);
+        MeshNode a = mesh.node(0);
+        MeshNode b = mesh.node(1);
+        int fields = 100_000;
+        io.lettuce.core.api.async.RedisAsyncCommands<String, String> async = a.connect().async();
+        List<io.lettuce.core.RedisFuture<Boolean>> sent = new ArrayList<>();
+        String value = "v".repeat(100);
+        for (int i = 0; i < fields; i++) {
+            sent.add(async.hset("big", "f" + i, value));
+        }
+        for (io.lettuce.core.RedisFuture<Boolean> f : sent) {
+            f.get();
+        }
+        Await.until(CONVERGE, "B has the hash", () -> b.sync().hlen("big") == fields, () -> "B has " + b.sync().hlen("big"));
+        long linkConnections = mesh.relay(b, a).connectionsAccepted();
+
+        // RENAME ships the whole 10 MB hash as one entry (a whole-key register)
+        assertEquals("OK", a.sync().rename("big", "big2"));
+        Await.until(CONVERGE, "B applies the renamed hash", () -> b.sync().hlen("big2") == fields,
+                () -> "B has " + b.sync().hlen("big2") + ":\n" + ReplicationInfo.of(b).text());
+        assertEquals(0, b.sync().exists("big"));
+        mesh.awaitConverged(CONVERGE);
+        assertEquals(linkConnections, mesh.relay(b, a).connectionsAccepted(), "B's link to A stayed up");
+        assertEquals(0, ReplicationInfo.of(b).snapshotResyncs(), "no snapshot resync:\n" + ReplicationInfo.of(b).text());
+    }
 }
