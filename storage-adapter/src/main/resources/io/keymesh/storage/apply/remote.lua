@@ -1,4 +1,4 @@
--- keymesh apply library, part 4 of 4: remote apply (km_r), snapshot merge, housekeeping.
+-- keymesh apply library, part 5 of 5: remote apply (km_r), snapshot merge, housekeeping.
 
 -- applies the fields of one log entry (t, x, then ops) at this node
 local function apply_entry(ctx, fields)
@@ -85,6 +85,15 @@ local function apply_entry(ctx, fields)
       elseif name == 'g' then
         merge_member(ctx, rec.db, rec.key, rec.fvec and rec.ftype or nil, v, nil, false, rec.fvec)
         rec.fvec = nil
+      elseif name == 'xa' then
+        -- a stream entry (stream.lua): its ID, then its fields
+        rec.xid = v
+      elseif name == 'xv' then
+        STREAM.merge_add(ctx, rec.db, rec.key, rec.xid, v)
+      elseif name == 'xd' then
+        merge_member(ctx, rec.db, rec.key, 'stream', v, nil, false)
+      elseif name == 'xt' then
+        STREAM.merge_floor(ctx, rec.db, rec.key, v, false)
       elseif name == 'f' then
         finish()
         flush_at(ctx, tonumber(v), 'ASYNC')
@@ -383,6 +392,13 @@ local function km_dumpkey(_, argv)
         out[#out + 1] = own
       end
     end
+    -- a stream's trim floor and newest XADD (stream.lua), as one more member of type "xstream"
+    sel(N + db)
+    local xc = redis.call('HGET', key, 'xc')
+    local floor = STREAM.floor_of(N, db, key)
+    if floor or xc then
+      for _, v in ipairs({ floor or '', xc or '', '', '', 'xstream' }) do out[#out + 1] = v end
+    end
   end
   return out
 end
@@ -408,6 +424,12 @@ while the key holds another).
 ]]
 local function km_mergekey(_, argv)
   reset_db()
+  -- a stream's trim floor and newest XADD travel as a last member of type "xstream"
+  local xstream = nil
+  if #argv >= 11 and argv[#argv] == 'xstream' then
+    xstream = { argv[#argv - 4], argv[#argv - 3] }
+    argv = { unpack(argv, 1, #argv - 5) }
+  end
   local N = tonumber(argv[1])
   local db = tonumber(argv[2])
   local key = argv[3]
@@ -465,6 +487,7 @@ local function km_mergekey(_, argv)
     ctx.t = et
     merge_key(ctx, { db = db, key = key, kind = 'e', e = r.e }, false)
   end
+  if xstream then STREAM.merge_snapshot(ctx, db, key, xstream[1], xstream[2]) end
   for i = 7, #argv, 5 do
     local member, reg = argv[i], argv[i + 1]
     local mty = argv[i + 4]
@@ -644,6 +667,7 @@ local function km_gc(_, argv)
     if not present and max_stamp(m) < stamp then
       sel(N + db)
       redis.call('DEL', k)
+      STREAM.forget_floor(N, db, k)
       dropped = dropped + 1
     elseif present and m.d and m.d < stamp then
       m.d = nil

@@ -1,4 +1,4 @@
--- keymesh apply library, part 2 of 4: the local write (km_w) and its command table, and the flush
+-- keymesh apply library, part 2 of 5: the local write (km_w) and its command table, and the flush
 -- of a database that local and received FLUSHDBs share (flush_at).
 
 -- commands that cannot be replicated: refused, nothing changes
@@ -228,6 +228,8 @@ local function record_state(ctx, en, db, key, existed)
       rec.kind = 's'
       rec.payload = redis.call('GET', key)
     else
+      -- a stream's trim floor holds for a whole-key write onto it too, here as on receivers
+      if ty == 'stream' then STREAM.keep_floor(ctx.N, db, key, m) end
       sel(db)
       rec.kind = 'r'
       rec.payload = redis.call('DUMP', key)
@@ -776,6 +778,10 @@ local function write_cmd(proto, db, N, origin, stamp, txn, name, a)
   if why then
     return { err = 'ERR keymesh: ' .. string.upper(cmd) .. ' cannot be replicated between nodes (' .. why .. ')' }
   end
+
+  -- streams are merged per entry (stream.lua)
+  local stream_cmd = STREAM.cmds[cmd]
+  if stream_cmd and a[1] ~= nil then return stream_cmd(ctx, proto, db, name, a, txn) end
 
   if cmd == 'km.touch' then
     if #a ~= 1 then return { err = "ERR wrong number of arguments for 'km.touch' command" } end

@@ -43,7 +43,7 @@ class ApplyConvergenceIT {
         if (flushes && r.nextInt(150) == 0) {
             return new Object[] {"FLUSHDB"};
         }
-        int family = r.nextInt(6);
+        int family = r.nextInt(7);
         String k = "f" + family + "k" + r.nextInt(2);
         String other = "f" + family + "k" + r.nextInt(2);
         String m = "m" + r.nextInt(4);
@@ -91,8 +91,28 @@ class ApplyConvergenceIT {
                 case 1 -> new Object[] {"ZINCRBY", k, Integer.toString(r.nextInt(7) - 3), m};
                 default -> new Object[] {"ZREM", k, m};
             };
+            case 6 -> switch (r.nextInt(6)) {
+                case 0 -> new Object[] {"XDEL", k, streamId(r)};
+                case 1 -> new Object[] {"XTRIM", k, "MAXLEN", Integer.toString(2 + r.nextInt(3))};
+                case 2 -> new Object[] {"XTRIM", k, "MINID", streamId(r)};
+                case 3 -> new Object[] {"XADD", k, "MAXLEN", Integer.toString(3 + r.nextInt(3)), "*", "n", v};
+                default -> new Object[] {"XADD", k, "*", "n", v};
+            };
             default -> r.nextBoolean() ? new Object[] {"LPUSH", k, v} : new Object[] {"RPOP", k};
         };
+    }
+
+    /**
+     * An ID a node of this test may have handed out for {@code XADD *}: its stamps' wall-clock ms are 0,
+     * so "0-" then k * 2^32 + the origin's 32-bit number (stream.lua's auto_id).
+     */
+    private static String streamId(SplittableRandom r) {
+        String origin = List.of("aaaaaaaa", "bbbbbbbb", "cccccccc").get(r.nextInt(3));
+        long h = 0;
+        for (char ch : origin.toCharArray()) {
+            h = (h * 31 + ch) % 4294967296L;
+        }
+        return "0-" + (r.nextInt(6) * 4294967296L + h);
     }
 
     /** Remote flushes applied over the run, per path the library took ("logged", "ahead", "scanned"). */

@@ -1,0 +1,221 @@
+package io.keymesh.storage.apply;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Streams merged per entry in real redis-servers: XADD, XDEL, XTRIM on several nodes, shipped in every order. */
+class ApplyStreamIT {
+
+    @TempDir
+    Path tmp;
+
+    private Node a;
+    private Node b;
+    private Node c;
+
+    @BeforeEach
+    void startNodes() {
+        a = new Node(tmp.resolve("a"), "aaaaaaaa");
+        b = new Node(tmp.resolve("b"), "bbbbbbbb");
+        c = new Node(tmp.resolve("c"), "cccccccc");
+    }
+
+    @AfterEach
+    void stopNodes() {
+        for (Node n : new Node[] {a, b, c}) {
+            if (n != null) {
+                n.close();
+            }
+        }
+    }
+
+    /** Ships the entries of {@code from}'s own log that {@code to} has not applied yet. */
+    private static void ship(Node from, Node to) {
+        List<List<Object>> entries = from.log(from.origin);
+        if (!entries.isEmpty()) {
+            to.apply(from.origin, entries);
+        }
+    }
+
+    private static String str(byte[] reply) {
+        return new String(reply, StandardCharsets.ISO_8859_1);
+    }
+
+    /** The ID an XADD through km_w returned (a bulk reply). */
+    private static String added(byte[] reply) {
+        String s = str(reply);
+        assertTrue(s.startsWith("$"), "XADD replied " + s);
+        return s.substring(s.indexOf("\r\n") + 2, s.length() - 2);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> ids(Node n, String key) {
+        List<String> out = new ArrayList<>();
+        for (Object e : (List<Object>) n.conn.callParsed("XRANGE", key, "-", "+")) {
+            out.add((String) ((List<Object>) e).get(0));
+        }
+        return out;
+    }
+
+    private static int compareIds(String x, String y) {
+        String[] p = x.split("-");
+        String[] q = y.split("-");
+        int c = Long.compareUnsigned(Long.parseUnsignedLong(p[0]), Long.parseUnsignedLong(q[0]));
+        return c != 0 ? c : Long.compareUnsigned(Long.parseUnsignedLong(p[1]), Long.parseUnsignedLong(q[1]));
+    }
+
+    @Test
+    void starAddsOnTwoNodesAtOnceAllSurviveWithUniqueIdsInEveryArrivalOrder() {
+        List<String> fromA = new ArrayList<>();
+        List<String> fromB = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            fromA.add(added(a.w("XADD", "s", "*", "n", "a" + i)));
+            fromB.add(added(b.w("XADD", "s", "*", "n", "b" + i)));
+        }
+        // each client sees its own node's IDs increase
+        for (List<String> seen : List.of(fromA, fromB)) {
+            for (int i = 1; i < seen.size(); i++) {
+                assertTrue(compareIds(seen.get(i - 1), seen.get(i)) < 0, seen.toString());
+            }
+        }
+        Set<String> all = new HashSet<>(fromA);
+        all.addAll(fromB);
+        assertEquals(6, all.size(), "no two nodes hand out the same ID: " + fromA + fromB);
+
+        ship(a, b);
+        ship(b, a);
+        ship(b, c);     // c gets b's entries first, then a's (some of them below b's)
+        ship(a, c);
+        assertEquals(a.digest(), b.digest());
+        assertEquals(a.digest(), c.digest());
+        List<String> ids = ids(c, "s");
+        assertEquals(all, new HashSet<>(ids));
+        for (int i = 1; i < ids.size(); i++) {
+            assertTrue(compareIds(ids.get(i - 1), ids.get(i)) < 0, ids.toString());
+        }
+        // a stream that took an entry in between still hands out IDs above all of its entries
+        String next = added(c.w("XADD", "s", "*", "n", "c"));
+        assertTrue(compareIds(ids.get(ids.size() - 1), next) < 0, next);
+        assertEquals(7L, c.conn.callParsed("XLEN", "s"));
+        assertEquals(List.of("length", 7L), ((List<?>) c.conn.callParsed("XINFO", "STREAM", "s")).subList(0, 2));
+    }
+
+    @Test
+    void anEntryDeletedOnANodeThatHadNotYetGotItStaysDeletedWhenItArrives() {
+        String id = added(a.w("XADD", "s", "*", "n", "1"));
+        a.w("XADD", "s", "*", "n", "2");
+        b.w("XADD", "s", "*", "n", "3");
+        // a client read the entry on a and deletes it through b, which has not got it yet
+        assertEquals(":0\r\n", str(b.w("XDEL", "s", id)));
+        ship(b, a);
+        ship(a, b);
+        ship(a, c);
+        ship(b, c);
+        assertEquals(a.digest(), b.digest());
+        assertEquals(a.digest(), c.digest());
+        assertEquals(2L, a.conn.callParsed("XLEN", "s"));
+        assertTrue(!ids(a, "s").contains(id));
+    }
+
+    @Test
+    void aTrimIsAFloorThatDropsOlderEntriesWheneverTheyArrive() {
+        for (int i = 0; i < 10; i++) {
+            a.w("XADD", "s", "*", "n", "a" + i);
+        }
+        ship(a, b);
+        // b adds two entries while a trims to 5 (the trim logs only its floor)
+        b.w("XADD", "s", "*", "n", "b0");
+        b.w("XADD", "s", "*", "n", "b1");
+        assertEquals(":5\r\n", str(a.w("XTRIM", "s", "MAXLEN", "5")));
+        a.w("XADD", "s", "MAXLEN", "~", "3", "*", "n", "a10");
+        ship(b, a);
+        ship(a, b);
+        ship(a, c);
+        ship(b, c);
+        assertEquals(a.digest(), b.digest());
+        assertEquals(a.digest(), c.digest());
+        List<String> left = ids(a, "s");
+        assertTrue(left.size() >= 3, left.toString());
+        for (List<Object> e : a.log(a.origin)) {
+            int trims = 0;
+            for (Object f : (List<?>) e.get(1)) {
+                if ("xt".equals(f) || "r".equals(f)) {
+                    trims++;
+                }
+            }
+            assertTrue(trims <= 1, "a trim logs its floor, never the stream: " + e);
+        }
+    }
+
+    @Test
+    void anExplicitIdBelowTheTrimFloorIsRefusedWithAClearError() {
+        a.w("XADD", "s", "5-1", "n", "1");
+        a.w("XADD", "s", "6-1", "n", "2");
+        a.w("XTRIM", "s", "MINID", "6");
+        a.w("DEL", "s");
+        String r = str(a.w("XADD", "s", "4-1", "n", "3"));
+        assertTrue(r.startsWith("-ERR keymesh: the ID specified in XADD is below the stream's trim floor 6-1"), r);
+        assertEquals(0L, a.conn.callParsed("EXISTS", "s"));
+        // '*' goes above the floor
+        String id = added(a.w("XADD", "s", "*", "n", "4"));
+        assertTrue(compareIds("6-1", id) <= 0, id);
+    }
+
+    @Test
+    void aDeleteOfAStreamKeepsTheEntriesAddedLaterOnOtherNodesInBothOrders() {
+        a.w("XADD", "s", "*", "n", "old");
+        ship(a, b);
+        b.w("DEL", "s");                                // earlier stamp
+        a.w("SET", "x", "1");
+        a.w("SET", "x", "2");
+        String later = added(a.w("XADD", "s", "*", "n", "new"));   // later stamp than b's DEL
+        ship(a, b);
+        ship(b, a);
+        ship(a, c);
+        ship(b, c);
+        assertEquals(a.digest(), b.digest());
+        assertEquals(a.digest(), c.digest());
+        assertEquals(List.of(later), ids(a, "s"));
+    }
+
+    @Test
+    void explicitIdsWrittenOnTwoNodesKeepTheLaterWritesFields() {
+        a.w("XADD", "s", "7-1", "n", "a");
+        b.w("XADD", "s", "7-1", "n", "b");
+        b.w("XADD", "s", "8-1", "n", "b8");
+        ship(a, b);
+        ship(b, a);
+        assertEquals(a.digest(), b.digest());
+        assertEquals(2L, a.conn.callParsed("XLEN", "s"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void anXaddOntoALongStreamLogsTheEntryNotTheStream() {
+        // 100,000 entries built by the server itself (a data set loaded before keymesh)
+        a.conn.callParsed("EVAL", "for i = 1, 100000 do redis.call('XADD', KEYS[1], '*', 'n', tostring(i)) end return 1", "1", "q");
+        String value = "v".repeat(100);
+        a.w("XADD", "q", "*", "payload", value);
+        List<List<Object>> log = a.log(a.origin);
+        List<Object> fields = (List<Object>) log.get(log.size() - 1).get(1);
+        int bytes = 0;
+        for (Object f : fields) {
+            bytes += ((String) f).length();
+        }
+        assertTrue(bytes < 300, "the entry's log entry holds " + bytes + " bytes: " + fields);
+        b.apply(a.origin, log);
+        assertEquals(1L, b.conn.callParsed("XLEN", "q"));
+        assertEquals(value, ((List<Object>) ((List<Object>) ((List<Object>) b.conn.callParsed("XRANGE", "q", "-", "+")).get(0)).get(1)).get(1));
+    }
+}
