@@ -16,7 +16,7 @@ import java.nio.charset.StandardCharsets;
  */
 public final class StateKeys {
     /** Whole names of state keys. */
-    static final String[] NAMES = {"km:pos", "km:marks", "km:epoch", "km:flushes", "km:snapmax", "km:snapcount", "km:libs", "km:libver", "km:xfloor"};
+    static final String[] NAMES = {"km:pos", "km:marks", "km:epoch", "km:flushes", "km:snapmax", "km:snapcount", "km:libs", "km:libver"};
     /** Prefixes of state keys named per origin or per scan ({@code km:log:<origin>}, {@code km:fscan:<db>:<t>}). */
     static final String[] PREFIXES = {"km:log:", "km:fscan:"};
 

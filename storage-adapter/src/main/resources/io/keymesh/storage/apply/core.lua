@@ -257,9 +257,18 @@ local function newest_stamp(m)
       for _, c in pairs(parse_vec(string.sub(v, 3))) do
         if c.st > s then s = c.st end
       end
+    elseif all[i] == 'xm' then
+      -- a stream's trim floors (stream.lua): "<id> <stamp> ..."
+      for st in string.gmatch(v, '%S+ (%S+)') do
+        if st > s then s = st end
+      end
     elseif all[i] == 'xc' and v > s then
       -- a stream's newest XADD (stream.lua)
       s = v
+    elseif tag == 'x' and (string.sub(all[i], 2, 2) == 'g' or string.sub(all[i], 2, 2) == 'q') then
+      -- a consumer group's or a pending entry's register (stream.lua)
+      local st = string.match(v, '^[+-](%S+)')
+      if st and st > s then s = st end
     end
   end
   return s
@@ -429,7 +438,7 @@ end
 -- streams merged per entry (stream.lua fills it): an entry is a member of its key, named by its ID,
 -- its value the entry's fields packed (msgpack). get(db, key, id) -> packed fields, nil when absent,
 -- and true as a second result when the key holds another type; put(db, key, id, packed or nil) ->
--- false when the key holds another type; below_floor(N, db, key, id): dropped by a trim
+-- false when the key holds another type; below_floor(m, id, stamp): dropped by a trim
 local STREAM = {}
 
 -- the value of a member in the data: hash field value, '' for a set member, zset score; nil if
@@ -695,7 +704,7 @@ local function merge_member(ctx, db, key, typ, member, value, local_write, fvec)
   if not local_write and t <= epoch_of(ctx, db) then return end
   local m = meta_load(ctx.N + db, key)
   -- a stream entry below the stream's trim floor is gone on every node, whenever it arrives
-  if typ == 'stream' and value ~= nil and STREAM.below_floor(ctx.N, db, key, member) then return end
+  if typ == 'stream' and value ~= nil and STREAM.below_floor(m, member, t) then return end
   local cv, cty = member_cv(m, member)
   local counted = next(cv) ~= nil or (fvec ~= nil and next(fvec) ~= nil)
   typ = typ or cty
@@ -854,7 +863,7 @@ local function merge_key(ctx, rec, local_write)
           sel(db)
           redis.call('DEL', rec.key)
           reapply_fields(m, db, rec.key, keep)
-          STREAM.keep_created(m, db, rec.key, t)
+          STREAM.after_whole(ctx.N, m, db, rec.key, t, 'd')
         end
         if old_et == nil or t > old_et then
           m.e = 0
@@ -870,7 +879,7 @@ local function merge_key(ctx, rec, local_write)
           end
           reapply_fields(m, db, rec.key, keep)
           -- a stream's trim floor holds for a state restored over it too
-          if kind == 'r' then STREAM.keep_floor(ctx.N, db, rec.key, m) end
+          if kind == 'r' then STREAM.after_whole(ctx.N, m, db, rec.key, t, 'r') end
         end
         m.t = t
         m.d = nil

@@ -94,6 +94,10 @@ local function apply_entry(ctx, fields)
         merge_member(ctx, rec.db, rec.key, 'stream', v, nil, false)
       elseif name == 'xt' then
         STREAM.merge_floor(ctx, rec.db, rec.key, v, false)
+      elseif name == 'xg' then
+        rec.xgroup = v
+      elseif name == 'xgc' or name == 'xgd' or name == 'xl' or name == 'xp' or name == 'xk' then
+        STREAM.merge_group(ctx, rec.db, rec.key, rec.xgroup, name, v)
       elseif name == 'f' then
         finish()
         flush_at(ctx, tonumber(v), 'ASYNC')
@@ -392,12 +396,14 @@ local function km_dumpkey(_, argv)
         out[#out + 1] = own
       end
     end
-    -- a stream's trim floor and newest XADD (stream.lua), as one more member of type "xstream"
+    -- a stream's trim floor, newest XADD and group registers (stream.lua), as one more member of type
+    -- "xstream"
     sel(N + db)
     local xc = redis.call('HGET', key, 'xc')
-    local floor = STREAM.floor_of(N, db, key)
-    if floor or xc then
-      for _, v in ipairs({ floor or '', xc or '', '', '', 'xstream' }) do out[#out + 1] = v end
+    local regs = STREAM.group_regs(N, db, key)
+    local floor = redis.call('HGET', key, 'xm')
+    if floor or xc or regs ~= '' then
+      for _, v in ipairs({ floor or '', xc or '', regs, '', 'xstream' }) do out[#out + 1] = v end
     end
   end
   return out
@@ -427,7 +433,7 @@ local function km_mergekey(_, argv)
   -- a stream's trim floor and newest XADD travel as a last member of type "xstream"
   local xstream = nil
   if #argv >= 11 and argv[#argv] == 'xstream' then
-    xstream = { argv[#argv - 4], argv[#argv - 3] }
+    xstream = { argv[#argv - 4], argv[#argv - 3], argv[#argv - 2] }
     argv = { unpack(argv, 1, #argv - 5) }
   end
   local N = tonumber(argv[1])
@@ -509,6 +515,8 @@ local function km_mergekey(_, argv)
       merge_count({ N = N, origin = o, t = c.st }, db, key, mty, member, c.tot, false)
     end
   end
+  -- a stream's consumer groups and pending entries, once its entries are in
+  if xstream and xstream[3] ~= '' then STREAM.merge_group_regs(ctx, db, key, xstream[3]) end
   -- the newest stamp the key brought: a later remote flush of db need not look for it in the logs
   -- (flush_candidates), which never held the entries behind a snapshot
   local newest = max_stamp(r)
@@ -667,7 +675,6 @@ local function km_gc(_, argv)
     if not present and max_stamp(m) < stamp then
       sel(N + db)
       redis.call('DEL', k)
-      STREAM.forget_floor(N, db, k)
       dropped = dropped + 1
     elseif present and m.d and m.d < stamp then
       m.d = nil

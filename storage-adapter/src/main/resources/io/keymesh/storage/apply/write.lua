@@ -228,8 +228,6 @@ local function record_state(ctx, en, db, key, existed)
       rec.kind = 's'
       rec.payload = redis.call('GET', key)
     else
-      -- a stream's trim floor holds for a whole-key write onto it too, here as on receivers
-      if ty == 'stream' then STREAM.keep_floor(ctx.N, db, key, m) end
       sel(db)
       rec.kind = 'r'
       rec.payload = redis.call('DUMP', key)

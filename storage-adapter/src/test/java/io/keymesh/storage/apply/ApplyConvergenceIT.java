@@ -91,11 +91,17 @@ class ApplyConvergenceIT {
                 case 1 -> new Object[] {"ZINCRBY", k, Integer.toString(r.nextInt(7) - 3), m};
                 default -> new Object[] {"ZREM", k, m};
             };
-            case 6 -> switch (r.nextInt(6)) {
+            case 6 -> switch (r.nextInt(12)) {
                 case 0 -> new Object[] {"XDEL", k, streamId(r)};
                 case 1 -> new Object[] {"XTRIM", k, "MAXLEN", Integer.toString(2 + r.nextInt(3))};
                 case 2 -> new Object[] {"XTRIM", k, "MINID", streamId(r)};
                 case 3 -> new Object[] {"XADD", k, "MAXLEN", Integer.toString(3 + r.nextInt(3)), "*", "n", v};
+                case 4 -> new Object[] {"XGROUP", "CREATE", k, "g" + r.nextInt(2), "0", "MKSTREAM"};
+                case 5 -> new Object[] {"XREADGROUP", "GROUP", "g" + r.nextInt(2), "c" + r.nextInt(3), "COUNT", "2", "STREAMS", k, ">"};
+                case 6 -> new Object[] {"XACK", k, "g" + r.nextInt(2), streamId(r)};
+                case 7 -> new Object[] {"XAUTOCLAIM", k, "g" + r.nextInt(2), "c" + r.nextInt(3), "0", "0", "COUNT", "2"};
+                case 8 -> r.nextInt(4) == 0 ? new Object[] {"XGROUP", "DESTROY", k, "g" + r.nextInt(2)}
+                        : new Object[] {"XCLAIM", k, "g" + r.nextInt(2), "c" + r.nextInt(3), "0", streamId(r)};
                 default -> new Object[] {"XADD", k, "*", "n", v};
             };
             default -> r.nextBoolean() ? new Object[] {"LPUSH", k, v} : new Object[] {"RPOP", k};

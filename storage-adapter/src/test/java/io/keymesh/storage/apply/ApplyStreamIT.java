@@ -1,6 +1,7 @@
 package io.keymesh.storage.apply;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -44,7 +45,8 @@ class ApplyStreamIT {
     private static void ship(Node from, Node to) {
         List<List<Object>> entries = from.log(from.origin);
         if (!entries.isEmpty()) {
-            to.apply(from.origin, entries);
+            Object reply = to.apply(from.origin, entries);
+            assertFalse(reply instanceof RawConnection.Err, "km_r: " + reply);
         }
     }
 
@@ -159,17 +161,30 @@ class ApplyStreamIT {
     }
 
     @Test
-    void anExplicitIdBelowTheTrimFloorIsRefusedWithAClearError() {
-        a.w("XADD", "s", "5-1", "n", "1");
-        a.w("XADD", "s", "6-1", "n", "2");
-        a.w("XTRIM", "s", "MINID", "6");
+    void aTrimDropsOnlyEntriesOlderThanItselfBelowItsFloorWheneverTheyArrive() {
+        a.w("XADD", "s", "5-1", "n", "old");
+        a.w("XADD", "s", "9-1", "n", "kept");
+        c.w("XADD", "s", "6-1", "n", "older");            // c's stamp is earlier than a's trim
+        for (int i = 0; i < 5; i++) {
+            a.w("SET", "clock", Integer.toString(i));
+        }
+        assertEquals(":1\r\n", str(a.w("XTRIM", "s", "MINID", "9")));
+        for (int i = 0; i < 10; i++) {
+            c.w("SET", "clock", Integer.toString(i));
+        }
+        c.w("XADD", "s", "7-1", "n", "later");             // later than the trim: it survives it, below its floor
+        ship(a, b);
+        ship(c, b);
+        ship(c, a);
+        ship(a, c);
+        assertEquals(a.digest(), b.digest());
+        assertEquals(a.digest(), c.digest());
+        assertEquals(List.of("7-1", "9-1"), ids(a, "s"));
+        // after a DEL and a FLUSHDB of a trimmed stream, explicit IDs below its old floor are fine
         a.w("DEL", "s");
-        String r = str(a.w("XADD", "s", "4-1", "n", "3"));
-        assertTrue(r.startsWith("-ERR keymesh: the ID specified in XADD is below the stream's trim floor 6-1"), r);
-        assertEquals(0L, a.conn.callParsed("EXISTS", "s"));
-        // '*' goes above the floor
-        String id = added(a.w("XADD", "s", "*", "n", "4"));
-        assertTrue(compareIds("6-1", id) <= 0, id);
+        assertEquals("$3\r\n1-1\r\n", str(a.w("XADD", "s", "1-1", "n", "again")));
+        ship(a, b);
+        assertEquals(a.digest(), b.digest());
     }
 
     @Test
@@ -217,5 +232,88 @@ class ApplyStreamIT {
         b.apply(a.origin, log);
         assertEquals(1L, b.conn.callParsed("XLEN", "q"));
         assertEquals(value, ((List<Object>) ((List<Object>) ((List<Object>) b.conn.callParsed("XRANGE", "q", "-", "+")).get(0)).get(1)).get(1));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<List<Object>> pending(Node n, String key, String group) {
+        return (List<List<Object>>) (List<?>) n.conn.callParsed("XPENDING", key, group, "-", "+", "100");
+    }
+
+    private static void meshAll(Node... nodes) {
+        for (Node from : nodes) {
+            for (Node to : nodes) {
+                if (from != to) {
+                    ship(from, to);
+                }
+            }
+        }
+    }
+
+    @Test
+    void groupsCreatedOnTwoNodesMergeAndTheirDeliveriesAcksAndClaimsConverge() {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            ids.add(added(a.w("XADD", "s", "*", "n", Integer.toString(i))));
+        }
+        ship(a, b);
+        // every worker creates the group at start: on both nodes at once
+        assertEquals("+OK\r\n", str(a.w("XGROUP", "CREATE", "s", "g", "0")));
+        assertEquals("+OK\r\n", str(b.w("XGROUP", "CREATE", "s", "g", "0")));
+        a.w("XREADGROUP", "GROUP", "g", "c1", "COUNT", "2", "STREAMS", "s", ">");
+        b.w("XREADGROUP", "GROUP", "g", "c2", "COUNT", "1", "STREAMS", "s", ">");
+        assertEquals(":1\r\n", str(a.w("XACK", "s", "g", ids.get(1))));
+        meshAll(a, b, c);
+        meshAll(a, b, c);
+        assertEquals(a.digest(), b.digest());
+        assertEquals(a.digest(), c.digest());
+        // the first entry went to both consumers (at-least-once); the later delivery owns it; the acked one is gone
+        List<List<Object>> p = pending(c, "s", "g");
+        assertEquals(1, p.size(), p.toString());
+        assertEquals(ids.get(0), p.get(0).get(0));
+        assertTrue(c.digest().contains("last=" + ids.get(1)), c.digest());
+
+        // a claim on one node and an autoclaim on another
+        b.w("XCLAIM", "s", "g", "c3", "0", ids.get(0));
+        a.w("XREADGROUP", "GROUP", "g", "c1", "STREAMS", "s", ">");
+        a.w("XAUTOCLAIM", "s", "g", "c4", "0", "0", "COUNT", "1");
+        meshAll(a, b, c);
+        assertEquals(a.digest(), b.digest());
+        assertEquals(a.digest(), c.digest());
+        assertTrue(c.digest().contains("last=" + ids.get(3)), c.digest());
+
+        // destroyed on one node, everywhere
+        assertEquals(":1\r\n", str(b.w("XGROUP", "DESTROY", "s", "g")));
+        meshAll(a, b, c);
+        assertEquals(a.digest(), c.digest());
+        assertTrue(a.digest().contains("groups {}"), a.digest());
+    }
+
+    @Test
+    void anEntryAddedElsewhereBelowAGroupsLastDeliveredIdBecomesPendingEverywhere() {
+        a.w("XGROUP", "CREATE", "s", "g", "0", "MKSTREAM");
+        meshAll(a, b);
+        String fromB = added(b.w("XADD", "s", "*", "n", "b"));
+        added(a.w("XADD", "s", "*", "n", "a1"));
+        String last = added(a.w("XADD", "s", "*", "n", "a2"));
+        assertTrue(compareIds(fromB, last) < 0, fromB + " " + last);
+        // a's worker reads past the place b's entry will take
+        a.w("XREADGROUP", "GROUP", "g", "w1", "STREAMS", "s", ">");
+        ship(b, a);
+        ship(a, b);
+        assertEquals(a.digest(), b.digest());
+        boolean stray = false;
+        for (List<Object> row : pending(b, "s", "g")) {
+            if (row.get(0).equals(fromB)) {
+                assertEquals("keymesh", row.get(1));
+                stray = true;
+            }
+        }
+        assertTrue(stray, "b's entry is pending for XAUTOCLAIM: " + pending(b, "s", "g"));
+        // a worker on b picks it up; the claim replicates
+        b.w("XAUTOCLAIM", "s", "g", "w2", "0", "0");
+        b.w("XACK", "s", "g", fromB);
+        meshAll(a, b);
+        assertEquals(a.digest(), b.digest());
+        assertEquals(2, pending(a, "s", "g").size());
     }
 }

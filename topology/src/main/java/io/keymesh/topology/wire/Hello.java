@@ -15,9 +15,9 @@ import java.util.List;
 public record Hello(String secret, String nodeId, String role, String advertise, String stamp, int logFormat) {
 
     /**
-     * The log entry format this build writes and reads. 6: streams merge per entry (ops {@code xa},
-     * {@code xv}, {@code xd}, {@code xt}; a stream's trim floor and newest XADD as a last
-     * {@code km_dumpkey} item of type {@code xstream}). 5: function libraries travel as entries (ops
+     * The log entry format this build writes and reads. 6: streams merge per entry and consumer groups per
+     * group and pending entry (ops {@code xa xv xd xt xg xgc xgd xl xp xk}; a stream's trim floors,
+     * newest XADD and group registers as a last {@code km_dumpkey} item of type {@code xstream}). 5: function libraries travel as entries (ops
      * {@code F}, {@code L}) and in snapshots ({@code SNAPLIB}); a script's writes share a transaction id. 4: snapshots carry each database's flush
      * epoch ({@code SNAPFLUSH}) and members of another type than their key's ({@code km_dumpkey}
      * items). 3: an increment's total names the flush epoch it counts from (field {@code q}). 2: plain SETs of one backend call may share an entry,
