@@ -1,6 +1,7 @@
 package io.keymesh.proxy.mesh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lettuce.core.Consumer;
 import io.lettuce.core.RedisBusyException;
@@ -37,6 +38,20 @@ class StreamWorkersIT extends MeshTest {
 
     @Test
     void aWorkerFleetReadingOneGroupThroughTwoNodesProcessesEveryJobAndTheGroupsConverge() throws Exception {
+        runFleet(false);
+    }
+
+    /**
+     * Producers on both sides of a partition, workers on one side only: they read past the place the
+     * other side's jobs take once the link heals, so most of those jobs arrive below the group's
+     * position, where no read with ">" gets them, and must be picked up as pending entries (XAUTOCLAIM).
+     */
+    @Test
+    void jobsProducedOnTheOtherSideOfAPartitionAreProcessedAfterItHealsThoughTheGroupReadPastThem() throws Exception {
+        runFleet(true);
+    }
+
+    private void runFleet(boolean partition) throws Exception {
         mesh = MeshFixture.start(2);
         List<MeshNode> nodes = mesh.nodes();
         for (MeshNode n : nodes) {
@@ -46,7 +61,12 @@ class StreamWorkersIT extends MeshTest {
                 // the other node's create arrived first: as with one Redis, BUSYGROUP
             }
         }
+        mesh.awaitConverged(CONVERGE);
+        if (partition) {
+            mesh.cut(nodes.get(0), nodes.get(1));
+        }
         Set<String> processed = ConcurrentHashMap.newKeySet();
+        Set<String> reclaimed = ConcurrentHashMap.newKeySet();
         Set<String> produced = ConcurrentHashMap.newKeySet();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -68,7 +88,7 @@ class StreamWorkersIT extends MeshTest {
             }));
         }
         for (int w = 0; w < 4; w++) {
-            MeshNode node = nodes.get(w % 2);
+            MeshNode node = nodes.get(partition ? 0 : w % 2);
             Consumer<String> me = Consumer.from("workers", "w" + w);
             threads.add(started("worker-" + w, () -> {
                 try {
@@ -77,7 +97,13 @@ class StreamWorkersIT extends MeshTest {
                         List<StreamMessage<String, String>> got = new ArrayList<>(
                                 c.xreadgroup(me, XReadArgs.Builder.block(100).count(10), XReadArgs.StreamOffset.lastConsumed("jobs")));
                         // what another worker left pending (or what arrived below the group's position)
-                        got.addAll(c.xautoclaim("jobs", XAutoClaimArgs.Builder.xautoclaim(me, Duration.ofMillis(1500), "0-0").count(10)).getMessages());
+                        for (StreamMessage<String, String> m : c.xautoclaim("jobs",
+                                XAutoClaimArgs.Builder.xautoclaim(me, Duration.ofMillis(1500), "0-0").count(10)).getMessages()) {
+                            got.add(m);
+                            if (m.getBody() != null && m.getBody().get("job") != null) {
+                                reclaimed.add(m.getBody().get("job"));
+                            }
+                        }
                         for (StreamMessage<String, String> m : got) {
                             if (m.getBody() != null && m.getBody().get("job") != null) {
                                 processed.add(m.getBody().get("job"));
@@ -91,6 +117,13 @@ class StreamWorkersIT extends MeshTest {
             }));
         }
         try {
+            if (partition) {
+                Await.until(Duration.ofSeconds(60), "the workers' side processed its own jobs",
+                        () -> failure.get() != null || (produced.size() == 2 * JOBS_PER_PRODUCER && processed.size() == JOBS_PER_PRODUCER),
+                        () -> "processed " + processed.size() + " of " + produced.size());
+                assertEquals(JOBS_PER_PRODUCER, processed.size(), "nothing crossed the partition");
+                mesh.heal(nodes.get(0), nodes.get(1));
+            }
             Await.until(Duration.ofSeconds(90), "every job processed",
                     () -> failure.get() != null || (produced.size() == 2 * JOBS_PER_PRODUCER && processed.containsAll(produced)),
                     () -> "processed " + processed.size() + " of " + produced.size());
@@ -104,6 +137,10 @@ class StreamWorkersIT extends MeshTest {
             throw new AssertionError("a producer or worker failed", failure.get());
         }
         assertEquals(2 * JOBS_PER_PRODUCER, processed.size());
+        if (partition) {
+            assertTrue(reclaimed.stream().anyMatch(j -> j.startsWith("p1-")),
+                    "jobs of the other side that arrived below the group's position came through XAUTOCLAIM: " + reclaimed);
+        }
         // identical stream and group state (ContentDigest reads the groups' positions and pending lists)
         mesh.awaitConverged(CONVERGE);
         for (MeshNode n : nodes) {
