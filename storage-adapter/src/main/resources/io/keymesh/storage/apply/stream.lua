@@ -671,7 +671,13 @@ local function stream_part()
     if group_superseded(m, g, ctx.t) then return end
     local gs = groups_of(db, key)
     local cur = gs and gs[g]
-    if cur == nil or id_cmp(id, cur) <= 0 then return end
+    if cur == nil then
+      -- the group's create has not arrived here yet: its register keeps the ID for it (a register
+      -- of stamp "0" when there is none, which any create or destroy supersedes)
+      if group_reg(m, g) == nil then set_reg(m, 'xg' .. g, '+0 ' .. id) else note_last(m, g, id) end
+      return
+    end
+    if id_cmp(id, cur) <= 0 then return end
     note_last(m, g, id)
     sel(db)
     local passed = redis.call('XRANGE', key, '(' .. cur, id)
@@ -770,6 +776,19 @@ local function stream_part()
     end
   end
 
+  -- puts group g's pending-entry registers into its pending list (after the group was created here)
+  local function apply_group_pel(m, db, key, g)
+    if m.kind ~= 'h' then return end
+    sel(m.mdb)
+    local all = redis.call('HGETALL', m.key)
+    local prefix = 'xq' .. g .. '\0'
+    for i = 1, #all, 2 do
+      if string.sub(all[i], 1, #prefix) == prefix then
+        apply_pel(db, key, g, string.sub(all[i], #prefix + 1), all[i + 1])
+      end
+    end
+  end
+
   -- drops every pending register of group g
   local function drop_pel_regs(m, g)
     if m.kind ~= 'h' then return end
@@ -794,16 +813,22 @@ local function stream_part()
         if string.sub(reg, 1, 1) == '-' then return end
         note_last(m, g, v)
       else
+        -- the farthest ID of the group known here (deliveries may have come before the create)
+        local known = reg and string.sub(reg, 1, 1) == '+' and string.match(reg, '^%+%S+ (%S+)$')
+        if known and id_cmp(known, v) > 0 then v = known end
         set_reg(m, 'xg' .. g, '+' .. ctx.t .. ' ' .. v)
       end
       local gs = groups_of(db, key)
       if gs == nil or gs[g] == nil then
+        local at = string.match(group_reg(m, g), '^%+%S+ (%S+)$') or v
         sel(db)
         if redis.call('TYPE', key)['ok'] == 'none' then note_created(m, ctx.t) end
         sel(db)
-        redis.pcall('XGROUP', 'CREATE', key, g, v, 'MKSTREAM')
+        redis.pcall('XGROUP', 'CREATE', key, g, at, 'MKSTREAM')
         -- a stream created here has the expiry its register says, as on the node that created it
         enforce_ttl(db, key, meta_load(ctx.N + db, key))
+        -- deliveries, claims and acks that arrived before the create
+        apply_group_pel(m, db, key, g)
       else
         merge_last(ctx, db, key, g, v)
       end

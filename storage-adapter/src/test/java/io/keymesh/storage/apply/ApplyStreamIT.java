@@ -316,4 +316,21 @@ class ApplyStreamIT {
         assertEquals(a.digest(), b.digest());
         assertEquals(2, pending(a, "s", "g").size());
     }
+
+    @Test
+    void deliveriesThatArriveBeforeTheirGroupsCreateAreAppliedWhenItDoes() {
+        String id = added(a.w("XADD", "s", "*", "n", "1"));
+        a.w("XGROUP", "CREATE", "s", "g", "0");
+        ship(a, b);
+        // b delivers; c gets b's delivery before a's create
+        b.w("XREADGROUP", "GROUP", "g", "w", "STREAMS", "s", ">");
+        List<List<Object>> fromA = a.log(a.origin);
+        c.apply(a.origin, fromA.subList(0, 1));            // the entry only
+        ship(b, c);
+        ship(a, c);                                         // then the create
+        assertEquals(b.digest(), c.digest());
+        assertEquals(id, pending(c, "s", "g").get(0).get(0));
+        ship(b, a);
+        assertEquals(a.digest(), c.digest());
+    }
 }
