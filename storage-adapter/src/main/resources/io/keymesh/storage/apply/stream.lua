@@ -586,10 +586,19 @@ local function stream_part()
     return out
   end
 
+  -- a register not later than the key's last whole-key write, delete or flush is superseded by it
+  -- (that change took the groups and pending lists with it): as if there were none
+  local function live(m, reg)
+    if not reg then return nil end
+    local whole = last_whole(m)
+    if whole and stamp_of(reg) <= whole then return nil end
+    return reg
+  end
+
   local function group_reg(m, g)
     if m.kind ~= 'h' then return nil end
     sel(m.mdb)
-    return redis.call('HGET', m.key, 'xg' .. g) or nil
+    return live(m, redis.call('HGET', m.key, 'xg' .. g))
   end
 
   local function pel_field(g, id)
@@ -599,7 +608,7 @@ local function stream_part()
   local function pel_reg(m, g, id)
     if m.kind ~= 'h' then return nil end
     sel(m.mdb)
-    return redis.call('HGET', m.key, pel_field(g, id)) or nil
+    return live(m, redis.call('HGET', m.key, pel_field(g, id)))
   end
 
   local function set_reg(m, field, v)
