@@ -468,7 +468,8 @@ public final class CommandDispatcher {
 
     /**
      * Runs a blocking write natively on the session's own link; once it returns data, records each key
-     * it changed with {@code FCALL km_w ... KM.TOUCH <key>} on the loop's shared link for that database
+     * it changed with {@code FCALL km_w ... KM.TOUCH <key>} (an XREADGROUP: what it delivered from each
+     * stream, {@code KM.XDELIVERED}) on the loop's shared link for that database
      * (so nothing queues behind the client's later requests). At-least-once: a crash between the two
      * loses only the record, which the next write of the key carries again.
      */
@@ -487,6 +488,14 @@ public final class CommandDispatcher {
         int protocol = s.protocol();
         EventLoop loop = s.channel().eventLoop();
         return reply -> {
+            if (keys.delivers()) {
+                // an XREADGROUP: its deliveries, per stream, merge per entry (stream.lua)
+                for (List<byte[]> delivered : keys.deliveries(reply)) {
+                    TouchRecord.send(loop, () -> BackendPool.current(loop, node.connector(), userDatabases).shared(db, protocol),
+                            writes.delivered(s.channel().alloc(), protocol, db, node.clock().now(), delivered));
+                }
+                return reply;
+            }
             for (byte[][] record : keys.records(reply)) {
                 TouchRecord.send(loop, () -> BackendPool.current(loop, node.connector(), userDatabases).shared(db, protocol),
                         writes.touch(s.channel().alloc(), protocol, db, node.clock().now(), record));

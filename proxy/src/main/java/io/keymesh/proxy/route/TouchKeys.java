@@ -19,7 +19,8 @@ import java.util.List;
  *   BLMPOP                 reply [key, [values]]         -> key LPOP|RPOP n (its LEFT|RIGHT)
  *   BLMOVE BRPOPLPUSH      reply element (not null)      -> source LPOP|RPOP 1, destination LPUSH|RPUSH element
  *   BZPOPMIN BZPOPMAX BZMPOP  reply [key, ...]           -> key
- *   XREADGROUP ... BLOCK   reply [[key, entries] ...]    -> every key (RESP3: map keys)
+ *   XREADGROUP ... BLOCK   reply [[key, entries] ...]    -> per key the IDs delivered (RESP3: a map),
+ *                                                          recorded with KM.XDELIVERED ({@link #deliveries})
  * </pre>
  */
 final class TouchKeys {
@@ -27,12 +28,19 @@ final class TouchKeys {
     private static final byte[] RPOP = "RPOP".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] LPUSH = "LPUSH".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] RPUSH = "RPUSH".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ONE = {'1'};
+    private static final byte[] ZERO = {'0'};
 
     private final String command;
     private final byte[] source;
     private final byte[] destination;
     private final boolean fromLeft;    // the end a list pop takes from
     private final boolean toLeft;      // the end BLMOVE/BRPOPLPUSH pushes to
+    /** XREADGROUP: its group, consumer, NOACK, and the keys read with ">" (new entries). */
+    private byte[] group;
+    private byte[] consumer;
+    private boolean noack;
+    private final List<byte[]> fresh = new ArrayList<>();
 
     private TouchKeys(String command, byte[] source, byte[] destination, boolean fromLeft, boolean toLeft) {
         this.command = command;
@@ -70,10 +78,81 @@ final class TouchKeys {
                     }
                 }
                 break;
+            case "XREADGROUP":
+                return xreadgroup(command, request);
             default:
                 break;
         }
         return new TouchKeys(command, null, null, false, false);
+    }
+
+    private static TouchKeys xreadgroup(String command, RespRequest request) {
+        TouchKeys keys = new TouchKeys(command, null, null, false, false);
+        if (request.argc() >= 7) {
+            keys.group = request.argBytes(2);
+            keys.consumer = request.argBytes(3);
+            int streams = -1;
+            for (int i = 4; i < request.argc() && streams < 0; i++) {
+                if (request.argEquals(i, "NOACK")) {
+                    keys.noack = true;
+                } else if (request.argEquals(i, "STREAMS")) {
+                    streams = i;
+                }
+            }
+            int n = streams < 0 ? 0 : (request.argc() - streams - 1) / 2;
+            for (int i = 1; i <= n; i++) {
+                byte[] id = request.argBytes(streams + n + i);
+                if (id.length == 1 && id[0] == '>') {
+                    keys.fresh.add(request.argBytes(streams + i));
+                }
+            }
+        }
+        return keys;
+    }
+
+    /** Whether this is an XREADGROUP, whose reply {@link #deliveries} reads. */
+    boolean delivers() {
+        return command.equals("XREADGROUP");
+    }
+
+    /**
+     * What an XREADGROUP delivered, per stream: {@code key group consumer fresh noack id ...}, the
+     * arguments of {@code KM.XDELIVERED}; empty when it delivered nothing (a timeout).
+     */
+    List<List<byte[]>> deliveries(ByteBuf reply) {
+        List<List<byte[]>> out = new ArrayList<>(1);
+        ReplyReader r = new ReplyReader(reply);
+        byte type = r.type();
+        if (r.isNull() || type == '-' || type == '!') {
+            return out;
+        }
+        boolean map = type == '%';
+        long n = r.readAggregate();
+        for (long i = 0; i < n; i++) {
+            if (!map) {
+                r.readAggregate();
+            }
+            byte[] key = r.readString();
+            boolean isFresh = fresh.stream().anyMatch(k -> Arrays.equals(k, key));
+            List<byte[]> args = new ArrayList<>(List.of(key, group, consumer, isFresh ? ONE : ZERO, noack ? ONE : ZERO));
+            long entries = 0;
+            if (r.isNull()) {
+                r.skip();
+            } else {
+                entries = r.readAggregate();
+            }
+            for (long e = 0; e < entries; e++) {
+                long parts = r.readAggregate();
+                args.add(r.readString());
+                for (long p = 1; p < parts; p++) {
+                    r.skip();
+                }
+            }
+            if (args.size() > 5) {
+                out.add(args);
+            }
+        }
+        return out;
     }
 
     /** Whether the command is a list pop, which a function can run without blocking (it then acts like LPOP & co). */
@@ -105,23 +184,6 @@ final class TouchKeys {
             out.add(new byte[][] {destination, toLeft ? LPUSH : RPUSH, element});
             return out;
         }
-        if (command.equals("XREADGROUP")) {
-            boolean map = type == '%';
-            long n = r.readAggregate();
-            for (long i = 0; i < n; i++) {
-                if (map) {
-                    out.add(new byte[][] {r.readString()});
-                    r.skip();
-                } else {
-                    long items = r.readAggregate();
-                    out.add(new byte[][] {r.readString()});
-                    for (long k = 1; k < items; k++) {
-                        r.skip();
-                    }
-                }
-            }
-            return out;
-        }
         if (type != '*' || r.readAggregate() <= 0) {
             return out;
         }
@@ -140,6 +202,6 @@ final class TouchKeys {
     }
 
     private static byte[] one() {
-        return new byte[] {'1'};
+        return ONE.clone();
     }
 }

@@ -22,6 +22,7 @@ public final class WriteEncoder {
     private static final byte[] PROTO_3 = "$1\r\n3\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] NO_TXN = "$1\r\n0\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] TOUCH = "$8\r\nKM.TOUCH\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] XDELIVERED = "KM.XDELIVERED".getBytes(StandardCharsets.US_ASCII);
 
     private final byte[] userDatabases;   // "$<len>\r\n<N>\r\n"
     private final byte[] origin;          // "$8\r\n<node id>\r\n"
@@ -77,6 +78,19 @@ public final class WriteEncoder {
         out.writeBytes(TOUCH);
         for (byte[] arg : args) {
             writeBulk(out, arg);
+        }
+        return out;
+    }
+
+    /**
+     * {@code FCALL km_w ... KM.XDELIVERED <key> <group> <consumer> <fresh> <noack> <id> ...}: what an
+     * {@code XREADGROUP ... BLOCK} that ran natively delivered from one stream ({@link TouchKeys#deliveries}).
+     */
+    public ByteBuf delivered(ByteBufAllocator alloc, int protocol, int db, long hlc, java.util.List<byte[]> args) {
+        ByteBuf out = header(alloc, 1 + args.size(), protocol, db, hlc, 0);
+        writeBulk(out, XDELIVERED);
+        for (byte[] a : args) {
+            writeBulk(out, a);
         }
         return out;
     }

@@ -22,7 +22,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * What a client sees on one node, over every key of every user database: key, type, the full value
  * in a canonical order (hash fields and set members sorted; lists, sorted sets and streams in their
- * own order) and the absolute expiry. Read through the keymesh port with SCAN, so it sees exactly
+ * own order; a stream also with its consumer groups: last-delivered ID and pending entries) and the
+ * absolute expiry. Read through the keymesh port with SCAN, so it sees exactly
  * what clients see. Two digests are equal when they hold the same keys with the same types and
  * values and expiries within {@link #EXPIRY_TOLERANCE_MILLIS} of each other.
  */
@@ -112,8 +113,37 @@ public final class ContentDigest {
                 continue;   // gone between TYPE and the read
             }
             String canonical = canonical(type, value);
+            if (type.equals("stream")) {
+                canonical += " groups " + groups(c, batch.get(i));
+            }
             into.put(db + ":" + batch.get(i), new KeyState(type, sha(canonical), preview(canonical), expireAt < 0 ? -1 : expireAt));
         }
+    }
+
+    /**
+     * A stream's consumer groups as clients can compare them: per group its last-delivered ID and its
+     * pending entries (ID, owner, deliveries), not idle times or counters that are each node's own.
+     */
+    private static String groups(StatefulRedisConnection<String, String> c, String key) {
+        TreeMap<String, String> out = new TreeMap<>();
+        Object info = RawCommand.call(c, "XINFO", "GROUPS", key);
+        if (!(info instanceof List<?> list)) {
+            return "";
+        }
+        for (Object g : list) {
+            List<?> flat = (List<?>) g;
+            TreeMap<String, String> f = new TreeMap<>();
+            for (int i = 0; i + 1 < flat.size(); i += 2) {
+                f.put(String.valueOf(flat.get(i)), String.valueOf(flat.get(i + 1)));
+            }
+            StringBuilder pending = new StringBuilder();
+            for (Object p : (List<?>) RawCommand.call(c, "XPENDING", key, f.get("name"), "-", "+", "1000000")) {
+                List<?> row = (List<?>) p;
+                pending.append(row.get(0)).append(':').append(row.get(1)).append('#').append(row.get(3)).append(' ');
+            }
+            out.put(f.get("name"), "last=" + f.get("last-delivered-id") + " pending=[" + pending.toString().trim() + "]");
+        }
+        return out.toString();
     }
 
     private static String canonical(String type, Object value) {

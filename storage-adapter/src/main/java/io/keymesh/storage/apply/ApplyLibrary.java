@@ -18,7 +18,7 @@ import java.util.HexFormat;
  * docs/design/replication.md; the merge semantics are in docs/design/merge.md.
  *
  * <ul>
- *   <li>{@link #source()}: the library text (classpath resources core.lua, write.lua, remote.lua).
+ *   <li>{@link #source()}: the library text (classpath resources core.lua, write.lua, stream.lua, script.lua, remote.lua).
  *   <li>{@link #version()}: 12 hex digits identifying the text; {@code FCALL km_version 0} returns
  *       the version of the library loaded in a server.
  *   <li>{@link #load(RedisCommands)}: {@code FUNCTION LOAD REPLACE} over a Lettuce connection;
@@ -31,7 +31,7 @@ import java.util.HexFormat;
 public final class ApplyLibrary {
 
     /** The resources concatenated, in order, into the library text. */
-    static final String[] PARTS = {"core.lua", "write.lua", "script.lua", "remote.lua"};
+    static final String[] PARTS = {"core.lua", "write.lua", "stream.lua", "script.lua", "remote.lua"};
     private static final String VERSION_MARK = "@VERSION@";
     private static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] FCALL_KM_W = bulkArgs("FCALL", "km_w", "0");

@@ -20,7 +20,10 @@ public enum MergeRule {
     ZSET_ELEMENT,
     /** List: per element (pushes kept in one order by id, removals by id); LSET/LINSERT whole list; pops at-least-once. */
     LIST_OPS,
-    /** Stream: for now the whole stream at the stamp (last write wins per key, see merge.md). */
+    /**
+     * Stream: per entry (XADD, XDEL tombstones, trims as stamped floors) and per consumer group and
+     * pending entry (XGROUP, XREADGROUP, XACK, XCLAIM, XAUTOCLAIM), see merge.md "Streams".
+     */
     STREAM_OPS,
     /** HyperLogLog: for now the whole HLL at the stamp (last write wins per key, see merge.md). */
     HLL_MERGE,

@@ -1,5 +1,5 @@
 #!lua name=keymesh
--- keymesh apply library, part 1 of 4: metadata, stamps, merge of one key.
+-- keymesh apply library, part 1 of 5: metadata, stamps, merge of one key.
 -- Contracts: docs/design/replication.md ("Contracts between the parts"); semantics: docs/design/merge.md.
 --
 -- Databases: user db i, its metadata in db N+i under the same key name, log and node state in db 2N.
@@ -273,6 +273,18 @@ local function newest_stamp(m)
       for _, c in pairs(parse_vec(string.sub(v, 3))) do
         if c.st > s then s = c.st end
       end
+    elseif all[i] == 'xm' then
+      -- a stream's trim floors (stream.lua): "<id> <stamp> ..."
+      for st in string.gmatch(v, '%S+ (%S+)') do
+        if st > s then s = st end
+      end
+    elseif all[i] == 'xc' and v > s then
+      -- a stream's newest XADD (stream.lua)
+      s = v
+    elseif tag == 'x' and (string.sub(all[i], 2, 2) == 'g' or string.sub(all[i], 2, 2) == 'q') then
+      -- a consumer group's or a pending entry's register (stream.lua)
+      local st = string.match(v, '^[+-](%S+)')
+      if st and st > s then s = st end
     end
   end
   return s
@@ -439,12 +451,20 @@ local function wrong_type(r)
   return type(r) == 'table' and r.err ~= nil and string.find(r.err, 'WRONGTYPE', 1, true) == 1
 end
 
+-- streams merged per entry (stream.lua fills it): an entry is a member of its key, named by its ID,
+-- its value the entry's fields packed (msgpack). get(db, key, id) -> packed fields, nil when absent,
+-- and true as a second result when the key holds another type; put(db, key, id, packed or nil) ->
+-- false when the key holds another type; below_floor(m, id, stamp): dropped by a trim
+local STREAM = {}
+
 -- the value of a member in the data: hash field value, '' for a set member, zset score; nil if
 -- absent (then true as a second result when the key holds another type)
 local function member_value(db, key, ty, member)
   sel(db)
   local v
-  if ty == 'hash' then
+  if ty == 'stream' then
+    return STREAM.get(db, key, member)
+  elseif ty == 'hash' then
     v = redis.pcall('HGET', key, member)
     if type(v) == 'string' then return v end
   elseif ty == 'set' then
@@ -463,7 +483,9 @@ local function write_member(db, key, typ, member, value)
   sel(db)
   if typ == nil then typ = redis.call('TYPE', key)['ok'] end
   local r
-  if typ == 'hash' then
+  if typ == 'stream' then
+    return STREAM.put(db, key, member, value)
+  elseif typ == 'hash' then
     if value then r = redis.pcall('HSET', key, member, value)
     else r = redis.pcall('HDEL', key, member) end
   elseif typ == 'set' then
@@ -486,8 +508,8 @@ copy of the value, which the state replaces; kept here, every order of arrival e
 A counted member's increments are added where its value is (add_member). Only a present member's
 register has a parked value: a removal leaves none, and its counters rebuild it (settle_member).
 ]]
-local PARK_LETTER = { hash = 'h', set = 's', zset = 'z' }
-local PARK_TYPE = { h = 'hash', s = 'set', z = 'zset' }
+local PARK_LETTER = { hash = 'h', set = 's', zset = 'z', stream = 'x' }
+local PARK_TYPE = { h = 'hash', s = 'set', z = 'zset', x = 'stream' }
 
 local function park(m, member, typ, value)
   meta_to_hash(m)
@@ -699,6 +721,8 @@ local function merge_member(ctx, db, key, typ, member, value, local_write, fvec)
   local m = meta_load(ctx.N + db, key)
   -- a member cannot live in a list (a type conflict: the list keeps the key)
   if m.kind == 'l' then return end
+  -- a stream entry below the stream's trim floor is gone on every node, whenever it arrives
+  if typ == 'stream' and value ~= nil and STREAM.below_floor(m, member, t) then return end
   local cv, cty = member_cv(m, member)
   local counted = next(cv) ~= nil or (fvec ~= nil and next(fvec) ~= nil)
   typ = typ or cty
@@ -1293,6 +1317,7 @@ local function merge_key(ctx, rec, local_write)
           sel(db)
           redis.call('DEL', rec.key)
           reapply_fields(m, db, rec.key, keep)
+          STREAM.after_whole(ctx.N, m, db, rec.key, t, 'd')
         end
         if old_et == nil or t > old_et then
           m.e = 0
@@ -1309,6 +1334,8 @@ local function merge_key(ctx, rec, local_write)
             redis.call('RESTORE', rec.key, '0', rec.payload, 'REPLACE')
           end
           reapply_fields(m, db, rec.key, keep)
+          -- a stream's trim floor holds for a state restored over it too
+          if kind == 'r' then STREAM.after_whole(ctx.N, m, db, rec.key, t, 'r') end
         end
         m.t = t
         m.d = nil

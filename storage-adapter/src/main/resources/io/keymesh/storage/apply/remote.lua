@@ -1,4 +1,4 @@
--- keymesh apply library, part 4 of 4: remote apply (km_r), snapshot merge, housekeeping.
+-- keymesh apply library, part 5 of 5: remote apply (km_r), snapshot merge, housekeeping.
 
 -- applies the fields of one log entry (t, x, then ops) at this node
 local function apply_entry(ctx, fields)
@@ -105,6 +105,19 @@ local function apply_entry(ctx, fields)
       elseif name == 'g' then
         merge_member(ctx, rec.db, rec.key, rec.fvec and rec.ftype or nil, v, nil, false, rec.fvec)
         rec.fvec = nil
+      elseif name == 'xa' then
+        -- a stream entry (stream.lua): its ID, then its fields
+        rec.xid = v
+      elseif name == 'xv' then
+        STREAM.merge_add(ctx, rec.db, rec.key, rec.xid, v)
+      elseif name == 'xd' then
+        merge_member(ctx, rec.db, rec.key, 'stream', v, nil, false)
+      elseif name == 'xt' then
+        STREAM.merge_floor(ctx, rec.db, rec.key, v, false)
+      elseif name == 'xg' then
+        rec.xgroup = v
+      elseif name == 'xgc' or name == 'xgd' or name == 'xl' or name == 'xp' or name == 'xk' then
+        STREAM.merge_group(ctx, rec.db, rec.key, rec.xgroup, name, v)
       elseif name == 'f' then
         finish()
         flush_at(ctx, tonumber(v), 'ASYNC')
@@ -433,6 +446,15 @@ local function km_dumpkey(_, argv)
         out[#out + 1] = own
       end
     end
+    -- a stream's trim floor, newest XADD and group registers (stream.lua), as one more member of type
+    -- "xstream"
+    sel(N + db)
+    local xc = redis.call('HGET', key, 'xc')
+    local regs = STREAM.group_regs(N, db, key)
+    local floor = redis.call('HGET', key, 'xm')
+    if floor or xc or regs ~= '' then
+      for _, v in ipairs({ floor or '', xc or '', regs, '', 'xstream' }) do out[#out + 1] = v end
+    end
   end
   return out
 end
@@ -554,6 +576,12 @@ end
 
 local function km_mergekey(_, argv)
   reset_db()
+  -- a stream's trim floor and newest XADD travel as a last member of type "xstream"
+  local xstream = nil
+  if #argv >= 11 and argv[#argv] == 'xstream' then
+    xstream = { argv[#argv - 4], argv[#argv - 3], argv[#argv - 2] }
+    argv = { unpack(argv, 1, #argv - 5) }
+  end
   local N = tonumber(argv[1])
   local db = tonumber(argv[2])
   local key = argv[3]
@@ -618,6 +646,7 @@ local function km_mergekey(_, argv)
     ctx.t = et
     merge_key(ctx, { db = db, key = key, kind = 'e', e = r.e }, false)
   end
+  if xstream then STREAM.merge_snapshot(ctx, db, key, xstream[1], xstream[2]) end
   for i = 7, #argv, 5 do
     local member, reg = argv[i], argv[i + 1]
     local mty = argv[i + 4]
@@ -639,6 +668,8 @@ local function km_mergekey(_, argv)
       merge_count({ N = N, origin = o, t = c.st }, db, key, mty, member, c.tot, false)
     end
   end
+  -- a stream's consumer groups and pending entries, once its entries are in
+  if xstream and xstream[3] ~= '' then STREAM.merge_group_regs(ctx, db, key, xstream[3]) end
   -- the newest stamp the key brought: a later remote flush of db need not look for it in the logs
   -- (flush_candidates), which never held the entries behind a snapshot
   local newest = max_stamp(r)

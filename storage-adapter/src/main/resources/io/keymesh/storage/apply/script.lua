@@ -1,4 +1,4 @@
--- keymesh apply library, part 3 of 4: clients' scripts (EVAL, EVALSHA, SCRIPT LOAD/EXISTS/FLUSH)
+-- keymesh apply library, part 4 of 5: clients' scripts (EVAL, EVALSHA, SCRIPT LOAD/EXISTS/FLUSH)
 -- and functions (FCALL, FCALL_RO, and the record of FUNCTION LOAD/DELETE/FLUSH) run inside km_w,
 -- so that every write a script or function makes is merged and logged like a client's write.
 --

@@ -1,4 +1,4 @@
--- keymesh apply library, part 2 of 4: the local write (km_w) and its command table, and the flush
+-- keymesh apply library, part 2 of 5: the local write (km_w) and its command table, and the flush
 -- of a database that local and received FLUSHDBs share (flush_at).
 
 -- commands that cannot be replicated: refused, nothing changes
@@ -967,6 +967,10 @@ local function write_cmd(proto, db, N, origin, stamp, txn, name, a)
   if why then
     return { err = 'ERR keymesh: ' .. string.upper(cmd) .. ' cannot be replicated between nodes (' .. why .. ')' }
   end
+
+  -- streams are merged per entry (stream.lua)
+  local stream_cmd = STREAM.cmds[cmd]
+  if stream_cmd and a[1] ~= nil then return stream_cmd(ctx, proto, db, name, a, txn) end
 
   if cmd == 'km.touch' then
     if #a ~= 1 and #a ~= 3 then return { err = "ERR wrong number of arguments for 'km.touch' command" } end

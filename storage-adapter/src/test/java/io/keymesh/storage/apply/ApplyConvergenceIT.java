@@ -43,7 +43,7 @@ class ApplyConvergenceIT {
         if (flushes && r.nextInt(150) == 0) {
             return new Object[] {"FLUSHDB"};
         }
-        int family = r.nextInt(6);
+        int family = r.nextInt(7);
         String k = "f" + family + "k" + r.nextInt(2);
         String other = "f" + family + "k" + r.nextInt(2);
         String m = "m" + r.nextInt(4);
@@ -91,6 +91,19 @@ class ApplyConvergenceIT {
                 case 1 -> new Object[] {"ZINCRBY", k, Integer.toString(r.nextInt(7) - 3), m};
                 default -> new Object[] {"ZREM", k, m};
             };
+            case 6 -> switch (r.nextInt(12)) {
+                case 0 -> new Object[] {"XDEL", k, streamId(r)};
+                case 1 -> new Object[] {"XTRIM", k, "MAXLEN", Integer.toString(2 + r.nextInt(3))};
+                case 2 -> new Object[] {"XTRIM", k, "MINID", streamId(r)};
+                case 3 -> new Object[] {"XADD", k, "MAXLEN", Integer.toString(3 + r.nextInt(3)), "*", "n", v};
+                case 4 -> new Object[] {"XGROUP", "CREATE", k, "g" + r.nextInt(2), "0", "MKSTREAM"};
+                case 5 -> new Object[] {"XREADGROUP", "GROUP", "g" + r.nextInt(2), "c" + r.nextInt(3), "COUNT", "2", "STREAMS", k, ">"};
+                case 6 -> new Object[] {"XACK", k, "g" + r.nextInt(2), streamId(r)};
+                case 7 -> new Object[] {"XAUTOCLAIM", k, "g" + r.nextInt(2), "c" + r.nextInt(3), "0", "0", "COUNT", "2"};
+                case 8 -> r.nextInt(4) == 0 ? new Object[] {"XGROUP", "DESTROY", k, "g" + r.nextInt(2)}
+                        : new Object[] {"XCLAIM", k, "g" + r.nextInt(2), "c" + r.nextInt(3), "0", streamId(r)};
+                default -> new Object[] {"XADD", k, "*", "n", v};
+            };
             default -> switch (r.nextInt(16)) {
                 case 0, 1 -> new Object[] {"LPUSH", k, v};
                 case 2 -> new Object[] {"LPUSH", k, v, "w" + r.nextInt(9), "x" + r.nextInt(9)};
@@ -108,6 +121,19 @@ class ApplyConvergenceIT {
                 default -> new Object[] {"RPUSHX", k, v};
             };
         };
+    }
+
+    /**
+     * An ID a node of this test may have handed out for {@code XADD *}: its stamps' wall-clock ms are 0,
+     * so "0-" then k * 2^32 + the origin's 32-bit number (stream.lua's auto_id).
+     */
+    private static String streamId(SplittableRandom r) {
+        String origin = List.of("aaaaaaaa", "bbbbbbbb", "cccccccc").get(r.nextInt(3));
+        long h = 0;
+        for (char ch : origin.toCharArray()) {
+            h = (h * 31 + ch) % 4294967296L;
+        }
+        return "0-" + (r.nextInt(6) * 4294967296L + h);
     }
 
     /** Remote flushes applied over the run, per path the library took ("logged", "ahead", "scanned"). */

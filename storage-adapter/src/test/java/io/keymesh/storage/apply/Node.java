@@ -224,7 +224,11 @@ final class Node implements AutoCloseable {
                 }
             }
         }
-        return callScanning(args.toArray());
+        Object reply = callScanning(args.toArray());
+        if (reply instanceof RawConnection.Err err) {
+            throw new IllegalStateException("km_r failed: " + err.message());
+        }
+        return reply;
     }
 
     /** Keys per km_flushscan step (as the links' FlushScan takes them, or fewer to interleave more). */
@@ -280,7 +284,7 @@ final class Node implements AutoCloseable {
                     case "set" -> sorted((List<Object>) conn.callParsed("SMEMBERS", key));
                     case "zset" -> conn.callParsed("ZRANGE", key, "0", "-1", "WITHSCORES");
                     case "list" -> conn.callParsed("LRANGE", key, "0", "-1");
-                    case "stream" -> conn.callParsed("XRANGE", key, "-", "+");
+                    case "stream" -> conn.callParsed("XRANGE", key, "-", "+") + " groups " + groups(key);
                     default -> conn.callParsed("DUMP", key);
                 };
                 rows.put(key, type + " " + content + " ttl@" + conn.callParsed("PEXPIRETIME", key));
@@ -289,6 +293,26 @@ final class Node implements AutoCloseable {
         }
         conn.callParsed("SELECT", 0);
         return sb.toString();
+    }
+
+    /**
+     * A stream's consumer groups as a client can compare them: per group its last-delivered ID and its
+     * pending entries (ID, owner, deliveries); not idle times or counters that are each node's own.
+     */
+    @SuppressWarnings("unchecked")
+    private String groups(String key) {
+        TreeMap<String, String> out = new TreeMap<>();
+        for (Object g : (List<Object>) conn.callParsed("XINFO", "GROUPS", key)) {
+            TreeMap<String, Object> info = pairs((List<Object>) g);
+            String name = (String) info.get("name");
+            StringBuilder pending = new StringBuilder();
+            for (Object p : (List<Object>) conn.callParsed("XPENDING", key, name, "-", "+", "1000000")) {
+                List<Object> row = (List<Object>) p;
+                pending.append(row.get(0)).append(':').append(row.get(1)).append('#').append(row.get(3)).append(' ');
+            }
+            out.put(name, "last=" + info.get("last-delivered-id") + " pending=[" + pending.toString().trim() + "]");
+        }
+        return out.toString();
     }
 
     /** The merge metadata of a key of db 0, as stored (for traces). */
