@@ -12,7 +12,7 @@ INFO commandstats (usec per call). Nothing is shared with a JVM or a client, so 
 two versions of one) compare without the noise of a loaded pair (bench/replication-cpu.sh).
 
 Usage: bench/apply-replay.py [LIBDIR] [CALLS] [WS] [RS]
-  LIBDIR  directory holding core.lua, write.lua, script.lua, remote.lua
+  LIBDIR  directory holding core.lua, write.lua, stream.lua, script.lua, remote.lua
           [storage-adapter/src/main/resources/io/keymesh/storage/apply]
   CALLS [8000]  WS [25]  RS [240]      (~30 s on 2 cores)
 Needs redis-server on PATH. Exit 0 whatever the numbers.
@@ -121,7 +121,7 @@ def cpu_seconds(pid):
 
 
 def library():
-    text = ''.join(open(os.path.join(LIBDIR, part)).read() + '\n' for part in ('core.lua', 'write.lua', 'script.lua', 'remote.lua'))
+    text = ''.join(open(os.path.join(LIBDIR, part)).read() + '\n' for part in ('core.lua', 'write.lua', 'stream.lua', 'script.lua', 'remote.lua'))
     return text.replace('@VERSION@', 'apply-replay')
 
 
