@@ -274,6 +274,25 @@ class ResyncIT extends MeshTest {
         assertEquals(1, info.snapshotResyncs(), "B got one snapshot:\n" + info.text());
         // 1901 keys and 100 tombstones, each once (each key was sent from its data and again from its metadata)
         assertTrue(info.text().contains("snapshot_keys=2001,"), "snapshot of 2001 keys:\n" + info.text());
+        // progress: A announced its 2001 keys (the metadata database's count) and B merged them all
+        assertTrue(info.text().contains("snapshot_running=0,snapshot_keys_done=2001,snapshot_keys_total=2001,"),
+                "progress of 2001 of 2001 keys:\n" + info.text());
+        long bytesDone = Long.parseLong(field(info.text(), "snapshot_bytes_done"));
+        // names, DUMP payloads (the repetitive values compress) and metadata: more than the names alone
+        assertTrue(bytesDone > 2001L * "after:0000".length(), "the payload counted: " + bytesDone);
+        assertEquals(Long.toString(bytesDone), field(info.text(), "snapshot_bytes_total"), "done: total is what was merged");
+        assertEquals("0", field(info.text(), "snapshot_eta_sec"), "no time left once merged");
+    }
+
+    /** The value of {@code name=} in an INFO peer line. */
+    private static String field(String info, String name) {
+        int at = info.indexOf(name + "=");
+        assertTrue(at >= 0, name + " in:\n" + info);
+        int end = at + name.length() + 1;
+        while (end < info.length() && info.charAt(end) != ',' && info.charAt(end) != '\r') {
+            end++;
+        }
+        return info.substring(at + name.length() + 1, end);
     }
 
     /** Two nodes whose logs keep 1 MB: a node cut off while the other writes more falls behind retention. */
