@@ -104,7 +104,8 @@
     fill($('upstreams').tBodies[0], u.health.map((h) => {
       const tr = el('tr', { 'data-upstream': h.address });
       cell(tr, h.address);
-      cell(tr, h.health, 'health');
+      badge(tr, h.health === 'up' ? 'up' : h.health === 'unchecked' || h.health === 'going_up' ? 'syncing' : 'down');
+      tr.lastChild.firstChild.textContent = h.health;
       cell(tr, h.followed ? 'yes' : '');
       cell(tr, h.last_check);
       return tr;
@@ -120,10 +121,10 @@
         .concat(status.replicas.map((r) => ({ name: 'replica ' + r.id, cls: r.state === 'streaming' ? 'up' : 'syncing' })));
     const color = { up: '#2e9d57', down: '#c8382f', syncing: '#d08a12', idle: '#9aa3b5' };
     const nodes = [];
-    const cx = 210, cy = 110;
+    const cx = 210, cy = 100;
     others.forEach((o, i) => {
       const a = (2 * Math.PI * i) / Math.max(1, others.length) - Math.PI / 2;
-      const x = cx + 150 * Math.cos(a), y = cy + 80 * Math.sin(a);
+      const x = cx + 150 * Math.cos(a), y = cy + 70 * Math.sin(a);
       nodes.push(el('svg:line', { x1: cx, y1: cy, x2: x, y2: y, stroke: color[o.cls], 'stroke-width': 3,
         'stroke-dasharray': o.cls === 'down' ? '6 4' : '' }));
       nodes.push(el('svg:circle', { cx: x, cy: y, r: 7, fill: color[o.cls] }));
@@ -151,17 +152,23 @@
 
   function renderChart(now) {
     const svg = $('chart');
-    const w = 720, h = 180, left = 48, bottom = 20, top = 10;
+    const w = 720, h = 200, left = 48, bottom = 20, top = 10;
     let max = 100;
-    for (const points of history.values()) for (const p of points) max = Math.max(max, p[1]);
-    const x = (t) => left + ((t - (now - WINDOW_MS)) / WINDOW_MS) * (w - left - 8);
+    let oldest = now;
+    for (const points of history.values()) {
+      for (const p of points) max = Math.max(max, p[1]);
+      if (points.length) oldest = Math.min(oldest, points[0][0]);
+    }
+    // the span shown grows with the samples kept, from one minute up to WINDOW_MS
+    const span = Math.min(WINDOW_MS, Math.max(60 * 1000, now - oldest));
+    const x = (t) => left + ((t - (now - span)) / span) * (w - left - 8);
     const y = (v) => h - bottom - (v / max) * (h - bottom - top);
     const parts = [
       el('svg:line', { x1: left, y1: h - bottom, x2: w - 8, y2: h - bottom, stroke: '#9aa3b5' }),
       el('svg:line', { x1: left, y1: top, x2: left, y2: h - bottom, stroke: '#9aa3b5' }),
       el('svg:text', { x: left - 4, y: top + 8, 'text-anchor': 'end', 'font-size': 10 }, String(Math.round(max))),
       el('svg:text', { x: left - 4, y: h - bottom, 'text-anchor': 'end', 'font-size': 10 }, '0'),
-      el('svg:text', { x: left, y: h - 4, 'font-size': 10 }, '-5 min'),
+      el('svg:text', { x: left, y: h - 4, 'font-size': 10 }, '-' + Math.round(span / 1000) + ' s'),
       el('svg:text', { x: w - 8, y: h - 4, 'text-anchor': 'end', 'font-size': 10 }, 'now'),
     ];
     const legend = [];
