@@ -284,6 +284,55 @@ class ResyncIT extends MeshTest {
         assertEquals("0", field(info.text(), "snapshot_eta_sec"), "no time left once merged");
     }
 
+    @Test
+    void aRunningSnapshotShowsItsProgressInInfoAndMetrics() throws Exception {
+        int httpB;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            httpB = s.getLocalPort();
+        }
+        mesh = pairWithSmallLogs().setting(1, "keymesh.http.port", httpB).start();
+        MeshNode a = mesh.node(0);
+        MeshNode b = mesh.node(1);
+        a.sync().set("warm", "up");
+        mesh.awaitConverged(CONVERGE);
+        mesh.cut(a, b);
+        String value = "x".repeat(1000);
+        for (int i = 0; i < 2000; i++) {
+            a.sync().set("after:" + i, value);       // B falls behind A's 1 MB of log
+        }
+        Await.sleep(3000);   // retention housekeeping trims A's log past B's position
+        CuttableRelay fromA = mesh.relay(b, a);
+        fromA.throttle(15_000);                      // ~150 KB of snapshot: seconds to watch it
+        mesh.heal(a, b);
+        Await.until(java.time.Duration.ofSeconds(20), "B merges A's snapshot",
+                () -> {
+                    String t = ReplicationInfo.of(b).text();
+                    return t.contains("snapshot_running=1,") && Long.parseLong(field(t, "snapshot_keys_done")) > 0;
+                }, () -> ReplicationInfo.of(b).text());
+        String info = ReplicationInfo.of(b).text();
+        long done = Long.parseLong(field(info, "snapshot_keys_done"));
+        assertTrue(done > 0 && done < 2001, "part of the keys merged: " + info);
+        assertEquals("2001", field(info, "snapshot_keys_total"), "A counted its keys as the snapshot began");
+        assertTrue(Long.parseLong(field(info, "snapshot_bytes_total")) >= Long.parseLong(field(info, "snapshot_bytes_done")));
+        assertTrue(Long.parseLong(field(info, "snapshot_eta_sec")) >= 0, "an ETA once keys flow: " + info);
+
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        String metrics = http.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + httpB + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(metrics.contains("keymesh_link_snapshot_in_progress{peer=") , metrics);
+        assertTrue(java.util.regex.Pattern.compile("(?m)^keymesh_link_snapshot_keys_total\\{peer=\"[^\"]+\"\\} 2001\\.0$")
+                .matcher(metrics).find(), "total in /metrics:\n" + metrics);
+        assertTrue(java.util.regex.Pattern.compile("(?m)^keymesh_link_snapshot_in_progress\\{peer=\"[^\"]+\"\\} 1\\.0$")
+                .matcher(metrics).find(), "in progress in /metrics:\n" + metrics);
+
+        fromA.throttle(0);
+        mesh.awaitConverged(CONVERGE);
+        Await.until(java.time.Duration.ofSeconds(10), "the merge ended",
+                () -> ReplicationInfo.of(b).text().contains("snapshot_running=0,snapshot_keys_done=2001,snapshot_keys_total=2001,"),
+                () -> ReplicationInfo.of(b).text());
+    }
+
     /** The value of {@code name=} in an INFO peer line. */
     private static String field(String info, String name) {
         int at = info.indexOf(name + "=");
