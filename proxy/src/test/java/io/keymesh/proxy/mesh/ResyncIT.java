@@ -290,7 +290,8 @@ class ResyncIT extends MeshTest {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             httpB = s.getLocalPort();
         }
-        mesh = pairWithSmallLogs().setting(1, "keymesh.http.port", httpB).start();
+        // B in a JVM of its own, to read its log
+        mesh = pairWithSmallLogs().setting(1, "keymesh.http.port", httpB).external(1).start();
         MeshNode a = mesh.node(0);
         MeshNode b = mesh.node(1);
         a.sync().set("warm", "up");
@@ -326,11 +327,78 @@ class ResyncIT extends MeshTest {
         assertTrue(java.util.regex.Pattern.compile("(?m)^keymesh_link_snapshot_in_progress\\{peer=\"[^\"]+\"\\} 1\\.0$")
                 .matcher(metrics).find(), "in progress in /metrics:\n" + metrics);
 
+        java.util.regex.Pattern progressLine = java.util.regex.Pattern.compile(
+                "\\): snapshot \\d+/2001 keys, \\d+/\\d+ bytes, \\d+ keys/s, eta \\d+ s");
+        Await.until(java.time.Duration.ofSeconds(20), "B logs the snapshot's progress every 5 s",
+                () -> logsMatch(progressLine), () -> "no progress line yet");
         fromA.throttle(0);
         mesh.awaitConverged(CONVERGE);
         Await.until(java.time.Duration.ofSeconds(10), "the merge ended",
                 () -> ReplicationInfo.of(b).text().contains("snapshot_running=0,snapshot_keys_done=2001,snapshot_keys_total=2001,"),
                 () -> ReplicationInfo.of(b).text());
+    }
+
+    @Test
+    void aReplicaLoadingASnapshotShowsRedisSyncFieldsWithItsProgress() {
+        mesh = MeshFixture.builder().nodes(1).replicas(1).setting("keymesh.replication.log-retention-bytes", "1m").start();
+        MeshNode a = mesh.node(0);
+        MeshNode r = mesh.replica(0);
+        a.sync().set("warm", "up");
+        Await.value(CONVERGE, r, "warm", "up");
+        mesh.cut(r, a);
+        String value = "x".repeat(1000);
+        for (int i = 0; i < 2000; i++) {
+            a.sync().set("after:" + i, value);       // the replica falls behind A's 1 MB of log
+        }
+        Await.sleep(3000);   // retention housekeeping trims A's log past the replica's position
+        CuttableRelay toA = mesh.relay(r, a);
+        toA.throttle(15_000);
+        mesh.heal(r, a);
+        Await.until(java.time.Duration.ofSeconds(30), "the replica loads A's snapshot",
+                () -> {
+                    String t = r.sync().info("replication");
+                    return t.contains("master_sync_in_progress:1") && Long.parseLong(infoField(t, "keymesh_sync_keys_done")) > 0;
+                }, () -> r.sync().info("replication"));
+        String info = r.sync().info("replication");
+        long done = Long.parseLong(infoField(info, "keymesh_sync_keys_done"));
+        assertTrue(done > 0 && done < 2001, "part of the keys loaded: " + info);
+        assertEquals("2001", infoField(info, "keymesh_sync_keys_total"), info);
+        long total = Long.parseLong(infoField(info, "master_sync_total_bytes"));
+        long read = Long.parseLong(infoField(info, "master_sync_read_bytes"));
+        assertTrue(read > 0 && total >= read, info);
+        assertEquals(total - read, Long.parseLong(infoField(info, "master_sync_left_bytes")), info);
+        assertTrue(infoField(info, "master_sync_perc").matches("\\d+\\.\\d{2}"), info);
+
+        toA.throttle(0);
+        Await.value(CONVERGE, r, "after:1999", value);
+        Await.until(java.time.Duration.ofSeconds(10), "the load ended",
+                () -> {
+                    String t = r.sync().info("replication");
+                    return t.contains("master_sync_in_progress:0") && infoField(t, "keymesh_sync_keys_done").equals("2001")
+                            && infoField(t, "keymesh_sync_eta_seconds").equals("0") && !t.contains("master_sync_total_bytes");
+                }, () -> r.sync().info("replication"));
+    }
+
+    /** Whether an external node's log has a line matching {@code pattern}. */
+    private boolean logsMatch(java.util.regex.Pattern pattern) {
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(mesh.tempDir())) {
+            for (java.nio.file.Path p : files.filter(f -> f.getFileName().toString().startsWith("keymesh-")
+                    && f.getFileName().toString().endsWith(".log")).toList()) {
+                if (pattern.matcher(java.nio.file.Files.readString(p)).find()) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The value of {@code name:} on its own INFO line. */
+    private static String infoField(String info, String name) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + name + ":(.*?)\r?$").matcher(info);
+        assertTrue(m.find(), name + " in:\n" + info);
+        return m.group(1);
     }
 
     /** The value of {@code name=} in an INFO peer line. */
