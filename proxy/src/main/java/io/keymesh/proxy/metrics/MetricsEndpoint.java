@@ -1,6 +1,7 @@
 package io.keymesh.proxy.metrics;
 
 import io.keymesh.proxy.server.NodeContext;
+import io.keymesh.proxy.status.StatusPage;
 import io.keymesh.topology.failover.UpstreamTracker;
 import io.keymesh.topology.link.PullStatus;
 import io.keymesh.topology.link.ReplicaStatus;
@@ -23,7 +24,8 @@ import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
 /**
- * The node's HTTP endpoint: {@code GET /metrics} in the Prometheus text format, served by the
+ * The node's HTTP endpoint: {@code GET /metrics} in the Prometheus text format and the live status
+ * page at {@code /} ({@link StatusPage}), served by the
  * Prometheus client's JDK HttpServer on a thread of its own (never a client event loop). Every
  * metric but the latency histograms reads the node's existing status objects when scraped.
  */
@@ -51,8 +53,8 @@ public final class MetricsEndpoint implements AutoCloseable {
         });
         try {
             HTTPServer server = HTTPServer.builder().hostname(bind).port(port).registry(registry)
-                    .executorService(executor).buildAndStart();
-            log.info("metrics on http://{}:{}/metrics", bind, server.getPort());
+                    .defaultHandler(new StatusPage(node)).executorService(executor).buildAndStart();
+            log.info("status page on http://{}:{}/ and metrics on /metrics", bind, server.getPort());
             return new MetricsEndpoint(server, executor);
         } catch (IOException e) {
             executor.shutdownNow();
@@ -116,6 +118,19 @@ public final class MetricsEndpoint implements AutoCloseable {
                 PullStatus::snapshotResyncs);
         pulls(mesh, registry, "keymesh_link_snapshot_in_progress", "1 while a snapshot merge from the peer runs", false,
                 p -> p.state().equals("snapshot") ? 1 : 0);
+        pulls(mesh, registry, "keymesh_link_snapshot_keys_done", "Keys merged by the running (or last) snapshot from the peer", false,
+                p -> p.snapshot().keys());
+        pulls(mesh, registry, "keymesh_link_snapshot_keys_total",
+                "Keys the peer held when the running (or last) snapshot began (-1: unknown)", false, p -> p.snapshot().totalKeys());
+        pulls(mesh, registry, "keymesh_link_snapshot_bytes_done", "Key payload bytes merged by the running (or last) snapshot", false,
+                p -> p.snapshot().bytes());
+        pulls(mesh, registry, "keymesh_link_snapshot_bytes_total",
+                "Estimated key payload bytes of the running (or last) snapshot (-1: unknown)", false, p -> p.snapshot().totalBytes());
+        pulls(mesh, registry, "keymesh_link_snapshot_keys_per_second", "Keys merged per second by the running (or last) snapshot",
+                false, p -> p.snapshot().keysPerSecond(System.nanoTime()));
+        pulls(mesh, registry, "keymesh_link_snapshot_eta_seconds",
+                "Seconds the running snapshot needs at its rate so far (0: none running, -1: unknown)", false,
+                p -> p.snapshot().etaSeconds(System.nanoTime()));
         serves(mesh, registry, "keymesh_link_sent_seq", "Sequence of the last entry of this node's log sent on the link", false,
                 ServeStatus::sentSeq);
         serves(mesh, registry, "keymesh_link_acked_seq", "Sequence of the last entry the peer or replica acknowledged", false,
@@ -168,6 +183,21 @@ public final class MetricsEndpoint implements AutoCloseable {
                 cb -> cb.call(status.partialResyncs()));
         counter(registry, "keymesh_replica_snapshot_resyncs", "Times the replica needed a snapshot",
                 cb -> cb.call(status.snapshotResyncs()));
+        gauge(registry, "keymesh_replica_snapshot_in_progress", "1 while a snapshot from the upstream loads",
+                cb -> cb.call(status.snapshot().running() ? 1 : 0));
+        gauge(registry, "keymesh_replica_snapshot_keys_done", "Keys loaded by the running (or last) snapshot",
+                cb -> cb.call(status.snapshot().keys()));
+        gauge(registry, "keymesh_replica_snapshot_keys_total", "Keys the upstream held when the snapshot began (-1: unknown)",
+                cb -> cb.call(status.snapshot().totalKeys()));
+        gauge(registry, "keymesh_replica_snapshot_bytes_done", "Key payload bytes loaded by the running (or last) snapshot",
+                cb -> cb.call(status.snapshot().bytes()));
+        gauge(registry, "keymesh_replica_snapshot_bytes_total", "Estimated key payload bytes of the snapshot (-1: unknown)",
+                cb -> cb.call(status.snapshot().totalBytes()));
+        gauge(registry, "keymesh_replica_snapshot_keys_per_second", "Keys loaded per second by the running (or last) snapshot",
+                cb -> cb.call(status.snapshot().keysPerSecond(System.nanoTime())));
+        gauge(registry, "keymesh_replica_snapshot_eta_seconds",
+                "Seconds the running snapshot needs at its rate so far (0: none running, -1: unknown)",
+                cb -> cb.call(status.snapshot().etaSeconds(System.nanoTime())));
     }
 
     private interface Value<T> {

@@ -7,6 +7,7 @@ import io.keymesh.topology.failover.WriteQuorum;
 import io.keymesh.topology.health.UpstreamAddress;
 import io.keymesh.topology.link.ReplicaStatus;
 import io.keymesh.topology.link.ServeStatus;
+import io.keymesh.topology.link.SnapshotProgress;
 
 import java.util.List;
 import java.util.Optional;
@@ -36,7 +37,24 @@ final class ReplicationLines {
         line(out, "master_link_status", replica.linkUp() ? "up" : "down");
         line(out, "master_last_io_seconds_ago", st.lastIoMillis() == 0 ? "-1"
                 : Long.toString(Math.max(0, (now - st.lastIoMillis()) / 1000)));
-        line(out, "master_sync_in_progress", "0");
+        SnapshotProgress sp = st.snapshot();
+        long nanos = System.nanoTime();
+        line(out, "master_sync_in_progress", sp.running() ? "1" : "0");
+        if (sp.running()) {     // Redis' fields while a full sync loads, then keymesh's key counts
+            line(out, "master_sync_total_bytes", Long.toString(sp.totalBytes()));
+            line(out, "master_sync_read_bytes", Long.toString(sp.bytes()));
+            line(out, "master_sync_left_bytes", Long.toString(sp.totalBytes() < 0 ? -1 : sp.totalBytes() - sp.bytes()));
+            line(out, "master_sync_perc", sp.totalBytes() <= 0 ? "0.00"
+                    : String.format(java.util.Locale.ROOT, "%.2f", 100.0 * sp.bytes() / sp.totalBytes()));
+            line(out, "master_sync_last_io_seconds_ago", st.lastIoMillis() == 0 ? "-1"
+                    : Long.toString(Math.max(0, (now - st.lastIoMillis()) / 1000)));
+        }
+        line(out, "keymesh_sync_keys_done", Long.toString(sp.keys()));
+        line(out, "keymesh_sync_keys_total", Long.toString(sp.totalKeys()));
+        line(out, "keymesh_sync_bytes_done", Long.toString(sp.bytes()));
+        line(out, "keymesh_sync_bytes_total", Long.toString(sp.totalBytes()));
+        line(out, "keymesh_sync_keys_per_sec", Long.toString(Math.round(sp.keysPerSecond(nanos))));
+        line(out, "keymesh_sync_eta_seconds", Long.toString(sp.etaSeconds(nanos)));
         line(out, "slave_read_repl_offset", Long.toString(st.offset()));
         line(out, "slave_repl_offset", Long.toString(st.offset()));
         line(out, "slave_priority", "100");

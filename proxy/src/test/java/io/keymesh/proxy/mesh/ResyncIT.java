@@ -274,6 +274,142 @@ class ResyncIT extends MeshTest {
         assertEquals(1, info.snapshotResyncs(), "B got one snapshot:\n" + info.text());
         // 1901 keys and 100 tombstones, each once (each key was sent from its data and again from its metadata)
         assertTrue(info.text().contains("snapshot_keys=2001,"), "snapshot of 2001 keys:\n" + info.text());
+        // progress: A announced its 2001 keys (the metadata database's count) and B merged them all
+        assertTrue(info.text().contains("snapshot_running=0,snapshot_keys_done=2001,snapshot_keys_total=2001,"),
+                "progress of 2001 of 2001 keys:\n" + info.text());
+        long bytesDone = Long.parseLong(field(info.text(), "snapshot_bytes_done"));
+        // names, DUMP payloads (the repetitive values compress) and metadata: more than the names alone
+        assertTrue(bytesDone > 2001L * "after:0000".length(), "the payload counted: " + bytesDone);
+        assertEquals(Long.toString(bytesDone), field(info.text(), "snapshot_bytes_total"), "done: total is what was merged");
+        assertEquals("0", field(info.text(), "snapshot_eta_sec"), "no time left once merged");
+    }
+
+    @Test
+    void aRunningSnapshotShowsItsProgressInInfoAndMetrics() throws Exception {
+        int httpB;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            httpB = s.getLocalPort();
+        }
+        // B in a JVM of its own, to read its log
+        mesh = pairWithSmallLogs().setting(1, "keymesh.http.port", httpB).external(1).start();
+        MeshNode a = mesh.node(0);
+        MeshNode b = mesh.node(1);
+        a.sync().set("warm", "up");
+        mesh.awaitConverged(CONVERGE);
+        mesh.cut(a, b);
+        String value = "x".repeat(1000);
+        for (int i = 0; i < 2000; i++) {
+            a.sync().set("after:" + i, value);       // B falls behind A's 1 MB of log
+        }
+        Await.sleep(3000);   // retention housekeeping trims A's log past B's position
+        CuttableRelay fromA = mesh.relay(b, a);
+        fromA.throttle(15_000);                      // ~150 KB of snapshot: seconds to watch it
+        mesh.heal(a, b);
+        Await.until(java.time.Duration.ofSeconds(20), "B merges A's snapshot",
+                () -> {
+                    String t = ReplicationInfo.of(b).text();
+                    return t.contains("snapshot_running=1,") && Long.parseLong(field(t, "snapshot_keys_done")) > 0;
+                }, () -> ReplicationInfo.of(b).text());
+        String info = ReplicationInfo.of(b).text();
+        long done = Long.parseLong(field(info, "snapshot_keys_done"));
+        assertTrue(done > 0 && done < 2001, "part of the keys merged: " + info);
+        assertEquals("2001", field(info, "snapshot_keys_total"), "A counted its keys as the snapshot began");
+        assertTrue(Long.parseLong(field(info, "snapshot_bytes_total")) >= Long.parseLong(field(info, "snapshot_bytes_done")));
+        assertTrue(Long.parseLong(field(info, "snapshot_eta_sec")) >= 0, "an ETA once keys flow: " + info);
+
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        String metrics = http.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + httpB + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(metrics.contains("keymesh_link_snapshot_in_progress{peer=") , metrics);
+        assertTrue(java.util.regex.Pattern.compile("(?m)^keymesh_link_snapshot_keys_total\\{peer=\"[^\"]+\"\\} 2001\\.0$")
+                .matcher(metrics).find(), "total in /metrics:\n" + metrics);
+        assertTrue(java.util.regex.Pattern.compile("(?m)^keymesh_link_snapshot_in_progress\\{peer=\"[^\"]+\"\\} 1\\.0$")
+                .matcher(metrics).find(), "in progress in /metrics:\n" + metrics);
+
+        java.util.regex.Pattern progressLine = java.util.regex.Pattern.compile(
+                "\\): snapshot \\d+/2001 keys, \\d+/\\d+ bytes, \\d+ keys/s, eta \\d+ s");
+        Await.until(java.time.Duration.ofSeconds(20), "B logs the snapshot's progress every 5 s",
+                () -> logsMatch(progressLine), () -> "no progress line yet");
+        fromA.throttle(0);
+        mesh.awaitConverged(CONVERGE);
+        Await.until(java.time.Duration.ofSeconds(10), "the merge ended",
+                () -> ReplicationInfo.of(b).text().contains("snapshot_running=0,snapshot_keys_done=2001,snapshot_keys_total=2001,"),
+                () -> ReplicationInfo.of(b).text());
+    }
+
+    @Test
+    void aReplicaLoadingASnapshotShowsRedisSyncFieldsWithItsProgress() {
+        mesh = MeshFixture.builder().nodes(1).replicas(1).setting("keymesh.replication.log-retention-bytes", "1m").start();
+        MeshNode a = mesh.node(0);
+        MeshNode r = mesh.replica(0);
+        a.sync().set("warm", "up");
+        Await.value(CONVERGE, r, "warm", "up");
+        mesh.cut(r, a);
+        String value = "x".repeat(1000);
+        for (int i = 0; i < 2000; i++) {
+            a.sync().set("after:" + i, value);       // the replica falls behind A's 1 MB of log
+        }
+        Await.sleep(3000);   // retention housekeeping trims A's log past the replica's position
+        CuttableRelay toA = mesh.relay(r, a);
+        toA.throttle(15_000);
+        mesh.heal(r, a);
+        Await.until(java.time.Duration.ofSeconds(30), "the replica loads A's snapshot",
+                () -> {
+                    String t = r.sync().info("replication");
+                    return t.contains("master_sync_in_progress:1") && Long.parseLong(infoField(t, "keymesh_sync_keys_done")) > 0;
+                }, () -> r.sync().info("replication"));
+        String info = r.sync().info("replication");
+        long done = Long.parseLong(infoField(info, "keymesh_sync_keys_done"));
+        assertTrue(done > 0 && done < 2001, "part of the keys loaded: " + info);
+        assertEquals("2001", infoField(info, "keymesh_sync_keys_total"), info);
+        long total = Long.parseLong(infoField(info, "master_sync_total_bytes"));
+        long read = Long.parseLong(infoField(info, "master_sync_read_bytes"));
+        assertTrue(read > 0 && total >= read, info);
+        assertEquals(total - read, Long.parseLong(infoField(info, "master_sync_left_bytes")), info);
+        assertTrue(infoField(info, "master_sync_perc").matches("\\d+\\.\\d{2}"), info);
+
+        toA.throttle(0);
+        Await.value(CONVERGE, r, "after:1999", value);
+        Await.until(java.time.Duration.ofSeconds(10), "the load ended",
+                () -> {
+                    String t = r.sync().info("replication");
+                    return t.contains("master_sync_in_progress:0") && infoField(t, "keymesh_sync_keys_done").equals("2001")
+                            && infoField(t, "keymesh_sync_eta_seconds").equals("0") && !t.contains("master_sync_total_bytes");
+                }, () -> r.sync().info("replication"));
+    }
+
+    /** Whether an external node's log has a line matching {@code pattern}. */
+    private boolean logsMatch(java.util.regex.Pattern pattern) {
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(mesh.tempDir())) {
+            for (java.nio.file.Path p : files.filter(f -> f.getFileName().toString().startsWith("keymesh-")
+                    && f.getFileName().toString().endsWith(".log")).toList()) {
+                if (pattern.matcher(java.nio.file.Files.readString(p)).find()) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The value of {@code name:} on its own INFO line. */
+    private static String infoField(String info, String name) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + name + ":(.*?)\r?$").matcher(info);
+        assertTrue(m.find(), name + " in:\n" + info);
+        return m.group(1);
+    }
+
+    /** The value of {@code name=} in an INFO peer line. */
+    private static String field(String info, String name) {
+        int at = info.indexOf(name + "=");
+        assertTrue(at >= 0, name + " in:\n" + info);
+        int end = at + name.length() + 1;
+        while (end < info.length() && info.charAt(end) != ',' && info.charAt(end) != '\r') {
+            end++;
+        }
+        return info.substring(at + name.length() + 1, end);
     }
 
     /** Two nodes whose logs keep 1 MB: a node cut off while the other writes more falls behind retention. */

@@ -91,7 +91,8 @@ public final class LogSender implements Runnable, LinkSending {
             long next;
             if (!store.holdsAfter(origin, fromSeq, head)) {
                 status.state("snapshot");
-                frames.write(new LinkFrame.Sync(LinkFrame.Sync.SNAPSHOT, origin, head));
+                frames.write(new LinkFrame.Sync(LinkFrame.Sync.SNAPSHOT, origin, head,
+                        SnapshotWriter.countKeys(backend, databases)));
                 frames.keepAlive(this::idleHeartbeat);
                 log.info("link to {}: position {} of {} is behind the log (first {}), sending a snapshot up to {}",
                         status.peerId(), fromSeq, origin, store.firstSeq(origin), head);

@@ -108,6 +108,7 @@ public final class PeerLink implements AutoCloseable {
                     log.debug("link from {}: {}", status.address(), e.toString());
                 }
             } finally {
+                status.snapshot.end();
                 closeSocket();
             }
             if (closed) {
@@ -178,6 +179,9 @@ public final class PeerLink implements AutoCloseable {
         LinkFrame.Sync sync = (LinkFrame.Sync) expect(Frames.decode(first), LinkFrame.Sync.class);
         boolean snapshot = sync.mode().equals(LinkFrame.Sync.SNAPSHOT);
         (snapshot ? status.snapshotResyncs : status.partialResyncs).incrementAndGet();
+        if (snapshot) {
+            status.snapshot.start(sync.keys(), System.nanoTime());
+        }
         backoff.streamed();
         status.state(snapshot ? "snapshot" : "streaming");
         status.lastError("");
@@ -215,12 +219,18 @@ public final class PeerLink implements AutoCloseable {
             } else if (frame instanceof LinkFrame.SnapshotKey key) {
                 SnapshotApply.key(conn, n, key);
                 status.keysMerged.incrementAndGet();
+                status.snapshot.merged(key);
+                if (status.snapshot.logDue(System.nanoTime())) {
+                    log.info("link from {} ({}): snapshot {}", status.address(), origin,
+                            status.snapshot.describe(System.nanoTime()));
+                }
             } else if (frame instanceof LinkFrame.SnapshotEnd end) {
                 long applied = store.raisePosition(end.origin(), end.seq());
                 status.position(applied);
                 status.state("streaming");
-                log.info("link from {} ({}): snapshot merged ({} keys), position {}", status.address(), origin,
-                        status.keysMerged(), applied);
+                status.snapshot.end();
+                log.info("link from {} ({}): snapshot merged ({}), position {}", status.address(), origin,
+                        status.snapshot.describe(System.nanoTime()), applied);
                 BlockingResp.send(out, Frames.toArgs(new LinkFrame.Ack(origin, applied)));
             } else if (frame instanceof LinkFrame.Publish pub) {
                 conn.ok(List.of(pub.sharded() ? "SPUBLISH" : "PUBLISH", pub.channel(), pub.message()));

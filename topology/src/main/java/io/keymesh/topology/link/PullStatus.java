@@ -19,6 +19,7 @@ public final class PullStatus {
     final AtomicLong keysMerged = new AtomicLong();
     final AtomicLong clockRefusals = new AtomicLong();
     final AtomicLong publishesReceived = new AtomicLong();
+    final SnapshotProgress snapshot = new SnapshotProgress();
 
     final LinkWaiting waiting;
 
@@ -130,5 +131,10 @@ public final class PullStatus {
 
     public long publishesReceived() {
         return publishesReceived.get();
+    }
+
+    /** Progress of the snapshot merge running on the link (or of the last one). */
+    public SnapshotProgress snapshot() {
+        return snapshot;
     }
 }

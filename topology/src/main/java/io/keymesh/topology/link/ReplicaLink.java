@@ -144,6 +144,7 @@ public final class ReplicaLink implements AutoCloseable {
                 }
             } finally {
                 status.linkUp(false);
+                status.snapshot.end();
                 closeSocket();
             }
             if (closed) {
@@ -216,6 +217,9 @@ public final class ReplicaLink implements AutoCloseable {
         }
         boolean snapshot = sync.mode().equals(LinkFrame.Sync.SNAPSHOT);
         (snapshot ? status.snapshotResyncs : status.partialResyncs).incrementAndGet();
+        if (snapshot) {
+            status.snapshot.start(sync.keys(), System.nanoTime());
+        }
         backoff.streamed();
         status.linkUp(!snapshot);
         status.lastError("");
@@ -257,9 +261,17 @@ public final class ReplicaLink implements AutoCloseable {
                 SnapshotApply.library(conn, n, library);
             } else if (frame instanceof LinkFrame.SnapshotKey key) {
                 SnapshotApply.key(conn, n, key);
+                status.snapshot.merged(key);
+                if (status.snapshot.logDue(System.nanoTime())) {
+                    log.info("replica link to {}: snapshot {}", target, status.snapshot.describe(System.nanoTime()));
+                }
             } else if (frame instanceof LinkFrame.SnapshotEnd end) {
                 long applied = store.raisePosition(end.origin(), end.seq());
                 status.position(end.origin(), applied);
+                if (status.snapshot.running()) {
+                    status.snapshot.end();
+                    log.info("replica link to {}: snapshot merged ({})", target, status.snapshot.describe(System.nanoTime()));
+                }
                 status.linkUp(true);
                 release();
                 BlockingResp.send(out, Frames.toArgs(new LinkFrame.Ack(end.origin(), applied)));

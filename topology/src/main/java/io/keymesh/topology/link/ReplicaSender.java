@@ -133,7 +133,8 @@ public final class ReplicaSender implements Runnable, LinkSending {
             }
             if (snapshot) {
                 status.state("snapshot");
-                frames.write(new LinkFrame.Sync(LinkFrame.Sync.SNAPSHOT, ALL_ORIGINS, 0));
+                frames.write(new LinkFrame.Sync(LinkFrame.Sync.SNAPSHOT, ALL_ORIGINS, 0,
+                        SnapshotWriter.countKeys(backend, databases)));
                 opened = true;
                 frames.keepAlive(this::idleHeartbeat);
                 log.info("replica link to {}: position {} is behind the log, sending a snapshot up to {}",

@@ -20,6 +20,7 @@ public final class ReplicaStatus {
     final AtomicLong switches = new AtomicLong();
     final AtomicLong entriesApplied = new AtomicLong();
     final AtomicLong publishesReceived = new AtomicLong();
+    final SnapshotProgress snapshot = new SnapshotProgress();
 
     /** "host:port" of the upstream linked or being linked, empty when none is selected. */
     public String upstream() {
@@ -132,5 +133,10 @@ public final class ReplicaStatus {
 
     public long entriesApplied() {
         return entriesApplied.get();
+    }
+
+    /** Progress of the snapshot merge running on the link (or of the last one). */
+    public SnapshotProgress snapshot() {
+        return snapshot;
     }
 }

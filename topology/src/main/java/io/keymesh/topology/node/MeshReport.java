@@ -2,6 +2,7 @@ package io.keymesh.topology.node;
 
 import io.keymesh.topology.link.PullStatus;
 import io.keymesh.topology.link.ServeStatus;
+import io.keymesh.topology.link.SnapshotProgress;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -80,6 +81,15 @@ public final class MeshReport {
             m.put("partial_resyncs", Long.toString(p.partialResyncs()));
             m.put("snapshot_resyncs", Long.toString(p.snapshotResyncs()));
             m.put("snapshot_keys", Long.toString(p.keysMerged()));
+            SnapshotProgress sp = p.snapshot();
+            long now = System.nanoTime();
+            m.put("snapshot_running", sp.running() ? "1" : "0");
+            m.put("snapshot_keys_done", Long.toString(sp.keys()));
+            m.put("snapshot_keys_total", Long.toString(sp.totalKeys()));
+            m.put("snapshot_bytes_done", Long.toString(sp.bytes()));
+            m.put("snapshot_bytes_total", Long.toString(sp.totalBytes()));
+            m.put("snapshot_keys_per_sec", Long.toString(Math.round(sp.keysPerSecond(now))));
+            m.put("snapshot_eta_sec", Long.toString(sp.etaSeconds(now)));
             m.put("bytes_received", Long.toString(p.bytesReceived()));
             m.put("clock_refusals", Long.toString(p.clockRefusals()));
             ServeStatus s = null;

@@ -14,6 +14,9 @@ public final class Frames {
         List<byte[]> a = new ArrayList<>();
         if (frame instanceof LinkFrame.Sync s) {
             add(a, "SYNC", s.mode(), s.origin(), Long.toString(s.seq()));
+            if (s.keys() >= 0) {
+                add(a, Long.toString(s.keys()));
+            }
         } else if (frame instanceof LinkFrame.Batch b) {
             add(a, "BATCH", b.origin(), Integer.toString(b.entries().size()));
             for (LogEntry e : b.entries()) {
@@ -51,8 +54,11 @@ public final class Frames {
         try {
             switch (kind) {
                 case "SYNC" -> {
-                    need(list, 4);
-                    return new LinkFrame.Sync(text(list.get(1)), text(list.get(2)), num(list.get(3)));
+                    if (list.size() != 4 && list.size() != 5) {
+                        throw new RespFormatException("SYNC frame needs 4 or 5 items, got " + list.size());
+                    }
+                    return new LinkFrame.Sync(text(list.get(1)), text(list.get(2)), num(list.get(3)),
+                            list.size() == 5 ? num(list.get(4)) : -1);
                 }
                 case "BATCH" -> {
                     return batch(list);

@@ -5,10 +5,19 @@ import java.util.List;
 /** What travels on a link once it streams; {@link Frames} encodes and decodes them. */
 public sealed interface LinkFrame {
 
-    /** First frame after PULL: how the sender serves {@code origin}, from {@code seq} ("partial" or "snapshot"). */
-    record Sync(String mode, String origin, long seq) implements LinkFrame {
+    /**
+     * First frame after PULL: how the sender serves {@code origin}, from {@code seq} ("partial" or
+     * "snapshot"); for a snapshot, {@code keys} is how many keys the sender holds as it begins (an
+     * estimate for the receiver's progress), -1 when not sent.
+     */
+    record Sync(String mode, String origin, long seq, long keys) implements LinkFrame {
         public static final String PARTIAL = "partial";
         public static final String SNAPSHOT = "snapshot";
+
+        /** A Sync without a key count. */
+        public Sync(String mode, String origin, long seq) {
+            this(mode, origin, seq, -1);
+        }
     }
 
     /** Consecutive log entries of one origin; never splits a transaction. */

@@ -47,6 +47,8 @@ class FramesTest {
     @Test
     void otherFramesSurviveTheWire() {
         assertEquals(new LinkFrame.Sync("partial", "a1b2c3d4", 12), roundTrip(new LinkFrame.Sync("partial", "a1b2c3d4", 12)));
+        assertEquals(new LinkFrame.Sync("snapshot", "a1b2c3d4", 12, 5000),
+                roundTrip(new LinkFrame.Sync("snapshot", "a1b2c3d4", 12, 5000)));
         assertEquals(new LinkFrame.Heartbeat("s", 3), roundTrip(new LinkFrame.Heartbeat("s", 3)));
         assertEquals(new LinkFrame.Ack("a1b2c3d4", 9), roundTrip(new LinkFrame.Ack("a1b2c3d4", 9)));
         assertEquals(new LinkFrame.SnapshotFlush(1, "0000018f2a3b4c5d0001a1b2c3d4"),
