@@ -340,6 +340,10 @@ public final class CommandDispatcher {
             }
             return true;
         }
+        if (spec.name().equals("FUNCTION|RESTORE") && replica == null && !s.inMulti()) {
+            sendTransformed(s, r, reply -> recordRestored(s, reply));     // APPEND: FLUSH and REPLACE are refused
+            return true;
+        }
         if (WritePolicy.runsInLibrary(spec)) {
             if (!spec.arityAccepts(r.argc())) {
                 send(s, r, true);               // Redis' own arity error
@@ -587,6 +591,72 @@ public final class CommandDispatcher {
             }
         });
         return reply;
+    }
+
+    /**
+     * After a FUNCTION RESTORE (APPEND) the redis-server accepted, records every client library it now
+     * holds with km_w's FUNCTION LOAD REPLACE, so the restored ones replicate (a library recorded with
+     * the same code already is not logged again); the client gets Redis' reply.
+     */
+    private ByteBuf recordRestored(ClientSession s, ByteBuf reply) {
+        if (ReplyScanner.isError(reply, reply.readerIndex())) {
+            return reply;
+        }
+        BackendPool pool = pool(s);
+        ByteBufAllocator alloc = s.channel().alloc();
+        s.channel().eventLoop().execute(() -> pool.shared(0, 2).send(BackendConnector.encode("FUNCTION", "LIST", "WITHCODE"),
+                new RestoredSink(pool, alloc, s.channel().eventLoop())));
+        return reply;
+    }
+
+    /** Reads FUNCTION LIST WITHCODE after a restore and sends a km_w FUNCTION LOAD REPLACE per client library. */
+    private final class RestoredSink implements ReplySink {
+        private final BackendPool pool;
+        private final ByteBufAllocator alloc;
+        private final EventLoop loop;
+
+        RestoredSink(BackendPool pool, ByteBufAllocator alloc, EventLoop loop) {
+            this.pool = pool;
+            this.alloc = alloc;
+            this.loop = loop;
+        }
+
+        @Override
+        public void onReply(ByteBuf buffer, int index, int length) {
+            if (!(RespParser.standard().parse(buffer.slice(index, length)) instanceof List<?> libraries)) {
+                log.warn("FUNCTION RESTORE ran, but keymesh could not list the libraries to record them");
+                return;
+            }
+            List<ByteBuf> records = new ArrayList<>();
+            for (Object library : libraries) {
+                String name = null;
+                byte[] code = null;
+                List<?> fields = (List<?>) library;
+                for (int i = 0; i + 1 < fields.size(); i += 2) {
+                    String field = fields.get(i) instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : "";
+                    if (field.equals("library_name")) {
+                        name = new String((byte[]) fields.get(i + 1), StandardCharsets.UTF_8);
+                    } else if (field.equals("library_code")) {
+                        code = (byte[]) fields.get(i + 1);
+                    }
+                }
+                if (name != null && code != null && !name.equals(WritePolicy.LIBRARY_NAME)) {
+                    ByteBuf request = writes.header(alloc, 4, 2, 0, node.clock().now(), 0);
+                    WriteEncoder.writeBulk(request, "FUNCTION".getBytes(StandardCharsets.US_ASCII));
+                    WriteEncoder.writeBulk(request, "LOAD".getBytes(StandardCharsets.US_ASCII));
+                    WriteEncoder.writeBulk(request, "REPLACE".getBytes(StandardCharsets.US_ASCII));
+                    WriteEncoder.writeBulk(request, code);
+                    records.add(request);
+                }
+            }
+            // after this reply is handed on: the shared link is the one delivering it
+            loop.execute(() -> records.forEach(request -> pool.shared(0, 2).send(request, MirrorSink.INSTANCE)));
+        }
+
+        @Override
+        public void onFailure(String error) {
+            log.warn("FUNCTION RESTORE ran, but its libraries were not recorded: {}", error);
+        }
     }
 
     /** Consumes the replies of native library changes that mirror recorded ones; a failure is logged. */

@@ -131,6 +131,45 @@ class FunctionsIT extends MeshTest {
                 () -> "B lists " + libraries(b));
     }
 
+    @Test
+    void aLibraryRestoredFromAPlainRedisDumpRunsOnEveryNode() throws Exception {
+        byte[] dump = dumpFromPlainRedis(COUNTER);
+        mesh = MeshFixture.start(2);
+        MeshNode a = mesh.node(0);
+        MeshNode b = mesh.node(1);
+        assertEquals("OK", a.sync().functionRestore(dump));
+        assertEquals(Set.of("counter"), userLibraries(a));
+        Await.until(CONVERGE, "B runs the restored library", () -> fcallOrError(b, "bump", "h", "3").equals("3"),
+                () -> fcallOrError(b, "peek", "h", null));
+        Await.until(CONVERGE, "B's redis-server lists it", () -> userLibraries(b).equals(Set.of("counter")),
+                () -> "B lists " + libraries(b));
+        RedisCommandExecutionException e = assertThrows(RedisCommandExecutionException.class,
+                () -> a.sync().functionRestore(dump, io.lettuce.core.FunctionRestoreMode.REPLACE));
+        assertTrue(e.getMessage().contains("keymesh"), "REPLACE could replace keymesh's own library: " + e.getMessage());
+    }
+
+    /** FUNCTION DUMP of {@code code} loaded into a plain redis-server of the test's own. */
+    private static byte[] dumpFromPlainRedis(String code) throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("keymesh-plain-redis");
+        java.nio.file.Path socket = dir.resolve("redis.sock");
+        Process redis = new ProcessBuilder("redis-server", "--port", "0", "--unixsocket", socket.toString(),
+                "--save", "", "--appendonly", "no", "--dir", dir.toString()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("redis.log").toFile()).start();
+        io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(
+                io.lettuce.core.RedisURI.Builder.socket(socket.toString()).build());
+        try {
+            Await.until(MeshNode.TIMEOUT, "the plain redis-server listens", () -> java.nio.file.Files.exists(socket), () -> "no socket");
+            try (io.lettuce.core.api.StatefulRedisConnection<String, String> c = client.connect()) {
+                c.sync().functionLoad(code);
+                return c.sync().functionDump();
+            }
+        } finally {
+            client.shutdown();
+            redis.destroy();
+            redis.waitFor();
+        }
+    }
+
     /** The function's reply as text ("null" for nil), or the error's message. */
     private static String fcallOrError(MeshNode node, String function, String key, String arg) {
         List<String> args = new java.util.ArrayList<>(List.of(function, key == null ? "0" : "1"));
