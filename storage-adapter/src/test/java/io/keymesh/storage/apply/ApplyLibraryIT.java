@@ -10,27 +10,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /** The apply library in three real redis-servers: local writes, shipping entries, convergence. */
 @SuppressWarnings("unchecked")
-class ApplyLibraryIT {
+class ApplyLibraryIT extends ThreeNodeTest {
 
-    @TempDir
-    Path tmp;
 
-    private Node a;
-    private Node b;
-    private Node c;
-    private final List<Node> extra = new ArrayList<>();
 
     @BeforeAll
     static void quietLogs() {
@@ -38,36 +28,9 @@ class ApplyLibraryIT {
                 .setLevel(Level.INFO);
     }
 
-    @BeforeEach
-    void startNodes() {
-        a = new Node(tmp.resolve("a"), "aaaaaaaa");
-        b = new Node(tmp.resolve("b"), "bbbbbbbb");
-        c = new Node(tmp.resolve("c"), "cccccccc");
-    }
 
-    @AfterEach
-    void stopNodes() {
-        for (Node n : new Node[] {a, b, c}) {
-            if (n != null) {
-                n.close();
-            }
-        }
-        extra.forEach(Node::close);
-    }
 
-    private Node node(String name, String origin) {
-        Node n = new Node(tmp.resolve(name), origin);
-        extra.add(n);
-        return n;
-    }
 
-    /** Ships every entry of {@code from}'s own log to {@code to}. */
-    private static void ship(Node from, Node to) {
-        List<List<Object>> entries = from.log(from.origin);
-        if (!entries.isEmpty()) {
-            to.apply(from.origin, entries);
-        }
-    }
 
     private static void meshAll(Node... nodes) {
         for (Node from : nodes) {

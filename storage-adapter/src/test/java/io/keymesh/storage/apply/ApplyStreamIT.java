@@ -5,50 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Streams merged per entry in real redis-servers: XADD, XDEL, XTRIM on several nodes, shipped in every order. */
-class ApplyStreamIT {
+class ApplyStreamIT extends ThreeNodeTest {
 
-    @TempDir
-    Path tmp;
 
-    private Node a;
-    private Node b;
-    private Node c;
 
-    @BeforeEach
-    void startNodes() {
-        a = new Node(tmp.resolve("a"), "aaaaaaaa");
-        b = new Node(tmp.resolve("b"), "bbbbbbbb");
-        c = new Node(tmp.resolve("c"), "cccccccc");
-    }
 
-    @AfterEach
-    void stopNodes() {
-        for (Node n : new Node[] {a, b, c}) {
-            if (n != null) {
-                n.close();
-            }
-        }
-    }
 
-    /** Ships the entries of {@code from}'s own log that {@code to} has not applied yet. */
-    private static void ship(Node from, Node to) {
-        List<List<Object>> entries = from.log(from.origin);
-        if (!entries.isEmpty()) {
-            Object reply = to.apply(from.origin, entries);
-            assertFalse(reply instanceof RawConnection.Err, "km_r: " + reply);
-        }
-    }
 
     private static String str(byte[] reply) {
         return new String(reply, StandardCharsets.ISO_8859_1);
