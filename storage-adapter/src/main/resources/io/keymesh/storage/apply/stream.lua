@@ -442,6 +442,15 @@ local function stream_part()
 
   local STREAM_CMDS = {}
 
+  -- runs a client's stream command natively on db in protocol proto (its reply as the client gets it)
+  local function run_native(proto, db, name, a)
+    sel(db)
+    redis.setresp(proto)
+    local r = redis.pcall(name, unpack(a))
+    redis.setresp(2)
+    return r
+  end
+
   -- XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] <* | ms-* | id> field value ...
   STREAM_CMDS.xadd = function(ctx, proto, db, name, a, txn)
     local key = a[1]
@@ -467,10 +476,7 @@ local function stream_part()
     end
     local candidates = {}
     if strategy and key then candidates = trim_candidates(db, key, strategy, thr, 1) end
-    sel(db)
-    redis.setresp(proto)
-    local r = redis.pcall(name, unpack(args))
-    redis.setresp(2)
+    local r = run_native(proto, db, name, args)
     if type(r) == 'table' and r.err then return arity_fix(r, 'xadd') end
     if r == false or r == nil then return r end     -- NOMKSTREAM on a missing key
     stream_stamp(ctx, db, key)
@@ -504,10 +510,7 @@ local function stream_part()
   -- XDEL key id ...: each ID's tombstone is logged, also of an entry not (yet) here, so that it does
   -- not come back when it arrives from its node
   STREAM_CMDS.xdel = function(ctx, proto, db, name, a, txn)
-    sel(db)
-    redis.setresp(proto)
-    local r = redis.pcall(name, unpack(a))
-    redis.setresp(2)
+    local r = run_native(proto, db, name, a)
     if type(r) == 'table' and r.err then return arity_fix(r, 'xdel') end
     if not exists(db, a[1]) and r == 0 then return r end
     stream_stamp(ctx, db, a[1])
@@ -531,10 +534,7 @@ local function stream_part()
     local strategy, thr = trim_opt(a, 2)
     local candidates = {}
     if strategy and a[1] then candidates = trim_candidates(db, a[1], strategy, thr, 0) end
-    sel(db)
-    redis.setresp(proto)
-    local r = redis.pcall(name, unpack(a))
-    redis.setresp(2)
+    local r = run_native(proto, db, name, a)
     if type(r) == 'table' and r.err then return arity_fix(r, 'xtrim') end
     if strategy == 'minid' and id_canon(thr or '') and a[2] and a[3] ~= '~' then
       -- an exact MINID is exact here too (see xdel_all)
@@ -905,14 +905,6 @@ local function stream_part()
       log_group(en, g)
       entry_op(en, 'xl', gs[g])
     end
-  end
-
-  local function run_native(proto, db, name, a)
-    sel(db)
-    redis.setresp(proto)
-    local r = redis.pcall(name, unpack(a))
-    redis.setresp(2)
-    return r
   end
 
   -- a new entry for ops on the stream key, its stamp past the key's newest key-level stamp and, for
