@@ -42,9 +42,7 @@ make_tmp
 pick_port DIRECT_PORT; pick_port A_PORT; pick_port B_PORT
 log "direct :$DIRECT_PORT  A :$A_PORT  B :$B_PORT"
 start_direct "$DIRECT_PORT"
-start_mesh_node A "$A_PORT" -Dkeymesh.peers.0="127.0.0.1:$B_PORT" -Dkeymesh.cluster-secret="$SECRET"
-start_mesh_node B "$B_PORT" -Dkeymesh.peers.0="127.0.0.1:$A_PORT" -Dkeymesh.cluster-secret="$SECRET"
-PA=${NODE_PID[A]}; PB=${NODE_PID[B]}
+start_peered_pair "$SECRET"
 SA=$(backend_socket A); SB=$(backend_socket B)
 
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  git: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)  jar: $(basename "$KEYMESH_JAR")  cpu: $(nproc) x $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"

@@ -37,9 +37,7 @@ make_tmp
 pick_port DIRECT_PORT; pick_port A_PORT; pick_port B_PORT
 log "direct :$DIRECT_PORT  A :$A_PORT  B :$B_PORT"
 start_direct "$DIRECT_PORT"
-start_mesh_node A "$A_PORT" -Dkeymesh.peers.0="127.0.0.1:$B_PORT" -Dkeymesh.cluster-secret="$SECRET"
-start_mesh_node B "$B_PORT" -Dkeymesh.peers.0="127.0.0.1:$A_PORT" -Dkeymesh.cluster-secret="$SECRET"
-PA=${NODE_PID[A]}; PB=${NODE_PID[B]}
+start_peered_pair "$SECRET"
 
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  git: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)  cpu: $(nproc) x $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
 echo "redis $(redis-server --version | awk '{print $3}' | sed 's/^v=//'), $(java -version 2>&1 | head -n 1)"

@@ -52,10 +52,8 @@ pick_port DIRECT_PORT; pick_port SOLO_PORT; pick_port A_PORT; pick_port B_PORT
 log "direct :$DIRECT_PORT  solo :$SOLO_PORT  A :$A_PORT  B :$B_PORT"
 start_direct "$DIRECT_PORT"
 start_mesh_node solo "$SOLO_PORT"
-start_mesh_node A "$A_PORT" -Dkeymesh.peers.0="127.0.0.1:$B_PORT" -Dkeymesh.cluster-secret="$SECRET"
-start_mesh_node B "$B_PORT" -Dkeymesh.peers.0="127.0.0.1:$A_PORT" -Dkeymesh.cluster-secret="$SECRET"
+start_peered_pair "$SECRET"
 declare -A PORT=([direct]=$DIRECT_PORT [solo]=$SOLO_PORT [A]=$A_PORT)
-PA=${NODE_PID[A]}; PB=${NODE_PID[B]}
 
 redis-cli -p "$A_PORT" set bench:hello 1 >/dev/null
 for ((i = 0; i < 100; i++)); do [ "$(redis-cli -p "$B_PORT" get bench:hello)" = 1 ] && break; sleep 0.2; done

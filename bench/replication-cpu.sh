@@ -30,9 +30,7 @@ install_traps
 make_tmp
 
 pick_port A_PORT; pick_port B_PORT
-start_mesh_node A "$A_PORT" -Dkeymesh.peers.0="127.0.0.1:$B_PORT" -Dkeymesh.cluster-secret=bench-secret
-start_mesh_node B "$B_PORT" -Dkeymesh.peers.0="127.0.0.1:$A_PORT" -Dkeymesh.cluster-secret=bench-secret
-PA=${NODE_PID[A]}; PB=${NODE_PID[B]}
+start_peered_pair bench-secret
 RA=$(pgrep -P "$PA" redis-server | head -n 1) || die "A's redis-server not found"
 RB=$(pgrep -P "$PB" redis-server | head -n 1) || die "B's redis-server not found"
 pick_port D_PORT

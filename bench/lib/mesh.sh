@@ -1,4 +1,4 @@
-# Helpers for bench/replication-bench.sh (sourced after common.sh): keymesh nodes with peers,
+# Helpers for the bench scripts with a mesh (sourced after common.sh): keymesh nodes with peers,
 # backend INFO fields, and wire bytes of the links between two keymesh JVMs.
 # shellcheck shell=bash
 
@@ -20,6 +20,14 @@ start_mesh_node() {
   STARTED_PIDS+=("${NODE_PID[$name]}")
   wait_keymesh_ready "${NODE_PID[$name]}" "$dir/keymesh.log" "keymesh $name"
   redis-cli -h 127.0.0.1 -p "$port" config set save '' >/dev/null 2>&1 || true
+}
+
+# start_peered_pair SECRET: nodes A (:$A_PORT) and B (:$B_PORT), each the other's peer, with cluster
+# secret SECRET; sets PA and PB to their pids.
+start_peered_pair() {
+  start_mesh_node A "$A_PORT" -Dkeymesh.peers.0="127.0.0.1:$B_PORT" -Dkeymesh.cluster-secret="$1"
+  start_mesh_node B "$B_PORT" -Dkeymesh.peers.0="127.0.0.1:$A_PORT" -Dkeymesh.cluster-secret="$1"
+  PA=${NODE_PID[A]}; PB=${NODE_PID[B]}
 }
 
 # backend_socket NAME: the unix socket of a node's managed redis-server.
