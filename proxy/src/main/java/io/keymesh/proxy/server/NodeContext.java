@@ -9,6 +9,7 @@ import io.keymesh.proxy.session.SessionRegistry;
 import io.keymesh.storage.conn.BackendConnector;
 import io.keymesh.topology.clock.HybridClock;
 import io.keymesh.topology.node.Mesh;
+import io.keymesh.topology.tls.NodeTls;
 
 /**
  * What every client pipeline of a node shares: config, command table, sessions, backend, and the
@@ -17,6 +18,7 @@ import io.keymesh.topology.node.Mesh;
  * @param replicating true when writes go through the replicated write path (config replication.enabled)
  * @param mesh        the replication links (peers served and pulled), null when not replicating
  * @param replica     the replica role (upstream tracking and link), null on a primary
+ * @param tls         the node's TLS certificate and refusal counts, null without TLS
  */
 public record NodeContext(
         KeymeshConfig config,
@@ -30,10 +32,16 @@ public record NodeContext(
         HybridClock clock,
         boolean replicating,
         Mesh mesh,
-        ReplicaRole replica) {
+        ReplicaRole replica,
+        NodeTls tls) {
 
     /** True when this node replicates with peers ({@link #mesh()} is not null). */
     public boolean meshEnabled() {
         return mesh != null;
+    }
+
+    /** Netty TLS for connections this node opens to other nodes' client ports, or null when those are plain. */
+    public NettyTls linkTls() {
+        return tls != null && tls.settings().replication() ? new NettyTls(tls) : null;
     }
 }

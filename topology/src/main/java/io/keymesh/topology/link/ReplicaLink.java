@@ -19,7 +19,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -170,15 +169,14 @@ public final class ReplicaLink implements AutoCloseable {
             throws IOException, ClockSkewException, PeerRefusedException {
         LogStore store = new LogStore(conn, self.databases());
         int colon = target.lastIndexOf(':');
-        Socket s = new Socket();
+        Socket s = settings.sockets().create();
         socket = s;
         if (closed || !target.equals(current.get())) {
             return;
         }
-        s.setTcpNoDelay(true);
-        s.setKeepAlive(true);
-        s.connect(new InetSocketAddress(target.substring(0, colon), Integer.parseInt(target.substring(colon + 1))),
+        s = settings.sockets().connect(s, target.substring(0, colon), Integer.parseInt(target.substring(colon + 1)),
                 settings.connectTimeoutMillis());
+        socket = s;
         s.setSoTimeout((int) settings.linkTimeoutMillis());
         OutputStream out = s.getOutputStream();
         RespStreamReader in = new RespStreamReader(s.getInputStream(), RespParser.standard());
