@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -163,9 +164,9 @@ public final class NodeTls {
     private static Loaded build(TlsSettings s, List<Long> stamp) throws IOException, GeneralSecurityException {
         List<X509Certificate> chain = PemFiles.certificates(s.certFile());
         PrivateKey key = PemFiles.privateKey(s.keyFile());
-        if (!key.getAlgorithm().equals(chain.get(0).getPublicKey().getAlgorithm())) {
-            throw new GeneralSecurityException(s.keyFile() + " holds an " + key.getAlgorithm() + " key but "
-                    + s.certFile() + " certifies an " + chain.get(0).getPublicKey().getAlgorithm() + " key");
+        if (!matches(key, chain.get(0))) {
+            throw new GeneralSecurityException(s.keyFile() + " is not the private key of the certificate in "
+                    + s.certFile());
         }
         char[] password = new char[0];
         KeyStore keys = KeyStore.getInstance("PKCS12");
@@ -187,6 +188,31 @@ public final class NodeTls {
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), null);
         return new Loaded(context, stamp, chain.get(0));
+    }
+
+    /** True when {@code key} signs what {@code cert}'s public key verifies (a key and certificate of one pair). */
+    private static boolean matches(PrivateKey key, X509Certificate cert) throws GeneralSecurityException {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            case "EdDSA", "Ed25519", "Ed448" -> key.getAlgorithm();
+            default -> null;
+        };
+        if (!key.getAlgorithm().equals(cert.getPublicKey().getAlgorithm())) {
+            return false;
+        }
+        if (algorithm == null) {
+            return true;            // no check known for this algorithm; a mismatch fails at the handshake
+        }
+        byte[] probe = "keymesh key check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        Signature signer = Signature.getInstance(algorithm);
+        signer.initSign(key);
+        signer.update(probe);
+        byte[] signature = signer.sign();
+        Signature verifier = Signature.getInstance(algorithm);
+        verifier.initVerify(cert.getPublicKey());
+        verifier.update(probe);
+        return verifier.verify(signature);
     }
 
     /** Modification time and size of each file (-1 for one that cannot be read now). */
