@@ -2,6 +2,7 @@ package io.keymesh.proxy.tls;
 
 import io.keymesh.proxy.it.KeymeshFixture;
 import io.keymesh.proxy.mesh.Await;
+import io.keymesh.proxy.server.TlsPeer;
 import io.keymesh.proxy.testsupport.NodePackages;
 import io.keymesh.proxy.testsupport.TestCertificates;
 import io.keymesh.proxy.testsupport.Teardown;
@@ -119,11 +120,14 @@ class TlsClientPortIT {
     }
 
     @Test
-    void lettuceConnectsWithTheTestCaAndItsCertificate() {
+    void lettuceConnectsWithTheTestCaAndItsCertificateAndIsMarkedVerified() {
         try (StatefulRedisConnection<String, String> c = lettuce(client)) {
             assertEquals("OK", c.sync().set("lettuce:k", "v1"));
             assertEquals("v1", c.sync().get("lettuce:k"));
             assertEquals(2L, c.sync().rpush("lettuce:list", "a", "b"));
+            long id = c.sync().clientId();
+            assertTrue(TlsPeer.verified(fx.node().context().sessions().get(id).channel()),
+                    "the connection is marked as carrying a verified client certificate");
         }
     }
 
@@ -199,6 +203,23 @@ class TlsClientPortIT {
             assertTrue(Long.parseLong(info(open.sync().info("keymesh")).get("tls_certificate_reloads")) >= 1);
             assertEquals("PONG", open.sync().ping(), "a connection opened before the reload keeps working");
         }
+    }
+
+    @Test
+    void aKeyThatIsNotTheCertificatesOrAnUnknownProtocolStopsTheStartWithTheReason() throws Exception {
+        Map<String, Object> mismatched = new HashMap<>(server.settings());
+        mismatched.put("keymesh.tls.key-file", client.key().toString());
+        mismatched.put("keymesh.tls.port", freePort());
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> KeymeshFixture.start(mismatched).close());
+        assertTrue(e.getMessage().contains("is not the private key of the certificate in " + server.cert()), e.getMessage());
+
+        Map<String, Object> protocol = new HashMap<>(server.settings());
+        protocol.put("keymesh.tls.port", freePort());
+        protocol.put("keymesh.tls.protocols", "TLSv1.3 TLSv9");
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> KeymeshFixture.start(protocol).close());
+        assertTrue(e.getMessage().contains("keymesh.tls.protocols") && e.getMessage().contains("TLSv9"), e.getMessage());
     }
 
     // ---- helpers ----------------------------------------------------------------------------------
