@@ -9,6 +9,7 @@ import io.keymesh.proxy.replica.ReplicaRole;
 import io.keymesh.proxy.route.BackendStatus;
 import io.keymesh.proxy.route.ReplicationSetup;
 import io.keymesh.proxy.server.KeymeshServer;
+import io.keymesh.proxy.server.NettyTls;
 import io.keymesh.proxy.server.NodeContext;
 import io.keymesh.proxy.session.SessionRegistry;
 import io.keymesh.storage.apply.ApplyLibrary;
@@ -86,6 +87,10 @@ public final class KeymeshNode implements AutoCloseable {
                     + "the client port can join as a peer");
         }
         NodeTls tls = config.tls().enabled() ? NodeTls.load(config.tls()) : null;
+        if (config.tls().replication() && config.tls().port() == 0 && !config.isReplica()) {
+            log.warn("keymesh.tls.replication is on but keymesh.tls.port is 0: peers and replicas linking over TLS "
+                    + "cannot reach this node; set keymesh.tls.port");
+        }
         LinkSockets sockets = tls != null && config.tls().replication() ? LinkSockets.tls(tls) : LinkSockets.plain();
         RedisProcess redis = null;
         Mesh mesh = null;
@@ -159,7 +164,7 @@ public final class KeymeshNode implements AutoCloseable {
             }
             NodeContext node = new NodeContext(config, Commands.standard(),
                     new SessionRegistry(new CommandLatency(CommandLatency.byRouting(replicating))), status, connector,
-                    started, ioThreads, nodeId, clock, replicating, mesh, replica, tls);
+                    started, ioThreads, nodeId, clock, replicating, mesh, replica, tls == null ? null : new NettyTls(tls));
             KeymeshServer server = KeymeshServer.bind(node, config.bind(), config.plainPort() ? config.port() : -1,
                     config.tls().port(), ioThreads);
             if (mesh != null) {

@@ -31,7 +31,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         if (tls != null) {
             ch.pipeline()
                     .addLast("tls", tls.serverHandler(ch.alloc()))
-                    .addLast("tls-handshake", new TlsHandshakeHandler(tls.tls().incoming()));
+                    .addLast("tls-handshake", new TlsHandshakeHandler(tls.nodeTls().incoming()));
         }
         ch.pipeline()
                 .addLast("resp", decoder)

@@ -63,7 +63,7 @@ public final class KeymeshServer implements AutoCloseable {
             }
             Channel tls = null;
             if (tlsPort > 0) {
-                tls = bootstrap(boss, workers, channelClass, new ClientChannelInitializer(node, new NettyTls(node.tls())))
+                tls = bootstrap(boss, workers, channelClass, new ClientChannelInitializer(node, node.tls()))
                         .bind(new InetSocketAddress(host, tlsPort)).sync().channel();
             }
             return new KeymeshServer(boss, workers, plain, tls);

@@ -35,7 +35,8 @@ public final class NettyTls {
         };
     }
 
-    public NodeTls tls() {
+    /** The certificate material and refusal counts these contexts are built from. */
+    public NodeTls nodeTls() {
         return tls;
     }
 

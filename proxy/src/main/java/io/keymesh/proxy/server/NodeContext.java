@@ -9,7 +9,6 @@ import io.keymesh.proxy.session.SessionRegistry;
 import io.keymesh.storage.conn.BackendConnector;
 import io.keymesh.topology.clock.HybridClock;
 import io.keymesh.topology.node.Mesh;
-import io.keymesh.topology.tls.NodeTls;
 
 /**
  * What every client pipeline of a node shares: config, command table, sessions, backend, and the
@@ -33,7 +32,7 @@ public record NodeContext(
         boolean replicating,
         Mesh mesh,
         ReplicaRole replica,
-        NodeTls tls) {
+        NettyTls tls) {
 
     /** True when this node replicates with peers ({@link #mesh()} is not null). */
     public boolean meshEnabled() {
@@ -42,6 +41,6 @@ public record NodeContext(
 
     /** Netty TLS for connections this node opens to other nodes' client ports, or null when those are plain. */
     public NettyTls linkTls() {
-        return tls != null && tls.settings().replication() ? new NettyTls(tls) : null;
+        return tls != null && tls.nodeTls().settings().replication() ? tls : null;
     }
 }

@@ -183,7 +183,7 @@ public final class InfoComposer {
                 .append("backend_status:").append(backendStatus).append("\r\n")
                 .append("backend_version:").append(node.backend().version()).append("\r\n")
                 .append("backend_restarts:").append(node.backend().restarts()).append("\r\n");
-        NodeTls tls = node.tls();
+        NodeTls tls = node.tls() == null ? null : node.tls().nodeTls();
         out.append("tls_port:").append(tls == null ? 0 : tls.settings().port()).append("\r\n")
                 .append("tls_replication:").append(tls != null && tls.settings().replication() ? "yes" : "no").append("\r\n")
                 .append("tls_clients_refused:").append(tls == null ? 0 : tls.incoming().count()).append("\r\n")
