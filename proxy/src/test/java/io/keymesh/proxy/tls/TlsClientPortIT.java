@@ -23,9 +23,7 @@ import org.junit.jupiter.api.Test;
 import javax.net.ssl.SSLSocket;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -74,10 +72,11 @@ class TlsClientPortIT {
         Files.copy(first.key(), key);
         server = new TestCertificates.Issued(cert, key, ca.caCert());
         client = ca.issue("client");
-        tlsPort = freePort();
+        tlsPort = KeymeshFixture.freePort();
         Map<String, Object> settings = new HashMap<>(server.settings());
         settings.put("keymesh.tls.port", tlsPort);
         settings.put("keymesh.tls.auth-clients", "yes");
+        settings.put("keymesh.http.port", KeymeshFixture.freePort());
         fx = KeymeshFixture.start(settings);
         resources = DefaultClientResources.builder().ioThreadPoolSize(1).computationThreadPoolSize(1).build();
     }
@@ -159,6 +158,13 @@ class TlsClientPortIT {
         }
         Await.until(Duration.ofSeconds(10), "refusal of the plain-text client counted",
                 () -> refusedClients() > beforePlain, () -> "tls_clients_refused " + refusedClients());
+
+        String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + fx.node().httpPort() + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        long exported = metrics.lines().filter(l -> l.startsWith("keymesh_tls_clients_refused_total "))
+                .mapToLong(l -> (long) Double.parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst().orElse(-1);
+        assertTrue(exported >= 3, "/metrics counts the refusals too:\n" + metrics);
     }
 
     @Test
@@ -209,13 +215,13 @@ class TlsClientPortIT {
     void aKeyThatIsNotTheCertificatesOrAnUnknownProtocolStopsTheStartWithTheReason() throws Exception {
         Map<String, Object> mismatched = new HashMap<>(server.settings());
         mismatched.put("keymesh.tls.key-file", client.key().toString());
-        mismatched.put("keymesh.tls.port", freePort());
+        mismatched.put("keymesh.tls.port", KeymeshFixture.freePort());
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> KeymeshFixture.start(mismatched).close());
         assertTrue(e.getMessage().contains("is not the private key of the certificate in " + server.cert()), e.getMessage());
 
         Map<String, Object> protocol = new HashMap<>(server.settings());
-        protocol.put("keymesh.tls.port", freePort());
+        protocol.put("keymesh.tls.port", KeymeshFixture.freePort());
         protocol.put("keymesh.tls.protocols", "TLSv1.3 TLSv9");
         e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> KeymeshFixture.start(protocol).close());
@@ -291,12 +297,6 @@ class TlsClientPortIT {
             return new Cli(p.exitValue(), Files.readString(out));
         } finally {
             Teardown.stopProcess(p);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.keymesh.proxy.tls;
 
+import io.keymesh.proxy.it.KeymeshFixture;
 import io.keymesh.proxy.mesh.Await;
 import io.keymesh.proxy.mesh.MeshFixture;
 import io.keymesh.proxy.mesh.MeshNode;
@@ -9,8 +10,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,8 +48,8 @@ class TlsMeshIT {
 
     /** TLS links for node {@code index} with {@code cert}: plain and TLS ports picked here, peers reached on TLS. */
     private static void tls(MeshFixture.Builder b, int index, TestCertificates.Issued cert) throws IOException {
-        b.setting(index, "keymesh.port", freePort());
-        b.setting(index, "keymesh.tls.port", freePort());
+        b.setting(index, "keymesh.port", KeymeshFixture.freePort());
+        b.setting(index, "keymesh.tls.port", KeymeshFixture.freePort());
         b.setting(index, "keymesh.tls.replication", true);
         b.setting(index, "keymesh.tls.auth-clients", "yes");
         cert.settings().forEach((k, v) -> b.setting(index, k, v));
@@ -58,12 +57,17 @@ class TlsMeshIT {
         b.setting(index, "keymesh.health-check.timeout", "1s");
     }
 
+    /** Two primaries peered over TLS with these certificates. */
+    private static MeshFixture primaries(TestCertificates.Issued first, TestCertificates.Issued second) throws IOException {
+        MeshFixture.Builder b = MeshFixture.builder().nodes(2);
+        tls(b, 0, first);
+        tls(b, 1, second);
+        return b.start();
+    }
+
     @Test
     void twoPrimariesReplicateBothWaysOverMutualTls() throws Exception {
-        MeshFixture.Builder b = MeshFixture.builder().nodes(2);
-        tls(b, 0, ca.issue("node-a"));
-        tls(b, 1, ca.issue("node-b"));
-        try (MeshFixture mesh = b.start()) {
+        try (MeshFixture mesh = primaries(ca.issue("node-a"), ca.issue("node-b"))) {
             MeshNode a = mesh.node(0);
             MeshNode c = mesh.node(1);
             a.sync().set("tls:from-a", "1");
@@ -82,10 +86,7 @@ class TlsMeshIT {
 
     @Test
     void aNodeWithACertificateFromAnotherCaIsRefusedAndCounted() throws Exception {
-        MeshFixture.Builder b = MeshFixture.builder().nodes(2);
-        tls(b, 0, ca.issue("trusted"));
-        tls(b, 1, otherCa.issue("rogue"));
-        try (MeshFixture mesh = b.start()) {
+        try (MeshFixture mesh = primaries(ca.issue("trusted"), otherCa.issue("rogue"))) {
             MeshNode trusted = mesh.node(0);
             MeshNode rogue = mesh.node(1);
             Await.until(WAIT, "the trusted node refused the rogue's certificate, as client and as server",
@@ -131,11 +132,5 @@ class TlsMeshIT {
 
     private static long count(MeshNode n, String field) {
         return Long.parseLong(n.info("keymesh").get(field));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 }

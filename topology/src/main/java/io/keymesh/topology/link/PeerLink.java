@@ -136,9 +136,8 @@ public final class PeerLink implements AutoCloseable {
         LogStore store = new LogStore(conn, self.databases());
         status.state("connecting");
         Socket s = settings.sockets().create();
-        socket = s;
+        socket = s;             // closing the TCP socket also stops a TLS session over it, without blocking
         s = settings.sockets().connect(s, host, port, settings.connectTimeoutMillis());
-        socket = s;
         s.setSoTimeout((int) settings.linkTimeoutMillis());
         OutputStream out = s.getOutputStream();
         RespStreamReader in = new RespStreamReader(s.getInputStream(), RespParser.standard());

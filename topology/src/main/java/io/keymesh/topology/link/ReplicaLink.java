@@ -170,13 +170,12 @@ public final class ReplicaLink implements AutoCloseable {
         LogStore store = new LogStore(conn, self.databases());
         int colon = target.lastIndexOf(':');
         Socket s = settings.sockets().create();
-        socket = s;
+        socket = s;             // closing the TCP socket also stops a TLS session over it, without blocking
         if (closed || !target.equals(current.get())) {
             return;
         }
         s = settings.sockets().connect(s, target.substring(0, colon), Integer.parseInt(target.substring(colon + 1)),
                 settings.connectTimeoutMillis());
-        socket = s;
         s.setSoTimeout((int) settings.linkTimeoutMillis());
         OutputStream out = s.getOutputStream();
         RespStreamReader in = new RespStreamReader(s.getInputStream(), RespParser.standard());
