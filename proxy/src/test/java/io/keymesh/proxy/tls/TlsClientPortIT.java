@@ -228,6 +228,37 @@ class TlsClientPortIT {
         assertTrue(e.getMessage().contains("keymesh.tls.protocols") && e.getMessage().contains("TLSv9"), e.getMessage());
     }
 
+    @Test
+    void optionalClientCertificatesAreVerifiedWhenGivenAndNotRequired() throws Exception {
+        Map<String, Object> settings = new HashMap<>(server.settings());
+        int port = KeymeshFixture.freePort();
+        settings.put("keymesh.tls.port", port);
+        settings.put("keymesh.tls.auth-clients", "optional");
+        int plainPort = KeymeshFixture.freePort();
+        settings.put("keymesh.port", plainPort);
+        try (KeymeshFixture optional = KeymeshFixture.start(settings)) {
+            assertEquals(plainPort, optional.port());
+            List<String> tls = List.of("redis-cli", "--tls", "--cacert", ca.caCert().toString(), "-h", "127.0.0.1",
+                    "-p", Integer.toString(port));
+            Cli anonymous = run(concat(tls, "PING"));
+            assertEquals("PONG", anonymous.output().trim(), "no certificate is fine with optional: " + anonymous.output());
+            Cli verified = run(concat(tls, "--cert", client.cert().toString(), "--key", client.key().toString(), "PING"));
+            assertEquals("PONG", verified.output().trim(), verified.output());
+            TestCertificates.Issued stranger = otherCa.issue("stranger-optional");
+            Cli refused = run(concat(tls, "--cert", stranger.cert().toString(), "--key", stranger.key().toString(), "PING"));
+            assertTrue(!refused.output().contains("PONG"), "a certificate given is verified: " + refused.output());
+            try (io.keymesh.proxy.it.RespSocket plain = optional.raw()) {
+                assertEquals("PONG", plain.call("PING"), "the plain port serves next to the TLS port");
+            }
+        }
+    }
+
+    private static List<String> concat(List<String> head, String... tail) {
+        List<String> out = new ArrayList<>(head);
+        out.addAll(List.of(tail));
+        return out;
+    }
+
     // ---- helpers ----------------------------------------------------------------------------------
 
     private static void replace(Path from, Path to) throws IOException {
@@ -284,9 +315,11 @@ class TlsClientPortIT {
 
     /** redis-cli --tls with the test CA against the TLS port, plus {@code args}; stdout and stderr together. */
     private static Cli redisCli(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("redis-cli", "--tls", "--cacert", ca.caCert().toString(),
-                "-h", "127.0.0.1", "-p", Integer.toString(tlsPort)));
-        command.addAll(List.of(args));
+        return run(concat(List.of("redis-cli", "--tls", "--cacert", ca.caCert().toString(), "-h", "127.0.0.1", "-p",
+                Integer.toString(tlsPort)), args));
+    }
+
+    private static Cli run(List<String> command) throws IOException, InterruptedException {
         Path out = Files.createTempFile(dir, "cli", ".out");
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();

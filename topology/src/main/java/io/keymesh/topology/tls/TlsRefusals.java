@@ -32,8 +32,11 @@ public final class TlsRefusals {
         this.direction = direction;
     }
 
-    /** Counts one refused handshake with {@code peer} (an address) and logs it unless that peer was logged within a minute. */
-    public void refused(String peer, String reason) {
+    /**
+     * Counts one refused handshake with {@code peer} (an address) and logs it unless that peer was
+     * logged within a minute; returns whether it was logged.
+     */
+    public boolean refused(String peer, String reason) {
         count.incrementAndGet();
         if (peers.size() >= PEERS_MAX) {
             peers.clear();
@@ -44,7 +47,7 @@ public final class TlsRefusals {
         synchronized (p) {
             if (p.loggedNanos != 0 && now - p.loggedNanos < LOG_INTERVAL_NANOS) {
                 p.unlogged++;
-                return;
+                return false;
             }
             more = p.unlogged;
             p.loggedNanos = now;
@@ -52,6 +55,7 @@ public final class TlsRefusals {
         }
         log.warn("{} {} refused: TLS handshake failed: {}{}", direction, peer, reason,
                 more > 0 ? " (" + more + " more refusals of it in the last minute)" : "");
+        return true;
     }
 
     /** Refused handshakes since start. */
