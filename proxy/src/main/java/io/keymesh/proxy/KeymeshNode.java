@@ -9,6 +9,7 @@ import io.keymesh.proxy.replica.ReplicaRole;
 import io.keymesh.proxy.route.BackendStatus;
 import io.keymesh.proxy.route.ReplicationSetup;
 import io.keymesh.proxy.server.KeymeshServer;
+import io.keymesh.proxy.server.NettyTls;
 import io.keymesh.proxy.server.NodeContext;
 import io.keymesh.proxy.session.SessionRegistry;
 import io.keymesh.storage.apply.ApplyLibrary;
@@ -21,7 +22,9 @@ import io.keymesh.storage.process.RedisServerSpec;
 import io.keymesh.topology.clock.Hlc;
 import io.keymesh.topology.clock.HybridClock;
 import io.keymesh.topology.clock.TimeSource;
+import io.keymesh.topology.link.LinkSockets;
 import io.keymesh.topology.node.Mesh;
+import io.keymesh.topology.tls.NodeTls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,6 +86,12 @@ public final class KeymeshNode implements AutoCloseable {
             log.warn("keymesh.cluster-secret is empty: peer links are not authenticated; any client that reaches "
                     + "the client port can join as a peer");
         }
+        NodeTls tls = config.tls().enabled() ? NodeTls.load(config.tls()) : null;
+        if (config.tls().replication() && config.tls().port() == 0 && !config.isReplica()) {
+            log.warn("keymesh.tls.replication is on but keymesh.tls.port is 0: peers and replicas linking over TLS "
+                    + "cannot reach this node; set keymesh.tls.port");
+        }
+        LinkSockets sockets = tls != null && config.tls().replication() ? LinkSockets.tls(tls) : LinkSockets.plain();
         RedisProcess redis = null;
         Mesh mesh = null;
         ReplicaRole replica = null;
@@ -148,29 +157,33 @@ public final class KeymeshNode implements AutoCloseable {
             BackendConnector connector = new BackendConnector(endpoint, storage.username(), storage.password(),
                     (int) storage.connectTimeout().toMillis());
             if (replicating) {
-                mesh = MeshSetup.create(config, nodeId, clock, endpoint, time);
+                mesh = MeshSetup.create(config, nodeId, clock, endpoint, time, sockets);
             }
             if (config.isReplica()) {
-                replica = MeshSetup.replica(config, nodeId, clock, endpoint, time);
+                replica = MeshSetup.replica(config, nodeId, clock, endpoint, time, sockets);
             }
             NodeContext node = new NodeContext(config, Commands.standard(),
                     new SessionRegistry(new CommandLatency(CommandLatency.byRouting(replicating))), status, connector,
-                    started, ioThreads, nodeId, clock, replicating, mesh, replica);
-            KeymeshServer server = KeymeshServer.bind(node, config.bind(), config.port(), ioThreads);
+                    started, ioThreads, nodeId, clock, replicating, mesh, replica, tls == null ? null : new NettyTls(tls));
+            KeymeshServer server = KeymeshServer.bind(node, config.bind(), config.plainPort() ? config.port() : -1,
+                    config.tls().port(), ioThreads);
             if (mesh != null) {
                 mesh.start();
             }
             if (replica != null) {
                 String advertise = config.cluster().advertise();
                 if (advertise.endsWith(":0")) {
-                    replica.link().advertise(advertise.substring(0, advertise.length() - 1) + server.port());
+                    replica.link().advertise(advertise.substring(0, advertise.length() - 1)
+                            + (server.port() > 0 ? server.port() : server.tlsPort()));
                 }
                 replica.start();
                 log.info("replica of {} (write-policy {}, prefer-first {})", config.replica().upstreams(),
                         config.replica().writePolicy().configName(), config.replica().preferFirst());
             }
-            log.info("keymesh ready on {}:{} ({} io threads, backend {} {}) in {} ms", config.bind(), server.port(),
-                    ioThreads, storage.mode(), endpoint, System.currentTimeMillis() - started);
+            log.info("keymesh ready on {}:{}{} ({} io threads, backend {} {}) in {} ms", config.bind(),
+                    server.port() > 0 ? server.port() : "(no plain port)",
+                    server.tlsPort() > 0 ? ", TLS port " + server.tlsPort() + (config.tls().replication() ? " (TLS links)" : "")
+                            : "", ioThreads, storage.mode(), endpoint, System.currentTimeMillis() - started);
             KeymeshNode keymesh = new KeymeshNode(config, redis, server, status, node);
             if (config.http().enabled()) {
                 try {
@@ -217,9 +230,14 @@ public final class KeymeshNode implements AutoCloseable {
         return m == null ? 0 : m.port();
     }
 
-    /** The bound client port. */
+    /** The bound plain client port, or 0 without one. */
     public int port() {
         return server.port();
+    }
+
+    /** The bound TLS client port, or 0 without one. */
+    public int tlsPort() {
+        return server.tlsPort();
     }
 
     public KeymeshConfig config() {

@@ -95,7 +95,7 @@ public final class CommandDispatcher {
         this.replica = node.replica();
         this.forwarder = replica != null && replica.settings().writePolicy() == io.keymesh.topology.failover.WritePolicy.FORWARD
                 ? new WriteForwarder(replica, null, node.config().requirepass(),
-                        (int) node.config().storage().connectTimeout().toMillis())
+                        (int) node.config().storage().connectTimeout().toMillis(), node.linkTls())
                 : null;
         this.regionLocal = new RegionLocalMatcher(node.config().regionLocalKeys());
         this.quorum = node.config().writeQuorum();

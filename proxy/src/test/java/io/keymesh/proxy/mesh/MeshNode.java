@@ -79,6 +79,15 @@ public final class MeshNode {
         return port;
     }
 
+    /**
+     * The port other nodes link to: the TLS port with keymesh.tls.replication (in-JVM nodes), else
+     * the client port.
+     */
+    public int linkPort() {
+        boolean tlsLinks = "true".equals(String.valueOf(settings.get("keymesh.tls.replication")));
+        return tlsLinks && inJvm != null ? inJvm.tlsPort() : port;
+    }
+
     public boolean isRunning() {
         return external != null ? external.isAlive() : inJvm != null;
     }

@@ -6,6 +6,7 @@ import io.keymesh.topology.health.HealthMonitor;
 import io.keymesh.topology.health.HealthProbe;
 import io.keymesh.topology.health.RespHealthProbe;
 import io.keymesh.topology.health.UpstreamAddress;
+import io.keymesh.topology.link.LinkSockets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -33,7 +34,13 @@ public final class UpstreamTracker implements AutoCloseable {
      * {@code username}/{@code password} when a password is given (either may be null).
      */
     public static UpstreamTracker withRespChecks(ReplicaSettings settings, String username, String password) {
-        return new UpstreamTracker(settings, new RespHealthProbe(settings.health().timeout(), username, password),
+        return withRespChecks(settings, username, password, LinkSockets.plain());
+    }
+
+    /** The same, connecting with {@code sockets} (TLS with keymesh.tls.replication). */
+    public static UpstreamTracker withRespChecks(ReplicaSettings settings, String username, String password,
+                                                 LinkSockets sockets) {
+        return new UpstreamTracker(settings, new RespHealthProbe(settings.health().timeout(), username, password, sockets),
                 TimeSource.system());
     }
 

@@ -19,7 +19,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.List;
 import java.util.function.Consumer;
@@ -136,11 +135,9 @@ public final class PeerLink implements AutoCloseable {
     private void session(BackendClient conn) throws IOException, ClockSkewException, PeerRefusedException {
         LogStore store = new LogStore(conn, self.databases());
         status.state("connecting");
-        Socket s = new Socket();
-        socket = s;
-        s.setTcpNoDelay(true);
-        s.setKeepAlive(true);
-        s.connect(new InetSocketAddress(host, port), settings.connectTimeoutMillis());
+        Socket s = settings.sockets().create();
+        socket = s;             // closing the TCP socket also stops a TLS session over it, without blocking
+        s = settings.sockets().connect(s, host, port, settings.connectTimeoutMillis());
         s.setSoTimeout((int) settings.linkTimeoutMillis());
         OutputStream out = s.getOutputStream();
         RespStreamReader in = new RespStreamReader(s.getInputStream(), RespParser.standard());

@@ -19,7 +19,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -170,14 +169,12 @@ public final class ReplicaLink implements AutoCloseable {
             throws IOException, ClockSkewException, PeerRefusedException {
         LogStore store = new LogStore(conn, self.databases());
         int colon = target.lastIndexOf(':');
-        Socket s = new Socket();
-        socket = s;
+        Socket s = settings.sockets().create();
+        socket = s;             // closing the TCP socket also stops a TLS session over it, without blocking
         if (closed || !target.equals(current.get())) {
             return;
         }
-        s.setTcpNoDelay(true);
-        s.setKeepAlive(true);
-        s.connect(new InetSocketAddress(target.substring(0, colon), Integer.parseInt(target.substring(colon + 1))),
+        s = settings.sockets().connect(s, target.substring(0, colon), Integer.parseInt(target.substring(colon + 1)),
                 settings.connectTimeoutMillis());
         s.setSoTimeout((int) settings.linkTimeoutMillis());
         OutputStream out = s.getOutputStream();
