@@ -80,8 +80,8 @@ public final class KeymeshNode implements AutoCloseable {
         NodeId nodeId = NodeId.resolve(config.cluster().nodeId(), config.dataDir());
         HybridClock clock = new HybridClock(time, config.cluster().maxClockOffset().toMillis());
         if (replicating && config.cluster().openLinks()) {
-            log.warn("keymesh.cluster-secret is empty: peer links are not authenticated; any client that reaches "
-                    + "the client port can join as a peer");
+            log.warn("keymesh.cluster-secret is empty: links are not authenticated by a shared secret; any client that "
+                    + "may run commands here (after AUTH, if requirepass or users are set) can pull this node's data");
         }
         RedisProcess redis = null;
         Mesh mesh = null;
@@ -152,6 +152,9 @@ public final class KeymeshNode implements AutoCloseable {
             }
             if (config.isReplica()) {
                 replica = MeshSetup.replica(config, nodeId, clock, endpoint, time);
+                if (mesh != null) {
+                    replica.link().onSecretRefusal(mesh::refusedByPuller);
+                }
             }
             NodeContext node = new NodeContext(config, Commands.standard(),
                     new SessionRegistry(new CommandLatency(CommandLatency.byRouting(replicating))), status, connector,

@@ -129,6 +129,9 @@ public record KeymeshConfig(
         if (databases < 1 || databases > 1_000_000) {
             throw new ConfigException.BadValue("keymesh.storage.redis.databases", "must be >= 1, got " + databases);
         }
+        List<String> peers = c.getStringList("peers");
+        ProtectedMode.check(c, c.getString("bind"), replica != null ? "upstreams " + replica.upstreams()
+                : peers.isEmpty() ? "" : "peers " + peers, c.getString("cluster-secret"));
         RespLimits respLimits = new RespLimits(
                 limits.getBytes("proto-max-bulk-len"),
                 limits.getInt("max-multibulk-len"),
