@@ -86,6 +86,9 @@ public final class KeymeshCommands {
             Hello hello = Hello.parse(rest);
             Hello.Reply reply = mesh.hello(hello);
             s.channel().attr(GREETING).set(new Greeting(hello, reply.nonce(), false));
+            if (tlsVerified(s)) {
+                liftUnauthenticatedLimits(s);
+            }
             Replies.Writer w = new Replies.Writer(s.channel().alloc(), s.protocol()).array(5);
             w.bulk(reply.nodeId()).bulk(reply.stamp()).bulk(Integer.toString(reply.databases()))
                     .bulk(reply.nonce()).bulk(reply.proof());
@@ -117,10 +120,7 @@ public final class KeymeshCommands {
             return;
         }
         s.channel().attr(GREETING).set(new Greeting(greeting.hello(), greeting.serverNonce(), true));
-        RespFrameDecoder decoder = s.channel().pipeline().get(RespFrameDecoder.class);
-        if (decoder != null) {
-            decoder.authenticated(true);            // a replica's PULL lists every origin: no unauthenticated limits
-        }
+        liftUnauthenticatedLimits(s);
         s.reply(Replies.of(Replies.OK));
     }
 
@@ -236,6 +236,14 @@ public final class KeymeshCommands {
         w.map(fields.size());
         for (Map.Entry<String, String> e : fields.entrySet()) {
             w.bulk(e.getKey()).bulk(e.getValue());
+        }
+    }
+
+    /** An authenticated link's PULL may list every origin: the decoder's limits for unauthenticated clients no longer apply. */
+    private static void liftUnauthenticatedLimits(ClientSession s) {
+        RespFrameDecoder decoder = s.channel().pipeline().get(RespFrameDecoder.class);
+        if (decoder != null) {
+            decoder.authenticated(true);
         }
     }
 

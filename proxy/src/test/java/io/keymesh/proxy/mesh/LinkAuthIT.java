@@ -156,6 +156,19 @@ class LinkAuthIT extends MeshTest {
             assertTrue(s.silentFor(Duration.ofMillis(300)), "no data after the refusal");
             assertEquals(new RespSocket.Err("NOAUTH Authentication required."), s.call("KEYMESH", "PEERS"));
         }
+        try (RespSocket s = new RespSocket(primary.port(), READ)) {
+            String clientNonce = PeerAuth.nonce();
+            List<?> hello = (List<?>) s.call(hello(clientNonce));
+            assertEquals("OK", s.call("KEYMESH", "AUTH", PeerAuth.clientProof(MeshFixture.SECRET, (String) hello.get(3),
+                    clientNonce, CLIENT_ID, primary.nodeId())));
+            List<String> pull = new ArrayList<>(List.of("KEYMESH", "PULL", "replica"));
+            for (int i = 0; i < 6; i++) {             // more arguments than a client may send before AUTH
+                pull.add(String.format("%08x", i + 1));
+                pull.add("0");
+            }
+            Object sync = s.call(pull.toArray(String[]::new));
+            assertTrue(sync instanceof List<?> l && "SYNC".equals(l.get(0)), "a proven replica is served: " + sync);
+        }
     }
 
     @Test
