@@ -172,6 +172,22 @@ class LinkAuthIT extends MeshTest {
     }
 
     @Test
+    void aReplicaRefusesAnUpstreamThatCannotProveItsSecret() {
+        mesh = MeshFixture.builder().nodes(1).replicas(1).clusterSecret(1, "another-secret-of-the-replica").start();
+        MeshNode primary = mesh.node(0);
+        MeshNode replica = mesh.replica(0);
+        primary.sync().set("k", "v");
+        Await.until(CONVERGE, "the replica refuses its upstream and says why", () -> {
+            Map<String, String> info = replica.info("replication");
+            return info.get("upstream_last_error").contains("could not prove the cluster secret")
+                    && Long.parseLong(info.get("mesh_secret_refusals")) >= 1
+                    && info.get("mesh_last_refusal").startsWith("upstream ");
+        }, () -> replica.info("replication").toString());
+        assertEquals("down", replica.info("replication").get("master_link_status"));
+        assertEquals(null, replica.sync().get("k"), "nothing was pulled from an unproven upstream");
+    }
+
+    @Test
     void withoutASecretKeymeshSubcommandsAnswerNoauthUntilTheClientsAuth() throws Exception {
         mesh = MeshFixture.builder().nodes(2).setting("keymesh.cluster-secret", "")
                 .setting("keymesh.requirepass", "client-password").start();

@@ -26,8 +26,9 @@ import java.util.function.Consumer;
 
 /**
  * The pulling side of the link to one configured peer, on its own thread: connects to the peer's
- * client port, runs the handshake ({@link LinkHandshake}: both sides prove the cluster secret), asks for the peer's own log from this
- * node's position ({@code km:pos}) with {@code KEYMESH PULL}, applies every batch with one
+ * client port, runs the handshake ({@link LinkHandshake}: both sides prove the cluster secret), asks
+ * for the peer's own log from this node's position ({@code km:pos}) with {@code KEYMESH PULL},
+ * applies every batch with one
  * {@code FCALL km_r}, every snapshot key with {@code FCALL km_mergekey}, publishes relayed PUBLISH
  * frames on the local backend once, observes every stamp in the node's clock (a peer too far ahead
  * is refused), and acknowledges applied positions on the same connection. Any failure closes the
