@@ -39,6 +39,8 @@ import java.util.function.Supplier;
  */
 public final class KeymeshNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KeymeshNode.class);
+    /** A cluster secret shorter than this gets a warning at start (its proofs can be attacked offline). */
+    private static final int CLUSTER_SECRET_LENGTH_MIN = 16;
 
     private final KeymeshConfig config;
     private final RedisProcess redis;
@@ -82,9 +84,14 @@ public final class KeymeshNode implements AutoCloseable {
         boolean replicating = config.replicationEnabled();
         NodeId nodeId = NodeId.resolve(config.cluster().nodeId(), config.dataDir());
         HybridClock clock = new HybridClock(time, config.cluster().maxClockOffset().toMillis());
+        if (replicating && !config.cluster().openLinks()
+                && config.cluster().clusterSecret().length() < CLUSTER_SECRET_LENGTH_MIN) {
+            log.warn("keymesh.cluster-secret is shorter than {} characters: whoever records a link handshake can try "
+                    + "guesses offline; use a long random string (openssl rand -hex 32)", CLUSTER_SECRET_LENGTH_MIN);
+        }
         if (replicating && config.cluster().openLinks()) {
-            log.warn("keymesh.cluster-secret is empty: peer links are not authenticated; any client that reaches "
-                    + "the client port can join as a peer");
+            log.warn("keymesh.cluster-secret is empty: links are not authenticated by a shared secret; any client that "
+                    + "may run commands here (after AUTH, if requirepass or users are set) can pull this node's data");
         }
         NodeTls tls = config.tls().enabled() ? NodeTls.load(config.tls()) : null;
         if (config.tls().replication() && config.tls().port() == 0 && !config.isReplica()) {
@@ -161,6 +168,9 @@ public final class KeymeshNode implements AutoCloseable {
             }
             if (config.isReplica()) {
                 replica = MeshSetup.replica(config, nodeId, clock, endpoint, time, sockets);
+                if (mesh != null) {
+                    replica.link().onSecretRefusal(mesh::refusedByPuller);
+                }
             }
             NodeContext node = new NodeContext(config, Commands.standard(),
                     new SessionRegistry(new CommandLatency(CommandLatency.byRouting(replicating))), status, connector,

@@ -73,12 +73,12 @@ public record KeymeshConfig(
      * @param nodeId         configured node id, or empty to use (or create) the one in the data directory
      * @param advertise      "host:port" peers and replicas use to reach this node
      * @param peers          the other primaries' client ports, "host:port"
-     * @param clusterSecret  shared secret of peer links; empty for open links
+     * @param clusterSecret  secret every node proves on its links (never sent); empty for none
      * @param maxClockOffset how far ahead of local wall time a peer's timestamps may run
      */
     public record Cluster(String nodeId, String advertise, List<String> peers, String clusterSecret,
                           Duration maxClockOffset, Replication replication) {
-        /** True when links carry no secret (logged as a warning at start). */
+        /** True when links have no secret to prove (logged as a warning at start). */
         public boolean openLinks() {
             return clusterSecret.isEmpty();
         }
@@ -134,6 +134,9 @@ public record KeymeshConfig(
         if (databases < 1 || databases > 1_000_000) {
             throw new ConfigException.BadValue("keymesh.storage.redis.databases", "must be >= 1, got " + databases);
         }
+        List<String> peers = c.getStringList("peers");
+        ProtectedMode.check(c, c.getString("bind"), replica != null ? "upstreams " + replica.upstreams()
+                : peers.isEmpty() ? "" : "peers " + peers, c.getString("cluster-secret"), tls);
         RespLimits respLimits = new RespLimits(
                 limits.getBytes("proto-max-bulk-len"),
                 limits.getInt("max-multibulk-len"),

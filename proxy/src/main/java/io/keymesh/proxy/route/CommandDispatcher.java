@@ -122,7 +122,7 @@ public final class CommandDispatcher {
     public void dispatch(ClientSession s, RespRequest r, CommandSpec spec) {
         s.touch(spec);
         if (spec == null && r.argEquals(0, "KEYMESH") && s.mode() != ClientSession.Mode.PIPE) {
-            keymesh.handle(s, r);                         // HELLO/PULL authenticate with the cluster secret
+            keymesh.handle(s, r);                         // HELLO/AUTH/PULL: the link handshake decides who links
             return;
         }
         if (!s.authenticated() && !allowedBeforeAuth(spec)) {

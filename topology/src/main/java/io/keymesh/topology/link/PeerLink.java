@@ -25,8 +25,9 @@ import java.util.function.Consumer;
 
 /**
  * The pulling side of the link to one configured peer, on its own thread: connects to the peer's
- * client port, introduces itself with {@code KEYMESH HELLO}, asks for the peer's own log from this
- * node's position ({@code km:pos}) with {@code KEYMESH PULL}, applies every batch with one
+ * client port, runs the handshake ({@link LinkHandshake}: both sides prove the cluster secret), asks
+ * for the peer's own log from this node's position ({@code km:pos}) with {@code KEYMESH PULL},
+ * applies every batch with one
  * {@code FCALL km_r}, every snapshot key with {@code FCALL km_mergekey}, publishes relayed PUBLISH
  * frames on the local backend once, observes every stamp in the node's clock (a peer too far ahead
  * is refused), and acknowledges applied positions on the same connection. Any failure closes the
@@ -52,6 +53,7 @@ public final class PeerLink implements AutoCloseable {
     private volatile boolean closed;
     private volatile Socket socket;
     private volatile Consumer<LinkFrame.Publish> onPublish = p -> { };
+    private volatile Consumer<String> onSecretRefusal = why -> { };
 
     public PeerLink(String address, Self self, HybridClock clock, TimeSource time, BackendAccess backend,
                     LinkSettings settings) {
@@ -81,6 +83,11 @@ public final class PeerLink implements AutoCloseable {
         this.onPublish = listener;
     }
 
+    /** Called with the reason each time this link refuses a peer that cannot prove the cluster secret (set before start). */
+    public void onSecretRefusal(Consumer<String> listener) {
+        this.onSecretRefusal = listener;
+    }
+
     public void start() {
         thread.start();
     }
@@ -95,6 +102,9 @@ public final class PeerLink implements AutoCloseable {
                 status.clockRefusals.incrementAndGet();
                 refuse("peer clock ahead by " + e.aheadMillis() + " ms (max-clock-offset " + clock.clockOffsetMillisMax()
                         + " ms)");
+            } catch (SecretRefusedException e) {
+                onSecretRefusal.accept(e.getMessage());
+                refuse(e.getMessage());
             } catch (PeerRefusedException e) {
                 if (e.getMessage().contains("clock ahead")) {
                     status.clockRefusals.incrementAndGet();
@@ -143,17 +153,7 @@ public final class PeerLink implements AutoCloseable {
         RespStreamReader in = new RespStreamReader(s.getInputStream(), RespParser.standard());
         status.state("handshake");
         String stamp = Stamp.of(clock.now(), self.nodeId());
-        BlockingResp.send(out, new Hello(self.clusterSecret(), self.nodeId(), self.role(), self.advertise(), stamp).toArgs());
-        Object helloReply = in.read();
-        if (helloReply instanceof RespError e) {
-            throw new PeerRefusedException(e.message());
-        }
-        Hello.Reply reply;
-        try {
-            reply = Hello.Reply.parse(helloReply);
-        } catch (IllegalArgumentException e) {
-            throw new PeerRefusedException("bad KEYMESH HELLO reply: " + e.getMessage());
-        }
+        Hello.Reply reply = LinkHandshake.greet(out, in, self, self.role(), stamp, "peer " + status.address());
         if (reply.nodeId().equals(self.nodeId())) {
             throw new PeerRefusedException("peer " + status.address() + " has this node's own id " + self.nodeId()
                     + " (is the node listed as its own peer?)");

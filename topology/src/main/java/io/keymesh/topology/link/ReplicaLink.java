@@ -26,11 +26,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
  * A replica's link, on its own thread: follows the upstream {@code current} names ("host:port", null
- * while none is healthy), says {@code KEYMESH HELLO} as a replica, asks with
+ * while none is healthy), runs the handshake as a replica ({@link LinkHandshake}: both sides prove the
+ * cluster secret), asks with
  * {@code KEYMESH PULL replica <origin> <seq> ...} for every origin's log from its position vector
  * ({@code km:pos}), applies each batch with {@code FCALL km_r} for its origin and snapshot keys with
  * {@code km_mergekey}, and acknowledges. {@link #upstreamChanged()} drops the connection so the
@@ -51,6 +53,7 @@ public final class ReplicaLink implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
     private volatile Socket socket;
+    private volatile Consumer<String> onSecretRefusal = why -> { };
 
     private record Waiter(String origin, long seq, CompletableFuture<Void> done) {
     }
@@ -75,6 +78,11 @@ public final class ReplicaLink implements AutoCloseable {
     public void advertise(String address) {
         PeerLink.Self s = self;
         self = new PeerLink.Self(s.nodeId(), s.role(), address, s.clusterSecret(), s.databases());
+    }
+
+    /** Called with the reason each time this link refuses an upstream that cannot prove the cluster secret (set before start). */
+    public void onSecretRefusal(Consumer<String> listener) {
+        this.onSecretRefusal = listener;
     }
 
     /** Loads the position vector and starts following. */
@@ -136,6 +144,12 @@ public final class ReplicaLink implements AutoCloseable {
                     .whileWaiting(() -> !closed);
             try (BackendClient conn = backend.open(2 * self.databases(), busy)) {
                 session(conn, target, backoff);
+            } catch (SecretRefusedException e) {
+                if (!closed) {
+                    status.lastError(e.getMessage());
+                    onSecretRefusal.accept(e.getMessage());
+                    log.warn("replica link to {} refused: {}", target, e.getMessage());
+                }
             } catch (IOException | RuntimeException | ClockSkewException | PeerRefusedException e) {
                 if (!closed) {
                     status.lastError(e.getMessage() == null ? e.toString() : e.getMessage());
@@ -180,13 +194,7 @@ public final class ReplicaLink implements AutoCloseable {
         OutputStream out = s.getOutputStream();
         RespStreamReader in = new RespStreamReader(s.getInputStream(), RespParser.standard());
         String stamp = Stamp.of(clock.now(), self.nodeId());
-        BlockingResp.send(out, new Hello(self.clusterSecret(), self.nodeId(), "replica", self.advertise(), stamp).toArgs());
-        Hello.Reply reply;
-        try {
-            reply = Hello.Reply.parse(in.read());
-        } catch (IllegalArgumentException e) {
-            throw new PeerRefusedException("upstream " + target + " refused the replica: " + e.getMessage());
-        }
+        Hello.Reply reply = LinkHandshake.greet(out, in, self, "replica", stamp, "upstream " + target);
         if (reply.databases() != self.databases()) {
             throw new PeerRefusedException("upstream has " + reply.databases() + " databases, this replica "
                     + self.databases() + "; keymesh.storage.redis.databases must match");
