@@ -153,9 +153,11 @@ public final class KeymeshNode implements AutoCloseable {
             if (config.isReplica()) {
                 replica = MeshSetup.replica(config, nodeId, clock, endpoint, time);
             }
+            io.keymesh.proxy.acl.AclUsers users = io.keymesh.proxy.acl.AclUsers.load(config,
+                    aclCatalog(endpoint, storage), config.dataDir().resolve(io.keymesh.proxy.acl.AclUsers.FILE_NAME));
             NodeContext node = new NodeContext(config, Commands.standard(),
                     new SessionRegistry(new CommandLatency(CommandLatency.byRouting(replicating))), status, connector,
-                    started, ioThreads, nodeId, clock, replicating, mesh, replica);
+                    started, ioThreads, nodeId, clock, replicating, mesh, replica, users);
             KeymeshServer server = KeymeshServer.bind(node, config.bind(), config.port(), ioThreads);
             if (mesh != null) {
                 mesh.start();
@@ -192,6 +194,19 @@ public final class KeymeshNode implements AutoCloseable {
                 redis.stop(Duration.ofSeconds(10));
             }
             throw e;
+        }
+    }
+
+    /** The ACL view of the command table, with categories and key specs from the backend's COMMAND reply. */
+    private static io.keymesh.proxy.acl.AclCatalog aclCatalog(BackendEndpoint endpoint, KeymeshConfig.Storage storage) {
+        try (io.keymesh.topology.link.BackendClient conn = io.keymesh.topology.link.BackendClient.open(endpoint,
+                storage.username(), storage.password(), 0, (int) storage.connectTimeout().toMillis(),
+                new io.keymesh.topology.link.BusyWait("ACL command facts"))) {
+            return io.keymesh.proxy.acl.AclCatalog.of(Commands.standard(),
+                    io.keymesh.proxy.acl.CommandFacts.parse(conn.ok(java.util.List.of("COMMAND"))));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot read the backend's COMMAND reply (ACL categories and key specs): "
+                    + e.getMessage(), e);
         }
     }
 

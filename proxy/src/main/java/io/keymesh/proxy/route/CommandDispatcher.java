@@ -130,6 +130,9 @@ public final class CommandDispatcher {
             s.reply(Replies.of(Replies.NOAUTH));
             return;
         }
+        if (local.acl().refused(s, spec, r)) {
+            return;
+        }
         if (s.mode() == ClientSession.Mode.PIPE) {
             if (spec == auth) {
                 local.handle(s, spec, r);

@@ -21,7 +21,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
 
     @Override
     protected void initChannel(Channel ch) {
-        RespFrameDecoder decoder = new RespFrameDecoder(node.config().respLimits(), !node.config().authRequired());
+        RespFrameDecoder decoder = new RespFrameDecoder(node.config().respLimits(), node.users().defaultLogsInAlone());
         CommandDispatcher dispatcher = new CommandDispatcher(node);
         ch.pipeline()
                 .addLast("resp", decoder)

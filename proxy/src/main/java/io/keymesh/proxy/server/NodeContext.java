@@ -17,6 +17,7 @@ import io.keymesh.topology.node.Mesh;
  * @param replicating true when writes go through the replicated write path (config replication.enabled)
  * @param mesh        the replication links (peers served and pulled), null when not replicating
  * @param replica     the replica role (upstream tracking and link), null on a primary
+ * @param users       the node's users and their ACL rules
  */
 public record NodeContext(
         KeymeshConfig config,
@@ -30,7 +31,8 @@ public record NodeContext(
         HybridClock clock,
         boolean replicating,
         Mesh mesh,
-        ReplicaRole replica) {
+        ReplicaRole replica,
+        io.keymesh.proxy.acl.AclUsers users) {
 
     /** True when this node replicates with peers ({@link #mesh()} is not null). */
     public boolean meshEnabled() {
