@@ -178,6 +178,10 @@ public final class CommandDispatcher {
                 send(s, r, true);
             }
             case FORWARD -> {
+                if (spec.name().equals("CONFIG|GET")) {
+                    sendTransformed(s, r, reply -> AuthConfigReply.rewrite(reply, s.channel().alloc(), s.protocol()));
+                    return;
+                }
                 if (spec.name().equals("CONFIG|SET")) {
                     String refused = protectedParameter(r);
                     if (refused != null) {
@@ -330,7 +334,14 @@ public final class CommandDispatcher {
             return false;
         }
         if (spec.name().equals("CONFIG|GET")) {
-            sendTransformed(s, r, reply -> DatabasesReply.rewrite(reply, s.channel().alloc(), s.protocol(), userDatabases));
+            sendTransformed(s, r, reply -> {
+                ByteBuf databases = DatabasesReply.rewrite(reply, s.channel().alloc(), s.protocol(), userDatabases);
+                ByteBuf out = AuthConfigReply.rewrite(databases, s.channel().alloc(), s.protocol());
+                if (databases != reply && out != databases) {
+                    databases.release();
+                }
+                return out;
+            });
             return true;
         }
         if (WritePolicy.recordsLibrary(spec) && replica == null && spec.arityAccepts(r.argc())) {
