@@ -39,6 +39,7 @@ import java.util.function.Function;
  * table row and the session's state:
  * <pre>
  *   unauthenticated and not AUTH/HELLO/QUIT/RESET  -> NOAUTH
+ *   the user's ACL rules refuse it                 -> NOPERM ({@link io.keymesh.proxy.acl.AclChecker})
  *   PIPE session (RESP2 subscriber)                -> its own link, reply goes straight through
  *   REFUSE row, protected CONFIG SET parameter     -> error reply
  *   LOCAL row                                      -> {@link LocalCommands}
@@ -130,7 +131,9 @@ public final class CommandDispatcher {
             s.reply(Replies.of(Replies.NOAUTH));
             return;
         }
-        if (local.acl().refused(s, spec, r)) {
+        String denied = local.acl().refusal(s, spec, r);
+        if (denied != null) {
+            reject(s, r, denied);                         // inside MULTI the transaction fails too, as in Redis
             return;
         }
         if (s.mode() == ClientSession.Mode.PIPE) {

@@ -20,7 +20,7 @@ import java.util.Locale;
 
 /**
  * The ACL as clients see it: the check every command passes before it reaches the backend
- * ({@link #refused}), and the ACL subcommands keymesh answers from its own users (CAT, USERS, LIST,
+ * ({@link #refusal}), and the ACL subcommands keymesh answers from its own users (CAT, USERS, LIST,
  * GETUSER, SETUSER, DELUSER, DRYRUN, LOG) with Redis 7.0's replies and error texts.
  */
 public final class AclCommands {
@@ -37,34 +37,31 @@ public final class AclCommands {
     }
 
     /**
-     * True when the session's user may not run {@code r}: the -NOPERM error is the reply, the
-     * refusal is in the ACL LOG, and the request is released. AUTH and HELLO are never refused.
+     * The -NOPERM error (without the dash) when the session's user may not run {@code r}, after
+     * logging the refusal in the ACL LOG; null when it may. AUTH and HELLO are never refused; a
+     * session whose user was deleted gets NOAUTH.
      */
-    public boolean refused(ClientSession s, CommandSpec spec, RespRequest r) {
+    public String refusal(ClientSession s, CommandSpec spec, RespRequest r) {
         AclUser user = s.aclUser();
         if (user != null && user.unrestricted()) {
-            return false;
+            return null;
         }
-        if (user == null) {                              // deleted while the session was open
-            r.release();
-            s.reply(Replies.of(Replies.NOAUTH));
-            return true;
+        if (user == null) {
+            return "NOAUTH Authentication required.";
         }
         if (spec != null && (spec.name().equals("AUTH") || spec.name().equals("HELLO"))) {
-            return false;
+            return null;
         }
         int ordinal = spec == null ? -1 : catalog.ordinal(spec);
         AclChecker.Denial denial = checker.check(user, ordinal, r, 0);
         if (denial == null) {
-            return false;
+            return null;
         }
         String name = ordinal < 0 ? r.argString(0).toLowerCase(Locale.ROOT) : catalog.name(ordinal);
         String object = denial.argument() < 0 ? name : r.argString(denial.argument());
         users.log().add(denial.reason().logName(), s.inMulti() ? "multi" : "toplevel", object, user.name(),
                 ClientLines.line(s, null).strip());
-        r.release();
-        s.reply(Replies.error(alloc(s), denial.error(name)));
-        return true;
+        return denial.error(name);
     }
 
     /** Answers an ACL subcommand keymesh serves itself; the caller releases the request. */

@@ -99,6 +99,18 @@ class AclIT {
     }
 
     @Test
+    void aRefusalInsideMultiDiscardsTheTransactionAsRedisDoes() throws IOException {
+        try (RespSocket app = raw("app", "app-pw")) {
+            assertEquals("OK", app.call("SET", "app:tx", "before"));
+            assertEquals("OK", app.call("MULTI"));
+            assertEquals("QUEUED", app.call("SET", "app:tx", "after"));
+            assertEquals(NOPERM_KEY, app.call("SET", "elsewhere", "x"));
+            assertEquals(new Err("EXECABORT Transaction discarded because of previous errors."), app.call("EXEC"));
+            assertEquals("before", app.call("GET", "app:tx"));
+        }
+    }
+
+    @Test
     void readPatternsAllowReadsOnly() throws IOException {
         try (RespSocket admin = raw("default", "admin-pw"); RespSocket reader = raw("reader", "reader-pw")) {
             assertEquals("OK", admin.call("SET", "r:1", "v"));
