@@ -243,15 +243,8 @@ public final class AclChecker {
     }
 
     private static boolean keyAllowed(AclUser user, RespRequest r, int arg, int need) {
-        byte[] key = null;
         for (AclUser.KeyPattern p : user.keys) {
-            if ((p.grants() & need) != need) {
-                continue;
-            }
-            if (key == null) {
-                key = r.argBytes(arg);
-            }
-            if (p.glob().matches(key)) {
+            if ((p.grants() & need) == need && p.glob().matches(r.buffer(), r.argIndex(arg), r.argLength(arg))) {
                 return true;
             }
         }
@@ -264,11 +257,11 @@ public final class AclChecker {
         int argc = r.argc() - offset;
         switch (kind) {
             case FIRST -> {
-                return argc > 1 && !channelAllowed(user, r.argBytes(offset + 1)) ? 1 : -1;
+                return argc > 1 && !channelAllowed(user, r, offset + 1) ? 1 : -1;
             }
             case ALL -> {
                 for (int i = 1; i < argc; i++) {
-                    if (!channelAllowed(user, r.argBytes(offset + i))) {
+                    if (!channelAllowed(user, r, offset + i)) {
                         return i;
                     }
                 }
@@ -289,9 +282,9 @@ public final class AclChecker {
         }
     }
 
-    private static boolean channelAllowed(AclUser user, byte[] channel) {
+    private static boolean channelAllowed(AclUser user, RespRequest r, int arg) {
         for (AclUser.ChannelPattern c : user.channels) {
-            if (c.glob().matches(channel)) {
+            if (c.glob().matches(r.buffer(), r.argIndex(arg), r.argLength(arg))) {
                 return true;
             }
         }

@@ -69,6 +69,11 @@ public final class AclUser {
         return nopass;
     }
 
+    /** True when the user may run every command, those keymesh does not know too (+@all, no '-' rule since). */
+    public boolean allCommands() {
+        return allCommands;
+    }
+
     /** True when the user may run every command on every key and channel: no check is needed. */
     public boolean unrestricted() {
         return unrestricted;

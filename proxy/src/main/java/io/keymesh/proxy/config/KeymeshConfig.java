@@ -217,7 +217,9 @@ public record KeymeshConfig(
         for (Config user : list) {
             String name = user.getString("name");
             String password = user.hasPath("password") ? user.getString("password") : "";
-            String rules = user.hasPath("rules") ? user.getString("rules") : "";
+            String rules = !user.hasPath("rules") ? ""
+                    : user.getValue("rules").valueType() != com.typesafe.config.ConfigValueType.STRING
+                    ? String.join(" ", user.getStringList("rules")) : user.getString("rules");
             if (name.isEmpty() || name.contains(" ") || users.put(name, new User(password, rules)) != null) {
                 throw new ConfigException.BadValue("keymesh.users", "user names must be non-empty, without spaces, "
                         + "and unique: '" + name + "'");

@@ -123,6 +123,11 @@ public final class CommandDispatcher {
     public void dispatch(ClientSession s, RespRequest r, CommandSpec spec) {
         s.touch(spec);
         if (spec == null && r.argEquals(0, "KEYMESH") && s.mode() != ClientSession.Mode.PIPE) {
+            String denied = local.acl().keymeshRefusal(s);
+            if (denied != null) {
+                refuse(s, r, denied);
+                return;
+            }
             keymesh.handle(s, r);                         // HELLO/PULL authenticate with the cluster secret
             return;
         }

@@ -64,6 +64,20 @@ public final class AclCommands {
         return denial.error(name);
     }
 
+    /**
+     * The -NOPERM error for a KEYMESH link command from a session logged in as a named user without
+     * +@all (link commands read and write every key), or null. Links themselves do not log in as
+     * users, so sessions of the default user go on to the link's own authentication.
+     */
+    public String keymeshRefusal(ClientSession s) {
+        AclUser user = s.aclUser();
+        if (s.user().equals("default") || user != null && user.allCommands()) {
+            return null;
+        }
+        users.log().add("command", s.inMulti() ? "multi" : "toplevel", "keymesh", s.user(), ClientLines.line(s, null).strip());
+        return "NOPERM this user has no permissions to run the 'keymesh' command";
+    }
+
     /** Answers an ACL subcommand keymesh serves itself; the caller releases the request. */
     void handle(ClientSession s, CommandSpec spec, RespRequest r) {
         switch (spec.name()) {

@@ -87,6 +87,8 @@ class AclIT {
             assertEquals(NOPERM_KEY, app.call("FCALL", "nosuch", "1", "secret"));
             assertEquals(NOPERM_KEY, app.call("ZUNIONSTORE", "app:dst", "2", "app:a", "secret"));
             assertEquals(NOPERM_KEY, app.call("XREAD", "STREAMS", "app:s", "secret", "0", "0"));
+            assertEquals(new Err("NOPERM this user has no permissions to run the 'keymesh' command"),
+                    app.call("KEYMESH", "PULL", "x"), "link commands need a user with every command");
             assertEquals(new Err("NOPERM this user has no permissions to run the 'sort' command"),
                     app.call("SORT", "app:l", "STORE", "app:dst"), "SORT is @dangerous in Redis 7.0");
         }
@@ -195,6 +197,7 @@ class AclIT {
         String file = Files.readString(fx.dataDir().resolve("users.acl"));
         assertTrue(file.contains("user ops on #") && file.contains(" ~ops:* resetchannels -@all +get +set +del\n"), file);
         assertFalse(file.contains("ops-pw"), "passwords are kept as hashes");
+        assertEquals("OK", setWithPlainRedis(file, "ops", "ops-pw", "ops:3"), "redis-server reads the file as its aclfile");
         fx.restartNode();
         try (RespSocket ops = raw("ops", "ops-pw")) {
             assertEquals("OK", ops.call("SET", "ops:2", "v"));
@@ -202,6 +205,27 @@ class AclIT {
         }
         try (RespSocket s = fx.raw()) {
             assertEquals(new Err("WRONGPASS invalid username-password pair or user is disabled."), s.call("AUTH", "gone", "x"));
+        }
+    }
+
+    /** Starts a plain redis-server with {@code aclFile} as its aclfile and SETs {@code key} as {@code user}. */
+    private static String setWithPlainRedis(String aclFile, String user, String password, String key) throws Exception {
+        java.nio.file.Path dir = Files.createTempDirectory("keymesh-acl-redis");
+        java.nio.file.Path socket = dir.resolve("redis.sock");
+        Files.writeString(dir.resolve("users.acl"), aclFile);
+        Process redis = new ProcessBuilder("redis-server", "--port", "0", "--unixsocket", socket.toString(),
+                "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--aclfile", dir.resolve("users.acl").toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
+        try {
+            io.keymesh.proxy.mesh.Await.until(Duration.ofSeconds(10), "the plain redis-server listens",
+                    () -> Files.exists(socket) || !redis.isAlive(), () -> "no socket");
+            Process cli = new ProcessBuilder("redis-cli", "-s", socket.toString(), "--user", user, "--pass", password,
+                    "--no-auth-warning", "SET", key, "v").redirectErrorStream(true).start();
+            String out = new String(cli.getInputStream().readAllBytes()).trim();
+            cli.waitFor();
+            return redis.isAlive() ? out : "redis-server refused the file: " + Files.readString(dir.resolve("redis.log"));
+        } finally {
+            io.keymesh.proxy.testsupport.Teardown.stopProcess(redis);
         }
     }
 }
