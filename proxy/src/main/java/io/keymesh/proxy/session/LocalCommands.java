@@ -275,8 +275,9 @@ public final class LocalCommands {
         s.db(0);
         s.protocol(2);
         s.replies(true, false);
-        if (!node.users().defaultLogsInAlone()) {
-            s.deauthenticate();
+        s.deauthenticate();                       // as Redis: back to the default user, logged in if it needs no password
+        if (node.users().defaultLogsInAlone()) {
+            s.authenticated(node.users().defaultUser());
         }
         s.inMulti(false);
         s.dbAfterExec(-1);

@@ -109,6 +109,9 @@ class AclIT {
             assertEquals(NOPERM_KEY, app.call("SET", "elsewhere", "x"));
             assertEquals(new Err("EXECABORT Transaction discarded because of previous errors."), app.call("EXEC"));
             assertEquals("before", app.call("GET", "app:tx"));
+            assertEquals("RESET", app.call("RESET"));
+            assertEquals(new Err("NOAUTH Authentication required."), app.call("GET", "app:tx"),
+                    "RESET goes back to the default user, which needs a password here");
         }
     }
 
