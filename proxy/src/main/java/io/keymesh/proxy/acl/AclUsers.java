@@ -204,26 +204,44 @@ public final class AclUsers {
         return rules.apply(base, ruleList);
     }
 
-    /** ACL SETUSER: applies the rules (all or none) and writes the ACL file. */
+    /** ACL SETUSER: applies the rules (all or none) and writes the ACL file; nothing changes when the file cannot be written. */
     public synchronized void setUser(String name, List<String> ruleList) throws AclRuleException, IOException {
         AclUser changed = preview(name, ruleList);
         Ref ref = users.get(name);
+        AclUser before = ref == null ? null : ref.user;
         if (ref == null) {
             users.put(name, new Ref(changed));
         } else {
             ref.user = changed;
         }
-        save();
+        try {
+            save();
+        } catch (IOException e) {
+            if (ref == null) {
+                users.remove(name);
+            } else {
+                ref.user = before;
+            }
+            throw e;
+        }
     }
 
-    /** ACL DELUSER of one user; false when there is no such user. The default user cannot be deleted (callers check). */
+    /**
+     * ACL DELUSER of one user; false when there is no such user, and nothing changes when the file
+     * cannot be written. The default user cannot be deleted (callers check).
+     */
     public synchronized boolean delete(String name) throws IOException {
         Ref ref = users.remove(name);
         if (ref == null) {
             return false;
         }
+        try {
+            save();
+        } catch (IOException e) {
+            users.put(name, ref);
+            throw e;
+        }
         ref.user = null;
-        save();
         return true;
     }
 
