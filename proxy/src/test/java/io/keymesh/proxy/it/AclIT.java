@@ -158,6 +158,24 @@ class AclIT {
     }
 
     @Test
+    void resp3ClientsGetMapsAndRedisCliReadsTheUsers() throws Exception {
+        try (RespSocket s = fx.raw()) {
+            assertTrue(s.call("HELLO", "3", "AUTH", "default", "admin-pw") instanceof Map);
+            Map<?, ?> user = (Map<?, ?>) s.call("ACL", "GETUSER", "reader");
+            assertEquals("%R~*", user.get("keys"));
+            assertEquals(List.of("on"), user.get("flags"));
+        }
+        KeymeshFixture.CliResult list = fx.redisCli("--user", "default", "--pass", "admin-pw", "--no-auth-warning",
+                "ACL", "LIST");
+        assertTrue(list.stdout().contains("user reader on #") && list.stdout().contains(" %R~* resetchannels -@all +@read +@connection"),
+                list.stdout());
+        KeymeshFixture.CliResult refused = fx.redisCli("--user", "reader", "--pass", "reader-pw", "--no-auth-warning",
+                "SET", "r:cli", "v");
+        assertEquals("NOPERM this user has no permissions to run the 'set' command", refused.stdout().trim()
+                .replaceFirst("^\\(error\\) ", ""), refused.stdout());
+    }
+
+    @Test
     void refusalsAndFailedLoginsAreInTheAclLog() throws IOException {
         try (RespSocket admin = raw("default", "admin-pw"); RespSocket app = raw("app", "app-pw")) {
             assertEquals("OK", admin.call("ACL", "LOG", "RESET"));
