@@ -247,6 +247,9 @@ class AclIT {
             return redis.isAlive() ? out : "redis-server refused the file: " + Files.readString(dir.resolve("redis.log"));
         } finally {
             io.keymesh.proxy.testsupport.Teardown.stopProcess(redis);
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
     }
 }
