@@ -1,5 +1,6 @@
 package io.keymesh.proxy;
 
+import io.keymesh.proxy.acl.AclUsers;
 import io.keymesh.proxy.command.Commands;
 import io.keymesh.proxy.metrics.CommandLatency;
 import io.keymesh.proxy.metrics.MetricsEndpoint;
@@ -172,9 +173,12 @@ public final class KeymeshNode implements AutoCloseable {
                     replica.link().onSecretRefusal(mesh::refusedByPuller);
                 }
             }
+            AclUsers users = AclUsers.load(config,
+                    aclCatalog(endpoint, storage), config.dataDir().resolve(AclUsers.FILE_NAME));
             NodeContext node = new NodeContext(config, Commands.standard(),
                     new SessionRegistry(new CommandLatency(CommandLatency.byRouting(replicating))), status, connector,
-                    started, ioThreads, nodeId, clock, replicating, mesh, replica, tls == null ? null : new NettyTls(tls));
+                    started, ioThreads, nodeId, clock, replicating, mesh, replica, tls == null ? null : new NettyTls(tls),
+                    users);
             KeymeshServer server = KeymeshServer.bind(node, config.bind(), config.plainPort() ? config.port() : -1,
                     config.tls().port(), ioThreads);
             if (mesh != null) {
@@ -215,6 +219,19 @@ public final class KeymeshNode implements AutoCloseable {
                 redis.stop(Duration.ofSeconds(10));
             }
             throw e;
+        }
+    }
+
+    /** The ACL view of the command table, with categories and key specs from the backend's COMMAND reply. */
+    private static io.keymesh.proxy.acl.AclCatalog aclCatalog(BackendEndpoint endpoint, KeymeshConfig.Storage storage) {
+        try (io.keymesh.topology.link.BackendClient conn = io.keymesh.topology.link.BackendClient.open(endpoint,
+                storage.username(), storage.password(), 0, (int) storage.connectTimeout().toMillis(),
+                new io.keymesh.topology.link.BusyWait("ACL command facts"))) {
+            return io.keymesh.proxy.acl.AclCatalog.of(Commands.standard(),
+                    io.keymesh.proxy.acl.CommandFacts.parse(conn.ok(java.util.List.of("COMMAND"))));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot read the backend's COMMAND reply (ACL categories and key specs): "
+                    + e.getMessage(), e);
         }
     }
 

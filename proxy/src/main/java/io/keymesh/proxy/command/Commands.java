@@ -30,16 +30,10 @@ public final class Commands {
             "ERR CLUSTER commands are not allowed through keymesh: keymesh nodes are not a Redis Cluster";
     private static final String MODULE_REFUSED =
             "ERR MODULE commands are not allowed through keymesh: modules add commands keymesh can neither route nor replicate";
-    private static final String ACL_DELUSER_REFUSED =
-            "ERR ACL DELUSER is not allowed through keymesh: the node's redis-server users are managed by keymesh";
-    private static final String ACL_DRYRUN_REFUSED =
-            "ERR ACL DRYRUN is not allowed through keymesh: keymesh authenticates clients itself, so redis-server users do not describe them";
     private static final String ACL_LOAD_REFUSED =
-            "ERR ACL LOAD is not allowed through keymesh: the node's redis-server users are managed by keymesh";
+            "ERR ACL LOAD is not allowed through keymesh: keymesh reads its ACL file at start and writes it on every ACL SETUSER and DELUSER";
     private static final String ACL_SAVE_REFUSED =
-            "ERR ACL SAVE is not allowed through keymesh: the node's redis-server users are managed by keymesh";
-    private static final String ACL_SETUSER_REFUSED =
-            "ERR ACL SETUSER is not allowed through keymesh: the node's redis-server users are managed by keymesh";
+            "ERR ACL SAVE is not allowed through keymesh: keymesh writes its ACL file on every ACL SETUSER and DELUSER";
     private static final String CONFIG_REWRITE_REFUSED =
             "ERR CONFIG REWRITE is not allowed through keymesh: the node's redis-server configuration file is written by keymesh";
     private static final String DEBUG_REFUSED =
@@ -363,18 +357,18 @@ public final class Commands {
 
         // Server
         .add("ACL",                                  -2, NONE,                 ADMIN,       FORWARD)
-        .add("ACL|CAT",                              -2, NONE,                 ADMIN,       FORWARD)
-        .refuse("ACL|DELUSER",                       -3, NONE,                 ADMIN,       ACL_DELUSER_REFUSED)
-        .refuse("ACL|DRYRUN",                        -4, NONE,                 ADMIN,       ACL_DRYRUN_REFUSED)
+        .add("ACL|CAT",                              -2, NONE,                 ADMIN,       LOCAL)        // keymesh's users (io.keymesh.proxy.acl)
+        .add("ACL|DELUSER",                          -3, NONE,                 ADMIN,       LOCAL)
+        .add("ACL|DRYRUN",                           -4, NONE,                 ADMIN,       LOCAL)
         .add("ACL|GENPASS",                          -2, NONE,                 ADMIN,       FORWARD)
-        .add("ACL|GETUSER",                           3, NONE,                 ADMIN,       FORWARD)
+        .add("ACL|GETUSER",                           3, NONE,                 ADMIN,       LOCAL)
         .add("ACL|HELP",                              2, NONE,                 ADMIN,       FORWARD)
-        .add("ACL|LIST",                              2, NONE,                 ADMIN,       FORWARD)
+        .add("ACL|LIST",                              2, NONE,                 ADMIN,       LOCAL)
         .refuse("ACL|LOAD",                           2, NONE,                 ADMIN,       ACL_LOAD_REFUSED)
-        .add("ACL|LOG",                              -2, NONE,                 ADMIN,       FORWARD)
+        .add("ACL|LOG",                              -2, NONE,                 ADMIN,       LOCAL)
         .refuse("ACL|SAVE",                           2, NONE,                 ADMIN,       ACL_SAVE_REFUSED)
-        .refuse("ACL|SETUSER",                       -3, NONE,                 ADMIN,       ACL_SETUSER_REFUSED)
-        .add("ACL|USERS",                             2, NONE,                 ADMIN,       FORWARD)
+        .add("ACL|SETUSER",                          -3, NONE,                 ADMIN,       LOCAL)
+        .add("ACL|USERS",                             2, NONE,                 ADMIN,       LOCAL)
         .add("ACL|WHOAMI",                            2, NONE,                 ADMIN,       LOCAL)
         .add("BGREWRITEAOF",                          1, NONE,                 ADMIN,       FORWARD)
         .add("BGSAVE",                               -1, NONE,                 ADMIN,       FORWARD)

@@ -39,6 +39,7 @@ import java.util.function.Function;
  * table row and the session's state:
  * <pre>
  *   unauthenticated and not AUTH/HELLO/QUIT/RESET  -> NOAUTH
+ *   the user's ACL rules refuse it                 -> NOPERM ({@link io.keymesh.proxy.acl.AclChecker})
  *   PIPE session (RESP2 subscriber)                -> its own link, reply goes straight through
  *   REFUSE row, protected CONFIG SET parameter     -> error reply
  *   LOCAL row                                      -> {@link LocalCommands}
@@ -122,12 +123,22 @@ public final class CommandDispatcher {
     public void dispatch(ClientSession s, RespRequest r, CommandSpec spec) {
         s.touch(spec);
         if (spec == null && r.argEquals(0, "KEYMESH") && s.mode() != ClientSession.Mode.PIPE) {
+            String denied = local.acl().keymeshRefusal(s);
+            if (denied != null) {
+                refuse(s, r, denied);
+                return;
+            }
             keymesh.handle(s, r);                         // HELLO/AUTH/PULL: the link handshake decides who links
             return;
         }
         if (!s.authenticated() && !allowedBeforeAuth(spec)) {
             r.release();
             s.reply(Replies.of(Replies.NOAUTH));
+            return;
+        }
+        String denied = local.acl().refusal(s, spec, r);
+        if (denied != null) {
+            reject(s, r, denied);                         // inside MULTI the transaction fails too, as in Redis
             return;
         }
         if (s.mode() == ClientSession.Mode.PIPE) {
@@ -175,6 +186,10 @@ public final class CommandDispatcher {
                 send(s, r, true);
             }
             case FORWARD -> {
+                if (spec.name().equals("CONFIG|GET")) {
+                    sendTransformed(s, r, reply -> AuthConfigReply.rewrite(reply, s.channel().alloc(), s.protocol()));
+                    return;
+                }
                 if (spec.name().equals("CONFIG|SET")) {
                     String refused = protectedParameter(r);
                     if (refused != null) {
@@ -327,7 +342,14 @@ public final class CommandDispatcher {
             return false;
         }
         if (spec.name().equals("CONFIG|GET")) {
-            sendTransformed(s, r, reply -> DatabasesReply.rewrite(reply, s.channel().alloc(), s.protocol(), userDatabases));
+            sendTransformed(s, r, reply -> {
+                ByteBuf databases = DatabasesReply.rewrite(reply, s.channel().alloc(), s.protocol(), userDatabases);
+                ByteBuf out = AuthConfigReply.rewrite(databases, s.channel().alloc(), s.protocol());
+                if (databases != reply && out != databases) {
+                    databases.release();
+                }
+                return out;
+            });
             return true;
         }
         if (WritePolicy.recordsLibrary(spec) && replica == null && spec.arityAccepts(r.argc())) {
