@@ -1,5 +1,6 @@
 package io.keymesh.storage.apply;
 
+import io.keymesh.storage.merge.LibraryFacts;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -18,7 +19,8 @@ import java.util.HexFormat;
  * docs/design/replication.md; the merge semantics are in docs/design/merge.md.
  *
  * <ul>
- *   <li>{@link #source()}: the library text (classpath resources core.lua, write.lua, stream.lua, script.lua, remote.lua).
+ *   <li>{@link #source()}: the library text: the classpath resources core.lua, then the command facts
+ *       generated from the merge rules ({@link LibraryFacts}), then write.lua, stream.lua, script.lua, remote.lua.
  *   <li>{@link #version()}: 12 hex digits identifying the text; {@code FCALL km_version 0} returns
  *       the version of the library loaded in a server.
  *   <li>{@link #load(RedisCommands)}: {@code FUNCTION LOAD REPLACE} over a Lettuce connection;
@@ -43,6 +45,9 @@ public final class ApplyLibrary {
         StringBuilder text = new StringBuilder();
         for (String part : PARTS) {
             text.append(readResource(part)).append('\n');
+            if (part.equals(PARTS[0])) {
+                text.append(LibraryFacts.source());
+            }
         }
         VERSION = sha1Hex(text.toString()).substring(0, 12);
         SOURCE = text.toString().replace(VERSION_MARK, VERSION);
