@@ -46,7 +46,7 @@ final class WritePolicy {
     }
 
     /**
-     * True for the scripting commands that run inside the apply library (km_w), so that every write a
+     * True for the scripting commands that run inside the apply library's write call, so that every write a
      * script or function makes is merged and replicated like a client's: EVAL, EVALSHA, FCALL, their _RO
      * variants, and the SCRIPT subcommands over the library's script cache (LOAD, EXISTS, FLUSH).
      */

@@ -1159,18 +1159,22 @@ class ApplyLibraryIT extends ThreeNodeTest {
     }
 
     @Test
-    void encodedLocalWriteRunsAsKmWOnTheServer() {
+    @SuppressWarnings("unchecked")
+    void theProductionKmWHeaderFollowedByTheClientsBytesRunsAsKmWOnTheServer() {
+        ApplyCalls calls = new ApplyCalls(a.origin, Node.N);
         byte[] client = RawConnection.request("SET", "enc", "v");
-        io.netty.buffer.ByteBuf args = io.netty.buffer.Unpooled.wrappedBuffer(client, 4, client.length - 4);
-        io.netty.buffer.ByteBuf req = ApplyLibrary.encodeLocalWrite(io.netty.buffer.ByteBufAllocator.DEFAULT, 2, 0,
-                Node.N, a.origin, a.stamp(), 0, 3, args);
+        String stamp = a.stamp();
+        io.netty.buffer.ByteBuf req = calls.header(io.netty.buffer.ByteBufAllocator.DEFAULT, 3, 2, 0,
+                Long.parseUnsignedLong(stamp.substring(0, 16), 16), 0x0123456789abcdefL);
+        req.writeBytes(client, 4, client.length - 4);            // the client's frame without its "*3"
         byte[] bytes = new byte[req.readableBytes()];
         req.readBytes(bytes);
         req.release();
         a.conn.send(bytes);
         assertEquals("+OK\r\n", str(a.conn.readReply()));
         assertEquals("v", a.conn.callParsed("GET", "enc"));
-        assertEquals(1, a.log(a.origin).size());
+        List<Object> fields = (List<Object>) a.log(a.origin).get(0).get(1);
+        assertEquals(List.of("t", stamp, "x", "0123456789abcdef", "k", "enc", "s", "v"), fields);
     }
 
     @Test
