@@ -28,11 +28,12 @@ public final class WriteCommands {
         Map<String, MergeRule> r = new LinkedHashMap<>();
         Map<String, String> refused = new LinkedHashMap<>();
         // whole-key register: the state of each key written (a key left empty: a delete)
-        put(r, LWW_REGISTER, "APPEND", "BITFIELD", "BITOP", "BZMPOP", "BZPOPMAX", "BZPOPMIN", "COPY", "GEOADD", "GEORADIUS", "GEORADIUSBYMEMBER",
-                "GEOSEARCHSTORE", "GETSET", "LINSERT", "LSET", "MOVE", "MSET", "MSETNX", "PFADD", "PFMERGE", "PSETEX",
-                "RENAME", "RENAMENX", "RESTORE", "SDIFFSTORE", "SET", "SETBIT", "SETEX", "SETNX", "SETRANGE",
-                "SINTERSTORE", "SORT", "SPOP", "SUNIONSTORE", "ZDIFFSTORE", "ZINTERSTORE", "ZMPOP", "ZPOPMAX",
-                "ZPOPMIN", "ZRANGESTORE", "ZREMRANGEBYLEX", "ZREMRANGEBYRANK", "ZREMRANGEBYSCORE", "ZUNIONSTORE");
+        put(r, LWW_REGISTER, "APPEND", "BITFIELD", "BITOP", "BZMPOP", "BZPOPMAX", "BZPOPMIN", "COPY", "GEOADD",
+                "GEORADIUS", "GEORADIUSBYMEMBER", "GEOSEARCHSTORE", "GETSET", "LINSERT", "LSET", "MOVE", "MSET",
+                "MSETNX", "PFADD", "PFMERGE", "PSETEX", "RENAME", "RENAMENX", "RESTORE", "SDIFFSTORE", "SET",
+                "SETBIT", "SETEX", "SETNX", "SETRANGE", "SINTERSTORE", "SORT", "SPOP", "SUNIONSTORE", "ZDIFFSTORE",
+                "ZINTERSTORE", "ZMPOP", "ZPOPMAX", "ZPOPMIN", "ZRANGESTORE", "ZREMRANGEBYLEX", "ZREMRANGEBYRANK",
+                "ZREMRANGEBYSCORE", "ZUNIONSTORE");
         put(r, COUNTER, "DECR", "DECRBY", "INCR", "INCRBY", "INCRBYFLOAT");
         put(r, HASH_FIELD, "HDEL", "HMSET", "HSET", "HSETNX");
         put(r, HASH_FIELD_COUNTER, "HINCRBY", "HINCRBYFLOAT");
