@@ -21,9 +21,8 @@ import java.util.HexFormat;
  *       generated from the merge rules ({@link LibraryFacts}), then write.lua, stream.lua, script.lua, remote.lua.
  *   <li>{@link #version()}: 12 hex digits identifying the text; {@code FCALL km_version 0} returns
  *       the version of the library loaded in a server.
- *   <li>{@link #load(RedisCommands)}: {@code FUNCTION LOAD REPLACE} over a Lettuce connection;
- *       {@link #loadCommand()}: the same request as raw RESP bytes for a raw backend link. Call
- *       one of them at start and after every backend restart.
+ *   <li>{@link #load(RedisCommands)}: {@code FUNCTION LOAD REPLACE} over a Lettuce connection, at
+ *       start and after every backend restart.
  *   <li>the requests that call it on the client write path: {@link ApplyCalls}.
  * </ul>
  */
@@ -64,19 +63,6 @@ public final class ApplyLibrary {
     /** Loads (replacing) the library over a Lettuce connection; returns the library name. */
     public static String load(RedisCommands<String, String> redis) {
         return redis.functionLoad(SOURCE, true);
-    }
-
-    /** {@code FUNCTION LOAD REPLACE <source>} as RESP bytes, for a raw backend link. */
-    public static byte[] loadCommand() {
-        byte[] src = SOURCE.getBytes(StandardCharsets.UTF_8);
-        byte[] head = ("*4\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n$7\r\nREPLACE\r\n$" + src.length + "\r\n")
-                .getBytes(StandardCharsets.US_ASCII);
-        byte[] out = new byte[head.length + src.length + 2];
-        System.arraycopy(head, 0, out, 0, head.length);
-        System.arraycopy(src, 0, out, head.length, src.length);
-        out[out.length - 2] = '\r';
-        out[out.length - 1] = '\n';
-        return out;
     }
 
     private static String readResource(String name) {
