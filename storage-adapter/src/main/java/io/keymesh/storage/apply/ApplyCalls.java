@@ -191,7 +191,15 @@ public final class ApplyCalls {
         }
     }
 
+    /** Writes {@code value} in decimal; below 100 (argument counts, lengths) without a String. */
     private static void writeDecimal(ByteBuf out, long value) {
+        if (value >= 0 && value < 100) {
+            if (value >= 10) {
+                out.writeByte((int) ('0' + value / 10));
+            }
+            out.writeByte((int) ('0' + value % 10));
+            return;
+        }
         out.writeCharSequence(Long.toString(value), StandardCharsets.US_ASCII);
     }
 
