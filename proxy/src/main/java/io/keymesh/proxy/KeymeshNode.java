@@ -13,7 +13,6 @@ import io.keymesh.proxy.server.KeymeshServer;
 import io.keymesh.proxy.server.NettyTls;
 import io.keymesh.proxy.server.NodeContext;
 import io.keymesh.proxy.session.SessionRegistry;
-import io.keymesh.storage.apply.ApplyLibrary;
 import io.keymesh.storage.backend.BackendCheck;
 import io.keymesh.storage.backend.BackendEndpoint;
 import io.keymesh.storage.backend.BackendInfo;
@@ -31,7 +30,6 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.function.Supplier;
 
 /**
  * One running keymesh node, composed in one place: the backend (a supervised redis-server, or an
@@ -61,24 +59,11 @@ public final class KeymeshNode implements AutoCloseable {
 
     /** Starts the backend, checks it, and opens the client port. */
     public static KeymeshNode start(KeymeshConfig config) throws InterruptedException {
-        return start(config, ApplyLibrary::source, TimeSource.system());
+        return start(config, TimeSource.system());
     }
 
     /** Same, with the time source the node's clock reads (tests run a node with a skewed clock). */
     public static KeymeshNode start(KeymeshConfig config, TimeSource time) throws InterruptedException {
-        return start(config, ApplyLibrary::source, time);
-    }
-
-    /**
-     * Same, with the source of the function library that applies replicated writes (loaded into the
-     * backend when replication is on).
-     */
-    public static KeymeshNode start(KeymeshConfig config, Supplier<String> library) throws InterruptedException {
-        return start(config, library, TimeSource.system());
-    }
-
-    private static KeymeshNode start(KeymeshConfig config, Supplier<String> library, TimeSource time)
-            throws InterruptedException {
         long started = System.currentTimeMillis();
         KeymeshConfig.Storage storage = config.storage();
         BackendStatus status = new BackendStatus();
@@ -119,7 +104,7 @@ public final class KeymeshNode implements AutoCloseable {
             }
             BackendInfo info = BackendCheck.check(endpoint, storage.username(), storage.password(), storage.startTimeout());
             ReplicationSetup setup = replicating ? new ReplicationSetup(endpoint, storage.username(), storage.password(),
-                    storage.startTimeout(), library, storage.databases()) : null;
+                    storage.startTimeout(), storage.databases()) : null;
             if (setup != null) {
                 BackendCheck.requireDatabases(endpoint, info, storage.databases());
                 setup.loadLibrary();
