@@ -31,7 +31,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -40,7 +39,8 @@ import java.util.function.Function;
  * <pre>
  *   unauthenticated and not AUTH/HELLO/QUIT/RESET  -> NOAUTH
  *   PIPE session (RESP2 subscriber)                -> its own link, reply goes straight through
- *   REFUSE row, protected CONFIG SET parameter     -> error reply
+ *   REFUSE row, vetoed CONFIG SET parameter        -> error reply ({@link ConfigSetVeto})
+ *   denyoom command over keymesh.maxmemory         -> -OOM ({@link MemoryGuard})
  *   LOCAL row                                      -> {@link LocalCommands}
  *   SUBSCRIBE row                                  -> own link; PIPE mode once earlier replies are out
  *   SCRIPT KILL, FUNCTION KILL                     -> a new link for the kill alone ({@link ScriptKill})
@@ -58,13 +58,6 @@ import java.util.function.Function;
  */
 public final class CommandDispatcher {
     private static final Logger log = LoggerFactory.getLogger(CommandDispatcher.class);
-    /** CONFIG SET parameters that would cut keymesh off its backend or move its data. */
-    static final Set<String> PROTECTED_CONFIG = Set.of(
-            "dir", "dbfilename", "port", "tls-port", "bind", "bind-source-addr", "unixsocket", "unixsocketperm",
-            "requirepass", "masterauth", "masteruser", "replicaof", "slaveof", "logfile", "pidfile", "daemonize",
-            "appenddirname", "appendfilename", "aclfile", "protected-mode", "enable-debug-command",
-            "enable-module-command", "enable-protected-configs", "rename-command", "io-threads", "databases");
-
     /** Redis' reply to data commands on a replica whose master link is down with replica-serve-stale-data no. */
     static final String READONLY = "READONLY You can't write against a read only replica.";
     static final String MASTERDOWN = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
@@ -150,6 +143,10 @@ public final class CommandDispatcher {
             ScriptKill.send(s, r, spec, node.connector());    // never queued behind the script it stops
             return;
         }
+        if (overMemory(spec, r)) {
+            reject(s, r, MemoryGuard.OOM);
+            return;
+        }
         if (quorum.enabled() && replica == null && byQuorum(s, r, spec)) {
             return;
         }
@@ -176,10 +173,9 @@ public final class CommandDispatcher {
             }
             case FORWARD -> {
                 if (spec.name().equals("CONFIG|SET")) {
-                    String refused = protectedParameter(r);
-                    if (refused != null) {
-                        refuse(s, r, "ERR CONFIG SET " + refused + " is not allowed through keymesh: "
-                                + "the node manages this setting of its redis-server");
+                    String refusal = ConfigSetVeto.refusal(r);
+                    if (refusal != null) {
+                        refuse(s, r, refusal);
                         return;
                     }
                 } else if (node.mesh() != null && r.argc() == 3
@@ -202,6 +198,23 @@ public final class CommandDispatcher {
                 send(s, r, true);
             }
         }
+    }
+
+    // ---- keymesh.maxmemory ----------------------------------------------------------------------
+
+    /**
+     * Redis' maxmemory rule for a client command while user data is over keymesh.maxmemory: true for a
+     * command Redis flags denyoom, and for EVAL, EVALSHA and FCALL (whose writes cannot be told ahead),
+     * that this node would apply itself (a primary's, or a replica's with write-policy local). Reads,
+     * deletes and everything replicated from peers or upstreams go on.
+     */
+    private boolean overMemory(CommandSpec spec, RespRequest r) {
+        return node.backend().memory().over()
+                && spec.handling() != Handling.REFUSE && spec.handling() != Handling.LOCAL
+                && (node.backend().deniedOnOom(spec.name()) || WritePolicy.mayWrite(spec))
+                && spec.arityAccepts(r.argc())
+                && (replica == null
+                    || replica.settings().writePolicy() == io.keymesh.topology.failover.WritePolicy.LOCAL);
     }
 
     // ---- replica role and region-local keys ----------------------------------------------------
@@ -700,16 +713,6 @@ public final class CommandDispatcher {
     private void refuse(ClientSession s, RespRequest r, String error) {
         r.release();
         s.reply(Replies.error(s.channel().alloc(), error));
-    }
-
-    private static String protectedParameter(RespRequest r) {
-        for (int i = 2; i < r.argc(); i += 2) {
-            String parameter = r.argString(i).toLowerCase(Locale.ROOT);
-            if (PROTECTED_CONFIG.contains(parameter)) {
-                return parameter;
-            }
-        }
-        return null;
     }
 
     /** XREAD and XREADGROUP block only when BLOCK appears before STREAMS. */

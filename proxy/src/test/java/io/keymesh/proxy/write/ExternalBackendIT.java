@@ -19,7 +19,10 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
-/** With replication on, an external backend without 2N+1 databases is refused at start, with the fix in the message. */
+/**
+ * With replication on, an external backend without 2N+1 databases, or with an eviction policy, is refused at
+ * start, with the fix in the message.
+ */
 class ExternalBackendIT {
 
     @Test
@@ -44,6 +47,39 @@ class ExternalBackendIT {
             BackendCheckException e = assertThrows(BackendCheckException.class,
                     () -> KeymeshNode.start(config, WriteFixture.library()).close());
             assertTrue(e.getMessage().contains("has 16 databases") && e.getMessage().contains("databases 33"), e.getMessage());
+        } finally {
+            redis.destroy();
+            if (!redis.waitFor(5, TimeUnit.SECONDS)) {
+                redis.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    void externalBackendWithAnEvictionPolicyIsRefused() throws Exception {
+        Path dir = Files.createTempDirectory("keymesh-external-");
+        int port;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        Process redis = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--databases", "33",
+                "--maxmemory-policy", "volatile-lru")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
+        try {
+            awaitListening(port);
+            KeymeshConfig config = KeymeshConfig.from(ConfigFactory.parseMap(Map.of(
+                            "keymesh.port", 0,
+                            "keymesh.data-dir", dir.resolve("node").toString(),
+                            "keymesh.replication.enabled", "true",
+                            "keymesh.storage.redis.mode", "external",
+                            "keymesh.storage.redis.address", "127.0.0.1:" + port))
+                    .withFallback(ConfigFactory.defaultReference()).resolve());
+            BackendCheckException e = assertThrows(BackendCheckException.class,
+                    () -> KeymeshNode.start(config, WriteFixture.library()).close());
+            assertTrue(e.getMessage().contains("has maxmemory-policy volatile-lru; keymesh needs noeviction")
+                    && e.getMessage().contains("merge metadata")
+                    && e.getMessage().contains("\"maxmemory-policy noeviction\""), e.getMessage());
         } finally {
             redis.destroy();
             if (!redis.waitFor(5, TimeUnit.SECONDS)) {
