@@ -143,8 +143,7 @@ public final class CommandDispatcher {
             ScriptKill.send(s, r, spec, node.connector());    // never queued behind the script it stops
             return;
         }
-        if (overMemory(spec, r)) {
-            reject(s, r, MemoryGuard.OOM);
+        if (byMemory(s, r, spec)) {
             return;
         }
         if (quorum.enabled() && replica == null && byQuorum(s, r, spec)) {
@@ -203,18 +202,46 @@ public final class CommandDispatcher {
     // ---- keymesh.maxmemory ----------------------------------------------------------------------
 
     /**
-     * Redis' maxmemory rule for a client command while user data is over keymesh.maxmemory: true for a
-     * command Redis flags denyoom, and for EVAL, EVALSHA and FCALL (whose writes cannot be told ahead),
-     * that this node would apply itself (a primary's, or a replica's with write-policy local). Reads,
-     * deletes and everything replicated from peers or upstreams go on.
+     * Redis' maxmemory rules while user data is over keymesh.maxmemory, for what this node applies
+     * itself (a primary's clients, a replica's with write-policy local): a command Redis flags denyoom,
+     * or EVAL, EVALSHA and FCALL (whose writes cannot be told ahead), gets -OOM; inside MULTI every
+     * command but EXEC, DISCARD, QUIT and RESET does (queuing takes memory), dooming the transaction;
+     * an EXEC of queued denyoom commands discards them with EXECABORT. Reads, deletes and everything
+     * replicated from peers or upstreams go on. True when the request was answered.
      */
-    private boolean overMemory(CommandSpec spec, RespRequest r) {
-        return node.backend().memory().over()
-                && spec.handling() != Handling.REFUSE && spec.handling() != Handling.LOCAL
-                && (node.backend().deniedOnOom(spec.name()) || WritePolicy.mayWrite(spec))
-                && spec.arityAccepts(r.argc())
-                && (replica == null
-                    || replica.settings().writePolicy() == io.keymesh.topology.failover.WritePolicy.LOCAL);
+    private boolean byMemory(ClientSession s, RespRequest r, CommandSpec spec) {
+        if (spec.handling() == Handling.REFUSE || replica != null
+                && replica.settings().writePolicy() != io.keymesh.topology.failover.WritePolicy.LOCAL) {
+            return false;
+        }
+        boolean denyOom = (node.backend().deniedOnOom(spec.name()) || WritePolicy.mayWrite(spec))
+                && spec.arityAccepts(r.argc());
+        if (!node.backend().memory().over()) {
+            if (denyOom && s.inMulti()) {
+                s.multiDenyOom(true);
+            }
+            return false;
+        }
+        if (s.inMulti() && spec.name().equals("EXEC")) {
+            if (!s.multiDenyOom()) {
+                return false;
+            }
+            r.release();
+            s.inMulti(false);
+            s.dbAfterExec(-1);
+            ByteBufAllocator alloc = s.channel().alloc();
+            forward(s, BackendConnector.encode("DISCARD"), reply -> Replies.error(alloc, MemoryGuard.EXECABORT));
+            return true;
+        }
+        boolean queues = s.inMulti() && switch (spec.name()) {
+            case "EXEC", "DISCARD", "QUIT", "RESET" -> false;
+            default -> true;
+        };
+        if (denyOom || queues) {
+            reject(s, r, MemoryGuard.OOM);
+            return true;
+        }
+        return false;
     }
 
     // ---- replica role and region-local keys ----------------------------------------------------

@@ -35,6 +35,8 @@ public final class MemoryGuard implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MemoryGuard.class);
     /** Redis' reply to a denyoom command over maxmemory, without the leading '-'. */
     public static final String OOM = "OOM command not allowed when used memory > 'maxmemory'.";
+    /** Redis' reply to an EXEC of queued denyoom commands over maxmemory; the transaction is discarded. */
+    public static final String EXECABORT = "EXECABORT Transaction discarded because of: " + OOM;
     static final long LIMIT_CHECK_MILLIS = 100;
     static final long SPLIT_MILLIS = 1000;
     static final int EXACT_KEYS_MAX = 64;

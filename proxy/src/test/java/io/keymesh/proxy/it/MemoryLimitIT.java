@@ -51,6 +51,10 @@ class MemoryLimitIT {
             assertEquals("noeviction", before.get("maxmemory_policy"));
             assertEquals("0", before.get("keymesh_oom"));
 
+            RespSocket queuedBefore = fx.raw();
+            assertEquals("OK", queuedBefore.call("MULTI"));
+            assertEquals("QUEUED", queuedBefore.call("SET", "queued-before", "1"));
+
             String value = "v".repeat(4096);
             int written = 0;
             Object reply = null;
@@ -76,9 +80,14 @@ class MemoryLimitIT {
             assertEquals((long) written, s.call("DBSIZE"));
             assertEquals("OK", s.call("MULTI"));
             assertEquals(new Err(OOM), s.call("SET", "in-multi", "1"));
+            assertEquals(new Err(OOM), s.call("GET", "k:0"), "as in Redis, nothing is queued while over the limit");
             Object exec = s.call("EXEC");
             assertInstanceOf(Err.class, exec);
             assertTrue(((Err) exec).message().startsWith("EXECABORT"), exec.toString());
+            assertEquals(new Err("EXECABORT Transaction discarded because of: " + OOM), queuedBefore.call("EXEC"),
+                    "a transaction queued before the node went over the limit");
+            assertEquals(null, s.call("GET", "queued-before"));
+            assertEquals("PONG", queuedBefore.call("PING"), "the transaction was discarded");
 
             Await.until(Duration.ofSeconds(5), "INFO memory shows the metadata and log of the keys written",
                     () -> Long.parseLong(info(s).get("keymesh_used_memory_metadata")) > 0, () -> info(s).toString());
