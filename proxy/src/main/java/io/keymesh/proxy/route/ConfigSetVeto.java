@@ -47,6 +47,11 @@ final class ConfigSetVeto {
             case "maxmemory-clients" -> value.equals("0") ? null
                     : "client eviction could close keymesh's own connections to its redis-server";
             case "appendonly", "appendfsync", "save" -> BackendMemory.WHY_PERSISTENCE;
+            case "min-replicas-to-write", "min-slaves-to-write" -> value.equals("0") ? null
+                    : "the node's redis-server has no replicas, so it would refuse every write, its peers' too; "
+                    + "keymesh.min-replicas-to-write is the node's write quorum";
+            case "maxclients" -> "only keymesh connects to its redis-server; a low limit would lock keymesh's own "
+                    + "connections out";
             default -> null;
         };
     }

@@ -46,6 +46,8 @@ class MetadataProtectionIT extends OneNodePerClass {
             assertRefused(s.call("CONFIG", "SET", "hz", "20", "maxmemory-policy", "allkeys-lru"), "metadata");
             assertEquals(List.of("hz", "10"), s.call("CONFIG", "GET", "hz"), "a refused CONFIG SET changes nothing");
             assertRefused(s.call("CONFIG", "SET", "maxmemory-clients", "10mb"), "keymesh's own connections");
+            assertRefused(s.call("CONFIG", "SET", "min-replicas-to-write", "1"), "its peers' too");
+            assertRefused(s.call("CONFIG", "SET", "maxclients", "2"), "keymesh's own");
             assertEquals(List.of("maxmemory", "0"), s.call("CONFIG", "GET", "maxmemory"));
         }
     }
