@@ -8,6 +8,7 @@ import io.keymesh.proxy.config.KeymeshConfig;
 import io.keymesh.proxy.config.NodeId;
 import io.keymesh.proxy.replica.ReplicaRole;
 import io.keymesh.proxy.route.BackendStatus;
+import io.keymesh.proxy.route.MemoryGuard;
 import io.keymesh.proxy.route.ReplicationSetup;
 import io.keymesh.proxy.server.KeymeshServer;
 import io.keymesh.proxy.server.NettyTls;
@@ -22,12 +23,15 @@ import io.keymesh.storage.process.RedisServerSpec;
 import io.keymesh.topology.clock.Hlc;
 import io.keymesh.topology.clock.HybridClock;
 import io.keymesh.topology.clock.TimeSource;
+import io.keymesh.topology.link.BackendAccess;
 import io.keymesh.topology.link.LinkSockets;
 import io.keymesh.topology.node.Mesh;
 import io.keymesh.topology.tls.NodeTls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -46,10 +50,12 @@ public final class KeymeshNode implements AutoCloseable {
     private final KeymeshServer server;
     private final BackendStatus status;
     private final NodeContext context;
+    private final MemoryGuard memory;
     private volatile MetricsEndpoint metrics;          // null unless keymesh.http.port is set
 
     private KeymeshNode(KeymeshConfig config, RedisProcess redis, KeymeshServer server, BackendStatus status,
-                        NodeContext context) {
+                        NodeContext context, MemoryGuard memory) {
+        this.memory = memory;
         this.config = config;
         this.redis = redis;
         this.server = server;
@@ -86,6 +92,7 @@ public final class KeymeshNode implements AutoCloseable {
         }
         LinkSockets sockets = tls != null && config.tls().replication() ? LinkSockets.tls(tls) : LinkSockets.plain();
         RedisProcess redis = null;
+        MemoryGuard memory = null;
         Mesh mesh = null;
         ReplicaRole replica = null;
         BackendEndpoint endpoint;
@@ -94,8 +101,7 @@ public final class KeymeshNode implements AutoCloseable {
                 RedisServerSpec spec = RedisServerSpec.defaults(config.dataDir().resolve("redis"))
                         .withBinary(RedisProcess.findRedisServer(storage.binary()))
                         .withAppendOnly(storage.appendOnly(), storage.appendFsync())
-                        .withDatabases(config.backendDatabases())
-                        .withMaxMemory(storage.maxMemoryBytes(), storage.maxMemoryPolicy());
+                        .withDatabases(config.backendDatabases());
                 redis = new RedisProcess(spec);
                 redis.start(storage.startTimeout());
                 endpoint = new BackendEndpoint.UnixSocket(redis.socketPath());
@@ -146,6 +152,14 @@ public final class KeymeshNode implements AutoCloseable {
                     }
                 });
             }
+            memory = new MemoryGuard(new BackendAccess(endpoint, storage.username(), storage.password(),
+                    (int) storage.connectTimeout().toMillis()), status, config.maxmemoryBytes(), storage.databases(),
+                    replicating, storage.managed());
+            try {
+                memory.start();         // denyoom flags and a first reading before any client command
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the backend's commands and memory: " + e, e);
+            }
             int ioThreads = config.ioThreads() > 0 ? config.ioThreads() : Runtime.getRuntime().availableProcessors();
             BackendConnector connector = new BackendConnector(endpoint, storage.username(), storage.password(),
                     (int) storage.connectTimeout().toMillis());
@@ -183,7 +197,7 @@ public final class KeymeshNode implements AutoCloseable {
                     server.port() > 0 ? server.port() : "(no plain port)",
                     server.tlsPort() > 0 ? ", TLS port " + server.tlsPort() + (config.tls().replication() ? " (TLS links)" : "")
                             : "", ioThreads, storage.mode(), endpoint, time.wallMillis() - started);
-            KeymeshNode keymesh = new KeymeshNode(config, redis, server, status, node);
+            KeymeshNode keymesh = new KeymeshNode(config, redis, server, status, node, memory);
             if (config.http().enabled()) {
                 try {
                     keymesh.metrics = MetricsEndpoint.start(node, config.http().bind(), config.http().port());
@@ -199,6 +213,9 @@ public final class KeymeshNode implements AutoCloseable {
             }
             if (mesh != null) {
                 mesh.close();
+            }
+            if (memory != null) {
+                memory.close();
             }
             if (redis != null) {
                 redis.stop(Duration.ofSeconds(10));
@@ -288,6 +305,7 @@ public final class KeymeshNode implements AutoCloseable {
             context.mesh().close();
         }
         server.close();
+        memory.close();
         if (redis != null) {
             redis.stop(Duration.ofSeconds(30));
         }

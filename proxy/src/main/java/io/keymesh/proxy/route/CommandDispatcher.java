@@ -32,7 +32,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -42,7 +41,8 @@ import java.util.function.Function;
  *   unauthenticated and not AUTH/HELLO/QUIT/RESET  -> NOAUTH
  *   the user's ACL rules refuse it                 -> NOPERM ({@link io.keymesh.proxy.acl.AclChecker})
  *   PIPE session (RESP2 subscriber)                -> its own link, reply goes straight through
- *   REFUSE row, protected CONFIG SET parameter     -> error reply
+ *   REFUSE row, vetoed CONFIG SET parameter        -> error reply ({@link ConfigSetVeto})
+ *   denyoom command over keymesh.maxmemory         -> -OOM ({@link MemoryGuard})
  *   LOCAL row                                      -> {@link LocalCommands}
  *   SUBSCRIBE row                                  -> own link; PIPE mode once earlier replies are out
  *   SCRIPT KILL, FUNCTION KILL                     -> a new link for the kill alone ({@link ScriptKill})
@@ -60,13 +60,6 @@ import java.util.function.Function;
  */
 public final class CommandDispatcher {
     private static final Logger log = LoggerFactory.getLogger(CommandDispatcher.class);
-    /** CONFIG SET parameters that would cut keymesh off its backend or move its data. */
-    static final Set<String> PROTECTED_CONFIG = Set.of(
-            "dir", "dbfilename", "port", "tls-port", "bind", "bind-source-addr", "unixsocket", "unixsocketperm",
-            "requirepass", "masterauth", "masteruser", "replicaof", "slaveof", "logfile", "pidfile", "daemonize",
-            "appenddirname", "appendfilename", "aclfile", "protected-mode", "enable-debug-command",
-            "enable-module-command", "enable-protected-configs", "rename-command", "io-threads", "databases");
-
     /** Redis' reply to data commands on a replica whose master link is down with replica-serve-stale-data no. */
     static final String READONLY = "READONLY You can't write against a read only replica.";
     static final String MASTERDOWN = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
@@ -162,6 +155,9 @@ public final class CommandDispatcher {
             ScriptKill.send(s, r, spec, node.connector());    // never queued behind the script it stops
             return;
         }
+        if (byMemory(s, r, spec)) {
+            return;
+        }
         if (quorum.enabled() && replica == null && byQuorum(s, r, spec)) {
             return;
         }
@@ -192,10 +188,9 @@ public final class CommandDispatcher {
                     return;
                 }
                 if (spec.name().equals("CONFIG|SET")) {
-                    String refused = protectedParameter(r);
-                    if (refused != null) {
-                        refuse(s, r, "ERR CONFIG SET " + refused + " is not allowed through keymesh: "
-                                + "the node manages this setting of its redis-server");
+                    String refusal = ConfigSetVeto.refusal(r);
+                    if (refusal != null) {
+                        refuse(s, r, refusal);
                         return;
                     }
                 } else if (node.mesh() != null && r.argc() == 3
@@ -218,6 +213,51 @@ public final class CommandDispatcher {
                 send(s, r, true);
             }
         }
+    }
+
+    // ---- keymesh.maxmemory ----------------------------------------------------------------------
+
+    /**
+     * Redis' maxmemory rules while user data is over keymesh.maxmemory, for what this node applies
+     * itself (a primary's clients, a replica's with write-policy local): a command Redis flags denyoom,
+     * or EVAL, EVALSHA and FCALL (whose writes cannot be told ahead), gets -OOM; inside MULTI every
+     * command but EXEC, DISCARD, QUIT and RESET does (queuing takes memory), dooming the transaction;
+     * an EXEC of queued denyoom commands discards them with EXECABORT. Reads, deletes and everything
+     * replicated from peers or upstreams go on. True when the request was answered.
+     */
+    private boolean byMemory(ClientSession s, RespRequest r, CommandSpec spec) {
+        if (spec.handling() == Handling.REFUSE || replica != null
+                && replica.settings().writePolicy() != io.keymesh.topology.failover.WritePolicy.LOCAL) {
+            return false;
+        }
+        boolean denyOom = (node.backend().deniedOnOom(spec.name()) || WritePolicy.mayWrite(spec))
+                && spec.arityAccepts(r.argc());
+        if (!node.backend().memory().over()) {
+            if (denyOom && s.inMulti()) {
+                s.multiDenyOom(true);
+            }
+            return false;
+        }
+        if (s.inMulti() && spec.name().equals("EXEC")) {
+            if (!s.multiDenyOom()) {
+                return false;
+            }
+            r.release();
+            s.inMulti(false);
+            s.dbAfterExec(-1);
+            ByteBufAllocator alloc = s.channel().alloc();
+            forward(s, BackendConnector.encode("DISCARD"), reply -> Replies.error(alloc, MemoryGuard.EXECABORT));
+            return true;
+        }
+        boolean queues = s.inMulti() && switch (spec.name()) {
+            case "EXEC", "DISCARD", "QUIT", "RESET" -> false;
+            default -> true;
+        };
+        if (denyOom || queues) {
+            reject(s, r, MemoryGuard.OOM);
+            return true;
+        }
+        return false;
     }
 
     // ---- replica role and region-local keys ----------------------------------------------------
@@ -723,16 +763,6 @@ public final class CommandDispatcher {
     private void refuse(ClientSession s, RespRequest r, String error) {
         r.release();
         s.reply(Replies.error(s.channel().alloc(), error));
-    }
-
-    private static String protectedParameter(RespRequest r) {
-        for (int i = 2; i < r.argc(); i += 2) {
-            String parameter = r.argString(i).toLowerCase(Locale.ROOT);
-            if (PROTECTED_CONFIG.contains(parameter)) {
-                return parameter;
-            }
-        }
-        return null;
     }
 
     /** XREAD and XREADGROUP block only when BLOCK appears before STREAMS. */

@@ -745,6 +745,7 @@ public final class ClientSession implements LinkListener {
     public void inMulti(boolean value) {
         if (value != inMulti) {
             multiWrites = false;
+            multiDenyOom = false;
             queuedInMulti = 0;
             queuedWrite = false;
         }
@@ -778,6 +779,17 @@ public final class ClientSession implements LinkListener {
 
     public void multiWrites(boolean value) {
         this.multiWrites = value;
+    }
+
+    private boolean multiDenyOom;
+
+    /** True when a command Redis refuses over maxmemory was queued in the current MULTI (its EXEC is refused then too). */
+    public boolean multiDenyOom() {
+        return multiDenyOom;
+    }
+
+    public void multiDenyOom(boolean value) {
+        this.multiDenyOom = value;
     }
 
     /** The database a SELECT queued inside MULTI switches to when EXEC runs; -1 for none. */
