@@ -1,0 +1,472 @@
+package io.keymesh.topology.sim;
+
+import io.keymesh.topology.link.LinkSettings;
+import io.keymesh.topology.wire.Frames;
+import io.keymesh.topology.wire.RespError;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+
+/**
+ * One seeded run of a mesh: 2 to 4 primaries and up to 2 replicas (3 to 5 nodes) on real
+ * redis-servers, the link logic under test moving their logs over a {@link SimNetwork}, clients
+ * writing through the apply library, and faults: partitions (one way or both) and heals, crashes and
+ * restarts (of the node alone or with its redis-server), clock skew steps, and frames delayed,
+ * reordered, duplicated and dropped. Then the network calms, every node comes back, and the run
+ * checks that every node holds the same content, that no acknowledged write is lost beyond what
+ * merge.md lets a later write supersede, that every node holds each origin's log exactly once, and
+ * that no connection had more unacknowledged bytes than {@link #UNACKED_BYTES_MAX}.
+ *
+ * <p>Everything random comes from {@code new SplittableRandom(seed)}, time is virtual, and every
+ * backend call is made from the calling thread in event order, so one seed replays the same run; the
+ * run's trace (every event in order) is hashed into {@link Result#trace}, which a replay reproduces.
+ */
+final class Simulation {
+    /** Virtual time between ticks of every link side. */
+    static final long TICK_MILLIS = 10;
+    /** Virtual time clients write and faults happen. */
+    static final long WORKLOAD_MILLIS = 4000;
+    /** Virtual time the mesh has, once calm, to converge. */
+    static final long CONVERGE_MILLIS_MAX = 60_000;
+    /** The memory bound checked on every connection: bytes sent and not acknowledged. */
+    static final long UNACKED_BYTES_MAX = 64 * 1024;
+    /** Small batches, so that a run cuts many; heartbeats every 200 ms, links silent for 1.5 s close. */
+    static final LinkSettings SETTINGS = new LinkSettings(8, 4096, 200, 1500, 50, 1000, 0, 1000, 0);
+
+    /** What a run found: failures (empty when it passed), the hash of its trace, and a summary. */
+    record Result(long seed, List<String> failures, String trace, String summary) {
+        boolean passed() {
+            return failures.isEmpty();
+        }
+    }
+
+    private final long seed;
+    private final SimServers servers;
+    private final LinkLogic logic;
+    private final boolean verbose;
+    private final Scheduler scheduler = new Scheduler();
+    private final SplittableRandom faultRandom;
+    private final SplittableRandom linkRandom;
+    private final SplittableRandom writeRandom;
+    private final SimNetwork network;
+    private final Workload workload;
+    private final List<SimNode> nodes = new ArrayList<>();
+    private final List<SimNode> primaries = new ArrayList<>();
+    private final List<Slot> slots = new ArrayList<>();
+    private final List<SimConnection> connections = new ArrayList<>();
+    private final List<String> failures = new ArrayList<>();
+    private final TreeMap<String, Integer> closes = new TreeMap<>();
+    private final MessageDigest trace;
+    private final SimNetwork.Faults faults;
+    private boolean calm;
+    private long connectionIds;
+    private long unackedMax;
+    private int crashes;
+    private int skews;
+    private int partitions;
+    private String lastClose = "";
+
+    /** A node's standing wish to pull some origins' logs, from a fixed peer (primaries) or any primary (replicas). */
+    private static final class Slot {
+        final SimNode node;
+        final SimNode upstream;     // null: a replica, which takes the first primary it reaches
+        final List<String> origins;
+        SimConnection connection;
+        long nextAttemptMillis;
+
+        Slot(SimNode node, SimNode upstream, List<String> origins) {
+            this.node = node;
+            this.upstream = upstream;
+            this.origins = origins;
+        }
+    }
+
+    Simulation(long seed, SimServers servers, LinkLogic logic, boolean verbose) {
+        this.seed = seed;
+        this.servers = servers;
+        this.logic = logic;
+        this.verbose = verbose;
+        SplittableRandom root = new SplittableRandom(seed);
+        this.faultRandom = root.split();
+        this.linkRandom = root.split();
+        this.writeRandom = root.split();
+        SplittableRandom netRandom = root.split();
+        this.workload = new Workload(root.split());
+        try {
+            this.trace = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        int primaryCount = 2 + root.nextInt(3);
+        int replicaCount = Math.min(servers.size() - primaryCount, root.nextInt(3));
+        if (primaryCount + replicaCount < 3) {
+            replicaCount = 3 - primaryCount;
+        }
+        int[] drops = {0, 5, 20, 60};
+        this.faults = new SimNetwork.Faults(drops[root.nextInt(drops.length)], root.nextInt(3) * 20, root.nextInt(3) * 50,
+                1 + root.nextInt(5), root.nextInt(40));
+        this.network = new SimNetwork(scheduler, netRandom, primaryCount + replicaCount, faults, this::deliver);
+        for (int i = 0; i < primaryCount + replicaCount; i++) {
+            SimNode n = new SimNode(i, i < primaryCount, scheduler, servers, SETTINGS);
+            n.time.skewMillis(root.nextInt(1001) - 500);
+            nodes.add(n);
+            if (n.primary) {
+                primaries.add(n);
+            }
+        }
+        List<String> primaryIds = primaries.stream().map(SimNode::nodeId).toList();
+        for (SimNode n : nodes) {
+            if (n.primary) {
+                for (SimNode q : primaries) {
+                    if (q != n) {
+                        slots.add(new Slot(n, q, List.of(q.nodeId())));
+                    }
+                }
+            } else {
+                slots.add(new Slot(n, null, primaryIds));
+            }
+        }
+    }
+
+    /** Runs the seed to its end and checks it; never throws for what the run found. */
+    Result run() {
+        String shape = primaries.size() + " primaries, " + (nodes.size() - primaries.size()) + " replicas, faults " + faults;
+        try {
+            for (SimNode n : nodes) {
+                servers.reset(n.index);
+            }
+            note("start " + shape);
+            scheduler.after(0, this::tick);
+            scheduler.after(writeGap(), this::write);
+            scheduler.after(faultGap(), this::fault);
+            scheduler.runUntil(WORKLOAD_MILLIS);
+            calm();
+            long deadline = WORKLOAD_MILLIS + CONVERGE_MILLIS_MAX;
+            while (!converged() && scheduler.nowMillis() < deadline) {
+                scheduler.runUntil(scheduler.nowMillis() + 200);
+            }
+            check(deadline);
+        } catch (IOException | RuntimeException e) {
+            failures.add("the run stopped: " + e);
+        }
+        String summary = shape + "; " + workload.acknowledged() + " writes acknowledged, " + crashes + " crashes, "
+                + partitions + " cuts, " + skews + " clock steps, " + network.stats() + ", closes " + closes
+                + ", most unacked bytes " + unackedMax + ", converged at " + scheduler.nowMillis() + " ms";
+        return new Result(seed, List.copyOf(failures), HexFormat.of().formatHex(trace.digest()).substring(0, 16), summary);
+    }
+
+    private void note(String event) {
+        String line = scheduler.nowMillis() + " " + event;
+        trace.update(line.getBytes(StandardCharsets.UTF_8));
+        trace.update((byte) '\n');
+        if (verbose) {
+            System.out.println(line);
+        }
+    }
+
+    // ---- clients
+
+    private long writeGap() {
+        return 1 + writeRandom.nextInt(40);
+    }
+
+    private void write() {
+        if (calm) {
+            return;
+        }
+        SimNode n = primaries.get(writeRandom.nextInt(primaries.size()));
+        List<String> command = workload.next();
+        if (n.up()) {
+            try {
+                SimNode.Write w = n.write(command);
+                workload.answered(command, w.stamp(), w.reply());
+                note(n + " " + command + " at " + w.stamp() + " -> " + replyText(w.reply()));
+            } catch (IOException e) {
+                throw new IllegalStateException("client write on " + n + " failed: " + e, e);
+            }
+        }
+        scheduler.after(writeGap(), this::write);
+    }
+
+    private static String replyText(Object reply) {
+        if (reply == null) {
+            return "(nil)";
+        } else if (reply instanceof List<?> l) {
+            return l.stream().map(Simulation::replyText).toList().toString();
+        }
+        return reply instanceof RespError e ? "error " + e.message() : Frames.text(reply);
+    }
+
+    // ---- faults
+
+    private long faultGap() {
+        return 50 + faultRandom.nextInt(350);
+    }
+
+    private void fault() {
+        if (calm) {
+            return;
+        }
+        int a = faultRandom.nextInt(nodes.size());
+        int b = faultRandom.nextInt(nodes.size());
+        SimNode n = nodes.get(a);
+        switch (faultRandom.nextInt(7)) {
+            case 0, 1 -> {
+                if (a != b) {
+                    boolean oneWay = faultRandom.nextBoolean();
+                    network.cut(a, b);
+                    if (!oneWay) {
+                        network.cut(b, a);
+                    }
+                    partitions++;
+                    note("cut " + nodes.get(a) + (oneWay ? " -> " : " <-> ") + nodes.get(b));
+                }
+            }
+            case 2 -> {
+                network.heal(a, b);
+                note("heal " + nodes.get(a) + " <-> " + nodes.get(b));
+            }
+            case 3 -> {
+                network.healAll();
+                note("heal all");
+            }
+            case 4 -> {
+                if (n.up()) {
+                    crash(n);
+                    boolean withRedis = faultRandom.nextBoolean();
+                    scheduler.after(100 + faultRandom.nextInt(1500), () -> restart(n, withRedis));
+                }
+            }
+            default -> {
+                long skew = faultRandom.nextInt(4) == 0
+                        ? (SimNode.CLOCK_OFFSET_MILLIS_MAX + faultRandom.nextInt(3000)) * (faultRandom.nextBoolean() ? 1 : -1)
+                        : faultRandom.nextInt(1501) - 750;
+                n.time.skewMillis(skew);
+                skews++;
+                note("clock of " + n + " now off by " + skew + " ms");
+            }
+        }
+        scheduler.after(faultGap(), this::fault);
+    }
+
+    private void crash(SimNode n) {
+        crashes++;
+        note("crash " + n);
+        n.crash();
+        for (SimConnection c : List.copyOf(connections)) {
+            if (c.puller == n || c.sender == n) {
+                close(c, "node crashed");
+            }
+        }
+    }
+
+    private void restart(SimNode n, boolean withRedis) {
+        if (n.up()) {
+            return;
+        }
+        note("restart " + n + (withRedis ? " and its redis-server" : ""));
+        try {
+            n.restart(withRedis);
+        } catch (IOException e) {
+            throw new IllegalStateException("restart of " + n + " failed: " + e, e);
+        }
+    }
+
+    /** The end of the storm: every cut healed, every node back, clocks within 200 ms, no frame lost, doubled or overtaken. */
+    private void calm() {
+        calm = true;
+        network.healAll();
+        network.faults(SimNetwork.Faults.calm(faults));
+        for (SimNode n : nodes) {
+            n.time.skewMillis(faultRandom.nextInt(401) - 200);
+            restart(n, faultRandom.nextBoolean());
+        }
+        note("calm");
+    }
+
+    // ---- links
+
+    private void tick() {
+        long now = scheduler.nowMillis();
+        for (Slot s : slots) {
+            if (!s.node.up()) {
+                continue;
+            }
+            if (s.connection != null) {
+                SimConnection c = s.connection;
+                send(c, true, () -> c.pulling.onTick(now));
+            } else if (now >= s.nextAttemptMillis) {
+                connect(s);
+            }
+        }
+        for (SimConnection c : List.copyOf(connections)) {
+            if (c.open && c.sending != null) {
+                send(c, false, () -> c.sending.onTick(now));
+                if (c.open) {
+                    unackedMax = Math.max(unackedMax, c.sending.unackedBytes());
+                    if (c.sending.unackedBytes() > UNACKED_BYTES_MAX) {
+                        failures.add(c + " holds " + c.sending.unackedBytes() + " unacknowledged bytes, more than "
+                                + UNACKED_BYTES_MAX + " at " + now + " ms");
+                        close(c, "memory bound");
+                    }
+                }
+            }
+        }
+        connections.removeIf(c -> !c.open);
+        scheduler.after(TICK_MILLIS, this::tick);
+    }
+
+    private void connect(Slot s) {
+        SimNode upstream = s.upstream;
+        if (upstream == null) {
+            // a replica's health checks: the first primary (in its own order) it can reach
+            for (int i = 0; i < primaries.size() && upstream == null; i++) {
+                SimNode q = primaries.get((s.node.index + i) % primaries.size());
+                if (q.up() && network.connectable(s.node.index, q.index)) {
+                    upstream = q;
+                }
+            }
+        }
+        if (upstream == null || !upstream.up() || !network.connectable(s.node.index, upstream.index)) {
+            s.nextAttemptMillis = scheduler.nowMillis() + backoff();
+            return;
+        }
+        SimConnection c = new SimConnection(++connectionIds, s.node, upstream,
+                logic.puller(s.node, upstream.nodeId(), s.origins));
+        s.connection = c;
+        connections.add(c);
+        note("open " + c);
+        send(c, true, () -> c.pulling.open(scheduler.nowMillis()));
+    }
+
+    private long backoff() {
+        return SETTINGS.reconnectMinMillis() + linkRandom.nextInt((int) SETTINGS.reconnectMinMillis() * 4);
+    }
+
+    /** The frames one side answered with, sent to the other side; a side that throws closes the connection. */
+    private interface Step {
+        List<Object> run() throws Exception;
+    }
+
+    private void send(SimConnection c, boolean fromPuller, Step step) {
+        List<Object> frames;
+        try {
+            frames = step.run();
+        } catch (Exception e) {
+            close(c, e.getMessage() == null ? e.toString() : e.getMessage());
+            return;
+        }
+        for (Object f : frames) {
+            if (!c.open) {
+                return;
+            }
+            network.send(c, fromPuller, f);
+        }
+    }
+
+    private void deliver(SimConnection c, boolean toPuller, Object frame) {
+        if (!c.open) {
+            return;
+        }
+        note("deliver " + c.id + (toPuller ? " to puller " : " to sender ") + SimNetwork.describe(frame));
+        if (toPuller) {
+            send(c, true, () -> c.pulling.onFrame(frame, scheduler.nowMillis()));
+            c.puller.logGrew();
+        } else if (c.sending == null) {
+            send(c, false, () -> {
+                c.sending = logic.sender(c.sender, frame, scheduler.nowMillis());
+                return List.of();
+            });
+        } else {
+            send(c, false, () -> c.sending.onFrame(frame, scheduler.nowMillis()));
+        }
+    }
+
+    private void close(SimConnection c, String reason) {
+        if (!c.open) {
+            return;
+        }
+        c.open = false;
+        String kind = reason.replaceAll("[0-9a-f]{8,}|[0-9]+", "#");
+        closes.merge(kind, 1, Integer::sum);
+        lastClose = c + ": " + reason;
+        note("close " + c + ": " + reason);
+        for (Slot s : slots) {
+            if (s.connection == c) {
+                s.connection = null;
+                s.nextAttemptMillis = scheduler.nowMillis() + backoff();
+            }
+        }
+    }
+
+    // ---- checks
+
+    /** Every node up and, for every primary's log, at the head that primary holds. */
+    private boolean converged() throws IOException {
+        for (SimNode n : nodes) {
+            if (!n.up()) {
+                return false;
+            }
+        }
+        for (SimNode origin : primaries) {
+            long head = position(origin, origin.nodeId());
+            for (SimNode n : nodes) {
+                if (position(n, origin.nodeId()) != head) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static long position(SimNode n, String origin) throws IOException {
+        Object v = n.backend().ok(List.of("HGET", "km:pos", origin));
+        return v == null ? 0 : Long.parseLong(Frames.text(v));
+    }
+
+    private void check(long deadline) throws IOException {
+        if (!converged()) {
+            StringBuilder where = new StringBuilder();
+            for (SimNode n : nodes) {
+                where.append(' ').append(n).append(n.up() ? "" : "(down)").append('{');
+                for (SimNode o : primaries) {
+                    where.append(o).append('=').append(position(n, o.nodeId())).append(' ');
+                }
+                where.append('}');
+            }
+            failures.add("no convergence " + (deadline - WORKLOAD_MILLIS) + " ms after the network calmed; positions"
+                    + where + "; last close " + lastClose);
+            return;
+        }
+        String first = NodeDigest.read(nodes.get(0).data(), SimServers.DATABASES);
+        for (SimNode n : nodes.subList(1, nodes.size())) {
+            String d = NodeDigest.read(n.data(), SimServers.DATABASES);
+            if (!d.equals(first)) {
+                failures.add("content of " + n + " differs from " + nodes.get(0) + ": " + NodeDigest.firstDifference(first, d));
+            }
+        }
+        for (String lost : workload.lost(nodes.get(0).data())) {
+            failures.add("lost: " + lost);
+        }
+        for (SimNode n : nodes) {
+            for (SimNode o : primaries) {
+                long length = (Long) n.backend().ok(List.of("XLEN", "km:log:" + o.nodeId()));
+                long head = position(o, o.nodeId());
+                if (length != head) {
+                    failures.add(n + " holds " + length + " entries of " + o + "'s log, which has " + head);
+                }
+            }
+        }
+        if (workload.acknowledged() == 0) {
+            failures.add("no write was acknowledged: the run tested nothing");
+        }
+        note("checked");
+    }
+}
