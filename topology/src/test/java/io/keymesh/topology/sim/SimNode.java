@@ -85,18 +85,40 @@ final class SimNode implements LinkHost {
         return up;
     }
 
-    /** A client write through the apply library; returns the stamp it had and the parsed reply (a RespError when refused). */
-    Write write(List<String> command) throws IOException {
-        String stamp = Stamp.of(clock.now(), id);
-        List<Object> args = new ArrayList<>(List.of("FCALL", "km_w", "0", "2", "0", Integer.toString(databases()), id, stamp, "0"));
-        args.addAll(command);
-        List<byte[]> bytes = new ArrayList<>(args.size());
-        for (Object a : args) {
-            bytes.add(Frames.bytes(a.toString()));
+    /**
+     * A client's writes through the apply library, as the proxy sends them: one command alone, or
+     * several as one MULTI/EXEC whose writes carry the transaction's id (a clock reading taken at
+     * MULTI). Returns each write's stamp and reply (a RespError when refused; all refused when EXEC is).
+     */
+    List<Write> write(List<List<String>> commands) throws IOException {
+        boolean multi = commands.size() > 1;
+        String txn = multi ? Stamp.of(clock.now(), id).substring(0, Stamp.HLC_DIGITS) : "0";
+        if (multi) {
+            data().ok(List.of("MULTI"));
         }
-        Object reply = data().call(bytes);
+        List<String> stamps = new ArrayList<>();
+        List<Object> replies = new ArrayList<>();
+        for (List<String> command : commands) {
+            String stamp = Stamp.of(clock.now(), id);
+            List<Object> args = new ArrayList<>(List.of("FCALL", "km_w", "0", "2", "0", Integer.toString(databases()), id, stamp, txn));
+            args.addAll(command);
+            List<byte[]> bytes = new ArrayList<>(args.size());
+            for (Object a : args) {
+                bytes.add(Frames.bytes(a.toString()));
+            }
+            stamps.add(stamp);
+            replies.add(data().call(bytes));
+        }
+        if (multi) {
+            Object exec = data().call("EXEC");
+            replies = exec instanceof List<?> l ? new ArrayList<>(l) : java.util.Collections.nCopies(commands.size(), exec);
+        }
         logGrew();
-        return new Write(stamp, reply);
+        List<Write> out = new ArrayList<>();
+        for (int i = 0; i < commands.size(); i++) {
+            out.add(new Write(stamps.get(i), replies.get(i)));
+        }
+        return out;
     }
 
     /** A write's stamp and the reply the client got. */

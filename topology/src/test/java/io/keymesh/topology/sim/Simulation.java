@@ -182,12 +182,16 @@ final class Simulation {
             return;
         }
         SimNode n = primaries.get(writeRandom.nextInt(primaries.size()));
-        List<String> command = workload.next();
+        List<List<String>> commands = workload.next();
         if (n.up()) {
             try {
-                SimNode.Write w = n.write(command);
-                workload.answered(command, w.stamp(), w.reply());
-                note(n + " " + command + " at " + w.stamp() + " -> " + replyText(w.reply()));
+                List<SimNode.Write> writes = n.write(commands);
+                for (int i = 0; i < commands.size(); i++) {
+                    SimNode.Write w = writes.get(i);
+                    workload.answered(commands.get(i), w.stamp(), w.reply());
+                    note(n + (commands.size() > 1 ? " multi " : " ") + commands.get(i) + " at " + w.stamp() + " -> "
+                            + replyText(w.reply()));
+                }
             } catch (IOException e) {
                 throw new IllegalStateException("client write on " + n + " failed: " + e, e);
             }

@@ -35,8 +35,19 @@ final class Workload {
         this.random = random;
     }
 
-    /** The next client write. */
-    List<String> next() {
+    /** The next client request: one write, or now and then two to four as one MULTI/EXEC. */
+    List<List<String>> next() {
+        if (random.nextInt(12) > 0) {
+            return List.of(write());
+        }
+        List<List<String>> transaction = new ArrayList<>();
+        for (int i = 2 + random.nextInt(3); i > 0; i--) {
+            transaction.add(write());
+        }
+        return transaction;
+    }
+
+    private List<String> write() {
         String v = "v" + written++;
         int k = random.nextInt(3);
         int p = random.nextInt(100);
