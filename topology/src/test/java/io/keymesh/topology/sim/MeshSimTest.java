@@ -1,6 +1,5 @@
 package io.keymesh.topology.sim;
 
-import io.keymesh.topology.link.StandInLinks;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,7 +34,7 @@ class MeshSimTest {
     }
 
     private static Simulation.Result run(long seed) {
-        return new Simulation(seed, servers, new StandInLinks(), VERBOSE).run();
+        return new Simulation(seed, servers, VERBOSE).run();
     }
 
     @Test

@@ -1,19 +1,51 @@
 package io.keymesh.topology.sim;
 
-/** One link connection between a pulling node and the node it pulls from, with the link logic of each end. */
+import java.util.ArrayDeque;
+
+/**
+ * One link connection between a pulling node and the node it pulls from: the driver of each end's
+ * machine, and per direction the frames in flight (in order, as TCP keeps them).
+ */
 final class SimConnection {
+    /** A frame on its way, due at {@code atMillis}. */
+    record InFlight(long atMillis, Object frame, long bytes) {
+    }
+
+    /** One direction of the connection. */
+    static final class Direction {
+        final ArrayDeque<InFlight> queue = new ArrayDeque<>();
+        long lastAtMillis;
+        long bytes;
+        long bytesMax;
+    }
+
     final long id;
     final SimNode puller;
     final SimNode sender;
-    final LinkLogic.Puller pulling;
-    LinkLogic.Sender sending;       // made when the pull request arrives
+    final PullDriver pulling;
+    SendDriver sending;       // made when the pull request arrives
     boolean open = true;
+    private final Direction toPuller = new Direction();
+    private final Direction toSender = new Direction();
 
-    SimConnection(long id, SimNode puller, SimNode sender, LinkLogic.Puller pulling) {
+    SimConnection(long id, SimNode puller, SimNode sender, PullDriver pulling) {
         this.id = id;
         this.puller = puller;
         this.sender = sender;
         this.pulling = pulling;
+    }
+
+    Direction direction(boolean towardPuller) {
+        return towardPuller ? toPuller : toSender;
+    }
+
+    /** Closed: whatever was in flight is gone. */
+    void close() {
+        open = false;
+        toPuller.queue.clear();
+        toSender.queue.clear();
+        toPuller.bytes = 0;
+        toSender.bytes = 0;
     }
 
     @Override

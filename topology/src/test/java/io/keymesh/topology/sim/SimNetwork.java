@@ -1,26 +1,37 @@
 package io.keymesh.topology.sim;
 
 import io.keymesh.topology.wire.LinkFrame;
+import io.keymesh.topology.wire.LogEntry;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * The network between simulated nodes: every frame takes its own delay (so frames overtake each
- * other), may be dropped or delivered twice, and is lost when its path is cut (one way or both) when
- * it is sent or when it would arrive. Connecting needs both directions of a path. All from one random
- * source, on the scheduler's virtual time.
+ * The network between simulated nodes, with what TCP promises and what it does not: within one
+ * connection each direction delivers in order, every frame after its own random delay (a frame
+ * never overtakes an earlier one of its connection, but frames of different connections interleave
+ * in any order); a path can be cut one way or both, and frames sent over a cut path wait (as TCP
+ * retransmits) until it heals or the connection is closed; a connection can be reset at any frame
+ * (the frame and everything after it are lost, both ends see the close); connecting needs both
+ * directions of a path. All from one random source, on the scheduler's virtual time.
  */
 final class SimNetwork {
-    /** Per-frame fault rates (per mille) and delays of one run. */
-    record Faults(int dropPerMille, int duplicatePerMille, int reorderPerMille, int delayMinMillis, int delayJitterMillis) {
-        static Faults calm(Faults f) {
-            return new Faults(0, 0, 0, f.delayMinMillis, f.delayJitterMillis);
+    /** Retry interval of a frame held by a cut path. */
+    static final long HELD_RETRY_MILLIS = 10;
+
+    /** Per-frame connection resets (per mille) and delays of one run. */
+    record Faults(int resetPerMille, int delayMinMillis, int delayJitterMillis) {
+        /** The same delays with no more resets. */
+        Faults calm() {
+            return new Faults(0, delayMinMillis, delayJitterMillis);
         }
     }
 
-    /** Where a delivered frame goes. */
+    /** Where a delivered frame goes, and who hears of a reset. */
     interface Receiver {
         void deliver(SimConnection connection, boolean toPuller, Object frame);
+
+        void reset(SimConnection connection, String reason);
     }
 
     private final Scheduler scheduler;
@@ -29,10 +40,8 @@ final class SimNetwork {
     private final Receiver receiver;
     private Faults faults;
     private long framesSent;
-    private long framesDropped;
-    private long framesDuplicated;
-    private int inFlight;
-    private int inFlightMax;
+    private long framesHeld;
+    private long resets;
 
     SimNetwork(Scheduler scheduler, SplittableRandom random, int nodes, Faults faults, Receiver receiver) {
         this.scheduler = scheduler;
@@ -46,14 +55,14 @@ final class SimNetwork {
         faults = f;
     }
 
-    /** Frames from {@code from} to {@code to} are lost from now on (until healed). */
+    /** Frames from {@code from} to {@code to} wait from now on (until healed). */
     void cut(int from, int to) {
         cut[from][to] = true;
     }
 
     void healAll() {
         for (boolean[] row : cut) {
-            java.util.Arrays.fill(row, false);
+            Arrays.fill(row, false);
         }
     }
 
@@ -69,48 +78,62 @@ final class SimNetwork {
 
     /** Sends {@code frame} on {@code c}, from the puller when {@code fromPuller}. */
     void send(SimConnection c, boolean fromPuller, Object frame) {
-        int from = fromPuller ? c.puller.index : c.sender.index;
-        int to = fromPuller ? c.sender.index : c.puller.index;
-        framesSent++;
-        if (cut[from][to] || random.nextInt(1000) < faults.dropPerMille()) {
-            framesDropped++;
+        if (!c.open) {
             return;
         }
-        int copies = random.nextInt(1000) < faults.duplicatePerMille() ? 2 : 1;
-        framesDuplicated += copies - 1;
-        for (int i = 0; i < copies; i++) {
-            long delay = faults.delayMinMillis() + random.nextInt(faults.delayJitterMillis() + 1);
-            if (random.nextInt(1000) < faults.reorderPerMille()) {
-                delay += random.nextInt(10 * faults.delayJitterMillis() + 1);
-            }
-            inFlight++;
-            inFlightMax = Math.max(inFlightMax, inFlight);
-            scheduler.after(delay, () -> {
-                inFlight--;
-                if (!cut[from][to]) {
-                    receiver.deliver(c, !fromPuller, frame);
-                }
-            });
+        framesSent++;
+        if (random.nextInt(1000) < faults.resetPerMille()) {
+            resets++;
+            receiver.reset(c, "connection reset");
+            return;
         }
+        SimConnection.Direction d = c.direction(!fromPuller);
+        long at = Math.max(scheduler.nowMillis() + faults.delayMinMillis() + random.nextInt(faults.delayJitterMillis() + 1),
+                d.lastAtMillis);
+        d.lastAtMillis = at;
+        d.queue.add(new SimConnection.InFlight(at, frame, bytes(frame)));
+        d.bytes += bytes(frame);
+        d.bytesMax = Math.max(d.bytesMax, d.bytes);
+        scheduler.after(at - scheduler.nowMillis(), () -> pump(c, !fromPuller));
     }
 
-    /** The most frames in flight at once over the run. */
-    int inFlightMax() {
-        return inFlightMax;
+    private void pump(SimConnection c, boolean toPuller) {
+        SimConnection.Direction d = c.direction(toPuller);
+        int from = toPuller ? c.sender.index : c.puller.index;
+        int to = toPuller ? c.puller.index : c.sender.index;
+        while (c.open && !d.queue.isEmpty() && d.queue.peek().atMillis() <= scheduler.nowMillis()) {
+            if (cut[from][to]) {
+                framesHeld++;
+                scheduler.after(HELD_RETRY_MILLIS, () -> pump(c, toPuller));
+                return;
+            }
+            SimConnection.InFlight f = d.queue.poll();
+            d.bytes -= f.bytes();
+            receiver.deliver(c, toPuller, f.frame());
+        }
     }
 
     String stats() {
-        return framesSent + " frames sent, " + framesDropped + " dropped, " + framesDuplicated + " duplicated";
+        return framesSent + " frames sent, " + framesHeld + " delivery retries behind cuts, " + resets + " resets";
+    }
+
+    /** Bytes a frame takes on the wire (an estimate; what writability counts). */
+    static long bytes(Object frame) {
+        long n = 32;
+        if (frame instanceof LinkFrame.Batch b) {
+            for (LogEntry e : b.entries()) {
+                n += e.sizeBytes();
+            }
+        }
+        return n;
     }
 
     /** A frame as the trace records it: its kind and what it carries, never an identity hash. */
     static String describe(Object frame) {
         if (frame instanceof LinkFrame.Batch b) {
-            return "batch " + b.origin() + " " + b.entries().get(0).seq() + ".." + b.lastSeq();
-        } else if (frame instanceof LinkFrame.Ack a) {
-            return "ack " + a.origin() + " " + a.seq();
-        } else if (frame instanceof LinkFrame.Heartbeat h) {
-            return "heartbeat " + h.stamp() + " " + h.headSeq();
+            return "batch " + b.origin() + " " + (b.entries().isEmpty() ? "empty" : b.entries().get(0).seq() + ".." + b.lastSeq());
+        } else if (frame instanceof LinkFrame.SnapshotKey k) {
+            return "snapshot key " + k.db() + " " + new String(k.key(), java.nio.charset.StandardCharsets.UTF_8);
         }
         return frame instanceof Record ? frame.toString() : frame.getClass().getSimpleName();
     }

@@ -16,13 +16,14 @@ import java.util.TreeMap;
 
 /**
  * One seeded run of a mesh: 2 to 4 primaries and up to 2 replicas (3 to 5 nodes) on real
- * redis-servers, the link logic under test moving their logs over a {@link SimNetwork}, clients
- * writing through the apply library, and faults: partitions (one way or both) and heals, crashes and
- * restarts (of the node alone or with its redis-server), clock skew steps, and frames delayed,
- * reordered, duplicated and dropped. Then the network calms, every node comes back, and the run
- * checks that every node holds the same content, that no acknowledged write is lost beyond what
- * merge.md lets a later write supersede, that every node holds each origin's log exactly once, and
- * that no connection had more unacknowledged bytes than {@link #UNACKED_BYTES_MAX}.
+ * redis-servers, the link state machines ({@code PullMachine}, {@code SendMachine}) moving their logs
+ * over a {@link SimNetwork} through {@link PullDriver} and {@link SendDriver}, clients writing through
+ * the apply library, and faults: partitions (one way or both) and heals, crashes and restarts (of the
+ * node alone or with its redis-server), clock skew steps, connection resets, frames delayed and
+ * interleaved. Then the network calms, every node comes back, and the run checks that every node
+ * holds the same content, that no acknowledged write is lost beyond what merge.md lets a later write
+ * supersede, that every node holds each origin's log exactly once, and that no connection ever had
+ * more than {@link #IN_FLIGHT_BYTES_MAX} in flight.
  *
  * <p>Everything random comes from {@code new SplittableRandom(seed)}, time is virtual, and every
  * backend call is made from the calling thread in event order, so one seed replays the same run; the
@@ -35,8 +36,8 @@ final class Simulation {
     static final long WORKLOAD_MILLIS = 4000;
     /** Virtual time the mesh has, once calm, to converge. */
     static final long CONVERGE_MILLIS_MAX = 60_000;
-    /** The memory bound checked on every connection: bytes sent and not acknowledged. */
-    static final long UNACKED_BYTES_MAX = 64 * 1024;
+    /** The memory bound checked on every connection: bytes sent toward the puller and not yet delivered. */
+    static final long IN_FLIGHT_BYTES_MAX = 64 * 1024;
     /** Small batches, so that a run cuts many; heartbeats every 200 ms, links silent for 1.5 s close. */
     static final LinkSettings SETTINGS = new LinkSettings(8, 4096, 200, 1500, 50, 1000, 0, 1000, 0);
 
@@ -49,7 +50,6 @@ final class Simulation {
 
     private final long seed;
     private final SimServers servers;
-    private final LinkLogic logic;
     private final boolean verbose;
     private final Scheduler scheduler = new Scheduler();
     private final SplittableRandom faultRandom;
@@ -59,7 +59,7 @@ final class Simulation {
     private final Workload workload;
     private final List<SimNode> nodes = new ArrayList<>();
     private final List<SimNode> primaries = new ArrayList<>();
-    private final List<Slot> slots = new ArrayList<>();
+    private final List<PullDriver> pullers = new ArrayList<>();
     private final List<SimConnection> connections = new ArrayList<>();
     private final List<String> failures = new ArrayList<>();
     private final TreeMap<String, Integer> closes = new TreeMap<>();
@@ -67,31 +67,16 @@ final class Simulation {
     private final SimNetwork.Faults faults;
     private boolean calm;
     private long connectionIds;
-    private long unackedMax;
+    private long inFlightMax;
     private int crashes;
     private int skews;
     private int partitions;
+    private int relayed;
     private String lastClose = "";
 
-    /** A node's standing wish to pull some origins' logs, from a fixed peer (primaries) or any primary (replicas). */
-    private static final class Slot {
-        final SimNode node;
-        final SimNode upstream;     // null: a replica, which takes the first primary it reaches
-        final List<String> origins;
-        SimConnection connection;
-        long nextAttemptMillis;
-
-        Slot(SimNode node, SimNode upstream, List<String> origins) {
-            this.node = node;
-            this.upstream = upstream;
-            this.origins = origins;
-        }
-    }
-
-    Simulation(long seed, SimServers servers, LinkLogic logic, boolean verbose) {
+    Simulation(long seed, SimServers servers, boolean verbose) {
         this.seed = seed;
         this.servers = servers;
-        this.logic = logic;
         this.verbose = verbose;
         SplittableRandom root = new SplittableRandom(seed);
         this.faultRandom = root.split();
@@ -109,28 +94,25 @@ final class Simulation {
         if (primaryCount + replicaCount < 3) {
             replicaCount = 3 - primaryCount;
         }
-        int[] drops = {0, 5, 20, 60};
-        this.faults = new SimNetwork.Faults(drops[root.nextInt(drops.length)], root.nextInt(3) * 20, root.nextInt(3) * 50,
-                1 + root.nextInt(5), root.nextInt(40));
-        this.network = new SimNetwork(scheduler, netRandom, primaryCount + replicaCount, faults, this::deliver);
+        int[] resets = {0, 2, 10, 30};
+        this.faults = new SimNetwork.Faults(resets[root.nextInt(resets.length)], 1 + root.nextInt(5), root.nextInt(40));
+        this.network = new SimNetwork(scheduler, netRandom, primaryCount + replicaCount, faults, new SimNetwork.Receiver() {
+            @Override
+            public void deliver(SimConnection connection, boolean toPuller, Object frame) {
+                Simulation.this.deliver(connection, toPuller, frame);
+            }
+
+            @Override
+            public void reset(SimConnection connection, String reason) {
+                close(connection, reason, null);
+            }
+        });
         for (int i = 0; i < primaryCount + replicaCount; i++) {
             SimNode n = new SimNode(i, i < primaryCount, scheduler, servers, SETTINGS);
             n.time.skewMillis(root.nextInt(1001) - 500);
             nodes.add(n);
             if (n.primary) {
                 primaries.add(n);
-            }
-        }
-        List<String> primaryIds = primaries.stream().map(SimNode::nodeId).toList();
-        for (SimNode n : nodes) {
-            if (n.primary) {
-                for (SimNode q : primaries) {
-                    if (q != n) {
-                        slots.add(new Slot(n, q, List.of(q.nodeId())));
-                    }
-                }
-            } else {
-                slots.add(new Slot(n, null, primaryIds));
             }
         }
     }
@@ -143,6 +125,9 @@ final class Simulation {
                 servers.reset(n.index);
             }
             note("start " + shape);
+            for (SimNode n : nodes) {
+                startLinks(n);
+            }
             scheduler.after(0, this::tick);
             scheduler.after(writeGap(), this::write);
             scheduler.after(faultGap(), this::fault);
@@ -157,8 +142,8 @@ final class Simulation {
             failures.add("the run stopped: " + e);
         }
         String summary = shape + "; " + workload.acknowledged() + " writes acknowledged, " + crashes + " crashes, "
-                + partitions + " cuts, " + skews + " clock steps, " + network.stats() + ", closes " + closes
-                + ", most unacked bytes " + unackedMax + ", converged at " + scheduler.nowMillis() + " ms";
+                + partitions + " cuts, " + skews + " clock steps, " + network.stats() + ", " + relayed + " batches relayed" + ", closes " + closes
+                + ", most bytes in flight " + inFlightMax + ", converged at " + scheduler.nowMillis() + " ms";
         return new Result(seed, List.copyOf(failures), HexFormat.of().formatHex(trace.digest()).substring(0, 16), summary);
     }
 
@@ -264,9 +249,15 @@ final class Simulation {
         crashes++;
         note("crash " + n);
         n.crash();
+        for (PullDriver p : pullers) {
+            if (p.node == n) {
+                p.alive = false;
+            }
+        }
+        pullers.removeIf(p -> !p.alive);
         for (SimConnection c : List.copyOf(connections)) {
             if (c.puller == n || c.sender == n) {
-                close(c, "node crashed");
+                close(c, "node " + n + " crashed", null);
             }
         }
     }
@@ -281,13 +272,14 @@ final class Simulation {
         } catch (IOException e) {
             throw new IllegalStateException("restart of " + n + " failed: " + e, e);
         }
+        startLinks(n);
     }
 
     /** The end of the storm: every cut healed, every node back, clocks within 200 ms, no frame lost, doubled or overtaken. */
     private void calm() {
         calm = true;
         network.healAll();
-        network.faults(SimNetwork.Faults.calm(faults));
+        network.faults(faults.calm());
         for (SimNode n : nodes) {
             n.time.skewMillis(faultRandom.nextInt(401) - 200);
             restart(n, faultRandom.nextBoolean());
@@ -295,84 +287,127 @@ final class Simulation {
         note("calm");
     }
 
-    // ---- links
+    // ---- links (the services PullDriver and SendDriver use)
+
+    long nowNanos() {
+        return scheduler.nowMillis() * 1_000_000L;
+    }
+
+    /** Runs {@code event} when virtual time reaches {@code atNanos} (rounded up to the millisecond; at once when past). */
+    void at(long atNanos, Runnable event) {
+        scheduler.after(Math.max(0, (atNanos - nowNanos() + 999_999) / 1_000_000), event);
+    }
+
+    /** The primaries' ids: origins every node expects, with a log or not. */
+    List<String> origins() {
+        return primaries.stream().map(SimNode::nodeId).toList();
+    }
+
+    void failure(String problem) {
+        note("FAILURE " + problem);
+        failures.add(problem + " at " + scheduler.nowMillis() + " ms");
+    }
+
+    void send(SimConnection c, boolean fromPuller, Object frame) {
+        if (c != null && c.open) {
+            network.send(c, fromPuller, frame);
+        }
+    }
+
+    /** A node (re)starts: one puller per other primary for a primary, one for a replica. */
+    private void startLinks(SimNode n) {
+        List<PullDriver> started = new ArrayList<>();
+        if (n.primary) {
+            for (SimNode q : primaries) {
+                if (q != n) {
+                    started.add(new PullDriver(this, n, q));
+                }
+            }
+        } else {
+            started.add(new PullDriver(this, n, null));
+        }
+        pullers.addAll(started);
+        for (PullDriver p : started) {
+            p.start();
+        }
+    }
 
     private void tick() {
-        long now = scheduler.nowMillis();
-        for (Slot s : slots) {
-            if (!s.node.up()) {
-                continue;
-            }
-            if (s.connection != null) {
-                SimConnection c = s.connection;
-                send(c, true, () -> c.pulling.onTick(now));
-            } else if (now >= s.nextAttemptMillis) {
-                connect(s);
-            }
-        }
         for (SimConnection c : List.copyOf(connections)) {
             if (c.open && c.sending != null) {
-                send(c, false, () -> c.sending.onTick(now));
-                if (c.open) {
-                    unackedMax = Math.max(unackedMax, c.sending.unackedBytes());
-                    if (c.sending.unackedBytes() > UNACKED_BYTES_MAX) {
-                        failures.add(c + " holds " + c.sending.unackedBytes() + " unacknowledged bytes, more than "
-                                + UNACKED_BYTES_MAX + " at " + now + " ms");
-                        close(c, "memory bound");
-                    }
-                }
+                c.sending.tick();
+            }
+            long bytes = c.direction(true).bytesMax;
+            inFlightMax = Math.max(inFlightMax, bytes);
+            if (bytes > IN_FLIGHT_BYTES_MAX) {
+                failure(c + " had " + bytes + " bytes in flight, more than " + IN_FLIGHT_BYTES_MAX);
+                close(c, "memory bound", null);
             }
         }
         connections.removeIf(c -> !c.open);
         scheduler.after(TICK_MILLIS, this::tick);
     }
 
-    private void connect(Slot s) {
-        SimNode upstream = s.upstream;
+    /** A puller's {@code Connect}: a connection to its upstream after a network delay, or a refusal after a connect timeout. */
+    void connect(PullDriver p) {
+        SimNode upstream = p.upstream;
         if (upstream == null) {
             // a replica's health checks: the first primary (in its own order) it can reach
             for (int i = 0; i < primaries.size() && upstream == null; i++) {
-                SimNode q = primaries.get((s.node.index + i) % primaries.size());
-                if (q.up() && network.connectable(s.node.index, q.index)) {
+                SimNode q = primaries.get((p.node.index + i) % primaries.size());
+                if (q.up() && network.connectable(p.node.index, q.index)) {
                     upstream = q;
                 }
             }
         }
-        if (upstream == null || !upstream.up() || !network.connectable(s.node.index, upstream.index)) {
-            s.nextAttemptMillis = scheduler.nowMillis() + backoff();
+        if (upstream == null || !upstream.up() || !network.connectable(p.node.index, upstream.index)) {
+            String why = upstream == null ? "no primary reachable" : "cannot reach " + upstream;
+            scheduler.after(SETTINGS.connectTimeoutMillis() / 4, () -> {
+                if (p.alive) {
+                    p.perform(p.machine.onClosed(why, nowNanos()));
+                }
+            });
             return;
         }
-        SimConnection c = new SimConnection(++connectionIds, s.node, upstream,
-                logic.puller(s.node, upstream.nodeId(), s.origins));
-        s.connection = c;
+        SimConnection c = new SimConnection(++connectionIds, p.node, upstream, p);
+        p.connection = c;
         connections.add(c);
         note("open " + c);
-        send(c, true, () -> c.pulling.open(scheduler.nowMillis()));
+        scheduler.after(roundTrip(), () -> {
+            if (c.open && p.alive) {
+                p.perform(p.machine.onConnected(nowNanos()));
+            }
+        });
     }
 
-    private long backoff() {
-        return SETTINGS.reconnectMinMillis() + linkRandom.nextInt((int) SETTINGS.reconnectMinMillis() * 4);
-    }
-
-    /** The frames one side answered with, sent to the other side; a side that throws closes the connection. */
-    private interface Step {
-        List<Object> run() throws Exception;
-    }
-
-    private void send(SimConnection c, boolean fromPuller, Step step) {
-        List<Object> frames;
-        try {
-            frames = step.run();
-        } catch (Exception e) {
-            close(c, e.getMessage() == null ? e.toString() : e.getMessage());
-            return;
-        }
-        for (Object f : frames) {
-            if (!c.open) {
+    /** A puller's {@code Handshake}: HELLO and its reply after a round trip; the upstream's stamp is observed (and may be refused). */
+    void handshake(PullDriver p) {
+        SimConnection c = p.connection;
+        scheduler.after(roundTrip(), () -> {
+            if (c == null || !c.open || !p.alive) {
                 return;
             }
-            network.send(c, fromPuller, f);
-        }
+            if (!network.connectable(c.puller.index, c.sender.index)) {
+                return;     // the HELLO waits like any frame; the machine's timeout decides
+            }
+            try {
+                c.puller.clock().observe(c.sender.clock().now());
+            } catch (io.keymesh.topology.clock.ClockSkewException e) {
+                String reason = "refused: " + e.getMessage();
+                close(c, reason, p);
+                p.perform(p.machine.onClosed(reason, nowNanos()));
+                return;
+            }
+            try {
+                p.perform(p.machine.onHandshake(c.sender.nodeId(), PullDriver.positions(p.node), nowNanos()));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
+
+    private long roundTrip() {
+        return 2L * (faults.delayMinMillis() + linkRandom.nextInt(faults.delayJitterMillis() + 1));
     }
 
     private void deliver(SimConnection c, boolean toPuller, Object frame) {
@@ -381,32 +416,53 @@ final class Simulation {
         }
         note("deliver " + c.id + (toPuller ? " to puller " : " to sender ") + SimNetwork.describe(frame));
         if (toPuller) {
-            send(c, true, () -> c.pulling.onFrame(frame, scheduler.nowMillis()));
-            c.puller.logGrew();
+            if (frame instanceof io.keymesh.topology.wire.LinkFrame.Batch b && c.puller.primary
+                    && !b.origin().equals(c.sender.nodeId())) {
+                relayed++;
+            }
+            if (c.sending != null) {
+                c.sending.delivered();
+            }
+            if (c.open && c.pulling.alive) {
+                c.pulling.onFrame(frame);
+            }
         } else if (c.sending == null) {
-            send(c, false, () -> {
-                c.sending = logic.sender(c.sender, frame, scheduler.nowMillis());
-                return List.of();
-            });
+            if (!(frame instanceof PullRequest request)) {
+                failure(c + ": the first frame from the puller is " + SimNetwork.describe(frame) + ", not a PULL");
+                close(c, "no PULL", null);
+                return;
+            }
+            c.sending = new SendDriver(this, c, request);
+            c.sending.start();
         } else {
-            send(c, false, () -> c.sending.onFrame(frame, scheduler.nowMillis()));
+            c.sending.onFrame(frame);
         }
     }
 
-    private void close(SimConnection c, String reason) {
-        if (!c.open) {
+    /**
+     * Closes {@code c} for {@code reason}: the end that asked ({@code by}, null for the network or a
+     * crash) has moved on already; the other end hears it as closed.
+     */
+    void close(SimConnection c, String reason, Object by) {
+        if (c == null || !c.open) {
             return;
         }
-        c.open = false;
+        c.close();
         String kind = reason.replaceAll("[0-9a-f]{8,}|[0-9]+", "#");
         closes.merge(kind, 1, Integer::sum);
         lastClose = c + ": " + reason;
         note("close " + c + ": " + reason);
-        for (Slot s : slots) {
-            if (s.connection == c) {
-                s.connection = null;
-                s.nextAttemptMillis = scheduler.nowMillis() + backoff();
+        if (c.pulling.connection == c) {
+            c.pulling.connection = null;
+            if (by != c.pulling && c.pulling.alive) {
+                c.pulling.onClosed(reason);
             }
+        }
+        if (c.sending != null) {
+            if (by != c.sending) {
+                c.sending.onClosed();
+            }
+            c.sending.alive = false;
         }
     }
 

@@ -1,0 +1,134 @@
+package io.keymesh.topology.sim;
+
+import io.keymesh.topology.clock.ClockSkewException;
+import io.keymesh.topology.clock.Stamp;
+import io.keymesh.topology.link.LinkAction;
+import io.keymesh.topology.link.LinkSteps;
+import io.keymesh.topology.link.LogStore;
+import io.keymesh.topology.link.PullMachine;
+import io.keymesh.topology.wire.Frames;
+import io.keymesh.topology.wire.LinkFrame;
+import io.keymesh.topology.wire.LogEntry;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Drives one {@link PullMachine} of a simulated node as the production driver does over a socket:
+ * performs its actions on the node's real redis-server (km_r, snapshot merges, km:pos) and on the
+ * simulated network, and feeds back the outcomes as events. Stamps of arriving frames are observed
+ * in the node's clock before the machine sees them; one too far ahead closes the connection (the
+ * machine hears it as {@code onClosed}). Dead once its node crashes: its timers then do nothing.
+ */
+final class PullDriver {
+    final SimNode node;
+    final SimNode upstream;          // null for a replica: it follows the first primary it reaches
+    final PullMachine machine;
+    private final Simulation sim;
+    SimConnection connection;
+    boolean alive = true;
+
+    PullDriver(Simulation sim, SimNode node, SimNode upstream) {
+        this.sim = sim;
+        this.node = node;
+        this.upstream = upstream;
+        this.machine = new PullMachine(node.nodeId(), node.primary ? "peer" : "replica", node.settings());
+    }
+
+    void start() {
+        perform(machine.start(sim.nowNanos()));
+    }
+
+    void perform(List<LinkAction> actions) {
+        for (LinkAction a : actions) {
+            if (!alive) {
+                return;
+            }
+            try {
+                act(a);
+            } catch (IOException e) {
+                throw new UncheckedIOException("backend call of " + node + " for " + a + " failed", e);
+            }
+        }
+    }
+
+    private void act(LinkAction a) throws IOException {
+        long now = sim.nowNanos();
+        if (a instanceof LinkAction.Connect) {
+            sim.connect(this);
+        } else if (a instanceof LinkAction.Handshake) {
+            sim.handshake(this);
+        } else if (a instanceof LinkAction.Pull p) {
+            sim.send(connection, true, new PullRequest(node.nodeId(), p.role(), p.positions()));
+        } else if (a instanceof LinkAction.Apply apply) {
+            long position = LinkSteps.apply(node.backend(), node.databases(), apply.batch());
+            node.logGrew();
+            perform(machine.onApplied(apply.batch().origin(), position, now));
+        } else if (a instanceof LinkAction.ApplySnapshot s) {
+            LinkSteps.applySnapshot(node.backend(), node.databases(), s.frame());
+            perform(machine.onSnapshotApplied(now));
+        } else if (a instanceof LinkAction.RaisePosition r) {
+            long position = new LogStore(node.backend(), node.databases()).raisePosition(r.origin(), r.seq());
+            node.logGrew();
+            perform(machine.onApplied(r.origin(), position, now));
+        } else if (a instanceof LinkAction.ReadPositions) {
+            perform(machine.onPositions(positions(node), now));
+        } else if (a instanceof LinkAction.Send s) {
+            sim.send(connection, true, s.frame());
+        } else if (a instanceof LinkAction.Close c) {
+            sim.close(connection, c.reason(), this);
+        } else if (a instanceof LinkAction.Timer t) {
+            sim.at(t.atNanos(), () -> {
+                if (alive) {
+                    perform(machine.onTimer(sim.nowNanos()));
+                }
+            });
+        } else if (!(a instanceof LinkAction.Deliver)) {
+            sim.failure(node + ": a pulling machine asked for " + a + ", which a puller's driver does not do");
+        }
+    }
+
+    /** A frame arrived: its stamps are observed first, then the machine sees it. */
+    void onFrame(Object frame) {
+        if (!(frame instanceof LinkFrame f)) {
+            sim.failure(node + ": frame " + SimNetwork.describe(frame) + " on a pulling link");
+            return;
+        }
+        try {
+            if (f instanceof LinkFrame.Heartbeat hb) {
+                node.clock().observe(Stamp.hlc(hb.stamp()));
+            } else if (f instanceof LinkFrame.Batch b) {
+                for (LogEntry e : b.entries()) {
+                    if (e.stamp() != null) {
+                        node.clock().observe(Stamp.hlc(e.stamp()));
+                    }
+                }
+            }
+        } catch (ClockSkewException e) {
+            String reason = "refused: " + e.getMessage();
+            sim.close(connection, reason, this);
+            perform(machine.onClosed(reason, sim.nowNanos()));
+            return;
+        }
+        perform(machine.onFrame(f, sim.nowNanos()));
+    }
+
+    /** The connection closed under this end (the other end, the network, a crash). */
+    void onClosed(String reason) {
+        connection = null;
+        perform(machine.onClosed(reason, sim.nowNanos()));
+    }
+
+    /** km:pos of {@code n}: its position of every origin. */
+    static Map<String, Long> positions(SimNode n) throws IOException {
+        List<?> flat = (List<?>) n.backend().ok(List.of("HGETALL", "km:pos"));
+        Map<String, Long> out = new TreeMap<>();
+        for (int i = 0; i + 1 < flat.size(); i += 2) {
+            out.put(Frames.text(flat.get(i)), Long.parseLong(Frames.text(flat.get(i + 1))));
+        }
+        return out;
+    }
+}

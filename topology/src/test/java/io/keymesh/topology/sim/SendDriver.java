@@ -1,0 +1,144 @@
+package io.keymesh.topology.sim;
+
+import io.keymesh.topology.clock.Stamp;
+import io.keymesh.topology.link.LinkAction;
+import io.keymesh.topology.link.LogSpan;
+import io.keymesh.topology.link.LogStore;
+import io.keymesh.topology.link.SendMachine;
+import io.keymesh.topology.wire.Frames;
+import io.keymesh.topology.wire.LinkFrame;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Drives the {@link SendMachine} of one simulated connection on the node pulled from, as the
+ * production driver does over a channel: reads the node's real logs for {@code CheckLogs} and
+ * {@code ReadLog}, sends frames on the simulated network, and reports writability: the channel is
+ * unwritable once more than {@link #WINDOW_BYTES} are in flight toward the puller and writable again
+ * below half of it (a socket's send buffer). {@code AwaitLogs} ends at the first tick after a log of
+ * the node grew, or at its time.
+ */
+final class SendDriver {
+    /** Bytes in flight toward the puller above which the channel is not writable. */
+    static final long WINDOW_BYTES = 16 * 1024;
+
+    final SendMachine machine;
+    private final Simulation sim;
+    private final SimConnection connection;
+    private final SimNode node;
+    private final LogStore store;
+    private boolean writable = true;
+    private boolean awaiting;
+    private long awaitVersion;
+    private long awaitUntilNanos;
+    boolean alive = true;
+
+    SendDriver(Simulation sim, SimConnection connection, PullRequest request) {
+        this.sim = sim;
+        this.connection = connection;
+        this.node = connection.sender;
+        this.store = new LogStore(node.backend(), node.databases());
+        this.machine = new SendMachine(node.nodeId(), request.puller(), request.role().equals("replica"), request.positions(),
+                node.settings());
+    }
+
+    void start() {
+        perform(machine.open(sim.nowNanos()));
+    }
+
+    void perform(List<LinkAction> actions) {
+        for (LinkAction a : actions) {
+            if (!alive) {
+                return;
+            }
+            try {
+                act(a);
+            } catch (IOException e) {
+                throw new UncheckedIOException("backend call of " + node + " for " + a + " failed", e);
+            }
+        }
+    }
+
+    private void act(LinkAction a) throws IOException {
+        long now = sim.nowNanos();
+        if (a instanceof LinkAction.CheckLogs) {
+            Map<String, LogSpan> spans = new TreeMap<>();
+            TreeSet<String> origins = new TreeSet<>(sim.origins());
+            for (Object o : (List<?>) node.backend().ok(List.of("HKEYS", "km:pos"))) {
+                origins.add(Frames.text(o));
+            }
+            for (String o : origins) {
+                spans.put(o, new LogSpan(store.firstSeq(o), store.position(o)));
+            }
+            perform(machine.onLogs(spans, now));
+        } else if (a instanceof LinkAction.ReadLog r) {
+            perform(machine.onRead(r.origin(), r.afterSeq(), store.range(r.origin(), r.afterSeq(), r.count()), now));
+        } else if (a instanceof LinkAction.AwaitLogs w) {
+            awaiting = true;
+            awaitVersion = node.logVersion();
+            awaitUntilNanos = w.untilNanos();
+        } else if (a instanceof LinkAction.SendHeartbeat h) {
+            send(new LinkFrame.Heartbeat(Stamp.of(node.clock().now(), node.nodeId()), h.headSeq()));
+        } else if (a instanceof LinkAction.Send s) {
+            send(s.frame());
+        } else if (a instanceof LinkAction.Close c) {
+            sim.close(connection, c.reason(), this);
+        } else if (a instanceof LinkAction.Timer t) {
+            sim.at(t.atNanos(), () -> {
+                if (alive) {
+                    perform(machine.onTimer(sim.nowNanos()));
+                }
+            });
+        } else if (a instanceof LinkAction.SendSnapshot) {
+            // the simulation trims no log, so no position can fall behind one: a snapshot here is a finding
+            sim.failure(node + " chose a snapshot for " + connection + " although its logs hold everything from 1");
+            sim.close(connection, "snapshot (not simulated)", this);
+        } else {
+            sim.failure(node + ": a sending machine asked for " + a + ", which a sender's driver does not do");
+        }
+    }
+
+    private void send(LinkFrame frame) {
+        sim.send(connection, false, frame);
+        if (writable && connection.direction(true).bytes > WINDOW_BYTES) {
+            writable = false;
+            perform(machine.onWritable(false, sim.nowNanos()));
+        }
+    }
+
+    /** A frame from the puller arrived. */
+    void onFrame(Object frame) {
+        if (frame instanceof LinkFrame.Ack ack) {
+            perform(machine.onAck(ack.origin(), ack.seq(), sim.nowNanos()));
+        } else {
+            sim.failure(node + ": frame " + SimNetwork.describe(frame) + " from a puller after its PULL");
+        }
+    }
+
+    /** Frames toward the puller were delivered: writable again once below half the window. */
+    void delivered() {
+        if (!writable && connection.direction(true).bytes <= WINDOW_BYTES / 2) {
+            writable = true;
+            perform(machine.onWritable(true, sim.nowNanos()));
+        }
+    }
+
+    /** Every tick: an {@code AwaitLogs} wait ends when a log here grew or its time came. */
+    void tick() {
+        if (awaiting && (node.logVersion() != awaitVersion || sim.nowNanos() >= awaitUntilNanos)) {
+            awaiting = false;
+            perform(machine.onWake(sim.nowNanos()));
+        }
+    }
+
+    /** The connection closed under this end. */
+    void onClosed() {
+        alive = false;
+        machine.onClosed(sim.nowNanos());
+    }
+}
