@@ -48,7 +48,8 @@ class MeshSimTest {
             }
             if (!r.passed()) {
                 failed.add(r);
-                System.out.println("simulate: seed " + seed + " FAILED (replay: bench/simulate.sh --seed " + seed + "): "
+                System.out.println("simulate: seed " + seed + " FAILED (replay: bench/simulate.sh --seed " + seed
+                        + (Simulation.DATAGRAM_FAULTS ? " --datagram" : "") + "): "
                         + String.join("; ", r.failures()) + " [" + r.summary() + "]");
             }
         }

@@ -11,7 +11,6 @@ import io.keymesh.topology.wire.LinkFrame;
 import io.keymesh.topology.wire.LogEntry;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -23,17 +22,13 @@ import java.util.TreeMap;
  * in the node's clock before the machine sees them; one too far ahead closes the connection (the
  * machine hears it as {@code onClosed}). Dead once its node crashes: its timers then do nothing.
  */
-final class PullDriver {
-    final SimNode node;
+final class PullDriver extends MachineDriver {
     final SimNode upstream;          // null for a replica: it follows the first primary it reaches
     final PullMachine machine;
-    private final Simulation sim;
     SimConnection connection;
-    boolean alive = true;
 
     PullDriver(Simulation sim, SimNode node, SimNode upstream) {
-        this.sim = sim;
-        this.node = node;
+        super(sim, node);
         this.upstream = upstream;
         this.machine = new PullMachine(node.nodeId(), node.primary ? "peer" : "replica", node.settings());
     }
@@ -42,20 +37,8 @@ final class PullDriver {
         perform(machine.start(sim.nowNanos()));
     }
 
-    void perform(List<LinkAction> actions) {
-        for (LinkAction a : actions) {
-            if (!alive) {
-                return;
-            }
-            try {
-                act(a);
-            } catch (IOException e) {
-                throw new UncheckedIOException("backend call of " + node + " for " + a + " failed", e);
-            }
-        }
-    }
-
-    private void act(LinkAction a) throws IOException {
+    @Override
+    void act(LinkAction a) throws IOException {
         long now = sim.nowNanos();
         if (a instanceof LinkAction.Connect) {
             sim.connect(this);
@@ -80,15 +63,14 @@ final class PullDriver {
             sim.send(connection, true, s.frame());
         } else if (a instanceof LinkAction.Close c) {
             sim.close(connection, c.reason(), this);
-        } else if (a instanceof LinkAction.Timer t) {
-            sim.at(t.atNanos(), () -> {
-                if (alive) {
-                    perform(machine.onTimer(sim.nowNanos()));
-                }
-            });
         } else if (!(a instanceof LinkAction.Deliver)) {
             sim.failure(node + ": a pulling machine asked for " + a + ", which a puller's driver does not do");
         }
+    }
+
+    @Override
+    List<LinkAction> onTimer(long nowNanos) {
+        return machine.onTimer(nowNanos);
     }
 
     /** A frame arrived: its stamps are observed first, then the machine sees it. */

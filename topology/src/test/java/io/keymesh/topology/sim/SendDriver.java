@@ -9,7 +9,6 @@ import io.keymesh.topology.wire.Frames;
 import io.keymesh.topology.wire.LinkFrame;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -23,25 +22,21 @@ import java.util.TreeSet;
  * below half of it (a socket's send buffer). {@code AwaitLogs} ends at the first tick after a log of
  * the node grew, or at its time.
  */
-final class SendDriver {
+final class SendDriver extends MachineDriver {
     /** Bytes in flight toward the puller above which the channel is not writable. */
     static final long WINDOW_BYTES = 16 * 1024;
 
     final SendMachine machine;
-    private final Simulation sim;
     private final SimConnection connection;
-    private final SimNode node;
     private final LogStore store;
     private boolean writable = true;
     private boolean awaiting;
     private long awaitVersion;
     private long awaitUntilNanos;
-    boolean alive = true;
 
     SendDriver(Simulation sim, SimConnection connection, PullRequest request) {
-        this.sim = sim;
+        super(sim, connection.sender);
         this.connection = connection;
-        this.node = connection.sender;
         this.store = new LogStore(node.backend(), node.databases());
         this.machine = new SendMachine(node.nodeId(), request.puller(), request.role().equals("replica"), request.positions(),
                 node.settings());
@@ -51,20 +46,8 @@ final class SendDriver {
         perform(machine.open(sim.nowNanos()));
     }
 
-    void perform(List<LinkAction> actions) {
-        for (LinkAction a : actions) {
-            if (!alive) {
-                return;
-            }
-            try {
-                act(a);
-            } catch (IOException e) {
-                throw new UncheckedIOException("backend call of " + node + " for " + a + " failed", e);
-            }
-        }
-    }
-
-    private void act(LinkAction a) throws IOException {
+    @Override
+    void act(LinkAction a) throws IOException {
         long now = sim.nowNanos();
         if (a instanceof LinkAction.CheckLogs) {
             Map<String, LogSpan> spans = new TreeMap<>();
@@ -88,12 +71,6 @@ final class SendDriver {
             send(s.frame());
         } else if (a instanceof LinkAction.Close c) {
             sim.close(connection, c.reason(), this);
-        } else if (a instanceof LinkAction.Timer t) {
-            sim.at(t.atNanos(), () -> {
-                if (alive) {
-                    perform(machine.onTimer(sim.nowNanos()));
-                }
-            });
         } else if (a instanceof LinkAction.SendSnapshot) {
             // the simulation trims no log, so no position can fall behind one: a snapshot here is a finding
             sim.failure(node + " chose a snapshot for " + connection + " although its logs hold everything from 1");
@@ -101,6 +78,11 @@ final class SendDriver {
         } else {
             sim.failure(node + ": a sending machine asked for " + a + ", which a sender's driver does not do");
         }
+    }
+
+    @Override
+    List<LinkAction> onTimer(long nowNanos) {
+        return machine.onTimer(nowNanos);
     }
 
     private void send(LinkFrame frame) {

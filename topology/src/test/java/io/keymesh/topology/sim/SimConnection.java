@@ -1,19 +1,22 @@
 package io.keymesh.topology.sim;
 
-import java.util.ArrayDeque;
+import java.util.Comparator;
+import java.util.PriorityQueue;
 
 /**
  * One link connection between a pulling node and the node it pulls from: the driver of each end's
  * machine, and per direction the frames in flight (in order, as TCP keeps them).
  */
 final class SimConnection {
-    /** A frame on its way, due at {@code atMillis}. */
-    record InFlight(long atMillis, Object frame, long bytes) {
+    /** A frame on its way, due at {@code atMillis}; {@code order} breaks ties in sending order. */
+    record InFlight(long atMillis, long order, Object frame, long bytes) {
     }
 
     /** One direction of the connection. */
     static final class Direction {
-        final ArrayDeque<InFlight> queue = new ArrayDeque<>();
+        final PriorityQueue<InFlight> queue = new PriorityQueue<>(Comparator.comparingLong(InFlight::atMillis)
+                .thenComparingLong(InFlight::order));
+        long sent;
         long lastAtMillis;
         long bytes;
         long bytesMax;

@@ -13,17 +13,23 @@ import java.util.SplittableRandom;
  * in any order); a path can be cut one way or both, and frames sent over a cut path wait (as TCP
  * retransmits) until it heals or the connection is closed; a connection can be reset at any frame
  * (the frame and everything after it are lost, both ends see the close); connecting needs both
- * directions of a path. All from one random source, on the scheduler's virtual time.
+ * directions of a path. Runs with datagram faults also lose, duplicate and reorder single frames
+ * within a connection. All from one random source, on the scheduler's virtual time.
  */
 final class SimNetwork {
     /** Retry interval of a frame held by a cut path. */
     static final long HELD_RETRY_MILLIS = 10;
 
-    /** Per-frame connection resets (per mille) and delays of one run. */
-    record Faults(int resetPerMille, int delayMinMillis, int delayJitterMillis) {
-        /** The same delays with no more resets. */
+    /**
+     * Per-frame faults of one run (per mille) and delays. Resets are what TCP does; loss, duplication
+     * and reordering within a connection are not (datagram faults), and test what the machines do
+     * beyond TCP's promises.
+     */
+    record Faults(int resetPerMille, int delayMinMillis, int delayJitterMillis, int lossPerMille, int duplicatePerMille,
+                  int reorderPerMille) {
+        /** The same delays with no more resets or datagram faults. */
         Faults calm() {
-            return new Faults(0, delayMinMillis, delayJitterMillis);
+            return new Faults(0, delayMinMillis, delayJitterMillis, 0, 0, 0);
         }
     }
 
@@ -42,6 +48,9 @@ final class SimNetwork {
     private long framesSent;
     private long framesHeld;
     private long resets;
+    private long lost;
+    private long duplicated;
+    private long reordered;
 
     SimNetwork(Scheduler scheduler, SplittableRandom random, int nodes, Faults faults, Receiver receiver) {
         this.scheduler = scheduler;
@@ -87,14 +96,26 @@ final class SimNetwork {
             receiver.reset(c, "connection reset");
             return;
         }
+        if (random.nextInt(1000) < faults.lossPerMille()) {
+            lost++;
+            return;
+        }
+        int copies = random.nextInt(1000) < faults.duplicatePerMille() ? 2 : 1;
+        duplicated += copies - 1;
         SimConnection.Direction d = c.direction(!fromPuller);
-        long at = Math.max(scheduler.nowMillis() + faults.delayMinMillis() + random.nextInt(faults.delayJitterMillis() + 1),
-                d.lastAtMillis);
-        d.lastAtMillis = at;
-        d.queue.add(new SimConnection.InFlight(at, frame, bytes(frame)));
-        d.bytes += bytes(frame);
-        d.bytesMax = Math.max(d.bytesMax, d.bytes);
-        scheduler.after(at - scheduler.nowMillis(), () -> pump(c, !fromPuller));
+        for (int i = 0; i < copies; i++) {
+            long at = scheduler.nowMillis() + faults.delayMinMillis() + random.nextInt(faults.delayJitterMillis() + 1);
+            if (random.nextInt(1000) < faults.reorderPerMille()) {
+                reordered++;            // may overtake frames sent before it
+            } else {
+                at = Math.max(at, d.lastAtMillis);
+                d.lastAtMillis = at;
+            }
+            d.queue.add(new SimConnection.InFlight(at, d.sent++, frame, bytes(frame)));
+            d.bytes += bytes(frame);
+            d.bytesMax = Math.max(d.bytesMax, d.bytes);
+            scheduler.after(at - scheduler.nowMillis(), () -> pump(c, !fromPuller));
+        }
     }
 
     private void pump(SimConnection c, boolean toPuller) {
@@ -114,7 +135,8 @@ final class SimNetwork {
     }
 
     String stats() {
-        return framesSent + " frames sent, " + framesHeld + " delivery retries behind cuts, " + resets + " resets";
+        return framesSent + " frames sent, " + framesHeld + " delivery retries behind cuts, " + resets + " resets, " + lost + " lost, "
+                + duplicated + " duplicated, " + reordered + " reordered";
     }
 
     /** Bytes a frame takes on the wire (an estimate; what writability counts). */

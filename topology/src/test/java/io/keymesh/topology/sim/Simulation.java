@@ -30,6 +30,11 @@ import java.util.TreeMap;
  * run's trace (every event in order) is hashed into {@link Result#trace}, which a replay reproduces.
  */
 final class Simulation {
+    /**
+     * Whether one run in four also loses, duplicates and reorders frames within a connection, which
+     * TCP never does ({@code -Dkeymesh.sim.datagram=true}; off by default, see docs/design/simulation.md).
+     */
+    static final boolean DATAGRAM_FAULTS = Boolean.getBoolean("keymesh.sim.datagram");
     /** Virtual time between ticks of every link side. */
     static final long TICK_MILLIS = 10;
     /** Virtual time clients write and faults happen. */
@@ -95,7 +100,9 @@ final class Simulation {
             replicaCount = 3 - primaryCount;
         }
         int[] resets = {0, 2, 10, 30};
-        this.faults = new SimNetwork.Faults(resets[root.nextInt(resets.length)], 1 + root.nextInt(5), root.nextInt(40));
+        boolean datagram = DATAGRAM_FAULTS && root.nextInt(4) == 0;
+        this.faults = new SimNetwork.Faults(resets[root.nextInt(resets.length)], 1 + root.nextInt(5), root.nextInt(40),
+                datagram ? 5 + root.nextInt(20) : 0, datagram ? root.nextInt(40) : 0, datagram ? root.nextInt(100) : 0);
         this.network = new SimNetwork(scheduler, netRandom, primaryCount + replicaCount, faults, new SimNetwork.Receiver() {
             @Override
             public void deliver(SimConnection connection, boolean toPuller, Object frame) {
