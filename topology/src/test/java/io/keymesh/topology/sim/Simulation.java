@@ -455,6 +455,7 @@ final class Simulation {
             return;
         }
         c.close();
+        reason = reason.replaceAll("\\[B@[0-9a-f]+", "[B");     // frames in a reason: no identity hashes in the trace
         String kind = reason.replaceAll("[0-9a-f]{8,}|[0-9]+", "#");
         closes.merge(kind, 1, Integer::sum);
         lastClose = c + ": " + reason;
