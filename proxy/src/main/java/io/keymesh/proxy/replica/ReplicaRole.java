@@ -7,7 +7,7 @@ import io.keymesh.topology.failover.UpstreamTracker;
 import io.keymesh.topology.health.UpstreamAddress;
 import io.keymesh.topology.link.BackendAccess;
 import io.keymesh.topology.link.LinkSettings;
-import io.keymesh.topology.link.PeerLink;
+import io.keymesh.topology.link.PullLink;
 import io.keymesh.topology.link.ReplicaLink;
 import io.keymesh.topology.link.ReplicaStatus;
 
@@ -24,7 +24,7 @@ public final class ReplicaRole implements AutoCloseable {
     private final UpstreamTracker tracker;
     private final ReplicaLink link;
 
-    public ReplicaRole(ReplicaSettings settings, PeerLink.Self self, HybridClock clock, TimeSource time,
+    public ReplicaRole(ReplicaSettings settings, PullLink.Self self, HybridClock clock, TimeSource time,
                        BackendAccess backend, String checkUsername, String checkPassword) {
         this.settings = settings;
         this.tracker = UpstreamTracker.withRespChecks(settings, checkUsername, checkPassword);

@@ -200,6 +200,25 @@ public final class PullMachine {
         return fail(reason, nowNanos, false);
     }
 
+    /**
+     * The upstream to follow changed (a replica's selection): drop the connection and connect at
+     * once, whatever the backoff says.
+     */
+    public List<LinkAction> onUpstreamChanged(long nowNanos) {
+        if (state == State.CLOSED || state == State.IDLE) {
+            return List.of();
+        }
+        List<LinkAction> out = new ArrayList<>(2);
+        if (connected()) {
+            out.add(new LinkAction.Close("upstream changed"));
+        }
+        queued.clear();
+        inFlight = false;
+        state = State.CONNECTING;
+        out.add(new LinkAction.Connect());
+        return out;
+    }
+
     /** Ends the link for good. */
     public List<LinkAction> close() {
         boolean open = connected();
