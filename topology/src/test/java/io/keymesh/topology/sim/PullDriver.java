@@ -6,21 +6,21 @@ import io.keymesh.topology.link.LinkAction;
 import io.keymesh.topology.link.LinkSteps;
 import io.keymesh.topology.link.LogStore;
 import io.keymesh.topology.link.PullMachine;
-import io.keymesh.topology.wire.Frames;
 import io.keymesh.topology.wire.LinkFrame;
 import io.keymesh.topology.wire.LogEntry;
 
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.Objects;
 
 /**
  * Drives one {@link PullMachine} of a simulated node as the production driver does over a socket:
  * performs its actions on the node's real redis-server (km_r, snapshot merges, km:pos) and on the
- * simulated network, and feeds back the outcomes as events. Stamps of arriving frames are observed
- * in the node's clock before the machine sees them; one too far ahead closes the connection (the
- * machine hears it as {@code onClosed}). Dead once its node crashes: its timers then do nothing.
+ * simulated network, and feeds back the outcomes as events. As production's PullLink, it observes a
+ * heartbeat's stamp in the node's clock when it arrives and a batch's stamps before applying it; one
+ * too far ahead closes the connection (the machine hears it as {@code onClosed}). Dead once its node
+ * crashes: its timers then do nothing.
  */
 final class PullDriver extends MachineDriver {
     final SimNode upstream;          // null for a replica: it follows the first primary it reaches
@@ -47,6 +47,9 @@ final class PullDriver extends MachineDriver {
         } else if (a instanceof LinkAction.Pull p) {
             sim.send(connection, true, new PullRequest(node.nodeId(), p.role(), p.positions()));
         } else if (a instanceof LinkAction.Apply apply) {
+            if (!observed(apply.batch().entries().stream().map(LogEntry::stamp).filter(Objects::nonNull).toList())) {
+                return;
+            }
             long position = LinkSteps.apply(node.backend(), node.databases(), apply.batch());
             node.logGrew();
             perform(machine.onApplied(apply.batch().origin(), position, now));
@@ -73,29 +76,31 @@ final class PullDriver extends MachineDriver {
         return machine.onTimer(nowNanos);
     }
 
-    /** A frame arrived: its stamps are observed first, then the machine sees it. */
+    /** A frame arrived: a heartbeat's stamp is observed first (a batch's when it is applied), then the machine sees it. */
     void onFrame(Object frame) {
         if (!(frame instanceof LinkFrame f)) {
             sim.failure(node + ": frame " + SimNetwork.describe(frame) + " on a pulling link");
             return;
         }
+        if (f instanceof LinkFrame.Heartbeat hb && !observed(List.of(hb.stamp()))) {
+            return;
+        }
+        perform(machine.onFrame(f, sim.nowNanos()));
+    }
+
+    /** Observes {@code stamps} in the node's clock; one too far ahead refuses the link (false). */
+    private boolean observed(List<String> stamps) {
         try {
-            if (f instanceof LinkFrame.Heartbeat hb) {
-                node.clock().observe(Stamp.hlc(hb.stamp()));
-            } else if (f instanceof LinkFrame.Batch b) {
-                for (LogEntry e : b.entries()) {
-                    if (e.stamp() != null) {
-                        node.clock().observe(Stamp.hlc(e.stamp()));
-                    }
-                }
+            for (String stamp : stamps) {
+                node.clock().observe(Stamp.hlc(stamp));
             }
+            return true;
         } catch (ClockSkewException e) {
             String reason = "refused: " + e.getMessage();
             sim.close(connection, reason, this);
             perform(machine.onClosed(reason, sim.nowNanos()));
-            return;
+            return false;
         }
-        perform(machine.onFrame(f, sim.nowNanos()));
     }
 
     /** The connection closed under this end (the other end, the network, a crash). */
@@ -106,11 +111,6 @@ final class PullDriver extends MachineDriver {
 
     /** km:pos of {@code n}: its position of every origin. */
     static Map<String, Long> positions(SimNode n) throws IOException {
-        List<?> flat = (List<?>) n.backend().ok(List.of("HGETALL", "km:pos"));
-        Map<String, Long> out = new TreeMap<>();
-        for (int i = 0; i + 1 < flat.size(); i += 2) {
-            out.put(Frames.text(flat.get(i)), Long.parseLong(Frames.text(flat.get(i + 1))));
-        }
-        return out;
+        return new LogStore(n.backend(), n.databases()).positions();
     }
 }

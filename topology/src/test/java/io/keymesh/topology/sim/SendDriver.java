@@ -5,14 +5,12 @@ import io.keymesh.topology.link.LinkAction;
 import io.keymesh.topology.link.LogSpan;
 import io.keymesh.topology.link.LogStore;
 import io.keymesh.topology.link.SendMachine;
-import io.keymesh.topology.wire.Frames;
 import io.keymesh.topology.wire.LinkFrame;
 
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * Drives the {@link SendMachine} of one simulated connection on the node pulled from, as the
@@ -51,12 +49,11 @@ final class SendDriver extends MachineDriver {
         long now = sim.nowNanos();
         if (a instanceof LinkAction.CheckLogs) {
             Map<String, LogSpan> spans = new TreeMap<>();
-            TreeSet<String> origins = new TreeSet<>(sim.origins());
-            for (Object o : (List<?>) node.backend().ok(List.of("HKEYS", "km:pos"))) {
-                origins.add(Frames.text(o));
+            for (String o : store.origins()) {
+                spans.put(o, store.span(o));
             }
-            for (String o : origins) {
-                spans.put(o, new LogSpan(store.firstSeq(o), store.position(o)));
+            for (String o : sim.origins()) {
+                spans.putIfAbsent(o, LogSpan.EMPTY);
             }
             perform(machine.onLogs(spans, now));
         } else if (a instanceof LinkAction.ReadLog r) {
