@@ -49,7 +49,7 @@ class MeshSimTest {
             if (!r.passed()) {
                 failed.add(r);
                 System.out.println("simulate: seed " + seed + " FAILED (replay: bench/simulate.sh --seed " + seed
-                        + (Simulation.DATAGRAM_FAULTS ? " --datagram" : "") + "): "
+                        + (Simulation.DATAGRAM_FAULTS ? " --datagram" : "") + (Simulation.SNAPSHOT_FAULTS ? " --snapshots" : "") + "): "
                         + String.join("; ", r.failures()) + " [" + r.summary() + "]");
             }
         }

@@ -65,6 +65,35 @@ final class NodeDigest {
         return "none";
     }
 
+    /** The key of db 0 on the first line where two digests differ. */
+    static String firstDifferentKey(String a, String b) {
+        String[] x = a.split("\n", -1);
+        String[] y = b.split("\n", -1);
+        for (int i = 0; i < Math.min(x.length, y.length); i++) {
+            if (!x[i].equals(y[i])) {
+                String line = x[i].isEmpty() ? y[i] : x[i];
+                String[] words = line.split(" ", 3);
+                return words.length > 1 ? words[1] : "";
+            }
+        }
+        return "";
+    }
+
+    /** km_dumpkey of {@code key} in user db 0 (its value and merge metadata), as text, for a failure message. */
+    static String dump(BackendClient data, String key) throws IOException {
+        Object reply = data.call("FCALL", "km_dumpkey", "0", Integer.toString(SimServers.DATABASES), "0", key);
+        return reply instanceof List<?> l ? l.stream().map(o -> o instanceof byte[] b ? printable(b) : String.valueOf(o)).toList().toString()
+                : String.valueOf(reply);
+    }
+
+    private static String printable(byte[] b) {
+        StringBuilder out = new StringBuilder();
+        for (byte c : b) {
+            out.append(c >= 32 && c < 127 ? String.valueOf((char) c) : String.format("\\x%02x", c & 0xff));
+        }
+        return out.toString();
+    }
+
     private static TreeMap<String, String> pairs(Object reply) {
         List<String> flat = texts(reply);
         TreeMap<String, String> m = new TreeMap<>();

@@ -2,6 +2,7 @@ package io.keymesh.topology.sim;
 
 import io.keymesh.topology.clock.Stamp;
 import io.keymesh.topology.link.LinkAction;
+import io.keymesh.topology.link.LinkSteps;
 import io.keymesh.topology.link.LogSpan;
 import io.keymesh.topology.link.LogStore;
 import io.keymesh.topology.link.SendMachine;
@@ -15,7 +16,7 @@ import java.util.TreeMap;
 /**
  * Drives the {@link SendMachine} of one simulated connection on the node pulled from, as the
  * production driver does over a channel: reads the node's real logs for {@code CheckLogs} and
- * {@code ReadLog}, sends frames on the simulated network, and reports writability: the channel is
+ * {@code ReadLog}, sends a snapshot's frames as production's SnapshotWriter makes them, sends frames on the simulated network, and reports writability: the channel is
  * unwritable once more than {@link #WINDOW_BYTES} are in flight toward the puller and writable again
  * below half of it (a socket's send buffer). {@code AwaitLogs} ends at the first tick after a log of
  * the node grew, or at its time.
@@ -69,9 +70,11 @@ final class SendDriver extends MachineDriver {
         } else if (a instanceof LinkAction.Close c) {
             sim.close(connection, c.reason(), this);
         } else if (a instanceof LinkAction.SendSnapshot) {
-            // the simulation trims no log, so no position can fall behind one: a snapshot here is a finding
-            sim.failure(node + " chose a snapshot for " + connection + " although its logs hold everything from 1");
-            sim.close(connection, "snapshot (not simulated)", this);
+            sim.snapshots++;
+            for (LinkFrame f : LinkSteps.snapshot(node.access(), node.databases(), node.time)) {
+                send(f);
+            }
+            perform(machine.onSnapshotSent(now));
         } else {
             sim.failure(node + ": a sending machine asked for " + a + ", which a sender's driver does not do");
         }

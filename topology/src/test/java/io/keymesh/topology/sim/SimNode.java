@@ -2,6 +2,7 @@ package io.keymesh.topology.sim;
 
 import io.keymesh.topology.clock.HybridClock;
 import io.keymesh.topology.clock.Stamp;
+import io.keymesh.topology.link.BackendAccess;
 import io.keymesh.topology.link.BackendClient;
 import io.keymesh.topology.link.LinkSettings;
 import io.keymesh.topology.wire.Frames;
@@ -54,6 +55,11 @@ final class SimNode implements LinkHost {
     @Override
     public BackendClient backend() {
         return servers.state(index);
+    }
+
+    /** How to open more connections to this node's redis-server. */
+    BackendAccess access() {
+        return servers.access(index);
     }
 
     /** The connection clients' writes and the digest use (user db 0 selected). */

@@ -33,6 +33,7 @@ final class SimServers implements AutoCloseable {
     private final List<RedisProcess> processes = new ArrayList<>();
     private final List<BackendClient> state = new ArrayList<>();
     private final List<BackendClient> data = new ArrayList<>();
+    private final List<BackendAccess> access = new ArrayList<>();
 
     SimServers(int count) {
         try {
@@ -43,9 +44,10 @@ final class SimServers implements AutoCloseable {
                         .withExtraConfig("enable-debug-command", "local"));
                 processes.add(p);
                 p.start(Duration.ofSeconds(10));
-                BackendAccess access = new BackendAccess(new BackendEndpoint.UnixSocket(p.socketPath()), null, null, 5000);
-                state.add(access.open(2 * DATABASES));
-                data.add(access.open(0));
+                BackendAccess a = new BackendAccess(new BackendEndpoint.UnixSocket(p.socketPath()), null, null, 5000);
+                access.add(a);
+                state.add(a.open(2 * DATABASES));
+                data.add(a.open(0));
             }
         } catch (IOException e) {
             close();
@@ -63,6 +65,11 @@ final class SimServers implements AutoCloseable {
     /** Server {@code i}'s connection with the node-state database (2N) selected. */
     BackendClient state(int i) {
         return state.get(i);
+    }
+
+    /** How to open more connections to server {@code i} (a snapshot's scans). */
+    BackendAccess access(int i) {
+        return access.get(i);
     }
 
     /** Server {@code i}'s connection with user database 0 selected (client writes, digests). */

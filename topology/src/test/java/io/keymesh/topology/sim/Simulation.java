@@ -1,10 +1,13 @@
 package io.keymesh.topology.sim;
 
 import io.keymesh.topology.link.LinkSettings;
+import io.keymesh.topology.link.LogSpan;
+import io.keymesh.topology.link.LogStore;
 import io.keymesh.topology.wire.Frames;
 import io.keymesh.topology.wire.RespError;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -35,6 +38,12 @@ final class Simulation {
      * TCP never does ({@code -Dkeymesh.sim.datagram=true}; off by default, see docs/design/simulation.md).
      */
     static final boolean DATAGRAM_FAULTS = Boolean.getBoolean("keymesh.sim.datagram");
+    /**
+     * Whether faults also trim logs, so that links resync by snapshot ({@code -Dkeymesh.sim.snapshots=true};
+     * off by default while the apply library merges a counter's snapshot below an older delete, see
+     * docs/design/simulation.md).
+     */
+    static final boolean SNAPSHOT_FAULTS = Boolean.getBoolean("keymesh.sim.snapshots");
     /** Virtual time between ticks of every link side. */
     static final long TICK_MILLIS = 10;
     /** Virtual time clients write and faults happen. */
@@ -77,6 +86,8 @@ final class Simulation {
     private int skews;
     private int partitions;
     private int relayed;
+    private int trims;
+    int snapshots;
     private String lastClose = "";
 
     Simulation(long seed, SimServers servers, boolean verbose) {
@@ -149,7 +160,7 @@ final class Simulation {
             failures.add("the run stopped: " + e);
         }
         String summary = shape + "; " + workload.acknowledged() + " writes acknowledged, " + crashes + " crashes, "
-                + partitions + " cuts, " + skews + " clock steps, " + network.stats() + ", " + relayed + " batches relayed" + ", closes " + closes
+                + partitions + " cuts, " + skews + " clock steps, " + network.stats() + ", " + relayed + " batches relayed, " + trims + " log trims, " + snapshots + " snapshots" + ", closes " + closes
                 + ", most bytes in flight " + inFlightMax + ", converged at " + scheduler.nowMillis() + " ms";
         return new Result(seed, List.copyOf(failures), HexFormat.of().formatHex(trace.digest()).substring(0, 16), summary);
     }
@@ -213,7 +224,7 @@ final class Simulation {
         int a = faultRandom.nextInt(nodes.size());
         int b = faultRandom.nextInt(nodes.size());
         SimNode n = nodes.get(a);
-        switch (faultRandom.nextInt(7)) {
+        switch (faultRandom.nextInt(8)) {
             case 0, 1 -> {
                 if (a != b) {
                     boolean oneWay = faultRandom.nextBoolean();
@@ -240,6 +251,11 @@ final class Simulation {
                     scheduler.after(100 + faultRandom.nextInt(1500), () -> restart(n, withRedis));
                 }
             }
+            case 5 -> {
+                if (SNAPSHOT_FAULTS) {
+                    trim(n, primaries.get(b % primaries.size()));
+                }
+            }
             default -> {
                 long skew = faultRandom.nextInt(4) == 0
                         ? (SimNode.CLOCK_OFFSET_MILLIS_MAX + faultRandom.nextInt(3000)) * (faultRandom.nextBoolean() ? 1 : -1)
@@ -250,6 +266,29 @@ final class Simulation {
             }
         }
         scheduler.after(faultGap(), this::fault);
+    }
+
+    /**
+     * {@code n} drops {@code origin}'s log up to a random entry it holds (as retention does, whoever
+     * still needs it): a puller behind that entry gets a snapshot, a relay of it stops.
+     */
+    private void trim(SimNode n, SimNode origin) {
+        if (!n.up()) {
+            return;
+        }
+        try {
+            LogStore store = new LogStore(n.backend(), n.databases());
+            long head = store.position(origin.nodeId());
+            if (head == 0) {
+                return;
+            }
+            long seq = 1 + faultRandom.nextInt((int) head);
+            store.trim(origin.nodeId(), seq);
+            trims++;
+            note("trim " + n + "'s log of " + origin + " to after " + seq);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private void crash(SimNode n) {
@@ -517,18 +556,24 @@ final class Simulation {
         for (SimNode n : nodes.subList(1, nodes.size())) {
             String d = NodeDigest.read(n.data(), SimServers.DATABASES);
             if (!d.equals(first)) {
-                failures.add("content of " + n + " differs from " + nodes.get(0) + ": " + NodeDigest.firstDifference(first, d));
+                String key = NodeDigest.firstDifferentKey(first, d);
+                failures.add("content of " + n + " differs from " + nodes.get(0) + ": " + NodeDigest.firstDifference(first, d)
+                        + "; km_dumpkey of " + key + ": " + NodeDigest.dump(nodes.get(0).data(), key) + " on " + nodes.get(0)
+                        + ", " + NodeDigest.dump(n.data(), key) + " on " + n);
             }
         }
         for (String lost : workload.lost(nodes.get(0).data())) {
             failures.add("lost: " + lost);
         }
         for (SimNode n : nodes) {
+            LogStore store = new LogStore(n.backend(), n.databases());
             for (SimNode o : primaries) {
-                long length = (Long) n.backend().ok(List.of("XLEN", "km:log:" + o.nodeId()));
-                long head = position(o, o.nodeId());
-                if (length != head) {
-                    failures.add(n + " holds " + length + " entries of " + o + "'s log, which has " + head);
+                long length = store.length(o.nodeId());
+                LogSpan span = store.span(o.nodeId());
+                long held = span.first() < 0 ? 0 : span.head() - span.first() + 1;
+                if (length > held) {
+                    failures.add(n + " holds " + length + " entries of " + o + "'s log from " + span.first() + " to "
+                            + span.head() + ": some twice");
                 }
             }
         }
