@@ -73,7 +73,7 @@ public final class KeymeshNode implements AutoCloseable {
 
     private static KeymeshNode start(KeymeshConfig config, Supplier<String> library, TimeSource time)
             throws InterruptedException {
-        long started = System.currentTimeMillis();
+        long started = time.wallMillis();
         KeymeshConfig.Storage storage = config.storage();
         BackendStatus status = new BackendStatus();
         boolean replicating = config.replicationEnabled();
@@ -170,7 +170,7 @@ public final class KeymeshNode implements AutoCloseable {
                         config.replica().writePolicy().configName(), config.replica().preferFirst());
             }
             log.info("keymesh ready on {}:{} ({} io threads, backend {} {}) in {} ms", config.bind(), server.port(),
-                    ioThreads, storage.mode(), endpoint, System.currentTimeMillis() - started);
+                    ioThreads, storage.mode(), endpoint, time.wallMillis() - started);
             KeymeshNode keymesh = new KeymeshNode(config, redis, server, status, node);
             if (config.http().enabled()) {
                 try {

@@ -27,7 +27,7 @@ public final class ReplicaRole implements AutoCloseable {
     public ReplicaRole(ReplicaSettings settings, PullLink.Self self, HybridClock clock, TimeSource time,
                        BackendAccess backend, String checkUsername, String checkPassword) {
         this.settings = settings;
-        this.tracker = UpstreamTracker.withRespChecks(settings, checkUsername, checkPassword);
+        this.tracker = UpstreamTracker.withRespChecks(settings, checkUsername, checkPassword, time);
         LinkSettings linkSettings = LinkSettings.defaults().withReconnect(50, 1000);
         this.link = new ReplicaLink(() -> tracker.current().map(UpstreamAddress::toString).orElse(null), self, clock,
                 time, backend, linkSettings);

@@ -126,7 +126,7 @@ public final class KeymeshCommands {
     }
 
     private void peers(ClientSession s, Mesh mesh) {
-        List<Map<String, String>> peers = MeshReport.peers(mesh, System.currentTimeMillis());
+        List<Map<String, String>> peers = MeshReport.peers(mesh, node.clock().time().wallMillis());
         Replies.Writer w = new Replies.Writer(s.channel().alloc(), s.protocol()).array(peers.size());
         for (Map<String, String> p : peers) {
             map(w, p);
@@ -141,7 +141,7 @@ public final class KeymeshCommands {
             s.reply(w.done());
             return;
         }
-        Map<String, String> summary = MeshReport.summary(mesh, System.currentTimeMillis());
+        Map<String, String> summary = MeshReport.summary(mesh, node.clock().time().wallMillis());
         Replies.Writer w = new Replies.Writer(s.channel().alloc(), s.protocol()).map(summary.size() + 1);
         w.bulk("role").bulk(node.config().role());
         for (Map.Entry<String, String> e : summary.entrySet()) {

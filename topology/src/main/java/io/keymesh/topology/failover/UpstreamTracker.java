@@ -32,9 +32,10 @@ public final class UpstreamTracker implements AutoCloseable {
      * Tracks the upstreams of {@code settings} with the PING + ROLE check over TCP, authenticating as
      * {@code username}/{@code password} when a password is given (either may be null).
      */
-    public static UpstreamTracker withRespChecks(ReplicaSettings settings, String username, String password) {
-        return new UpstreamTracker(settings, new RespHealthProbe(settings.health().timeout(), username, password),
-                TimeSource.system());
+    public static UpstreamTracker withRespChecks(ReplicaSettings settings, String username, String password,
+                                                 TimeSource time) {
+        return new UpstreamTracker(settings, new RespHealthProbe(settings.health().timeout(), username, password, time),
+                time);
     }
 
     /** Adds a listener for switches of the followed upstream; add listeners before {@link #start()}. */

@@ -1,5 +1,6 @@
 package io.keymesh.topology.health;
 
+import io.keymesh.topology.clock.TimeSource;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -33,6 +34,7 @@ public final class RespHealthProbe implements HealthProbe {
     private final Duration timeout;
     private final String username;
     private final String password;
+    private final TimeSource time;
 
     /**
      * A probe with the given timeout per check.
@@ -41,6 +43,12 @@ public final class RespHealthProbe implements HealthProbe {
      * @param password password for AUTH, or null to send no AUTH
      */
     public RespHealthProbe(Duration timeout, String username, String password) {
+        this(timeout, username, password, TimeSource.system());
+    }
+
+    /** The same, with the deadline of each check kept on {@code time}'s monotonic clock. */
+    public RespHealthProbe(Duration timeout, String username, String password, TimeSource time) {
+        this.time = Objects.requireNonNull(time, "time");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
         this.username = username;
         this.password = password;
@@ -48,7 +56,7 @@ public final class RespHealthProbe implements HealthProbe {
 
     @Override
     public ProbeResult probe(UpstreamAddress upstream) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long deadline = time.monotonicNanos() + timeout.toNanos();
         try (Socket socket = new Socket()) {
             socket.setTcpNoDelay(true);
             socket.connect(new InetSocketAddress(upstream.host(), upstream.port()), remainingMillis(deadline));
@@ -114,13 +122,13 @@ public final class RespHealthProbe implements HealthProbe {
         return null;
     }
 
-    private static Object read(Socket socket, RespReplyReader in, long deadline) throws IOException {
+    private Object read(Socket socket, RespReplyReader in, long deadline) throws IOException {
         socket.setSoTimeout(remainingMillis(deadline));
         return in.read();
     }
 
-    private static int remainingMillis(long deadline) throws SocketTimeoutException {
-        long left = (deadline - System.nanoTime()) / 1_000_000;
+    private int remainingMillis(long deadline) throws SocketTimeoutException {
+        long left = (deadline - time.monotonicNanos()) / 1_000_000;
         if (left <= 0) {
             throw new SocketTimeoutException("check deadline passed");
         }

@@ -78,7 +78,7 @@ final class LogCursor {
             atEnd = true;
             return true;
         }
-        if (run.get(0).seq() != read + 1) {
+        if (!LogSpan.follows(run.get(0).seq(), read)) {
             return false;
         }
         long bytes = 0;

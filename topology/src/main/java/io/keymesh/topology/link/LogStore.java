@@ -46,29 +46,10 @@ public final class LogStore {
         return first.isEmpty() ? -1 : first.get(0).seq();
     }
 
-    /**
-     * True when a reader at {@code seq} misses nothing of {@code origin}'s log up to {@code head}: it
-     * is at the head already, or the log still holds the entry after {@code seq}.
-     */
-    public boolean holdsAfter(String origin, long seq, long head) throws IOException {
-        return seq >= head || new LogSpan(firstSeq(origin), head).holdsAfter(seq);
-    }
-
     /** Entries of {@code origin} after {@code afterSeq}, at most {@code count}. */
     public List<LogEntry> range(String origin, long afterSeq, int count) throws IOException {
         return entries(backend.ok(List.of("XRANGE", logKey(origin), "(" + afterSeq + "-0", "+", "COUNT",
                 Integer.toString(count))));
-    }
-
-    /** Like {@link #range} but waits up to {@code blockMillis} for a first entry (XREAD BLOCK). */
-    public List<LogEntry> await(String origin, long afterSeq, int count, long blockMillis) throws IOException {
-        Object reply = backend.ok(List.of("XREAD", "COUNT", Integer.toString(count), "BLOCK", Long.toString(blockMillis),
-                "STREAMS", logKey(origin), afterSeq + "-0"));
-        if (!(reply instanceof List<?> streams) || streams.isEmpty()) {
-            return List.of();
-        }
-        List<?> stream = (List<?>) streams.get(0);
-        return entries(stream.get(1));
     }
 
     /** Waits up to {@code blockMillis} (at least 1) until a log in {@code after} grows past its sequence (XREAD BLOCK). */

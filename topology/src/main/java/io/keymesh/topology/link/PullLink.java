@@ -212,7 +212,7 @@ public final class PullLink implements AutoCloseable {
             long lastMillis = observeAll(a.batch().entries());
             status.waiting().applying();
             long started = time.monotonicNanos();
-            long applied = BatchApply.apply(conn, n, a.batch());
+            long applied = BatchApply.apply(conn, n, a.batch(), time);
             frames.applied(time.monotonicNanos() - started);
             status.waiting().applied(a.batch().entries().size());
             status.applied(a.batch().origin(), applied, a.batch().entries().size(), lastMillis);
@@ -220,7 +220,7 @@ public final class PullLink implements AutoCloseable {
             todo.addAll(machine.onApplied(a.batch().origin(), applied, time.monotonicNanos()));
         } else if (action instanceof LinkAction.ApplySnapshot s) {
             if (s.frame() instanceof LinkFrame.SnapshotFlush flush) {
-                SnapshotApply.flush(conn, n, flush);
+                SnapshotApply.flush(conn, n, flush, time);
             } else if (s.frame() instanceof LinkFrame.SnapshotLibrary library) {
                 SnapshotApply.library(conn, n, library);
             } else if (s.frame() instanceof LinkFrame.SnapshotKey key) {
@@ -263,7 +263,7 @@ public final class PullLink implements AutoCloseable {
         }
         connectedTo = address;
         status.connecting(address);
-        BusyWait busy = new BusyWait(name).reportTo(status.waiting()::busy).whileWaiting(() -> !closed);
+        BusyWait busy = new BusyWait(name).reportTo(status.waiting()::busy).whileWaiting(() -> !closed).measuredBy(time);
         conn = backend.open(2 * self.databases(), busy);
         int colon = address.lastIndexOf(':');
         Socket s = new Socket();

@@ -22,7 +22,7 @@ import java.util.function.Supplier;
 public final class ReplicaLink implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaLink.class);
 
-    private final ReplicaStatus status = new ReplicaStatus();
+    private final ReplicaStatus status;
     private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
     private final BackendAccess backend;
     private final int databases;
@@ -33,6 +33,7 @@ public final class ReplicaLink implements AutoCloseable {
 
     public ReplicaLink(Supplier<String> current, PullLink.Self self, HybridClock clock, TimeSource time,
                        BackendAccess backend, LinkSettings settings) {
+        this.status = new ReplicaStatus(time);
         this.backend = backend;
         this.databases = self.databases();
         this.link = PullLink.toUpstream(() -> {

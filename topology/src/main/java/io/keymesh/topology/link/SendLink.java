@@ -118,7 +118,7 @@ public final class SendLink implements Runnable {
 
     @Override
     public void run() {
-        BusyWait busy = new BusyWait(name).whileWaiting(() -> !stopped && channel.isActive());
+        BusyWait busy = new BusyWait(name).whileWaiting(() -> !stopped && channel.isActive()).measuredBy(time);
         try (BackendClient conn = backend.open(2 * databases, busy)) {
             LogStore store = new LogStore(conn, databases);
             todo.addAll(machine.open(time.monotonicNanos()));

@@ -51,6 +51,7 @@ final class Housekeeper implements AutoCloseable {
         this.mesh = mesh;
         this.backend = backend;
         this.time = time;
+        busy.measuredBy(time);
         this.thread = new Thread(this::loop, "keymesh-housekeeping");
         this.thread.setDaemon(true);
     }

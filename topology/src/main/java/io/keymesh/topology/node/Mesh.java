@@ -71,6 +71,11 @@ public final class Mesh implements AutoCloseable {
         return clock;
     }
 
+    /** The node's time source (the only clock the mesh reads). */
+    public TimeSource time() {
+        return time;
+    }
+
     /** Starts a link to every configured peer and the housekeeping thread. */
     public void start() {
         if (settings.clusterSecret().isEmpty() && !settings.peers().isEmpty()) {
@@ -79,7 +84,7 @@ public final class Mesh implements AutoCloseable {
         PullLink.Self self = new PullLink.Self(settings.nodeId(), settings.role(), settings.advertise(),
                 settings.clusterSecret(), settings.databases());
         for (String peer : settings.peers()) {
-            PullStatus status = new PullStatus(peer);
+            PullStatus status = new PullStatus(peer, time);
             PullLink link = PullLink.toPeer(peer, self, clock, time, backend, settings.link(), status);
             link.onPublish(this::toReplicas);
             links.add(link);
