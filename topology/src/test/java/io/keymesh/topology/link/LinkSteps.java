@@ -25,15 +25,15 @@ public final class LinkSteps {
     }
 
     /** km_r for {@code batch}; returns km:pos of its origin afterwards. */
-    public static long apply(BackendClient conn, int databases, LinkFrame.Batch batch) throws IOException {
-        return BatchApply.apply(conn, Integer.toString(databases), batch);
+    public static long apply(BackendClient conn, int databases, LinkFrame.Batch batch, TimeSource time) throws IOException {
+        return BatchApply.apply(conn, Integer.toString(databases), batch, time);
     }
 
     /** Merges one snapshot frame (flush epoch, function library or key). */
-    public static void applySnapshot(BackendClient conn, int databases, LinkFrame frame) throws IOException {
+    public static void applySnapshot(BackendClient conn, int databases, LinkFrame frame, TimeSource time) throws IOException {
         String n = Integer.toString(databases);
         if (frame instanceof LinkFrame.SnapshotFlush f) {
-            SnapshotApply.flush(conn, n, f);
+            SnapshotApply.flush(conn, n, f, time);
         } else if (frame instanceof LinkFrame.SnapshotLibrary l) {
             SnapshotApply.library(conn, n, l);
         } else if (frame instanceof LinkFrame.SnapshotKey k) {

@@ -50,11 +50,11 @@ final class PullDriver extends MachineDriver {
             if (!observed(apply.batch().entries().stream().map(LogEntry::stamp).filter(Objects::nonNull).toList())) {
                 return;
             }
-            long position = LinkSteps.apply(node.backend(), node.databases(), apply.batch());
+            long position = LinkSteps.apply(node.backend(), node.databases(), apply.batch(), node.time);
             node.logGrew();
             perform(machine.onApplied(apply.batch().origin(), position, now));
         } else if (a instanceof LinkAction.ApplySnapshot s) {
-            LinkSteps.applySnapshot(node.backend(), node.databases(), s.frame());
+            LinkSteps.applySnapshot(node.backend(), node.databases(), s.frame(), node.time);
             perform(machine.onSnapshotApplied(now));
         } else if (a instanceof LinkAction.RaisePosition r) {
             long position = new LogStore(node.backend(), node.databases()).raisePosition(r.origin(), r.seq());
