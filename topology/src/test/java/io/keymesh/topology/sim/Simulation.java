@@ -52,8 +52,8 @@ final class Simulation {
     static final long CONVERGE_MILLIS_MAX = 60_000;
     /** The memory bound checked on every connection: bytes sent toward the puller and not yet delivered. */
     static final long IN_FLIGHT_BYTES_MAX = 64 * 1024;
-    /** Small batches, so that a run cuts many; heartbeats every 200 ms, links silent for 1.5 s close. */
-    static final LinkSettings SETTINGS = new LinkSettings(8, 4096, 200, 1500, 50, 1000, 0, 1000, 0);
+    /** Small batches, so that a run cuts many; heartbeats every 500 ms, links silent for 2 s close. */
+    static final LinkSettings SETTINGS = new LinkSettings(8, 4096, 500, 2000, 50, 1000, 0, 1000, 0);
 
     /** What a run found: failures (empty when it passed), the hash of its trace, and a summary. */
     record Result(long seed, List<String> failures, String trace, String summary) {
