@@ -160,8 +160,9 @@ final class Simulation {
             failures.add("the run stopped: " + e);
         }
         String summary = shape + "; " + workload.acknowledged() + " writes acknowledged, " + crashes + " crashes, "
-                + partitions + " cuts, " + skews + " clock steps, " + network.stats() + ", " + relayed + " batches relayed, " + trims + " log trims, " + snapshots + " snapshots" + ", closes " + closes
-                + ", most bytes in flight " + inFlightMax + ", converged at " + scheduler.nowMillis() + " ms";
+                + partitions + " cuts, " + skews + " clock steps, " + trims + " log trims; " + network.stats() + "; "
+                + relayed + " batches relayed, " + snapshots + " snapshots, closes " + closes + ", most bytes in flight "
+                + inFlightMax + "; ended at " + scheduler.nowMillis() + " ms";
         return new Result(seed, List.copyOf(failures), HexFormat.of().formatHex(trace.digest()).substring(0, 16), summary);
     }
 
