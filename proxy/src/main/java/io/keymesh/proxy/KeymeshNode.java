@@ -9,6 +9,7 @@ import io.keymesh.proxy.replica.ReplicaRole;
 import io.keymesh.proxy.route.BackendStatus;
 import io.keymesh.proxy.route.ReplicationSetup;
 import io.keymesh.proxy.server.KeymeshServer;
+import io.keymesh.proxy.server.NettyTls;
 import io.keymesh.proxy.server.NodeContext;
 import io.keymesh.proxy.session.SessionRegistry;
 import io.keymesh.storage.apply.ApplyLibrary;
@@ -21,7 +22,9 @@ import io.keymesh.storage.process.RedisServerSpec;
 import io.keymesh.topology.clock.Hlc;
 import io.keymesh.topology.clock.HybridClock;
 import io.keymesh.topology.clock.TimeSource;
+import io.keymesh.topology.link.LinkSockets;
 import io.keymesh.topology.node.Mesh;
+import io.keymesh.topology.tls.NodeTls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +39,8 @@ import java.util.function.Supplier;
  */
 public final class KeymeshNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KeymeshNode.class);
+    /** A cluster secret shorter than this gets a warning at start (its proofs can be attacked offline). */
+    private static final int CLUSTER_SECRET_LENGTH_MIN = 16;
 
     private final KeymeshConfig config;
     private final RedisProcess redis;
@@ -79,10 +84,21 @@ public final class KeymeshNode implements AutoCloseable {
         boolean replicating = config.replicationEnabled();
         NodeId nodeId = NodeId.resolve(config.cluster().nodeId(), config.dataDir());
         HybridClock clock = new HybridClock(time, config.cluster().maxClockOffset().toMillis());
-        if (replicating && config.cluster().openLinks()) {
-            log.warn("keymesh.cluster-secret is empty: peer links are not authenticated; any client that reaches "
-                    + "the client port can join as a peer");
+        if (replicating && !config.cluster().openLinks()
+                && config.cluster().clusterSecret().length() < CLUSTER_SECRET_LENGTH_MIN) {
+            log.warn("keymesh.cluster-secret is shorter than {} characters: whoever records a link handshake can try "
+                    + "guesses offline; use a long random string (openssl rand -hex 32)", CLUSTER_SECRET_LENGTH_MIN);
         }
+        if (replicating && config.cluster().openLinks()) {
+            log.warn("keymesh.cluster-secret is empty: links are not authenticated by a shared secret; any client that "
+                    + "may run commands here (after AUTH, if requirepass or users are set) can pull this node's data");
+        }
+        NodeTls tls = config.tls().enabled() ? NodeTls.load(config.tls()) : null;
+        if (config.tls().replication() && config.tls().port() == 0 && !config.isReplica()) {
+            log.warn("keymesh.tls.replication is on but keymesh.tls.port is 0: peers and replicas linking over TLS "
+                    + "cannot reach this node; set keymesh.tls.port");
+        }
+        LinkSockets sockets = tls != null && config.tls().replication() ? LinkSockets.tls(tls) : LinkSockets.plain();
         RedisProcess redis = null;
         Mesh mesh = null;
         ReplicaRole replica = null;
@@ -148,29 +164,36 @@ public final class KeymeshNode implements AutoCloseable {
             BackendConnector connector = new BackendConnector(endpoint, storage.username(), storage.password(),
                     (int) storage.connectTimeout().toMillis());
             if (replicating) {
-                mesh = MeshSetup.create(config, nodeId, clock, endpoint, time);
+                mesh = MeshSetup.create(config, nodeId, clock, endpoint, time, sockets);
             }
             if (config.isReplica()) {
-                replica = MeshSetup.replica(config, nodeId, clock, endpoint, time);
+                replica = MeshSetup.replica(config, nodeId, clock, endpoint, time, sockets);
+                if (mesh != null) {
+                    replica.link().onSecretRefusal(mesh::refusedByPuller);
+                }
             }
             NodeContext node = new NodeContext(config, Commands.standard(),
                     new SessionRegistry(new CommandLatency(CommandLatency.byRouting(replicating))), status, connector,
-                    started, ioThreads, nodeId, clock, replicating, mesh, replica);
-            KeymeshServer server = KeymeshServer.bind(node, config.bind(), config.port(), ioThreads);
+                    started, ioThreads, nodeId, clock, replicating, mesh, replica, tls == null ? null : new NettyTls(tls));
+            KeymeshServer server = KeymeshServer.bind(node, config.bind(), config.plainPort() ? config.port() : -1,
+                    config.tls().port(), ioThreads);
             if (mesh != null) {
                 mesh.start();
             }
             if (replica != null) {
                 String advertise = config.cluster().advertise();
                 if (advertise.endsWith(":0")) {
-                    replica.link().advertise(advertise.substring(0, advertise.length() - 1) + server.port());
+                    replica.link().advertise(advertise.substring(0, advertise.length() - 1)
+                            + (server.port() > 0 ? server.port() : server.tlsPort()));
                 }
                 replica.start();
                 log.info("replica of {} (write-policy {}, prefer-first {})", config.replica().upstreams(),
                         config.replica().writePolicy().configName(), config.replica().preferFirst());
             }
-            log.info("keymesh ready on {}:{} ({} io threads, backend {} {}) in {} ms", config.bind(), server.port(),
-                    ioThreads, storage.mode(), endpoint, time.wallMillis() - started);
+            log.info("keymesh ready on {}:{}{} ({} io threads, backend {} {}) in {} ms", config.bind(),
+                    server.port() > 0 ? server.port() : "(no plain port)",
+                    server.tlsPort() > 0 ? ", TLS port " + server.tlsPort() + (config.tls().replication() ? " (TLS links)" : "")
+                            : "", ioThreads, storage.mode(), endpoint, time.wallMillis() - started);
             KeymeshNode keymesh = new KeymeshNode(config, redis, server, status, node);
             if (config.http().enabled()) {
                 try {
@@ -217,9 +240,14 @@ public final class KeymeshNode implements AutoCloseable {
         return m == null ? 0 : m.port();
     }
 
-    /** The bound client port. */
+    /** The bound plain client port, or 0 without one. */
     public int port() {
         return server.port();
+    }
+
+    /** The bound TLS client port, or 0 without one. */
+    public int tlsPort() {
+        return server.tlsPort();
     }
 
     public KeymeshConfig config() {

@@ -7,6 +7,7 @@ import io.keymesh.topology.clock.HybridClock;
 import io.keymesh.topology.clock.TimeSource;
 import io.keymesh.topology.link.BackendAccess;
 import io.keymesh.topology.link.LinkSettings;
+import io.keymesh.topology.link.LinkSockets;
 import io.keymesh.topology.link.PullLink;
 import io.keymesh.proxy.replica.ReplicaRole;
 import io.keymesh.topology.node.Mesh;
@@ -17,13 +18,14 @@ final class MeshSetup {
     private MeshSetup() {
     }
 
-    static Mesh create(KeymeshConfig config, NodeId nodeId, HybridClock clock, BackendEndpoint endpoint, TimeSource time) {
+    static Mesh create(KeymeshConfig config, NodeId nodeId, HybridClock clock, BackendEndpoint endpoint, TimeSource time,
+                       LinkSockets sockets) {
         KeymeshConfig.Cluster c = config.cluster();
         KeymeshConfig.Replication r = c.replication();
         KeymeshConfig.Storage storage = config.storage();
         MeshSettings settings = new MeshSettings(nodeId.value(), config.role(), c.advertise(), c.peers(), c.clusterSecret(),
                 storage.databases(), c.maxClockOffset().toMillis(), r.logRetentionAge().toMillis(), r.logRetentionBytes(),
-                r.tombstoneMaxAge().toMillis(), 1000, LinkSettings.defaults());
+                r.tombstoneMaxAge().toMillis(), 1000, LinkSettings.defaults().withSockets(sockets));
         BackendAccess backend = new BackendAccess(endpoint, storage.username(), storage.password(),
                 (int) storage.connectTimeout().toMillis());
         return new Mesh(settings, clock, time, backend);
@@ -31,10 +33,10 @@ final class MeshSetup {
 
     /**
      * A replica's following of its upstreams; it checks them (and forwards writes) with the node's own
-     * requirepass, so replicas and primaries share it.
+     * requirepass, so replicas and primaries share it, and links and checks them with {@code sockets}.
      */
     static ReplicaRole replica(KeymeshConfig config, NodeId nodeId, HybridClock clock, BackendEndpoint endpoint,
-                               TimeSource time) {
+                               TimeSource time, LinkSockets sockets) {
         KeymeshConfig.Storage storage = config.storage();
         KeymeshConfig.Cluster c = config.cluster();
         BackendAccess backend = new BackendAccess(endpoint, storage.username(), storage.password(),
@@ -42,6 +44,6 @@ final class MeshSetup {
         PullLink.Self self = new PullLink.Self(nodeId.value(), "replica", c.advertise(), c.clusterSecret(),
                 storage.databases());
         String password = config.requirepass().isEmpty() ? null : config.requirepass();
-        return new ReplicaRole(config.replica(), self, clock, time, backend, null, password);
+        return new ReplicaRole(config.replica(), self, clock, time, backend, null, password, sockets);
     }
 }

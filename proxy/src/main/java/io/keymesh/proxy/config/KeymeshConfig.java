@@ -8,6 +8,7 @@ import io.keymesh.proxy.resp.RespLimits;
 import io.keymesh.topology.failover.RegionLocalKeys;
 import io.keymesh.topology.failover.ReplicaSettings;
 import io.keymesh.topology.failover.WriteQuorum;
+import io.keymesh.topology.tls.TlsSettings;
 
 import java.io.File;
 import java.nio.file.Path;
@@ -21,6 +22,8 @@ import java.util.Map;
  * A node's configuration, read once from HOCON (conf/reference.conf documents every key) with
  * -D system properties taking precedence. Field names match the keys. {@code replica} is null
  * unless {@code keymesh.role = replica}; {@code writeQuorum} (min-replicas-to-write) applies on a primary.
+ * {@code port} 0 turns the plain client port off when {@code tls.port} is set; without a TLS port it
+ * binds a free port chosen by the system (tests use this).
  */
 public record KeymeshConfig(
         int port,
@@ -40,7 +43,8 @@ public record KeymeshConfig(
         RegionLocalKeys regionLocalKeys,
         WriteQuorum writeQuorum,
         String logFormat,
-        Http http) {
+        Http http,
+        TlsSettings tls) {
 
     /** The HTTP endpoint (/metrics): {@code port} 0 means none. */
     public record Http(int port, String bind) {
@@ -69,12 +73,12 @@ public record KeymeshConfig(
      * @param nodeId         configured node id, or empty to use (or create) the one in the data directory
      * @param advertise      "host:port" peers and replicas use to reach this node
      * @param peers          the other primaries' client ports, "host:port"
-     * @param clusterSecret  shared secret of peer links; empty for open links
+     * @param clusterSecret  secret every node proves on its links (never sent); empty for none
      * @param maxClockOffset how far ahead of local wall time a peer's timestamps may run
      */
     public record Cluster(String nodeId, String advertise, List<String> peers, String clusterSecret,
                           Duration maxClockOffset, Replication replication) {
-        /** True when links carry no secret (logged as a warning at start). */
+        /** True when links have no secret to prove (logged as a warning at start). */
         public boolean openLinks() {
             return clusterSecret.isEmpty();
         }
@@ -117,6 +121,7 @@ public record KeymeshConfig(
         if (!role.equals("primary") && !role.equals("replica")) {
             throw new ConfigException.BadValue("keymesh.role", "must be \"primary\" or \"replica\", got " + role);
         }
+        TlsSettings tls = TlsSettings.from(c);
         ReplicaSettings replica = null;
         if (role.equals("replica")) {
             replica = ReplicaSettings.from(c);
@@ -129,6 +134,9 @@ public record KeymeshConfig(
         if (databases < 1 || databases > 1_000_000) {
             throw new ConfigException.BadValue("keymesh.storage.redis.databases", "must be >= 1, got " + databases);
         }
+        List<String> peers = c.getStringList("peers");
+        ProtectedMode.check(c, c.getString("bind"), replica != null ? "upstreams " + replica.upstreams()
+                : peers.isEmpty() ? "" : "peers " + peers, c.getString("cluster-secret"), tls);
         RespLimits respLimits = new RespLimits(
                 limits.getBytes("proto-max-bulk-len"),
                 limits.getInt("max-multibulk-len"),
@@ -151,12 +159,23 @@ public record KeymeshConfig(
                         s.getString("password"), databases, s.getBoolean("appendonly"), s.getString("appendfsync"),
                         s.getBytes("maxmemory"), s.getString("maxmemory-policy"), s.getDuration("start-timeout"),
                         s.getDuration("connect-timeout")),
-                cluster(c, port),
+                cluster(c, advertisedPort(port, tls)),
                 replica,
                 RegionLocalKeys.from(c),
                 WriteQuorum.from(c),
                 logFormat(c),
-                http(c));
+                http(c),
+                tls);
+    }
+
+    /** The client port other nodes reach: the TLS port with TLS links or without a plain port, else the plain one. */
+    private static int advertisedPort(int port, TlsSettings tls) {
+        return tls.port() > 0 && (tls.replication() || port == 0) ? tls.port() : port;
+    }
+
+    /** True when the plain client port is listened on: port set, or 0 (a free one) with no TLS port. */
+    public boolean plainPort() {
+        return port > 0 || tls.port() == 0;
     }
 
     private static Cluster cluster(Config c, int port) {

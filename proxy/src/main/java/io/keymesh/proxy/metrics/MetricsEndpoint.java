@@ -84,6 +84,14 @@ public final class MetricsEndpoint implements AutoCloseable {
                 cb -> cb.call(node.backend().up() ? 1 : 0));
         counter(registry, "keymesh_backend_restarts", "Times the managed redis-server was restarted",
                 cb -> cb.call(node.backend().restarts()));
+        if (node.tls() != null) {
+            counter(registry, "keymesh_tls_clients_refused", "TLS handshakes refused on the TLS client port",
+                    cb -> cb.call(node.tls().nodeTls().incoming().count()));
+            counter(registry, "keymesh_tls_servers_refused", "TLS handshakes of links and health checks this node refused",
+                    cb -> cb.call(node.tls().nodeTls().outgoing().count()));
+            counter(registry, "keymesh_tls_certificate_reloads", "Times changed TLS certificate files were loaded",
+                    cb -> cb.call(node.tls().nodeTls().reloads()));
+        }
         if (node.mesh() != null) {
             registerMesh(node.mesh(), registry);
         }

@@ -1,6 +1,7 @@
 package io.keymesh.proxy.replica;
 
 import io.keymesh.proxy.resp.RespRequest;
+import io.keymesh.proxy.server.NettyTls;
 import io.keymesh.proxy.session.ClientSession;
 import io.keymesh.storage.backend.BackendEndpoint;
 import io.keymesh.storage.conn.BackendConnector;
@@ -36,11 +37,14 @@ public final class WriteForwarder {
     private final String password;
     private final int connectTimeoutMillis;
     private final Duration waitTimeout;
+    private final NettyTls tls;
 
     private record Upstream(String address, int db, int protocol, BackendLink link) {
     }
 
-    public WriteForwarder(ReplicaRole role, String username, String password, int connectTimeoutMillis) {
+    /** {@code tls}: null for plain connections to upstreams, else TLS as the links use (keymesh.tls.replication). */
+    public WriteForwarder(ReplicaRole role, String username, String password, int connectTimeoutMillis, NettyTls tls) {
+        this.tls = tls;
         this.role = role;
         this.username = username;
         this.password = password;
@@ -125,7 +129,8 @@ public final class WriteForwarder {
             u.link.close("upstream changed");
         }
         BackendConnector connector = new BackendConnector(new BackendEndpoint.Tcp(upstream.host(), upstream.port()),
-                username, password, connectTimeoutMillis);
+                username, password, connectTimeoutMillis,
+                tls == null ? null : ch -> tls.clientHandler(ch.alloc(), upstream.host(), upstream.port()));
         BackendLink link = connector.connect(s.channel().eventLoop(), s.db(), s.protocol(), LinkListener.NONE);
         s.channel().attr(LINK).set(new Upstream(address, s.db(), s.protocol(), link));
         s.channel().closeFuture().addListener(f -> link.close("client gone"));

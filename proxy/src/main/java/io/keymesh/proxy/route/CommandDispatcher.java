@@ -95,7 +95,7 @@ public final class CommandDispatcher {
         this.replica = node.replica();
         this.forwarder = replica != null && replica.settings().writePolicy() == io.keymesh.topology.failover.WritePolicy.FORWARD
                 ? new WriteForwarder(replica, null, node.config().requirepass(),
-                        (int) node.config().storage().connectTimeout().toMillis())
+                        (int) node.config().storage().connectTimeout().toMillis(), node.linkTls())
                 : null;
         this.regionLocal = new RegionLocalMatcher(node.config().regionLocalKeys());
         this.quorum = node.config().writeQuorum();
@@ -122,7 +122,7 @@ public final class CommandDispatcher {
     public void dispatch(ClientSession s, RespRequest r, CommandSpec spec) {
         s.touch(spec);
         if (spec == null && r.argEquals(0, "KEYMESH") && s.mode() != ClientSession.Mode.PIPE) {
-            keymesh.handle(s, r);                         // HELLO/PULL authenticate with the cluster secret
+            keymesh.handle(s, r);                         // HELLO/AUTH/PULL: the link handshake decides who links
             return;
         }
         if (!s.authenticated() && !allowedBeforeAuth(spec)) {

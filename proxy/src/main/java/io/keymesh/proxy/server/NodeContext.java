@@ -17,6 +17,7 @@ import io.keymesh.topology.node.Mesh;
  * @param replicating true when writes go through the replicated write path (config replication.enabled)
  * @param mesh        the replication links (peers served and pulled), null when not replicating
  * @param replica     the replica role (upstream tracking and link), null on a primary
+ * @param tls         the node's TLS certificate and refusal counts, null without TLS
  */
 public record NodeContext(
         KeymeshConfig config,
@@ -30,10 +31,16 @@ public record NodeContext(
         HybridClock clock,
         boolean replicating,
         Mesh mesh,
-        ReplicaRole replica) {
+        ReplicaRole replica,
+        NettyTls tls) {
 
     /** True when this node replicates with peers ({@link #mesh()} is not null). */
     public boolean meshEnabled() {
         return mesh != null;
+    }
+
+    /** Netty TLS for connections this node opens to other nodes' client ports, or null when those are plain. */
+    public NettyTls linkTls() {
+        return tls != null && tls.nodeTls().settings().replication() ? tls : null;
     }
 }

@@ -1,6 +1,7 @@
 package io.keymesh.proxy.session;
 
 import io.keymesh.proxy.server.NodeContext;
+import io.keymesh.topology.tls.NodeTls;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -182,6 +183,12 @@ public final class InfoComposer {
                 .append("backend_status:").append(backendStatus).append("\r\n")
                 .append("backend_version:").append(node.backend().version()).append("\r\n")
                 .append("backend_restarts:").append(node.backend().restarts()).append("\r\n");
+        NodeTls tls = node.tls() == null ? null : node.tls().nodeTls();
+        out.append("tls_port:").append(tls == null ? 0 : tls.settings().port()).append("\r\n")
+                .append("tls_replication:").append(tls != null && tls.settings().replication() ? "yes" : "no").append("\r\n")
+                .append("tls_clients_refused:").append(tls == null ? 0 : tls.incoming().count()).append("\r\n")
+                .append("tls_servers_refused:").append(tls == null ? 0 : tls.outgoing().count()).append("\r\n")
+                .append("tls_certificate_reloads:").append(tls == null ? 0 : tls.reloads()).append("\r\n");
     }
 
     private static void trimTrailingBlank(StringBuilder out) {

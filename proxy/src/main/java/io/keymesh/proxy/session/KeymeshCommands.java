@@ -1,8 +1,10 @@
 package io.keymesh.proxy.session;
 
 import io.keymesh.proxy.resp.Replies;
+import io.keymesh.proxy.resp.RespFrameDecoder;
 import io.keymesh.proxy.resp.RespRequest;
 import io.keymesh.proxy.server.NodeContext;
+import io.keymesh.proxy.server.TlsPeer;
 import io.keymesh.topology.node.HelloRefusal;
 import io.keymesh.topology.node.Mesh;
 import io.keymesh.topology.node.MeshReport;
@@ -16,13 +18,23 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The KEYMESH admin and link commands. HELLO and PULL are how a peer opens a link on the client
- * port (the cluster secret is their authentication, so they need no AUTH); PULL hands the
- * connection over to the mesh's log sender. PEERS and STATUS report the mesh as RESP data, the
- * same fields INFO replication shows.
+ * The KEYMESH admin and link commands. HELLO, AUTH and PULL are how a peer or replica opens a link
+ * on the client port; PULL hands the connection over to the mesh's log sender. Who may link: with a
+ * cluster secret, a node that proved it (HELLO, then AUTH with its proof; no client AUTH needed);
+ * without one, a connection that passed the client's AUTH (when requirepass or users are set) or
+ * whose TLS client certificate was verified. PEERS, STATUS and POS report the mesh and answer
+ * NOAUTH before the client's AUTH.
  */
 public final class KeymeshCommands {
-    private static final AttributeKey<Hello> PEER = AttributeKey.valueOf("keymesh.peer");
+    /** The link handshake of this connection so far: the peer's HELLO, this node's nonce, whether the peer proved the secret. */
+    private record Greeting(Hello hello, String serverNonce, boolean proven) {
+    }
+
+    private static final AttributeKey<Greeting> GREETING = AttributeKey.valueOf("keymesh.greeting");
+    /**
+     * Set to TRUE on a TLS connection whose client certificate was verified against
+     * keymesh.tls.ca-cert-file: link authentication when no cluster secret is set.
+     */
 
     /** Reads km:pos[node] in the log database, after every earlier request of the session on its link. */
     private static final String POSITION_SCRIPT = "redis.call('SELECT', ARGV[1]) "
@@ -40,17 +52,19 @@ public final class KeymeshCommands {
     public void handle(ClientSession s, RespRequest r) {
         try {
             String sub = r.argc() > 1 ? r.argString(1).toUpperCase(Locale.ROOT) : "";
-            if (!sub.equals("HELLO") && !sub.equals("PULL") && !s.authenticated()) {
+            boolean link = sub.equals("HELLO") || sub.equals("AUTH") || sub.equals("PULL");
+            Mesh mesh = node.mesh();
+            if (!s.authenticated() && !(link && mesh != null && (mesh.requiresProof() || tlsVerified(s)))) {
                 s.reply(Replies.of(Replies.NOAUTH));
                 return;
             }
-            Mesh mesh = node.mesh();
             if (mesh == null && !sub.equals("STATUS")) {
                 s.reply(error(s, "ERR keymesh: this node has no mesh (keymesh.peers is empty)"));
                 return;
             }
             switch (sub) {
                 case "HELLO" -> hello(s, r, mesh);
+                case "AUTH" -> auth(s, r, mesh);
                 case "PULL" -> pull(s, r, mesh);
                 case "PEERS" -> peers(s, mesh);
                 case "STATUS" -> status(s, mesh);
@@ -71,9 +85,13 @@ public final class KeymeshCommands {
         try {
             Hello hello = Hello.parse(rest);
             Hello.Reply reply = mesh.hello(hello);
-            s.channel().attr(PEER).set(hello);
-            Replies.Writer w = new Replies.Writer(s.channel().alloc(), s.protocol()).array(3);
-            w.bulk(reply.nodeId()).bulk(reply.stamp()).bulk(Integer.toString(reply.databases()));
+            s.channel().attr(GREETING).set(new Greeting(hello, reply.nonce(), false));
+            if (tlsVerified(s)) {
+                liftUnauthenticatedLimits(s);
+            }
+            Replies.Writer w = new Replies.Writer(s.channel().alloc(), s.protocol()).array(5);
+            w.bulk(reply.nodeId()).bulk(reply.stamp()).bulk(Integer.toString(reply.databases()))
+                    .bulk(reply.nonce()).bulk(reply.proof());
             s.reply(w.done());
         } catch (IllegalArgumentException e) {
             s.reply(error(s, "ERR keymesh: " + e.getMessage()));
@@ -82,10 +100,44 @@ public final class KeymeshCommands {
         }
     }
 
-    private void pull(ClientSession s, RespRequest r, Mesh mesh) {
-        Hello hello = s.channel().attr(PEER).get();
-        if (hello == null) {
+    /** KEYMESH AUTH &lt;proof&gt;: the puller proves the cluster secret; a wrong proof closes the connection. */
+    private void auth(ClientSession s, RespRequest r, Mesh mesh) {
+        Greeting greeting = s.channel().attr(GREETING).get();
+        if (greeting == null) {
             s.reply(error(s, "ERR keymesh: KEYMESH HELLO must come first"));
+            return;
+        }
+        if (r.argc() != 3) {
+            s.reply(error(s, "ERR keymesh: KEYMESH AUTH needs <proof>"));
+            return;
+        }
+        try {
+            mesh.authenticate(greeting.hello(), greeting.serverNonce(), r.argString(2));
+        } catch (HelloRefusal e) {
+            s.channel().attr(GREETING).set(null);
+            s.reply(error(s, e.getMessage()));
+            s.closeAfterReplies();
+            return;
+        }
+        s.channel().attr(GREETING).set(new Greeting(greeting.hello(), greeting.serverNonce(), true));
+        liftUnauthenticatedLimits(s);
+        s.reply(Replies.of(Replies.OK));
+    }
+
+    private void pull(ClientSession s, RespRequest r, Mesh mesh) {
+        Greeting greeting = s.channel().attr(GREETING).get();
+        if (greeting == null) {
+            s.reply(error(s, "ERR keymesh: KEYMESH HELLO must come first"));
+            return;
+        }
+        Hello hello = greeting.hello();
+        try {
+            if (mesh.requiresProof() && !greeting.proven()) {
+                throw mesh.unproven(hello);
+            }
+            mesh.admit(hello);
+        } catch (HelloRefusal e) {
+            s.reply(error(s, e.getMessage()));
             return;
         }
         String role = r.argc() > 2 ? r.argString(2).toLowerCase(Locale.ROOT) : "";
@@ -155,6 +207,18 @@ public final class KeymeshCommands {
         for (Map.Entry<String, String> e : fields.entrySet()) {
             w.bulk(e.getKey()).bulk(e.getValue());
         }
+    }
+
+    /** An authenticated link's PULL may list every origin: the decoder's limits for unauthenticated clients no longer apply. */
+    private static void liftUnauthenticatedLimits(ClientSession s) {
+        RespFrameDecoder decoder = s.channel().pipeline().get(RespFrameDecoder.class);
+        if (decoder != null) {
+            decoder.authenticated(true);
+        }
+    }
+
+    private static boolean tlsVerified(ClientSession s) {
+        return TlsPeer.verified(s.channel());
     }
 
     private static io.netty.buffer.ByteBuf error(ClientSession s, String text) {

@@ -232,7 +232,8 @@ public final class KeymeshFixture implements AutoCloseable {
         return Files.isExecutable(Path.of("/usr/bin/redis-server")) ? "/usr/bin/redis-server" : "redis-server";
     }
 
-    static int freePort() throws IOException {
+    /** A loopback port free at the time of the call (for a port a test must know before binding). */
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }

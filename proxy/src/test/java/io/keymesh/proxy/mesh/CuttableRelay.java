@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * A loopback TCP relay the test controls: it listens on an ephemeral port and forwards every
  * connection to a target port; {@link #cut()} resets every open connection and refuses new ones
  * until {@link #heal()}; {@link #throttle(long)} caps the bandwidth of each direction (a slow
- * link). Counts the bytes it forwarded in each direction.
+ * link). Counts the bytes it forwarded in each direction and, after {@link #record(int)}, keeps a
+ * copy of them (what an eavesdropper on the link would see).
  */
 public final class CuttableRelay implements AutoCloseable {
     private final String name;
@@ -27,6 +28,8 @@ public final class CuttableRelay implements AutoCloseable {
     private final AtomicLong connectionsAccepted = new AtomicLong();
     private final Pacer upPacer = new Pacer();
     private final Pacer downPacer = new Pacer();
+    private final java.io.ByteArrayOutputStream recorded = new java.io.ByteArrayOutputStream();
+    private volatile int recordBytesMax;
     private volatile int targetPort;
     private volatile boolean cut;
     private volatile boolean closed;
@@ -75,6 +78,30 @@ public final class CuttableRelay implements AutoCloseable {
         }
         upPacer.bytesPerSecond(bytesPerSecond);
         downPacer.bytesPerSecond(bytesPerSecond);
+    }
+
+    /** From now on keeps a copy of up to {@code bytesMax} forwarded bytes, both directions as they pass. */
+    public void record(int bytesMax) {
+        synchronized (recorded) {
+            recorded.reset();
+            recordBytesMax = bytesMax;
+        }
+    }
+
+    /** The bytes recorded since {@link #record(int)}. */
+    public byte[] recorded() {
+        synchronized (recorded) {
+            return recorded.toByteArray();
+        }
+    }
+
+    private void keep(byte[] buf, int n) {
+        if (recordBytesMax == 0) {
+            return;
+        }
+        synchronized (recorded) {
+            recorded.write(buf, 0, Math.min(n, Math.max(0, recordBytesMax - recorded.size())));
+        }
     }
 
     public boolean isCut() {
@@ -147,6 +174,7 @@ public final class CuttableRelay implements AutoCloseable {
                     if (cut) {
                         break;
                     }
+                    keep(buf, n);
                     out.write(buf, 0, n);
                     counter.addAndGet(n);
                 }

@@ -236,7 +236,7 @@ public final class MeshFixture implements AutoCloseable {
         int j = nodes.indexOf(node);
         for (int i = 0; i < nodes.size(); i++) {
             if (relays[i][j] != null) {
-                relays[i][j].target(node.port());
+                relays[i][j].target(node.linkPort());
             }
         }
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.keymesh.proxy.it.RespSocket;
 import io.keymesh.topology.wire.Hello;
+import io.keymesh.topology.wire.PeerAuth;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 
@@ -15,7 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 
-/** Two-node links as INFO replication shows them: streaming, resumed by partial resync after a cut, refused for a wrong secret or another log format. */
+/** Two-node links as INFO replication shows them: streaming, resumed by partial resync after a cut, refused both ways for a wrong secret, refused for another log format. */
 class MeshIT extends MeshTest {
 
     @Test
@@ -64,16 +65,23 @@ class MeshIT extends MeshTest {
     }
 
     @Test
-    void aPeerWithTheWrongClusterSecretIsRefused() {
+    void aPeerWithTheWrongClusterSecretIsRefusedInBothDirections() {
         mesh = MeshFixture.builder().nodes(2).clusterSecret(1, "wrong").start();
         MeshNode a = mesh.node(0);
         MeshNode b = mesh.node(1);
-        Await.until(CONVERGE, "B reports the refusal", () -> b.info("replication").get("peer0").contains("wrong cluster secret"),
-                () -> b.info("replication").toString());
-        assertTrue(Long.parseLong(a.info("replication").get("mesh_secret_refusals")) >= 1, a.info("replication").toString());
+        for (MeshNode n : new MeshNode[] {a, b}) {
+            Await.until(CONVERGE, n.name() + " refuses its peer that cannot prove the secret", () -> {
+                Map<String, String> info = n.info("replication");
+                return info.get("peer0").contains("state=refused") && info.get("peer0").contains("could not prove the cluster secret")
+                        && Long.parseLong(info.get("mesh_secret_refusals")) >= 1
+                        && info.get("mesh_last_refusal").contains("could not prove the cluster secret");
+            }, () -> n.info("replication").toString());
+        }
         a.sync().set("k", "v");
+        b.sync().set("k2", "v2");
         Await.sleep(500);
         assertNull(b.sync().get("k"), "nothing flows over a refused link");
+        assertNull(a.sync().get("k2"), "nothing flows over a refused link");
     }
 
     @Test
@@ -82,11 +90,11 @@ class MeshIT extends MeshTest {
         MeshNode a = mesh.node(0);
         String stamp = String.format("%016x", System.currentTimeMillis() << 16) + "0badf00d";
         try (RespSocket s = new RespSocket(a.port(), Duration.ofSeconds(5))) {
-            Object reply = s.call("KEYMESH", "HELLO", MeshFixture.SECRET, "0badf00d", "primary", "127.0.0.1:1", stamp, "1");
+            Object reply = s.call("KEYMESH", "HELLO", "0badf00d", "primary", "127.0.0.1:1", stamp, "1", PeerAuth.nonce());
             assertEquals(new RespSocket.Err("ERR keymesh: log format 1, this node reads log format " + Hello.LOG_FORMAT
                     + " (run the same keymesh version on every node)"), reply);
             // a HELLO without a log format, as a node from before the format was announced sends it
-            Object old = s.call("KEYMESH", "HELLO", MeshFixture.SECRET, "0badf00d", "primary", "127.0.0.1:1", stamp);
+            Object old = s.call("KEYMESH", "HELLO", "0badf00d", "primary", "127.0.0.1:1", stamp);
             assertTrue(old instanceof RespSocket.Err e && e.message().contains("<log-format>")
                     && e.message().contains("log format " + Hello.LOG_FORMAT), String.valueOf(old));
             assertEquals("PONG", s.call("PING"), "the connection stays usable");

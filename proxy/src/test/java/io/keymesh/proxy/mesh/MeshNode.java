@@ -79,6 +79,15 @@ public final class MeshNode {
         return port;
     }
 
+    /**
+     * The port other nodes link to: the TLS port with keymesh.tls.replication (in-JVM nodes), else
+     * the client port.
+     */
+    public int linkPort() {
+        boolean tlsLinks = "true".equals(String.valueOf(settings.get("keymesh.tls.replication")));
+        return tlsLinks && inJvm != null ? inJvm.tlsPort() : port;
+    }
+
     public boolean isRunning() {
         return external != null ? external.isAlive() : inJvm != null;
     }
@@ -207,8 +216,14 @@ public final class MeshNode {
         return List.of("-h", "127.0.0.1", "-p", Integer.toString(port));
     }
 
+    /** The client URI, with the node's keymesh.requirepass when it has one. */
     private RedisURI uri() {
-        return RedisURI.builder().withHost("127.0.0.1").withPort(port).withTimeout(TIMEOUT).build();
+        RedisURI.Builder b = RedisURI.builder().withHost("127.0.0.1").withPort(port).withTimeout(TIMEOUT);
+        Object password = settings.get("keymesh.requirepass");
+        if (password != null && !password.toString().isEmpty()) {
+            b.withPassword(password.toString().toCharArray());
+        }
+        return b.build();
     }
 
     private synchronized RedisClient client(RedisURI uri) {

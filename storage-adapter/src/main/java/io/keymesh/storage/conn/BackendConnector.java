@@ -2,6 +2,7 @@ package io.keymesh.storage.conn;
 
 import io.keymesh.storage.backend.BackendEndpoint;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelHandler;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -17,6 +18,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 
 import java.net.InetSocketAddress;
+import java.util.function.Function;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -34,8 +36,19 @@ public final class BackendConnector {
     private final String username;
     private final String password;
     private final int connectTimeoutMillis;
+    private final Function<Channel, ChannelHandler> transport;
 
     public BackendConnector(BackendEndpoint endpoint, String username, String password, int connectTimeoutMillis) {
+        this(endpoint, username, password, connectTimeoutMillis, null);
+    }
+
+    /**
+     * The same, with {@code transport} (may be null) giving each new channel a first handler, such as
+     * an SslHandler for a TLS endpoint.
+     */
+    public BackendConnector(BackendEndpoint endpoint, String username, String password, int connectTimeoutMillis,
+                            Function<Channel, ChannelHandler> transport) {
+        this.transport = transport;
         this.endpoint = endpoint;
         this.username = username == null || username.isEmpty() ? null : username;
         this.password = password == null || password.isEmpty() ? null : password;
@@ -60,6 +73,9 @@ public final class BackendConnector {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (transport != null) {
+                            ch.pipeline().addLast("transport", transport.apply(ch));
+                        }
                         ch.pipeline().addLast("replies", handler);
                     }
                 });

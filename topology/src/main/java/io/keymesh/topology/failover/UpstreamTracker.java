@@ -6,6 +6,7 @@ import io.keymesh.topology.health.HealthMonitor;
 import io.keymesh.topology.health.HealthProbe;
 import io.keymesh.topology.health.RespHealthProbe;
 import io.keymesh.topology.health.UpstreamAddress;
+import io.keymesh.topology.link.LinkSockets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -34,8 +35,14 @@ public final class UpstreamTracker implements AutoCloseable {
      */
     public static UpstreamTracker withRespChecks(ReplicaSettings settings, String username, String password,
                                                  TimeSource time) {
-        return new UpstreamTracker(settings, new RespHealthProbe(settings.health().timeout(), username, password, time),
-                time);
+        return withRespChecks(settings, username, password, LinkSockets.plain(), time);
+    }
+
+    /** The same, connecting with {@code sockets} (TLS with keymesh.tls.replication). */
+    public static UpstreamTracker withRespChecks(ReplicaSettings settings, String username, String password,
+                                                 LinkSockets sockets, TimeSource time) {
+        return new UpstreamTracker(settings,
+                new RespHealthProbe(settings.health().timeout(), username, password, sockets, time), time);
     }
 
     /** Adds a listener for switches of the followed upstream; add listeners before {@link #start()}. */

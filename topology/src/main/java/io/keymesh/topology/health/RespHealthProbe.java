@@ -1,11 +1,12 @@
 package io.keymesh.topology.health;
 
 import io.keymesh.topology.clock.TimeSource;
+import io.keymesh.topology.link.LinkSockets;
+
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ConnectException;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
@@ -15,7 +16,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The check HAProxy users write for Redis, over a fresh TCP connection each time: optional AUTH,
+ * The check HAProxy users write for Redis, over a fresh TCP (or TLS) connection each time: optional AUTH,
  * then PING must answer PONG and ROLE must say "master" (INFO replication's {@code role:master} when
  * the upstream does not know ROLE), all within the timeout. A replica, an error, a wrong reply, a
  * refused connection or silence fails the check.
@@ -35,31 +36,36 @@ public final class RespHealthProbe implements HealthProbe {
     private final String username;
     private final String password;
     private final TimeSource time;
+    private final LinkSockets sockets;
 
     /**
-     * A probe with the given timeout per check.
+     * A probe with the given timeout per check, over plain TCP.
      *
      * @param username user for AUTH, or null for the default user
      * @param password password for AUTH, or null to send no AUTH
      */
     public RespHealthProbe(Duration timeout, String username, String password) {
-        this(timeout, username, password, TimeSource.system());
+        this(timeout, username, password, LinkSockets.plain());
+    }
+
+    /** The same, connecting with {@code sockets} (TLS with keymesh.tls.replication). */
+    public RespHealthProbe(Duration timeout, String username, String password, LinkSockets sockets) {
+        this(timeout, username, password, sockets, TimeSource.system());
     }
 
     /** The same, with the deadline of each check kept on {@code time}'s monotonic clock. */
-    public RespHealthProbe(Duration timeout, String username, String password, TimeSource time) {
+    public RespHealthProbe(Duration timeout, String username, String password, LinkSockets sockets, TimeSource time) {
         this.time = Objects.requireNonNull(time, "time");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
         this.username = username;
         this.password = password;
+        this.sockets = Objects.requireNonNull(sockets, "sockets");
     }
 
     @Override
     public ProbeResult probe(UpstreamAddress upstream) {
         long deadline = time.monotonicNanos() + timeout.toNanos();
-        try (Socket socket = new Socket()) {
-            socket.setTcpNoDelay(true);
-            socket.connect(new InetSocketAddress(upstream.host(), upstream.port()), remainingMillis(deadline));
+        try (Socket socket = sockets.connect(sockets.create(), upstream.host(), upstream.port(), remainingMillis(deadline))) {
             OutputStream out = socket.getOutputStream();
             RespReplyReader in = new RespReplyReader(new BufferedInputStream(socket.getInputStream()), BULK_BYTES_MAX,
                     ARRAY_LENGTH_MAX);

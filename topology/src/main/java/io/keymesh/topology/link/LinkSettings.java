@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * Tuning of links: batch bounds, heartbeat and timeout, reconnect backoff, tail polling, and how
  * long a sender lets a busy log fill the next batch ({@code busyLingerMicros}, see {@link #lingerNanosAfter}).
- * {@link #defaults()} is what a node uses unless configured otherwise.
+ * {@code sockets} opens connections to other nodes (plain or TLS). {@link #defaults()} is what a node
+ * uses unless configured otherwise.
  */
 public record LinkSettings(
         int batchEntriesMax,
@@ -18,7 +19,8 @@ public record LinkSettings(
         long reconnectMaxMillis,
         long tailBlockMillis,
         int connectTimeoutMillis,
-        long busyLingerMicros) {
+        long busyLingerMicros,
+        LinkSockets sockets) {
 
     /**
      * A read of a log that found at least this many new writes (but not a full batch) means the log
@@ -44,12 +46,18 @@ public record LinkSettings(
     }
 
     public static LinkSettings defaults() {
-        return new LinkSettings(512, 256 * 1024, 1000, 10_000, 100, 5000, 100, 5000, 1000);
+        return new LinkSettings(512, 256 * 1024, 1000, 10_000, 100, 5000, 100, 5000, 1000, LinkSockets.plain());
     }
 
     /** The same with other reconnect backoff bounds. */
     public LinkSettings withReconnect(long minMillis, long maxMillis) {
         return new LinkSettings(batchEntriesMax, batchBytesMax, heartbeatMillis, linkTimeoutMillis, minMillis, maxMillis,
-                tailBlockMillis, connectTimeoutMillis, busyLingerMicros);
+                tailBlockMillis, connectTimeoutMillis, busyLingerMicros, sockets);
+    }
+
+    /** The same, opening connections with {@code other}. */
+    public LinkSettings withSockets(LinkSockets other) {
+        return new LinkSettings(batchEntriesMax, batchBytesMax, heartbeatMillis, linkTimeoutMillis, reconnectMinMillis,
+                reconnectMaxMillis, tailBlockMillis, connectTimeoutMillis, busyLingerMicros, other);
     }
 }

@@ -18,7 +18,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -60,6 +59,7 @@ public final class PullLink implements AutoCloseable {
     private volatile boolean retarget;
     private volatile Socket socket;
     private volatile Consumer<LinkFrame.Publish> onPublish = p -> { };
+    private volatile Consumer<String> onSecretRefusal = why -> { };
     private volatile Runnable onApplied = () -> { };
     private BackendClient conn;
     private OutputStream out;
@@ -108,6 +108,11 @@ public final class PullLink implements AutoCloseable {
         this.onPublish = listener;
     }
 
+    /** Called with the reason each time this link refuses an upstream that cannot prove the cluster secret (set before start). */
+    public void onSecretRefusal(Consumer<String> listener) {
+        this.onSecretRefusal = listener;
+    }
+
     /** Called after every apply (set before start). */
     public void onApplied(Runnable listener) {
         this.onApplied = listener;
@@ -151,6 +156,9 @@ public final class PullLink implements AutoCloseable {
                 String why = "peer clock ahead by " + e.aheadMillis() + " ms (max-clock-offset "
                         + clock.clockOffsetMillisMax() + " ms)";
                 fail(why, true, true);
+            } catch (SecretRefusedException e) {
+                onSecretRefusal.accept(e.getMessage());
+                fail(e.getMessage(), true, false);
             } catch (PeerRefusedException e) {
                 fail(e.getMessage(), true, e.getMessage().contains("clock ahead"));
             } catch (IOException | RuntimeException e) {
@@ -266,14 +274,12 @@ public final class PullLink implements AutoCloseable {
         BusyWait busy = new BusyWait(name).reportTo(status.waiting()::busy).whileWaiting(() -> !closed).measuredBy(time);
         conn = backend.open(2 * self.databases(), busy);
         int colon = address.lastIndexOf(':');
-        Socket s = new Socket();
-        socket = s;
+        Socket s = settings.sockets().create();
+        socket = s;             // closing the TCP socket also stops a TLS session over it, without blocking
         if (closed) {
             throw new IOException("closed");
         }
-        s.setTcpNoDelay(true);
-        s.setKeepAlive(true);
-        s.connect(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))),
+        s = settings.sockets().connect(s, address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)),
                 settings.connectTimeoutMillis());
         s.setSoTimeout((int) settings.linkTimeoutMillis());
         out = s.getOutputStream();
@@ -283,25 +289,16 @@ public final class PullLink implements AutoCloseable {
     }
 
     /**
-     * The handshake, in one place: KEYMESH HELLO with this node's id, role, address and stamp; the
-     * reply's checks (not this node's own id, same database count); the upstream's stamp observed.
-     * Returns the upstream's node id.
+     * The handshake, in one place: {@link LinkHandshake} (HELLO with this node's id, role, address
+     * and stamp, both sides' proofs of the cluster secret), then the reply's checks (not this node's
+     * own id, same database count) and the upstream's stamp observed. Returns the upstream's node id.
      */
     private String handshake() throws IOException, ClockSkewException, PeerRefusedException {
         status.handshaking();
         Self me = self;
         String stamp = Stamp.of(clock.now(), me.nodeId());
-        BlockingResp.send(out, new Hello(me.clusterSecret(), me.nodeId(), me.role(), me.advertise(), stamp).toArgs());
-        Object helloReply = in.read();
-        if (helloReply instanceof RespError e) {
-            throw new PeerRefusedException(e.message());
-        }
-        Hello.Reply reply;
-        try {
-            reply = Hello.Reply.parse(helloReply);
-        } catch (IllegalArgumentException e) {
-            throw new PeerRefusedException("bad KEYMESH HELLO reply from " + connectedTo + ": " + e.getMessage());
-        }
+        String who = (pullRole.equals("replica") ? "upstream " : "peer ") + connectedTo;
+        Hello.Reply reply = LinkHandshake.greet(out, in, me, pullRole.equals("replica") ? "replica" : me.role(), stamp, who);
         if (reply.nodeId().equals(me.nodeId())) {
             throw new PeerRefusedException("peer " + connectedTo + " has this node's own id " + me.nodeId()
                     + " (is the node listed as its own peer?)");

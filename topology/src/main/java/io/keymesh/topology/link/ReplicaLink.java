@@ -10,11 +10,13 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
  * A replica's link: the {@link PullLink} following the upstream {@code current} names ("host:port",
- * null while none is healthy), pulling every origin's log from the replica's position vector, and
+ * null while none is healthy; the handshake is {@link LinkHandshake}'s, as a replica), pulling every
+ * origin's log from the replica's position vector, and
  * the writers waiting until some origin is applied up to a position ({@link #awaitApplied}).
  * {@link #upstreamChanged()} drops the connection so the next one goes to the newly selected
  * upstream, resuming from the same vector.
@@ -52,6 +54,11 @@ public final class ReplicaLink implements AutoCloseable {
     /** Sets the address told to upstreams ("host:port"), once the client port is bound. */
     public void advertise(String address) {
         link.advertise(address);
+    }
+
+    /** Called with the reason each time this link refuses an upstream that cannot prove the cluster secret (set before start). */
+    public void onSecretRefusal(Consumer<String> listener) {
+        link.onSecretRefusal(listener);
     }
 
     /** Loads the position vector and starts following. */

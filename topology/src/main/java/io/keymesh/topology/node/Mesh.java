@@ -11,13 +11,12 @@ import io.keymesh.topology.link.SenderHandler;
 import io.keymesh.topology.link.ServeStatus;
 import io.keymesh.topology.wire.Hello;
 import io.keymesh.topology.wire.LinkFrame;
+import io.keymesh.topology.wire.PeerAuth;
 import io.keymesh.topology.clock.Stamp;
 import io.netty.channel.Channel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,8 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A node's part in the mesh: the {@link PullLink} it runs to each configured peer, the
- * {@link SendLink}s it runs for peers and replicas pulling from it, the handshake checks (cluster secret,
- * clock offset), the live broadcast of PUBLISH to connected peers and replicas, and log housekeeping.
+ * {@link SendLink}s it runs for peers and replicas pulling from it, the handshake checks (proofs of
+ * the cluster secret both ways, log format, clock offset), the live broadcast of PUBLISH to connected
+ * peers and replicas, and log housekeeping.
  */
 public final class Mesh implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Mesh.class);
@@ -78,15 +78,13 @@ public final class Mesh implements AutoCloseable {
 
     /** Starts a link to every configured peer and the housekeeping thread. */
     public void start() {
-        if (settings.clusterSecret().isEmpty() && !settings.peers().isEmpty()) {
-            log.warn("keymesh.cluster-secret is not set: replication links are open to anyone who can reach the client port");
-        }
         PullLink.Self self = new PullLink.Self(settings.nodeId(), settings.role(), settings.advertise(),
                 settings.clusterSecret(), settings.databases());
         for (String peer : settings.peers()) {
             PullStatus status = new PullStatus(peer, time);
             PullLink link = PullLink.toPeer(peer, self, clock, time, backend, settings.link(), status);
             link.onPublish(this::toReplicas);
+            link.onSecretRefusal(this::refusedByPuller);
             links.add(link);
             pullStatuses.add(status);
             link.start();
@@ -97,16 +95,12 @@ public final class Mesh implements AutoCloseable {
                 settings.peers());
     }
 
-    /** Checks a KEYMESH HELLO and returns the answer; a refusal's message is the error reply. */
+    /**
+     * Checks a KEYMESH HELLO and returns the answer: this node's nonce and, with a cluster secret, its
+     * proof ({@link PeerAuth#serverProof}). A refusal's message is the error reply. Nothing the peer
+     * says is adopted yet: its stamp is observed by {@link #admit} once it is authenticated.
+     */
     public Hello.Reply hello(Hello hello) throws HelloRefusal {
-        if (!settings.clusterSecret().isEmpty() && !MessageDigest.isEqual(
-                settings.clusterSecret().getBytes(StandardCharsets.UTF_8), hello.secret().getBytes(StandardCharsets.UTF_8))) {
-            secretRefusals.incrementAndGet();
-            String why = hello.secret().isEmpty() ? "missing" : "wrong";
-            lastRefusal = "node " + hello.nodeId() + " at " + hello.advertise() + ": " + why + " cluster secret";
-            log.warn("refused link from node {} ({}): {} cluster secret", hello.nodeId(), hello.advertise(), why);
-            throw new HelloRefusal("ERR keymesh: " + why + " cluster secret");
-        }
         if (hello.logFormat() != Hello.LOG_FORMAT) {
             formatRefusals.incrementAndGet();
             String text = "log format " + hello.logFormat() + ", this node reads log format " + Hello.LOG_FORMAT
@@ -118,6 +112,62 @@ public final class Mesh implements AutoCloseable {
         if (hello.nodeId().equals(settings.nodeId())) {
             throw new HelloRefusal("ERR keymesh: node id " + hello.nodeId() + " is this node's own id");
         }
+        String nonce = PeerAuth.nonce();
+        String proof = requiresProof()
+                ? PeerAuth.serverProof(settings.clusterSecret(), hello.nonce(), nonce, settings.nodeId(), hello.nodeId())
+                : "";
+        return new Hello.Reply(settings.nodeId(), Stamp.of(clock.now(), settings.nodeId()), settings.databases(), nonce,
+                proof);
+    }
+
+    /** True when a node linking to this one must prove the cluster secret (KEYMESH AUTH) before it pulls. */
+    public boolean requiresProof() {
+        return !settings.clusterSecret().isEmpty();
+    }
+
+    /**
+     * Checks the proof a puller sent in KEYMESH AUTH after {@code hello}, which this node answered with
+     * {@code serverNonce}; a wrong proof is refused, counted, logged and shown in INFO.
+     */
+    public void authenticate(Hello hello, String serverNonce, String proof) throws HelloRefusal {
+        if (!requiresProof()) {
+            throw new HelloRefusal("ERR keymesh: this node has no cluster secret (keymesh.cluster-secret) to check a proof against");
+        }
+        String expected = PeerAuth.clientProof(settings.clusterSecret(), serverNonce, hello.nonce(), hello.nodeId(),
+                settings.nodeId());
+        if (!PeerAuth.matches(expected, proof)) {
+            refuseSecret(hello, "wrong cluster secret proof");
+            throw new HelloRefusal("ERR keymesh: wrong cluster secret proof (keymesh.cluster-secret differs)");
+        }
+    }
+
+    /** Refuses a PULL from a node that said HELLO but never proved the cluster secret; counted like a wrong proof. */
+    public HelloRefusal unproven(Hello hello) {
+        refuseSecret(hello, "no cluster secret proof");
+        return new HelloRefusal("NOAUTH keymesh: this node requires the cluster secret; prove it with KEYMESH AUTH "
+                + "after KEYMESH HELLO (set the same keymesh.cluster-secret on every node)");
+    }
+
+    /**
+     * Counts and shows a refusal by one of this node's pulling links (peer or replica) of a node that
+     * could not prove the cluster secret.
+     */
+    public void refusedByPuller(String why) {
+        secretRefusals.incrementAndGet();
+        lastRefusal = why;
+    }
+
+    private void refuseSecret(Hello hello, String why) {
+        secretRefusals.incrementAndGet();
+        lastRefusal = "node " + hello.nodeId() + " at " + hello.advertise() + ": " + why;
+        log.warn("refused link from node {} ({}): {}", hello.nodeId(), hello.advertise(), why);
+    }
+
+    /**
+     * Admits an authenticated peer or replica before it pulls: observes its HELLO stamp in this node's
+     * clock; a clock too far ahead is refused, counted and reported.
+     */
+    public void admit(Hello hello) throws HelloRefusal {
         try {
             clock.observe(Stamp.hlc(hello.stamp()));
         } catch (ClockSkewException e) {
@@ -127,7 +177,6 @@ public final class Mesh implements AutoCloseable {
             log.warn("refused link from node {} ({}): {}", hello.nodeId(), hello.advertise(), text);
             throw new HelloRefusal("ERR keymesh: " + text);
         }
-        return new Hello.Reply(settings.nodeId(), Stamp.of(clock.now(), settings.nodeId()), settings.databases());
     }
 
     /** Checks one {@code <origin> <seq>} pair of a KEYMESH PULL after a successful HELLO; a refusal's message is the error reply. */
@@ -371,6 +420,7 @@ public final class Mesh implements AutoCloseable {
         return n;
     }
 
+    /** Links refused for the cluster secret: proofs this node found wrong or missing, as server and as puller. */
     public long secretRefusals() {
         return secretRefusals.get();
     }
