@@ -1,6 +1,7 @@
 package io.keymesh.topology.sim;
 
 import io.keymesh.topology.link.LinkSettings;
+import io.keymesh.topology.link.LinkSockets;
 import io.keymesh.topology.link.LogSpan;
 import io.keymesh.topology.link.LogStore;
 import io.keymesh.topology.wire.Frames;
@@ -53,7 +54,8 @@ final class Simulation {
     /** The memory bound checked on every connection: bytes sent toward the puller and not yet delivered. */
     static final long IN_FLIGHT_BYTES_MAX = 64 * 1024;
     /** Small batches, so that a run cuts many; heartbeats every 500 ms, links silent for 2 s close. */
-    static final LinkSettings SETTINGS = new LinkSettings(8, 4096, 500, 2000, 50, 1000, 0, 1000, 0);
+    static final LinkSettings SETTINGS = new LinkSettings(8, 4096, 500, 2000, 50, 1000, 0, 1000, 0,
+            LinkSockets.plain());
 
     /** What a run found: failures (empty when it passed), the hash of its trace, and a summary. */
     record Result(long seed, List<String> failures, String trace, String summary) {
