@@ -1,5 +1,6 @@
 package io.keymesh.proxy;
 
+import io.keymesh.proxy.acl.AclUsers;
 import io.keymesh.proxy.command.Commands;
 import io.keymesh.proxy.metrics.CommandLatency;
 import io.keymesh.proxy.metrics.MetricsEndpoint;
@@ -12,7 +13,6 @@ import io.keymesh.proxy.server.KeymeshServer;
 import io.keymesh.proxy.server.NettyTls;
 import io.keymesh.proxy.server.NodeContext;
 import io.keymesh.proxy.session.SessionRegistry;
-import io.keymesh.storage.apply.ApplyLibrary;
 import io.keymesh.storage.backend.BackendCheck;
 import io.keymesh.storage.backend.BackendEndpoint;
 import io.keymesh.storage.backend.BackendInfo;
@@ -30,7 +30,6 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.function.Supplier;
 
 /**
  * One running keymesh node, composed in one place: the backend (a supervised redis-server, or an
@@ -60,24 +59,11 @@ public final class KeymeshNode implements AutoCloseable {
 
     /** Starts the backend, checks it, and opens the client port. */
     public static KeymeshNode start(KeymeshConfig config) throws InterruptedException {
-        return start(config, ApplyLibrary::source, TimeSource.system());
+        return start(config, TimeSource.system());
     }
 
     /** Same, with the time source the node's clock reads (tests run a node with a skewed clock). */
     public static KeymeshNode start(KeymeshConfig config, TimeSource time) throws InterruptedException {
-        return start(config, ApplyLibrary::source, time);
-    }
-
-    /**
-     * Same, with the source of the function library that applies replicated writes (loaded into the
-     * backend when replication is on).
-     */
-    public static KeymeshNode start(KeymeshConfig config, Supplier<String> library) throws InterruptedException {
-        return start(config, library, TimeSource.system());
-    }
-
-    private static KeymeshNode start(KeymeshConfig config, Supplier<String> library, TimeSource time)
-            throws InterruptedException {
         long started = time.wallMillis();
         KeymeshConfig.Storage storage = config.storage();
         BackendStatus status = new BackendStatus();
@@ -93,7 +79,7 @@ public final class KeymeshNode implements AutoCloseable {
             log.warn("keymesh.cluster-secret is empty: links are not authenticated by a shared secret; any client that "
                     + "may run commands here (after AUTH, if requirepass or users are set) can pull this node's data");
         }
-        NodeTls tls = config.tls().enabled() ? NodeTls.load(config.tls()) : null;
+        NodeTls tls = config.tls().enabled() ? NodeTls.load(config.tls(), time) : null;
         if (config.tls().replication() && config.tls().port() == 0 && !config.isReplica()) {
             log.warn("keymesh.tls.replication is on but keymesh.tls.port is 0: peers and replicas linking over TLS "
                     + "cannot reach this node; set keymesh.tls.port");
@@ -118,7 +104,7 @@ public final class KeymeshNode implements AutoCloseable {
             }
             BackendInfo info = BackendCheck.check(endpoint, storage.username(), storage.password(), storage.startTimeout());
             ReplicationSetup setup = replicating ? new ReplicationSetup(endpoint, storage.username(), storage.password(),
-                    storage.startTimeout(), library, storage.databases()) : null;
+                    storage.startTimeout(), storage.databases()) : null;
             if (setup != null) {
                 BackendCheck.requireDatabases(endpoint, info, storage.databases());
                 setup.loadLibrary();
@@ -172,9 +158,12 @@ public final class KeymeshNode implements AutoCloseable {
                     replica.link().onSecretRefusal(mesh::refusedByPuller);
                 }
             }
+            AclUsers users = AclUsers.load(config,
+                    aclCatalog(endpoint, storage), config.dataDir().resolve(AclUsers.FILE_NAME));
             NodeContext node = new NodeContext(config, Commands.standard(),
                     new SessionRegistry(new CommandLatency(CommandLatency.byRouting(replicating))), status, connector,
-                    started, ioThreads, nodeId, clock, replicating, mesh, replica, tls == null ? null : new NettyTls(tls));
+                    started, ioThreads, nodeId, clock, replicating, mesh, replica, tls == null ? null : new NettyTls(tls),
+                    users);
             KeymeshServer server = KeymeshServer.bind(node, config.bind(), config.plainPort() ? config.port() : -1,
                     config.tls().port(), ioThreads);
             if (mesh != null) {
@@ -215,6 +204,19 @@ public final class KeymeshNode implements AutoCloseable {
                 redis.stop(Duration.ofSeconds(10));
             }
             throw e;
+        }
+    }
+
+    /** The ACL view of the command table, with categories and key specs from the backend's COMMAND reply. */
+    private static io.keymesh.proxy.acl.AclCatalog aclCatalog(BackendEndpoint endpoint, KeymeshConfig.Storage storage) {
+        try (io.keymesh.topology.link.BackendClient conn = io.keymesh.topology.link.BackendClient.open(endpoint,
+                storage.username(), storage.password(), 0, (int) storage.connectTimeout().toMillis(),
+                new io.keymesh.topology.link.BusyWait("ACL command facts"))) {
+            return io.keymesh.proxy.acl.AclCatalog.of(Commands.standard(),
+                    io.keymesh.proxy.acl.CommandFacts.parse(conn.ok(java.util.List.of("COMMAND"))));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot read the backend's COMMAND reply (ACL categories and key specs): "
+                    + e.getMessage(), e);
         }
     }
 

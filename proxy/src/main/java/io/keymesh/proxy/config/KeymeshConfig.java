@@ -32,7 +32,7 @@ public record KeymeshConfig(
         int ioThreads,
         String role,
         String requirepass,
-        Map<String, String> users,
+        Map<String, User> users,
         RespLimits respLimits,
         OutputLimit normalOutputLimit,
         OutputLimit pubsubOutputLimit,
@@ -45,6 +45,13 @@ public record KeymeshConfig(
         String logFormat,
         Http http,
         TlsSettings tls) {
+
+    /**
+     * A named user of {@code keymesh.users}: its password (empty: none) and its ACL rules in Redis'
+     * ACL SETUSER syntax (empty: every command, key and channel).
+     */
+    public record User(String password, String rules) {
+    }
 
     /** The HTTP endpoint (/metrics): {@code port} 0 means none. */
     public record Http(int port, String bind) {
@@ -223,14 +230,23 @@ public record KeymeshConfig(
         }
     }
 
-    private static Map<String, String> users(Config c) {
-        Map<String, String> users = new LinkedHashMap<>();
+    private static Map<String, User> users(Config c) {
+        Map<String, User> users = new LinkedHashMap<>();
         List<? extends Config> list = c.getConfigList("users");
         for (Config user : list) {
             String name = user.getString("name");
-            if (name.isEmpty() || users.put(name, user.getString("password")) != null) {
-                throw new ConfigException.BadValue("keymesh.users", "user names must be non-empty and unique: " + name);
+            String password = user.hasPath("password") ? user.getString("password") : "";
+            String rules = !user.hasPath("rules") ? ""
+                    : user.getValue("rules").valueType() != com.typesafe.config.ConfigValueType.STRING
+                    ? String.join(" ", user.getStringList("rules")) : user.getString("rules");
+            if (name.isEmpty() || name.contains(" ") || users.put(name, new User(password, rules)) != null) {
+                throw new ConfigException.BadValue("keymesh.users", "user names must be non-empty, without spaces, "
+                        + "and unique: '" + name + "'");
             }
+        }
+        if (users.containsKey("default") && !c.getString("requirepass").isEmpty()) {
+            throw new ConfigException.BadValue("keymesh.users", "the user 'default' is defined twice: by "
+                    + "keymesh.requirepass and by keymesh.users; keep one");
         }
         return Map.copyOf(users);
     }

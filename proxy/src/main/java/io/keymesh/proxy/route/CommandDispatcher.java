@@ -1,5 +1,6 @@
 package io.keymesh.proxy.route;
 
+import io.keymesh.storage.apply.ApplyCalls;
 import io.keymesh.proxy.command.CommandClass;
 import io.keymesh.proxy.command.CommandSpec;
 import io.keymesh.proxy.command.Handling;
@@ -39,6 +40,7 @@ import java.util.function.Function;
  * table row and the session's state:
  * <pre>
  *   unauthenticated and not AUTH/HELLO/QUIT/RESET  -> NOAUTH
+ *   the user's ACL rules refuse it                 -> NOPERM ({@link io.keymesh.proxy.acl.AclChecker})
  *   PIPE session (RESP2 subscriber)                -> its own link, reply goes straight through
  *   REFUSE row, protected CONFIG SET parameter     -> error reply
  *   LOCAL row                                      -> {@link LocalCommands}
@@ -51,9 +53,9 @@ import java.util.function.Function;
  * Redis so its own error replies reach the client.
  *
  * <p>With replication on, {@link #replicated} comes first (docs/design/replication.md): a WRITE row
- * travels as {@code FCALL km_w ... <client command>} (one txn id per MULTI), a blocking list pop
- * runs through km_w and waits natively without taking anything ({@link BlockingListPop}), a blocking
- * pop that ran natively is recorded with {@code KM.TOUCH} afterwards, EVAL/EVALSHA/FCALL
+ * travels as the apply library's write call ({@link ApplyCalls#header}, then the client command; one
+ * txn id per MULTI), a blocking list pop runs through that call and waits natively without taking anything ({@link BlockingListPop}), a blocking
+ * pop that ran natively is recorded afterwards ({@link ApplyCalls#touch}), EVAL/EVALSHA/FCALL
  * run as their _RO variant, and {@link WritePolicy} refusals apply.
  */
 public final class CommandDispatcher {
@@ -73,7 +75,7 @@ public final class CommandDispatcher {
     private final LocalCommands local;
     private final CommandSpec auth;
     private final CommandSpec reset;
-    private final WriteEncoder writes;        // null with replication off
+    private final ApplyCalls writes;          // null with replication off
     private final SetRun.Origin runOrigin;    // what this node's runs of SETs all start with
     private final int userDatabases;
     private final KeymeshCommands keymesh;
@@ -89,7 +91,7 @@ public final class CommandDispatcher {
         this.auth = node.commands().get("AUTH");
         this.reset = node.commands().get("RESET");
         this.userDatabases = node.config().storage().databases();
-        this.writes = node.replicating() ? new WriteEncoder(node.nodeId().value(), userDatabases) : null;
+        this.writes = node.replicating() ? new ApplyCalls(node.nodeId().value(), userDatabases) : null;
         this.runOrigin = SetRun.Origin.of(userDatabases, node.nodeId().value());
         this.keymesh = new KeymeshCommands(node, this::forward);
         this.replica = node.replica();
@@ -122,12 +124,22 @@ public final class CommandDispatcher {
     public void dispatch(ClientSession s, RespRequest r, CommandSpec spec) {
         s.touch(spec);
         if (spec == null && r.argEquals(0, "KEYMESH") && s.mode() != ClientSession.Mode.PIPE) {
+            String denied = local.acl().keymeshRefusal(s);
+            if (denied != null) {
+                refuse(s, r, denied);
+                return;
+            }
             keymesh.handle(s, r);                         // HELLO/AUTH/PULL: the link handshake decides who links
             return;
         }
         if (!s.authenticated() && !allowedBeforeAuth(spec)) {
             r.release();
             s.reply(Replies.of(Replies.NOAUTH));
+            return;
+        }
+        String denied = local.acl().refusal(s, spec, r);
+        if (denied != null) {
+            reject(s, r, denied);                         // inside MULTI the transaction fails too, as in Redis
             return;
         }
         if (s.mode() == ClientSession.Mode.PIPE) {
@@ -175,6 +187,10 @@ public final class CommandDispatcher {
                 send(s, r, true);
             }
             case FORWARD -> {
+                if (spec.name().equals("CONFIG|GET")) {
+                    sendTransformed(s, r, reply -> AuthConfigReply.rewrite(reply, s.channel().alloc(), s.protocol()));
+                    return;
+                }
                 if (spec.name().equals("CONFIG|SET")) {
                     String refused = protectedParameter(r);
                     if (refused != null) {
@@ -226,7 +242,7 @@ public final class CommandDispatcher {
             if (spec.handling() == Handling.PIN) {
                 pin(s);
             }
-            send(s, r, true);                     // applied here only: no km_w, no log entry
+            send(s, r, true);                     // applied here only: no library call, no log entry
             return true;
         }
         if (replica == null) {
@@ -327,7 +343,14 @@ public final class CommandDispatcher {
             return false;
         }
         if (spec.name().equals("CONFIG|GET")) {
-            sendTransformed(s, r, reply -> DatabasesReply.rewrite(reply, s.channel().alloc(), s.protocol(), userDatabases));
+            sendTransformed(s, r, reply -> {
+                ByteBuf databases = DatabasesReply.rewrite(reply, s.channel().alloc(), s.protocol(), userDatabases);
+                ByteBuf out = AuthConfigReply.rewrite(databases, s.channel().alloc(), s.protocol());
+                if (databases != reply && out != databases) {
+                    databases.release();
+                }
+                return out;
+            });
             return true;
         }
         if (WritePolicy.recordsLibrary(spec) && replica == null && spec.arityAccepts(r.argc())) {
@@ -403,7 +426,7 @@ public final class CommandDispatcher {
         }
     }
 
-    /** Sends a WRITE request as {@code FCALL km_w <header> <client's command and arguments>}; releases it. */
+    /** Sends a WRITE request as the library's write call: {@link ApplyCalls#header}, then the client's command and arguments; releases it. */
     private void sendWrite(ClientSession s, RespRequest r) {
         sendWrite(s, r, null, null);
     }
@@ -413,7 +436,7 @@ public final class CommandDispatcher {
     }
 
     /**
-     * Sends a request as {@code FCALL km_w <header> <client's command and arguments>}, under another
+     * Sends a request as the library's write call (header, then the client's command and arguments), under another
      * command name when {@code name} is not null (a script run read-only on a replica), its reply passed
      * through {@code transform} when not null; releases it.
      */
@@ -472,8 +495,8 @@ public final class CommandDispatcher {
 
     /**
      * Runs a blocking write natively on the session's own link; once it returns data, records each key
-     * it changed with {@code FCALL km_w ... KM.TOUCH <key>} (an XREADGROUP: what it delivered from each
-     * stream, {@code KM.XDELIVERED}) on the loop's shared link for that database
+     * it changed with {@link ApplyCalls#touch} (an XREADGROUP: what it delivered from each stream,
+     * {@link ApplyCalls#delivered}) on the loop's shared link for that database
      * (so nothing queues behind the client's later requests). At-least-once: a crash between the two
      * loses only the record, which the next write of the key carries again.
      */
@@ -508,7 +531,7 @@ public final class CommandDispatcher {
         };
     }
 
-    /** A blocking list pop: through km_w first, then waiting (see {@link BlockingListPop}); releases the request. */
+    /** A blocking list pop: through the library's write call first, then waiting (see {@link BlockingListPop}); releases the request. */
     private void popThroughFunctionFirst(ClientSession s, RespRequest r, CommandSpec spec, Function<ByteBuf, ByteBuf> touch) {
         try {
             BackendLink link = linkFor(s);
@@ -543,7 +566,7 @@ public final class CommandDispatcher {
         };
     }
 
-    /** A blocking list pop's timeout in seconds (0: for ever; a bad one gets Redis' error from km_w first). */
+    /** A blocking list pop's timeout in seconds (0: for ever; a bad one gets Redis' error from the library's write call first). */
     private static double timeoutOf(String command, RespRequest r) {
         int at = command.equals("BLMPOP") ? 1 : r.argc() - 1;
         try {
@@ -595,7 +618,7 @@ public final class CommandDispatcher {
 
     /**
      * After a FUNCTION RESTORE (APPEND) the redis-server accepted, records every client library it now
-     * holds with km_w's FUNCTION LOAD REPLACE, so the restored ones replicate (a library recorded with
+     * holds with FUNCTION LOAD REPLACE through the library's write call, so the restored ones replicate (a library recorded with
      * the same code already is not logged again); the client gets Redis' reply.
      */
     private ByteBuf recordRestored(ClientSession s, ByteBuf reply) {
@@ -609,7 +632,7 @@ public final class CommandDispatcher {
         return reply;
     }
 
-    /** Reads FUNCTION LIST WITHCODE after a restore and sends a km_w FUNCTION LOAD REPLACE per client library. */
+    /** Reads FUNCTION LIST WITHCODE after a restore and sends FUNCTION LOAD REPLACE through the library's write call per client library. */
     private final class RestoredSink implements ReplySink {
         private final BackendPool pool;
         private final ByteBufAllocator alloc;

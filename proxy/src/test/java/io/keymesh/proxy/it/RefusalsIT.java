@@ -25,7 +25,7 @@ class RefusalsIT extends OneNodePerClass {
         {"MODULE", "LOAD", "/tmp/x.so"}, {"CONFIG", "SET", "dir", "/tmp"},
         {"CONFIG", "SET", "maxmemory-policy", "allkeys-lru", "dir", "/tmp"}, {"CONFIG", "SET", "requirepass", "x"},
         {"CONFIG", "SET", "port", "7777"}, {"FAILOVER"}, {"SYNC"}, {"PSYNC", "?", "-1"}, {"CLUSTER", "INFO"},
-        {"CONFIG", "REWRITE"}, {"ACL", "SETUSER", "x", "on"},
+        {"CONFIG", "REWRITE"}, {"ACL", "SAVE"}, {"ACL", "LOAD"},
     };
 
     @Test

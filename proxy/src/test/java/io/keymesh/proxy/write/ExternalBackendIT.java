@@ -42,7 +42,7 @@ class ExternalBackendIT {
                             "keymesh.storage.redis.address", "127.0.0.1:" + port))
                     .withFallback(ConfigFactory.defaultReference()).resolve());
             BackendCheckException e = assertThrows(BackendCheckException.class,
-                    () -> KeymeshNode.start(config, WriteFixture.library()).close());
+                    () -> KeymeshNode.start(config).close());
             assertTrue(e.getMessage().contains("has 16 databases") && e.getMessage().contains("databases 33"), e.getMessage());
         } finally {
             redis.destroy();
