@@ -2,6 +2,7 @@ package io.keymesh.proxy.route;
 
 import io.keymesh.storage.conn.BackendLink;
 import io.keymesh.storage.conn.ReplyScanner;
+import io.keymesh.storage.conn.RespCommand;
 import io.keymesh.storage.conn.ReplySink;
 import io.keymesh.topology.clock.Stamp;
 import io.netty.buffer.ByteBuf;
@@ -93,9 +94,7 @@ final class SetRun implements BackendLink.Run {
     @Override
     public void send(BackendLink link) {
         ByteBuf start = head.alloc().buffer(16 + FCALL_KM_WS.length + head.readableBytes());
-        start.writeByte('*');
-        start.writeCharSequence(Integer.toString(6 + 4 * sinks.size()), StandardCharsets.US_ASCII);
-        start.writeBytes(CRLF);
+        RespCommand.writeHeader(start, '*', 6 + 4 * sinks.size());
         start.writeBytes(FCALL_KM_WS);
         start.writeBytes(head);
         head.release();

@@ -1,5 +1,6 @@
 package io.keymesh.proxy.route;
 
+import io.keymesh.storage.conn.RespCommand;
 import io.keymesh.topology.clock.Stamp;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -42,15 +43,11 @@ public final class WriteEncoder {
      */
     public ByteBuf header(ByteBufAllocator alloc, int clientArgs, int protocol, int db, long hlc, long txn) {
         ByteBuf out = alloc.buffer(160);
-        out.writeByte('*');
-        writeDecimal(out, clientArgs + HEADER_ARGS);
-        out.writeBytes(CRLF);
+        RespCommand.writeHeader(out, '*', clientArgs + HEADER_ARGS);
         out.writeBytes(FCALL_KM_W);
         out.writeBytes(protocol == 3 ? PROTO_3 : PROTO_2);
         String dbText = Integer.toString(db);
-        out.writeByte('$');
-        writeDecimal(out, dbText.length());
-        out.writeBytes(CRLF);
+        RespCommand.writeHeader(out, '$', dbText.length());
         out.writeCharSequence(dbText, StandardCharsets.US_ASCII);
         out.writeBytes(CRLF);
         out.writeBytes(userDatabases);
@@ -98,9 +95,7 @@ public final class WriteEncoder {
     /** The request {@code frame} with its command name replaced by {@code name}: its prefix, up to the arguments. */
     public static ByteBuf renamedPrefix(ByteBufAllocator alloc, int argc, String name) {
         ByteBuf out = alloc.buffer(32);
-        out.writeByte('*');
-        writeDecimal(out, argc);
-        out.writeBytes(CRLF);
+        RespCommand.writeHeader(out, '*', argc);
         writeBulk(out, name.getBytes(StandardCharsets.US_ASCII));
         return out;
     }
@@ -121,14 +116,6 @@ public final class WriteEncoder {
 
     /** Writes {@code value} as a RESP bulk string. */
     static void writeBulk(ByteBuf out, byte[] value) {
-        out.writeByte('$');
-        writeDecimal(out, value.length);
-        out.writeBytes(CRLF);
-        out.writeBytes(value);
-        out.writeBytes(CRLF);
-    }
-
-    private static void writeDecimal(ByteBuf out, long value) {
-        out.writeCharSequence(Long.toString(value), StandardCharsets.US_ASCII);
+        RespCommand.writeBulk(out, value);
     }
 }

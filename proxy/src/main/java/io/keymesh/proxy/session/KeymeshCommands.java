@@ -1,5 +1,6 @@
 package io.keymesh.proxy.session;
 
+import io.keymesh.storage.conn.RespCommand;
 import io.keymesh.proxy.resp.Replies;
 import io.keymesh.proxy.resp.RespFrameDecoder;
 import io.keymesh.proxy.resp.RespRequest;
@@ -173,7 +174,7 @@ public final class KeymeshCommands {
      */
     private void position(ClientSession s) {
         String logDb = Integer.toString(2 * node.config().storage().databases());
-        forwarder.forward(s, io.keymesh.storage.conn.BackendConnector.encode("EVAL_RO", POSITION_SCRIPT, "0", logDb,
+        forwarder.forward(s, io.keymesh.storage.conn.RespCommand.encode("EVAL_RO", POSITION_SCRIPT, "0", logDb,
                 node.nodeId().value()), null);
     }
 
