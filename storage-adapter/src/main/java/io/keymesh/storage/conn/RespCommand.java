@@ -40,12 +40,20 @@ public final class RespCommand {
         out.writeBytes(value).writeByte('\r').writeByte('\n');
     }
 
-    /** Writes a header line: {@code type}, then {@code n} in decimal, then CRLF ({@code *3\r\n}, {@code $-1\r\n}). */
+    /**
+     * Writes a line of a type byte and a decimal number, then CRLF: an aggregate or bulk header
+     * ({@code *3\r\n}, {@code $-1\r\n}) or an integer reply ({@code :-42\r\n}).
+     */
     public static void writeHeader(ByteBuf out, char type, long n) {
         out.writeByte(type);
+        if (n == Long.MIN_VALUE) {
+            out.writeCharSequence(Long.toString(n), StandardCharsets.US_ASCII);
+            out.writeByte('\r').writeByte('\n');
+            return;
+        }
         if (n < 0) {
             out.writeByte('-');
-            n = -n;                                  // only -1 in practice: no overflow
+            n = -n;
         }
         int d = digits(n);
         out.ensureWritable(d + 2);

@@ -90,4 +90,13 @@ class ReplyStreamTest {
         assertEquals(RespCommand.encodedLength(args), w.readableBytes());
         assertEquals("*1\r\n$12\r\n" + "x".repeat(12) + "\r\n", w.toString(StandardCharsets.US_ASCII));
     }
+
+    @Test
+    void headersCarryAnyLong() {
+        for (long n : new long[] {0, 9, 10, -1, 1234567890123L, Long.MAX_VALUE, Long.MIN_VALUE}) {
+            ByteBuf b = io.netty.buffer.Unpooled.buffer(4);
+            RespCommand.writeHeader(b, ':', n);
+            assertEquals(":" + n + "\r\n", b.toString(StandardCharsets.US_ASCII));
+        }
+    }
 }

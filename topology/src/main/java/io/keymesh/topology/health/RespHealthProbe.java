@@ -74,10 +74,12 @@ public final class RespHealthProbe implements HealthProbe {
                 }
             }
             ReplyReader pong = read(socket, in, deadline);
-            String pongText = pong.isError() || pong.isString() ? pong.readText() : null;
-            boolean busy = pong.isError() && pongText.startsWith("BUSY ");
+            boolean pongError = pong.isError();
+            String pongText = pongError || pong.isString() ? pong.readText() : null;
+            boolean busy = pongError && pongText.startsWith("BUSY ");
             if (!"PONG".equals(pongText) && !busy) {
-                return ProbeResult.fail("PING answered " + (pongText == null ? pong.describe(80) : pongText));
+                return ProbeResult.fail("PING answered " + (pongText == null ? pong.describe(80)
+                        : pongError ? "error " + pongText : pongText));
             }
             String answered = busy ? "BUSY (a script runs; up all the same)" : "PONG";
             ReplyReader role = read(socket, in, deadline);
@@ -99,6 +101,8 @@ public final class RespHealthProbe implements HealthProbe {
             return ProbeResult.fail("unknown host " + upstream.host());
         } catch (IOException e) {
             return ProbeResult.fail(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        } catch (IllegalStateException | NumberFormatException e) {
+            return ProbeResult.fail("malformed reply: " + e.getMessage());
         }
     }
 
