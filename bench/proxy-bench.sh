@@ -3,7 +3,7 @@
 #
 # Starts on 127.0.0.1, on free random ports, in a mktemp dir:
 #   direct     redis-server --save '' --appendonly no (TCP)
-#   keymesh    java -jar proxy/target/keymesh.jar start, appendonly=false (+ CONFIG SET save "")
+#   keymesh    java -jar proxy/target/keymesh.jar start, appendonly=false (+ CONFIG SET save "" on its redis-server)
 #   twemproxy  nutcracker in front of the direct redis-server (if /usr/sbin/nutcracker or PATH has it)
 # warms keymesh's JIT with a throwaway run, then for ROUNDS rounds runs every case
 # (test x pipeline x value size) against each target back to back, rotating the target order per
@@ -117,7 +117,7 @@ jar_sum=$(sha256sum "$TMP_ROOT/keymesh/keymesh.jar" | cut -c1-12)   # the copy t
   echo "redis: $(redis-server --version | awk '{print $3}') ($(command -v redis-server))"
   echo "java: $(java -version 2>&1 | head -n 1)"
   [ -n "$TWEM_BIN" ] && echo "twemproxy: $("$TWEM_BIN" --version 2>&1 | head -n 1) ($TWEM_BIN, mbuf ${TWEM_MBUF:-16384}, server_connections ${TWEM_SERVER_CONNECTIONS:-1})"
-  echo "keymesh: appendonly=false + CONFIG SET save '' (no persistence); JVM: $(keymesh_jvm_options)${KEYMESH_JAVA_OPTS:-}"
+  echo "keymesh: appendonly=false + CONFIG SET save '' on its redis-server (no persistence); JVM: $(keymesh_jvm_options)${KEYMESH_JAVA_OPTS:-}"
   echo "direct: redis-server --save '' --appendonly no"
   echo "settings: QUICK=$QUICK ROUNDS=$ROUNDS TESTS=$TESTS PIPELINES='$PIPELINES' SIZES='$SIZES' CLIENTS=$CLIENTS"
   echo "requests: N_P1=$N_P1 N_P16=$N_P16 N_P1_BIG=$N_P1_BIG N_P16_BIG=$N_P16_BIG MSET_DIV=$MSET_DIV N_MSET_BIG=$N_MSET_BIG KEYSPACE=${KEYSPACE:-single-key}"

@@ -113,9 +113,10 @@ start_keymesh() {
   wait_keymesh_ready "$KM_PID" "$dir/keymesh.log" keymesh
   KM_REDIS_PID=$(ps -o pid=,comm= --ppid "$KM_PID" 2>/dev/null | awk '$2 ~ /redis-server/ {print $1; exit}')
   # With appendonly off keymesh leaves Redis' default RDB save points on; a BGSAVE fork in the
-  # middle of a run would be noise, and the direct redis-server has --save '' too.
-  [ "$(redis-cli -h 127.0.0.1 -p "$port" config set save '' 2>&1)" = OK ] ||
-    log "warning: CONFIG SET save '' through keymesh failed; its redis-server may take RDB snapshots"
+  # middle of a run would be noise, and the direct redis-server has --save '' too. keymesh refuses
+  # CONFIG SET save (a crash would lose the replication log), so it goes to its redis-server's socket.
+  [ "$(redis-cli -s "$dir/data/redis/redis.sock" config set save '' 2>&1)" = OK ] ||
+    log "warning: CONFIG SET save '' on keymesh's redis-server failed; it may take RDB snapshots"
 }
 
 # start_twemproxy PORT BACKEND_PORT: nutcracker with one pool in front of the direct redis-server.

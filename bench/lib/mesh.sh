@@ -19,7 +19,7 @@ start_mesh_node() {
   NODE_DIR[$name]=$dir
   STARTED_PIDS+=("${NODE_PID[$name]}")
   wait_keymesh_ready "${NODE_PID[$name]}" "$dir/keymesh.log" "keymesh $name"
-  redis-cli -h 127.0.0.1 -p "$port" config set save '' >/dev/null 2>&1 || true
+  redis-cli -s "$dir/data/redis/redis.sock" config set save '' >/dev/null 2>&1 || true   # refused through keymesh
 }
 
 # start_peered_pair SECRET: nodes A (:$A_PORT) and B (:$B_PORT), each the other's peer, with cluster

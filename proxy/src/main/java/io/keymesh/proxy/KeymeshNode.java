@@ -1,5 +1,6 @@
 package io.keymesh.proxy;
 
+import io.keymesh.proxy.acl.AclUsers;
 import io.keymesh.proxy.command.Commands;
 import io.keymesh.proxy.metrics.CommandLatency;
 import io.keymesh.proxy.metrics.MetricsEndpoint;
@@ -7,12 +8,12 @@ import io.keymesh.proxy.config.KeymeshConfig;
 import io.keymesh.proxy.config.NodeId;
 import io.keymesh.proxy.replica.ReplicaRole;
 import io.keymesh.proxy.route.BackendStatus;
+import io.keymesh.proxy.route.MemoryGuard;
 import io.keymesh.proxy.route.ReplicationSetup;
 import io.keymesh.proxy.server.KeymeshServer;
 import io.keymesh.proxy.server.NettyTls;
 import io.keymesh.proxy.server.NodeContext;
 import io.keymesh.proxy.session.SessionRegistry;
-import io.keymesh.storage.apply.ApplyLibrary;
 import io.keymesh.storage.backend.BackendCheck;
 import io.keymesh.storage.backend.BackendEndpoint;
 import io.keymesh.storage.backend.BackendInfo;
@@ -22,15 +23,17 @@ import io.keymesh.storage.process.RedisServerSpec;
 import io.keymesh.topology.clock.Hlc;
 import io.keymesh.topology.clock.HybridClock;
 import io.keymesh.topology.clock.TimeSource;
+import io.keymesh.topology.link.BackendAccess;
 import io.keymesh.topology.link.LinkSockets;
 import io.keymesh.topology.node.Mesh;
 import io.keymesh.topology.tls.NodeTls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.function.Supplier;
 
 /**
  * One running keymesh node, composed in one place: the backend (a supervised redis-server, or an
@@ -47,10 +50,12 @@ public final class KeymeshNode implements AutoCloseable {
     private final KeymeshServer server;
     private final BackendStatus status;
     private final NodeContext context;
+    private final MemoryGuard memory;
     private volatile MetricsEndpoint metrics;          // null unless keymesh.http.port is set
 
     private KeymeshNode(KeymeshConfig config, RedisProcess redis, KeymeshServer server, BackendStatus status,
-                        NodeContext context) {
+                        NodeContext context, MemoryGuard memory) {
+        this.memory = memory;
         this.config = config;
         this.redis = redis;
         this.server = server;
@@ -60,24 +65,11 @@ public final class KeymeshNode implements AutoCloseable {
 
     /** Starts the backend, checks it, and opens the client port. */
     public static KeymeshNode start(KeymeshConfig config) throws InterruptedException {
-        return start(config, ApplyLibrary::source, TimeSource.system());
+        return start(config, TimeSource.system());
     }
 
     /** Same, with the time source the node's clock reads (tests run a node with a skewed clock). */
     public static KeymeshNode start(KeymeshConfig config, TimeSource time) throws InterruptedException {
-        return start(config, ApplyLibrary::source, time);
-    }
-
-    /**
-     * Same, with the source of the function library that applies replicated writes (loaded into the
-     * backend when replication is on).
-     */
-    public static KeymeshNode start(KeymeshConfig config, Supplier<String> library) throws InterruptedException {
-        return start(config, library, TimeSource.system());
-    }
-
-    private static KeymeshNode start(KeymeshConfig config, Supplier<String> library, TimeSource time)
-            throws InterruptedException {
         long started = System.currentTimeMillis();
         KeymeshConfig.Storage storage = config.storage();
         BackendStatus status = new BackendStatus();
@@ -100,6 +92,7 @@ public final class KeymeshNode implements AutoCloseable {
         }
         LinkSockets sockets = tls != null && config.tls().replication() ? LinkSockets.tls(tls) : LinkSockets.plain();
         RedisProcess redis = null;
+        MemoryGuard memory = null;
         Mesh mesh = null;
         ReplicaRole replica = null;
         BackendEndpoint endpoint;
@@ -108,8 +101,7 @@ public final class KeymeshNode implements AutoCloseable {
                 RedisServerSpec spec = RedisServerSpec.defaults(config.dataDir().resolve("redis"))
                         .withBinary(RedisProcess.findRedisServer(storage.binary()))
                         .withAppendOnly(storage.appendOnly(), storage.appendFsync())
-                        .withDatabases(config.backendDatabases())
-                        .withMaxMemory(storage.maxMemoryBytes(), storage.maxMemoryPolicy());
+                        .withDatabases(config.backendDatabases());
                 redis = new RedisProcess(spec);
                 redis.start(storage.startTimeout());
                 endpoint = new BackendEndpoint.UnixSocket(redis.socketPath());
@@ -118,7 +110,7 @@ public final class KeymeshNode implements AutoCloseable {
             }
             BackendInfo info = BackendCheck.check(endpoint, storage.username(), storage.password(), storage.startTimeout());
             ReplicationSetup setup = replicating ? new ReplicationSetup(endpoint, storage.username(), storage.password(),
-                    storage.startTimeout(), library, storage.databases()) : null;
+                    storage.startTimeout(), storage.databases()) : null;
             if (setup != null) {
                 BackendCheck.requireDatabases(endpoint, info, storage.databases());
                 setup.loadLibrary();
@@ -160,6 +152,14 @@ public final class KeymeshNode implements AutoCloseable {
                     }
                 });
             }
+            memory = new MemoryGuard(new BackendAccess(endpoint, storage.username(), storage.password(),
+                    (int) storage.connectTimeout().toMillis()), status, config.maxmemoryBytes(), storage.databases(),
+                    replicating, storage.managed());
+            try {
+                memory.start();         // denyoom flags and a first reading before any client command
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the backend's commands and memory: " + e, e);
+            }
             int ioThreads = config.ioThreads() > 0 ? config.ioThreads() : Runtime.getRuntime().availableProcessors();
             BackendConnector connector = new BackendConnector(endpoint, storage.username(), storage.password(),
                     (int) storage.connectTimeout().toMillis());
@@ -172,9 +172,12 @@ public final class KeymeshNode implements AutoCloseable {
                     replica.link().onSecretRefusal(mesh::refusedByPuller);
                 }
             }
+            AclUsers users = AclUsers.load(config,
+                    aclCatalog(endpoint, storage), config.dataDir().resolve(AclUsers.FILE_NAME));
             NodeContext node = new NodeContext(config, Commands.standard(),
                     new SessionRegistry(new CommandLatency(CommandLatency.byRouting(replicating))), status, connector,
-                    started, ioThreads, nodeId, clock, replicating, mesh, replica, tls == null ? null : new NettyTls(tls));
+                    started, ioThreads, nodeId, clock, replicating, mesh, replica, tls == null ? null : new NettyTls(tls),
+                    users);
             KeymeshServer server = KeymeshServer.bind(node, config.bind(), config.plainPort() ? config.port() : -1,
                     config.tls().port(), ioThreads);
             if (mesh != null) {
@@ -194,7 +197,7 @@ public final class KeymeshNode implements AutoCloseable {
                     server.port() > 0 ? server.port() : "(no plain port)",
                     server.tlsPort() > 0 ? ", TLS port " + server.tlsPort() + (config.tls().replication() ? " (TLS links)" : "")
                             : "", ioThreads, storage.mode(), endpoint, System.currentTimeMillis() - started);
-            KeymeshNode keymesh = new KeymeshNode(config, redis, server, status, node);
+            KeymeshNode keymesh = new KeymeshNode(config, redis, server, status, node, memory);
             if (config.http().enabled()) {
                 try {
                     keymesh.metrics = MetricsEndpoint.start(node, config.http().bind(), config.http().port());
@@ -211,10 +214,26 @@ public final class KeymeshNode implements AutoCloseable {
             if (mesh != null) {
                 mesh.close();
             }
+            if (memory != null) {
+                memory.close();
+            }
             if (redis != null) {
                 redis.stop(Duration.ofSeconds(10));
             }
             throw e;
+        }
+    }
+
+    /** The ACL view of the command table, with categories and key specs from the backend's COMMAND reply. */
+    private static io.keymesh.proxy.acl.AclCatalog aclCatalog(BackendEndpoint endpoint, KeymeshConfig.Storage storage) {
+        try (io.keymesh.topology.link.BackendClient conn = io.keymesh.topology.link.BackendClient.open(endpoint,
+                storage.username(), storage.password(), 0, (int) storage.connectTimeout().toMillis(),
+                new io.keymesh.topology.link.BusyWait("ACL command facts"))) {
+            return io.keymesh.proxy.acl.AclCatalog.of(Commands.standard(),
+                    io.keymesh.proxy.acl.CommandFacts.parse(conn.ok(java.util.List.of("COMMAND"))));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot read the backend's COMMAND reply (ACL categories and key specs): "
+                    + e.getMessage(), e);
         }
     }
 
@@ -286,6 +305,7 @@ public final class KeymeshNode implements AutoCloseable {
             context.mesh().close();
         }
         server.close();
+        memory.close();
         if (redis != null) {
             redis.stop(Duration.ofSeconds(30));
         }

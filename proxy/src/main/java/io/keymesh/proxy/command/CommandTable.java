@@ -1,6 +1,7 @@
 package io.keymesh.proxy.command;
 
 import io.keymesh.storage.merge.MergeRule;
+import io.keymesh.storage.merge.WriteCommands;
 import io.netty.buffer.ByteBuf;
 
 import java.nio.charset.StandardCharsets;
@@ -161,14 +162,25 @@ public final class CommandTable {
             return add(new CommandSpec(name, arity, keys, kind, handling, null, null));
         }
 
-        /** A write command forwarded as it is (standalone) or applied with its merge rule (replicated). */
-        public Builder write(String name, int arity, KeySpec keys, MergeRule merge) {
-            return add(new CommandSpec(name, arity, keys, CommandClass.WRITE, Handling.FORWARD, merge, null));
+        /**
+         * A write command forwarded as it is (standalone) or applied with its merge rule (replicated),
+         * which {@link WriteCommands} holds; throws for a command it does not list.
+         */
+        public Builder write(String name, int arity, KeySpec keys) {
+            return add(new CommandSpec(name, arity, keys, CommandClass.WRITE, Handling.FORWARD, ruleOf(name), null));
         }
 
         /** A write command that must run on the client's own connection (blocking pops and moves). */
-        public Builder blockingWrite(String name, int arity, KeySpec keys, MergeRule merge) {
-            return add(new CommandSpec(name, arity, keys, CommandClass.WRITE, Handling.PIN, merge, null));
+        public Builder blockingWrite(String name, int arity, KeySpec keys) {
+            return add(new CommandSpec(name, arity, keys, CommandClass.WRITE, Handling.PIN, ruleOf(name), null));
+        }
+
+        private static MergeRule ruleOf(String name) {
+            MergeRule rule = WriteCommands.rule(name);
+            if (rule == null) {
+                throw new IllegalArgumentException(name + " is not a write command: WriteCommands has no merge rule for it");
+            }
+            return rule;
         }
 
         /** A command keymesh refuses, with the error text (without the leading '-'). */

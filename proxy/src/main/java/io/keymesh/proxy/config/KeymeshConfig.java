@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import io.keymesh.proxy.resp.RespLimits;
+import io.keymesh.storage.backend.BackendMemory;
 import io.keymesh.topology.failover.RegionLocalKeys;
 import io.keymesh.topology.failover.ReplicaSettings;
 import io.keymesh.topology.failover.WriteQuorum;
@@ -21,7 +22,8 @@ import java.util.Map;
 /**
  * A node's configuration, read once from HOCON (conf/reference.conf documents every key) with
  * -D system properties taking precedence. Field names match the keys. {@code replica} is null
- * unless {@code keymesh.role = replica}; {@code writeQuorum} (min-replicas-to-write) applies on a primary.
+ * unless {@code keymesh.role = replica}; {@code writeQuorum} (min-replicas-to-write) applies on a primary;
+ * {@code maxmemoryBytes} is keymesh.maxmemory, the limit of user data (0: none).
  * {@code port} 0 turns the plain client port off when {@code tls.port} is set; without a TLS port it
  * binds a free port chosen by the system (tests use this).
  */
@@ -32,12 +34,13 @@ public record KeymeshConfig(
         int ioThreads,
         String role,
         String requirepass,
-        Map<String, String> users,
+        Map<String, User> users,
         RespLimits respLimits,
         OutputLimit normalOutputLimit,
         OutputLimit pubsubOutputLimit,
         OutputLimit replicaOutputLimit,
         Storage storage,
+        long maxmemoryBytes,
         Cluster cluster,
         ReplicaSettings replica,
         RegionLocalKeys regionLocalKeys,
@@ -45,6 +48,13 @@ public record KeymeshConfig(
         String logFormat,
         Http http,
         TlsSettings tls) {
+
+    /**
+     * A named user of {@code keymesh.users}: its password (empty: none) and its ACL rules in Redis'
+     * ACL SETUSER syntax (empty: every command, key and channel).
+     */
+    public record User(String password, String rules) {
+    }
 
     /** The HTTP endpoint (/metrics): {@code port} 0 means none. */
     public record Http(int port, String bind) {
@@ -60,8 +70,8 @@ public record KeymeshConfig(
 
     /** Where the node's data lives: its managed redis-server or an external one. */
     public record Storage(String mode, String binary, String address, String username, String password,
-                          int databases, boolean appendOnly, String appendFsync, long maxMemoryBytes,
-                          String maxMemoryPolicy, Duration startTimeout, Duration connectTimeout) {
+                          int databases, boolean appendOnly, String appendFsync, Duration startTimeout,
+                          Duration connectTimeout) {
         public boolean managed() {
             return "managed".equals(mode);
         }
@@ -157,8 +167,8 @@ public record KeymeshConfig(
                 outputLimit(limits.getConfig("client-output-buffer-limit.replica")),
                 new Storage(mode, s.getString("binary"), s.getString("address"), s.getString("username"),
                         s.getString("password"), databases, s.getBoolean("appendonly"), s.getString("appendfsync"),
-                        s.getBytes("maxmemory"), s.getString("maxmemory-policy"), s.getDuration("start-timeout"),
-                        s.getDuration("connect-timeout")),
+                        s.getDuration("start-timeout"), s.getDuration("connect-timeout")),
+                maxmemory(c, s),
                 cluster(c, advertisedPort(port, tls)),
                 replica,
                 RegionLocalKeys.from(c),
@@ -176,6 +186,28 @@ public record KeymeshConfig(
     /** True when the plain client port is listened on: port set, or 0 (a free one) with no TLS port. */
     public boolean plainPort() {
         return port > 0 || tls.port() == 0;
+    }
+
+    /**
+     * keymesh.maxmemory (bytes of user data, 0 for no limit). The redis-server's own maxmemory and
+     * maxmemory-policy are keymesh's ({@link BackendMemory}): storage.redis keys that would change them
+     * are refused.
+     */
+    private static long maxmemory(Config c, Config storage) {
+        if (storage.hasPath("maxmemory-policy") && !BackendMemory.safePolicy(storage.getString("maxmemory-policy"))) {
+            throw new ConfigException.BadValue("keymesh.storage.redis.maxmemory-policy", "is \""
+                    + storage.getString("maxmemory-policy") + "\"; keymesh's redis-server runs with "
+                    + BackendMemory.NO_EVICTION + " only: " + BackendMemory.WHY_NO_EVICTION);
+        }
+        if (storage.hasPath("maxmemory") && storage.getBytes("maxmemory") != 0) {
+            throw new ConfigException.BadValue("keymesh.storage.redis.maxmemory", "is " + storage.getString("maxmemory")
+                    + "; keymesh's redis-server runs with maxmemory 0: " + BackendMemory.WHY_NO_SERVER_LIMIT);
+        }
+        long bytes = c.getBytes("maxmemory");
+        if (bytes < 0) {
+            throw new ConfigException.BadValue("keymesh.maxmemory", "must be >= 0 (0: no limit), got " + bytes);
+        }
+        return bytes;
     }
 
     private static Cluster cluster(Config c, int port) {
@@ -223,14 +255,23 @@ public record KeymeshConfig(
         }
     }
 
-    private static Map<String, String> users(Config c) {
-        Map<String, String> users = new LinkedHashMap<>();
+    private static Map<String, User> users(Config c) {
+        Map<String, User> users = new LinkedHashMap<>();
         List<? extends Config> list = c.getConfigList("users");
         for (Config user : list) {
             String name = user.getString("name");
-            if (name.isEmpty() || users.put(name, user.getString("password")) != null) {
-                throw new ConfigException.BadValue("keymesh.users", "user names must be non-empty and unique: " + name);
+            String password = user.hasPath("password") ? user.getString("password") : "";
+            String rules = !user.hasPath("rules") ? ""
+                    : user.getValue("rules").valueType() != com.typesafe.config.ConfigValueType.STRING
+                    ? String.join(" ", user.getStringList("rules")) : user.getString("rules");
+            if (name.isEmpty() || name.contains(" ") || users.put(name, new User(password, rules)) != null) {
+                throw new ConfigException.BadValue("keymesh.users", "user names must be non-empty, without spaces, "
+                        + "and unique: '" + name + "'");
             }
+        }
+        if (users.containsKey("default") && !c.getString("requirepass").isEmpty()) {
+            throw new ConfigException.BadValue("keymesh.users", "the user 'default' is defined twice: by "
+                    + "keymesh.requirepass and by keymesh.users; keep one");
         }
         return Map.copyOf(users);
     }

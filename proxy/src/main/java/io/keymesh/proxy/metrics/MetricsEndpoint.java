@@ -92,6 +92,16 @@ public final class MetricsEndpoint implements AutoCloseable {
             counter(registry, "keymesh_tls_certificate_reloads", "Times changed TLS certificate files were loaded",
                     cb -> cb.call(node.tls().nodeTls().reloads()));
         }
+        gauge(registry, "keymesh_memory_max_bytes", "keymesh.maxmemory, the limit of user data (0: none)",
+                cb -> cb.call(node.backend().memory().limitBytes()));
+        gauge(registry, "keymesh_memory_user_bytes", "User data: the backend's used_memory less keymesh's metadata and log",
+                cb -> cb.call(node.backend().memory().userBytes()));
+        gauge(registry, "keymesh_memory_metadata_bytes", "keymesh's merge metadata in the backend (estimate)",
+                cb -> cb.call(node.backend().memory().metadataBytes()));
+        gauge(registry, "keymesh_memory_log_bytes", "keymesh's replication log and node state in the backend (estimate)",
+                cb -> cb.call(node.backend().memory().logBytes()));
+        gauge(registry, "keymesh_memory_oom", "1 while user data is over keymesh.maxmemory (denyoom commands get -OOM)",
+                cb -> cb.call(node.backend().memory().over() ? 1 : 0));
         if (node.mesh() != null) {
             registerMesh(node.mesh(), registry);
         }

@@ -17,10 +17,15 @@ public final class GlobPattern {
 
     /** True when {@code key} matches the whole pattern. */
     public boolean matches(byte[] key) {
+        return matches(io.netty.buffer.Unpooled.wrappedBuffer(key), 0, key.length);
+    }
+
+    /** True when the {@code length} bytes of {@code buf} at {@code index} match the whole pattern (nothing copied). */
+    public boolean matches(io.netty.buffer.ByteBuf buf, int index, int length) {
         if (pattern.length == 1 && pattern[0] == '*') {
             return true;                                // KEYS * lists every key, the empty one too
         }
-        return match(0, key, 0);
+        return match(0, buf, index, length, 0);
     }
 
     /** The pattern byte at {@code p}, or 0 past its end (Redis reads its string's terminator there). */
@@ -28,8 +33,9 @@ public final class GlobPattern {
         return p < pattern.length ? pattern[p] & 0xff : 0;
     }
 
-    private boolean match(int p, byte[] s, int i) {
-        while (p < pattern.length && i < s.length) {
+    /** Matches the pattern from {@code p} against subject bytes {@code i..length} of {@code buf} at {@code base}. */
+    private boolean match(int p, io.netty.buffer.ByteBuf buf, int base, int length, int i) {
+        while (p < pattern.length && i < length) {
             int c = pattern[p] & 0xff;
             if (c == '*') {
                 while (p + 1 < pattern.length && pattern[p + 1] == '*') {
@@ -38,8 +44,8 @@ public final class GlobPattern {
                 if (p + 1 == pattern.length) {
                     return true;
                 }
-                for (int k = i; k < s.length; k++) {
-                    if (match(p + 1, s, k)) {
+                for (int k = i; k < length; k++) {
+                    if (match(p + 1, buf, base, length, k)) {
                         return true;
                     }
                 }
@@ -48,7 +54,7 @@ public final class GlobPattern {
                 i++;
             } else if (c == '[') {
                 int[] end = new int[1];
-                if (!classMatches(p + 1, s[i] & 0xff, end)) {
+                if (!classMatches(p + 1, (buf.getByte(base + i) & 0xff), end)) {
                     return false;
                 }
                 p = end[0];
@@ -58,20 +64,20 @@ public final class GlobPattern {
                     p++;
                     c = pattern[p] & 0xff;
                 }
-                if (c != (s[i] & 0xff)) {
+                if (c != (buf.getByte(base + i) & 0xff)) {
                     return false;
                 }
                 i++;
             }
             p++;
-            if (i == s.length) {
+            if (i == length) {
                 while (p < pattern.length && pattern[p] == '*') {
                     p++;
                 }
                 break;
             }
         }
-        return p >= pattern.length && i == s.length;
+        return p >= pattern.length && i == length;
     }
 
     /**

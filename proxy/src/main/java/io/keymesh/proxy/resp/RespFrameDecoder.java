@@ -62,6 +62,9 @@ public final class RespFrameDecoder extends ByteToMessageDecoder {
             }
             if (next != SKIP) {
                 out.add(next);
+                if (!authenticated) {
+                    return;   // the request runs before the next is framed: an AUTH in it lifts the limits for the rest
+                }
             }
         }
         if (failed) {

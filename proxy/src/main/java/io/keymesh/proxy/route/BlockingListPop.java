@@ -14,12 +14,12 @@ import java.util.function.LongSupplier;
 
 /**
  * A blocking list pop (BLPOP, BRPOP, BLMPOP, BLMOVE, BRPOPLPUSH) with replication on, on the
- * client's own link. It first runs through {@code km_w}, which pops without blocking (a function
+ * client's own link. It first runs through the apply library's write call, which pops without blocking (a function
  * cannot block) and logs the pop by element. When every list was empty:
  * <ul>
  *   <li>one list: it waits natively without taking anything, {@code BLMOVE key key LEFT LEFT
  *       <time left>} (the head goes back where it was, so the list and its element ids stay as they
- *       are), then tries {@code km_w} again, until it pops or the client's timeout runs out;</li>
+ *       are), then tries that call again, until it pops or the client's timeout runs out;</li>
  *   <li>several lists: it runs the client's command natively, which pops, and {@code touch}
  *       records what it popped afterwards (docs/design/merge.md, "Lists": the gap of that moment).</li>
  * </ul>
@@ -29,7 +29,7 @@ final class BlockingListPop implements ReplySink {
 
     private final BackendLink link;
     private final ByteBufAllocator alloc;
-    private final Function<Long, ByteBuf> header;     // the km_w header, for a stamp
+    private final Function<Long, ByteBuf> header;     // the write call's header, for a stamp
     private final LongSupplier clock;
     private final ByteBuf request;                    // the client's frame, owned here until done
     private final int argumentsFrom;                  // where its command name starts in request
@@ -39,7 +39,7 @@ final class BlockingListPop implements ReplySink {
     private final long deadlineNanos;                 // 0: wait for ever
     private final boolean arrayReply;                 // BLPOP, BRPOP, BLMPOP answer a null array
     private final int protocol;
-    private boolean waiting;                          // the reply expected is the wait's, not km_w's
+    private boolean waiting;                          // the reply expected is the wait's, not the write call's
     private boolean done;
 
     BlockingListPop(BackendLink link, ByteBufAllocator alloc, Function<Long, ByteBuf> header, LongSupplier clock,
@@ -59,7 +59,7 @@ final class BlockingListPop implements ReplySink {
         this.protocol = protocol;
     }
 
-    /** Sends the first try through km_w. */
+    /** Sends the first try through the write call. */
     void start() {
         link.send(header.apply(clock.getAsLong()), null);
         link.send(request, argumentsFrom, request.writerIndex() - argumentsFrom, this);

@@ -1,5 +1,6 @@
 package io.keymesh.proxy.route;
 
+import io.keymesh.storage.apply.ApplyCalls;
 import io.keymesh.proxy.command.CommandClass;
 import io.keymesh.proxy.command.CommandSpec;
 import io.keymesh.proxy.command.Handling;
@@ -31,7 +32,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -39,8 +39,10 @@ import java.util.function.Function;
  * table row and the session's state:
  * <pre>
  *   unauthenticated and not AUTH/HELLO/QUIT/RESET  -> NOAUTH
+ *   the user's ACL rules refuse it                 -> NOPERM ({@link io.keymesh.proxy.acl.AclChecker})
  *   PIPE session (RESP2 subscriber)                -> its own link, reply goes straight through
- *   REFUSE row, protected CONFIG SET parameter     -> error reply
+ *   REFUSE row, vetoed CONFIG SET parameter        -> error reply ({@link ConfigSetVeto})
+ *   denyoom command over keymesh.maxmemory         -> -OOM ({@link MemoryGuard})
  *   LOCAL row                                      -> {@link LocalCommands}
  *   SUBSCRIBE row                                  -> own link; PIPE mode once earlier replies are out
  *   SCRIPT KILL, FUNCTION KILL                     -> a new link for the kill alone ({@link ScriptKill})
@@ -51,20 +53,13 @@ import java.util.function.Function;
  * Redis so its own error replies reach the client.
  *
  * <p>With replication on, {@link #replicated} comes first (docs/design/replication.md): a WRITE row
- * travels as {@code FCALL km_w ... <client command>} (one txn id per MULTI), a blocking list pop
- * runs through km_w and waits natively without taking anything ({@link BlockingListPop}), a blocking
- * pop that ran natively is recorded with {@code KM.TOUCH} afterwards, EVAL/EVALSHA/FCALL
+ * travels as the apply library's write call ({@link ApplyCalls#header}, then the client command; one
+ * txn id per MULTI), a blocking list pop runs through that call and waits natively without taking anything ({@link BlockingListPop}), a blocking
+ * pop that ran natively is recorded afterwards ({@link ApplyCalls#touch}), EVAL/EVALSHA/FCALL
  * run as their _RO variant, and {@link WritePolicy} refusals apply.
  */
 public final class CommandDispatcher {
     private static final Logger log = LoggerFactory.getLogger(CommandDispatcher.class);
-    /** CONFIG SET parameters that would cut keymesh off its backend or move its data. */
-    static final Set<String> PROTECTED_CONFIG = Set.of(
-            "dir", "dbfilename", "port", "tls-port", "bind", "bind-source-addr", "unixsocket", "unixsocketperm",
-            "requirepass", "masterauth", "masteruser", "replicaof", "slaveof", "logfile", "pidfile", "daemonize",
-            "appenddirname", "appendfilename", "aclfile", "protected-mode", "enable-debug-command",
-            "enable-module-command", "enable-protected-configs", "rename-command", "io-threads", "databases");
-
     /** Redis' reply to data commands on a replica whose master link is down with replica-serve-stale-data no. */
     static final String READONLY = "READONLY You can't write against a read only replica.";
     static final String MASTERDOWN = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
@@ -73,7 +68,7 @@ public final class CommandDispatcher {
     private final LocalCommands local;
     private final CommandSpec auth;
     private final CommandSpec reset;
-    private final WriteEncoder writes;        // null with replication off
+    private final ApplyCalls writes;          // null with replication off
     private final SetRun.Origin runOrigin;    // what this node's runs of SETs all start with
     private final int userDatabases;
     private final KeymeshCommands keymesh;
@@ -89,7 +84,7 @@ public final class CommandDispatcher {
         this.auth = node.commands().get("AUTH");
         this.reset = node.commands().get("RESET");
         this.userDatabases = node.config().storage().databases();
-        this.writes = node.replicating() ? new WriteEncoder(node.nodeId().value(), userDatabases) : null;
+        this.writes = node.replicating() ? new ApplyCalls(node.nodeId().value(), userDatabases) : null;
         this.runOrigin = SetRun.Origin.of(userDatabases, node.nodeId().value());
         this.keymesh = new KeymeshCommands(node, this::forward);
         this.replica = node.replica();
@@ -122,12 +117,22 @@ public final class CommandDispatcher {
     public void dispatch(ClientSession s, RespRequest r, CommandSpec spec) {
         s.touch(spec);
         if (spec == null && r.argEquals(0, "KEYMESH") && s.mode() != ClientSession.Mode.PIPE) {
+            String denied = local.acl().keymeshRefusal(s);
+            if (denied != null) {
+                refuse(s, r, denied);
+                return;
+            }
             keymesh.handle(s, r);                         // HELLO/AUTH/PULL: the link handshake decides who links
             return;
         }
         if (!s.authenticated() && !allowedBeforeAuth(spec)) {
             r.release();
             s.reply(Replies.of(Replies.NOAUTH));
+            return;
+        }
+        String denied = local.acl().refusal(s, spec, r);
+        if (denied != null) {
+            reject(s, r, denied);                         // inside MULTI the transaction fails too, as in Redis
             return;
         }
         if (s.mode() == ClientSession.Mode.PIPE) {
@@ -148,6 +153,9 @@ public final class CommandDispatcher {
         }
         if (ScriptKill.handles(s, r, spec) && node.backend().up()) {
             ScriptKill.send(s, r, spec, node.connector());    // never queued behind the script it stops
+            return;
+        }
+        if (byMemory(s, r, spec)) {
             return;
         }
         if (quorum.enabled() && replica == null && byQuorum(s, r, spec)) {
@@ -175,11 +183,14 @@ public final class CommandDispatcher {
                 send(s, r, true);
             }
             case FORWARD -> {
+                if (spec.name().equals("CONFIG|GET")) {
+                    sendTransformed(s, r, reply -> AuthConfigReply.rewrite(reply, s.channel().alloc(), s.protocol()));
+                    return;
+                }
                 if (spec.name().equals("CONFIG|SET")) {
-                    String refused = protectedParameter(r);
-                    if (refused != null) {
-                        refuse(s, r, "ERR CONFIG SET " + refused + " is not allowed through keymesh: "
-                                + "the node manages this setting of its redis-server");
+                    String refusal = ConfigSetVeto.refusal(r);
+                    if (refusal != null) {
+                        refuse(s, r, refusal);
                         return;
                     }
                 } else if (node.mesh() != null && r.argc() == 3
@@ -204,6 +215,51 @@ public final class CommandDispatcher {
         }
     }
 
+    // ---- keymesh.maxmemory ----------------------------------------------------------------------
+
+    /**
+     * Redis' maxmemory rules while user data is over keymesh.maxmemory, for what this node applies
+     * itself (a primary's clients, a replica's with write-policy local): a command Redis flags denyoom,
+     * or EVAL, EVALSHA and FCALL (whose writes cannot be told ahead), gets -OOM; inside MULTI every
+     * command but EXEC, DISCARD, QUIT and RESET does (queuing takes memory), dooming the transaction;
+     * an EXEC of queued denyoom commands discards them with EXECABORT. Reads, deletes and everything
+     * replicated from peers or upstreams go on. True when the request was answered.
+     */
+    private boolean byMemory(ClientSession s, RespRequest r, CommandSpec spec) {
+        if (spec.handling() == Handling.REFUSE || replica != null
+                && replica.settings().writePolicy() != io.keymesh.topology.failover.WritePolicy.LOCAL) {
+            return false;
+        }
+        boolean denyOom = (node.backend().deniedOnOom(spec.name()) || WritePolicy.mayWrite(spec))
+                && spec.arityAccepts(r.argc());
+        if (!node.backend().memory().over()) {
+            if (denyOom && s.inMulti()) {
+                s.multiDenyOom(true);
+            }
+            return false;
+        }
+        if (s.inMulti() && spec.name().equals("EXEC")) {
+            if (!s.multiDenyOom()) {
+                return false;
+            }
+            r.release();
+            s.inMulti(false);
+            s.dbAfterExec(-1);
+            ByteBufAllocator alloc = s.channel().alloc();
+            forward(s, RespCommand.encode("DISCARD"), reply -> Replies.error(alloc, MemoryGuard.EXECABORT));
+            return true;
+        }
+        boolean queues = s.inMulti() && switch (spec.name()) {
+            case "EXEC", "DISCARD", "QUIT", "RESET" -> false;
+            default -> true;
+        };
+        if (denyOom || queues) {
+            reject(s, r, MemoryGuard.OOM);
+            return true;
+        }
+        return false;
+    }
+
     // ---- replica role and region-local keys ----------------------------------------------------
 
     /**
@@ -226,7 +282,7 @@ public final class CommandDispatcher {
             if (spec.handling() == Handling.PIN) {
                 pin(s);
             }
-            send(s, r, true);                     // applied here only: no km_w, no log entry
+            send(s, r, true);                     // applied here only: no library call, no log entry
             return true;
         }
         if (replica == null) {
@@ -327,7 +383,14 @@ public final class CommandDispatcher {
             return false;
         }
         if (spec.name().equals("CONFIG|GET")) {
-            sendTransformed(s, r, reply -> DatabasesReply.rewrite(reply, s.channel().alloc(), s.protocol(), userDatabases));
+            sendTransformed(s, r, reply -> {
+                ByteBuf databases = DatabasesReply.rewrite(reply, s.channel().alloc(), s.protocol(), userDatabases);
+                ByteBuf out = AuthConfigReply.rewrite(databases, s.channel().alloc(), s.protocol());
+                if (databases != reply && out != databases) {
+                    databases.release();
+                }
+                return out;
+            });
             return true;
         }
         if (WritePolicy.recordsLibrary(spec) && replica == null && spec.arityAccepts(r.argc())) {
@@ -403,7 +466,7 @@ public final class CommandDispatcher {
         }
     }
 
-    /** Sends a WRITE request as {@code FCALL km_w <header> <client's command and arguments>}; releases it. */
+    /** Sends a WRITE request as the library's write call: {@link ApplyCalls#header}, then the client's command and arguments; releases it. */
     private void sendWrite(ClientSession s, RespRequest r) {
         sendWrite(s, r, null, null);
     }
@@ -413,7 +476,7 @@ public final class CommandDispatcher {
     }
 
     /**
-     * Sends a request as {@code FCALL km_w <header> <client's command and arguments>}, under another
+     * Sends a request as the library's write call (header, then the client's command and arguments), under another
      * command name when {@code name} is not null (a script run read-only on a replica), its reply passed
      * through {@code transform} when not null; releases it.
      */
@@ -472,8 +535,8 @@ public final class CommandDispatcher {
 
     /**
      * Runs a blocking write natively on the session's own link; once it returns data, records each key
-     * it changed with {@code FCALL km_w ... KM.TOUCH <key>} (an XREADGROUP: what it delivered from each
-     * stream, {@code KM.XDELIVERED}) on the loop's shared link for that database
+     * it changed with {@link ApplyCalls#touch} (an XREADGROUP: what it delivered from each stream,
+     * {@link ApplyCalls#delivered}) on the loop's shared link for that database
      * (so nothing queues behind the client's later requests). At-least-once: a crash between the two
      * loses only the record, which the next write of the key carries again.
      */
@@ -508,7 +571,7 @@ public final class CommandDispatcher {
         };
     }
 
-    /** A blocking list pop: through km_w first, then waiting (see {@link BlockingListPop}); releases the request. */
+    /** A blocking list pop: through the library's write call first, then waiting (see {@link BlockingListPop}); releases the request. */
     private void popThroughFunctionFirst(ClientSession s, RespRequest r, CommandSpec spec, Function<ByteBuf, ByteBuf> touch) {
         try {
             BackendLink link = linkFor(s);
@@ -543,7 +606,7 @@ public final class CommandDispatcher {
         };
     }
 
-    /** A blocking list pop's timeout in seconds (0: for ever; a bad one gets Redis' error from km_w first). */
+    /** A blocking list pop's timeout in seconds (0: for ever; a bad one gets Redis' error from the library's write call first). */
     private static double timeoutOf(String command, RespRequest r) {
         int at = command.equals("BLMPOP") ? 1 : r.argc() - 1;
         try {
@@ -598,7 +661,7 @@ public final class CommandDispatcher {
 
     /**
      * After a FUNCTION RESTORE (APPEND) the redis-server accepted, records every client library it now
-     * holds with km_w's FUNCTION LOAD REPLACE, so the restored ones replicate (a library recorded with
+     * holds with FUNCTION LOAD REPLACE through the library's write call, so the restored ones replicate (a library recorded with
      * the same code already is not logged again); the client gets Redis' reply.
      */
     private ByteBuf recordRestored(ClientSession s, ByteBuf reply) {
@@ -612,7 +675,7 @@ public final class CommandDispatcher {
         return reply;
     }
 
-    /** Reads FUNCTION LIST WITHCODE after a restore and sends a km_w FUNCTION LOAD REPLACE per client library. */
+    /** Reads FUNCTION LIST WITHCODE after a restore and sends FUNCTION LOAD REPLACE through the library's write call per client library. */
     private final class RestoredSink implements ReplySink {
         private final BackendPool pool;
         private final ByteBufAllocator alloc;
@@ -722,16 +785,6 @@ public final class CommandDispatcher {
     private void refuse(ClientSession s, RespRequest r, String error) {
         r.release();
         s.reply(Replies.error(s.channel().alloc(), error));
-    }
-
-    private static String protectedParameter(RespRequest r) {
-        for (int i = 2; i < r.argc(); i += 2) {
-            String parameter = r.argString(i).toLowerCase(Locale.ROOT);
-            if (PROTECTED_CONFIG.contains(parameter)) {
-                return parameter;
-            }
-        }
-        return null;
     }
 
     /** XREAD and XREADGROUP block only when BLOCK appears before STREAMS. */

@@ -1,5 +1,7 @@
 package io.keymesh.proxy.route;
 
+import io.keymesh.storage.apply.ApplyCalls;
+import io.keymesh.storage.apply.ApplyLibrary;
 import io.keymesh.storage.backend.BackendEndpoint;
 import io.keymesh.storage.backend.LettuceUris;
 import io.keymesh.topology.clock.HybridClock;
@@ -27,13 +29,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 /**
  * Prepares the backend for the replicated write path, before clients are served: loads the keymesh
- * function library ({@code FUNCTION LOAD REPLACE}, at start and after every backend restart) and,
- * at start, moves the node's clock past the newest stamp in the local log (db 2N, streams
- * {@code km:log:*}), so that a restarted node never issues a timestamp lower than one it issued or
+ * function library ({@link ApplyLibrary#load}, at start and after every backend restart) and,
+ * at start, moves the node's clock past the newest stamp in the local log (db 2N, the streams
+ * {@link ApplyCalls#LOG_KEY_PATTERN} matches), so that a restarted node never issues a timestamp lower than one it issued or
  * applied before, even if the wall clock went back.
  */
 public final class ReplicationSetup {
@@ -45,24 +46,21 @@ public final class ReplicationSetup {
     private final String username;
     private final String password;
     private final Duration timeout;
-    private final Supplier<String> library;
     private final int userDatabases;
 
     public ReplicationSetup(BackendEndpoint endpoint, String username, String password, Duration timeout,
-                            Supplier<String> library, int userDatabases) {
+                            int userDatabases) {
         this.endpoint = endpoint;
         this.username = username;
         this.password = password;
         this.timeout = timeout;
-        this.library = library;
         this.userDatabases = userDatabases;
     }
 
     /** Loads (or reloads) the function library; throws with Redis' error when it does not load. */
     public void loadLibrary() {
-        String source = library.get();
         run(redis -> {
-            String name = redis.functionLoad(source, true);
+            String name = ApplyLibrary.load(redis);
             log.info("function library '{}' loaded into the backend", name);
             return null;
         });
@@ -80,7 +78,7 @@ public final class ReplicationSetup {
         long newest = 0;
         ScanCursor cursor = ScanCursor.INITIAL;
         do {
-            KeyScanCursor<String> page = redis.scan(cursor, ScanArgs.Builder.matches("km:log:*").limit(100));
+            KeyScanCursor<String> page = redis.scan(cursor, ScanArgs.Builder.matches(ApplyCalls.LOG_KEY_PATTERN).limit(100));
             for (String key : page.getKeys()) {
                 String stamp = lastEntryStamp(redis, key);
                 if (stamp == null) {
@@ -103,7 +101,7 @@ public final class ReplicationSetup {
     /**
      * The newest stamp ({@link LogEntry#stamp}) of the last {@link #TAIL_ENTRIES} entries of log stream
      * {@code key}, or null: an entry can be logged just after one with a later stamp (stamps are taken
-     * before the call that logs them), and marks (km_mark) rely on the clock being past every logged
+     * before the call that logs them), and the housekeeping's marks rely on the clock being past every logged
      * stamp. Read as raw fields, since an entry of several plain SETs has a field t per SET and a
      * field map would keep only one.
      */

@@ -1,8 +1,8 @@
 package io.keymesh.proxy.route;
 
+import io.keymesh.storage.apply.ApplyCalls;
 import io.keymesh.storage.conn.BackendLink;
 import io.keymesh.storage.conn.ReplyScanner;
-import io.keymesh.storage.conn.RespCommand;
 import io.keymesh.storage.conn.ReplySink;
 import io.keymesh.topology.clock.Stamp;
 import io.netty.buffer.ByteBuf;
@@ -10,24 +10,22 @@ import io.netty.buffer.ByteBufAllocator;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
  * Plain SETs (SET key value, outside MULTI) of several clients, held on one shared backend link to
- * leave as one {@code FCALL km_ws 0 <N> <origin> <db> {<stamp> <packed stamp> <key> <value>} ...} call
+ * leave as one call of the apply library ({@link ApplyCalls#setsStart}: per SET its stamp, packed stamp, key and value)
  * (docs/design/replication.md, "Runs of plain SETs"). The link sends the run before any other request and
  * at the end of the event-loop turn ({@link BackendLink.Run}), so requests keep their order; the
  * call's array reply is cut into one reply per SET, each handed to its client's sink.
  */
 final class SetRun implements BackendLink.Run {
-    /** Client frames up to this size join a run; a larger SET goes alone through km_w. */
+    /** Client frames up to this size join a run; a larger SET goes alone, as any write. */
     static final int FRAME_MAX = 4096;
     /** A run of this many SETs is sent and a new one started (it keeps one Lua call short). */
     static final int SETS_MAX = 64;
     /** A run that holds this many bytes of SETs is sent and a new one started. */
     static final int BYTES_MAX = 32 * 1024;
-    private static final byte[] FCALL_KM_WS = "$5\r\nFCALL\r\n$5\r\nkm_ws\r\n$1\r\n0\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] PACKED_BULK = "$12\r\n".getBytes(StandardCharsets.US_ASCII);   // 8 bytes of HLC, 4 of node id
     private static final byte[] EMPTY_BULK = "$0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -36,10 +34,7 @@ final class SetRun implements BackendLink.Run {
     record Origin(byte[] fixedHead, byte[] nodeId, byte[] packedId) {
         /** For node {@code nodeId} (8 lower-case hex digits) with {@code userDatabases} user databases. */
         static Origin of(int userDatabases, String nodeId) {
-            byte[] n = WriteEncoder.bulk(Integer.toString(userDatabases));
-            byte[] id = WriteEncoder.bulk(nodeId);
-            byte[] head = Arrays.copyOf(n, n.length + id.length);
-            System.arraycopy(id, 0, head, n.length, id.length);
+            byte[] head = new ApplyCalls(nodeId, userDatabases).setsFixedHead();
             byte[] packed = new byte[nodeId.length() / 2];
             for (int i = 0; i < packed.length; i++) {
                 packed[i] = (byte) Integer.parseInt(nodeId.substring(2 * i, 2 * i + 2), 16);
@@ -56,7 +51,7 @@ final class SetRun implements BackendLink.Run {
     private SetRun(ByteBufAllocator alloc, Origin origin, int db) {
         head = alloc.buffer(64);
         head.writeBytes(origin.fixedHead());
-        head.writeBytes(WriteEncoder.bulk(Integer.toString(db)));
+        head.writeBytes(ApplyCalls.setsDb(db));
         body = alloc.directBuffer(2048);
         stamp = new byte[Stamp.HLC_DIGITS + origin.nodeId().length];
         System.arraycopy(origin.nodeId(), 0, stamp, Stamp.HLC_DIGITS, origin.nodeId().length);
@@ -93,16 +88,13 @@ final class SetRun implements BackendLink.Run {
 
     @Override
     public void send(BackendLink link) {
-        ByteBuf start = head.alloc().buffer(16 + FCALL_KM_WS.length + head.readableBytes());
-        RespCommand.writeHeader(start, '*', 6 + 4 * sinks.size());
-        start.writeBytes(FCALL_KM_WS);
-        start.writeBytes(head);
+        ByteBuf start = ApplyCalls.setsStart(head.alloc(), sinks.size(), head);
         head.release();
         link.send(start, null);                       // the call's start, then its SETs: one request
         link.send(body, new Replies(sinks));
     }
 
-    /** Cuts km_ws's array reply into its elements, one per SET; an error for the whole call goes to every SET. */
+    /** Cuts the call's array reply into its elements, one per SET; an error for the whole call goes to every SET. */
     private record Replies(List<ReplySink> sinks) implements ReplySink {
         @Override
         public void onReply(ByteBuf buffer, int index, int length) {

@@ -12,16 +12,16 @@ import java.util.List;
 /**
  * What a blocking write changed when it ran natively (blocking commands cannot run inside a
  * function), read from its request and reply, so that the write path can record it with
- * {@code KM.TOUCH} afterwards. A null reply (timeout) changed nothing. A list pop is recorded by the
- * end it took from and how many elements ({@code KM.TOUCH key LPOP n}), a push by the value it put
- * ({@code KM.TOUCH key RPUSH value}); anything else by the key's whole state ({@code KM.TOUCH key}).
+ * a touch record afterwards ({@link io.keymesh.storage.apply.ApplyCalls#touch}). A null reply (timeout) changed nothing. A list pop is recorded by the
+ * end it took from and how many elements ({@code key LPOP n}), a push by the value it put
+ * ({@code key RPUSH value}); anything else by the key's whole state ({@code key}).
  * <pre>
  *   BLPOP BRPOP            reply [key, value]            -> key LPOP|RPOP 1
  *   BLMPOP                 reply [key, [values]]         -> key LPOP|RPOP n (its LEFT|RIGHT)
  *   BLMOVE BRPOPLPUSH      reply element (not null)      -> source LPOP|RPOP 1, destination LPUSH|RPUSH element
  *   BZPOPMIN BZPOPMAX BZMPOP  reply [key, ...]           -> key
  *   XREADGROUP ... BLOCK   reply [[key, entries] ...]    -> per key the IDs delivered (RESP3: a map),
- *                                                          recorded with KM.XDELIVERED ({@link #deliveries})
+ *                                                          recorded as deliveries ({@link #deliveries})
  * </pre>
  */
 final class TouchKeys {
@@ -118,7 +118,7 @@ final class TouchKeys {
 
     /**
      * What an XREADGROUP delivered, per stream: {@code key group consumer fresh noack id ...}, the
-     * arguments of {@code KM.XDELIVERED}; empty when it delivered nothing (a timeout).
+     * arguments of {@link io.keymesh.storage.apply.ApplyCalls#delivered}; empty when it delivered nothing (a timeout).
      */
     List<List<byte[]>> deliveries(ByteBuf reply) {
         List<List<byte[]>> out = new ArrayList<>(1);
@@ -164,7 +164,7 @@ final class TouchKeys {
         };
     }
 
-    /** The KM.TOUCH arguments per changed key ({key} or {key, op, arg}), given the reply frame. */
+    /** The touch record's arguments per changed key ({key} or {key, op, arg}), given the reply frame. */
     List<byte[][]> records(ByteBuf reply) {
         List<byte[][]> out = new ArrayList<>(2);
         ReplyReader r = new ReplyReader(reply);

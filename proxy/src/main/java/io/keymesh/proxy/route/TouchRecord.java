@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * One {@code KM.TOUCH} record of a key a blocking write changed, sent on the loop's shared link.
+ * One touch record ({@link io.keymesh.storage.apply.ApplyCalls#touch}) of a key a blocking write changed, sent on the loop's shared link.
  * While a script holds the backend, Redis answers it -BUSY and runs nothing; the record is then
  * sent again, after a {@link Backoff} from 10 to 250 ms, until Redis runs it, so the change still reaches the log
  * (and the peers) once. Any other failure is logged: the key's next write records it again.
@@ -49,19 +49,19 @@ final class TouchRecord implements ReplySink {
             String error = buffer.toString(index, length, StandardCharsets.UTF_8).trim();
             if (error.startsWith("-BUSY ")) {
                 if (retries++ == 0) {
-                    log.debug("KM.TOUCH after a blocking write: backend busy, retrying until it runs");
+                    log.debug("touch record after a blocking write: backend busy, retrying until it runs");
                 }
                 loop.schedule(this::sendNow, backoff.next(), TimeUnit.MILLISECONDS);
                 return;
             }
-            log.warn("KM.TOUCH after a blocking write failed: {}", error);
+            log.warn("touch record after a blocking write failed: {}", error);
         }
         request.release();
     }
 
     @Override
     public void onFailure(String error) {
-        log.warn("KM.TOUCH after a blocking write not sent: {}", error);
+        log.warn("touch record after a blocking write not sent: {}", error);
         request.release();
     }
 }

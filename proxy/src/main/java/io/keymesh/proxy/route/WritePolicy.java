@@ -5,6 +5,7 @@ import io.keymesh.proxy.command.CommandSpec;
 import io.keymesh.proxy.resp.Replies;
 import io.keymesh.proxy.resp.RespRequest;
 import io.keymesh.storage.merge.MergeRule;
+import io.keymesh.storage.merge.WriteCommands;
 import io.keymesh.storage.conn.ReplyScanner;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -14,7 +15,8 @@ import java.util.Locale;
 
 /**
  * What the replicated write path refuses or rewrites, decided from a request alone (replication on):
- * writes that cannot be merged (SWAPDB), changes to the keymesh function library, database
+ * writes that cannot be merged (SWAPDB, MIGRATE: {@link WriteCommands#refusal}, the text the apply
+ * library gives too), changes to the keymesh function library, database
  * arguments that would reach the metadata databases (MOVE, COPY ... DB), and writing scripts, which
  * run as their read-only variant (EVAL becomes EVAL_RO) so a script that writes fails cleanly
  * instead of changing data no peer would ever see.
@@ -33,8 +35,7 @@ final class WritePolicy {
     /** The error for a request keymesh refuses while replicating, or null. */
     static String refusal(CommandSpec spec, RespRequest r) {
         if (spec.merge() == MergeRule.NOT_REPLICABLE) {
-            return "ERR " + spec.name() + " is not allowed through keymesh while replication is on: "
-                    + "its effect cannot be merged between nodes";
+            return WriteCommands.refusal(spec.name());
         }
         return switch (spec.name()) {
             case "FUNCTION|DELETE" -> r.argc() == 3 && r.argString(2).equals(LIBRARY_NAME) ? LIBRARY_REFUSED : null;
@@ -45,7 +46,7 @@ final class WritePolicy {
     }
 
     /**
-     * True for the scripting commands that run inside the apply library (km_w), so that every write a
+     * True for the scripting commands that run inside the apply library's write call, so that every write a
      * script or function makes is merged and replicated like a client's: EVAL, EVALSHA, FCALL, their _RO
      * variants, and the SCRIPT subcommands over the library's script cache (LOAD, EXISTS, FLUSH).
      */

@@ -26,7 +26,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
 
     @Override
     protected void initChannel(Channel ch) {
-        RespFrameDecoder decoder = new RespFrameDecoder(node.config().respLimits(), !node.config().authRequired());
+        RespFrameDecoder decoder = new RespFrameDecoder(node.config().respLimits(), node.users().defaultLogsInAlone());
         CommandDispatcher dispatcher = new CommandDispatcher(node);
         if (tls != null) {
             ch.pipeline()

@@ -8,6 +8,7 @@ import io.keymesh.proxy.route.BackendStatus;
 import io.keymesh.proxy.session.SessionRegistry;
 import io.keymesh.storage.conn.BackendConnector;
 import io.keymesh.topology.clock.HybridClock;
+import io.keymesh.proxy.acl.AclUsers;
 import io.keymesh.topology.node.Mesh;
 
 /**
@@ -18,6 +19,7 @@ import io.keymesh.topology.node.Mesh;
  * @param mesh        the replication links (peers served and pulled), null when not replicating
  * @param replica     the replica role (upstream tracking and link), null on a primary
  * @param tls         the node's TLS certificate and refusal counts, null without TLS
+ * @param users       the node's users and their ACL rules
  */
 public record NodeContext(
         KeymeshConfig config,
@@ -32,7 +34,8 @@ public record NodeContext(
         boolean replicating,
         Mesh mesh,
         ReplicaRole replica,
-        NettyTls tls) {
+        NettyTls tls,
+        AclUsers users) {
 
     /** True when this node replicates with peers ({@link #mesh()} is not null). */
     public boolean meshEnabled() {

@@ -48,7 +48,7 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        session = ClientSession.open(ctx.channel(), node.sessions(), node.config());
+        session = ClientSession.open(ctx.channel(), node.sessions(), node.config(), node.users());
         super.channelActive(ctx);
     }
 

@@ -52,7 +52,9 @@ public final class ClientSession implements LinkListener {
     private final io.keymesh.storage.conn.CoalescingWriter out;
 
     private boolean authenticated;
-    private String user = "default";
+    private final io.keymesh.proxy.acl.AclUsers.Ref defaultUser;
+    private volatile io.keymesh.proxy.acl.AclUsers.Ref user;     // the user commands are checked against
+    private volatile String userName = "default";
     private volatile String name = "";
     private volatile int db;
     private volatile int protocol = 2;
@@ -73,10 +75,13 @@ public final class ClientSession implements LinkListener {
     private long softLimitSinceMillis;
     long commands;
 
-    ClientSession(Channel channel, SessionRegistry registry, boolean authenticated,
+    ClientSession(Channel channel, SessionRegistry registry, io.keymesh.proxy.acl.AclUsers users,
                   KeymeshConfig.OutputLimit normalLimit, KeymeshConfig.OutputLimit pubsubLimit,
                   KeymeshConfig.OutputLimit monitorLimit) {
         this.id = registry.nextId();
+        this.defaultUser = users.defaultUser();
+        this.user = defaultUser;
+        boolean authenticated = users.defaultLogsInAlone();
         this.channel = channel;
         this.registry = registry;
         this.authenticated = authenticated;
@@ -87,8 +92,9 @@ public final class ClientSession implements LinkListener {
     }
 
     /** Creates the session of a new client connection and registers it. */
-    public static ClientSession open(Channel channel, SessionRegistry registry, KeymeshConfig config) {
-        ClientSession session = new ClientSession(channel, registry, !config.authRequired(),
+    public static ClientSession open(Channel channel, SessionRegistry registry, KeymeshConfig config,
+                                     io.keymesh.proxy.acl.AclUsers users) {
+        ClientSession session = new ClientSession(channel, registry, users,
                 config.normalOutputLimit(), config.pubsubOutputLimit(), config.replicaOutputLimit());
         registry.add(session);
         return session;
@@ -681,18 +687,27 @@ public final class ClientSession implements LinkListener {
         return authenticated;
     }
 
-    public void authenticated(String user) {
+    /** Logs the session in as {@code user}. */
+    public void authenticated(io.keymesh.proxy.acl.AclUsers.Ref user) {
         this.authenticated = true;
         this.user = user;
+        this.userName = user.user() == null ? userName : user.user().name();
     }
 
     public void deauthenticate() {
         this.authenticated = false;
-        this.user = "default";
+        this.user = defaultUser;
+        this.userName = "default";
     }
 
+    /** The name of the session's user (ACL WHOAMI, CLIENT LIST's user=). */
     public String user() {
-        return user;
+        return userName;
+    }
+
+    /** The session's user as it is now, or null when it was deleted. */
+    public io.keymesh.proxy.acl.AclUser aclUser() {
+        return user.user();
     }
 
     public String name() {
@@ -730,6 +745,7 @@ public final class ClientSession implements LinkListener {
     public void inMulti(boolean value) {
         if (value != inMulti) {
             multiWrites = false;
+            multiDenyOom = false;
             queuedInMulti = 0;
             queuedWrite = false;
         }
@@ -763,6 +779,17 @@ public final class ClientSession implements LinkListener {
 
     public void multiWrites(boolean value) {
         this.multiWrites = value;
+    }
+
+    private boolean multiDenyOom;
+
+    /** True when a command Redis refuses over maxmemory was queued in the current MULTI (its EXEC is refused then too). */
+    public boolean multiDenyOom() {
+        return multiDenyOom;
+    }
+
+    public void multiDenyOom(boolean value) {
+        this.multiDenyOom = value;
     }
 
     /** The database a SELECT queued inside MULTI switches to when EXEC runs; -1 for none. */

@@ -1,6 +1,7 @@
 package io.keymesh.proxy.session;
 
 import io.keymesh.proxy.server.NodeContext;
+import io.keymesh.storage.backend.MemoryUse;
 import io.keymesh.topology.tls.NodeTls;
 
 import java.nio.charset.StandardCharsets;
@@ -140,8 +141,39 @@ public final class InfoComposer {
             case "executable", "config_file" -> field + ":";
             case "role" -> ReplicationLines.role(node);
             case "connected_slaves" -> ReplicationLines.connectedSlaves(node) + meshLines();
+            case "maxmemory" -> field + ":" + node.backend().memory().limitBytes();
+            case "maxmemory_human" -> field + ":" + humanBytes(node.backend().memory().limitBytes());
+            case "maxmemory_policy" -> line + memoryLines();
             default -> line;
         };
+    }
+
+    /**
+     * INFO memory lines (each preceded by CRLF) after maxmemory_policy: how keymesh.maxmemory sees the
+     * backend's memory, user data against the limit and keymesh's own share (MemoryGuard's estimates).
+     */
+    private String memoryLines() {
+        MemoryUse m = node.backend().memory();
+        return "\r\nkeymesh_maxmemory:" + m.limitBytes()
+                + "\r\nkeymesh_used_memory_user:" + m.userBytes()
+                + "\r\nkeymesh_used_memory_metadata:" + m.metadataBytes()
+                + "\r\nkeymesh_used_memory_log:" + m.logBytes()
+                + "\r\nkeymesh_oom:" + (m.over() ? 1 : 0);
+    }
+
+    /** Bytes as Redis' INFO writes them in *_human fields: 512B, 1.50K, 2.00M, 3.25G. */
+    static String humanBytes(long bytes) {
+        String[] units = {"K", "M", "G", "T", "P"};
+        if (bytes < 1024) {
+            return bytes + "B";
+        }
+        double value = bytes;
+        int unit = -1;
+        while (value >= 1024 && unit < units.length - 1) {
+            value /= 1024;
+            unit++;
+        }
+        return String.format(Locale.ROOT, "%.2f%s", value, units[unit]);
     }
 
     /** INFO replication lines for the mesh (each preceded by CRLF), empty for a standalone node. */

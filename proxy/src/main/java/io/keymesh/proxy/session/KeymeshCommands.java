@@ -1,6 +1,5 @@
 package io.keymesh.proxy.session;
 
-import io.keymesh.storage.conn.RespCommand;
 import io.keymesh.proxy.resp.Replies;
 import io.keymesh.proxy.resp.RespFrameDecoder;
 import io.keymesh.proxy.resp.RespRequest;
@@ -36,10 +35,6 @@ public final class KeymeshCommands {
      * Set to TRUE on a TLS connection whose client certificate was verified against
      * keymesh.tls.ca-cert-file: link authentication when no cluster secret is set.
      */
-
-    /** Reads km:pos[node] in the log database, after every earlier request of the session on its link. */
-    private static final String POSITION_SCRIPT = "redis.call('SELECT', ARGV[1]) "
-            + "local v = redis.call('HGET', 'km:pos', ARGV[2]) return {ARGV[2], tonumber(v or '0')}";
 
     private final NodeContext node;
     private final LocalCommands.Forwarder forwarder;
@@ -173,8 +168,7 @@ public final class KeymeshCommands {
      * connection has run (a replica forwarding a write waits until it has applied this position).
      */
     private void position(ClientSession s) {
-        String logDb = Integer.toString(2 * node.config().storage().databases());
-        forwarder.forward(s, io.keymesh.storage.conn.RespCommand.encode("EVAL_RO", POSITION_SCRIPT, "0", logDb,
+        forwarder.forward(s, io.keymesh.storage.apply.ApplyCalls.positionRequest(node.config().storage().databases(),
                 node.nodeId().value()), null);
     }
 

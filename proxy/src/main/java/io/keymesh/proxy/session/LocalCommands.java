@@ -1,5 +1,6 @@
 package io.keymesh.proxy.session;
 
+import io.keymesh.proxy.acl.AclUsers;
 import io.keymesh.proxy.command.CommandSpec;
 import io.keymesh.proxy.config.KeymeshConfig;
 import io.keymesh.proxy.resp.Replies;
@@ -11,7 +12,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -33,11 +33,18 @@ public final class LocalCommands {
     private final NodeContext node;
     private final InfoComposer info;
     private final Forwarder forwarder;
+    private final AclCommands acl;
+
+    /** The ACL check and the ACL subcommands keymesh answers. */
+    public AclCommands acl() {
+        return acl;
+    }
 
     public LocalCommands(NodeContext node, Forwarder forwarder) {
         this.node = node;
         this.info = new InfoComposer(node);
         this.forwarder = forwarder;
+        this.acl = new AclCommands(node);
     }
 
     /** Answers {@code request}; releases it. */
@@ -59,6 +66,8 @@ public final class LocalCommands {
                 case "INFO" -> info(s, request);
                 case "ROLE" -> s.reply(RoleReply.of(node, alloc(s), s.protocol()));
                 case "ACL|WHOAMI" -> s.reply(Replies.bulk(alloc(s), s.user()));
+                case "ACL|CAT", "ACL|DELUSER", "ACL|DRYRUN", "ACL|GETUSER", "ACL|LIST", "ACL|LOG", "ACL|SETUSER",
+                     "ACL|USERS" -> acl.handle(s, spec, request);
                 case "CLIENT|ID" -> s.reply(Replies.integer(alloc(s), s.id()));
                 case "CLIENT|SETNAME" -> setName(s, request);
                 case "CLIENT|GETNAME" -> s.reply(s.name().isEmpty() ? Replies.nullReply(s.protocol()) : Replies.bulk(alloc(s), s.name()));
@@ -100,20 +109,18 @@ public final class LocalCommands {
             s.reply(Replies.error(alloc(s), "ERR syntax error"));
             return;
         }
-        KeymeshConfig config = node.config();
-        if (r.argc() == 2 && config.requirepass().isEmpty() && config.users().isEmpty()) {
+        if (r.argc() == 2 && node.users().defaultLogsInAlone()) {
             s.reply(Replies.error(alloc(s), "ERR AUTH <password> called without any password configured for the default user. "
                     + "Are you sure your configuration is correct?"));
             return;
         }
         String user = r.argc() == 3 ? r.argString(1) : "default";
-        byte[] password = r.argBytes(r.argc() - 1);
-        if (checkPassword(user, password)) {
-            s.authenticated(user);
+        AclUsers.Ref ref = checkPassword(s, user, r.argBytes(r.argc() - 1));
+        if (ref != null) {
+            s.authenticated(ref);
             authenticatedHook.accept(s);
             s.reply(Replies.of(Replies.OK));
         } else {
-            node.sessions().authFailures().increment();
             s.reply(Replies.of(Replies.WRONGPASS));
         }
     }
@@ -125,20 +132,15 @@ public final class LocalCommands {
         this.authenticatedHook = hook;
     }
 
-    private boolean checkPassword(String user, byte[] password) {
-        KeymeshConfig config = node.config();
-        if (user.equals("default")) {
-            if (config.requirepass().isEmpty()) {
-                return config.users().isEmpty();          // nopass default user, as in Redis
-            }
-            return constantTimeEquals(config.requirepass(), password);
+    /** The user {@code password} opens, or null after counting and logging the failure (ACL LOG reason auth). */
+    private AclUsers.Ref checkPassword(ClientSession s, String user, byte[] password) {
+        AclUsers.Ref ref = node.users().authenticate(user, password);
+        if (ref == null) {
+            node.sessions().authFailures().increment();
+            node.users().log().add("auth", s.inMulti() ? "multi" : "toplevel", "AUTH", user,
+                    ClientLines.line(s, null).strip());
         }
-        String expected = config.users().get(user);
-        return expected != null && constantTimeEquals(expected, password);
-    }
-
-    private static boolean constantTimeEquals(String expected, byte[] given) {
-        return MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), given);
+        return ref;
     }
 
     private void hello(ClientSession s, RespRequest r) {
@@ -159,13 +161,12 @@ public final class LocalCommands {
         }
         String setName = null;
         boolean authOk = s.authenticated();
-        String user = null;
+        AclUsers.Ref user = null;
         for (; i < r.argc(); i++) {
             boolean more = i + 1 < r.argc();
             if (r.argEquals(i, "AUTH") && i + 2 < r.argc()) {
-                user = r.argString(i + 1);
-                if (!checkPassword(user, r.argBytes(i + 2))) {
-                    node.sessions().authFailures().increment();
+                user = checkPassword(s, r.argString(i + 1), r.argBytes(i + 2));
+                if (user == null) {
                     s.reply(Replies.of(Replies.WRONGPASS));
                     return;
                 }
@@ -274,8 +275,9 @@ public final class LocalCommands {
         s.db(0);
         s.protocol(2);
         s.replies(true, false);
-        if (node.config().authRequired()) {
-            s.deauthenticate();
+        s.deauthenticate();                       // as Redis: back to the default user, logged in if it needs no password
+        if (node.users().defaultLogsInAlone()) {
+            s.authenticated(node.users().defaultUser());
         }
         s.inMulti(false);
         s.dbAfterExec(-1);
@@ -476,7 +478,7 @@ public final class LocalCommands {
                     return;
                 }
             } else if (r.argEquals(i, "USER")) {
-                if (!value.equals("default") && !node.config().users().containsKey(value)) {
+                if (node.users().ref(value) == null) {
                     s.reply(Replies.error(alloc(s), "ERR No such user '" + value + "'"));
                     return;
                 }

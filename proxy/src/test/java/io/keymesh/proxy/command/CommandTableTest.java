@@ -195,15 +195,33 @@ class CommandTableTest {
         assertEquals(MergeRule.COUNTER, TABLE.get("INCRBYFLOAT").merge());
         assertEquals(MergeRule.HASH_FIELD, TABLE.get("HSET").merge());
         assertEquals(MergeRule.SET_ELEMENT, TABLE.get("SADD").merge());
-        assertEquals(MergeRule.ZSET_ELEMENT, TABLE.get("GEOADD").merge());
+        assertEquals(MergeRule.SET_ELEMENT, TABLE.get("SMOVE").merge());
+        assertEquals(MergeRule.HASH_FIELD_COUNTER, TABLE.get("HINCRBY").merge());
+        assertEquals(MergeRule.ZSET_SCORE_COUNTER, TABLE.get("ZINCRBY").merge());
+        assertEquals(MergeRule.LWW_REGISTER, TABLE.get("GEOADD").merge());
         assertEquals(MergeRule.LIST_OPS, TABLE.get("BLPOP").merge());
-        assertEquals(MergeRule.COMPOSITE, TABLE.get("BLMOVE").merge());
+        assertEquals(MergeRule.LIST_OPS, TABLE.get("BLMOVE").merge());
         assertEquals(MergeRule.STREAM_OPS, TABLE.get("XGROUP|CREATE").merge());
-        assertEquals(MergeRule.HLL_MERGE, TABLE.get("PFMERGE").merge());
+        assertEquals(MergeRule.LWW_REGISTER, TABLE.get("PFMERGE").merge());
         assertEquals(MergeRule.KEY_DELETE, TABLE.get("UNLINK").merge());
+        assertEquals(MergeRule.KEY_DELETE, TABLE.get("GETDEL").merge());
         assertEquals(MergeRule.EXPIRY, TABLE.get("PEXPIREAT").merge());
+        assertEquals(MergeRule.EXPIRY, TABLE.get("GETEX").merge());
         assertEquals(MergeRule.DB_FLUSH, TABLE.get("FLUSHALL").merge());
         assertEquals(MergeRule.NOT_REPLICABLE, TABLE.get("SWAPDB").merge());
+        assertEquals(MergeRule.NOT_REPLICABLE, TABLE.get("MIGRATE").merge());
+        assertEquals(MergeRule.NOT_REPLICABLE, TABLE.get("RESTORE-ASKING").merge());
+    }
+
+    @Test
+    void theWriteRowsAreExactlyTheCommandsWithAMergeRuleAndCarryItsRule() {
+        java.util.Map<String, MergeRule> fromRows = new java.util.TreeMap<>();
+        for (CommandSpec spec : TABLE.rows().values()) {
+            if (spec.kind() == CommandClass.WRITE) {
+                fromRows.put(spec.name(), spec.merge());
+            }
+        }
+        assertEquals(new java.util.TreeMap<>(io.keymesh.storage.merge.WriteCommands.rules()), fromRows);
     }
 
     @Test
@@ -237,7 +255,7 @@ class CommandTableTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> builder.add("GET", 2, keys(1, 1, 1), CommandClass.READ, Handling.FORWARD));
         assertTrue(e.getMessage().contains("GET"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> builder.write("GET", 2, keys(1, 1, 1), MergeRule.LWW_REGISTER));
+        assertThrows(IllegalArgumentException.class, () -> builder.write("GET", 2, keys(1, 1, 1)));
     }
 
     @Test

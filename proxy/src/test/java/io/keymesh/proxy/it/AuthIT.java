@@ -132,6 +132,20 @@ class AuthIT {
             }
             assertEquals("OK", s.call(args.toArray(new String[0])), "authenticated clients may send 41 arguments");
         }
+        try (RespSocket s = fx.raw()) {   // redis-benchmark -a pipelines AUTH and a long MSET in one write
+            List<String> args = new ArrayList<>(List.of("MSET"));
+            for (int i = 0; i < 20; i++) {
+                args.add("p" + i);
+                args.add("v" + i);
+            }
+            java.io.ByteArrayOutputStream both = new java.io.ByteArrayOutputStream();
+            RespSocket.encodeInto(both, "AUTH", "s3cret");
+            RespSocket.encodeInto(both, args.toArray(new String[0]));
+            s.sendRaw(both.toByteArray());
+            assertEquals("OK", s.read(), "AUTH");
+            assertEquals("OK", s.read(), "the MSET pipelined behind AUTH runs with the authenticated limits");
+            assertEquals("v19", s.call("GET", "p19"));
+        }
     }
 
     @Test

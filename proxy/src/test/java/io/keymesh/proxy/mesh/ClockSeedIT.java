@@ -1,7 +1,6 @@
 package io.keymesh.proxy.mesh;
 
 import io.keymesh.proxy.route.ReplicationSetup;
-import io.keymesh.storage.apply.ApplyLibrary;
 import io.keymesh.storage.backend.BackendEndpoint;
 import io.keymesh.topology.clock.HybridClock;
 import io.keymesh.topology.clock.Stamp;
@@ -57,7 +56,7 @@ class ClockSeedIT {
         assertEquals(1, xlen(a, logKey), "the entry survives the restart");
         HybridClock clock = new HybridClock(TimeSource.system(), 60_000);
         long seeded = new ReplicationSetup(new BackendEndpoint.UnixSocket(a.backendSocket()), "", "",
-                Duration.ofSeconds(10), ApplyLibrary::source, MeshFixture.DATABASES).seedClock(clock);
+                Duration.ofSeconds(10), MeshFixture.DATABASES).seedClock(clock);
         assertEquals(Stamp.hlc(newest), seeded, "the seed reads the newest logged stamp");
         assertTrue(Long.compareUnsigned(clock.now(), seeded) > 0, "the clock runs past it");
         a.sync().set("after-restart", "x");

@@ -85,6 +85,13 @@ class MetricsIT extends MeshTest {
             Await.until(SCRAPE, "a sent its writes to b and b acknowledged them",
                     () -> value(scrape(httpA), "keymesh_link_acked_seq", "role=\"peer\"") >= sets,
                     () -> safeScrape(httpA));
+            Await.until(SCRAPE, "a's memory watch reports the metadata of its keys",
+                    () -> value(scrape(httpA), "keymesh_memory_metadata_bytes", "") > 0, () -> safeScrape(httpA));
+            Map<String, Double> memory = scrape(httpA);
+            assertEquals(0.0, value(memory, "keymesh_memory_max_bytes", ""), "no keymesh.maxmemory");
+            assertEquals(0.0, value(memory, "keymesh_memory_oom", ""));
+            assertTrue(value(memory, "keymesh_memory_user_bytes", "") > 0 && value(memory, "keymesh_memory_log_bytes", "") > 0,
+                    "user data and log: " + memory);
             Await.until(SCRAPE, "a's housekeeping reports its log",
                     () -> value(scrape(httpA), "keymesh_log_head_seq", "origin=\"" + a.nodeId() + "\"") >= sets,
                     () -> safeScrape(httpA));

@@ -41,7 +41,9 @@ class InvalidationOrderTest {
     @Test
     void aPushWaitsBehindARepliedValueThatWaitsForAnEarlierReply() {
         EmbeddedChannel channel = new EmbeddedChannel();
-        ClientSession s = new ClientSession(channel, new SessionRegistry(), true, NONE, NONE, NONE);
+        ClientSession s = new ClientSession(channel, new SessionRegistry(),
+                io.keymesh.proxy.acl.AclUsers.openDefault(io.keymesh.proxy.acl.AclCatalog.of(
+                        io.keymesh.proxy.command.Commands.standard(), java.util.Map.of())), NONE, NONE, NONE);
         String push = ">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n";
         PendingReply slow = s.expectReply(null);       // e.g. a write forwarded to another node
         PendingReply get = s.expectReply(null);

@@ -14,23 +14,43 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
-/** With replication on, an external backend without 2N+1 databases is refused at start, with the fix in the message. */
+/**
+ * With replication on, an external backend without 2N+1 databases, or with an eviction policy, is refused at
+ * start, with the fix in the message.
+ */
 class ExternalBackendIT {
 
     @Test
     void externalBackendWithTooFewDatabasesIsRefused() throws Exception {
+        String message = refusalAtStart("--databases", "16");
+        assertTrue(message.contains("has 16 databases") && message.contains("databases 33"), message);
+    }
+
+    @Test
+    void externalBackendWithAnEvictionPolicyIsRefused() throws Exception {
+        String message = refusalAtStart("--databases", "33", "--maxmemory-policy", "volatile-lru");
+        assertTrue(message.contains("has maxmemory-policy volatile-lru; keymesh needs noeviction")
+                && message.contains("merge metadata") && message.contains("\"maxmemory-policy noeviction\""), message);
+    }
+
+    /** Starts a plain redis-server with {@code args}, then a replicating node on it, and returns why the node was refused. */
+    private static String refusalAtStart(String... args) throws Exception {
         Path dir = Files.createTempDirectory("keymesh-external-");
         int port;
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = probe.getLocalPort();
         }
-        Process redis = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--databases", "16")
+        List<String> command = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port), "--bind",
+                "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString()));
+        command.addAll(List.of(args));
+        Process redis = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
         try {
             awaitListening(port);
@@ -41,9 +61,8 @@ class ExternalBackendIT {
                             "keymesh.storage.redis.mode", "external",
                             "keymesh.storage.redis.address", "127.0.0.1:" + port))
                     .withFallback(ConfigFactory.defaultReference()).resolve());
-            BackendCheckException e = assertThrows(BackendCheckException.class,
-                    () -> KeymeshNode.start(config, WriteFixture.library()).close());
-            assertTrue(e.getMessage().contains("has 16 databases") && e.getMessage().contains("databases 33"), e.getMessage());
+            return assertThrows(BackendCheckException.class,
+                    () -> KeymeshNode.start(config).close()).getMessage();
         } finally {
             redis.destroy();
             if (!redis.waitFor(5, TimeUnit.SECONDS)) {

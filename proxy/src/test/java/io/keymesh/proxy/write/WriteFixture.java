@@ -4,7 +4,6 @@ import com.typesafe.config.ConfigFactory;
 import io.keymesh.proxy.KeymeshNode;
 import io.keymesh.proxy.config.KeymeshConfig;
 import io.keymesh.proxy.it.RespSocket;
-import io.keymesh.storage.apply.ApplyLibrary;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -27,7 +26,6 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -86,16 +84,11 @@ final class WriteFixture implements AutoCloseable {
 
     private void startNode() {
         try {
-            node = KeymeshNode.start(config(), library());
+            node = KeymeshNode.start(config());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
-    }
-
-    /** The apply library the node loads. */
-    static Supplier<String> library() {
-        return ApplyLibrary::source;
     }
 
     KeymeshNode node() {

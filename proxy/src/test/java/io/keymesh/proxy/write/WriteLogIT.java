@@ -313,4 +313,20 @@ class WriteLogIT {
         }
         assertEquals(before, log().size());
     }
+
+    @Test
+    void writesThatCannotBeMergedAreRefusedWithTheLibrarysTextAndChangeNothing() throws IOException {
+        try (RespSocket s = fx.raw()) {
+            s.call("SET", "stay", "1");
+            int before = log().size();
+            for (String[] cmd : new String[][] {
+                    {"SWAPDB", "0", "1"}, {"MIGRATE", "127.0.0.1", "1", "stay", "0", "1000"},
+                    {"RESTORE-ASKING", "other", "0", "x"}}) {
+                assertEquals(new Err(io.keymesh.storage.merge.WriteCommands.refusal(cmd[0])), s.call(cmd), cmd[0]);
+            }
+            assertEquals("1", s.call("GET", "stay"), "MIGRATE moved nothing");
+            assertEquals(0L, s.call("EXISTS", "other"));
+            assertEquals(before, log().size(), "nothing logged");
+        }
+    }
 }

@@ -23,7 +23,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Verifies that a Redis server can be keymesh's backend: Redis >= 7.0 with FUNCTION, and a master.
+ * Verifies that a Redis server can be keymesh's backend: Redis >= 7.0 with FUNCTION, a master, and
+ * no eviction policy ({@link BackendMemory}; a server memory limit or AOF off are logged as warnings).
  *
  * <p>Used for the managed server after it starts and, in external mode
  * ({@code storage.redis.mode = external}), for a server keymesh never starts or stops.
@@ -134,7 +135,13 @@ public final class BackendCheck {
                 String r = parseInfo(redis.info("replication")).getOrDefault("role", "unknown");
                 role = List.of(r);
             }
-            return evaluate(where, info, databases, hasFunction, role);
+            BackendInfo checked = evaluate(where, info, databases, hasFunction, role);
+            Map<String, String> memory = parseInfo(redis.info("memory"));
+            memory.putAll(parseInfo(redis.info("persistence")));
+            for (String warning : BackendMemory.judge(where, memory)) {
+                log.warn(warning);
+            }
+            return checked;
         }
     }
 
@@ -203,7 +210,7 @@ public final class BackendCheck {
     }
 
     /** Parses an INFO reply ("key:value" lines, "#" section headers) into a map. */
-    static Map<String, String> parseInfo(String info) {
+    public static Map<String, String> parseInfo(String info) {
         Map<String, String> fields = new HashMap<>();
         if (info == null) {
             return fields;

@@ -1,5 +1,7 @@
 package io.keymesh.storage.process;
 
+import io.keymesh.storage.backend.BackendMemory;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -137,8 +139,10 @@ public final class RedisServerConfig {
 
         c.append("\n# Data shape.\n");
         line(c, "databases", Integer.toString(spec.databases()));
-        line(c, "maxmemory", Long.toString(spec.maxMemoryBytes()));
-        line(c, "maxmemory-policy", spec.maxMemoryPolicy());
+        c.append("# Never evict, never refuse keymesh's own writes: keymesh.maxmemory limits user data.\n");
+        line(c, "maxmemory", "0");
+        line(c, "maxmemory-policy", BackendMemory.NO_EVICTION);
+        line(c, "maxmemory-clients", "0");
 
         c.append("\n# Behaviour keymesh relies on.\n");
         line(c, "io-threads", "1");

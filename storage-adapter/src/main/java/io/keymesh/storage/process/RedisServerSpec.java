@@ -1,5 +1,7 @@
 package io.keymesh.storage.process;
 
+import io.keymesh.storage.backend.BackendMemory;
+
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -18,9 +20,8 @@ import java.util.Set;
  * @param appendOnly whether the AOF is on; it is keymesh's persistence, so the default is true
  * @param appendFsync "always", "everysec" (default) or "no"
  * @param databases number of logical databases (16)
- * @param maxMemoryBytes memory limit in bytes, 0 for none
- * @param maxMemoryPolicy what happens at the limit ("noeviction": evicting would drop replicated data)
- * @param extraConfig more redis.conf directives (name to raw argument text), written last so they win
+ * @param extraConfig more redis.conf directives (name to raw argument text), written last so they win;
+ *     the memory directives keymesh fixes ({@link #KEYMESH_MEMORY_DIRECTIVES}) are refused
  */
 public record RedisServerSpec(
         Path binary,
@@ -28,11 +29,15 @@ public record RedisServerSpec(
         boolean appendOnly,
         String appendFsync,
         int databases,
-        long maxMemoryBytes,
-        String maxMemoryPolicy,
         Map<String, String> extraConfig) {
 
     private static final Set<String> FSYNC = Set.of("always", "everysec", "no");
+    /**
+     * Directives keymesh renders itself and extra config may not override: {@code maxmemory 0} and
+     * {@code maxmemory-policy noeviction} (see {@link BackendMemory}), and no client eviction, which
+     * could close keymesh's own connections.
+     */
+    public static final Set<String> KEYMESH_MEMORY_DIRECTIVES = Set.of("maxmemory", "maxmemory-policy", "maxmemory-clients");
 
     /** Validates the settings, makes {@code dataDir} absolute and copies {@code extraConfig} keeping its order. */
     public RedisServerSpec {
@@ -46,13 +51,6 @@ public record RedisServerSpec(
         if (databases < 1) {
             throw new IllegalArgumentException("databases must be >= 1, got " + databases);
         }
-        if (maxMemoryBytes < 0) {
-            throw new IllegalArgumentException("maxMemoryBytes must be >= 0 (0 = no limit), got " + maxMemoryBytes);
-        }
-        Objects.requireNonNull(maxMemoryPolicy, "maxMemoryPolicy");
-        if (maxMemoryPolicy.isBlank() || maxMemoryPolicy.chars().anyMatch(Character::isWhitespace)) {
-            throw new IllegalArgumentException("maxMemoryPolicy must be one word, got \"" + maxMemoryPolicy + "\"");
-        }
         Map<String, String> copy = new LinkedHashMap<>();
         if (extraConfig != null) {
             extraConfig.forEach((name, value) -> {
@@ -63,6 +61,11 @@ public record RedisServerSpec(
                 if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0) {
                     throw new IllegalArgumentException("extraConfig value for " + name + " must be one line");
                 }
+                if (KEYMESH_MEMORY_DIRECTIVES.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+                    throw new IllegalArgumentException("extraConfig may not set " + name + ": keymesh's redis-server runs "
+                            + "with maxmemory 0 and maxmemory-policy " + BackendMemory.NO_EVICTION + " because "
+                            + BackendMemory.WHY_NO_EVICTION);
+                }
                 copy.put(name, value);
             });
         }
@@ -71,40 +74,31 @@ public record RedisServerSpec(
 
     /**
      * keymesh's defaults for {@code dataDir}: redis-server from PATH, AOF on with everysec fsync,
-     * 16 databases, no memory limit, noeviction, no extra directives.
+     * 16 databases, no extra directives.
      */
     public static RedisServerSpec defaults(Path dataDir) {
-        return new RedisServerSpec(null, dataDir, true, "everysec", 16, 0, "noeviction", Map.of());
+        return new RedisServerSpec(null, dataDir, true, "everysec", 16, Map.of());
     }
 
     /** This spec with another redis-server executable (null = resolve from PATH at start). */
     public RedisServerSpec withBinary(Path newBinary) {
-        return new RedisServerSpec(newBinary, dataDir, appendOnly, appendFsync, databases, maxMemoryBytes,
-                maxMemoryPolicy, extraConfig);
+        return new RedisServerSpec(newBinary, dataDir, appendOnly, appendFsync, databases, extraConfig);
     }
 
     /** This spec with the AOF switched on or off and the given fsync policy. */
     public RedisServerSpec withAppendOnly(boolean on, String fsync) {
-        return new RedisServerSpec(binary, dataDir, on, fsync, databases, maxMemoryBytes, maxMemoryPolicy,
-                extraConfig);
+        return new RedisServerSpec(binary, dataDir, on, fsync, databases, extraConfig);
     }
 
     /** This spec with another number of databases. */
     public RedisServerSpec withDatabases(int count) {
-        return new RedisServerSpec(binary, dataDir, appendOnly, appendFsync, count, maxMemoryBytes, maxMemoryPolicy,
-                extraConfig);
-    }
-
-    /** This spec with a memory limit (0 = none) and policy. */
-    public RedisServerSpec withMaxMemory(long bytes, String policy) {
-        return new RedisServerSpec(binary, dataDir, appendOnly, appendFsync, databases, bytes, policy, extraConfig);
+        return new RedisServerSpec(binary, dataDir, appendOnly, appendFsync, count, extraConfig);
     }
 
     /** This spec with {@code name value} appended to the extra directives (replacing an earlier one of that name). */
     public RedisServerSpec withExtraConfig(String name, String value) {
         Map<String, String> more = new LinkedHashMap<>(extraConfig);
         more.put(name, value);
-        return new RedisServerSpec(binary, dataDir, appendOnly, appendFsync, databases, maxMemoryBytes,
-                maxMemoryPolicy, more);
+        return new RedisServerSpec(binary, dataDir, appendOnly, appendFsync, databases, more);
     }
 }

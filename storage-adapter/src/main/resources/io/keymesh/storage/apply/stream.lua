@@ -1012,11 +1012,6 @@ local function stream_part()
     return sub(ctx, proto, db, name, a, txn)
   end
 
-  -- XSETID: this node's stream only (its last ID and counters are each node's own, see merge.md)
-  STREAM_CMDS.xsetid = function(ctx, proto, db, name, a, txn)
-    return arity_fix(run_native(proto, db, name, a), 'xsetid')
-  end
-
   -- the deliveries of one XREADGROUP (or of one that blocked, KM.XDELIVERED): per key the IDs it
   -- delivered; `fresh` when read with ">" (the group's last-delivered ID moved), `noack` with NOACK
   local function log_deliveries(ctx, txn, db, key, g, ids, fresh, noack)

@@ -1,27 +1,12 @@
 -- keymesh apply library, part 2 of 5: the local write (km_w) and its command table, and the flush
 -- of a database that local and received FLUSHDBs share (flush_at).
 
--- commands that cannot be replicated: refused, nothing changes
-local NOT_REPLICABLE = {
-  swapdb = 'it swaps whole databases, which no per-key merge can express',
-  migrate = 'it moves keys to another server',
-  ['restore-asking'] = 'it is a cluster-internal command',
-}
+-- Each write command's merge rule is CMD.rule[cmd] (the generated part before this one): the rule
+-- picks the path below, and the command name only the arguments' layout within it.
 
 -- scripting commands km_w hands to script.lua (filled there): name -> function(call, args)
 local SCRIPTING = {}
 
-local COUNTER = { incr = 1, decr = 1, incrby = 1, decrby = 1, incrbyfloat = 1 }
-local EXPIRY = { expire = 1, pexpire = 1, expireat = 1, pexpireat = 1, persist = 1 }
-local DELETE = { del = 1, unlink = 1 }
--- commands merged per member (hash field, set member, sorted-set member): last write wins per
--- member, a removal leaves a member tombstone
-local MEMBER_CMDS = {
-  hset = 'hash', hmset = 'hash', hsetnx = 'hash', hincrby = 'hash', hincrbyfloat = 'hash', hdel = 'hash',
-  sadd = 'set', srem = 'set', smove = 'set', zadd = 'zset', zincrby = 'zset', zrem = 'zset',
-}
--- member increments merged as per-member counters
-local INCR_MEMBER = { hincrby = 1, hincrbyfloat = 1, zincrby = 1 }
 local ZADD_FLAGS = { nx = 1, xx = 1, gt = 1, lt = 1, ch = 1, incr = 1 }
 
 -- commands whose integer reply 0 means nothing changed
@@ -263,12 +248,8 @@ local function arity_fix(r, cmd)
   return r
 end
 
--- list commands merged per element (core.lua, "Lists"); LSET and LINSERT write the whole key; the
--- blocking pops run as LMPOP, LMOVE or RPOPLPUSH (unblocked, below)
-local LIST_CMDS = {
-  lpush = 1, rpush = 1, lpushx = 1, rpushx = 1, lpop = 1, rpop = 1, lmpop = 1, lmove = 1,
-  rpoplpush = 1, lrem = 1, ltrim = 1,
-}
+-- list commands (rule list_ops) are merged per element (core.lua, "Lists"); the blocking pops run
+-- as LMPOP, LMOVE or RPOPLPUSH (unblocked, below)
 
 local function end_of(word)
   if string.lower(word or '') == 'right' then return 't' end
@@ -963,9 +944,19 @@ local function write_cmd(proto, db, N, origin, stamp, txn, name, a)
     return { err = 'ERR keymesh: ' .. string.upper(cmd) .. ' with more than ' .. ARGS_MAX
       .. ' arguments cannot be applied atomically; split it into smaller commands' }
   end
-  local why = NOT_REPLICABLE[cmd]
-  if why then
-    return { err = 'ERR keymesh: ' .. string.upper(cmd) .. ' cannot be replicated between nodes (' .. why .. ')' }
+  local refused = CMD.refused[cmd]
+  if refused then return { err = refused } end
+  local rule = CMD.rule[cmd]
+  local counter, expiry, delete = rule == 'counter', rule == 'expiry', rule == 'key_delete'
+
+  -- node-local writes (XSETID: a stream's last ID and counters are each node's own, see merge.md)
+  -- run here only
+  if rule == 'node_local' then
+    sel(db)
+    redis.setresp(proto)
+    local r = redis.pcall(run, unpack(a))
+    redis.setresp(2)
+    return arity_fix(r, cmd)
   end
 
   -- streams are merged per entry (stream.lua)
@@ -1026,7 +1017,7 @@ local function write_cmd(proto, db, N, origin, stamp, txn, name, a)
       if err then return err end
     end
     if a[2] then targets = { { d, a[2] } } end
-  elseif DELETE[cmd] or EXPIRY[cmd] or COUNTER[cmd] then
+  elseif delete or expiry or counter then
     targets = {}
   else
     for _, k in ipairs(written_keys(cmd, a)) do targets[#targets + 1] = { db, k } end
@@ -1042,7 +1033,8 @@ local function write_cmd(proto, db, N, origin, stamp, txn, name, a)
   -- per-member commands: which members to look at, and their state before the command
   local members = nil
   local before = {}
-  if MEMBER_CMDS[cmd] then
+  local member_type = CMD.member_type[rule]
+  if member_type then
     members = {}
     local key = a[1]
     local seen = {}
@@ -1065,15 +1057,14 @@ local function write_cmd(proto, db, N, origin, stamp, txn, name, a)
     else
       for i = 2, #a do add(a[i]) end
     end
-    local ty = MEMBER_CMDS[cmd]
-    for _, mb in ipairs(members) do before[mb] = member_value(db, key, ty, mb) or false end
+    for _, mb in ipairs(members) do before[mb] = member_value(db, key, member_type, mb) or false end
     targets = {}
   end
 
   -- an increment of a number not written the way INCRBY/INCRBYFLOAT write it ("01", "1.50")
   -- replicates as the whole new value: only canonical numbers take increments on receivers
   local counter_on_text = false
-  if COUNTER[cmd] and a[1] then
+  if counter and a[1] then
     sel(db)
     local cur = redis.pcall('GET', a[1])
     if type(cur) == 'string' and not canonical_number(cur) then
@@ -1084,7 +1075,7 @@ local function write_cmd(proto, db, N, origin, stamp, txn, name, a)
 
   -- keys a per-member or counter command may create: a new key starts with no expiry
   local fresh = {}
-  if members or COUNTER[cmd] then
+  if members or counter then
     fresh[1] = a[1]
     if cmd == 'smove' then
       if a[1] == a[2] then
@@ -1112,7 +1103,7 @@ local function write_cmd(proto, db, N, origin, stamp, txn, name, a)
 
   local existed = {}
   local del_existed = {}
-  if DELETE[cmd] then
+  if delete then
     sel(db)
     for i, k in ipairs(a) do del_existed[i] = redis.call('EXISTS', k) == 1 end
   else
@@ -1120,7 +1111,7 @@ local function write_cmd(proto, db, N, origin, stamp, txn, name, a)
   end
 
   local lpre = nil
-  if LIST_CMDS[cmd] then lpre = list_before(ctx, db, cmd, a) end
+  if rule == 'list_ops' then lpre = list_before(ctx, db, cmd, a) end
 
   sel(db)
   redis.setresp(proto)
@@ -1138,9 +1129,9 @@ local function write_cmd(proto, db, N, origin, stamp, txn, name, a)
   -- right after it, before any later stamp) so every node orders it the same way
   local touched = {}
   for _, tk in ipairs(targets) do touched[#touched + 1] = tk end
-  if DELETE[cmd] then
+  if delete then
     for _, k in ipairs(a) do touched[#touched + 1] = { db, k } end
-  elseif a[1] and (EXPIRY[cmd] or COUNTER[cmd] or members or cmd == 'getex') then
+  elseif a[1] and (expiry or counter or members) then
     touched[#touched + 1] = { db, a[1] }
     if cmd == 'smove' and a[2] then touched[#touched + 1] = { db, a[2] } end
   end
@@ -1168,7 +1159,7 @@ local function write_cmd(proto, db, N, origin, stamp, txn, name, a)
   local en = entry_new(stamp, txn, db)
   if members then
     local key = a[1]
-    local ty = MEMBER_CMDS[cmd]
+    local ty = member_type
     if cmd == 'smove' then
       -- the member left the source and joined the destination
       if r == 1 then
@@ -1184,7 +1175,7 @@ local function write_cmd(proto, db, N, origin, stamp, txn, name, a)
       local keyed = false
       -- an increment of a number written the way the increment commands write it is a counter
       -- op; of anything else ("01", "1.50") a write of the resulting value
-      local counting = INCR_MEMBER[cmd] and (before[members[1]] == false or canonical_number(before[members[1]]))
+      local counting = CMD.member_counter[rule] and (before[members[1]] == false or canonical_number(before[members[1]]))
       for _, mb in ipairs(members) do
         local now = member_value(db, key, ty, mb)
         if (ASSERTS[cmd] and now ~= nil) or (now ~= before[mb] and not (now == nil and before[mb] == false)) then
@@ -1220,7 +1211,7 @@ local function write_cmd(proto, db, N, origin, stamp, txn, name, a)
       end
       if keyed then mark_fresh(en, key) end
     end
-  elseif COUNTER[cmd] and not counter_on_text then
+  elseif counter and not counter_on_text then
     local m = meta_load(N + db, a[1])
     local rec = { db = db, key = a[1], meta = m, kind = 'i', delta = counter_delta(cmd, a) }
     m = merge_key(ctx, rec, true)
@@ -1228,17 +1219,18 @@ local function write_cmd(proto, db, N, origin, stamp, txn, name, a)
     entry_epoch(ctx, en, db)
     entry_op(en, 'i', num(m.cv[counting_key(ctx, db, nil, true)].tot))
     mark_fresh(en, a[1])
-  elseif DELETE[cmd] then
+  elseif delete then
     for i, k in ipairs(a) do
       if del_existed[i] then record_state(ctx, en, db, k, true) end
     end
-  elseif EXPIRY[cmd] then
-    if r == 0 then return r end
-    record_expiry(ctx, en, db, a[1])
-  elseif cmd == 'getex' then
-    if r ~= false and r ~= nil and #a > 1 then
-      record_expiry(ctx, en, db, a[1])
+  elseif expiry then
+    -- GETEX changes the expiry only with an option, and only of a key it found
+    if cmd == 'getex' then
+      if r == false or r == nil or #a == 1 then return r end
+    elseif r == 0 then
+      return r
     end
+    record_expiry(ctx, en, db, a[1])
   elseif lpre then
     local had = {}
     for i, tk in ipairs(targets) do had[tk[2]] = had[tk[2]] or existed[i] end

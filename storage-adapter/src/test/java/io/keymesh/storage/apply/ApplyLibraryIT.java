@@ -1159,18 +1159,22 @@ class ApplyLibraryIT extends ThreeNodeTest {
     }
 
     @Test
-    void encodedLocalWriteRunsAsKmWOnTheServer() {
+    @SuppressWarnings("unchecked")
+    void theProductionKmWHeaderFollowedByTheClientsBytesRunsAsKmWOnTheServer() {
+        ApplyCalls calls = new ApplyCalls(a.origin, Node.N);
         byte[] client = RawConnection.request("SET", "enc", "v");
-        io.netty.buffer.ByteBuf args = io.netty.buffer.Unpooled.wrappedBuffer(client, 4, client.length - 4);
-        io.netty.buffer.ByteBuf req = ApplyLibrary.encodeLocalWrite(io.netty.buffer.ByteBufAllocator.DEFAULT, 2, 0,
-                Node.N, a.origin, a.stamp(), 0, 3, args);
+        String stamp = a.stamp();
+        io.netty.buffer.ByteBuf req = calls.header(io.netty.buffer.ByteBufAllocator.DEFAULT, 3, 2, 0,
+                Long.parseUnsignedLong(stamp.substring(0, 16), 16), 0x0123456789abcdefL);
+        req.writeBytes(client, 4, client.length - 4);            // the client's frame without its "*3"
         byte[] bytes = new byte[req.readableBytes()];
         req.readBytes(bytes);
         req.release();
         a.conn.send(bytes);
         assertEquals("+OK\r\n", str(a.conn.readReply()));
         assertEquals("v", a.conn.callParsed("GET", "enc"));
-        assertEquals(1, a.log(a.origin).size());
+        List<Object> fields = (List<Object>) a.log(a.origin).get(0).get(1);
+        assertEquals(List.of("t", stamp, "x", "0123456789abcdef", "k", "enc", "s", "v"), fields);
     }
 
     @Test
@@ -1431,7 +1435,7 @@ class ApplyLibraryIT extends ThreeNodeTest {
         String cursor = "0";
         int steps = 0;
         do {        // COUNT 1: the pass takes several steps, and together they drop every old tombstone
-            List<?> step = (List<?>) a.conn.callParsed("FCALL", "km_gc", "0", Node.N, gcStamp, "0", cursor, "1");
+            List<?> step = (List<?>) a.conn.callParsed(ApplyCalls.gcStep(Node.N, gcStamp, 0, cursor, 1).toArray());
             cursor = step.get(0).toString();
             dropped += (Long) step.get(1);
             steps++;
@@ -1467,7 +1471,7 @@ class ApplyLibraryIT extends ThreeNodeTest {
         String gcStamp = String.format("%016x", Math.max(a.clock(), c.clock()) + 100) + "ffffffff";
         String cursor = "0";
         do {
-            List<?> step = (List<?>) b.conn.callParsed("FCALL", "km_gc", "0", Node.N, gcStamp, "0", cursor, "100");
+            List<?> step = (List<?>) b.conn.callParsed(ApplyCalls.gcStep(Node.N, gcStamp, 0, cursor, 100).toArray());
             cursor = step.get(0).toString();
         } while (!cursor.equals("0"));
         assertFalse(b.meta("q").contains("|,"), "the tombstone is collected: " + b.meta("q"));

@@ -54,6 +54,7 @@ class RedisServerConfigTest {
         assertTrue(lines.contains("protected-mode no"));
         assertTrue(lines.contains("maxmemory 0"));
         assertTrue(lines.contains("maxmemory-policy noeviction"));
+        assertTrue(lines.contains("maxmemory-clients 0"));
         assertTrue(lines.contains("busy-reply-threshold 5000"));
         assertTrue(lines.contains("enable-debug-command no"));
         assertTrue(lines.contains("enable-module-command no"));
@@ -74,15 +75,14 @@ class RedisServerConfigTest {
     void appendOnlyOffKeepsRdbDefaultsAndSettingsAreRendered() {
         RedisServerSpec spec = RedisServerSpec.defaults(tmp)
                 .withAppendOnly(false, "always")
-                .withDatabases(4)
-                .withMaxMemory(1 << 20, "allkeys-lru");
+                .withDatabases(4);
         List<String> lines = lines(new RedisServerConfig(spec).render());
         assertTrue(lines.contains("appendonly no"));
         assertTrue(lines.contains("appendfsync always"));
         assertFalse(lines.stream().anyMatch(l -> l.startsWith("save ")));
         assertTrue(lines.contains("databases 4"));
-        assertTrue(lines.contains("maxmemory 1048576"));
-        assertTrue(lines.contains("maxmemory-policy allkeys-lru"));
+        assertTrue(lines.contains("maxmemory 0"));
+        assertTrue(lines.contains("maxmemory-policy noeviction"));
     }
 
     @Test
@@ -99,7 +99,11 @@ class RedisServerConfigTest {
     void specRejectsBadValues() {
         assertThrows(IllegalArgumentException.class, () -> RedisServerSpec.defaults(tmp).withAppendOnly(true, "sometimes"));
         assertThrows(IllegalArgumentException.class, () -> RedisServerSpec.defaults(tmp).withDatabases(0));
-        assertThrows(IllegalArgumentException.class, () -> RedisServerSpec.defaults(tmp).withMaxMemory(-1, "noeviction"));
+        for (String directive : List.of("maxmemory", "maxmemory-policy", "MAXMEMORY-POLICY", "maxmemory-clients")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> RedisServerSpec.defaults(tmp).withExtraConfig(directive, "allkeys-lru"));
+            assertTrue(e.getMessage().contains("metadata") && e.getMessage().contains("keymesh.maxmemory"), e.getMessage());
+        }
         assertThrows(IllegalArgumentException.class, () -> RedisServerSpec.defaults(tmp).withExtraConfig("hz", "1\nport 6379"));
         assertThrows(IllegalArgumentException.class, () -> RedisServerSpec.defaults(tmp).withExtraConfig("two words", "x"));
         assertThrows(UnsupportedOperationException.class,

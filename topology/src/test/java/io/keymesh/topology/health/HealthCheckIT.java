@@ -202,8 +202,8 @@ class HealthCheckIT {
         conf.put("port", Integer.toString(port));
         conf.put("bind", "127.0.0.1");
         conf.putAll(extra);
-        RedisProcess p = new RedisProcess(new RedisServerSpec(null, root.resolve(name), false, "everysec", 16, 0,
-                "noeviction", conf));
+        RedisProcess p = new RedisProcess(new RedisServerSpec(null, root.resolve(name), false, "everysec", 16,
+                conf));
         cleanup.push(() -> p.stop(Duration.ofSeconds(10)));
         p.start(START_TIMEOUT);
         return p;

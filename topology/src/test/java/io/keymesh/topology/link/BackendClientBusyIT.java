@@ -43,7 +43,7 @@ class BackendClientBusyIT {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
-        redis = new RedisProcess(new RedisServerSpec(null, root.resolve("r"), false, "everysec", 16, 0, "noeviction",
+        redis = new RedisProcess(new RedisServerSpec(null, root.resolve("r"), false, "everysec", 16,
                 Map.of("port", Integer.toString(port), "bind", "127.0.0.1", "busy-reply-threshold", "50")));
         redis.start(Duration.ofSeconds(20));
         endpoint = new BackendEndpoint.Tcp("127.0.0.1", port);
