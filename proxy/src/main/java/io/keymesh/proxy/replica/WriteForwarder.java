@@ -5,6 +5,7 @@ import io.keymesh.proxy.server.NettyTls;
 import io.keymesh.proxy.session.ClientSession;
 import io.keymesh.storage.backend.BackendEndpoint;
 import io.keymesh.storage.conn.BackendConnector;
+import io.keymesh.storage.conn.RespCommand;
 import io.keymesh.storage.conn.BackendLink;
 import io.keymesh.storage.conn.LinkListener;
 import io.keymesh.storage.conn.ReplyScanner;
@@ -30,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class WriteForwarder {
     private static final AttributeKey<Upstream> LINK = AttributeKey.valueOf("keymesh.forward");
-    private static final ByteBuf POS = BackendConnector.encode("KEYMESH", "POS");
+    private static final ByteBuf POS = RespCommand.encode("KEYMESH", "POS");
 
     private final ReplicaRole role;
     private final String username;

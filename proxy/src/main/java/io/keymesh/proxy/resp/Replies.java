@@ -1,5 +1,6 @@
 package io.keymesh.proxy.resp;
 
+import io.keymesh.storage.conn.RespCommand;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -73,8 +74,7 @@ public final class Replies {
     }
 
     static void writeBulk(ByteBuf buf, byte[] value) {
-        buf.writeByte('$').writeCharSequence(Integer.toString(value.length), StandardCharsets.US_ASCII);
-        buf.writeByte('\r').writeByte('\n').writeBytes(value).writeByte('\r').writeByte('\n');
+        RespCommand.writeBulk(buf, value);
     }
 
     /** Error and status lines cannot carry CR or LF. */
@@ -107,8 +107,7 @@ public final class Replies {
         }
 
         public Writer integer(long v) {
-            buf.writeByte(':').writeCharSequence(Long.toString(v), StandardCharsets.US_ASCII);
-            buf.writeByte('\r').writeByte('\n');
+            RespCommand.writeHeader(buf, ':', v);
             return this;
         }
 
@@ -118,8 +117,7 @@ public final class Replies {
         }
 
         private Writer header(char type, int n) {
-            buf.writeByte(type).writeCharSequence(Integer.toString(n), StandardCharsets.US_ASCII);
-            buf.writeByte('\r').writeByte('\n');
+            RespCommand.writeHeader(buf, type, n);
             return this;
         }
 

@@ -1,11 +1,11 @@
 package io.keymesh.proxy.resp;
 
+import io.keymesh.storage.conn.RespCommand;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 
 import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -194,24 +194,17 @@ public final class RespFrameDecoder extends ByteToMessageDecoder {
         if (args.isEmpty()) {
             return SKIP;
         }
-        ByteArrayOutputStream encoded = new ByteArrayOutputStream(line.length + 16 * args.size());
+        ByteBuf frame = ctx.alloc().buffer(RespCommand.encodedLength(args));
         int[] frameSpans = new int[args.size() * 2];
-        writeAscii(encoded, "*" + args.size() + "\r\n");
+        RespCommand.writeHeader(frame, '*', args.size());
         for (int i = 0; i < args.size(); i++) {
             byte[] arg = args.get(i);
-            writeAscii(encoded, "$" + arg.length + "\r\n");
-            frameSpans[i * 2] = encoded.size();
+            RespCommand.writeHeader(frame, '$', arg.length);
+            frameSpans[i * 2] = frame.writerIndex();
             frameSpans[i * 2 + 1] = arg.length;
-            encoded.writeBytes(arg);
-            writeAscii(encoded, "\r\n");
+            frame.writeBytes(arg).writeByte('\r').writeByte('\n');
         }
-        ByteBuf frame = ctx.alloc().buffer(encoded.size());
-        frame.writeBytes(encoded.toByteArray());
         return new RespRequest(frame, 0, frame.readableBytes(), frameSpans);
-    }
-
-    private static void writeAscii(ByteArrayOutputStream out, String s) {
-        out.writeBytes(s.getBytes(StandardCharsets.US_ASCII));
     }
 
     private RespProtocolError error(String message) {

@@ -1,6 +1,7 @@
 package io.keymesh.proxy.route;
 
 import io.keymesh.proxy.resp.Replies;
+import io.keymesh.storage.conn.ReplyReader;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 

@@ -1,11 +1,14 @@
 package io.keymesh.proxy.route;
 
+import io.keymesh.storage.conn.ReplyReader;
 import io.keymesh.storage.conn.BackendLink;
 import io.keymesh.storage.conn.ReplySink;
+import io.keymesh.storage.conn.RespCommand;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 
@@ -23,7 +26,6 @@ import java.util.function.LongSupplier;
  * Only the reply that ends it goes to the client's place in reply order.
  */
 final class BlockingListPop implements ReplySink {
-    private static final byte[] CRLF = {'\r', '\n'};
 
     private final BackendLink link;
     private final ByteBufAllocator alloc;
@@ -137,12 +139,8 @@ final class BlockingListPop implements ReplySink {
     private ByteBuf waitRequest(double seconds) {
         byte[][] args = {bytes("BLMOVE"), waitKey, waitKey, bytes("LEFT"), bytes("LEFT"),
                 bytes(String.format(java.util.Locale.ROOT, "%.3f", seconds))};
-        ByteBuf out = alloc.buffer(64 + 2 * waitKey.length);
-        out.writeByte('*').writeBytes(bytes(Integer.toString(args.length))).writeBytes(CRLF);
-        for (byte[] a : args) {
-            WriteEncoder.writeBulk(out, a);
-        }
-        return out;
+        List<byte[]> command = List.of(args);
+        return RespCommand.write(alloc.buffer(RespCommand.encodedLength(command)), command);
     }
 
     private ByteBuf nullReply() {

@@ -6,7 +6,7 @@ import io.keymesh.proxy.resp.RespRequest;
 import io.keymesh.proxy.session.ClientSession;
 import io.keymesh.proxy.session.Invalidations;
 import io.keymesh.proxy.session.SessionRegistry;
-import io.keymesh.storage.conn.BackendConnector;
+import io.keymesh.storage.conn.RespCommand;
 import io.keymesh.storage.conn.BackendLink;
 import io.keymesh.storage.conn.LinkListener;
 import io.keymesh.storage.conn.ReplySink;
@@ -106,7 +106,7 @@ final class ClientTracking {
             s.redirectLink(relay);
         }
         s.trackingSetup(true);                       // later requests wait until the command is on the link
-        relay.send(BackendConnector.encode("CLIENT", "ID"), new ReplySink() {
+        relay.send(RespCommand.encode("CLIENT", "ID"), new ReplySink() {
             @Override
             public void onReply(ByteBuf buffer, int index, int length) {
                 s.trackingSetup(false);
@@ -115,7 +115,7 @@ final class ClientTracking {
                     return;
                 }
                 args[at] = buffer.toString(index + 1, length - 3, StandardCharsets.US_ASCII);
-                own.send(BackendConnector.encode(args), place);
+                own.send(RespCommand.encode(args), place);
             }
 
             @Override

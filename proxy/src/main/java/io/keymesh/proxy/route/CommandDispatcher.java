@@ -13,13 +13,13 @@ import io.keymesh.proxy.server.NodeContext;
 import io.keymesh.proxy.session.ClientSession;
 import io.keymesh.proxy.session.KeymeshCommands;
 import io.keymesh.proxy.session.LocalCommands;
-import io.keymesh.storage.conn.BackendConnector;
 import io.keymesh.storage.conn.BackendLink;
+import io.keymesh.storage.conn.ReplyReader;
 import io.keymesh.storage.conn.ReplyScanner;
 import io.keymesh.storage.conn.ReplySink;
+import io.keymesh.storage.conn.RespCommand;
 import io.keymesh.topology.failover.WriteQuorum;
 import io.keymesh.topology.link.ServeStatus;
-import io.keymesh.topology.wire.RespParser;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -205,7 +205,7 @@ public final class CommandDispatcher {
                         s.dbAfterExec(-1);
                         if (spec.name().equals("EXEC") && r.argc() == 1) {
                             r.release();
-                            forward(s, BackendConnector.encode("EXEC"), reply -> afterExecWithSelect(s, db, reply));
+                            forward(s, RespCommand.encode("EXEC"), reply -> afterExecWithSelect(s, db, reply));
                             return;
                         }
                     }
@@ -246,7 +246,7 @@ public final class CommandDispatcher {
             s.inMulti(false);
             s.dbAfterExec(-1);
             ByteBufAllocator alloc = s.channel().alloc();
-            forward(s, BackendConnector.encode("DISCARD"), reply -> Replies.error(alloc, MemoryGuard.EXECABORT));
+            forward(s, RespCommand.encode("DISCARD"), reply -> Replies.error(alloc, MemoryGuard.EXECABORT));
             return true;
         }
         boolean queues = s.inMulti() && switch (spec.name()) {
@@ -339,7 +339,7 @@ public final class CommandDispatcher {
         s.inMulti(false);
         s.dbAfterExec(-1);
         ByteBufAllocator alloc = s.channel().alloc();
-        forward(s, BackendConnector.encode("DISCARD"), reply -> Replies.error(alloc, WriteQuorum.EXECABORT));
+        forward(s, RespCommand.encode("DISCARD"), reply -> Replies.error(alloc, WriteQuorum.EXECABORT));
         return true;
     }
 
@@ -352,7 +352,7 @@ public final class CommandDispatcher {
         if (s.inMulti() && s.link() != null) {
             r.release();
             ByteBufAllocator alloc = s.channel().alloc();
-            forward(s, BackendConnector.encode("SELECT"), reply -> Replies.error(alloc, error));
+            forward(s, RespCommand.encode("SELECT"), reply -> Replies.error(alloc, error));
             return;
         }
         refuse(s, r, error);
@@ -367,7 +367,7 @@ public final class CommandDispatcher {
                 long db = r.argLong(1);
                 if (db != Long.MIN_VALUE && db >= userDatabases && db <= Integer.MAX_VALUE) {
                     r.release();
-                    forward(s, BackendConnector.encode("SELECT", "-1"), null);   // fails at EXEC, as Redis' would
+                    forward(s, RespCommand.encode("SELECT", "-1"), null);   // fails at EXEC, as Redis' would
                     return true;
                 }
             }
@@ -430,7 +430,7 @@ public final class CommandDispatcher {
         if (WritePolicy.databaseArgumentOutOfRange(spec, r, userDatabases)) {
             if (s.inMulti() && s.link() != null) {
                 r.release();
-                forward(s, BackendConnector.encode("SELECT", "-1"), null);       // queued; "DB index is out of range" at EXEC
+                forward(s, RespCommand.encode("SELECT", "-1"), null);       // queued; "DB index is out of range" at EXEC
             } else {
                 refuse(s, r, "ERR DB index is out of range");
             }
@@ -628,15 +628,18 @@ public final class CommandDispatcher {
         }
         List<ByteBuf> changes = new ArrayList<>();
         switch (spec.name()) {
-            case "FUNCTION|LOAD" -> changes.add(BackendConnector.encode("FUNCTION", "LOAD", "REPLACE",
+            case "FUNCTION|LOAD" -> changes.add(RespCommand.encode("FUNCTION", "LOAD", "REPLACE",
                     new String(last, StandardCharsets.UTF_8)));
-            case "FUNCTION|DELETE" -> changes.add(BackendConnector.encode("FUNCTION", "DELETE",
+            case "FUNCTION|DELETE" -> changes.add(RespCommand.encode("FUNCTION", "DELETE",
                     new String(last, StandardCharsets.UTF_8)));
             default -> {
-                if (RespParser.standard().parse(reply.duplicate()) instanceof List<?> names) {
-                    for (Object name : names) {
-                        if (name instanceof byte[] b) {
-                            changes.add(BackendConnector.encode("FUNCTION", "DELETE", new String(b, StandardCharsets.UTF_8)));
+                ReplyReader names = new ReplyReader(reply.duplicate());
+                if (names.type() == '*' || names.type() == '~') {
+                    for (long i = names.isNull() ? 0 : names.readAggregate(); i > 0; i--) {
+                        if (names.isString()) {
+                            changes.add(RespCommand.encode("FUNCTION", "DELETE", names.readText()));
+                        } else {
+                            names.skip();
                         }
                     }
                 }
@@ -667,7 +670,7 @@ public final class CommandDispatcher {
         }
         BackendPool pool = pool(s);
         ByteBufAllocator alloc = s.channel().alloc();
-        s.channel().eventLoop().execute(() -> pool.shared(0, 2).send(BackendConnector.encode("FUNCTION", "LIST", "WITHCODE"),
+        s.channel().eventLoop().execute(() -> pool.shared(0, 2).send(RespCommand.encode("FUNCTION", "LIST", "WITHCODE"),
                 new RestoredSink(pool, alloc, s.channel().eventLoop())));
         return reply;
     }
@@ -686,21 +689,41 @@ public final class CommandDispatcher {
 
         @Override
         public void onReply(ByteBuf buffer, int index, int length) {
-            if (!(RespParser.standard().parse(buffer.slice(index, length)) instanceof List<?> libraries)) {
+            List<ByteBuf> records;
+            try {
+                records = records(new ReplyReader(buffer.slice(index, length)));
+            } catch (IllegalStateException e) {
+                records = null;
+            }
+            if (records == null) {
                 log.warn("FUNCTION RESTORE ran, but keymesh could not list the libraries to record them");
                 return;
             }
+            List<ByteBuf> toSend = records;
+            // after this reply is handed on: the shared link is the one delivering it
+            loop.execute(() -> toSend.forEach(request -> pool.shared(0, 2).send(request, MirrorSink.INSTANCE)));
+        }
+
+        /** A km_w FUNCTION LOAD REPLACE per client library in a FUNCTION LIST WITHCODE reply; null when it is no list. */
+        private List<ByteBuf> records(ReplyReader libraries) {
+            if (libraries.type() != '*' || libraries.isNull()) {
+                return null;
+            }
             List<ByteBuf> records = new ArrayList<>();
-            for (Object library : libraries) {
+            for (long l = libraries.readAggregate(); l > 0; l--) {
                 String name = null;
                 byte[] code = null;
-                List<?> fields = (List<?>) library;
-                for (int i = 0; i + 1 < fields.size(); i += 2) {
-                    String field = fields.get(i) instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : "";
-                    if (field.equals("library_name")) {
-                        name = new String((byte[]) fields.get(i + 1), StandardCharsets.UTF_8);
-                    } else if (field.equals("library_code")) {
-                        code = (byte[]) fields.get(i + 1);
+                for (long i = libraries.readAggregate() / 2; i > 0; i--) {     // RESP2: field, value, ...
+                    String field = libraries.isString() ? libraries.readText() : null;
+                    if (field == null) {
+                        libraries.skip();
+                    }
+                    if ("library_name".equals(field) && libraries.isString()) {
+                        name = libraries.readText();
+                    } else if ("library_code".equals(field) && libraries.isString()) {
+                        code = libraries.readString();
+                    } else {
+                        libraries.skip();
                     }
                 }
                 if (name != null && code != null && !name.equals(WritePolicy.LIBRARY_NAME)) {
@@ -712,8 +735,7 @@ public final class CommandDispatcher {
                     records.add(request);
                 }
             }
-            // after this reply is handed on: the shared link is the one delivering it
-            loop.execute(() -> records.forEach(request -> pool.shared(0, 2).send(request, MirrorSink.INSTANCE)));
+            return records;
         }
 
         @Override
@@ -812,7 +834,7 @@ public final class CommandDispatcher {
         if (s.link() == null) {
             BackendLink link = pool(s).dedicated(s.db(), s.protocol(), s);
             s.pin(link);
-            link.send(BackendConnector.encode("CLIENT", "ID"), new BackendIdSink(s));   // for CLIENT UNBLOCK
+            link.send(RespCommand.encode("CLIENT", "ID"), new BackendIdSink(s));   // for CLIENT UNBLOCK
         }
     }
 

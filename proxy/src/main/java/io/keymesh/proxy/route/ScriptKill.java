@@ -4,6 +4,7 @@ import io.keymesh.proxy.command.CommandSpec;
 import io.keymesh.proxy.resp.RespRequest;
 import io.keymesh.proxy.session.ClientSession;
 import io.keymesh.storage.conn.BackendConnector;
+import io.keymesh.storage.conn.RespCommand;
 import io.keymesh.storage.conn.BackendLink;
 import io.keymesh.storage.conn.LinkListener;
 import io.keymesh.storage.conn.ReplyScanner;
@@ -73,7 +74,7 @@ final class ScriptKill {
         public void onReply(ByteBuf buffer, int index, int length) {
             if (mayFollowWithFunctionKill && runsAFunction(buffer, index, length)) {
                 mayFollowWithFunctionKill = false;
-                link.send(BackendConnector.encode("FUNCTION", "KILL"), this);
+                link.send(RespCommand.encode("FUNCTION", "KILL"), this);
                 return;
             }
             try {

@@ -1,5 +1,6 @@
 package io.keymesh.proxy.route;
 
+import io.keymesh.storage.conn.ReplyReader;
 import io.keymesh.proxy.resp.RespRequest;
 import io.netty.buffer.ByteBuf;
 

@@ -3,6 +3,7 @@ package io.keymesh.proxy.route;
 import io.keymesh.storage.conn.BackendLink;
 import io.keymesh.storage.conn.ReplyScanner;
 import io.keymesh.storage.conn.ReplySink;
+import io.keymesh.storage.retry.Backoff;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import org.slf4j.Logger;
@@ -15,16 +16,16 @@ import java.util.function.Supplier;
 /**
  * One touch record ({@link io.keymesh.storage.apply.ApplyCalls#touch}) of a key a blocking write changed, sent on the loop's shared link.
  * While a script holds the backend, Redis answers it -BUSY and runs nothing; the record is then
- * sent again every {@link #RETRY_MILLIS} until Redis runs it, so the change still reaches the log
+ * sent again, after a {@link Backoff} from 10 to 250 ms, until Redis runs it, so the change still reaches the log
  * (and the peers) once. Any other failure is logged: the key's next write records it again.
  */
 final class TouchRecord implements ReplySink {
     private static final Logger log = LoggerFactory.getLogger(TouchRecord.class);
-    static final long RETRY_MILLIS = 50;
 
     private final EventLoop loop;
     private final Supplier<BackendLink> link;
     private final ByteBuf request;            // kept for a resend; released once answered or failed
+    private final Backoff backoff = new Backoff(10, 250);
     private int retries;
 
     private TouchRecord(EventLoop loop, Supplier<BackendLink> link, ByteBuf request) {
@@ -48,9 +49,9 @@ final class TouchRecord implements ReplySink {
             String error = buffer.toString(index, length, StandardCharsets.UTF_8).trim();
             if (error.startsWith("-BUSY ")) {
                 if (retries++ == 0) {
-                    log.debug("touch record after a blocking write: backend busy, retrying every {} ms", RETRY_MILLIS);
+                    log.debug("touch record after a blocking write: backend busy, retrying until it runs");
                 }
-                loop.schedule(this::sendNow, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                loop.schedule(this::sendNow, backoff.next(), TimeUnit.MILLISECONDS);
                 return;
             }
             log.warn("touch record after a blocking write failed: {}", error);

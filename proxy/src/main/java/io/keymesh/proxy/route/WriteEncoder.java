@@ -1,6 +1,7 @@
 package io.keymesh.proxy.route;
 
 import io.keymesh.storage.apply.ApplyCalls;
+import io.keymesh.storage.conn.RespCommand;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
@@ -12,7 +13,6 @@ import java.nio.charset.StandardCharsets;
  * built by {@link ApplyCalls}; the client's bytes are never copied here.
  */
 public final class WriteEncoder {
-    private static final byte[] CRLF = {'\r', '\n'};
 
     private WriteEncoder() {
     }
@@ -20,9 +20,7 @@ public final class WriteEncoder {
     /** The request {@code frame} with its command name replaced by {@code name}: its prefix, up to the arguments. */
     public static ByteBuf renamedPrefix(ByteBufAllocator alloc, int argc, String name) {
         ByteBuf out = alloc.buffer(32);
-        out.writeByte('*');
-        out.writeCharSequence(Integer.toString(argc), StandardCharsets.US_ASCII);
-        out.writeBytes(CRLF);
+        RespCommand.writeHeader(out, '*', argc);
         writeBulk(out, name.getBytes(StandardCharsets.US_ASCII));
         return out;
     }
@@ -43,6 +41,6 @@ public final class WriteEncoder {
 
     /** Writes {@code value} as a RESP bulk string. */
     static void writeBulk(ByteBuf out, byte[] value) {
-        ApplyCalls.writeBulk(out, value);
+        RespCommand.writeBulk(out, value);
     }
 }

@@ -1,6 +1,7 @@
 package io.keymesh.proxy.session;
 
 import io.keymesh.storage.apply.StateKeys;
+import io.keymesh.storage.conn.RespCommand;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -69,8 +70,7 @@ public final class Invalidations {
         }
         ByteBuf out = alloc.buffer(length);
         out.writeBytes(PUSH_HEADER);
-        out.writeByte('*').writeCharSequence(Integer.toString(kept), StandardCharsets.US_ASCII);
-        out.writeByte('\r').writeByte('\n');
+        RespCommand.writeHeader(out, '*', kept);
         p = first;
         for (long k = 0; k < count; k++) {
             int lenEnd = crlf(buffer, p, end);

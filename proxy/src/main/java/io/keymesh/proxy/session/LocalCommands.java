@@ -6,7 +6,7 @@ import io.keymesh.proxy.config.KeymeshConfig;
 import io.keymesh.proxy.resp.Replies;
 import io.keymesh.proxy.resp.RespRequest;
 import io.keymesh.proxy.server.NodeContext;
-import io.keymesh.storage.conn.BackendConnector;
+import io.keymesh.storage.conn.RespCommand;
 import io.keymesh.storage.conn.BackendLink;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -202,7 +202,7 @@ public final class LocalCommands {
         if (own != null && newProtocol != s.protocol()) {
             // the session's own connection must speak the new protocol too; its HELLO reply is replaced by ours
             s.protocol(newProtocol);
-            forwarder.forward(s, BackendConnector.encode("HELLO", Integer.toString(newProtocol)), frame -> helloReply(s));
+            forwarder.forward(s, RespCommand.encode("HELLO", Integer.toString(newProtocol)), frame -> helloReply(s));
             return;
         }
         s.protocol(newProtocol);
@@ -231,7 +231,7 @@ public final class LocalCommands {
             if (db >= 0 && db < node.backend().databases()) {
                 s.dbAfterExec((int) db);
             }
-            forwarder.forward(s, BackendConnector.encode("SELECT", r.argString(1)), null);
+            forwarder.forward(s, RespCommand.encode("SELECT", r.argString(1)), null);
             return;
         }
         if (db == Long.MIN_VALUE) {
@@ -250,7 +250,7 @@ public final class LocalCommands {
         s.db((int) db);
         if (s.link() != null) {
             // the session's own connection switches too; Redis' reply (OK, or an error inside MULTI) is passed on
-            forwarder.forward(s, BackendConnector.encode("SELECT", Long.toString(db)), null);
+            forwarder.forward(s, RespCommand.encode("SELECT", Long.toString(db)), null);
         } else {
             s.reply(Replies.of(Replies.OK));
         }
@@ -260,7 +260,7 @@ public final class LocalCommands {
         resetState(s);
         if (s.link() != null) {
             // Redis resets the session's own connection (MULTI, WATCH, subscriptions, tracking, db, protocol)
-            forwarder.forward(s, BackendConnector.encode("RESET"), null);
+            forwarder.forward(s, RespCommand.encode("RESET"), null);
         } else {
             s.reply(Replies.of(Replies.RESET));
         }
@@ -342,7 +342,7 @@ public final class LocalCommands {
         args[0] = "INFO";
         System.arraycopy(sections, 0, args, 1, sections.length);
         int protocol = s.protocol();
-        forwarder.forward(s, BackendConnector.encode(args), frame -> {
+        forwarder.forward(s, RespCommand.encode(args), frame -> {
             if (frame.getByte(frame.readerIndex()) == '-') {
                 return frame.toString(StandardCharsets.UTF_8).startsWith("-BUSY ")
                         ? Replies.verbatim(alloc(s), protocol, info.whileBusy(withKeymesh, clientPort(s)))
@@ -421,7 +421,7 @@ public final class LocalCommands {
             return;
         }
         int protocol = s.protocol();
-        forwarder.forward(s, BackendConnector.encode(request.toArray(new String[0])), frame -> {
+        forwarder.forward(s, RespCommand.encode(request.toArray(new String[0])), frame -> {
             Map<Long, Map<String, String>> links = Map.of();
             byte type = frame.getByte(frame.readerIndex());
             if (type == '$' || type == '=') {
@@ -588,7 +588,7 @@ public final class LocalCommands {
             s.reply(Replies.integer(alloc(s), 0));
             return;
         }
-        forwarder.forward(s, BackendConnector.encode("CLIENT", "UNBLOCK", Long.toString(backendId), reason), null);
+        forwarder.forward(s, RespCommand.encode("CLIENT", "UNBLOCK", Long.toString(backendId), reason), null);
     }
 
     private static void kill(ClientSession self, ClientSession victim) {

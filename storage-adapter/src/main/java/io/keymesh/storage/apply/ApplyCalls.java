@@ -1,6 +1,6 @@
 package io.keymesh.storage.apply;
 
-import io.keymesh.storage.conn.BackendConnector;
+import io.keymesh.storage.conn.RespCommand;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
@@ -75,9 +75,7 @@ public final class ApplyCalls {
      */
     public ByteBuf header(ByteBufAllocator alloc, int clientArgs, int protocol, int db, long hlc, long txn) {
         ByteBuf out = alloc.buffer(160);
-        out.writeByte('*');
-        writeDecimal(out, clientArgs + HEADER_ARGS);
-        out.writeBytes(CRLF);
+        RespCommand.writeHeader(out, '*', clientArgs + HEADER_ARGS);
         out.writeBytes(FCALL_KM_W);
         out.writeBytes(protocol == 3 ? PROTO_3 : PROTO_2);
         writeDecimalBulk(out, db);
@@ -145,9 +143,7 @@ public final class ApplyCalls {
      */
     public static ByteBuf setsStart(ByteBufAllocator alloc, int sets, ByteBuf head) {
         ByteBuf start = alloc.buffer(16 + FCALL_KM_WS.length + head.readableBytes());
-        start.writeByte('*');
-        writeDecimal(start, SETS_HEADER_ARGS + 4L * sets);
-        start.writeBytes(CRLF);
+        RespCommand.writeHeader(start, '*', SETS_HEADER_ARGS + 4L * sets);
         start.writeBytes(FCALL_KM_WS);
         start.writeBytes(head, head.readerIndex(), head.readableBytes());
         return start;
@@ -159,7 +155,7 @@ public final class ApplyCalls {
      * its link.
      */
     public static ByteBuf positionRequest(int userDatabases, String nodeId) {
-        return BackendConnector.encode("EVAL_RO", POSITION_SCRIPT, "0", Integer.toString(2 * userDatabases), nodeId);
+        return RespCommand.encode("EVAL_RO", POSITION_SCRIPT, "0", Integer.toString(2 * userDatabases), nodeId);
     }
 
     /** {@code HGETALL} of the position vector: origin, sequence, ... */
@@ -209,11 +205,7 @@ public final class ApplyCalls {
 
     /** Writes {@code value} as a RESP bulk string. */
     public static void writeBulk(ByteBuf out, byte[] value) {
-        out.writeByte('$');
-        writeDecimal(out, value.length);
-        out.writeBytes(CRLF);
-        out.writeBytes(value);
-        out.writeBytes(CRLF);
+        RespCommand.writeBulk(out, value);
     }
 
     private static void writeDecimalBulk(ByteBuf out, int value) {
@@ -225,30 +217,13 @@ public final class ApplyCalls {
             out.writeBytes(CRLF);
             return;
         }
-        String text = Integer.toString(value);
-        out.writeByte('$');
-        writeDecimal(out, text.length());
-        out.writeBytes(CRLF);
-        out.writeCharSequence(text, StandardCharsets.US_ASCII);
-        out.writeBytes(CRLF);
+        RespCommand.writeBulk(out, Integer.toString(value).getBytes(StandardCharsets.US_ASCII));
     }
 
     private static void writeHex(ByteBuf out, long value) {
         for (int shift = 4 * (HLC_DIGITS - 1); shift >= 0; shift -= 4) {
             out.writeByte(HEX[(int) ((value >>> shift) & 0xf)]);
         }
-    }
-
-    /** Writes {@code value} in decimal; below 100 (argument counts, lengths) without a String. */
-    private static void writeDecimal(ByteBuf out, long value) {
-        if (value >= 0 && value < 100) {
-            if (value >= 10) {
-                out.writeByte((int) ('0' + value / 10));
-            }
-            out.writeByte((int) ('0' + value % 10));
-            return;
-        }
-        out.writeCharSequence(Long.toString(value), StandardCharsets.US_ASCII);
     }
 
     private static byte[] bulks(String... args) {

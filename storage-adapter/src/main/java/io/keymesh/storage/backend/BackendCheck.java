@@ -1,5 +1,6 @@
 package io.keymesh.storage.backend;
 
+import io.keymesh.storage.retry.Backoff;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
@@ -33,7 +34,8 @@ public final class BackendCheck {
 
     /** Databases assumed when CONFIG GET is not permitted (Redis' default). */
     static final int DEFAULT_DATABASES = 16;
-    private static final Duration LOADING_RETRY = Duration.ofMillis(100);
+    private static final Duration LOADING_RETRY_MIN = Duration.ofMillis(10);
+    private static final Duration LOADING_RETRY_MAX = Duration.ofMillis(100);
 
     private BackendCheck() {
     }
@@ -70,6 +72,7 @@ public final class BackendCheck {
                     .build());
             try {
                 boolean loggedLoading = false;
+                Backoff loadingPolls = new Backoff(LOADING_RETRY_MIN.toMillis(), LOADING_RETRY_MAX.toMillis());
                 while (true) {
                     try {
                         return checkOnce(client, where);
@@ -77,7 +80,8 @@ public final class BackendCheck {
                         if (!isLoading(e)) {
                             throw e;
                         }
-                        if (System.nanoTime() + LOADING_RETRY.toNanos() > deadline) {
+                        long delayMs = loadingPolls.next();
+                        if (System.nanoTime() + delayMs * 1_000_000 > deadline) {
                             throw new BackendCheckException(where + " is still loading its dataset after "
                                     + timeout.toMillis() + " ms; keymesh needs it ready to serve commands", e);
                         }
@@ -85,7 +89,7 @@ public final class BackendCheck {
                             loggedLoading = true;
                             log.info("{} is loading its dataset; waiting up to {} ms", where, timeout.toMillis());
                         }
-                        sleep(LOADING_RETRY);
+                        sleep(delayMs);
                     }
                 }
             } finally {
@@ -271,9 +275,9 @@ public final class BackendCheck {
         return version.endsWith(".0") ? version.substring(0, version.length() - 2) : version;
     }
 
-    private static void sleep(Duration d) {
+    private static void sleep(long millis) {
         try {
-            Thread.sleep(d.toMillis());
+            Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BackendCheckException("interrupted while waiting for the backend to load its dataset", e);

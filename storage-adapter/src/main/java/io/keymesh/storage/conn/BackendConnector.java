@@ -4,7 +4,6 @@ import io.keymesh.storage.backend.BackendEndpoint;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelHandler;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
@@ -118,28 +117,17 @@ public final class BackendConnector {
         List<ByteBuf> commands = new ArrayList<>(3);
         if (protocol == 3) {
             if (password != null) {
-                commands.add(encode("HELLO", "3", "AUTH", username == null ? "default" : username, password));
+                commands.add(RespCommand.encode("HELLO", "3", "AUTH", username == null ? "default" : username, password));
             } else {
-                commands.add(encode("HELLO", "3"));
+                commands.add(RespCommand.encode("HELLO", "3"));
             }
         } else if (password != null) {
-            commands.add(username == null ? encode("AUTH", password) : encode("AUTH", username, password));
+            commands.add(username == null ? RespCommand.encode("AUTH", password) : RespCommand.encode("AUTH", username, password));
         }
         if (db != 0) {
-            commands.add(encode("SELECT", Integer.toString(db)));
+            commands.add(RespCommand.encode("SELECT", Integer.toString(db)));
         }
         return commands;
-    }
-
-    /** Encodes a command as a RESP multibulk of bulk strings. */
-    public static ByteBuf encode(String... args) {
-        StringBuilder sb = new StringBuilder(16 * args.length);
-        sb.append('*').append(args.length).append("\r\n");
-        for (String arg : args) {
-            byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
-            sb.append('$').append(bytes.length).append("\r\n").append(arg).append("\r\n");
-        }
-        return Unpooled.wrappedBuffer(sb.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     /** Swallows a handshake reply; an error reply closes the link with that error. */

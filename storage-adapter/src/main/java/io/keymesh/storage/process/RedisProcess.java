@@ -1,5 +1,7 @@
 package io.keymesh.storage.process;
 
+import io.keymesh.storage.retry.Backoff;
+
 import java.io.File;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -317,7 +319,7 @@ public final class RedisProcess implements AutoCloseable {
         Path socket = config.socketPath();
         String last = "no answer yet";
         boolean loading = false;
-        long sleepMs = 2;
+        Backoff polls = new Backoff(2, 50);
         while (true) {
             if (!p.isAlive()) {
                 throw new RedisStartException("redis-server (pid " + p.pid() + ") for " + spec.dataDir()
@@ -360,8 +362,7 @@ public final class RedisProcess implements AutoCloseable {
                         + " was not ready within " + timeout.toMillis() + " ms (last probe: " + last + ")"
                         + logTail());
             }
-            Thread.sleep(sleepMs);
-            sleepMs = Math.min(sleepMs * 2, 50);
+            polls.pause();
         }
     }
 
@@ -462,7 +463,7 @@ public final class RedisProcess implements AutoCloseable {
     // ---------------------------------------------------------------- supervision
 
     private void superviseLoop(Listener listener) {
-        long backoffMs = BACKOFF_MIN.toMillis();
+        Backoff restarts = new Backoff(BACKOFF_MIN.toMillis(), BACKOFF_MAX.toMillis());
         try {
             while (!stopping) {
                 Process p = process;
@@ -483,13 +484,13 @@ public final class RedisProcess implements AutoCloseable {
                 }
                 notifyListener("onDown", () -> listener.onDown(reason));
                 if (upMs >= STABLE_UPTIME.toMillis()) {
-                    backoffMs = BACKOFF_MIN.toMillis();
+                    restarts.reset();
                 }
                 for (int attempt = 1; ; attempt++) {
-                    log.warn("restarting redis-server for {} in {} ms (attempt {})", spec.dataDir(), backoffMs,
+                    long delayMs = restarts.next();
+                    log.warn("restarting redis-server for {} in {} ms (attempt {})", spec.dataDir(), delayMs,
                             attempt);
-                    Thread.sleep(backoffMs);
-                    backoffMs = Math.min(backoffMs * 2, BACKOFF_MAX.toMillis());
+                    Thread.sleep(delayMs);
                     Duration timeout = readyTimeout;
                     long deadline = System.nanoTime() + timeout.toNanos();
                     Process np;

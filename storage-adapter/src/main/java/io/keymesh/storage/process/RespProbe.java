@@ -1,8 +1,12 @@
 package io.keymesh.storage.process;
 
-import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
+import io.keymesh.storage.conn.ReplyReader;
+import io.keymesh.storage.conn.ReplyStream;
+import io.keymesh.storage.conn.RespCommand;
+import io.netty.buffer.ByteBuf;
+
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.SocketTimeoutException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -10,16 +14,16 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * A minimal, dependency-free RESP client for one command over a unix socket, used for readiness
- * probes and stale-server shutdown before any Lettuce machinery exists. Understands simple strings,
- * errors, integers and bulk strings; nothing else is needed here.
+ * One command over a unix socket, for readiness probes and stale-server shutdown before any Lettuce
+ * machinery exists: written by {@link RespCommand}, its reply read by {@link ReplyStream}. Simple
+ * strings, errors, integers and bulk strings are all these commands answer.
  */
 final class RespProbe {
+    private static final int REPLY_BYTES_MAX = 1024 * 1024;
 
     /** A parsed reply. */
     sealed interface Reply permits Simple, Error, Int, Bulk, Closed {
@@ -64,7 +68,8 @@ final class RespProbe {
     /**
      * Sends one command and reads its reply.
      *
-     * @throws IOException when the socket is missing, refuses the connection or times out
+     * @throws IOException when the socket is missing, refuses the connection or times out, or the
+     *     reply is not one of the types above
      */
     static Reply call(Path socket, Duration timeout, String... args) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -78,88 +83,62 @@ final class RespProbe {
                     await(selector, deadline);
                 }
             }
-            ByteBuffer out = ByteBuffer.wrap(encode(args));
+            ByteBuf command = RespCommand.encode(args);
+            ByteBuffer out = command.nioBuffer();
             while (out.hasRemaining()) {
                 if (ch.write(out) == 0) {
                     key.interestOps(SelectionKey.OP_WRITE);
                     await(selector, deadline);
                 }
             }
-            ByteArrayOutputStream in = new ByteArrayOutputStream();
-            ByteBuffer buf = ByteBuffer.allocate(8192);
             key.interestOps(SelectionKey.OP_READ);
+            ReplyStream replies = new ReplyStream(new ChannelInput(ch, selector, deadline), REPLY_BYTES_MAX);
+            return reply(replies.next());
+        }
+    }
+
+    /** The reply {@code r} points at ({@link Closed} for null: the stream ended first). */
+    static Reply reply(ReplyReader r) throws IOException {
+        if (r == null) {
+            return new Closed();
+        }
+        return switch (r.type()) {
+            case '+' -> new Simple(r.readText());
+            case '-' -> new Error(r.readText());
+            case ':' -> new Int(r.readLong());
+            case '$' -> new Bulk(r.readText());
+            default -> throw new IOException("unexpected RESP reply type '" + (char) r.type() + "'");
+        };
+    }
+
+    /** The channel as a blocking stream whose reads give up at {@code deadline}. */
+    private static final class ChannelInput extends InputStream {
+        private final SocketChannel ch;
+        private final Selector selector;
+        private final long deadline;
+
+        ChannelInput(SocketChannel ch, Selector selector, long deadline) {
+            this.ch = ch;
+            this.selector = selector;
+            this.deadline = deadline;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
             while (true) {
-                Reply r = parse(in.toByteArray());
-                if (r != null) {
-                    return r;
+                int n = ch.read(ByteBuffer.wrap(b, off, len));
+                if (n != 0) {
+                    return n;
                 }
-                buf.clear();
-                int n = ch.read(buf);
-                if (n < 0) {
-                    if (in.size() == 0) {
-                        return new Closed();
-                    }
-                    throw new EOFException("connection closed in the middle of a reply");
-                }
-                if (n == 0) {
-                    await(selector, deadline);
-                } else {
-                    in.write(buf.array(), 0, n);
-                }
+                await(selector, deadline);
             }
         }
-    }
-
-    static byte[] encode(String... args) {
-        StringBuilder sb = new StringBuilder().append('*').append(args.length).append("\r\n");
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(sb.toString().getBytes(StandardCharsets.UTF_8));
-        for (String a : args) {
-            byte[] b = a.getBytes(StandardCharsets.UTF_8);
-            out.writeBytes(("$" + b.length + "\r\n").getBytes(StandardCharsets.UTF_8));
-            out.writeBytes(b);
-            out.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
-        }
-        return out.toByteArray();
-    }
-
-    /** Parses one reply from the start of {@code data}, or returns null when more bytes are needed. */
-    static Reply parse(byte[] data) throws IOException {
-        int eol = indexOfCrlf(data, 0);
-        if (eol < 0) {
-            return null;
-        }
-        String line = new String(data, 1, eol - 1, StandardCharsets.UTF_8);
-        switch (data[0]) {
-            case '+':
-                return new Simple(line);
-            case '-':
-                return new Error(line);
-            case ':':
-                return new Int(Long.parseLong(line));
-            case '$': {
-                int len = Integer.parseInt(line);
-                if (len < 0) {
-                    return new Bulk(null);
-                }
-                int start = eol + 2;
-                if (data.length < start + len + 2) {
-                    return null;
-                }
-                return new Bulk(new String(data, start, len, StandardCharsets.UTF_8));
-            }
-            default:
-                throw new IOException("unexpected RESP reply type '" + (char) data[0] + "'");
-        }
-    }
-
-    private static int indexOfCrlf(byte[] data, int from) {
-        for (int i = from; i + 1 < data.length; i++) {
-            if (data[i] == '\r' && data[i + 1] == '\n') {
-                return i;
-            }
-        }
-        return -1;
     }
 
     private static void await(Selector selector, long deadline) throws IOException {

@@ -1,5 +1,6 @@
 package io.keymesh.storage.conn;
 
+import io.keymesh.storage.conn.RespCommand;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -104,8 +105,8 @@ class BackendLinkTest {
 
     @Test
     void requestsAreHeldUntilConnectedThenFlushedInOrder() throws Exception {
-        link.send(BackendConnector.encode("PING"), new Sink("a"));
-        link.send(BackendConnector.encode("GET", "k"), new Sink("b"));
+        link.send(RespCommand.encode("PING"), new Sink("a"));
+        link.send(RespCommand.encode("GET", "k"), new Sink("b"));
         assertEquals("", written());
         assertEquals(2, link.inFlight());
         connect();
@@ -116,9 +117,9 @@ class BackendLinkTest {
     void repliesGoToSinksInFifoOrder() throws Exception {
         connect();
         ByteBuf src = Unpooled.copiedBuffer("xx*1\r\n$4\r\nPING\r\nyy", StandardCharsets.ISO_8859_1);
-        link.send(BackendConnector.encode("SET", "k", "v"), new Sink("a"));
+        link.send(RespCommand.encode("SET", "k", "v"), new Sink("a"));
         link.send(src, 2, 14, new Sink("b"));
-        link.send(BackendConnector.encode("LRANGE", "l", "0", "-1"), new Sink("c"));
+        link.send(RespCommand.encode("LRANGE", "l", "0", "-1"), new Sink("c"));
         assertEquals(1, src.refCnt(), "the copied-from source stays the caller's");
         src.release();
         assertEquals("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*1\r\n$4\r\nPING\r\n*4\r\n$6\r\nLRANGE\r\n$1\r\nl\r\n$1\r\n0\r\n$2\r\n-1\r\n",
@@ -137,7 +138,7 @@ class BackendLinkTest {
         connect();
         String replies = "+OK\r\n:12\r\n$5\r\nhe\r\no\r\n*2\r\n%1\r\n+k\r\n_\r\n|1\r\n+a\r\n+b\r\n#t\r\n-ERR no\r\n";
         for (int i = 0; i < 5; i++) {
-            link.send(BackendConnector.encode("CMD" + i), new Sink("s" + i));
+            link.send(RespCommand.encode("CMD" + i), new Sink("s" + i));
         }
         written();
         for (char c : replies.toCharArray()) {
@@ -150,8 +151,8 @@ class BackendLinkTest {
     @Test
     void pushGoesToTheListenerNotTheFifoHead() throws Exception {
         connect();
-        link.send(BackendConnector.encode("GET", "a"), new Sink("a"));
-        link.send(BackendConnector.encode("GET", "b"), new Sink("b"));
+        link.send(RespCommand.encode("GET", "a"), new Sink("a"));
+        link.send(RespCommand.encode("GET", "b"), new Sink("b"));
         String push = ">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\na\r\n";
         reply(push + "$1\r\n1\r\n" + push + "$1\r\n2\r\n");
         assertEquals(List.of("unsolicited " + push, "a reply $1\r\n1\r\n", "unsolicited " + push, "b reply $1\r\n2\r\n"), events);
@@ -161,7 +162,7 @@ class BackendLinkTest {
     @Test
     void framesWithNoWaitingSinkGoToTheListener() throws Exception {
         connect();
-        link.send(BackendConnector.encode("SUBSCRIBE", "ch"), null);
+        link.send(RespCommand.encode("SUBSCRIBE", "ch"), null);
         assertEquals(0, link.inFlight());
         reply("*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n");
         assertEquals(List.of("unsolicited *3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n",
@@ -171,9 +172,9 @@ class BackendLinkTest {
     @Test
     void closingTheChannelFailsEveryPendingSink() throws Exception {
         connect();
-        link.send(BackendConnector.encode("A"), new Sink("a"));
-        link.send(BackendConnector.encode("B"), new Sink("b"));
-        link.send(BackendConnector.encode("C"), new Sink("c"));
+        link.send(RespCommand.encode("A"), new Sink("a"));
+        link.send(RespCommand.encode("B"), new Sink("b"));
+        link.send(RespCommand.encode("C"), new Sink("c"));
         written();
         reply("+OK\r\n$5\r\npar");           // b's reply is partial when the connection goes
         channel.close();
@@ -183,7 +184,7 @@ class BackendLinkTest {
         assertFalse(link.isOpen());
         assertEquals(0, link.inFlight());
         // a request sent afterwards fails at once and its buffer is released
-        ByteBuf late = BackendConnector.encode("D");
+        ByteBuf late = RespCommand.encode("D");
         link.send(late, new Sink("d"));
         assertEquals(0, late.refCnt());
         assertEquals("d failed ERR keymesh: backend connection closed", events.get(events.size() - 1));
@@ -193,8 +194,8 @@ class BackendLinkTest {
     @Test
     void closeWithAReasonFailsPendingSinksWithThatReason() throws Exception {
         connect();
-        link.send(BackendConnector.encode("A"), new Sink("a"));
-        link.send(BackendConnector.encode("B"), new Sink("b"));
+        link.send(RespCommand.encode("A"), new Sink("a"));
+        link.send(RespCommand.encode("B"), new Sink("b"));
         link.close("ERR keymesh: going away");
         assertEquals(List.of("a failed ERR keymesh: going away", "b failed ERR keymesh: going away"), events);
         events.clear();
@@ -205,7 +206,7 @@ class BackendLinkTest {
 
     @Test
     void closingBeforeConnectFailsHeldRequests() {
-        link.send(BackendConnector.encode("A"), new Sink("a"));
+        link.send(RespCommand.encode("A"), new Sink("a"));
         link.onClosed("ERR keymesh: backend unreachable");
         assertEquals(List.of("a failed ERR keymesh: backend unreachable"), events);
         assertEquals(1, closedCalls);
@@ -214,8 +215,8 @@ class BackendLinkTest {
     @Test
     void garbageFromTheBackendClosesTheLinkAndFailsPendingSinks() throws Exception {
         connect();
-        link.send(BackendConnector.encode("A"), new Sink("a"));
-        link.send(BackendConnector.encode("B"), new Sink("b"));
+        link.send(RespCommand.encode("A"), new Sink("a"));
+        link.send(RespCommand.encode("B"), new Sink("b"));
         reply("+OK\r\n?what\r\n");
         assertEquals(2, events.size(), events.toString());
         assertEquals("a reply +OK\r\n", events.get(0));
@@ -232,7 +233,7 @@ class BackendLinkTest {
 
         @Override
         public void send(BackendLink l) {
-            l.send(BackendConnector.encode("RUN", String.join(",", items)), new Sink("run"));
+            l.send(RespCommand.encode("RUN", String.join(",", items)), new Sink("run"));
         }
     }
 
@@ -253,7 +254,7 @@ class BackendLinkTest {
         assertNull(link.run());
         reply("+1\r\n");
         openRun("c");
-        link.send(BackendConnector.encode("GET", "k"), new Sink("get"));     // ends the run first
+        link.send(RespCommand.encode("GET", "k"), new Sink("get"));     // ends the run first
         assertNull(link.run());
         assertEquals("*2\r\n$3\r\nRUN\r\n$1\r\nc\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n", written());
         reply("+2\r\n+3\r\n");

@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.keymesh.storage.conn.ReplyStream;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -83,12 +86,18 @@ class RedisProcessTest {
 
     @Test
     void respProbeParsesReplies() throws IOException {
-        assertEquals(new RespProbe.Simple("PONG"), RespProbe.parse("+PONG\r\n".getBytes()));
-        assertTrue(RespProbe.isLoading(RespProbe.parse("-LOADING Redis is loading the dataset in memory\r\n".getBytes())));
-        assertEquals(new RespProbe.Bulk("ab"), RespProbe.parse("$2\r\nab\r\n".getBytes()));
-        assertEquals(null, RespProbe.parse("$2\r\na".getBytes()));
-        assertEquals(null, RespProbe.parse("+PON".getBytes()));
-        assertEquals(new RespProbe.Int(7), RespProbe.parse(":7\r\n".getBytes()));
-        assertEquals("*1\r\n$4\r\nPING\r\n", new String(RespProbe.encode("PING")));
+        assertEquals(new RespProbe.Simple("PONG"), reply("+PONG\r\n"));
+        assertTrue(RespProbe.isLoading(reply("-LOADING Redis is loading the dataset in memory\r\n")));
+        assertEquals(new RespProbe.Bulk("ab"), reply("$2\r\nab\r\n"));
+        assertEquals(new RespProbe.Bulk(null), reply("$-1\r\n"));
+        assertEquals(new RespProbe.Int(7), reply(":7\r\n"));
+        assertEquals(new RespProbe.Closed(), reply(""));
+        assertThrows(java.io.EOFException.class, () -> reply("$2\r\na"));
+        assertThrows(java.io.EOFException.class, () -> reply("+PON"));
+        assertThrows(java.io.IOException.class, () -> reply("*1\r\n:1\r\n"));
+    }
+
+    private static RespProbe.Reply reply(String bytes) throws IOException {
+        return RespProbe.reply(new ReplyStream(new ByteArrayInputStream(bytes.getBytes(StandardCharsets.UTF_8)), 1024).next());
     }
 }

@@ -1,16 +1,19 @@
 package io.keymesh.topology.health;
 
+import io.keymesh.storage.conn.ReplyReader;
+import io.keymesh.storage.conn.ReplyStream;
+import io.keymesh.storage.conn.RespCommand;
 import io.keymesh.topology.clock.TimeSource;
 import io.keymesh.topology.link.LinkSockets;
+import io.netty.buffer.ByteBuf;
 
-import java.io.BufferedInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -29,8 +32,7 @@ import java.util.Objects;
  * stops answering, or whose script runs on until the check timeout, fails as before.
  */
 public final class RespHealthProbe implements HealthProbe {
-    private static final int BULK_BYTES_MAX = 64 * 1024;
-    private static final int ARRAY_LENGTH_MAX = 1024;
+    private static final int REPLY_BYTES_MAX = 64 * 1024;
 
     private final Duration timeout;
     private final String username;
@@ -67,34 +69,38 @@ public final class RespHealthProbe implements HealthProbe {
         long deadline = time.monotonicNanos() + timeout.toNanos();
         try (Socket socket = sockets.connect(sockets.create(), upstream.host(), upstream.port(), remainingMillis(deadline))) {
             OutputStream out = socket.getOutputStream();
-            RespReplyReader in = new RespReplyReader(new BufferedInputStream(socket.getInputStream()), BULK_BYTES_MAX,
-                    ARRAY_LENGTH_MAX);
+            ReplyStream in = new ReplyStream(socket.getInputStream(), REPLY_BYTES_MAX);
             if (password != null) {
                 send(out, username == null ? List.of("AUTH", password) : List.of("AUTH", username, password));
             }
             send(out, List.of("PING"));
             send(out, List.of("ROLE"));
             if (password != null) {
-                Object auth = read(socket, in, deadline);
-                if (auth instanceof RespReplyReader.ErrorReply e) {
-                    return ProbeResult.fail("AUTH refused: " + e.message());
+                ReplyReader auth = read(socket, in, deadline);
+                if (auth.isError()) {
+                    return ProbeResult.fail("AUTH refused: " + auth.readText());
                 }
             }
-            Object pong = read(socket, in, deadline);
-            boolean busy = pong instanceof RespReplyReader.ErrorReply e && e.message().startsWith("BUSY ");
-            if (!"PONG".equals(pong) && !busy) {
-                return ProbeResult.fail("PING answered " + describe(pong));
+            ReplyReader pong = read(socket, in, deadline);
+            boolean pongError = pong.isError();
+            String pongText = pongError || pong.isString() ? pong.readText() : null;
+            boolean busy = pongError && pongText.startsWith("BUSY ");
+            if (!"PONG".equals(pongText) && !busy) {
+                return ProbeResult.fail("PING answered " + (pongText == null ? pong.describe(80)
+                        : pongError ? "error " + pongText : pongText));
             }
             String answered = busy ? "BUSY (a script runs; up all the same)" : "PONG";
-            Object role = read(socket, in, deadline);
-            if (role instanceof RespReplyReader.ErrorReply) {
+            ReplyReader role = read(socket, in, deadline);
+            if (role.isError()) {
                 send(out, List.of("INFO", "replication"));
-                return judgeRole(roleFromInfo(read(socket, in, deadline)), "INFO replication", answered);
+                ReplyReader info = read(socket, in, deadline);
+                return judgeRole(info.isString() ? roleFromInfo(info.readText()) : null, "INFO replication", answered);
             }
-            if (role instanceof List<?> items && !items.isEmpty() && items.get(0) instanceof String r) {
-                return judgeRole(r, "ROLE", answered);
+            String shown = role.describe(80);
+            if (role.type() == '*' && !role.isNull() && role.readAggregate() > 0 && role.isString()) {
+                return judgeRole(role.readText(), "ROLE", answered);
             }
-            return ProbeResult.fail("ROLE answered " + describe(role));
+            return ProbeResult.fail("ROLE answered " + shown);
         } catch (SocketTimeoutException e) {
             return ProbeResult.fail("no reply within " + timeout.toMillis() + " ms");
         } catch (ConnectException e) {
@@ -103,6 +109,8 @@ public final class RespHealthProbe implements HealthProbe {
             return ProbeResult.fail("unknown host " + upstream.host());
         } catch (IOException e) {
             return ProbeResult.fail(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        } catch (IllegalStateException | NumberFormatException e) {
+            return ProbeResult.fail("malformed reply: " + e.getMessage());
         }
     }
 
@@ -116,10 +124,7 @@ public final class RespHealthProbe implements HealthProbe {
         return ProbeResult.fail("not a primary: " + source + " " + role);
     }
 
-    private static String roleFromInfo(Object info) {
-        if (!(info instanceof String text)) {
-            return null;
-        }
+    private static String roleFromInfo(String text) {
         for (String line : text.split("\r?\n")) {
             if (line.startsWith("role:")) {
                 return line.substring("role:".length()).trim();
@@ -128,9 +133,13 @@ public final class RespHealthProbe implements HealthProbe {
         return null;
     }
 
-    private Object read(Socket socket, RespReplyReader in, long deadline) throws IOException {
+    private ReplyReader read(Socket socket, ReplyStream in, long deadline) throws IOException {
         socket.setSoTimeout(remainingMillis(deadline));
-        return in.read();
+        ReplyReader reply = in.next();
+        if (reply == null) {
+            throw new EOFException("connection closed by upstream");
+        }
+        return reply;
     }
 
     private int remainingMillis(long deadline) throws SocketTimeoutException {
@@ -142,19 +151,8 @@ public final class RespHealthProbe implements HealthProbe {
     }
 
     private static void send(OutputStream out, List<String> args) throws IOException {
-        StringBuilder sb = new StringBuilder().append('*').append(args.size()).append("\r\n");
-        for (String a : args) {
-            sb.append('$').append(a.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(a).append("\r\n");
-        }
-        out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+        ByteBuf command = RespCommand.encode(args.toArray(String[]::new));
+        command.readBytes(out, command.readableBytes());
         out.flush();
-    }
-
-    private static String describe(Object reply) {
-        if (reply instanceof RespReplyReader.ErrorReply e) {
-            return "error " + e.message();
-        }
-        String s = String.valueOf(reply);
-        return s.length() > 80 ? s.substring(0, 80) + "..." : s;
     }
 }

@@ -1,5 +1,6 @@
 package io.keymesh.topology.link;
 
+import io.keymesh.storage.retry.Backoff;
 import io.keymesh.topology.clock.TimeSource;
 import io.keymesh.topology.wire.RespError;
 import org.slf4j.Logger;
@@ -40,6 +41,7 @@ public final class BusyWait {
     private volatile Consumer<String> report = why -> { };
     private volatile BooleanSupplier stillWanted = () -> true;
     private volatile TimeSource time = TimeSource.system();
+    private final Backoff backoff = new Backoff(RETRY_MIN_MILLIS, RETRY_MAX_MILLIS);
     private long waitingSinceNanos;
     private long retries;
 
@@ -82,9 +84,8 @@ public final class BusyWait {
         if (!stillWanted.getAsBoolean()) {
             throw new IOException(who + ": gave up waiting for the busy backend (no longer wanted)");
         }
-        long pause = Math.min(RETRY_MAX_MILLIS, RETRY_MIN_MILLIS << Math.min(retries - 1, 10));
         try {
-            Thread.sleep(pause);
+            backoff.pause();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException(who + ": interrupted while waiting for the busy backend");
@@ -97,6 +98,7 @@ public final class BusyWait {
             log.info("{}: redis-server answers again after {} ms busy ({} retries)", who,
                     (time.monotonicNanos() - waitingSinceNanos) / 1_000_000, retries);
             retries = 0;
+            backoff.reset();
             report.accept("");
         }
     }

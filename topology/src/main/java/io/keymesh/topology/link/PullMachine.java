@@ -1,5 +1,6 @@
 package io.keymesh.topology.link;
 
+import io.keymesh.storage.retry.Backoff;
 import io.keymesh.topology.wire.LinkFrame;
 
 import java.util.ArrayDeque;
@@ -244,7 +245,7 @@ public final class PullMachine {
                 return fail("expected Sync, got " + frame, nowNanos, true);
             }
             state = sync.mode().equals(LinkFrame.Sync.SNAPSHOT) ? State.SNAPSHOT : State.STREAMING;
-            backoff.streamed();
+            backoff.reset();
             lastError = "";
             return List.of(new LinkAction.Timer(nowNanos + linkTimeoutNanos));
         }
