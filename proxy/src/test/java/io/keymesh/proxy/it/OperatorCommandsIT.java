@@ -196,6 +196,8 @@ class OperatorCommandsIT extends OneNodePerClass {
     void clientKillFiltersCloseTheClientsTheyMatch() throws IOException {
         try (RespSocket admin = fx.raw(); RespSocket a = fx.raw(); RespSocket b = fx.raw(); RespSocket sub = fx.raw();
              RespSocket old = fx.raw()) {
+            assertEquals("PONG", b.call("PING"), "b's session exists before the kill (its accept may lag the connect)");
+            assertEquals("PONG", old.call("PING"));
             long idA = (Long) a.call("CLIENT", "ID");
             assertEquals(1L, admin.call("CLIENT", "KILL", "ID", Long.toString(idA)));
             assertTrue(a.closedByPeer(KeymeshFixture.TIMEOUT));
@@ -217,6 +219,7 @@ class OperatorCommandsIT extends OneNodePerClass {
     void clientKillByLaddrAndUserSkipsTheCallerUnlessSkipmeNo() throws IOException {
         try (RespSocket admin = fx.raw(); RespSocket other = fx.raw()) {
             String laddr = "127.0.0.1:" + fx.port();
+            assertEquals("PONG", other.call("PING"), "other's session exists before the kill (its accept may lag the connect)");
             assertEquals(0L, admin.call("CLIENT", "KILL", "LADDR", "127.0.0.1:1"));
             long killed = (Long) admin.call("CLIENT", "KILL", "LADDR", laddr, "USER", "default");
             assertTrue(killed >= 1, "other (and any other client of this node) went: " + killed);
