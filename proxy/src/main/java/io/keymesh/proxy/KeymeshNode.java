@@ -70,7 +70,7 @@ public final class KeymeshNode implements AutoCloseable {
 
     /** Same, with the time source the node's clock reads (tests run a node with a skewed clock). */
     public static KeymeshNode start(KeymeshConfig config, TimeSource time) throws InterruptedException {
-        long started = System.currentTimeMillis();
+        long started = time.wallMillis();
         KeymeshConfig.Storage storage = config.storage();
         BackendStatus status = new BackendStatus();
         boolean replicating = config.replicationEnabled();
@@ -85,7 +85,7 @@ public final class KeymeshNode implements AutoCloseable {
             log.warn("keymesh.cluster-secret is empty: links are not authenticated by a shared secret; any client that "
                     + "may run commands here (after AUTH, if requirepass or users are set) can pull this node's data");
         }
-        NodeTls tls = config.tls().enabled() ? NodeTls.load(config.tls()) : null;
+        NodeTls tls = config.tls().enabled() ? NodeTls.load(config.tls(), time) : null;
         if (config.tls().replication() && config.tls().port() == 0 && !config.isReplica()) {
             log.warn("keymesh.tls.replication is on but keymesh.tls.port is 0: peers and replicas linking over TLS "
                     + "cannot reach this node; set keymesh.tls.port");
@@ -196,7 +196,7 @@ public final class KeymeshNode implements AutoCloseable {
             log.info("keymesh ready on {}:{}{} ({} io threads, backend {} {}) in {} ms", config.bind(),
                     server.port() > 0 ? server.port() : "(no plain port)",
                     server.tlsPort() > 0 ? ", TLS port " + server.tlsPort() + (config.tls().replication() ? " (TLS links)" : "")
-                            : "", ioThreads, storage.mode(), endpoint, System.currentTimeMillis() - started);
+                            : "", ioThreads, storage.mode(), endpoint, time.wallMillis() - started);
             KeymeshNode keymesh = new KeymeshNode(config, redis, server, status, node, memory);
             if (config.http().enabled()) {
                 try {

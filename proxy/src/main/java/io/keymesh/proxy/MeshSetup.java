@@ -8,7 +8,7 @@ import io.keymesh.topology.clock.TimeSource;
 import io.keymesh.topology.link.BackendAccess;
 import io.keymesh.topology.link.LinkSettings;
 import io.keymesh.topology.link.LinkSockets;
-import io.keymesh.topology.link.PeerLink;
+import io.keymesh.topology.link.PullLink;
 import io.keymesh.proxy.replica.ReplicaRole;
 import io.keymesh.topology.node.Mesh;
 import io.keymesh.topology.node.MeshSettings;
@@ -41,7 +41,7 @@ final class MeshSetup {
         KeymeshConfig.Cluster c = config.cluster();
         BackendAccess backend = new BackendAccess(endpoint, storage.username(), storage.password(),
                 (int) storage.connectTimeout().toMillis());
-        PeerLink.Self self = new PeerLink.Self(nodeId.value(), "replica", c.advertise(), c.clusterSecret(),
+        PullLink.Self self = new PullLink.Self(nodeId.value(), "replica", c.advertise(), c.clusterSecret(),
                 storage.databases());
         String password = config.requirepass().isEmpty() ? null : config.requirepass();
         return new ReplicaRole(config.replica(), self, clock, time, backend, null, password, sockets);

@@ -123,7 +123,7 @@ public final class MetricsEndpoint implements AutoCloseable {
                 p -> p.state().equals("streaming") ? 1 : 0);
         pulls(mesh, registry, "keymesh_link_lag_seconds",
                 "How far this node's copy of the peer's writes is behind (wall time of the newest entry not yet applied)", false,
-                p -> p.lagMillis(System.currentTimeMillis()) / 1000.0);
+                p -> p.lagMillis(mesh.time().wallMillis()) / 1000.0);
         pulls(mesh, registry, "keymesh_link_lag_entries", "Entries of the peer's log not yet applied here", false,
                 PullStatus::lagOps);
         pulls(mesh, registry, "keymesh_link_received_entries", "Entries received from the peer and applied", true,
@@ -145,10 +145,10 @@ public final class MetricsEndpoint implements AutoCloseable {
         pulls(mesh, registry, "keymesh_link_snapshot_bytes_total",
                 "Estimated key payload bytes of the running (or last) snapshot (-1: unknown)", false, p -> p.snapshot().totalBytes());
         pulls(mesh, registry, "keymesh_link_snapshot_keys_per_second", "Keys merged per second by the running (or last) snapshot",
-                false, p -> p.snapshot().keysPerSecond(System.nanoTime()));
+                false, p -> p.snapshot().keysPerSecond(mesh.time().monotonicNanos()));
         pulls(mesh, registry, "keymesh_link_snapshot_eta_seconds",
                 "Seconds the running snapshot needs at its rate so far (0: none running, -1: unknown)", false,
-                p -> p.snapshot().etaSeconds(System.nanoTime()));
+                p -> p.snapshot().etaSeconds(mesh.time().monotonicNanos()));
         serves(mesh, registry, "keymesh_link_sent_seq", "Sequence of the last entry of this node's log sent on the link", false,
                 ServeStatus::sentSeq);
         serves(mesh, registry, "keymesh_link_acked_seq", "Sequence of the last entry the peer or replica acknowledged", false,
@@ -166,7 +166,7 @@ public final class MetricsEndpoint implements AutoCloseable {
         logs(mesh, registry, "keymesh_log_head_seq", "Sequence of the newest entry logged", LogStats::headSeq);
         logs(mesh, registry, "keymesh_log_retention_seconds",
                 "Retention horizon in time: age of the oldest entry kept (0: empty)",
-                l -> l.oldestEntryMillis() == 0 ? 0 : Math.max(0, System.currentTimeMillis() - l.oldestEntryMillis()) / 1000.0);
+                l -> l.oldestEntryMillis() == 0 ? 0 : Math.max(0, mesh.time().wallMillis() - l.oldestEntryMillis()) / 1000.0);
     }
 
     private static void registerReplica(NodeContext node, PrometheusRegistry registry) {
@@ -194,7 +194,7 @@ public final class MetricsEndpoint implements AutoCloseable {
                 cb -> cb.call(status.switches()));
         gauge(registry, "keymesh_replica_link_up", "1 while the replica's link to its upstream streams", cb -> cb.call(status.linkUp() ? 1 : 0));
         gauge(registry, "keymesh_replica_lag_seconds", "How far the replica is behind its upstream",
-                cb -> cb.call(status.lagMillis(System.currentTimeMillis()) / 1000.0));
+                cb -> cb.call(status.lagMillis(node.clock().time().wallMillis()) / 1000.0));
         gauge(registry, "keymesh_replica_lag_entries", "Entries the replica has not applied yet", cb -> cb.call(status.lagOps()));
         counter(registry, "keymesh_replica_received_entries", "Entries the replica applied", cb -> cb.call(status.entriesApplied()));
         counter(registry, "keymesh_replica_partial_resyncs", "Times the replica's link resumed from its position",
@@ -212,10 +212,10 @@ public final class MetricsEndpoint implements AutoCloseable {
         gauge(registry, "keymesh_replica_snapshot_bytes_total", "Estimated key payload bytes of the snapshot (-1: unknown)",
                 cb -> cb.call(status.snapshot().totalBytes()));
         gauge(registry, "keymesh_replica_snapshot_keys_per_second", "Keys loaded per second by the running (or last) snapshot",
-                cb -> cb.call(status.snapshot().keysPerSecond(System.nanoTime())));
+                cb -> cb.call(status.snapshot().keysPerSecond(node.clock().time().monotonicNanos())));
         gauge(registry, "keymesh_replica_snapshot_eta_seconds",
                 "Seconds the running snapshot needs at its rate so far (0: none running, -1: unknown)",
-                cb -> cb.call(status.snapshot().etaSeconds(System.nanoTime())));
+                cb -> cb.call(status.snapshot().etaSeconds(node.clock().time().monotonicNanos())));
     }
 
     private interface Value<T> {

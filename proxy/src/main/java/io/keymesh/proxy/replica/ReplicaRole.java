@@ -8,7 +8,7 @@ import io.keymesh.topology.health.UpstreamAddress;
 import io.keymesh.topology.link.BackendAccess;
 import io.keymesh.topology.link.LinkSettings;
 import io.keymesh.topology.link.LinkSockets;
-import io.keymesh.topology.link.PeerLink;
+import io.keymesh.topology.link.PullLink;
 import io.keymesh.topology.link.ReplicaLink;
 import io.keymesh.topology.link.ReplicaStatus;
 
@@ -25,10 +25,10 @@ public final class ReplicaRole implements AutoCloseable {
     private final UpstreamTracker tracker;
     private final ReplicaLink link;
 
-    public ReplicaRole(ReplicaSettings settings, PeerLink.Self self, HybridClock clock, TimeSource time,
+    public ReplicaRole(ReplicaSettings settings, PullLink.Self self, HybridClock clock, TimeSource time,
                        BackendAccess backend, String checkUsername, String checkPassword, LinkSockets sockets) {
         this.settings = settings;
-        this.tracker = UpstreamTracker.withRespChecks(settings, checkUsername, checkPassword, sockets);
+        this.tracker = UpstreamTracker.withRespChecks(settings, checkUsername, checkPassword, sockets, time);
         LinkSettings linkSettings = LinkSettings.defaults().withReconnect(50, 1000).withSockets(sockets);
         this.link = new ReplicaLink(() -> tracker.current().map(UpstreamAddress::toString).orElse(null), self, clock,
                 time, backend, linkSettings);

@@ -325,7 +325,7 @@ public final class CommandDispatcher {
             return false;
         }
         List<ServeStatus> replicas = node.mesh() == null ? List.of() : node.mesh().replicas();
-        if (quorum.allowsWrites(quorum.goodReplicas(replicas, System.currentTimeMillis()))) {
+        if (quorum.allowsWrites(quorum.goodReplicas(replicas, node.clock().time().wallMillis()))) {
             if (s.inMulti() && !exec) {
                 s.multiWrites(true);
             }

@@ -181,7 +181,7 @@ public final class InfoComposer {
         if (node.mesh() == null) {
             return "";
         }
-        long now = System.currentTimeMillis();
+        long now = node.clock().time().wallMillis();
         StringBuilder out = new StringBuilder(512);
         for (Map.Entry<String, String> e : MeshReport.summary(node.mesh(), now).entrySet()) {
             out.append("\r\n").append(e.getKey()).append(':').append(e.getValue());
@@ -200,7 +200,7 @@ public final class InfoComposer {
 
     /** The "# Keymesh" section; {@code backendStatus} (up, down, busy) is what the rest of the same reply says of the backend. */
     private void keymeshSection(StringBuilder out, int clientPort, String backendStatus) {
-        long uptimeSeconds = (System.currentTimeMillis() - node.startedMillis()) / 1000;
+        long uptimeSeconds = (node.clock().time().wallMillis() - node.startedMillis()) / 1000;
         out.append("# Keymesh\r\n")
                 .append("keymesh_version:").append(version()).append("\r\n")
                 .append("node_role:").append(node.config().role()).append("\r\n")

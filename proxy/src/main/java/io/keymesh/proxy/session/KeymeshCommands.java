@@ -137,18 +137,18 @@ public final class KeymeshCommands {
             return;
         }
         String role = r.argc() > 2 ? r.argString(2).toLowerCase(Locale.ROOT) : "";
-        if (role.equals("replica")) {
-            pullReplica(s, r, mesh, hello);
+        if (r.argc() < 3 || r.argc() % 2 == 0) {
+            s.reply(error(s, "ERR keymesh: KEYMESH PULL needs <peer|replica> [<origin> <seq> ...]"));
             return;
         }
-        if (r.argc() != 5) {
-            s.reply(error(s, "ERR keymesh: KEYMESH PULL needs <peer|replica> <origin> <seq>"));
-            return;
-        }
-        String origin = r.argString(3);
-        long seq = r.argLong(4);
+        Map<String, Long> from = new java.util.TreeMap<>();
         try {
-            mesh.checkPull(role, origin, seq);
+            mesh.checkPull(role, "", 0);
+            for (int i = 3; i < r.argc(); i += 2) {
+                long seq = r.argLong(i + 1);
+                mesh.checkPull(role, r.argString(i), seq);
+                from.put(r.argString(i), seq);
+            }
         } catch (HelloRefusal e) {
             s.reply(error(s, e.getMessage()));
             return;
@@ -158,7 +158,7 @@ public final class KeymeshCommands {
         s.whenDrained(() -> ch.eventLoop().execute(() -> {
             s.closed();                                   // no longer a client: leaves the session registry
             ch.pipeline().remove("session");
-            mesh.serve(ch, "resp", hello.nodeId(), hello.advertise(), seq);
+            mesh.serve(ch, "resp", role, hello.nodeId(), hello.advertise(), from);
             ch.config().setAutoRead(true);
         }));
     }
@@ -172,38 +172,8 @@ public final class KeymeshCommands {
                 node.nodeId().value()), null);
     }
 
-    /** KEYMESH PULL replica [<origin> <seq> ...]: serve every origin's log from the replica's vector. */
-    private void pullReplica(ClientSession s, RespRequest r, Mesh mesh, Hello hello) {
-        if (r.argc() % 2 == 0) {
-            s.reply(error(s, "ERR keymesh: KEYMESH PULL replica needs <origin> <seq> pairs"));
-            return;
-        }
-        Map<String, Long> from = new java.util.LinkedHashMap<>();
-        try {
-            for (int i = 3; i < r.argc(); i += 2) {
-                long seq = r.argLong(i + 1);
-                mesh.checkPull("replica", r.argString(i), seq);
-                from.put(r.argString(i), seq);
-            }
-            if (from.isEmpty()) {
-                mesh.checkPull("replica", "", 0);
-            }
-        } catch (HelloRefusal e) {
-            s.reply(error(s, e.getMessage()));
-            return;
-        }
-        Channel ch = s.channel();
-        ch.config().setAutoRead(false);
-        s.whenDrained(() -> ch.eventLoop().execute(() -> {
-            s.closed();
-            ch.pipeline().remove("session");
-            mesh.serveReplica(ch, "resp", hello.nodeId(), hello.advertise(), from);
-            ch.config().setAutoRead(true);
-        }));
-    }
-
     private void peers(ClientSession s, Mesh mesh) {
-        List<Map<String, String>> peers = MeshReport.peers(mesh, System.currentTimeMillis());
+        List<Map<String, String>> peers = MeshReport.peers(mesh, node.clock().time().wallMillis());
         Replies.Writer w = new Replies.Writer(s.channel().alloc(), s.protocol()).array(peers.size());
         for (Map<String, String> p : peers) {
             map(w, p);
@@ -218,7 +188,7 @@ public final class KeymeshCommands {
             s.reply(w.done());
             return;
         }
-        Map<String, String> summary = MeshReport.summary(mesh, System.currentTimeMillis());
+        Map<String, String> summary = MeshReport.summary(mesh, node.clock().time().wallMillis());
         Replies.Writer w = new Replies.Writer(s.channel().alloc(), s.protocol()).map(summary.size() + 1);
         w.bulk("role").bulk(node.config().role());
         for (Map.Entry<String, String> e : summary.entrySet()) {

@@ -29,7 +29,7 @@ final class ReplicationLines {
         }
         ReplicaStatus st = replica.status();
         Optional<UpstreamAddress> up = replica.current();
-        long now = System.currentTimeMillis();
+        long now = node.clock().time().wallMillis();
         StringBuilder out = new StringBuilder(512);
         out.append("role:slave");
         line(out, "master_host", up.map(UpstreamAddress::host).orElse(""));
@@ -38,7 +38,7 @@ final class ReplicationLines {
         line(out, "master_last_io_seconds_ago", st.lastIoMillis() == 0 ? "-1"
                 : Long.toString(Math.max(0, (now - st.lastIoMillis()) / 1000)));
         SnapshotProgress sp = st.snapshot();
-        long nanos = System.nanoTime();
+        long nanos = node.clock().time().monotonicNanos();
         line(out, "master_sync_in_progress", sp.running() ? "1" : "0");
         if (sp.running()) {     // Redis' fields while a full sync loads, then keymesh's key counts
             line(out, "master_sync_total_bytes", Long.toString(sp.totalBytes()));
@@ -89,7 +89,7 @@ final class ReplicationLines {
             return "connected_slaves:0";
         }
         List<ServeStatus> replicas = node.mesh() == null ? List.of() : node.mesh().replicas();
-        return primaryLines(replicas, node.config().writeQuorum(), System.currentTimeMillis());
+        return primaryLines(replicas, node.config().writeQuorum(), node.clock().time().wallMillis());
     }
 
     /** A primary's lines for {@code replicas} at wall time {@code nowMillis} (joined with CRLF, no trailing CRLF). */

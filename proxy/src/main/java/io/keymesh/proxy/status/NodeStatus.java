@@ -40,7 +40,7 @@ public final class NodeStatus {
         out.put("node", self);
         out.put("links", node.mesh() == null ? List.of() : links(node.mesh(), nowMillis));
         out.put("replicas", node.mesh() == null || node.replica() != null ? List.of() : replicas(node.mesh(), nowMillis));
-        out.put("upstream", node.replica() == null ? null : upstream(node.replica(), nowMillis));
+        out.put("upstream", node.replica() == null ? null : upstream(node.replica(), nowMillis, node.clock().time().monotonicNanos()));
         return out;
     }
 
@@ -68,7 +68,7 @@ public final class NodeStatus {
             m.put("served_state", served == null ? "no" : served.state());
             m.put("unacked_entries", served == null ? 0 : served.lagOps());
             m.put("bytes_sent", served == null ? 0 : served.bytesSent());
-            m.put("snapshot", snapshot(p.snapshot()));
+            m.put("snapshot", snapshot(p.snapshot(), mesh.time().monotonicNanos()));
             out.add(m);
         }
         return out;
@@ -90,7 +90,7 @@ public final class NodeStatus {
         return out;
     }
 
-    private static Map<String, Object> upstream(ReplicaRole replica, long nowMillis) {
+    private static Map<String, Object> upstream(ReplicaRole replica, long nowMillis, long nowNanos) {
         ReplicaStatus st = replica.status();
         String current = replica.current().map(Object::toString).orElse("");
         Map<String, Object> m = new LinkedHashMap<>();
@@ -112,12 +112,11 @@ public final class NodeStatus {
             health.add(u);
         }
         m.put("health", health);
-        m.put("snapshot", snapshot(st.snapshot()));
+        m.put("snapshot", snapshot(st.snapshot(), nowNanos));
         return m;
     }
 
-    private static Map<String, Object> snapshot(SnapshotProgress sp) {
-        long now = System.nanoTime();
+    private static Map<String, Object> snapshot(SnapshotProgress sp, long now) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("running", sp.running());
         m.put("keys_done", sp.keys());

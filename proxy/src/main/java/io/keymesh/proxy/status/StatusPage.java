@@ -40,7 +40,7 @@ public final class StatusPage implements HttpHandler {
             }
             String path = exchange.getRequestURI().getPath();
             if (path.equals("/status.json")) {
-                byte[] body = NodeStatus.json(node, System.currentTimeMillis()).getBytes(StandardCharsets.UTF_8);
+                byte[] body = NodeStatus.json(node, node.clock().time().wallMillis()).getBytes(StandardCharsets.UTF_8);
                 send(exchange, 200, "application/json", body);
                 return;
             }

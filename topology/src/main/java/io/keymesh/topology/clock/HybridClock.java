@@ -19,6 +19,11 @@ public final class HybridClock {
     private final long clockOffsetMillisMax;
     private long last;       // the largest timestamp issued or observed
 
+    /** The time source this clock reads: the node's one clock, for anything else that needs the time too. */
+    public TimeSource time() {
+        return time;
+    }
+
     public HybridClock(TimeSource time, long clockOffsetMillisMax) {
         if (clockOffsetMillisMax < 0) {
             throw new IllegalArgumentException("clockOffsetMillisMax must be >= 0, got " + clockOffsetMillisMax);

@@ -33,15 +33,16 @@ public final class UpstreamTracker implements AutoCloseable {
      * Tracks the upstreams of {@code settings} with the PING + ROLE check over TCP, authenticating as
      * {@code username}/{@code password} when a password is given (either may be null).
      */
-    public static UpstreamTracker withRespChecks(ReplicaSettings settings, String username, String password) {
-        return withRespChecks(settings, username, password, LinkSockets.plain());
+    public static UpstreamTracker withRespChecks(ReplicaSettings settings, String username, String password,
+                                                 TimeSource time) {
+        return withRespChecks(settings, username, password, LinkSockets.plain(), time);
     }
 
     /** The same, connecting with {@code sockets} (TLS with keymesh.tls.replication). */
     public static UpstreamTracker withRespChecks(ReplicaSettings settings, String username, String password,
-                                                 LinkSockets sockets) {
-        return new UpstreamTracker(settings, new RespHealthProbe(settings.health().timeout(), username, password, sockets),
-                TimeSource.system());
+                                                 LinkSockets sockets, TimeSource time) {
+        return new UpstreamTracker(settings,
+                new RespHealthProbe(settings.health().timeout(), username, password, sockets, time), time);
     }
 
     /** Adds a listener for switches of the followed upstream; add listeners before {@link #start()}. */

@@ -1,5 +1,6 @@
 package io.keymesh.topology.health;
 
+import io.keymesh.topology.clock.TimeSource;
 import io.keymesh.topology.link.LinkSockets;
 
 import java.io.BufferedInputStream;
@@ -34,6 +35,7 @@ public final class RespHealthProbe implements HealthProbe {
     private final Duration timeout;
     private final String username;
     private final String password;
+    private final TimeSource time;
     private final LinkSockets sockets;
 
     /**
@@ -48,6 +50,12 @@ public final class RespHealthProbe implements HealthProbe {
 
     /** The same, connecting with {@code sockets} (TLS with keymesh.tls.replication). */
     public RespHealthProbe(Duration timeout, String username, String password, LinkSockets sockets) {
+        this(timeout, username, password, sockets, TimeSource.system());
+    }
+
+    /** The same, with the deadline of each check kept on {@code time}'s monotonic clock. */
+    public RespHealthProbe(Duration timeout, String username, String password, LinkSockets sockets, TimeSource time) {
+        this.time = Objects.requireNonNull(time, "time");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
         this.username = username;
         this.password = password;
@@ -56,7 +64,7 @@ public final class RespHealthProbe implements HealthProbe {
 
     @Override
     public ProbeResult probe(UpstreamAddress upstream) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long deadline = time.monotonicNanos() + timeout.toNanos();
         try (Socket socket = sockets.connect(sockets.create(), upstream.host(), upstream.port(), remainingMillis(deadline))) {
             OutputStream out = socket.getOutputStream();
             RespReplyReader in = new RespReplyReader(new BufferedInputStream(socket.getInputStream()), BULK_BYTES_MAX,
@@ -120,13 +128,13 @@ public final class RespHealthProbe implements HealthProbe {
         return null;
     }
 
-    private static Object read(Socket socket, RespReplyReader in, long deadline) throws IOException {
+    private Object read(Socket socket, RespReplyReader in, long deadline) throws IOException {
         socket.setSoTimeout(remainingMillis(deadline));
         return in.read();
     }
 
-    private static int remainingMillis(long deadline) throws SocketTimeoutException {
-        long left = (deadline - System.nanoTime()) / 1_000_000;
+    private int remainingMillis(long deadline) throws SocketTimeoutException {
+        long left = (deadline - time.monotonicNanos()) / 1_000_000;
         if (left <= 0) {
             throw new SocketTimeoutException("check deadline passed");
         }

@@ -1,5 +1,6 @@
 package io.keymesh.topology.link;
 
+import io.keymesh.topology.clock.TimeSource;
 import io.keymesh.topology.wire.Frames;
 import io.keymesh.topology.wire.LinkFrame;
 import io.keymesh.topology.wire.LogEntry;
@@ -15,7 +16,7 @@ final class BatchApply {
     }
 
     /** Runs km_r for {@code batch} on {@code conn}; returns the position km_r reports for the batch's origin. */
-    static long apply(BackendClient conn, String databases, LinkFrame.Batch batch) throws IOException {
+    static long apply(BackendClient conn, String databases, LinkFrame.Batch batch, TimeSource time) throws IOException {
         List<Object> args = new ArrayList<>(8 + batch.entries().size() * 8);
         args.add("FCALL");
         args.add("km_r");
@@ -31,7 +32,7 @@ final class BatchApply {
         }
         // a flush the logs cannot say what to keep for stops km_r after the entries before it; the db is
         // gone over ahead of it step by step, then km_r takes the batch again
-        Object reply = FlushScan.call(conn, databases, args);
+        Object reply = FlushScan.call(conn, databases, args, time);
         return reply instanceof Long l ? l : Long.parseLong(Frames.text(reply));
     }
 

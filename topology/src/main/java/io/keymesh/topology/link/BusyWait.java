@@ -1,5 +1,6 @@
 package io.keymesh.topology.link;
 
+import io.keymesh.topology.clock.TimeSource;
 import io.keymesh.topology.wire.RespError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +39,7 @@ public final class BusyWait {
     private final String who;
     private volatile Consumer<String> report = why -> { };
     private volatile BooleanSupplier stillWanted = () -> true;
+    private volatile TimeSource time = TimeSource.system();
     private long waitingSinceNanos;
     private long retries;
 
@@ -49,6 +51,12 @@ public final class BusyWait {
     /** Where the reason for waiting goes ("" when the wait is over), e.g. a link status shown in INFO. */
     public BusyWait reportTo(Consumer<String> report) {
         this.report = report;
+        return this;
+    }
+
+    /** The clock that measures how long a wait lasted (for its log line). */
+    public BusyWait measuredBy(TimeSource time) {
+        this.time = time;
         return this;
     }
 
@@ -66,7 +74,7 @@ public final class BusyWait {
     /** Waits before the next attempt of a call the backend answered -BUSY; logs and reports the first of a wait. */
     void onBusy(RespError reply) throws IOException {
         if (retries == 0) {
-            waitingSinceNanos = System.nanoTime();
+            waitingSinceNanos = time.monotonicNanos();
             log.warn("{}: redis-server is busy ({}); waiting and retrying, nothing is dropped", who, reply.message());
             report.accept(BACKEND_BUSY);
         }
@@ -87,7 +95,7 @@ public final class BusyWait {
     void onAnswered() {
         if (retries > 0) {
             log.info("{}: redis-server answers again after {} ms busy ({} retries)", who,
-                    (System.nanoTime() - waitingSinceNanos) / 1_000_000, retries);
+                    (time.monotonicNanos() - waitingSinceNanos) / 1_000_000, retries);
             retries = 0;
             report.accept("");
         }

@@ -1,5 +1,6 @@
 package io.keymesh.topology.link;
 
+import io.keymesh.topology.clock.TimeSource;
 import io.keymesh.topology.wire.Frames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,10 +27,10 @@ final class FlushScan {
      * of a flush, runs it and calls {@code args} again (km_r skips the entries it applied already).
      * Returns the last reply.
      */
-    static Object call(BackendClient conn, String databases, List<?> args) throws IOException {
+    static Object call(BackendClient conn, String databases, List<?> args, TimeSource time) throws IOException {
         Object reply = conn.ok(args);
         for (Request scan = requested(reply); scan != null; scan = requested(reply)) {
-            run(conn, databases, scan);
+            run(conn, databases, scan, time);
             reply = conn.ok(args);
         }
         return reply;
@@ -51,8 +52,8 @@ final class FlushScan {
     }
 
     /** Runs every step of the scan for {@code request} on {@code conn}; returns the number of steps. */
-    static int run(BackendClient conn, String databases, Request request) throws IOException {
-        long started = System.nanoTime();
+    static int run(BackendClient conn, String databases, Request request, TimeSource time) throws IOException {
+        long started = time.monotonicNanos();
         log.info("flush of db {} at {}: this node's logs cannot say which keys it keeps; going over the db ahead of it"
                 + " ({} keys per step, this link waits meanwhile)", request.db(), request.stamp(), KEYS_PER_STEP);
         String phase = "start";
@@ -66,7 +67,7 @@ final class FlushScan {
             steps++;
         }
         log.info("flush of db {} at {}: went over the db ahead of it in {} steps ({} ms)", request.db(), request.stamp(),
-                steps, (System.nanoTime() - started) / 1_000_000);
+                steps, (time.monotonicNanos() - started) / 1_000_000);
         return steps;
     }
 }

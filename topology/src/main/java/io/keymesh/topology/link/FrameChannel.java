@@ -1,5 +1,6 @@
 package io.keymesh.topology.link;
 
+import io.keymesh.topology.clock.TimeSource;
 import io.keymesh.topology.wire.Frames;
 import io.keymesh.topology.wire.LinkFrame;
 import io.keymesh.topology.wire.RespWriter;
@@ -22,11 +23,14 @@ final class FrameChannel {
     private final BooleanSupplier stopped;
     private final long waitMillis;
     private final Object writability = new Object();
-    private volatile long lastWriteNanos = System.nanoTime();
+    private final TimeSource time;
+    private volatile long lastWriteNanos;
 
     /** {@code stopped} ends every wait; a wait re-checks at least every {@code waitMillis}. */
-    FrameChannel(Channel channel, ServeStatus status, BooleanSupplier stopped, long waitMillis) {
+    FrameChannel(Channel channel, ServeStatus status, BooleanSupplier stopped, long waitMillis, TimeSource time) {
         this.channel = channel;
+        this.time = time;
+        this.lastWriteNanos = time.monotonicNanos();
         this.status = status;
         this.stopped = stopped;
         this.waitMillis = waitMillis;
@@ -41,7 +45,7 @@ final class FrameChannel {
     void keepAlive(Supplier<LinkFrame> heartbeat) {
         long periodNanos = waitMillis * 1_000_000L;
         ScheduledFuture<?> task = channel.eventLoop().scheduleAtFixedRate(() -> {
-            if (!stopped.getAsBoolean() && channel.isActive() && System.nanoTime() - lastWriteNanos >= periodNanos) {
+            if (!stopped.getAsBoolean() && channel.isActive() && time.monotonicNanos() - lastWriteNanos >= periodNanos) {
                 write(heartbeat.get());
             }
         }, waitMillis, waitMillis, TimeUnit.MILLISECONDS);
@@ -50,7 +54,7 @@ final class FrameChannel {
 
     /** Encodes {@code frame}, counts its bytes as sent and writes it without waiting. */
     void write(LinkFrame frame) {
-        lastWriteNanos = System.nanoTime();
+        lastWriteNanos = time.monotonicNanos();
         List<byte[]> args = Frames.toArgs(frame);
         int length = RespWriter.encodedLength(args);
         ByteBuf buf = channel.alloc().buffer(length);

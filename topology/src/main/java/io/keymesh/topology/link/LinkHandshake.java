@@ -25,7 +25,7 @@ final class LinkHandshake {
      * Greets the node behind {@code out}/{@code in} ({@code who}, e.g. "peer 10.0.0.2:6380", names it
      * in refusals) as {@code role}; returns its answer once both sides are authenticated.
      */
-    static Hello.Reply greet(OutputStream out, RespStreamReader in, PeerLink.Self self, String role, String stamp,
+    static Hello.Reply greet(OutputStream out, RespStreamReader in, PullLink.Self self, String role, String stamp,
                              String who) throws IOException, PeerRefusedException {
         Hello hello = new Hello(self.nodeId(), role, self.advertise(), stamp);
         BlockingResp.send(out, hello.toArgs());

@@ -1,5 +1,6 @@
 package io.keymesh.topology.link;
 
+import io.keymesh.topology.clock.TimeSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,13 +21,17 @@ public final class LinkWaiting {
 
     private final String who;
     private volatile String busy = "";
-    private volatile long applyingSinceNanos;     // 0 while no apply call runs
+    private volatile long applyingSinceNanos = NOT_APPLYING;
+    /** {@link #applyingSinceNanos} while no apply runs (a monotonic clock may read 0 or less). */
+    private static final long NOT_APPLYING = Long.MIN_VALUE;
     private boolean busyDuringApply;
     private boolean slowLogged;
+    private final TimeSource time;
 
     /** For the link named {@code who} in the log. */
-    LinkWaiting(String who) {
+    LinkWaiting(String who, TimeSource time) {
         this.who = who;
+        this.time = time;
     }
 
     /** The wait this link's backend calls report: {@link BusyWait#BACKEND_BUSY} or "". */
@@ -40,13 +45,13 @@ public final class LinkWaiting {
     /** An apply call starts. */
     void applying() {
         busyDuringApply = false;
-        applyingSinceNanos = System.nanoTime();
+        applyingSinceNanos = time.monotonicNanos();
     }
 
     /** The apply call started last ended, having applied {@code entries}. */
     void applied(int entries) {
-        long tookNanos = System.nanoTime() - applyingSinceNanos;
-        applyingSinceNanos = 0;
+        long tookNanos = time.monotonicNanos() - applyingSinceNanos;
+        applyingSinceNanos = NOT_APPLYING;
         boolean slow = tookNanos > APPLY_SLOW_NANOS && !busyDuringApply;
         if (slow && !slowLogged) {
             slowLogged = true;
@@ -65,6 +70,6 @@ public final class LinkWaiting {
             return b;
         }
         long since = applyingSinceNanos;
-        return since != 0 && System.nanoTime() - since > APPLY_SLOW_NANOS ? APPLY_SLOW : "";
+        return since != NOT_APPLYING && time.monotonicNanos() - since > APPLY_SLOW_NANOS ? APPLY_SLOW : "";
     }
 }

@@ -6,6 +6,7 @@ import io.keymesh.topology.wire.LogEntry;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The replication log and position vector as links see them, over one backend connection that
@@ -45,33 +46,23 @@ public final class LogStore {
         return first.isEmpty() ? -1 : first.get(0).seq();
     }
 
-    /**
-     * True when a reader at {@code seq} misses nothing of {@code origin}'s log up to {@code head}: it
-     * is at the head already, or the log still holds the entry after {@code seq}.
-     */
-    public boolean holdsAfter(String origin, long seq, long head) throws IOException {
-        if (seq >= head) {
-            return true;
-        }
-        long first = firstSeq(origin);
-        return first >= 0 && first <= seq + 1;
-    }
-
     /** Entries of {@code origin} after {@code afterSeq}, at most {@code count}. */
     public List<LogEntry> range(String origin, long afterSeq, int count) throws IOException {
         return entries(backend.ok(List.of("XRANGE", logKey(origin), "(" + afterSeq + "-0", "+", "COUNT",
                 Integer.toString(count))));
     }
 
-    /** Like {@link #range} but waits up to {@code blockMillis} for a first entry (XREAD BLOCK). */
-    public List<LogEntry> await(String origin, long afterSeq, int count, long blockMillis) throws IOException {
-        Object reply = backend.ok(List.of("XREAD", "COUNT", Integer.toString(count), "BLOCK", Long.toString(blockMillis),
-                "STREAMS", logKey(origin), afterSeq + "-0"));
-        if (!(reply instanceof List<?> streams) || streams.isEmpty()) {
-            return List.of();
+    /** Waits up to {@code blockMillis} (at least 1) until a log in {@code after} grows past its sequence (XREAD BLOCK). */
+    public void awaitAny(Map<String, Long> after, long blockMillis) throws IOException {
+        List<String> args = new ArrayList<>();
+        args.addAll(List.of("XREAD", "COUNT", "1", "BLOCK", Long.toString(Math.max(1, blockMillis)), "STREAMS"));
+        for (String origin : after.keySet()) {
+            args.add(logKey(origin));
         }
-        List<?> stream = (List<?>) streams.get(0);
-        return entries(stream.get(1));
+        for (long seq : after.values()) {
+            args.add(seq + "-0");
+        }
+        backend.ok(args);
     }
 
     /** Raises km:pos[origin] to at least {@code seq} (after a snapshot); returns the resulting position. */
@@ -94,6 +85,21 @@ public final class LogStore {
     /** Drops {@code origin}'s log entries up to {@code seq} (library function km_trim). */
     public void trim(String origin, long seq) throws IOException {
         backend.ok(List.of("FCALL", "km_trim", "0", Integer.toString(databases), origin, Long.toString(seq)));
+    }
+
+    /** km:pos as a map: every origin's position on this node, sorted by origin. */
+    public java.util.SortedMap<String, Long> positions() throws IOException {
+        List<?> flat = (List<?>) backend.ok(List.of("HGETALL", "km:pos"));
+        java.util.SortedMap<String, Long> out = new java.util.TreeMap<>();
+        for (int i = 0; i + 1 < flat.size(); i += 2) {
+            out.put(Frames.text(flat.get(i)), Long.parseLong(Frames.text(flat.get(i + 1))));
+        }
+        return out;
+    }
+
+    /** What {@code origin}'s log holds here: its first sequence and this node's position of it. */
+    public LogSpan span(String origin) throws IOException {
+        return new LogSpan(firstSeq(origin), position(origin));
     }
 
     /** Origins that have a log on this node. */

@@ -1,5 +1,6 @@
 package io.keymesh.topology.link;
 
+import io.keymesh.topology.clock.TimeSource;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** What INFO shows of one link this node pulls from a peer (the receiving side). Thread-safe. */
@@ -19,13 +20,15 @@ public final class PullStatus {
     final AtomicLong keysMerged = new AtomicLong();
     final AtomicLong clockRefusals = new AtomicLong();
     final AtomicLong publishesReceived = new AtomicLong();
-    final SnapshotProgress snapshot = new SnapshotProgress();
+    final SnapshotProgress snapshot;
 
     final LinkWaiting waiting;
 
-    public PullStatus(String address) {
+    /** The status of the link from the peer at {@code address}, timed by {@code time}. */
+    public PullStatus(String address, TimeSource time) {
         this.address = address;
-        this.waiting = new LinkWaiting("link from " + address);
+        this.waiting = new LinkWaiting("link from " + address, time);
+        this.snapshot = new SnapshotProgress(time);
     }
 
     /** Why the link waits ("backend busy", "apply slow"), or "" (see {@link LinkWaiting}). */

@@ -1,5 +1,6 @@
 package io.keymesh.topology.link;
 
+import io.keymesh.topology.clock.TimeSource;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -10,7 +11,7 @@ public final class ReplicaStatus {
     private volatile String upstreamId = "";
     private volatile boolean linkUp;
     private volatile String lastError = "";
-    final LinkWaiting waiting = new LinkWaiting("replica link");
+    final LinkWaiting waiting;
     private volatile long lastIoMillis;
     private volatile long lastAppliedStampMillis;
     private volatile long upstreamHead;
@@ -20,7 +21,13 @@ public final class ReplicaStatus {
     final AtomicLong switches = new AtomicLong();
     final AtomicLong entriesApplied = new AtomicLong();
     final AtomicLong publishesReceived = new AtomicLong();
-    final SnapshotProgress snapshot = new SnapshotProgress();
+    final SnapshotProgress snapshot;
+
+    /** A replica link's status, timed by {@code time}. */
+    public ReplicaStatus(TimeSource time) {
+        this.waiting = new LinkWaiting("replica link", time);
+        this.snapshot = new SnapshotProgress(time);
+    }
 
     /** "host:port" of the upstream linked or being linked, empty when none is selected. */
     public String upstream() {

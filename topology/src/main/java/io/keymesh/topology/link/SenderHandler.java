@@ -13,18 +13,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The handler a client connection gets once it has switched into a link: it reads the peer's
- * acknowledgements, wakes the {@link LogSender} when the channel becomes writable again, and stops
+ * acknowledgements, wakes the {@link SendLink} when the channel becomes writable again, and stops
  * it when the connection closes.
  */
 public final class SenderHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(SenderHandler.class);
 
-    private final LinkSending sender;
+    private final SendLink sender;
     private final Runnable onClose;
     private final RespParser parser = new RespParser(64 * 1024, 64);
     private CompositeByteBuf pending;
 
-    public SenderHandler(LinkSending sender, Runnable onClose) {
+    public SenderHandler(SendLink sender, Runnable onClose) {
         this.sender = sender;
         this.onClose = onClose;
     }

@@ -55,8 +55,8 @@ public final class ServeStatus {
         return ackedSeq;
     }
 
-    void acked(long seq) {
-        lastAckMillis = System.currentTimeMillis();
+    void acked(long seq, long wallMillis) {
+        lastAckMillis = wallMillis;
         if (seq > ackedSeq) {
             ackedSeq = seq;
         }

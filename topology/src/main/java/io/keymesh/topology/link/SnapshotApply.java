@@ -1,5 +1,6 @@
 package io.keymesh.topology.link;
 
+import io.keymesh.topology.clock.TimeSource;
 import io.keymesh.topology.wire.LinkFrame;
 
 import java.io.IOException;
@@ -12,9 +13,10 @@ final class SnapshotApply {
     }
 
     /** A user db's flush epoch on the sender: {@code FCALL km_mergeflush}, a FLUSHDB at that stamp when later than ours. */
-    static void flush(BackendClient conn, String databases, LinkFrame.SnapshotFlush flush) throws IOException {
+    static void flush(BackendClient conn, String databases, LinkFrame.SnapshotFlush flush, TimeSource time)
+            throws IOException {
         FlushScan.call(conn, databases,
-                List.of("FCALL", "km_mergeflush", "0", databases, Integer.toString(flush.db()), flush.stamp()));
+                List.of("FCALL", "km_mergeflush", "0", databases, Integer.toString(flush.db()), flush.stamp()), time);
     }
 
     /** A function library on the sender: {@code FCALL km_mergelib}, recorded when its stamp is later than ours. */

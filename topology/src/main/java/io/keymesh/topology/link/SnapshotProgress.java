@@ -1,5 +1,6 @@
 package io.keymesh.topology.link;
 
+import io.keymesh.topology.clock.TimeSource;
 import io.keymesh.topology.wire.LinkFrame;
 
 import java.util.concurrent.atomic.AtomicLong;
@@ -12,6 +13,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * key so far. Thread-safe: the link's thread records, INFO and /metrics read.
  */
 public final class SnapshotProgress {
+    private final TimeSource time;
+
+    /** Progress measured on {@code time}'s monotonic clock. */
+    SnapshotProgress(TimeSource time) {
+        this.time = time;
+    }
+
     /** Seconds between two progress lines in the log. */
     static final long LOG_EVERY_NANOS = 5_000_000_000L;
 
@@ -46,7 +54,7 @@ public final class SnapshotProgress {
     /** The snapshot ended (merged or the link dropped); its counts stay readable until the next starts. */
     void end() {
         if (running) {
-            endedNanos = System.nanoTime();
+            endedNanos = time.monotonicNanos();
             running = false;
         }
     }

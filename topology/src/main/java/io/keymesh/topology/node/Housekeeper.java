@@ -21,7 +21,7 @@ import java.util.TreeMap;
 
 /**
  * Keeps the log and tombstones bounded, every {@code housekeepingMillis}: trims each origin's log
- * ({@link #trim}: the own log as its readers acknowledge it, others' once no replica needs them,
+ * ({@link #trim}: the own log as its readers acknowledge it, others' once no replica or peer may pull them from here,
  * both by age and bytes), collects tombstones older than the tombstone maximum age ({@link ApplyCalls#gcStep}),
  * and marks how far the logs stand against the clock ({@link ApplyCalls#mark}), so that a remote flush reads the
  * entries since a mark instead of scanning its database (docs/design/merge.md), and loads the
@@ -51,6 +51,7 @@ final class Housekeeper implements AutoCloseable {
         this.mesh = mesh;
         this.backend = backend;
         this.time = time;
+        busy.measuredBy(time);
         this.thread = new Thread(this::loop, "keymesh-housekeeping");
         this.thread.setDaemon(true);
     }
@@ -152,8 +153,8 @@ final class Housekeeper implements AutoCloseable {
      * Trims one origin's log. This node's own log: up to what every peer and replica acknowledged,
      * and by age and bytes, but not past what a link connected now still reads, up to a hard cap of
      * {@link RetentionPolicy#HOLD_FACTOR} times the retention bytes. Another origin's log (kept here
-     * only for replicas: peers pull each origin's own log): up to what every replica that may pull
-     * it from here acknowledged; age and bytes as for the own log. Either way by acknowledgement no
+     * for replicas, and for peers this node may relay it to): up to what every replica that may pull
+     * it from here and every peer but the origin acknowledged of it; age and bytes as for the own log. Either way by acknowledgement no
      * further than the previous mark (a remote flush reads the entries since a mark), and the newest
      * entry stays.
      */
@@ -181,7 +182,7 @@ final class Housekeeper implements AutoCloseable {
             reportHold(origin, held ? mesh.ownLogReadersBelow(retentionFloor) : List.of(), bytes,
                     capBytes, capFloor > reading);
         } else {
-            long relayed = Math.min(mesh.replicaFloor(origin), marked.getOrDefault(origin, 0L));
+            long relayed = Math.min(Math.min(mesh.replicaFloor(origin), mesh.peerFloor(origin)), marked.getOrDefault(origin, 0L));
             to = RetentionPolicy.trimTo(first, head, relayed, ageFloor, bytesFloor);
         }
         if (to >= first) {

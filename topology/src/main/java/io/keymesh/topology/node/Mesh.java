@@ -4,10 +4,9 @@ import io.keymesh.topology.clock.ClockSkewException;
 import io.keymesh.topology.clock.HybridClock;
 import io.keymesh.topology.clock.TimeSource;
 import io.keymesh.topology.link.BackendAccess;
-import io.keymesh.topology.link.LogSender;
-import io.keymesh.topology.link.PeerLink;
+import io.keymesh.topology.link.PullLink;
 import io.keymesh.topology.link.PullStatus;
-import io.keymesh.topology.link.ReplicaSender;
+import io.keymesh.topology.link.SendLink;
 import io.keymesh.topology.link.SenderHandler;
 import io.keymesh.topology.link.ServeStatus;
 import io.keymesh.topology.wire.Hello;
@@ -26,9 +25,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A node's part in the mesh: the {@link PeerLink} it runs to each configured peer, the
- * {@link LogSender}s it runs for nodes pulling from it, the handshake checks (proofs of the cluster
- * secret both ways, log format, clock offset), the live broadcast of PUBLISH to connected peers and replicas, and log housekeeping.
+ * A node's part in the mesh: the {@link PullLink} it runs to each configured peer, the
+ * {@link SendLink}s it runs for peers and replicas pulling from it, the handshake checks (proofs of
+ * the cluster secret both ways, log format, clock offset), the live broadcast of PUBLISH to connected
+ * peers and replicas, and log housekeeping.
  */
 public final class Mesh implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Mesh.class);
@@ -37,10 +37,12 @@ public final class Mesh implements AutoCloseable {
     private final HybridClock clock;
     private final TimeSource time;
     private final BackendAccess backend;
-    private final List<PeerLink> links = new CopyOnWriteArrayList<>();
-    private final List<LogSender> senders = new CopyOnWriteArrayList<>();
-    private final List<ReplicaSender> replicaSenders = new CopyOnWriteArrayList<>();
-    private final Map<String, Long> peerAcks = new ConcurrentHashMap<>();
+    private final List<PullLink> links = new CopyOnWriteArrayList<>();
+    private final List<PullStatus> pullStatuses = new CopyOnWriteArrayList<>();
+    private final List<SendLink> senders = new CopyOnWriteArrayList<>();
+    private final List<SendLink> replicaSenders = new CopyOnWriteArrayList<>();
+    /** What each peer last acknowledged of every origin (by any link), while linked or since it left. */
+    private final Map<String, Map<String, Long>> peerAcks = new ConcurrentHashMap<>();
     private final Map<String, DepartedReplica> departedReplicas = new ConcurrentHashMap<>();
     private volatile String logHeldFor = "";
     private final AtomicLong clockRefusals = new AtomicLong();
@@ -69,15 +71,22 @@ public final class Mesh implements AutoCloseable {
         return clock;
     }
 
+    /** The node's time source (the only clock the mesh reads). */
+    public TimeSource time() {
+        return time;
+    }
+
     /** Starts a link to every configured peer and the housekeeping thread. */
     public void start() {
-        PeerLink.Self self = new PeerLink.Self(settings.nodeId(), settings.role(), settings.advertise(),
+        PullLink.Self self = new PullLink.Self(settings.nodeId(), settings.role(), settings.advertise(),
                 settings.clusterSecret(), settings.databases());
         for (String peer : settings.peers()) {
-            PeerLink link = new PeerLink(peer, self, clock, time, backend, settings.link());
+            PullStatus status = new PullStatus(peer, time);
+            PullLink link = PullLink.toPeer(peer, self, clock, time, backend, settings.link(), status);
             link.onPublish(this::toReplicas);
             link.onSecretRefusal(this::refusedByPuller);
             links.add(link);
+            pullStatuses.add(status);
             link.start();
         }
         housekeeper = new Housekeeper(this, backend, time);
@@ -170,80 +179,60 @@ public final class Mesh implements AutoCloseable {
         }
     }
 
-    /** Checks a KEYMESH PULL after a successful HELLO; a refusal's message is the error reply. */
+    /** Checks one {@code <origin> <seq>} pair of a KEYMESH PULL after a successful HELLO; a refusal's message is the error reply. */
     public void checkPull(String role, String origin, long seq) throws HelloRefusal {
         if (role.equals("replica")) {
             if (!settings.role().equals("primary")) {
                 throw new HelloRefusal("ERR keymesh: this node is a " + settings.role() + "; replicas follow primaries");
             }
-            if (seq < 0) {
-                throw new HelloRefusal("ERR keymesh: bad position " + seq);
-            }
-            return;
-        }
-        if (!role.equals("peer")) {
+        } else if (!role.equals("peer")) {
             throw new HelloRefusal("ERR keymesh: PULL needs 'peer' or 'replica', got '" + role + "'");
         }
-        if (!origin.equals(settings.nodeId())) {
-            throw new HelloRefusal("ERR keymesh: a peer pulls only this node's own log (" + settings.nodeId()
-                    + "), not " + origin);
-        }
         if (seq < 0) {
-            throw new HelloRefusal("ERR keymesh: bad position " + seq);
+            throw new HelloRefusal("ERR keymesh: bad position " + seq + " of " + origin);
         }
     }
 
     /**
      * Turns {@code channel} (a client connection that sent HELLO and PULL, with the client pipeline's
      * handlers already removed but for its decoder, named {@code decoderName}) into the sending side
-     * of a link serving this node's log from {@code fromSeq}.
+     * of a link serving {@code pullerId} (a peer or a replica, by {@code role}) from its position
+     * vector {@code from} (origins it lacks start at 0).
      */
-    public void serve(Channel channel, String decoderName, String peerId, String address, long fromSeq) {
-        ServeStatus status = new ServeStatus(peerId, "peer", address);
-        LogSender sender = new LogSender(channel, settings.nodeId(), fromSeq, backend, settings.databases(),
-                settings.link(), () -> Stamp.of(clock.now(), settings.nodeId()), status);
-        senders.add(sender);
+    public void serve(Channel channel, String decoderName, String role, String pullerId, String address,
+                      Map<String, Long> from) {
+        boolean replica = role.equals("replica");
+        ServeStatus status = new ServeStatus(pullerId, role, address);
+        SendLink sender = new SendLink(channel, settings.nodeId(), pullerId, replica, from, backend,
+                settings.databases(), settings.link(), () -> Stamp.of(clock.now(), settings.nodeId()),
+                this::loggedOrigins, status, time);
+        (replica ? replicaSenders : senders).add(sender);
+        if (replica) {
+            departedReplicas.remove(pullerId);
+        }
         channel.pipeline().addLast("keymesh-link", new SenderHandler(sender, () -> {
-            senders.remove(sender);
-            peerAcks.merge(peerId, status.ackedSeq(), Math::max);
+            (replica ? replicaSenders : senders).remove(sender);
+            if (replica) {
+                departedReplicas.put(pullerId, new DepartedReplica(sender.ackedAll(), time.wallMillis()));
+            } else {
+                rememberAcks(pullerId, sender.ackedAll());
+            }
         }));
         if (decoderName != null && channel.pipeline().get(decoderName) != null) {
             channel.pipeline().remove(decoderName);
         }
-        Thread thread = new Thread(() -> {
-            try {
-                sender.run();
-            } finally {
-                peerAcks.merge(peerId, status.ackedSeq(), Math::max);
-            }
-        }, "keymesh-send-" + peerId);
+        Thread thread = new Thread(sender, (replica ? "keymesh-send-replica-" : "keymesh-send-") + pullerId);
         thread.setDaemon(true);
         thread.start();
-        log.info("serving log of {} to peer {} ({}) from {}", settings.nodeId(), peerId, address, fromSeq);
+        log.info("serving {} {} ({}) from {}", role, pullerId, address, from);
     }
 
-    /**
-     * Turns {@code channel} (as for {@link #serve}) into the sending side of a replica's link, serving
-     * every origin's log from the replica's position vector {@code from} (origins it lacks start at 0).
-     */
-    public void serveReplica(Channel channel, String decoderName, String replicaId, String address,
-                             Map<String, Long> from) {
-        ServeStatus status = new ServeStatus(replicaId, "replica", address);
-        ReplicaSender sender = new ReplicaSender(channel, from, backend, settings.databases(), settings.link(),
-                () -> Stamp.of(clock.now(), settings.nodeId()), this::loggedOrigins, status);
-        replicaSenders.add(sender);
-        departedReplicas.remove(replicaId);
-        channel.pipeline().addLast("keymesh-link", new SenderHandler(sender, () -> {
-            replicaSenders.remove(sender);
-            departedReplicas.put(replicaId, new DepartedReplica(sender.ackedAll(), time.wallMillis()));
-        }));
-        if (decoderName != null && channel.pipeline().get(decoderName) != null) {
-            channel.pipeline().remove(decoderName);
-        }
-        Thread thread = new Thread(sender, "keymesh-send-replica-" + replicaId);
-        thread.setDaemon(true);
-        thread.start();
-        log.info("serving every origin's log to replica {} ({}) from {}", replicaId, address, from);
+    private void rememberAcks(String peerId, Map<String, Long> acked) {
+        peerAcks.compute(peerId, (id, old) -> {
+            Map<String, Long> merged = new java.util.TreeMap<>(old == null ? Map.of() : old);
+            acked.forEach((origin, seq) -> merged.merge(origin, seq, Math::max));
+            return Map.copyOf(merged);
+        });
     }
 
     /**
@@ -253,8 +242,8 @@ public final class Mesh implements AutoCloseable {
     List<String> loggedOrigins() {
         List<String> out = new ArrayList<>(links.size() + 1);
         out.add(settings.nodeId());
-        for (PeerLink link : links) {
-            String id = link.status().peerId();
+        for (PullStatus link : pullStatuses) {
+            String id = link.peerId();
             if (!id.isEmpty()) {
                 out.add(id);
             }
@@ -265,7 +254,7 @@ public final class Mesh implements AutoCloseable {
     /** Replica links served by this node right now. */
     public List<ServeStatus> replicas() {
         List<ServeStatus> out = new ArrayList<>(replicaSenders.size());
-        for (ReplicaSender s : replicaSenders) {
+        for (SendLink s : replicaSenders) {
             out.add(s.status());
         }
         return out;
@@ -281,7 +270,7 @@ public final class Mesh implements AutoCloseable {
             return;
         }
         LinkFrame.Publish frame = new LinkFrame.Publish(sharded, channel, message);
-        for (LogSender s : senders) {
+        for (SendLink s : senders) {
             s.publish(frame);
         }
         toReplicas(frame);
@@ -289,24 +278,20 @@ public final class Mesh implements AutoCloseable {
 
     /** Relays a publish to the replicas following this node (each replica follows one primary). */
     private void toReplicas(LinkFrame.Publish frame) {
-        for (ReplicaSender s : replicaSenders) {
+        for (SendLink s : replicaSenders) {
             s.publish(frame);
         }
     }
 
     /** Links this node pulls from its peers. */
     public List<PullStatus> pulls() {
-        List<PullStatus> out = new ArrayList<>(links.size());
-        for (PeerLink l : links) {
-            out.add(l.status());
-        }
-        return out;
+        return List.copyOf(pullStatuses);
     }
 
     /** Links peers pull from this node right now. */
     public List<ServeStatus> serves() {
         List<ServeStatus> out = new ArrayList<>(senders.size());
-        for (LogSender s : senders) {
+        for (SendLink s : senders) {
             out.add(s.status());
         }
         return out;
@@ -317,18 +302,40 @@ public final class Mesh implements AutoCloseable {
      * or -1 while some peer has never acknowledged since this node started.
      */
     public long ackedByAllPeers() {
-        Map<String, Long> acks = new java.util.HashMap<>(peerAcks);
-        for (LogSender s : senders) {
-            acks.merge(s.status().peerId(), s.status().ackedSeq(), Math::max);
+        return settings.peers().isEmpty() ? -1 : peerFloor(settings.nodeId());
+    }
+
+    /**
+     * The lowest position of {@code origin} every configured peer but {@code origin} itself has
+     * acknowledged (live or last known: a peer acknowledges every origin's position after each
+     * heartbeat, whichever link brought the entries), or -1 while some peer never has since this
+     * node started; {@link Long#MAX_VALUE} when no peer but the origin itself is configured. Any of them may pull {@code origin}'s log from here (relaying) until it has it.
+     */
+    long peerFloor(String origin) {
+        Map<String, Long> acks = new java.util.HashMap<>();
+        peerAcks.forEach((peer, vector) -> acks.put(peer, vector.getOrDefault(origin, -1L)));
+        for (SendLink s : senders) {
+            acks.merge(s.status().peerId(), s.ackedOf(origin), Math::max);
         }
-        if (settings.peers().isEmpty() || acks.size() < settings.peers().size()) {
+        acks.remove(origin);
+        int expected = settings.peers().size() - (isPeer(origin) ? 1 : 0);
+        if (acks.size() < expected) {
             return -1;
         }
-        long min = Long.MAX_VALUE;
+        long min = Long.MAX_VALUE;          // no peer may pull it from here
         for (long a : acks.values()) {
             min = Math.min(min, a);
         }
         return min;
+    }
+
+    private boolean isPeer(String origin) {
+        for (PullStatus p : pullStatuses) {
+            if (p.peerId().equals(origin)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -348,10 +355,10 @@ public final class Mesh implements AutoCloseable {
      */
     long ownLogReadingFloor() {
         long floor = Long.MAX_VALUE;
-        for (LogSender s : senders) {
-            floor = Math.min(floor, s.status().ackedSeq());
+        for (SendLink s : senders) {
+            floor = Math.min(floor, s.ackedOf(settings.nodeId()));
         }
-        for (ReplicaSender s : replicaSenders) {
+        for (SendLink s : replicaSenders) {
             floor = Math.min(floor, s.ackedOf(settings.nodeId()));
         }
         return floor;
@@ -360,12 +367,12 @@ public final class Mesh implements AutoCloseable {
     /** Ids of the links connected now that have not acknowledged this node's own log up to {@code seq}. */
     List<String> ownLogReadersBelow(long seq) {
         List<String> out = new ArrayList<>();
-        for (LogSender s : senders) {
-            if (s.status().ackedSeq() < seq) {
+        for (SendLink s : senders) {
+            if (s.ackedOf(settings.nodeId()) < seq) {
                 out.add(s.status().peerId());
             }
         }
-        for (ReplicaSender s : replicaSenders) {
+        for (SendLink s : replicaSenders) {
             if (s.ackedOf(settings.nodeId()) < seq) {
                 out.add(s.status().peerId());
             }
@@ -376,12 +383,11 @@ public final class Mesh implements AutoCloseable {
     /**
      * How far {@code origin}'s log may be trimmed for replicas: up to what every replica linked now
      * has acknowledged of it, and every replica that left less than the log retention age ago had (it
-     * may come back); {@link Long#MAX_VALUE} when no replica may still pull it from this node. For
-     * another origin's log that is all that holds it here: peers pull only an origin's own log.
+     * may come back); {@link Long#MAX_VALUE} when no replica may still pull it from this node.
      */
     long replicaFloor(String origin) {
         long floor = Long.MAX_VALUE;
-        for (ReplicaSender s : replicaSenders) {
+        for (SendLink s : replicaSenders) {
             floor = Math.min(floor, s.ackedOf(origin));
         }
         long since = time.wallMillis() - settings.logRetentionMillis();
@@ -408,8 +414,8 @@ public final class Mesh implements AutoCloseable {
     /** HELLOs refused because the peer's clock ran too far ahead, plus pulled links refused for the same. */
     public long clockRefusals() {
         long n = clockRefusals.get();
-        for (PeerLink l : links) {
-            n += l.status().clockRefusals();
+        for (PullStatus l : pullStatuses) {
+            n += l.clockRefusals();
         }
         return n;
     }
@@ -457,13 +463,13 @@ public final class Mesh implements AutoCloseable {
         if (housekeeper != null) {
             housekeeper.close();
         }
-        for (PeerLink l : links) {
+        for (PullLink l : links) {
             l.close();
         }
-        for (LogSender s : senders) {
+        for (SendLink s : senders) {
             s.stop();
         }
-        for (ReplicaSender s : replicaSenders) {
+        for (SendLink s : replicaSenders) {
             s.stop();
         }
     }

@@ -82,7 +82,7 @@ public final class MeshReport {
             m.put("snapshot_resyncs", Long.toString(p.snapshotResyncs()));
             m.put("snapshot_keys", Long.toString(p.keysMerged()));
             SnapshotProgress sp = p.snapshot();
-            long now = System.nanoTime();
+            long now = mesh.time().monotonicNanos();
             m.put("snapshot_running", sp.running() ? "1" : "0");
             m.put("snapshot_keys_done", Long.toString(sp.keys()));
             m.put("snapshot_keys_total", Long.toString(sp.totalKeys()));

@@ -1,5 +1,6 @@
 package io.keymesh.topology.tls;
 
+import io.keymesh.topology.clock.TimeSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,8 +38,9 @@ public final class NodeTls {
     private final TlsSettings settings;
     private final String[] protocols;
     private final String[] ciphers;
-    private final TlsRefusals incoming = new TlsRefusals("TLS client");
-    private final TlsRefusals outgoing = new TlsRefusals("TLS server");
+    private final TimeSource time;
+    private final TlsRefusals incoming;
+    private final TlsRefusals outgoing;
     private final AtomicLong reloads = new AtomicLong();
     private volatile Loaded current;
     private volatile long nextCheckNanos;
@@ -47,10 +49,13 @@ public final class NodeTls {
     private record Loaded(SSLContext context, List<Long> stamp, X509Certificate certificate) {
     }
 
-    private NodeTls(TlsSettings settings, Loaded loaded) {
+    private NodeTls(TlsSettings settings, Loaded loaded, TimeSource time) {
         this.settings = settings;
         this.current = loaded;
-        this.nextCheckNanos = System.nanoTime() + CHECK_INTERVAL_NANOS;
+        this.time = time;
+        this.incoming = new TlsRefusals("TLS client", time);
+        this.outgoing = new TlsRefusals("TLS server", time);
+        this.nextCheckNanos = time.monotonicNanos() + CHECK_INTERVAL_NANOS;
         SSLParameters supported = loaded.context().getSupportedSSLParameters();
         this.protocols = pick("keymesh.tls.protocols", settings.protocols(), supported.getProtocols());
         this.ciphers = pick("keymesh.tls.ciphers", settings.ciphers(), supported.getCipherSuites());
@@ -62,8 +67,13 @@ public final class NodeTls {
      * @throws IllegalArgumentException naming the file or key at fault
      */
     public static NodeTls load(TlsSettings settings) {
+        return load(settings, TimeSource.system());
+    }
+
+    /** The same, checking the files for changes on {@code time}'s monotonic clock. */
+    public static NodeTls load(TlsSettings settings, TimeSource time) {
         try {
-            NodeTls tls = new NodeTls(settings, build(settings, stamp(settings)));
+            NodeTls tls = new NodeTls(settings, build(settings, stamp(settings)), time);
             log.info("TLS certificate {} (valid until {}){}", tls.current.certificate().getSubjectX500Principal(),
                     tls.current.certificate().getNotAfter().toInstant(),
                     settings.caCertFile() == null ? "" : ", peers and clients verified against " + settings.caCertFile());
@@ -79,7 +89,7 @@ public final class NodeTls {
 
     /** The current context, reloaded first if the files changed (checked at most once per second). */
     public SSLContext context() {
-        long now = System.nanoTime();
+        long now = time.monotonicNanos();
         if (now - nextCheckNanos >= 0) {
             reloadIfChanged(now);
         }

@@ -1,5 +1,6 @@
 package io.keymesh.topology.tls;
 
+import io.keymesh.topology.clock.TimeSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,16 +20,24 @@ public final class TlsRefusals {
     private static final int PEERS_MAX = 4096;
 
     private final String direction;
+    private final TimeSource time;
     private final AtomicLong count = new AtomicLong();
     private final Map<String, Peer> peers = new ConcurrentHashMap<>();
 
     private static final class Peer {
+        boolean logged;
         long loggedNanos;
         long unlogged;
     }
 
     /** {@code direction} says what was refused, for the log ("TLS client", "TLS server"). */
     public TlsRefusals(String direction) {
+        this(direction, TimeSource.system());
+    }
+
+    /** The same, timing its log interval on {@code time}. */
+    public TlsRefusals(String direction, TimeSource time) {
+        this.time = time;
         this.direction = direction;
     }
 
@@ -42,14 +51,15 @@ public final class TlsRefusals {
             peers.clear();
         }
         Peer p = peers.computeIfAbsent(peer, k -> new Peer());
-        long now = System.nanoTime();
+        long now = time.monotonicNanos();
         long more;
         synchronized (p) {
-            if (p.loggedNanos != 0 && now - p.loggedNanos < LOG_INTERVAL_NANOS) {
+            if (p.logged && now - p.loggedNanos < LOG_INTERVAL_NANOS) {
                 p.unlogged++;
                 return false;
             }
             more = p.unlogged;
+            p.logged = true;
             p.loggedNanos = now;
             p.unlogged = 0;
         }

@@ -52,13 +52,26 @@ class BusyWaitTest {
 
     @Test
     void linkWaitingNamesTheBusyBackendUntilTheWaitEnds() {
-        LinkWaiting waiting = new LinkWaiting("test link");
+        long[] nanos = {0};
+        LinkWaiting waiting = new LinkWaiting("test link", new io.keymesh.topology.clock.TimeSource() {
+            @Override
+            public long wallMillis() {
+                return nanos[0] / 1_000_000;
+            }
+
+            @Override
+            public long monotonicNanos() {
+                return nanos[0];
+            }
+        });
         assertEquals("", waiting.why());
         waiting.busy(BusyWait.BACKEND_BUSY);
         assertEquals("backend busy", waiting.why());
         waiting.busy("");
         waiting.applying();
         assertEquals("", waiting.why(), "an apply that just started is not slow");
+        nanos[0] += LinkWaiting.APPLY_SLOW_NANOS + 1;
+        assertEquals(LinkWaiting.APPLY_SLOW, waiting.why(), "an apply running past the threshold is slow");
         waiting.applied(3);
         assertEquals("", waiting.why());
     }

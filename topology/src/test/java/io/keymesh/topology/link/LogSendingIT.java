@@ -2,13 +2,12 @@ package io.keymesh.topology.link;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.keymesh.storage.backend.BackendEndpoint;
 import io.keymesh.storage.process.RedisProcess;
 import io.keymesh.storage.process.RedisServerSpec;
+import io.keymesh.topology.clock.TimeSource;
 import io.keymesh.topology.wire.Frames;
 import io.keymesh.topology.wire.LinkFrame;
 import io.keymesh.topology.wire.LogEntry;
@@ -91,8 +90,9 @@ class LogSendingIT {
         // 700 entries of one transaction (more than a read and than a batch's bounds), then 10 more
         appendLog(1, 700, "9", 600);
         appendLog(701, 10, "0", 600);
-        try (Socket client = serve(ch -> new ReplicaSender(ch, Map.of(ORIGIN, 0L), backend, DATABASES,
-                LinkSettings.defaults(), () -> "0000", List::of, new ServeStatus("R", "replica", "test")))) {
+        try (Socket client = serve(ch -> new SendLink(ch, "P", "R", true, Map.of(ORIGIN, 0L), backend, DATABASES,
+                LinkSettings.defaults(), () -> "0000", List::of, new ServeStatus("R", "replica", "test"),
+                TimeSource.system()))) {
             List<LinkFrame.Batch> batches = receiveUpTo(client, 710);
             List<Long> first = seqs(batches.get(0));
             assertEquals(List.of(1L, 700L), List.of(first.get(0), first.get(first.size() - 1)),
@@ -105,8 +105,8 @@ class LogSendingIT {
     void aPeerReceivesEveryEntryOnceInBatchesBoundedByBytes() throws Exception {
         appendLog(1, 2000, "0", 8192);
         LinkSettings settings = LinkSettings.defaults();
-        try (Socket client = serve(ch -> new LogSender(ch, ORIGIN, 0, backend, DATABASES, settings, () -> "0000",
-                new ServeStatus("B", "peer", "test")))) {
+        try (Socket client = serve(ch -> new SendLink(ch, ORIGIN, "B", false, Map.of(ORIGIN, 0L), backend, DATABASES, settings,
+                () -> "0000", List::of, new ServeStatus("B", "peer", "test"), TimeSource.system()))) {
             List<LinkFrame.Batch> batches = receiveUpTo(client, 2000);
             assertEquals(seqs(1, 2000), allSeqs(batches), "every entry once, in order");
             for (LinkFrame.Batch b : batches) {
@@ -117,32 +117,44 @@ class LogSendingIT {
     }
 
     @Test
-    void theReaderReadsEachEntryOnceWhateverTheEntrySize() throws Exception {
+    void theCursorReadsEachEntryOnceWhateverTheEntrySize() throws Exception {
         appendLog(1, 3000, "0", 8192);
         appendLog(3001, 3000, "0", 16);
         try (BackendClient conn = backend.open(2 * DATABASES)) {
             LogStore store = new LogStore(conn, DATABASES);
-            LogReader reader = new LogReader(ORIGIN, 0, LinkSettings.defaults());
+            LogCursor cursor = new LogCursor(ORIGIN, 0, LinkSettings.defaults());
             List<LinkFrame.Batch> batches = new ArrayList<>();
-            for (LinkFrame.Batch b; (b = reader.next(store, 0)) != null || reader.pendingEntries() > 0; ) {
+            long entriesRead = 0;
+            while (!cursor.atEnd() || cursor.pendingEntries() > 0) {
+                LinkFrame.Batch b = cursor.nextBatch();
                 if (b != null) {
                     batches.add(b);
+                    continue;
                 }
+                int count = cursor.readCount();
+                List<LogEntry> run = store.range(ORIGIN, cursor.read(), count);
+                entriesRead += run.size();
+                assertTrue(cursor.onRead(run, count));
             }
             assertEquals(seqs(1, 6000), allSeqs(batches));
-            assertEquals(6000, reader.entriesRead(), "no entry read twice");
-            assertNull(reader.next(store, 50), "nothing more (after waiting 50 ms)");
+            assertEquals(6000, entriesRead, "no entry read twice");
         }
     }
 
     @Test
-    void theReaderRefusesToSkipEntriesTheLogNoLongerHolds() throws Exception {
+    void aSenderClosesRatherThanSkipEntriesTheLogNoLongerHolds() throws Exception {
         appendLog(1, 100, "0", 16);
         try (BackendClient conn = backend.open(2 * DATABASES)) {
             conn.ok(List.of("XTRIM", LogStore.logKey(ORIGIN), "MINID", "51-0"));
-            LogReader reader = new LogReader(ORIGIN, 10, LinkSettings.defaults());
-            IOException gap = assertThrows(LogReader.LogGapException.class, () -> reader.next(new LogStore(conn, DATABASES), 0));
-            assertTrue(gap.getMessage().contains("no longer holds 11 (first 51)"), gap.getMessage());
+            LogStore store = new LogStore(conn, DATABASES);
+            assertEquals(new LogSpan(51, 100), store.span(ORIGIN));
+            LogCursor cursor = new LogCursor(ORIGIN, 10, LinkSettings.defaults());
+            assertTrue(!cursor.onRead(store.range(ORIGIN, 10, cursor.readCount()), cursor.readCount()),
+                    "entries from 51 do not follow 10");
+            SendMachine m = new SendMachine(ORIGIN, "B", false, Map.of(ORIGIN, 10L), LinkSettings.defaults());
+            m.open(0);
+            assertEquals(List.of(new LinkAction.SendSnapshot()), m.onLogs(Map.of(ORIGIN, store.span(ORIGIN)), 0),
+                    "a peer at 10 gets a snapshot, not the log from 51");
         }
     }
 
@@ -160,18 +172,18 @@ class LogSendingIT {
     }
 
     /** Serves one connection with the sender {@code make} builds for it; returns the connected client socket. */
-    private Socket serve(Function<Channel, ? extends LinkSending> make) throws Exception {
+    private Socket serve(Function<Channel, SendLink> make) throws Exception {
         group = new NioEventLoopGroup(1);
         Channel server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        LinkSending sender = make.apply(ch);
+                        SendLink sender = make.apply(ch);
                         ch.pipeline().addLast(new SenderHandler(sender, () -> { }));
                         ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
                             @Override
                             public void channelActive(ChannelHandlerContext ctx) {
-                                Thread t = new Thread((Runnable) sender, "test-sender");
+                                Thread t = new Thread(sender, "test-sender");
                                 senders.add(t);
                                 t.start();
                             }

@@ -22,7 +22,7 @@ class SnapshotProgressTest {
 
     @Test
     void ratesAndEtaFollowTheKeysMergedAgainstTheAnnouncedTotal() {
-        SnapshotProgress p = new SnapshotProgress();
+        SnapshotProgress p = new SnapshotProgress(io.keymesh.topology.clock.TimeSource.system());
         p.start(1000, 0);
         for (int i = 0; i < 250; i++) {
             p.merged(key());
@@ -40,7 +40,7 @@ class SnapshotProgressTest {
 
     @Test
     void anUnknownTotalGivesAnUnknownEtaAndKeysBeyondTheEstimateRaiseIt() {
-        SnapshotProgress p = new SnapshotProgress();
+        SnapshotProgress p = new SnapshotProgress(io.keymesh.topology.clock.TimeSource.system());
         p.start(-1, 0);
         p.merged(key());
         assertEquals(-1, p.totalKeys());
@@ -57,7 +57,7 @@ class SnapshotProgressTest {
 
     @Test
     void anEndedSnapshotKeepsItsCountsAndNeedsNoMoreTime() {
-        SnapshotProgress p = new SnapshotProgress();
+        SnapshotProgress p = new SnapshotProgress(io.keymesh.topology.clock.TimeSource.system());
         p.start(2, System.nanoTime());
         p.merged(key());
         p.merged(key());
@@ -69,7 +69,7 @@ class SnapshotProgressTest {
 
     @Test
     void progressIsLoggedEveryFiveSeconds() {
-        SnapshotProgress p = new SnapshotProgress();
+        SnapshotProgress p = new SnapshotProgress(io.keymesh.topology.clock.TimeSource.system());
         p.start(10, 0);
         assertFalse(p.logDue(SECOND));
         assertTrue(p.logDue(5 * SECOND));

@@ -1,0 +1,74 @@
+package io.keymesh.topology.link;
+
+import io.keymesh.topology.clock.TimeSource;
+import io.keymesh.topology.wire.Frames;
+import io.keymesh.topology.wire.LinkFrame;
+import io.keymesh.topology.wire.RespParser;
+import io.keymesh.topology.wire.RespStreamReader;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.embedded.EmbeddedChannel;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The backend steps a link driver performs for the pulling machine's actions, opened to the
+ * simulation's driver (io.keymesh.topology.sim) exactly as the production driver calls them:
+ * {@link LinkAction.Apply} with {@link BatchApply}, {@link LinkAction.ApplySnapshot} with {@link SnapshotApply},
+ * and the frames of {@link LinkAction.SendSnapshot} from {@link SnapshotWriter}.
+ */
+public final class LinkSteps {
+    private LinkSteps() {
+    }
+
+    /** km_r for {@code batch}; returns km:pos of its origin afterwards. */
+    public static long apply(BackendClient conn, int databases, LinkFrame.Batch batch, TimeSource time) throws IOException {
+        return BatchApply.apply(conn, Integer.toString(databases), batch, time);
+    }
+
+    /** Merges one snapshot frame (flush epoch, function library or key). */
+    public static void applySnapshot(BackendClient conn, int databases, LinkFrame frame, TimeSource time) throws IOException {
+        String n = Integer.toString(databases);
+        if (frame instanceof LinkFrame.SnapshotFlush f) {
+            SnapshotApply.flush(conn, n, f, time);
+        } else if (frame instanceof LinkFrame.SnapshotLibrary l) {
+            SnapshotApply.library(conn, n, l);
+        } else if (frame instanceof LinkFrame.SnapshotKey k) {
+            SnapshotApply.key(conn, n, k);
+        } else {
+            throw new IllegalArgumentException("not a snapshot frame: " + frame.getClass().getSimpleName());
+        }
+    }
+
+    /**
+     * The frames {@link SendLink} writes for a {@link LinkAction.SendSnapshot}, in order: the
+     * {@code Sync} of a snapshot, then what {@link SnapshotWriter} sends (flush epochs, libraries,
+     * every key once), written through a {@link FrameChannel} on an in-memory channel and decoded back.
+     */
+    public static List<LinkFrame> snapshot(BackendAccess backend, int databases, TimeSource time) throws IOException {
+        EmbeddedChannel channel = new EmbeddedChannel();
+        try {
+            FrameChannel frames = new FrameChannel(channel, new ServeStatus("sim", "peer", "sim"), () -> false, 1000, time);
+            frames.write(new LinkFrame.Sync(LinkFrame.Sync.SNAPSHOT, SendMachine.ALL_ORIGINS, 0,
+                    SnapshotWriter.countKeys(backend, databases)));
+            SnapshotWriter.send(backend, databases, frames, () -> false, () -> { }, new ServeStatus("sim", "peer", "sim"));
+            List<LinkFrame> out = new ArrayList<>();
+            for (Object m = channel.readOutbound(); m != null; m = channel.readOutbound()) {
+                ByteBuf buf = (ByteBuf) m;
+                byte[] bytes = ByteBufUtil.getBytes(buf);
+                buf.release();
+                RespStreamReader in = new RespStreamReader(new ByteArrayInputStream(bytes), RespParser.standard());
+                out.add(Frames.decode(in.read()));
+            }
+            return out;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("snapshot interrupted", e);
+        } finally {
+            channel.finishAndReleaseAll();
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package io.keymesh.topology.link;
+
+import io.keymesh.topology.wire.LinkFrame;
+import io.keymesh.topology.wire.LogEntry;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PullMachineTest {
+    private static final LinkSettings SETTINGS = LinkSettings.defaults();
+    private static final long MS = 1_000_000L;
+
+    private static LinkFrame.Batch batch(String origin, long from, long to) {
+        List<LogEntry> entries = new java.util.ArrayList<>();
+        for (long s = from; s <= to; s++) {
+            entries.add(new LogEntry(s, List.of()));
+        }
+        return new LinkFrame.Batch(origin, entries);
+    }
+
+    private static PullMachine streaming() {
+        PullMachine m = new PullMachine("c", "peer", SETTINGS);
+        assertEquals(List.of(new LinkAction.Connect()), m.start(0));
+        assertInstanceOf(LinkAction.Handshake.class, m.onConnected(0).get(0));
+        List<LinkAction> out = m.onHandshake("b", Map.of("a", 5L, "b", 7L, "c", 9L), 0);
+        assertEquals(List.of(new LinkAction.Pull("peer", Map.of("a", 5L, "b", 7L))), out,
+                "pulls every origin but its own, from its positions");
+        m.onFrame(new LinkFrame.Sync(LinkFrame.Sync.PARTIAL, "*", 0), 0);
+        assertEquals(PullMachine.State.STREAMING, m.state());
+        return m;
+    }
+
+    @Test
+    void appliesInOrderOneAtATimeAndAcks() {
+        PullMachine m = streaming();
+        assertEquals(List.of(new LinkAction.Apply(batch("a", 6, 8))), m.onFrame(batch("a", 6, 8), 1));
+        assertTrue(m.onFrame(batch("a", 9, 9), 1).isEmpty(), "waits for the apply under way");
+        List<LinkAction> out = m.onApplied("a", 8, 2);
+        assertEquals(List.of(new LinkAction.Send(new LinkFrame.Ack("a", 8)), new LinkAction.Apply(batch("a", 9, 9))), out);
+    }
+
+    @Test
+    void skipsWhatAnotherLinkAppliedAndClosesOnAGap() {
+        PullMachine m = streaming();
+        m.onPositions(Map.of("a", 20L), 1);     // another link brought a's entries up to 20
+        assertEquals(List.of(new LinkAction.Send(new LinkFrame.Ack("a", 20))), m.onFrame(batch("a", 6, 12), 2));
+        assertEquals(1, m.duplicates());
+        List<LinkAction> out = m.onFrame(batch("a", 30, 31), 3);
+        assertInstanceOf(LinkAction.Close.class, out.get(0));
+        assertEquals(PullMachine.State.BACKOFF, m.state());
+    }
+
+    @Test
+    void refusesItsOwnOriginEchoedBack() {
+        PullMachine m = streaming();
+        assertInstanceOf(LinkAction.Close.class, m.onFrame(batch("c", 10, 10), 1).get(0));
+    }
+
+    @Test
+    void reportsEveryPositionAfterAHeartbeat() {
+        PullMachine m = streaming();
+        assertEquals(List.of(new LinkAction.ReadPositions()), m.onFrame(new LinkFrame.Heartbeat("s", 40), 1));
+        List<LinkAction> out = m.onPositions(Map.of("a", 6L, "b", 7L, "c", 11L), 2);
+        assertEquals(List.of(new LinkAction.Send(new LinkFrame.Ack("a", 6)), new LinkAction.Send(new LinkFrame.Ack("b", 7))), out);
+    }
+
+    @Test
+    void backoffDoublesWhileFailingAndResetsOnceStreaming() {
+        PullMachine m = new PullMachine("c", "peer", SETTINGS);
+        m.start(0);
+        LinkAction.Timer t1 = (LinkAction.Timer) m.onClosed("refused", 0).get(0);
+        assertEquals(SETTINGS.reconnectMinMillis() * MS, t1.atNanos());
+        assertEquals(List.of(new LinkAction.Connect()), m.onTimer(t1.atNanos()));
+        LinkAction.Timer t2 = (LinkAction.Timer) m.onClosed("refused", t1.atNanos()).get(0);
+        assertEquals(2 * SETTINGS.reconnectMinMillis() * MS, t2.atNanos() - t1.atNanos());
+        m.onTimer(t2.atNanos());
+        m.onConnected(t2.atNanos());
+        m.onHandshake("b", Map.of(), t2.atNanos());
+        m.onFrame(new LinkFrame.Sync(LinkFrame.Sync.PARTIAL, "*", 0), t2.atNanos());
+        LinkAction.Timer t3 = (LinkAction.Timer) m.onClosed("reset", t2.atNanos()).get(0);
+        assertEquals(SETTINGS.reconnectMinMillis() * MS, t3.atNanos() - t2.atNanos());
+    }
+
+    @Test
+    void timesOutWhenTheUpstreamGoesSilent() {
+        PullMachine m = streaming();
+        long later = SETTINGS.linkTimeoutMillis() * MS;
+        assertInstanceOf(LinkAction.Close.class, m.onTimer(later).get(0));
+    }
+
+    @Test
+    void snapshotRaisesPositionsAndThenStreams() {
+        PullMachine m = new PullMachine("r", "replica", SETTINGS);
+        m.start(0);
+        m.onConnected(0);
+        m.onHandshake("a", Map.of(), 0);
+        m.onFrame(new LinkFrame.Sync(LinkFrame.Sync.SNAPSHOT, "*", 0, 3), 0);
+        assertEquals(PullMachine.State.SNAPSHOT, m.state());
+        LinkFrame key = new LinkFrame.SnapshotKey(0, new byte[] {'k'}, List.of());
+        assertEquals(List.of(new LinkAction.ApplySnapshot(key)), m.onFrame(key, 1));
+        assertTrue(m.onFrame(new LinkFrame.SnapshotEnd("a", 50), 1).isEmpty());
+        assertEquals(List.of(new LinkAction.RaisePosition("a", 50)), m.onSnapshotApplied(2));
+        assertEquals(List.of(new LinkAction.Send(new LinkFrame.Ack("a", 50))), m.onApplied("a", 50, 3));
+        assertEquals(PullMachine.State.STREAMING, m.state());
+    }
+}
