@@ -370,10 +370,10 @@ end
 km_dumpkey: FCALL km_dumpkey 0 <N> <db> <key>
 Returns { <key-level metadata string>, <DUMP of the key or ''>, then for a hash, set or sorted set
 merged per member: <type>, then per member <member> <'+' or '-'><stamp, or '' when the member has
-counters only> <value, score or ''> <its counter vector, or ''> <its own type when it is not in the
-dumped value, else ''> ... }. A member in the dumped value has its counter vector as "origin stamp
-total ..." (the value includes every total); one of another type than the key's has it as "origin
-stamp total seen ...", and as value the one parked behind the key's state (present members only).
+counters only> <value, score or ''> <its counter vector "origin stamp total seen ...", or ''> <its own
+type when it is not in the dumped value, else ''> ... }. The seen parts are what the member's register
+had seen (a removed member holds the rest); one of another type than the key's has as value the one
+parked behind the key's state (present members only).
 ]]
 local function km_dumpkey(_, argv)
   reset_db()
@@ -436,15 +436,15 @@ local function km_dumpkey(_, argv)
       if own == nil or own == ty then
         -- in the dumped value, which includes every total the member holds
         out[#out + 1] = member_value(db, key, ty, mb) or ''
-        out[#out + 1] = me.cv == '' and '' or seen_str(me.cv)
-        out[#out + 1] = ''
+        own = ''
       else
         -- not in it: the key holds another type (or nothing); a present member's value is parked
-        -- (with the increments on top), a removed one's counters say what its removal had seen
+        -- (with the increments on top)
         out[#out + 1] = p and string.sub(p, 2) or ''
-        out[#out + 1] = me.cv == '' and '' or vec_str(me.cv)
-        out[#out + 1] = own
       end
+      -- its totals and what its register had seen of them (a removed member holds the rest)
+      out[#out + 1] = me.cv == '' and '' or vec_str(me.cv)
+      out[#out + 1] = own
     end
     -- a stream's trim floor, newest XADD and group registers (stream.lua), as one more member of type
     -- "xstream"
@@ -596,17 +596,14 @@ local function km_mergekey(_, argv)
   local ty = argv[6]
   if ty == 'none' then ty = nil end
   -- mvec: the counted members the dumped value holds, whose totals it has seen; counted: every
-  -- counted member's totals, parked ones (not in the dumped value) included
+  -- counted member's totals and what its register had seen, parked ones (not in the dumped value)
+  -- included
   local mvec, counted = {}, {}
   for i = 7, #argv, 5 do
     local member, mty = argv[i], argv[i + 4]
-    if argv[i + 3] ~= '' then
-      if mty ~= '' then
-        counted[member] = parse_vec(argv[i + 3])
-      elseif ty then
-        mvec[member] = { ty = ty, vec = parse_seen(argv[i + 3]) }
-        counted[member] = mvec[member].vec
-      end
+    if argv[i + 3] ~= '' and (mty ~= '' or ty) then
+      counted[member] = parse_vec(argv[i + 3])
+      if mty == '' then mvec[member] = { ty = ty, vec = counted[member] } end
     end
   end
   local ctx = { N = N }
@@ -630,16 +627,17 @@ local function km_mergekey(_, argv)
   end
   if r.d then
     ctx.t = r.d
-    -- the counted members that delete removed, with the totals it had seen, as a received DEL
-    -- carries them (their registers, at the delete's stamp, do not count as later below)
+    -- the delete carries the part of each total it had seen, not the totals the dumped value holds
+    -- (it may be older than increments it never saw); so do the counted members it removed, as a
+    -- received DEL carries them (their registers, at the delete's stamp, do not count as later below)
     local dmvec = {}
     for i = 7, #argv, 5 do
       local member, cv = argv[i], counted[argv[i]]
-      if argv[i + 4] ~= '' and cv and argv[i + 1] == '-' .. r.d then
-        dmvec[member] = { ty = argv[i + 4], vec = removal_seen(cv) }
+      if cv and argv[i + 1] == '-' .. r.d then
+        dmvec[member] = { ty = argv[i + 4] ~= '' and argv[i + 4] or ty, vec = removal_seen(cv) }
       end
     end
-    merge_key(ctx, { db = db, key = key, kind = 'd', vec = vec, mvec = dmvec }, false)
+    merge_key(ctx, { db = db, key = key, kind = 'd', vec = removal_seen(r.cv), mvec = dmvec }, false)
   end
   local et = r.et or r.t
   if et then
@@ -650,14 +648,13 @@ local function km_mergekey(_, argv)
   for i = 7, #argv, 5 do
     local member, reg = argv[i], argv[i + 1]
     local mty = argv[i + 4]
-    local outside = mty ~= ''
-    if not outside then mty = ty end
+    if mty == '' then mty = ty end
     local cv = counted[member]
     if reg ~= '' then
       ctx.t = string.sub(reg, 2)
       local v, seen = nil, cv
       if string.sub(reg, 1, 1) == '+' then v = argv[i + 2] end
-      if outside and cv and v == nil then
+      if cv and v == nil then
         -- a removal has seen only part of the totals; the rest count on top of it, below
         seen = removal_seen(cv)
       end

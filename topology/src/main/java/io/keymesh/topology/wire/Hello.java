@@ -27,7 +27,9 @@ public record Hello(String nodeId, String role, String advertise, String stamp, 
     public static final int HANDSHAKE = 2;
 
     /**
-     * The log entry format this build writes and reads. 6: streams merge per entry and consumer
+     * The log entry format this build writes and reads. 7: a snapshot's counted members
+     * ({@code km_dumpkey} items) carry what their register had seen of each total, also those in
+     * the dumped value. 6: streams merge per entry and consumer
      * groups per group and pending entry (ops {@code xa xv xd xt xg xgc xgd xl xp xk}; a stream's
      * trim floors, newest XADD and group registers as a last {@code km_dumpkey} item of type
      * {@code xstream}). 5: list writes carry their elements ({@code H}, {@code T}) and the ids of
@@ -40,7 +42,7 @@ public record Hello(String nodeId, String role, String advertise, String stamp, 
      * with a stamp per SET. 1 (never sent in a HELLO): one write per entry. Nodes of different
      * formats refuse to link, since each would misread the other's entries.
      */
-    public static final int LOG_FORMAT = 6;
+    public static final int LOG_FORMAT = 7;
 
     /** A HELLO in this build's log format with a fresh nonce. */
     public Hello(String nodeId, String role, String advertise, String stamp) {
