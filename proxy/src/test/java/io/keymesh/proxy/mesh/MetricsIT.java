@@ -125,20 +125,25 @@ class MetricsIT extends MeshTest {
             assertEquals(List.of(), client.call("LATENCY", "HISTOGRAM", "nosuchcommand"), "unknown names are left out");
         }
 
-        double connected = value(scrape(httpA), "keymesh_clients_connected", "");
         List<StatefulRedisConnection<String, String>> extra = new ArrayList<>();
-        try {
+        try (StatefulRedisConnection<String, String> probe = a.connect()) {
+            // the socket closed above may still be leaving: count from the moment the node lists only live sessions
+            Await.until(SCRAPE, "the gauge counts the sessions CLIENT LIST shows",
+                    () -> value(scrape(httpA), "keymesh_clients_connected", "") == probe.sync().clientList().lines().count(),
+                    () -> safeScrape(httpA));
+            double connected = value(scrape(httpA), "keymesh_clients_connected", "");
             for (int i = 0; i < 3; i++) {
                 StatefulRedisConnection<String, String> c = a.connect();
                 c.sync().ping();
                 extra.add(c);
             }
             assertEquals(connected + 3, value(scrape(httpA), "keymesh_clients_connected", ""));
+            extra.forEach(StatefulRedisConnection::close);
+            Await.until(SCRAPE, "closed clients leave the gauge",
+                    () -> value(scrape(httpA), "keymesh_clients_connected", "") == connected, () -> safeScrape(httpA));
         } finally {
             extra.forEach(StatefulRedisConnection::close);
         }
-        Await.until(SCRAPE, "closed clients leave the gauge",
-                () -> value(scrape(httpA), "keymesh_clients_connected", "") == connected, () -> safeScrape(httpA));
     }
 
     @Test
