@@ -704,7 +704,7 @@ public final class CommandDispatcher {
             loop.execute(() -> toSend.forEach(request -> pool.shared(0, 2).send(request, MirrorSink.INSTANCE)));
         }
 
-        /** A km_w FUNCTION LOAD REPLACE per client library in a FUNCTION LIST WITHCODE reply; null when it is no list. */
+        /** A FUNCTION LOAD REPLACE through the apply library's write per client library in a FUNCTION LIST WITHCODE reply; null when it is no list. */
         private List<ByteBuf> records(ReplyReader libraries) {
             if (libraries.type() != '*' || libraries.isNull()) {
                 return null;

@@ -1,7 +1,7 @@
 package io.keymesh.proxy.route;
 
-import io.keymesh.storage.apply.ApplyCalls;
 import io.keymesh.storage.apply.ApplyLibrary;
+import io.keymesh.storage.apply.ReplicationLog;
 import io.keymesh.storage.backend.BackendEndpoint;
 import io.keymesh.storage.backend.LettuceUris;
 import io.keymesh.topology.clock.HybridClock;
@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  * Prepares the backend for the replicated write path, before clients are served: loads the keymesh
  * function library ({@link ApplyLibrary#load}, at start and after every backend restart) and,
  * at start, moves the node's clock past the newest stamp in the local log (db 2N, the streams
- * {@link ApplyCalls#LOG_KEY_PATTERN} matches), so that a restarted node never issues a timestamp lower than one it issued or
+ * {@link ReplicationLog#LOG_KEY_PATTERN} matches), so that a restarted node never issues a timestamp lower than one it issued or
  * applied before, even if the wall clock went back.
  */
 public final class ReplicationSetup {
@@ -78,7 +78,7 @@ public final class ReplicationSetup {
         long newest = 0;
         ScanCursor cursor = ScanCursor.INITIAL;
         do {
-            KeyScanCursor<String> page = redis.scan(cursor, ScanArgs.Builder.matches(ApplyCalls.LOG_KEY_PATTERN).limit(100));
+            KeyScanCursor<String> page = redis.scan(cursor, ScanArgs.Builder.matches(ReplicationLog.LOG_KEY_PATTERN).limit(100));
             for (String key : page.getKeys()) {
                 String stamp = lastEntryStamp(redis, key);
                 if (stamp == null) {

@@ -22,19 +22,18 @@ import java.util.List;
  *       stamp> <key> <value>} ...}, several clients' plain SETs in one call;</li>
  *   <li>{@link #positionRequest}: reads this node's own log position ({@code KEYMESH POS});</li>
  *   <li>the housekeeping's calls, as argument lists: {@link #mark}, {@link #gcStep}, and reads of
- *       the state keys ({@link #readPositions}, {@link #readFlushCounts}, {@link #readLibraries},
+ *       the state keys ({@link ReplicationLog#readPositions}, {@link #readFlushCounts}, {@link #readLibraries},
  *       {@link #readLibraryVersion}), each with the node-state database (2N) selected.</li>
  * </ul>
  * A stamp is 16 lower-case hex digits of the HLC, then the node id; a transaction id is the 16 hex
- * digits of a packed HLC, or 0 outside MULTI.
+ * digits of a packed HLC, or 0 outside MULTI. The links' calls are in {@link ReplicationLog} and
+ * {@link SnapshotCalls}.
  */
 public final class ApplyCalls {
     /** Arguments km_w takes before the client's command: FCALL km_w 0 proto db N origin stamp txn. */
     public static final int HEADER_ARGS = 9;
     /** Arguments km_ws takes before its SETs: FCALL km_ws 0 N origin db; then four per SET. */
     public static final int SETS_HEADER_ARGS = 6;
-    /** The glob matching every origin's log stream in the node-state database (db 2N). */
-    public static final String LOG_KEY_PATTERN = "km:log:*";
 
     private static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
@@ -158,11 +157,6 @@ public final class ApplyCalls {
         return RespCommand.encode("EVAL_RO", POSITION_SCRIPT, "0", Integer.toString(2 * userDatabases), nodeId);
     }
 
-    /** {@code HGETALL} of the position vector: origin, sequence, ... */
-    public static List<String> readPositions() {
-        return List.of("HGETALL", StateKeys.POSITIONS);
-    }
-
     /** {@code HGETALL} of the remote flushes' counts per way. */
     public static List<String> readFlushCounts() {
         return List.of("HGETALL", StateKeys.FLUSH_COUNTS);
@@ -179,7 +173,7 @@ public final class ApplyCalls {
     }
 
     /**
-     * km_mark: records {@code positions} (origin, sequence, ... as {@link #readPositions} answered)
+     * km_mark: records {@code positions} (origin, sequence, ... as {@link ReplicationLog#readPositions} answered)
      * against {@code reading}, 16 hex digits of the clock read after them.
      */
     public static List<Object> mark(int userDatabases, String reading, List<?> positions) {

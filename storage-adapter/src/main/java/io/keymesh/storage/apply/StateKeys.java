@@ -23,8 +23,10 @@ public final class StateKeys {
     public static final String LIBRARIES = "km:libs";
     /** Counts changes of {@link #LIBRARIES}. */
     public static final String LIBRARY_VERSION = "km:libver";
+    /** The flush epochs: user db -> the stamp of its latest FLUSHDB. */
+    public static final String FLUSH_EPOCHS = "km:epoch";
     /** Whole names of state keys. */
-    static final String[] NAMES = {POSITIONS, "km:marks", "km:epoch", FLUSH_COUNTS, "km:snapmax", "km:snapcount", LIBRARIES,
+    static final String[] NAMES = {POSITIONS, "km:marks", FLUSH_EPOCHS, FLUSH_COUNTS, "km:snapmax", "km:snapcount", LIBRARIES,
         LIBRARY_VERSION};
     /** Prefixes of state keys named per origin or per scan ({@code km:log:<origin>}, {@code km:fscan:<db>:<t>}). */
     static final String[] PREFIXES = {"km:log:", "km:fscan:"};

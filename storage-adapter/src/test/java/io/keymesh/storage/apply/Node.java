@@ -48,7 +48,7 @@ final class Node implements AutoCloseable {
     @SuppressWarnings("unchecked")
     void mark() {
         conn.callParsed("SELECT", 2 * N);
-        List<Object> positions = (List<Object>) conn.callParsed(ApplyCalls.readPositions().toArray());
+        List<Object> positions = (List<Object>) conn.callParsed(ReplicationLog.readPositions().toArray());
         conn.callParsed("SELECT", 0);
         hlc = Math.max(hlc, ++highest);             // as reading a clock advances it
         conn.callParsed(ApplyCalls.mark(N, String.format("%016x", highest), positions).toArray());

@@ -17,7 +17,7 @@ import java.util.function.Consumer;
  * <h2>Why waiting is right</h2>
  * While a script or function runs past {@code busy-reply-threshold}, Redis answers every other
  * connection's command with {@code -BUSY} and does not run it. For keymesh's own work (a link's
- * km_r apply, reading or tailing the log, housekeeping, opening a connection, whose SELECT is
+ * remote apply, reading or tailing the log, housekeeping, opening a connection, whose SELECT is
  * refused too) that answer means "not yet", never "failed": the call is sent again, unchanged, once
  * the backend answers, so nothing is lost and nothing applied twice, and the link keeps its
  * connection and position instead of dropping, reconnecting and resyncing in a loop. The wait ends

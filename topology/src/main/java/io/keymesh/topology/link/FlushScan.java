@@ -1,5 +1,6 @@
 package io.keymesh.topology.link;
 
+import io.keymesh.storage.apply.ReplicationLog;
 import io.keymesh.topology.clock.TimeSource;
 import io.keymesh.topology.wire.Frames;
 import org.slf4j.Logger;
@@ -10,8 +11,8 @@ import java.util.List;
 
 /**
  * Goes over one user db ahead of a received FLUSHDB that the apply library could not apply without
- * scanning the db in one call (km_r or km_mergeflush answered {@code 'scan'}): a {@code km_flushscan}
- * step at a time, so that the node's clients are served between steps while this link waits
+ * scanning the db in one call (a remote apply or flush merge asked for a scan): a scan step at a
+ * time, so that the node's clients are served between steps while this link waits
  * (docs/design/merge.md, "Remote flushes").
  */
 final class FlushScan {
@@ -23,8 +24,9 @@ final class FlushScan {
     }
 
     /**
-     * Calls {@code args} (km_r or km_mergeflush) on {@code conn}; while the reply asks for a scan ahead
-     * of a flush, runs it and calls {@code args} again (km_r skips the entries it applied already).
+     * Calls {@code args} (a remote apply or flush merge) on {@code conn}; while the reply asks for a scan
+     * ahead of a flush, runs it and calls {@code args} again (an apply skips the entries it applied
+     * already).
      * Returns the last reply.
      */
     static Object call(BackendClient conn, String databases, List<?> args, TimeSource time) throws IOException {
@@ -38,13 +40,14 @@ final class FlushScan {
 
     /**
      * The flush of user db {@code db} at {@code stamp} when {@code reply} asks for a scan ahead of it
-     * ({@code [<position>, "scan", <db>, <stamp>]}), else null.
+     * ({@link ReplicationLog#scanRequest}), else null.
      */
     static Request requested(Object reply) {
-        if (reply instanceof List<?> l && l.size() == 4 && "scan".equals(Frames.text(l.get(1)))) {
-            return new Request(Frames.text(l.get(2)), Frames.text(l.get(3)));
+        if (!(reply instanceof List<?> l) || l.size() != 4) {
+            return null;
         }
-        return null;
+        String[] flush = ReplicationLog.scanRequest(l.stream().map(Frames::text).toList());
+        return flush == null ? null : new Request(flush[0], flush[1]);
     }
 
     /** A flush of user db {@code db} at {@code stamp} waiting for the scan ahead of it. */
@@ -60,8 +63,8 @@ final class FlushScan {
         String cursor = "0";
         int steps = 0;
         while (!phase.equals("done")) {
-            List<?> next = (List<?>) conn.ok(List.of("FCALL", "km_flushscan", "0", databases, request.db(), request.stamp(),
-                    phase, cursor, Integer.toString(KEYS_PER_STEP)));
+            List<?> next = (List<?>) conn.ok(ReplicationLog.flushScanStep(databases, request.db(), request.stamp(),
+                    phase, cursor, KEYS_PER_STEP));
             phase = Frames.text(next.get(0));
             cursor = Frames.text(next.get(1));
             steps++;

@@ -13,15 +13,15 @@ import java.util.List;
 /**
  * The incoming frames of a pulling link. Log batches of one origin that have already arrived one
  * after another are joined, up to {@code entriesMax} entries and a byte budget, into one batch: a
- * receiver that fell behind applies its backlog in a few large km_r calls instead of many small
+ * receiver that fell behind applies its backlog in a few large apply calls instead of many small
  * ones, and so catches up faster. Nothing waits for a batch to grow: a batch is joined only with
  * what is already here. The byte budget follows how long applies take ({@link #applied}): it halves
  * (down to {@code bytesMin}) after a call longer than {@link #APPLY_NANOS_TARGET} and doubles (up to
- * {@code bytesMax}) after one under a fifth of it, so one km_r call holds the node's redis-server
+ * {@code bytesMax}) after one under a fifth of it, so one apply call holds the node's redis-server
  * (and the link's next ack) for about that long at most, whatever the entries' sizes.
  */
 final class FrameInput {
-    /** How long one joined km_r call should take at most. */
+    /** How long one joined apply call should take at most. */
     static final long APPLY_NANOS_TARGET = 50_000_000L;
     /** A joined batch holds at most this many batches' bytes (times the link's batchBytesMax). */
     static final int JOIN_BATCHES_MAX = 16;

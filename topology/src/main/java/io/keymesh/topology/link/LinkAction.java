@@ -43,7 +43,7 @@ public sealed interface LinkAction {
         }
     }
 
-    /** Puller: apply {@code batch} (km_r); then {@code onApplied(origin, position)}. */
+    /** Puller: apply {@code batch} (the library's remote apply); then {@code onApplied(origin, position)}. */
     record Apply(LinkFrame.Batch batch) implements LinkAction {
     }
 

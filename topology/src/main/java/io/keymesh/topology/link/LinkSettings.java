@@ -31,7 +31,7 @@ public record LinkSettings(
     /**
      * How long a sender waits before its next read after sending {@code batch}: {@code
      * busyLingerMicros} when the log is busy, so that the next batch carries more writes (fewer,
-     * larger batches cost the sender, the receiver's km_r and both backends less per write), else 0:
+     * larger batches cost the sender, the receiver's apply and both backends less per write), else 0:
      * a quiet log (a few writes at a time) or one that fills whole batches is never delayed.
      */
     long lingerNanosAfter(List<LogEntry> batch) {

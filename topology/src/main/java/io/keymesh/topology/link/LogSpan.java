@@ -2,7 +2,7 @@ package io.keymesh.topology.link;
 
 /**
  * What one origin's log on a node holds: its lowest sequence ({@code first}, -1 when the log is
- * empty or absent) and the node's position of that origin ({@code head}, km:pos). The one home of
+ * empty or absent) and the node's position of that origin ({@code head}, the position vector). The one home of
  * the gap rule: a reader standing at {@code seq} misses nothing when it is at the head or the log
  * still holds {@code seq + 1}.
  */

@@ -31,7 +31,7 @@ import java.util.function.Supplier;
  * The pulling side of a link on its own thread, for a primary's peer and a replica's upstream
  * alike: drives a {@link PullMachine} over a socket to the address {@code target} names (null
  * while there is none) and this node's backend. It performs the machine's actions (connect, the
- * handshake in {@link #handshake}, apply with {@code FCALL km_r}, snapshot merges, acks) and feeds
+ * handshake in {@link #handshake}, apply with the library's remote apply, snapshot merges, acks) and feeds
  * their outcomes back; every stamp it receives is observed in the node's clock first (a peer too
  * far ahead is refused).
  */

@@ -1,5 +1,6 @@
 package io.keymesh.topology.link;
 
+import io.keymesh.storage.apply.SnapshotCalls;
 import io.keymesh.topology.wire.Frames;
 import io.keymesh.topology.wire.LinkFrame;
 
@@ -11,7 +12,7 @@ import java.util.function.BooleanSupplier;
 /**
  * Streams a snapshot: first each user database's flush epoch as a {@code SnapshotFlush} frame and
  * each recorded function library as a {@code SnapshotLibrary} frame, then every key as a {@code SnapshotKey}
- * frame (items from {@code km_dumpkey}: its value and metadata), key by key, waiting for the channel
+ * frame (items from the apply library's key dump: its value and metadata), key by key, waiting for the channel
  * to be writable before each one: each user database's keys, then the keys of its metadata database
  * that are not in it (tombstones), so each key is sent once.
  */
@@ -74,7 +75,7 @@ final class SnapshotWriter {
                     List<?> keys = (List<?>) reply.get(1);
                     for (Object k : metadata ? absentFrom(data, keys) : keys) {
                         byte[] key = Frames.bytes(k);
-                        Object items = dump.ok(List.of("FCALL", "km_dumpkey", "0", n, Integer.toString(userDb), key));
+                        Object items = dump.ok(SnapshotCalls.dumpKey(n, userDb, key));
                         if (!(items instanceof List<?> list) || list.isEmpty()) {
                             continue;
                         }
@@ -108,18 +109,18 @@ final class SnapshotWriter {
         return (List<?>) data.ok(args);
     }
 
-    /** A hash of the node-state database (db 2N) as HGETALL gives it; {@code conn} is back on db 0 after. */
-    private static List<?> nodeHash(BackendClient conn, int databases, String key) throws IOException {
+    /** A hash of the node-state database (db 2N) as {@code read} gives it; {@code conn} is back on db 0 after. */
+    private static List<?> nodeHash(BackendClient conn, int databases, List<String> read) throws IOException {
         conn.ok(List.of("SELECT", Integer.toString(2 * databases)));
-        List<?> flat = (List<?>) conn.ok(List.of("HGETALL", key));
+        List<?> flat = (List<?>) conn.ok(read);
         conn.ok(List.of("SELECT", "0"));
         return flat;
     }
 
-    /** The function libraries (hash {@code km:libs} in db 2N), loads and deletes alike, each at its stamp. */
+    /** The recorded function libraries, loads and deletes alike, each at its stamp. */
     private static void sendLibraries(BackendClient conn, int databases, FrameChannel frames)
             throws IOException, InterruptedException {
-        List<?> libraries = nodeHash(conn, databases, "km:libs");
+        List<?> libraries = nodeHash(conn, databases, SnapshotCalls.readLibraries());
         for (int i = 0; i + 1 < libraries.size(); i += 2) {
             if (!frames.awaitWritable()) {
                 return;
@@ -129,12 +130,12 @@ final class SnapshotWriter {
     }
 
     /**
-     * The flush epochs (hash {@code km:epoch} in db 2N): the FLUSHDBs they come from are in the log
+     * The flush epochs: the FLUSHDBs they come from are in the log
      * before the snapshot's position, which the receiver never replays.
      */
     private static void sendEpochs(BackendClient conn, int databases, FrameChannel frames)
             throws IOException, InterruptedException {
-        List<?> epochs = nodeHash(conn, databases, "km:epoch");
+        List<?> epochs = nodeHash(conn, databases, SnapshotCalls.readFlushEpochs());
         for (int i = 0; i + 1 < epochs.size(); i += 2) {
             int db = Integer.parseInt(Frames.text(epochs.get(i)));
             if (db < 0 || db >= databases) {

@@ -1,2 +1,5 @@
-/** Replication links between nodes: the log sender, the peer puller, backend calls and link statistics. */
+/**
+ * Replication links between nodes: the state machines {@code PullMachine} and {@code SendMachine},
+ * the drivers {@code PullLink} and {@code SendLink} that run them, backend calls and link statistics.
+ */
 package io.keymesh.topology.link;

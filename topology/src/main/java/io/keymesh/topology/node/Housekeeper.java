@@ -1,6 +1,7 @@
 package io.keymesh.topology.node;
 
 import io.keymesh.storage.apply.ApplyCalls;
+import io.keymesh.storage.apply.ReplicationLog;
 import io.keymesh.topology.clock.Hlc;
 import io.keymesh.topology.clock.TimeSource;
 import io.keymesh.topology.link.BackendAccess;
@@ -97,7 +98,7 @@ final class Housekeeper implements AutoCloseable {
      * clock before it was logged).
      */
     private void mark(BackendClient conn, MeshSettings s) throws IOException {
-        List<?> positions = (List<?>) conn.ok(ApplyCalls.readPositions());
+        List<?> positions = (List<?>) conn.ok(ReplicationLog.readPositions());
         Map<String, Long> now = new HashMap<>();
         for (int i = 0; i + 1 < positions.size(); i += 2) {
             now.put(text(positions.get(i)), Long.parseLong(text(positions.get(i + 1))));

@@ -436,8 +436,8 @@ public final class Mesh implements AutoCloseable {
     }
 
     /**
-     * How many FLUSHDBs this node's backend applied each way (km:flushes, read by the housekeeping
-     * every second): "logged" (keys to keep found in the logs), "scanned", and "scanned:&lt;why&gt;".
+     * How many FLUSHDBs this node's backend applied each way (the library's flush counts, read by the
+     * housekeeping every second): "logged" (keys to keep found in the logs), "scanned", and "scanned:&lt;why&gt;".
      */
     public Map<String, Long> flushWays() {
         return flushWays;

@@ -12,7 +12,7 @@ import java.util.List;
  *                      rest on the client's AUTH or TLS client certificates, if any)
  * @param logRetentionMillis entries older than this are trimmed even if a peer has not acknowledged them
  * @param logRetentionBytes an origin's log is trimmed from its oldest entries to stay under this
- * @param tombstoneMaxAgeMillis tombstones older than this are collected (km_gc)
+ * @param tombstoneMaxAgeMillis tombstones older than this are collected (the library's tombstone collection)
  */
 public record MeshSettings(
         String nodeId,

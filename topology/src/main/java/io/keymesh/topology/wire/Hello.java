@@ -28,16 +28,16 @@ public record Hello(String nodeId, String role, String advertise, String stamp, 
 
     /**
      * The log entry format this build writes and reads. 7: a snapshot's counted members
-     * ({@code km_dumpkey} items) carry what their register had seen of each total, also those in
+     * (key-dump items) carry what their register had seen of each total, also those in
      * the dumped value. 6: streams merge per entry and consumer
      * groups per group and pending entry (ops {@code xa xv xd xt xg xgc xgd xl xp xk}; a stream's
-     * trim floors, newest XADD and group registers as a last {@code km_dumpkey} item of type
+     * trim floors, newest XADD and group registers as a last key-dump item of type
      * {@code xstream}). 5: list writes carry their elements ({@code H}, {@code T}) and the ids of
      * the elements they removed ({@code X}) instead of the list, and snapshots ship lists element by
      * element; function libraries travel as entries (ops {@code F}, {@code L}) and in snapshots
      * ({@code SNAPLIB}); a script's writes share a transaction id and its publishes travel with
      * them. 4: snapshots carry each database's flush
-     * epoch ({@code SNAPFLUSH}) and members of another type than their key's ({@code km_dumpkey}
+     * epoch ({@code SNAPFLUSH}) and members of another type than their key's (key-dump
      * items). 3: an increment's total names the flush epoch it counts from (field {@code q}). 2: plain SETs of one backend call may share an entry,
      * with a stamp per SET. 1 (never sent in a HELLO): one write per entry. Nodes of different
      * formats refuse to link, since each would misread the other's entries.

@@ -39,11 +39,11 @@ public sealed interface LinkFrame {
     record SnapshotFlush(int db, String stamp) implements LinkFrame {
     }
 
-    /** A function library on a snapshot's sender, as km:libs records it ("<stamp> <code>", or "<stamp>" once deleted). */
+    /** A function library on a snapshot's sender, as the apply library records it ("<stamp> <code>", or "<stamp>" once deleted). */
     record SnapshotLibrary(String name, String record) implements LinkFrame {
     }
 
-    /** One key of a snapshot: user db, key name and the km_dumpkey items. */
+    /** One key of a snapshot: user db, key name and the items of the apply library's key dump. */
     record SnapshotKey(int db, byte[] key, List<byte[]> items) implements LinkFrame {
         public SnapshotKey {
             items = List.copyOf(items);

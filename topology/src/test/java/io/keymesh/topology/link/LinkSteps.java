@@ -24,7 +24,7 @@ public final class LinkSteps {
     private LinkSteps() {
     }
 
-    /** km_r for {@code batch}; returns km:pos of its origin afterwards. */
+    /** The remote apply of {@code batch}; returns the position of its origin afterwards. */
     public static long apply(BackendClient conn, int databases, LinkFrame.Batch batch, TimeSource time) throws IOException {
         return BatchApply.apply(conn, Integer.toString(databases), batch, time);
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.keymesh.storage.apply.ReplicationLog;
 import io.keymesh.storage.backend.BackendEndpoint;
 import io.keymesh.storage.process.RedisProcess;
 import io.keymesh.storage.process.RedisServerSpec;
@@ -145,7 +146,7 @@ class LogSendingIT {
     void aSenderClosesRatherThanSkipEntriesTheLogNoLongerHolds() throws Exception {
         appendLog(1, 100, "0", 16);
         try (BackendClient conn = backend.open(2 * DATABASES)) {
-            conn.ok(List.of("XTRIM", LogStore.logKey(ORIGIN), "MINID", "51-0"));
+            conn.ok(List.of("XTRIM", ReplicationLog.logKey(ORIGIN), "MINID", "51-0"));
             LogStore store = new LogStore(conn, DATABASES);
             assertEquals(new LogSpan(51, 100), store.span(ORIGIN));
             LogCursor cursor = new LogCursor(ORIGIN, 10, LinkSettings.defaults());
@@ -164,7 +165,7 @@ class LogSendingIT {
             byte[] value = new byte[valueBytes];
             Arrays.fill(value, (byte) 'v');
             for (long seq = firstSeq; seq < firstSeq + count; seq++) {
-                conn.ok(List.of("XADD", LogStore.logKey(ORIGIN), seq + "-0", "t", "0000", "x", txn, "c", "SET",
+                conn.ok(List.of("XADD", ReplicationLog.logKey(ORIGIN), seq + "-0", "t", "0000", "x", txn, "c", "SET",
                         "k", "key:" + seq, "v", value));
             }
             conn.ok(List.of("HSET", "km:pos", ORIGIN, Long.toString(firstSeq + count - 1)));
