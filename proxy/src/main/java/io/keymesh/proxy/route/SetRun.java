@@ -2,7 +2,6 @@ package io.keymesh.proxy.route;
 
 import io.keymesh.storage.apply.ApplyCalls;
 import io.keymesh.storage.conn.BackendLink;
-import io.keymesh.storage.conn.ReplyScanner;
 import io.keymesh.storage.conn.ReplySink;
 import io.keymesh.topology.clock.Stamp;
 import io.netty.buffer.ByteBuf;
@@ -91,41 +90,6 @@ final class SetRun implements BackendLink.Run {
         ByteBuf start = ApplyCalls.setsStart(head.alloc(), sinks.size(), head);
         head.release();
         link.send(start, null);                       // the call's start, then its SETs: one request
-        link.send(body, new Replies(sinks));
-    }
-
-    /** Cuts the call's array reply into its elements, one per SET; an error for the whole call goes to every SET. */
-    private record Replies(List<ReplySink> sinks) implements ReplySink {
-        @Override
-        public void onReply(ByteBuf buffer, int index, int length) {
-            if (buffer.getByte(index) != '*') {
-                for (ReplySink sink : sinks) {
-                    sink.onReply(buffer, index, length);
-                }
-                return;
-            }
-            int first = buffer.indexOf(index, index + length, (byte) '\n') + 1;
-            ByteBuf elements = buffer.slice(first, index + length - first);
-            ReplyScanner scanner = new ReplyScanner();
-            int given = 0;
-            while (given < sinks.size() && elements.isReadable()) {
-                int n = scanner.scan(elements);
-                if (n == ReplyScanner.INCOMPLETE) {
-                    break;
-                }
-                sinks.get(given++).onReply(buffer, first + elements.readerIndex(), n);
-                elements.skipBytes(n);
-            }
-            for (int i = given; i < sinks.size(); i++) {
-                sinks.get(i).onFailure("ERR keymesh: a batched SET got no reply of its own from the backend");
-            }
-        }
-
-        @Override
-        public void onFailure(String error) {
-            for (ReplySink sink : sinks) {
-                sink.onFailure(error);
-            }
-        }
+        link.send(body, new RunReplies(sinks, "SET"));
     }
 }

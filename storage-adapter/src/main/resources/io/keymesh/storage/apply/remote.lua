@@ -883,6 +883,7 @@ end
 
 redis.register_function('km_w', km_w)
 redis.register_function('km_ws', km_ws)
+redis.register_function('km_wr', km_wr)
 redis.register_function('km_r', km_r)
 redis.register_function('km_dumpkey', km_dumpkey)
 redis.register_function('km_mergekey', km_mergekey)
