@@ -57,6 +57,9 @@ local function apply_entry(ctx, fields)
       elseif name == 'e' then
         if rec.kind == 's' or rec.kind == 'r' then
           rec.e = tonumber(v)
+        elseif rec.kind == 'i' and rec.then_e == nil then
+          -- a counter op's expiry (a new key's): merged with it in one step
+          rec.then_e = tonumber(v)
         else
           if rec.kind ~= nil then
             -- an expiry after a counter op: its own step on the same key

@@ -161,7 +161,15 @@ local function log_xadd(origin, seq, en)
   redis.call('XADD', log_key(origin), seq, unpack(f))   -- id "<seq>" is "<seq>-0"
 end
 
+-- the field lists of the log entries km_wr's commands made so far, which it logs at its end (see
+-- log_run_end); nil outside km_wr
+local log_run = nil
+
 local function log_append(N, origin, en)
+  if log_run then
+    log_run[#log_run + 1] = en.f
+    return
+  end
   sel(2 * N)
   local seq = redis.call('HINCRBY', 'km:pos', origin, 1)
   log_xadd(origin, seq, en)
@@ -792,7 +800,7 @@ local function set_plain(N, db, origin, t, txn, key, value, name)
   local en = nil
   if bare_stamp(old) then
     t = set_stamp(key, t, p, old)
-    if txn == '0' then
+    if txn == '0' and not log_run then
       sel(2 * N)
       log_xadd_set(origin, redis.call('HINCRBY', 'km:pos', origin, 1), t, db, key, value)
       return r
@@ -819,6 +827,7 @@ SETS_PER_ENTRY_MAX in one entry with a "t" field per SET.
 ]]
 local function km_ws(_, argv)
   reset_db()
+  log_run = nil
   local N, origin, db = tonumber(argv[1]), argv[2], tonumber(argv[3])
   cur_db = db
   local n = (#argv - 3) / 4
@@ -1380,6 +1389,7 @@ one transaction id.
 ]]
 local function km_w(_, argv)
   reset_db()
+  log_run = nil
   -- SET as clients mostly spell it; any other spelling takes the general path, to the same effect
   local name = argv[7]
   if #argv == 9 and (name == 'SET' or name == 'set') then
@@ -1400,18 +1410,44 @@ end
 km_wr: FCALL km_wr 0 <N> <origin> <db> { <stamp> <argc> <command> [args...] } ...
 Write commands of several clients of user db <db> (outside MULTI, each with argc - 1 arguments) in
 one call: each runs as km_w runs it, in the given order, and gets its own reply; returns the
-replies as an array. The caller batches only commands whose reply is the same in RESP2 and RESP3
+replies as an array. Their log entries are written at the end, consecutive ones joined into one
+entry (log_run_end). The caller batches only commands whose reply is the same in RESP2 and RESP3
 (integers, bulk strings, errors). An error raised inside one command is that command's reply
 only: the commands before it keep their effect, their log entries and their replies.
 ]]
+-- logs the entries of km_wr's commands: consecutive ones as one entry while its fields stay inline
+-- (each keeps its own "t", so a receiver applies each at its own stamp, as in an entry of plain
+-- SETs), one position update for all
+local function log_run_end(N, origin, entries)
+  if #entries == 0 then return end
+  local merged, cur = {}, nil
+  for _, f in ipairs(entries) do
+    if cur and #cur + #f <= FIELDS_INLINE_MAX then
+      for j = 1, #f do cur[#cur + 1] = f[j] end
+    else
+      cur = f
+      merged[#merged + 1] = cur
+    end
+  end
+  sel(2 * N)
+  local seq = redis.call('HINCRBY', 'km:pos', origin, #merged) - #merged
+  for _, f in ipairs(merged) do
+    seq = seq + 1
+    log_xadd(origin, seq, { f = f })
+  end
+end
+
 local function km_wr(_, argv)
   reset_db()
   local N, origin, db = tonumber(argv[1]), argv[2], tonumber(argv[3])
-  local replies, epochs = {}, {}
+  local replies, epochs, entries = {}, {}, {}
+  log_run = entries
   local i = 4
   while i <= #argv do
     local stamp, argc, name = argv[i], tonumber(argv[i + 1]), argv[i + 2]
     if argc == nil or argc < 1 or i + 1 + argc > #argv then
+      log_run = nil
+      log_run_end(N, origin, entries)
       replies[#replies + 1] = { err = 'ERR keymesh: km_wr takes <N> <origin> <db> and one or more <stamp> <argc> <command> [args...]' }
       return replies
     end
@@ -1429,5 +1465,7 @@ local function km_wr(_, argv)
     replies[#replies + 1] = r
     i = i + 2 + argc
   end
+  log_run = nil
+  log_run_end(N, origin, entries)
   return replies
 end

@@ -120,6 +120,25 @@ final class Node implements AutoCloseable {
         }
     }
 
+    /** Write commands on user db {@code db} as one km_wr call (each with a stamp of its own); returns its replies. */
+    Object wr(int db, List<Object[]> commands) {
+        List<Object> args = new ArrayList<>(List.of("FCALL", "km_wr", "0", N, origin, db));
+        for (Object[] cmd : commands) {
+            args.add(stamp());
+            args.add(cmd.length);
+            args.addAll(List.of(cmd));
+        }
+        if (db == 0) {
+            return conn.callParsed(args.toArray());
+        }
+        conn.callParsed("SELECT", db);
+        try {
+            return conn.callParsed(args.toArray());
+        } finally {
+            conn.callParsed("SELECT", 0);
+        }
+    }
+
     /** A stamp's packed form, two hex digits per byte (as the proxy sends it with km_ws). */
     static String packed(String stamp) {
         StringBuilder out = new StringBuilder();
