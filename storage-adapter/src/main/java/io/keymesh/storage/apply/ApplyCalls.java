@@ -22,7 +22,10 @@ import java.util.List;
  *       stamp> <key> <value>} ...}, several clients' plain SETs in one call;</li>
  *   <li>{@link #runStart}: the start of {@code FCALL km_wr 0 <N> <origin> <db> {<stamp> <argc> <command>
  *       [args...]} ...}, several clients' write commands in one call;</li>
- *   <li>{@link #positionRequest}: reads this node's own log position ({@code KEYMESH POS}).</li>
+ *   <li>{@link #positionRequest}: reads this node's own log position ({@code KEYMESH POS});</li>
+ *   <li>the housekeeping's calls, as argument lists: {@link #mark}, {@link #gcStep}, and reads of
+ *       the state keys ({@link #readPositions}, {@link #readFlushCounts}, {@link #readLibraries},
+ *       {@link #readLibraryVersion}), each with the node-state database (2N) selected.</li>
  * </ul>
  * A stamp is 16 lower-case hex digits of the HLC, then the node id; a transaction id is the 16 hex
  * digits of a packed HLC, or 0 outside MULTI.
@@ -182,6 +185,51 @@ public final class ApplyCalls {
      */
     public static ByteBuf positionRequest(int userDatabases, String nodeId) {
         return BackendConnector.encode("EVAL_RO", POSITION_SCRIPT, "0", Integer.toString(2 * userDatabases), nodeId);
+    }
+
+    /** {@code HGETALL} of the position vector: origin, sequence, ... */
+    public static List<String> readPositions() {
+        return List.of("HGETALL", StateKeys.POSITIONS);
+    }
+
+    /** {@code HGETALL} of the remote flushes' counts per way. */
+    public static List<String> readFlushCounts() {
+        return List.of("HGETALL", StateKeys.FLUSH_COUNTS);
+    }
+
+    /** {@code HGETALL} of the recorded function libraries. */
+    public static List<String> readLibraries() {
+        return List.of("HGETALL", StateKeys.LIBRARIES);
+    }
+
+    /** {@code GET} of the recorded libraries' change count (nil before the first change). */
+    public static List<String> readLibraryVersion() {
+        return List.of("GET", StateKeys.LIBRARY_VERSION);
+    }
+
+    /**
+     * km_mark: records {@code positions} (origin, sequence, ... as {@link #readPositions} answered)
+     * against {@code reading}, 16 hex digits of the clock read after them.
+     */
+    public static List<Object> mark(int userDatabases, String reading, List<?> positions) {
+        List<Object> args = new java.util.ArrayList<>(5 + positions.size());
+        args.add("FCALL");
+        args.add("km_mark");
+        args.add("0");
+        args.add(Integer.toString(userDatabases));
+        args.add(reading);
+        args.addAll(positions);
+        return args;
+    }
+
+    /**
+     * km_gc: one step of tombstone collection over user db {@code db} from {@code cursor}, at most
+     * {@code count} metadata keys, dropping tombstones older than {@code cutoffStamp}; answers the
+     * next cursor first ("0" when the db is done).
+     */
+    public static List<String> gcStep(int userDatabases, String cutoffStamp, int db, String cursor, int count) {
+        return List.of("FCALL", "km_gc", "0", Integer.toString(userDatabases), cutoffStamp, Integer.toString(db), cursor,
+                Integer.toString(count));
     }
 
     /** Writes {@code value} as a RESP bulk string. */

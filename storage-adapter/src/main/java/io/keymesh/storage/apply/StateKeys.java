@@ -15,8 +15,17 @@ import java.nio.charset.StandardCharsets;
  * must be added here.
  */
 public final class StateKeys {
+    /** The position vector: origin -> the highest sequence of its log held here. */
+    public static final String POSITIONS = "km:pos";
+    /** How many remote flushes took each way (logged, ahead, scanned, scanned:why). */
+    public static final String FLUSH_COUNTS = "km:flushes";
+    /** The recorded function libraries: name -> "stamp code", or "stamp" once deleted. */
+    public static final String LIBRARIES = "km:libs";
+    /** Counts changes of {@link #LIBRARIES}. */
+    public static final String LIBRARY_VERSION = "km:libver";
     /** Whole names of state keys. */
-    static final String[] NAMES = {"km:pos", "km:marks", "km:epoch", "km:flushes", "km:snapmax", "km:snapcount", "km:libs", "km:libver"};
+    static final String[] NAMES = {POSITIONS, "km:marks", "km:epoch", FLUSH_COUNTS, "km:snapmax", "km:snapcount", LIBRARIES,
+        LIBRARY_VERSION};
     /** Prefixes of state keys named per origin or per scan ({@code km:log:<origin>}, {@code km:fscan:<db>:<t>}). */
     static final String[] PREFIXES = {"km:log:", "km:fscan:"};
 

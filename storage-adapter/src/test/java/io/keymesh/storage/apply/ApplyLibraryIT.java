@@ -1435,7 +1435,7 @@ class ApplyLibraryIT extends ThreeNodeTest {
         String cursor = "0";
         int steps = 0;
         do {        // COUNT 1: the pass takes several steps, and together they drop every old tombstone
-            List<?> step = (List<?>) a.conn.callParsed("FCALL", "km_gc", "0", Node.N, gcStamp, "0", cursor, "1");
+            List<?> step = (List<?>) a.conn.callParsed(ApplyCalls.gcStep(Node.N, gcStamp, 0, cursor, 1).toArray());
             cursor = step.get(0).toString();
             dropped += (Long) step.get(1);
             steps++;
@@ -1471,7 +1471,7 @@ class ApplyLibraryIT extends ThreeNodeTest {
         String gcStamp = String.format("%016x", Math.max(a.clock(), c.clock()) + 100) + "ffffffff";
         String cursor = "0";
         do {
-            List<?> step = (List<?>) b.conn.callParsed("FCALL", "km_gc", "0", Node.N, gcStamp, "0", cursor, "100");
+            List<?> step = (List<?>) b.conn.callParsed(ApplyCalls.gcStep(Node.N, gcStamp, 0, cursor, 100).toArray());
             cursor = step.get(0).toString();
         } while (!cursor.equals("0"));
         assertFalse(b.meta("q").contains("|,"), "the tombstone is collected: " + b.meta("q"));

@@ -48,12 +48,10 @@ final class Node implements AutoCloseable {
     @SuppressWarnings("unchecked")
     void mark() {
         conn.callParsed("SELECT", 2 * N);
-        List<Object> positions = (List<Object>) conn.callParsed("HGETALL", "km:pos");
+        List<Object> positions = (List<Object>) conn.callParsed(ApplyCalls.readPositions().toArray());
         conn.callParsed("SELECT", 0);
         hlc = Math.max(hlc, ++highest);             // as reading a clock advances it
-        List<Object> args = new ArrayList<>(List.of("FCALL", "km_mark", "0", N, String.format("%016x", highest)));
-        args.addAll(positions);
-        conn.callParsed(args.toArray());
+        conn.callParsed(ApplyCalls.mark(N, String.format("%016x", highest), positions).toArray());
     }
 
     /** How many remote flushes took each path here: "logged" (keys from the logs), "ahead" (km_flushscan) and "scanned". */

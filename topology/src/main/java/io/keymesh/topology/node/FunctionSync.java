@@ -1,5 +1,6 @@
 package io.keymesh.topology.node;
 
+import io.keymesh.storage.apply.ApplyCalls;
 import io.keymesh.topology.link.BackendClient;
 import io.keymesh.topology.wire.RespError;
 import org.slf4j.Logger;
@@ -12,12 +13,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Keeps the redis-server's own function libraries equal to those the apply library records in
- * {@code km:libs} (db 2N: library name to {@code "<stamp> <code>"}, or {@code "<stamp>"} once deleted;
- * {@code km:libver} counts changes): a library a peer loaded or deleted, which this node recorded
- * when it applied the peer's log, is loaded or deleted natively here, so FUNCTION LIST, DUMP and
- * STATS show it (FCALL already runs it from km:libs). Run by the housekeeping; it reads km:libver
- * only, unless that changed. The keymesh library itself is never touched.
+ * Keeps the redis-server's own function libraries equal to those the apply library records
+ * ({@link ApplyCalls#readLibraries}, db 2N: library name to {@code "<stamp> <code>"}, or
+ * {@code "<stamp>"} once deleted; {@link ApplyCalls#readLibraryVersion} counts changes): a library a
+ * peer loaded or deleted, which this node recorded when it applied the peer's log, is loaded or
+ * deleted natively here, so FUNCTION LIST, DUMP and STATS show it (FCALL already runs it from the
+ * record). Run by the housekeeping; it reads the change count only, unless that changed. The keymesh library itself is never touched.
  */
 final class FunctionSync {
     private static final Logger log = LoggerFactory.getLogger(FunctionSync.class);
@@ -27,13 +28,13 @@ final class FunctionSync {
 
     /** One round on {@code conn} (db 2N selected). */
     void run(BackendClient conn) throws IOException {
-        Object version = conn.ok(List.of("GET", "km:libver"));
+        Object version = conn.ok(ApplyCalls.readLibraryVersion());
         String ver = version == null ? "0" : text(version);
         if (ver.equals(seenVersion)) {
             return;
         }
         Map<String, String> loaded = loaded(conn);
-        List<?> flat = (List<?>) conn.ok(List.of("HGETALL", "km:libs"));
+        List<?> flat = (List<?>) conn.ok(ApplyCalls.readLibraries());
         boolean complete = true;
         for (int i = 0; i + 1 < flat.size(); i += 2) {
             String name = text(flat.get(i));

@@ -1,5 +1,6 @@
 package io.keymesh.topology.node;
 
+import io.keymesh.storage.apply.ApplyCalls;
 import io.keymesh.topology.clock.Hlc;
 import io.keymesh.topology.clock.TimeSource;
 import io.keymesh.topology.link.BackendAccess;
@@ -13,7 +14,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +22,8 @@ import java.util.TreeMap;
 /**
  * Keeps the log and tombstones bounded, every {@code housekeepingMillis}: trims each origin's log
  * ({@link #trim}: the own log as its readers acknowledge it, others' once no replica needs them,
- * both by age and bytes), collects tombstones older than the tombstone maximum age (km_gc),
- * and marks how far the logs stand against the clock (km_mark), so that a remote flush reads the
+ * both by age and bytes), collects tombstones older than the tombstone maximum age ({@link ApplyCalls#gcStep}),
+ * and marks how far the logs stand against the clock ({@link ApplyCalls#mark}), so that a remote flush reads the
  * entries since a mark instead of scanning its database (docs/design/merge.md), and loads the
  * function libraries peers changed into its redis-server ({@link FunctionSync}).
  */
@@ -43,7 +43,7 @@ final class Housekeeper implements AutoCloseable {
     private final FunctionSync functions = new FunctionSync();
     private int gcDb;                   // where the incremental tombstone collection stands
     private String gcCursor = "0";
-    /** Every origin's position at the last mark (km_mark): other origins' logs are kept from there. */
+    /** Every origin's position at the last mark: other origins' logs are kept from there. */
     private Map<String, Long> marked = Map.of();
     private boolean capWarned;
 
@@ -96,22 +96,19 @@ final class Housekeeper implements AutoCloseable {
      * clock before it was logged).
      */
     private void mark(BackendClient conn, MeshSettings s) throws IOException {
-        List<?> positions = (List<?>) conn.ok(List.of("HGETALL", "km:pos"));
+        List<?> positions = (List<?>) conn.ok(ApplyCalls.readPositions());
         Map<String, Long> now = new HashMap<>();
         for (int i = 0; i + 1 < positions.size(); i += 2) {
             now.put(text(positions.get(i)), Long.parseLong(text(positions.get(i + 1))));
         }
         String reading = Stamp.of(mesh.clock().now(), s.nodeId()).substring(0, Stamp.HLC_DIGITS);
-        List<Object> args = new ArrayList<>(5 + positions.size());
-        args.addAll(List.of("FCALL", "km_mark", "0", Integer.toString(s.databases()), reading));
-        args.addAll(positions);
-        conn.ok(args);
+        conn.ok(ApplyCalls.mark(s.databases(), reading, positions));
         marked = now;
     }
 
-    /** Passes the backend's count of flushes per way (km:flushes) to the mesh, for INFO. */
+    /** Passes the backend's count of flushes per way ({@link ApplyCalls#readFlushCounts}) to the mesh, for INFO. */
     private void readFlushWays(BackendClient conn) throws IOException {
-        List<?> flat = (List<?>) conn.ok(List.of("HGETALL", "km:flushes"));
+        List<?> flat = (List<?>) conn.ok(ApplyCalls.readFlushCounts());
         Map<String, Long> ways = new TreeMap<>();
         for (int i = 0; i + 1 < flat.size(); i += 2) {
             ways.put(text(flat.get(i)), Long.parseLong(text(flat.get(i + 1))));
@@ -124,15 +121,14 @@ final class Housekeeper implements AutoCloseable {
     }
 
     /**
-     * One incremental step of tombstone collection per tick (km_gc scans GC_STEP_KEYS metadata keys
+     * One incremental step of tombstone collection per tick (each scans GC_STEP_KEYS metadata keys
      * of one database), so a large keyspace never blocks the backend; a full pass over every
      * database takes (keys / GC_STEP_KEYS) ticks, far shorter than the tombstone age it enforces.
      */
     private void collectTombstones(BackendClient conn, MeshSettings s) throws IOException {
         long cutoff = Math.max(0, time.wallMillis() - s.tombstoneMaxAgeMillis());
-        List<?> step = (List<?>) conn.ok(List.of("FCALL", "km_gc", "0", Integer.toString(s.databases()),
-                Stamp.of(Hlc.pack(cutoff, 0), "00000000"), Integer.toString(gcDb), gcCursor,
-                Integer.toString(GC_STEP_KEYS)));
+        List<?> step = (List<?>) conn.ok(ApplyCalls.gcStep(s.databases(), Stamp.of(Hlc.pack(cutoff, 0), "00000000"), gcDb,
+                gcCursor, GC_STEP_KEYS));
         Object next = step.get(0);
         gcCursor = text(next);
         if (gcCursor.equals("0")) {
