@@ -1453,6 +1453,8 @@ local function km_wr(_, argv)
     end
     local a = {}
     for j = i + 3, i + 1 + argc do a[#a + 1] = argv[j] end
+    -- write_cmd takes the connection's db for SELECTed, as km_w's caller leaves it
+    sel(db)
     local ok, r = pcall(write_cmd, 2, db, N, origin, stamp, '0', name, a, epochs)
     if not ok then
       if type(r) == 'table' and r.err then
