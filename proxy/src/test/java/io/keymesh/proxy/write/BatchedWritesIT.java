@@ -108,12 +108,17 @@ class BatchedWritesIT {
             expected.add(NOT_INTEGER);
         }
         s.sendRaw(pipeline.toByteArray());
+        List<String> got = new ArrayList<>();
         for (int i = 0; i < expected.size(); i++) {
-            String got = s.readRaw();
+            got.add(s.readRaw());
+        }
+        for (int i = 0; i < expected.size(); i++) {
+            String context = "client " + c + ", reply " + i + "; replies from " + Math.max(0, i - 4) + ": "
+                    + got.subList(Math.max(0, i - 4), Math.min(got.size(), i + 3));
             if (expected.get(i) == null) {
-                assertEquals(':', got.charAt(0), "client " + c + ", reply " + i + ": " + got);
+                assertEquals(':', got.get(i).charAt(0), context);
             } else {
-                assertEquals(expected.get(i), got, "client " + c + ", reply " + i);
+                assertEquals(expected.get(i), got.get(i), context);
             }
         }
     }
