@@ -40,6 +40,21 @@ final class SetRun implements BackendLink.Run {
             }
             return new Origin(head, nodeId.getBytes(StandardCharsets.US_ASCII), packed);
         }
+
+        /** A run's call head after the function name: the fixed head, then the bulk of user db {@code db}. */
+        ByteBuf callHead(ByteBufAllocator alloc, int db) {
+            ByteBuf head = alloc.buffer(64);
+            head.writeBytes(fixedHead);
+            head.writeBytes(ApplyCalls.setsDb(db));
+            return head;
+        }
+
+        /** A text stamp of this node to write HLC digits into: 16 places, then the node id. */
+        byte[] stampBuffer() {
+            byte[] stamp = new byte[Stamp.HLC_DIGITS + nodeId.length];
+            System.arraycopy(nodeId, 0, stamp, Stamp.HLC_DIGITS, nodeId.length);
+            return stamp;
+        }
     }
 
     private final ByteBuf head;           // N, origin and db bulks
@@ -48,12 +63,9 @@ final class SetRun implements BackendLink.Run {
     private final List<ReplySink> sinks = new ArrayList<>();
 
     private SetRun(ByteBufAllocator alloc, Origin origin, int db) {
-        head = alloc.buffer(64);
-        head.writeBytes(origin.fixedHead());
-        head.writeBytes(ApplyCalls.setsDb(db));
+        head = origin.callHead(alloc, db);
         body = alloc.directBuffer(2048);
-        stamp = new byte[Stamp.HLC_DIGITS + origin.nodeId().length];
-        System.arraycopy(origin.nodeId(), 0, stamp, Stamp.HLC_DIGITS, origin.nodeId().length);
+        stamp = origin.stampBuffer();
     }
 
     /**

@@ -38,12 +38,9 @@ final class WriteRun implements BackendLink.Run {
     private int args;
 
     private WriteRun(ByteBufAllocator alloc, SetRun.Origin origin, int db) {
-        head = alloc.buffer(64);
-        head.writeBytes(origin.fixedHead());
-        head.writeBytes(ApplyCalls.setsDb(db));
+        head = origin.callHead(alloc, db);
         body = alloc.directBuffer(2048);
-        stamp = new byte[Stamp.HLC_DIGITS + origin.nodeId().length];
-        System.arraycopy(origin.nodeId(), 0, stamp, Stamp.HLC_DIGITS, origin.nodeId().length);
+        stamp = origin.stampBuffer();
     }
 
     /**

@@ -107,6 +107,11 @@ final class Node implements AutoCloseable {
             args.add(keyValues[i]);
             args.add(keyValues[i + 1]);
         }
+        return onDb(db, args);
+    }
+
+    /** Calls {@code args} with user db {@code db} SELECTed, as the proxy's connection would have it; returns the reply. */
+    private Object onDb(int db, List<Object> args) {
         if (db == 0) {
             return conn.callParsed(args.toArray());
         }
@@ -126,15 +131,7 @@ final class Node implements AutoCloseable {
             args.add(cmd.length);
             args.addAll(List.of(cmd));
         }
-        if (db == 0) {
-            return conn.callParsed(args.toArray());
-        }
-        conn.callParsed("SELECT", db);
-        try {
-            return conn.callParsed(args.toArray());
-        } finally {
-            conn.callParsed("SELECT", 0);
-        }
+        return onDb(db, args);
     }
 
     /** A stamp's packed form, two hex digits per byte (as the proxy sends it with km_ws). */
