@@ -6,8 +6,9 @@
 #   solo     keymesh without peers
 #   A, B     two keymesh primaries peered with each other (cluster secret set)
 # and prints:
-#   1. SET throughput (redis-benchmark -c 50 -d 100) on A with B attached, as ratios of direct and
-#      of solo: ROUNDS rounds, targets rotated per round, median and range of the per-round ratios;
+#   1. SET, INCR and HSET throughput (redis-benchmark -c 50 -d 100, TESTS) on A with B attached, as
+#      ratios of direct and of solo: ROUNDS rounds per test, targets rotated per round, median and
+#      range of the per-round ratios;
 #   2. replication lag A -> B, p50 / p99, while LAG_RATE 100-byte SETs per second go to A (one
 #      probe run per rate in the list), with the JVM collection pauses of A and B during each run
 #      (bench/lib/ReplicationProbe.java: a probe key every 10 ms, polled on B);
@@ -19,7 +20,8 @@
 #
 # Usage: bench/replication-bench.sh          (~4-6 min on 2 cores)
 #        QUICK=1 bench/replication-bench.sh  (smaller counts, ~1-2 min)
-# Environment: ROUNDS [3]  N_SET [200000]  CLIENTS [50]  LAG_RATE ["5000 10000 20000"]  LAG_SECONDS [15]
+# Environment: ROUNDS [3]  N_SET [200000]  CLIENTS [50]  TESTS ["set incr hset": redis-benchmark
+#   tests of part 1]  THROUGHPUT_ONLY [unset: 1 stops after part 1]  LAG_RATE ["5000 10000 20000"]  LAG_SECONDS [15]
 #   WIRE_SETS [100000]  MEM_KEYS [1000000]  KEYMESH_JAR [proxy/target/keymesh.jar]  KEEP_TMP [0]
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -33,7 +35,7 @@ BENCH_NAME=replication-bench
 if [ "${QUICK:-0}" = 1 ]; then
   ROUNDS=${ROUNDS:-1}; N_SET=${N_SET:-50000}; LAG_SECONDS=${LAG_SECONDS:-8}; WIRE_SETS=${WIRE_SETS:-20000}; MEM_KEYS=${MEM_KEYS:-200000}
 fi
-ROUNDS=${ROUNDS:-3}; N_SET=${N_SET:-200000}; CLIENTS=${CLIENTS:-50}
+ROUNDS=${ROUNDS:-3}; N_SET=${N_SET:-200000}; CLIENTS=${CLIENTS:-50}; TESTS=${TESTS:-set incr hset}
 LAG_RATE=${LAG_RATE:-5000 10000 20000}; LAG_SECONDS=${LAG_SECONDS:-15}
 WIRE_SETS=${WIRE_SETS:-100000}; MEM_KEYS=${MEM_KEYS:-1000000}
 KEYMESH_JAR=${KEYMESH_JAR:-$ROOT/proxy/target/keymesh.jar}
@@ -67,9 +69,10 @@ echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  git: $(git -C "$ROOT" rev-parse --sh
 echo "redis $(redis-server --version | awk '{print $3}' | sed 's/^v=//'), $(java -version 2>&1 | head -n 1)"
 
 # ---- 1. throughput --------------------------------------------------------------------------------
-rps() {   # rps PORT: requests per second of one redis-benchmark SET run
-  redis-benchmark -h 127.0.0.1 -p "$1" -c "$CLIENTS" -t set -d 100 -r 100000 -n "$N_SET" --csv 2>/dev/null |
-    awk -F'","' '/^"SET"/ { print $2 + 0 }'
+rps() {   # rps PORT [TEST]: requests per second of one redis-benchmark run of TEST (set)
+  local t=${2:-set}
+  redis-benchmark -h 127.0.0.1 -p "$1" -c "$CLIENTS" -t "$t" -d 100 -r 100000 -n "$N_SET" --csv 2>/dev/null |
+    awk -F'","' -v name="\"${t^^}" '$1 == name { print $2 + 0 }'
 }
 log "warm-up"
 # twice for each keymesh node: after one run its JIT compiler still took ~4 us of CPU per SET in
@@ -77,21 +80,24 @@ log "warm-up"
 # 21-24 us after); direct gets a run too, so every target starts warm
 rps "$DIRECT_PORT" >/dev/null
 for _ in 1 2; do rps "$SOLO_PORT" >/dev/null; rps "$A_PORT" >/dev/null; wait_quiet "$PA" "$A_PORT" "$PB" "$B_PORT"; done
-order=(direct solo A)
-ratios_direct=(); ratios_solo=()
-for ((r = 0; r < ROUNDS; r++)); do
-  declare -A got=()
-  for ((k = 0; k < 3; k++)); do
-    t=${order[$(((k + r) % 3))]}
-    got[$t]=$(rps "${PORT[$t]}")
-    [ "$t" = A ] && wait_quiet "$PA" "$A_PORT" "$PB" "$B_PORT"
-  done
-  log "round $((r + 1)): direct ${got[direct]}  solo ${got[solo]}  A(with peer) ${got[A]} rps"
-  ratios_direct+=("$(awk -v a="${got[A]}" -v d="${got[direct]}" 'BEGIN { printf "%.2f", a / d }')")
-  ratios_solo+=("$(awk -v a="${got[A]}" -v s="${got[solo]}" 'BEGIN { printf "%.2f", a / s }')")
-done
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { printf "%s (%s-%s)", v[int((NR + 1) / 2)], v[1], v[NR] }'; }
-echo "SET -c $CLIENTS -d 100, with one peer attached: A/direct $(median "${ratios_direct[@]}")  A/solo $(median "${ratios_solo[@]}")"
+order=(direct solo A)
+for test in $TESTS; do
+  ratios_direct=(); ratios_solo=()
+  for ((r = 0; r < ROUNDS; r++)); do
+    declare -A got=()
+    for ((k = 0; k < 3; k++)); do
+      t=${order[$(((k + r) % 3))]}
+      got[$t]=$(rps "${PORT[$t]}" "$test")
+      [ "$t" = A ] && wait_quiet "$PA" "$A_PORT" "$PB" "$B_PORT"
+    done
+    log "${test^^} round $((r + 1)): direct ${got[direct]}  solo ${got[solo]}  A(with peer) ${got[A]} rps  (load $(cut -d' ' -f1-3 /proc/loadavg))"
+    ratios_direct+=("$(awk -v a="${got[A]}" -v d="${got[direct]}" 'BEGIN { printf "%.2f", a / d }')")
+    ratios_solo+=("$(awk -v a="${got[A]}" -v s="${got[solo]}" 'BEGIN { printf "%.2f", a / s }')")
+  done
+  echo "${test^^} -c $CLIENTS -d 100, with one peer attached: A/direct $(median "${ratios_direct[@]}")  A/solo $(median "${ratios_solo[@]}")"
+done
+[ -n "${THROUGHPUT_ONLY:-}" ] && exit 0
 
 if [ "$REPLICATING" = 0 ]; then
   echo "replication lag A->B: not measured (a SET on A never reached B)"

@@ -2,7 +2,8 @@
 # replication-cpu.sh: where the CPU of a replicated SET goes, process by process.
 #
 # Starts two peered keymesh primaries A and B on 127.0.0.1 (persistence off), warms them up, then
-# for ROUNDS rounds runs `redis-benchmark -c 50 -t set -d 100 -r 100000 -n N` against A, waits
+# per test of TESTS (set, incr, hset) for ROUNDS rounds runs `redis-benchmark -c 50 -t <test> -d 100
+# -r 100000 -n N` against A, waits
 # until B has everything, and prints the throughput and the CPU time (user + sys, /proc) each
 # process spent per SET: A's JVM, A's redis-server, B's JVM, B's redis-server. Then the
 # backends' INFO commandstats (km_w on A, km_r and what it calls on B), so that per-call costs
@@ -12,7 +13,8 @@
 # ratio of issue 3 is measured against. Exit 0 whatever the numbers.
 #
 # Usage: bench/replication-cpu.sh   (~1-2 min on 2 cores)
-# Environment: ROUNDS [2]  N [200000]  KEYMESH_JAR [proxy/target/keymesh.jar]  KEEP_TMP [0]
+# Environment: ROUNDS [2]  N [200000]  TESTS ["set incr hset": the redis-benchmark tests, each
+#   measured ROUNDS times]  KEYMESH_JAR [proxy/target/keymesh.jar]  KEEP_TMP [0]
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
@@ -22,7 +24,7 @@ BENCH_NAME=replication-cpu
 # shellcheck source=lib/mesh.sh
 . "$HERE/lib/mesh.sh"
 
-ROUNDS=${ROUNDS:-2}; N=${N:-200000}
+ROUNDS=${ROUNDS:-2}; N=${N:-200000}; TESTS=${TESTS:-set incr hset}
 KEYMESH_JAR=${KEYMESH_JAR:-$ROOT/proxy/target/keymesh.jar}
 need redis-server redis-benchmark redis-cli java pgrep awk
 [ -f "$KEYMESH_JAR" ] || die "no keymesh jar at $KEYMESH_JAR (build: mvn -B -q -o package -DskipTests)"
@@ -37,44 +39,49 @@ pick_port D_PORT
 start_direct "$D_PORT"
 PD=$DIRECT_PID
 
-# set_load PORT: N SETs as the rounds send them; prints "<SET/s> <client CPU seconds>" (the
-# subshell's `times`, written to a file since a builtin in a pipeline runs in a child of its own,
-# gives the user and system time of its children: the redis-benchmark run).
+# set_load PORT TEST: N requests of TEST as the rounds send them; prints "<req/s> <client CPU
+# seconds>" (the subshell's `times`, written to a file since a builtin in a pipeline runs in a child
+# of its own, gives the user and system time of its children: the redis-benchmark run).
 set_load() {
   (
-    redis-benchmark -h 127.0.0.1 -p "$1" -c 50 -n "$N" -r 100000 -t set -d 100 --csv 2>/dev/null |
-      awk -F'","' '/^"SET"/ { printf "%s ", $2 + 0 }'
+    redis-benchmark -h 127.0.0.1 -p "$1" -c 50 -n "$N" -r 100000 -t "$2" -d 100 --csv 2>/dev/null |
+      awk -F'","' -v name="\"${2^^}" '$1 == name { printf "%s ", $2 + 0 }'
     times >"$TMP_ROOT/times"
   )
   awk 'NR == 2 { u = $1; s = $2; sub(/s$/, "", u); sub(/s$/, "", s); split(u, a, "m"); split(s, b, "m")
     print a[1] * 60 + a[2] + b[1] * 60 + b[2] }' "$TMP_ROOT/times"
 }
 
-# us_per_set TICKS: CPU microseconds per SET of the round
+# us_per_set TICKS: CPU microseconds per request of the round
 us_per_set() { awk -v d="$1" -v t="$tck" -v n="$N" 'BEGIN { printf "%.1f", d * 1e6 / t / n }'; }
 
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  git: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)  cpu: $(nproc)"
 log "warm-up"
-redis-benchmark -h 127.0.0.1 -p "$A_PORT" -c 50 -n 50000 -r 100000 -t set -d 100 -q >/dev/null 2>&1
+for test in $TESTS; do
+  redis-benchmark -h 127.0.0.1 -p "$A_PORT" -c 50 -n 50000 -r 100000 -t "$test" -d 100 -q >/dev/null 2>&1
+done
 tck=$(getconf CLK_TCK)
-for ((r = 1; r <= ROUNDS; r++)); do
-  wait_quiet "$PA" "$A_PORT" "$PB" "$B_PORT"
-  declare -A t0=()
-  for p in "$PA" "$RA" "$PB" "$RB"; do t0[$p]=$(cpu_ticks "$p"); done
-  read -r rps client < <(set_load "$A_PORT")
-  rps_a=$rps
-  wait_quiet "$PA" "$A_PORT" "$PB" "$B_PORT"
-  line="round $r: $rps SET/s on A; CPU us per SET:"
-  for n in "A-jvm:$PA" "A-redis:$RA" "B-jvm:$PB" "B-redis:$RB"; do
-    p=${n#*:}
-    line="$line ${n%%:*} $(us_per_set "$(($(cpu_ticks "$p") - ${t0[$p]}))")"
+for test in $TESTS; do
+  T=${test^^}
+  for ((r = 1; r <= ROUNDS; r++)); do
+    wait_quiet "$PA" "$A_PORT" "$PB" "$B_PORT"
+    declare -A t0=()
+    for p in "$PA" "$RA" "$PB" "$RB"; do t0[$p]=$(cpu_ticks "$p"); done
+    read -r rps client < <(set_load "$A_PORT" "$test")
+    rps_a=$rps
+    wait_quiet "$PA" "$A_PORT" "$PB" "$B_PORT"
+    line="$T round $r: $rps $T/s on A; CPU us per $T:"
+    for n in "A-jvm:$PA" "A-redis:$RA" "B-jvm:$PB" "B-redis:$RB"; do
+      p=${n#*:}
+      line="$line ${n%%:*} $(us_per_set "$(($(cpu_ticks "$p") - ${t0[$p]}))")"
+    done
+    echo "$line client $(awk -v c="$client" -v n="$N" 'BEGIN { printf "%.1f", c * 1e6 / n }')"
+    d0=$(cpu_ticks "$PD")
+    read -r rps client < <(set_load "$D_PORT" "$test")
+    echo "$T round $r: $rps $T/s on direct; CPU us per $T: redis $(us_per_set "$(($(cpu_ticks "$PD") - d0))")" \
+      "client $(awk -v c="$client" -v n="$N" 'BEGIN { printf "%.1f", c * 1e6 / n }');" \
+      "A/direct $(awk -v a="$rps_a" -v d="$rps" 'BEGIN { printf "%.2f", a / d }')  (load $(cut -d' ' -f1-3 /proc/loadavg))"
   done
-  echo "$line client $(awk -v c="$client" -v n="$N" 'BEGIN { printf "%.1f", c * 1e6 / n }')"
-  d0=$(cpu_ticks "$PD")
-  read -r rps client < <(set_load "$D_PORT")
-  echo "round $r: $rps SET/s on direct; CPU us per SET: redis $(us_per_set "$(($(cpu_ticks "$PD") - d0))")" \
-    "client $(awk -v c="$client" -v n="$N" 'BEGIN { printf "%.1f", c * 1e6 / n }');" \
-    "A/direct $(awk -v a="$rps_a" -v d="$rps" 'BEGIN { printf "%.2f", a / d }')"
 done
 for n in A B; do
   echo "$n backend commandstats (calls, usec per call):"

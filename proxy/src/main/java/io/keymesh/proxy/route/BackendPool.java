@@ -38,14 +38,16 @@ public final class BackendPool {
     private final EventLoop loop;
     private final BackendConnector connector;
     private final BackendLink[] shared;
-    private final BackendLink[] retired;      // per slot, the link retired last (until it closes)
+    private final List<List<BackendLink>> retired = new ArrayList<>();   // per slot, the links retired and not closed yet
     private final List<Runnable> waitingForWritable = new ArrayList<>();
 
     private BackendPool(EventLoop loop, BackendConnector connector, int databases) {
         this.loop = loop;
         this.connector = connector;
         this.shared = new BackendLink[databases * 2];
-        this.retired = new BackendLink[databases * 2];
+        for (int i = 0; i < databases * 2; i++) {
+            retired.add(new ArrayList<>(2));
+        }
     }
 
     /** The pool of the calling event loop (created on first use). */
@@ -65,20 +67,22 @@ public final class BackendPool {
 
     /**
      * The shared link for {@code db} in {@code protocol}, or {@code previous} (the link a session's
-     * replies are still due on) when that is this slot's retired link and still open.
+     * replies are still due on) when that is one of this slot's retired links and still open: a
+     * session stays on the link its earlier requests wait on however many links were retired since.
      */
     public BackendLink shared(int db, int protocol, BackendLink previous) {
         int slot = db * 2 + (protocol == 3 ? 1 : 0);
-        if (previous != null && previous == retired[slot] && previous.isOpen()) {
-            return previous;
-        }
         BackendLink link = shared[slot];
         if (link != null && link.isOpen() && link.stalledNanos(System.nanoTime()) > STALL_NANOS) {
             log.debug("shared backend link for db {} has waited {} ms for a reply; new requests go on a new link",
                     db, link.stalledNanos(System.nanoTime()) / 1_000_000);
-            retired[slot] = link;
+            retired.get(slot).add(link);
             link.closeWhenIdle();
             link = null;
+        }
+        // after the retirement above: a session whose requests wait on the link just retired stays there
+        if (previous != null && previous.isOpen() && retired.get(slot).contains(previous)) {
+            return previous;
         }
         if (link == null || !link.isOpen()) {
             link = connector.connect(loop, db, protocol, new SharedListener(slot));
@@ -114,9 +118,7 @@ public final class BackendPool {
             if (shared[slot] == link) {
                 shared[slot] = null;
             }
-            if (retired[slot] == link) {
-                retired[slot] = null;
-            }
+            retired.get(slot).remove(link);
             onWritable(link);
         }
 

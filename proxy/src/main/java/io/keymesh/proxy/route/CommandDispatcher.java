@@ -441,25 +441,36 @@ public final class CommandDispatcher {
             sendThenTouch(s, r, spec);
             return true;
         }
-        if (!s.inMulti() && s.link() == null && r.argc() == 3 && spec.name().equals("SET")
-                && r.frameLength() <= SetRun.FRAME_MAX) {
-            sendPlainSet(s, r);
+        boolean plainSet = r.argc() == 3 && spec.name().equals("SET");
+        if (!s.inMulti() && s.link() == null && r.frameLength() <= SetRun.FRAME_MAX
+                && (plainSet || WriteRun.BATCHED.contains(spec.name()))) {
+            sendInRun(s, r, plainSet);
         } else {
             sendWrite(s, r);
         }
         return true;
     }
 
-    /** Sends a plain SET (outside MULTI, on a shared link) as part of the link's run of them; releases it. */
-    private void sendPlainSet(ClientSession s, RespRequest r) {
+    /**
+     * Sends a write (outside MULTI, on a shared link) as part of the link's run: a plain SET joins a
+     * {@link SetRun}, unless a {@link WriteRun} is open, which any batched command joins; releases it.
+     */
+    private void sendInRun(ClientSession s, RespRequest r, boolean plainSet) {
         try {
             BackendLink link = linkFor(s);
             if (link == null) {
                 return;
             }
-            int keyFrom = r.argIndex(0) + r.argLength(0) + 2;
-            SetRun.add(link, s.channel().alloc(), runOrigin, s.db(), node.clock().now(), r.buffer(), keyFrom,
-                    r.frameIndex() + r.frameLength(), s.expectReply(null));
+            int frameEnd = r.frameIndex() + r.frameLength();
+            if (plainSet && !(link.run() instanceof WriteRun)) {
+                int keyFrom = r.argIndex(0) + r.argLength(0) + 2;
+                SetRun.add(link, s.channel().alloc(), runOrigin, s.db(), node.clock().now(), r.buffer(), keyFrom,
+                        frameEnd, s.expectReply(null));
+            } else {
+                int from = WriteEncoder.argumentsStart(r.buffer(), r.frameIndex(), r.frameLength());
+                WriteRun.add(link, s.channel().alloc(), runOrigin, s.db(), node.clock().now(), r.buffer(), from,
+                        frameEnd, r.argc(), s.expectReply(null));
+            }
             afterSend(s, link);
         } finally {
             r.release();

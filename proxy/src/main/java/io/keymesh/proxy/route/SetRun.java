@@ -2,7 +2,6 @@ package io.keymesh.proxy.route;
 
 import io.keymesh.storage.apply.ApplyCalls;
 import io.keymesh.storage.conn.BackendLink;
-import io.keymesh.storage.conn.ReplyScanner;
 import io.keymesh.storage.conn.ReplySink;
 import io.keymesh.topology.clock.Stamp;
 import io.netty.buffer.ByteBuf;
@@ -41,6 +40,21 @@ final class SetRun implements BackendLink.Run {
             }
             return new Origin(head, nodeId.getBytes(StandardCharsets.US_ASCII), packed);
         }
+
+        /** A run's call head after the function name: the fixed head, then the bulk of user db {@code db}. */
+        ByteBuf callHead(ByteBufAllocator alloc, int db) {
+            ByteBuf head = alloc.buffer(64);
+            head.writeBytes(fixedHead);
+            head.writeBytes(ApplyCalls.setsDb(db));
+            return head;
+        }
+
+        /** A text stamp of this node to write HLC digits into: 16 places, then the node id. */
+        byte[] stampBuffer() {
+            byte[] stamp = new byte[Stamp.HLC_DIGITS + nodeId.length];
+            System.arraycopy(nodeId, 0, stamp, Stamp.HLC_DIGITS, nodeId.length);
+            return stamp;
+        }
     }
 
     private final ByteBuf head;           // N, origin and db bulks
@@ -49,12 +63,9 @@ final class SetRun implements BackendLink.Run {
     private final List<ReplySink> sinks = new ArrayList<>();
 
     private SetRun(ByteBufAllocator alloc, Origin origin, int db) {
-        head = alloc.buffer(64);
-        head.writeBytes(origin.fixedHead());
-        head.writeBytes(ApplyCalls.setsDb(db));
+        head = origin.callHead(alloc, db);
         body = alloc.directBuffer(2048);
-        stamp = new byte[Stamp.HLC_DIGITS + origin.nodeId().length];
-        System.arraycopy(origin.nodeId(), 0, stamp, Stamp.HLC_DIGITS, origin.nodeId().length);
+        stamp = origin.stampBuffer();
     }
 
     /**
@@ -91,41 +102,6 @@ final class SetRun implements BackendLink.Run {
         ByteBuf start = ApplyCalls.setsStart(head.alloc(), sinks.size(), head);
         head.release();
         link.send(start, null);                       // the call's start, then its SETs: one request
-        link.send(body, new Replies(sinks));
-    }
-
-    /** Cuts the call's array reply into its elements, one per SET; an error for the whole call goes to every SET. */
-    private record Replies(List<ReplySink> sinks) implements ReplySink {
-        @Override
-        public void onReply(ByteBuf buffer, int index, int length) {
-            if (buffer.getByte(index) != '*') {
-                for (ReplySink sink : sinks) {
-                    sink.onReply(buffer, index, length);
-                }
-                return;
-            }
-            int first = buffer.indexOf(index, index + length, (byte) '\n') + 1;
-            ByteBuf elements = buffer.slice(first, index + length - first);
-            ReplyScanner scanner = new ReplyScanner();
-            int given = 0;
-            while (given < sinks.size() && elements.isReadable()) {
-                int n = scanner.scan(elements);
-                if (n == ReplyScanner.INCOMPLETE) {
-                    break;
-                }
-                sinks.get(given++).onReply(buffer, first + elements.readerIndex(), n);
-                elements.skipBytes(n);
-            }
-            for (int i = given; i < sinks.size(); i++) {
-                sinks.get(i).onFailure("ERR keymesh: a batched SET got no reply of its own from the backend");
-            }
-        }
-
-        @Override
-        public void onFailure(String error) {
-            for (ReplySink sink : sinks) {
-                sink.onFailure(error);
-            }
-        }
+        link.send(body, new RunReplies(sinks, "SET"));
     }
 }

@@ -20,6 +20,8 @@ import java.util.List;
  *       natively changed ({@code KM.TOUCH}, {@code KM.XDELIVERED});</li>
  *   <li>{@link #setsStart}: the start of {@code FCALL km_ws 0 <N> <origin> <db> {<stamp> <packed
  *       stamp> <key> <value>} ...}, several clients' plain SETs in one call;</li>
+ *   <li>{@link #runStart}: the start of {@code FCALL km_wr 0 <N> <origin> <db> {<stamp> <argc> <command>
+ *       [args...]} ...}, several clients' write commands in one call;</li>
  *   <li>{@link #positionRequest}: reads this node's own log position ({@code KEYMESH POS});</li>
  *   <li>the housekeeping's calls, as argument lists: {@link #mark}, {@link #gcStep}, and reads of
  *       the state keys ({@link ReplicationLog#readPositions}, {@link #readFlushCounts}, {@link #readLibraries},
@@ -34,12 +36,15 @@ public final class ApplyCalls {
     public static final int HEADER_ARGS = 9;
     /** Arguments km_ws takes before its SETs: FCALL km_ws 0 N origin db; then four per SET. */
     public static final int SETS_HEADER_ARGS = 6;
+    /** Arguments km_wr takes before its commands: FCALL km_wr 0 N origin db; then per command its stamp, argc and bulks. */
+    public static final int RUN_HEADER_ARGS = 6;
 
     private static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
     private static final int HLC_DIGITS = 16;
     private static final byte[] FCALL_KM_W = bulks("FCALL", "km_w", "0");
     private static final byte[] FCALL_KM_WS = bulks("FCALL", "km_ws", "0");
+    private static final byte[] FCALL_KM_WR = bulks("FCALL", "km_wr", "0");
     private static final byte[] PROTO_2 = bulks("2");
     private static final byte[] PROTO_3 = bulks("3");
     private static final byte[] NO_TXN = bulks("0");
@@ -146,6 +151,26 @@ public final class ApplyCalls {
         start.writeBytes(FCALL_KM_WS);
         start.writeBytes(head, head.readerIndex(), head.readableBytes());
         return start;
+    }
+
+    /**
+     * The start of a km_wr call of {@code args} arguments after its header (per command: stamp, argc,
+     * then the command's bulks): {@code *<6+args> FCALL km_wr 0} followed by {@code head} (the
+     * fixed head and the db bulk, as for km_ws).
+     */
+    public static ByteBuf runStart(ByteBufAllocator alloc, int args, ByteBuf head) {
+        ByteBuf start = alloc.buffer(16 + FCALL_KM_WR.length + head.readableBytes());
+        start.writeByte('*');
+        writeDecimal(start, RUN_HEADER_ARGS + (long) args);
+        start.writeBytes(CRLF);
+        start.writeBytes(FCALL_KM_WR);
+        start.writeBytes(head, head.readerIndex(), head.readableBytes());
+        return start;
+    }
+
+    /** Writes {@code value} (0 or more) as a RESP bulk string of its decimal digits. */
+    public static void writeCountBulk(ByteBuf out, int value) {
+        writeDecimalBulk(out, value);
     }
 
     /**

@@ -723,15 +723,26 @@ local function merge_member(ctx, db, key, typ, member, value, local_write, fvec)
   if m.kind == 'l' then return end
   -- a stream entry below the stream's trim floor is gone on every node, whenever it arrives
   if typ == 'stream' and value ~= nil and STREAM.below_floor(m, member, t) then return end
-  local cv, cty = member_cv(m, member)
+  -- the member's counters, register stamp and parked value, in one read (member_cv, field_meta
+  -- and parked_value would each read one)
+  local cv, cty, st, parked = {}, nil, nil, nil
+  if m.kind == 'h' then
+    sel(m.mdb)
+    local h = redis.call('HMGET', m.key, 'c' .. member, 'f' .. member, 'p' .. member)
+    if h[1] then
+      cty = string.sub(h[1], 1, 1) == 'z' and 'zset' or 'hash'
+      cv = parse_vec(string.sub(h[1], 3))
+    end
+    if h[2] then st = string.sub(h[2], 2) end
+    parked = h[3]
+  end
   local counted = next(cv) ~= nil or (fvec ~= nil and next(fvec) ~= nil)
   typ = typ or cty
   if not local_write then
     if (m.t and t <= m.t) or (m.d and t <= m.d) then return end
-    local _, st = field_meta(m, member)
     if st and t <= st then return end
     -- a value parked under the member's older register is superseded
-    unpark(m, member)
+    if parked then unpark(m, member) end
     if counted then
       merge_vec({ cv = cv }, fvec or {}, epoch_of(ctx, db))
       set_seen({ cv = cv }, fvec or {})
@@ -1292,7 +1303,10 @@ local function merge_key(ctx, rec, local_write)
   local ok = nil
   if rec.kind == 'i' then
     ok = counting_key(ctx, db, rec.q, local_write)
-    if ok == nil then return end
+    if ok == nil then
+      if rec.then_e then merge_key(ctx, { db = db, key = rec.key, kind = 'e', e = rec.then_e }, local_write) end
+      return
+    end
   end
   local m = rec.meta or meta_load(ctx.N + db, rec.key)
   local before = sigma(m)
@@ -1373,6 +1387,15 @@ local function merge_key(ctx, rec, local_write)
       c.tot = rec.total
       c.st = t
       fix = sigma(m) - before
+    end
+    -- the expiry the same write set after the increment (a new key's "e 0"), merged in the same
+    -- step as its own 'e' would be
+    if rec.then_e then
+      local old_et = et_of(m)
+      if local_write or old_et == nil or t > old_et then
+        m.e = rec.then_e
+        m.et = t
+      end
     end
   end
   if not local_write and next(m.cv) ~= nil then

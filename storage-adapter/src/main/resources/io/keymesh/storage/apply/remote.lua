@@ -57,6 +57,9 @@ local function apply_entry(ctx, fields)
       elseif name == 'e' then
         if rec.kind == 's' or rec.kind == 'r' then
           rec.e = tonumber(v)
+        elseif rec.kind == 'i' and rec.then_e == nil then
+          -- a counter op's expiry (a new key's): merged with it in one step
+          rec.then_e = tonumber(v)
         else
           if rec.kind ~= nil then
             -- an expiry after a counter op: its own step on the same key
@@ -880,6 +883,7 @@ end
 
 redis.register_function('km_w', km_w)
 redis.register_function('km_ws', km_ws)
+redis.register_function('km_wr', km_wr)
 redis.register_function('km_r', km_r)
 redis.register_function('km_dumpkey', km_dumpkey)
 redis.register_function('km_mergekey', km_mergekey)

@@ -161,7 +161,15 @@ local function log_xadd(origin, seq, en)
   redis.call('XADD', log_key(origin), seq, unpack(f))   -- id "<seq>" is "<seq>-0"
 end
 
+-- the field lists of the log entries km_wr's commands made so far, which it logs at its end (see
+-- log_run_end); nil outside km_wr
+local log_run = nil
+
 local function log_append(N, origin, en)
+  if log_run then
+    log_run[#log_run + 1] = en.f
+    return
+  end
   sel(2 * N)
   local seq = redis.call('HINCRBY', 'km:pos', origin, 1)
   log_xadd(origin, seq, en)
@@ -792,7 +800,7 @@ local function set_plain(N, db, origin, t, txn, key, value, name)
   local en = nil
   if bare_stamp(old) then
     t = set_stamp(key, t, p, old)
-    if txn == '0' then
+    if txn == '0' and not log_run then
       sel(2 * N)
       log_xadd_set(origin, redis.call('HINCRBY', 'km:pos', origin, 1), t, db, key, value)
       return r
@@ -819,6 +827,7 @@ SETS_PER_ENTRY_MAX in one entry with a "t" field per SET.
 ]]
 local function km_ws(_, argv)
   reset_db()
+  log_run = nil
   local N, origin, db = tonumber(argv[1]), argv[2], tonumber(argv[3])
   cur_db = db
   local n = (#argv - 3) / 4
@@ -915,16 +924,129 @@ local function record_expiry(ctx, en, db, key)
   end
 end
 
+-- The commands clients send most, each with every lookup made once: the general path below reads
+-- a key's metadata up to three times and its members twice. Each returns nil, having changed
+-- nothing, when the key needs the general path; else it leaves exactly the data, metadata and log
+-- entry the general path would.
+
+-- fields a plain HSET may name to take its own path (HMGET takes two per field)
+local HSET_PLAIN_MAX = 255
+
+-- INCR, DECR, INCRBY, DECRBY of a key holding a canonical integer or nothing, whose metadata is a
+-- string or absent: the counter op of origin ctx.origin's running total
+local function incr_plain(ctx, db, cmd, name, a, txn)
+  local key, N = a[1], ctx.N
+  sel(N + db)
+  local mv = redis.pcall('GET', key)
+  if mv ~= false and type(mv) ~= 'string' then return nil end   -- member or list metadata
+  sel(db)
+  local cur = redis.pcall('GET', key)
+  if cur ~= false and not canonical_number(cur) then return nil end
+  local r = redis.pcall(name, unpack(a))
+  if type(r) == 'table' and r.err then return arity_fix(r, cmd) end
+  local m = parse_meta(mv or '')
+  m.kind, m.key, m.mdb = mv and 's' or 'n', key, N + db
+  local newest = max_stamp(m)
+  if newest >= ctx.t then ctx.t = newest .. '0' end
+  local k = total_key(ctx.origin, epoch_of(ctx, db))
+  local c = m.cv[k]
+  if c == nil then
+    c = { st = '', tot = 0, seen = 0 }
+    m.cv[k] = c
+  end
+  c.tot = c.tot + counter_delta(cmd, a)
+  c.st = ctx.t
+  local en = entry_new(ctx.t, txn, db)
+  entry_key(en, db, key)
+  entry_epoch(ctx, en, db)
+  entry_op(en, 'i', num(c.tot))
+  if cur == false then
+    -- a new key starts with no expiry
+    m.e = 0
+    m.et = ctx.t
+    entry_op(en, 'e', '0')
+  end
+  meta_save(m, true)
+  log_append(N, ctx.origin, en)
+  return r
+end
+
+-- HSET of fields none of which is counted (HINCRBY), on a key whose metadata is per-member or
+-- absent: each field's register moves to the write's stamp
+local function hset_plain(ctx, db, cmd, name, a, txn)
+  local key, N = a[1], ctx.N
+  if #a < 3 or #a % 2 == 0 or #a > 2 * HSET_PLAIN_MAX then return nil end
+  -- the fields in the order they first appear, each with the last value given
+  local fields, value, q = {}, {}, { '' }
+  for i = 2, #a, 2 do
+    local f = a[i]
+    if value[f] == nil then
+      fields[#fields + 1] = f
+      q[#q + 1] = 'f' .. f
+      q[#q + 1] = 'c' .. f
+    end
+    value[f] = a[i + 1]
+  end
+  sel(N + db)
+  local h = redis.pcall('HMGET', key, unpack(q))
+  if type(h) ~= 'table' or h.err then return nil end             -- key-level or list metadata
+  local m = parse_meta(h[1] or '')
+  m.kind, m.key, m.mdb = 'h', key, N + db
+  local newest = max_stamp(m)
+  for j = 1, #fields do
+    if h[2 * j + 1] then return nil end                             -- a counted field
+    local st = h[2 * j]
+    if st then
+      st = string.sub(st, 2)
+      if st > newest then newest = st end
+    end
+  end
+  sel(db)
+  local existed = redis.call('EXISTS', key) == 1
+  local r = redis.pcall(name, unpack(a))
+  if type(r) == 'table' and r.err then return arity_fix(r, cmd) end
+  if newest >= ctx.t then ctx.t = newest .. '0' end
+  local t = ctx.t
+  local en = entry_new(t, txn, db)
+  entry_key(en, db, key)
+  local fm = {}
+  for _, f in ipairs(fields) do
+    entry_op(en, 'h', f)
+    entry_op(en, 'w', value[f])
+    fm[#fm + 1] = 'f' .. f
+    fm[#fm + 1] = '+' .. t
+  end
+  if not existed then
+    m.e = 0
+    m.et = t
+    entry_op(en, 'e', '0')
+  end
+  fm[#fm + 1] = ''
+  fm[#fm + 1] = meta_str(m)
+  sel(N + db)
+  redis.call('HSET', key, unpack(fm))
+  if m.e > 0 and m.d == nil then
+    redis.call('PEXPIREAT', key, num(m.e))
+  else
+    redis.call('PERSIST', key)
+  end
+  log_append(N, ctx.origin, en)
+  return r
+end
+
+local PLAIN = { incr = incr_plain, decr = incr_plain, incrby = incr_plain, decrby = incr_plain, hset = hset_plain }
+
 --[[
 write_cmd: one client write command `name` (as the client spelled it) with arguments `a`, run with
 Redis' own semantics and reply (in protocol `proto`) on user db `db`, which the caller's connection
 has SELECTed; merges the keys' metadata at `stamp` and appends one log entry with transaction id
 `txn` ('0' outside MULTI), none when nothing changed. km_w runs one per call; a script runs one
-per write it makes (script.lua).
+per write it makes (script.lua); km_wr one per command of its run, sharing `epochs` (the dbs' flush
+epochs as read at the start of the call: no command of a run flushes).
 ]]
-local function write_cmd(proto, db, N, origin, stamp, txn, name, a)
+local function write_cmd(proto, db, N, origin, stamp, txn, name, a, epochs)
   local cmd = string.lower(name or '')
-  local ctx = { N = N, origin = origin }
+  local ctx = { N = N, origin = origin, epochs = epochs }
   cur_db = db
   stamp = past_epoch(ctx, db, stamp)
   if cmd == 'flushall' then
@@ -933,6 +1055,11 @@ local function write_cmd(proto, db, N, origin, stamp, txn, name, a)
   ctx.t = stamp
   sel(db)
   if cmd == 'set' and #a == 2 then return set_plain(N, db, origin, stamp, txn, a[1], a[2], name) end
+  local plain = PLAIN[cmd]
+  if plain and a[1] ~= nil and #a <= ARGS_MAX then
+    local r = plain(ctx, db, cmd, name, a, txn)
+    if r ~= nil then return r end
+  end
   local run, reshape = name, false
   if BLOCKING_LIST[cmd] and #a >= 2 then
     cmd, a, reshape = unblocked(cmd, a)
@@ -1262,6 +1389,7 @@ one transaction id.
 ]]
 local function km_w(_, argv)
   reset_db()
+  log_run = nil
   -- SET as clients mostly spell it; any other spelling takes the general path, to the same effect
   local name = argv[7]
   if #argv == 9 and (name == 'SET' or name == 'set') then
@@ -1276,4 +1404,70 @@ local function km_w(_, argv)
     return script({ proto = proto, db = db, N = N, origin = argv[4], stamp = argv[5], txn = argv[6] }, a)
   end
   return write_cmd(proto, db, N, argv[4], argv[5], argv[6], name, a)
+end
+
+--[[
+km_wr: FCALL km_wr 0 <N> <origin> <db> { <stamp> <argc> <command> [args...] } ...
+Write commands of several clients of user db <db> (outside MULTI, each with argc - 1 arguments) in
+one call: each runs as km_w runs it, in the given order, and gets its own reply; returns the
+replies as an array. Their log entries are written at the end, consecutive ones joined into one
+entry (log_run_end). The caller batches only commands whose reply is the same in RESP2 and RESP3
+(integers, bulk strings, errors). An error raised inside one command is that command's reply
+only: the commands before it keep their effect, their log entries and their replies.
+]]
+-- logs the entries of km_wr's commands: consecutive ones as one entry while its fields stay inline
+-- (each keeps its own "t", so a receiver applies each at its own stamp, as in an entry of plain
+-- SETs), one position update for all
+local function log_run_end(N, origin, entries)
+  if #entries == 0 then return end
+  local merged, cur = {}, nil
+  for _, f in ipairs(entries) do
+    if cur and #cur + #f <= FIELDS_INLINE_MAX then
+      for j = 1, #f do cur[#cur + 1] = f[j] end
+    else
+      cur = f
+      merged[#merged + 1] = cur
+    end
+  end
+  sel(2 * N)
+  local seq = redis.call('HINCRBY', 'km:pos', origin, #merged) - #merged
+  for _, f in ipairs(merged) do
+    seq = seq + 1
+    log_xadd(origin, seq, { f = f })
+  end
+end
+
+local function km_wr(_, argv)
+  reset_db()
+  local N, origin, db = tonumber(argv[1]), argv[2], tonumber(argv[3])
+  local replies, epochs, entries = {}, {}, {}
+  log_run = entries
+  local i = 4
+  while i <= #argv do
+    local stamp, argc, name = argv[i], tonumber(argv[i + 1]), argv[i + 2]
+    if argc == nil or argc < 1 or i + 1 + argc > #argv then
+      log_run = nil
+      log_run_end(N, origin, entries)
+      replies[#replies + 1] = { err = 'ERR keymesh: km_wr takes <N> <origin> <db> and one or more <stamp> <argc> <command> [args...]' }
+      return replies
+    end
+    local a = {}
+    for j = i + 3, i + 1 + argc do a[#a + 1] = argv[j] end
+    -- write_cmd takes the connection's db for SELECTed, as km_w's caller leaves it
+    sel(db)
+    local ok, r = pcall(write_cmd, 2, db, N, origin, stamp, '0', name, a, epochs)
+    if not ok then
+      if type(r) == 'table' and r.err then
+        r = { err = r.err }
+      else
+        r = { err = 'ERR keymesh: ' .. tostring(r) }
+      end
+      reset_db()
+    end
+    replies[#replies + 1] = r
+    i = i + 2 + argc
+  end
+  log_run = nil
+  log_run_end(N, origin, entries)
+  return replies
 end

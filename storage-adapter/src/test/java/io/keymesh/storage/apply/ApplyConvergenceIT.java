@@ -39,6 +39,10 @@ class ApplyConvergenceIT {
      * now and then write a string onto another family's key: a whole-key state meeting member
      * writes of another type.
      */
+    /** The commands the proxy sends in runs of writes (km_wr), as its WriteRun picks them. */
+    private static final java.util.Set<String> RUN_COMMANDS = java.util.Set.of("INCR", "DECR", "INCRBY", "DECRBY",
+            "INCRBYFLOAT", "HSET", "HSETNX", "HDEL", "HINCRBY", "HINCRBYFLOAT", "SADD", "SREM", "SET");
+
     private static Object[] randomWrite(SplittableRandom r, boolean flushes) {
         if (flushes && r.nextInt(150) == 0) {
             return new Object[] {"FLUSHDB"};
@@ -209,6 +213,9 @@ class ApplyConvergenceIT {
             // now and then a blocking pop that ran natively, recorded afterwards with KM.TOUCH as the
             // proxy does, sometimes with another write of the node in between (again its own source)
             SplittableRandom rb = new SplittableRandom(seedValue * 23 + 1);
+            // now and then a run of several clients' writes in one km_wr call, logged together, as the
+            // proxy sends counters, hash fields, set members and plain SETs (again its own source)
+            SplittableRandom rw = new SplittableRandom(seedValue * 29 + 7);
             for (Node n : all) {
                 n.scanStep = 1 + rs.nextInt(3);
                 n.betweenScanSteps = () -> {
@@ -242,6 +249,19 @@ class ApplyConvergenceIT {
                 Node n = nodes.get(r.nextInt(3));
                 if (rb.nextInt(20) == 0) {
                     nativePopThenTouch(rb, n, flushes);
+                }
+                if (rw.nextInt(8) == 0) {
+                    List<Object[]> run = new java.util.ArrayList<>();
+                    for (int tries = 0; tries < 40 && run.size() < 6; tries++) {
+                        Object[] w = randomWrite(rw, flushes);
+                        if (RUN_COMMANDS.contains(String.valueOf(w[0]).toUpperCase(java.util.Locale.ROOT))
+                                && !(w[0].equals("SET") && w.length != 3)) {
+                            run.add(w);
+                        }
+                    }
+                    if (!run.isEmpty()) {
+                        n.wr(rw.nextInt(4) == 0 ? 1 : 0, run);
+                    }
                 }
                 if (r.nextInt(12) == 0) {
                     // a run of plain SETs in one km_ws call, logged as one entry where it can be

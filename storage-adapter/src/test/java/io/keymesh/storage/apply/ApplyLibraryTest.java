@@ -15,7 +15,7 @@ class ApplyLibraryTest {
     void sourceIsOneNamedLibraryWithEveryContractFunction() {
         String src = ApplyLibrary.source();
         assertTrue(src.startsWith("#!lua name=keymesh\n"), "the shebang must be the first line");
-        for (String fn : new String[] {"km_w", "km_ws", "km_r", "km_dumpkey", "km_mergekey", "km_mergeflush", "km_flushscan", "km_trim", "km_mark", "km_gc", "km_version"}) {
+        for (String fn : new String[] {"km_w", "km_ws", "km_wr", "km_r", "km_dumpkey", "km_mergekey", "km_mergeflush", "km_flushscan", "km_trim", "km_mark", "km_gc", "km_version"}) {
             assertTrue(src.contains("'" + fn + "'"), fn + " is registered");
         }
         assertTrue(src.contains("'" + ApplyLibrary.version() + "'"), "the version is baked into the text");

@@ -107,6 +107,11 @@ final class Node implements AutoCloseable {
             args.add(keyValues[i]);
             args.add(keyValues[i + 1]);
         }
+        return onDb(db, args);
+    }
+
+    /** Calls {@code args} with user db {@code db} SELECTed, as the proxy's connection would have it; returns the reply. */
+    private Object onDb(int db, List<Object> args) {
         if (db == 0) {
             return conn.callParsed(args.toArray());
         }
@@ -116,6 +121,17 @@ final class Node implements AutoCloseable {
         } finally {
             conn.callParsed("SELECT", 0);
         }
+    }
+
+    /** Write commands on user db {@code db} as one km_wr call (each with a stamp of its own); returns its replies. */
+    Object wr(int db, List<Object[]> commands) {
+        List<Object> args = new ArrayList<>(List.of("FCALL", "km_wr", "0", N, origin, db));
+        for (Object[] cmd : commands) {
+            args.add(stamp());
+            args.add(cmd.length);
+            args.addAll(List.of(cmd));
+        }
+        return onDb(db, args);
     }
 
     /** A stamp's packed form, two hex digits per byte (as the proxy sends it with km_ws). */
