@@ -160,9 +160,7 @@ public final class ApplyCalls {
      */
     public static ByteBuf runStart(ByteBufAllocator alloc, int args, ByteBuf head) {
         ByteBuf start = alloc.buffer(16 + FCALL_KM_WR.length + head.readableBytes());
-        start.writeByte('*');
-        writeDecimal(start, RUN_HEADER_ARGS + (long) args);
-        start.writeBytes(CRLF);
+        RespCommand.writeHeader(start, '*', RUN_HEADER_ARGS + (long) args);
         start.writeBytes(FCALL_KM_WR);
         start.writeBytes(head, head.readerIndex(), head.readableBytes());
         return start;
