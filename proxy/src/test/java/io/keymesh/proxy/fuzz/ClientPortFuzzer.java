@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  * read. No reply or close within {@link #REPLY_TIMEOUT_MILLIS} is a finding (a hang).
  */
 final class ClientPortFuzzer implements AutoCloseable {
-    static final int BATCH_CASES = 16;
+    static final int BATCH_CASES = 32;
     static final int BATCH_BYTES = 256 * 1024;
     static final int REPLY_TIMEOUT_MILLIS = 10_000;
     private static final long SPLIT_SALT = 0x5EED5EEDL;
@@ -85,7 +85,7 @@ final class ClientPortFuzzer implements AutoCloseable {
             }
             batch.add(c);
             bytes += c.bytes().length;
-            if (batch.size() >= BATCH_CASES || bytes >= BATCH_BYTES) {
+            if (batch.size() >= BATCH_CASES || bytes >= BATCH_BYTES || ClientCases.endsBatch(c)) {
                 if (!observer.after(List.copyOf(batch), sendBatch(batch))) {
                     return false;
                 }

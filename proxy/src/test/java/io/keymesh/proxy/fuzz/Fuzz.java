@@ -63,14 +63,20 @@ public final class Fuzz {
                  StatefulRedisConnection<String, String> backend = node.connectBackend()) {
                 out.println("fuzz: threads that must live as long as the node: " + watch.lastingThreads());
                 Runner runner = new Runner(s, watch, findings, out);
+                long t0 = System.nanoTime();
                 boolean going = client.run(s.from(), s.clientCases(), runner.as(FuzzCase.Target.CLIENT));
+                long t1 = System.nanoTime();
+                out.printf("fuzz: client cases took %.1f s%n", (t1 - t0) / 1e9);
                 going = going && peer.run(node.port(), s.from(), s.peerCases(), runner.as(FuzzCase.Target.PEER));
+                out.printf("fuzz: peer cases took %.1f s%n", (System.nanoTime() - t1) / 1e9);
+                long t2 = System.nanoTime();
                 if (going && s.replicaCases() > 0) {
                     try (FakeReplica replica = new FakeReplica(node.port(), s.seed(), MeshFixture.SECRET,
                             () -> positions(backend))) {
                         going = replica.run(s.from(), s.replicaCases(), runner.as(FuzzCase.Target.REPLICA));
                         runner.replicaSessions = replica.sessions();
                     }
+                    out.printf("fuzz: replica cases took %.1f s%n", (System.nanoTime() - t2) / 1e9);
                 }
                 if (going) {
                     String deep = watch.deepCheck(HEAP_USED_BOUND_KB, EXTRA_THREADS_MAX);
@@ -130,6 +136,7 @@ public final class Fuzz {
         ClientPortFuzzer.Observer as(FuzzCase.Target target) {
             return (batch, failure) -> {
                 cases += batch.size();
+                dump(batch);
                 if (failure != null) {
                     report(target + ": " + failure, batch);
                 }
@@ -150,6 +157,23 @@ public final class Fuzz {
                 }
                 return findings.size() < FINDINGS_MAX;
             };
+        }
+
+        /** With -Dkeymesh.fuzz.dump=DIR, each case's bytes go to DIR/<target>-<number>.bin (to replay them by hand). */
+        private void dump(List<FuzzCase> batch) {
+            String dir = System.getProperty("keymesh.fuzz.dump");
+            if (dir == null) {
+                return;
+            }
+            try {
+                java.nio.file.Files.createDirectories(java.nio.file.Path.of(dir));
+                for (FuzzCase c : batch) {
+                    java.nio.file.Files.write(java.nio.file.Path.of(dir, c.target().name().toLowerCase() + "-" + c.number()
+                            + ".bin"), c.bytes());
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         }
 
         void report(String what, List<FuzzCase> batch) {

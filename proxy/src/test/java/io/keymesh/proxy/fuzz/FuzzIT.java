@@ -20,10 +20,10 @@ class FuzzIT {
 
     @Test
     void nodeAnswersAndKeepsServingThroughAHundredThousandBadInputs() {
-        Fuzz.Settings s = new Fuzz.Settings(SEED, Long.getLong("keymesh.fuzz.client", 94_000),
-                Long.getLong("keymesh.fuzz.peer", 3_000), Long.getLong("keymesh.fuzz.replica", 3_000),
+        Fuzz.Settings s = new Fuzz.Settings(SEED, Long.getLong("keymesh.fuzz.client", 98_500),
+                Long.getLong("keymesh.fuzz.peer", 500), Long.getLong("keymesh.fuzz.replica", 1_000),
                 Long.getLong("keymesh.fuzz.from", 0), Long.getLong("keymesh.fuzz.deep-every", 25_000));
-        Fuzz.Result r = assertTimeoutPreemptively(Duration.ofMinutes(Long.getLong("keymesh.fuzz.timeout-minutes", 10)),
+        Fuzz.Result r = assertTimeoutPreemptively(Duration.ofMinutes(Long.getLong("keymesh.fuzz.timeout-minutes", 20)),
                 () -> Fuzz.run(s, System.out));
         System.out.println(r.summary(s));
         assertEquals(List.of(), r.findings(), "fuzzing findings (each replays with the command it prints)");
