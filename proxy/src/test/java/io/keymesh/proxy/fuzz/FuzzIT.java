@@ -20,8 +20,8 @@ class FuzzIT {
 
     @Test
     void nodeAnswersAndKeepsServingThroughAHundredThousandBadInputs() {
-        Fuzz.Settings s = new Fuzz.Settings(SEED, Long.getLong("keymesh.fuzz.client", 98_500),
-                Long.getLong("keymesh.fuzz.peer", 500), Long.getLong("keymesh.fuzz.replica", 1_000),
+        Fuzz.Settings s = new Fuzz.Settings(SEED, Long.getLong("keymesh.fuzz.client", 97_500),
+                Long.getLong("keymesh.fuzz.peer", 300), Long.getLong("keymesh.fuzz.replica", 2_200),
                 Long.getLong("keymesh.fuzz.from", 0), Long.getLong("keymesh.fuzz.deep-every", 25_000));
         Fuzz.Result r = assertTimeoutPreemptively(Duration.ofMinutes(Long.getLong("keymesh.fuzz.timeout-minutes", 20)),
                 () -> Fuzz.run(s, System.out));
