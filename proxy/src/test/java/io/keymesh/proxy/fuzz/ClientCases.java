@@ -91,7 +91,9 @@ final class ClientCases {
             return complete(number, "transaction", transaction(p));
         }
         if (r < 72) {
-            return complete(number, "pubsub", pubsub(p));
+            // alone on its connection (ended by the client): an UNSUBSCRIBE followed by RESET and PING
+            // on one connection lost the PING's reply (docs/design/security.md, "Fuzzing", open findings)
+            return new FuzzCase(number, FuzzCase.Target.CLIENT, pubsub(p), AFTER_UNSUBSCRIBE, "pubsub");
         }
         if (r < 78) {
             return complete(number, "blocking", commands(p, List.of(blocking(p))));
@@ -212,17 +214,16 @@ final class ClientCases {
     }
 
     /**
-     * SUBSCRIBE and friends mixed with other commands and protocol switches. Once an UNSUBSCRIBE is
-     * sent, only what Redis allows in subscribe context follows, and the case ends its batch: requests
-     * pipelined behind a RESP2 UNSUBSCRIBE reach redis-server unchecked (docs/design/security.md,
-     * "Fuzzing", open findings); set {@link #AFTER_UNSUBSCRIBE} once that is fixed.
+     * SUBSCRIBE and friends mixed with other commands and protocol switches. A case ends at its first
+     * UNSUBSCRIBE, and ends its batch: requests pipelined behind a RESP2 UNSUBSCRIBE reach
+     * redis-server unchecked or lose their replies (docs/design/security.md, "Fuzzing", open
+     * findings); set {@link #AFTER_UNSUBSCRIBE} once that is fixed.
      */
     private static byte[] pubsub(Pick p) {
         List<List<byte[]>> cmds = new ArrayList<>();
         int n = p.between(1, 8);
-        boolean unsubscribed = false;
         for (int i = 0; i < n; i++) {
-            int r = p.below(unsubscribed && !AFTER_UNSUBSCRIBE ? 8 : 14);
+            int r = p.below(14);
             cmds.add(switch (r) {
                 case 0, 1 -> args("SUBSCRIBE", "fzch" + p.below(4), "fzch" + p.below(4));
                 case 2 -> args("PSUBSCRIBE", p.one("fz*", "*", "[", "fzch?"));
@@ -237,7 +238,9 @@ final class ClientCases {
                 case 10 -> args("SPUBLISH", "fzs" + p.below(4), p.word(10));
                 default -> command(p);
             });
-            unsubscribed |= r == 4 || r == 5;
+            if ((r == 4 || r == 5) && !AFTER_UNSUBSCRIBE) {
+                break;                                   // nothing pipelined behind an UNSUBSCRIBE
+            }
         }
         return commands(p, cmds);
     }
