@@ -150,10 +150,26 @@ final class ClientCases {
             args.add(Pick.utf8(p.one(SCRIPTS)));
         }
         int count = p.chance(0.01) ? p.between(100, 3000) : p.size(12);
+        boolean random = RANDOM_MEMBERS.contains(name);
         for (int i = 0; i < count; i++) {
-            args.add(argument(p));
+            byte[] a = argument(p);
+            // a negative count asks for that many members, repeats allowed: billions is a client's own choice
+            args.add(random && isHugeNegative(a) ? Pick.utf8("-5") : a);
         }
         return args;
+    }
+
+    private static final java.util.Set<String> RANDOM_MEMBERS = java.util.Set.of("SRANDMEMBER", "HRANDFIELD", "ZRANDMEMBER");
+
+    /** A negative number below -1,000,000 that Redis takes as a count (down to -2^63 + 1). */
+    private static boolean isHugeNegative(byte[] arg) {
+        String s = new String(arg, java.nio.charset.StandardCharsets.ISO_8859_1).trim();
+        try {
+            long n = Long.parseLong(s);
+            return n < -1_000_000 && n != Long.MIN_VALUE;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     private static byte[] argument(Pick p) {
