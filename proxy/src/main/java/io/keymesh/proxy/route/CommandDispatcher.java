@@ -793,6 +793,10 @@ public final class CommandDispatcher {
 
     private void subscribe(ClientSession s, RespRequest r) {
         pin(s);
+        if (s.inMulti()) {
+            send(s, r, true);         // only queued (+QUEUED): redis-server subscribes at EXEC, so no PIPE mode here
+            return;
+        }
         s.subscribed(true);
         if (s.protocol() == 3) {
             send(s, r, false);        // confirmations are RESP3 pushes, told apart by type
