@@ -70,8 +70,8 @@ final class LinkHandshake {
     /**
      * As a replica: sends {@code KEYMESH HELLO}, checks the node's proof and proves the secret in
      * {@code KEYMESH AUTH} (with a secret), then sends {@code KEYMESH PULL replica} from
-     * {@code positions} (origin to sequence); returns the serving node's id. The node's Sync frame
-     * is the first frame {@code in} reads next.
+     * {@code positions} (origin to sequence) and reads the node's Sync frame, as a real puller does
+     * before it sends anything else; returns the serving node's id.
      */
     static String pull(RespStreamReader in, OutputStream out, String replicaId, String secret,
                        Map<String, Long> positions) throws IOException {
@@ -101,6 +101,10 @@ final class LinkHandshake {
             args.add(RespWriter.bytes(seq));
         });
         write(out, args);
+        Object first = in.read();
+        if (!(first instanceof List<?> && Frames.decode(first) instanceof LinkFrame.Sync)) {
+            throw new IOException("expected the node's Sync frame after PULL, got " + first);
+        }
         return reply.nodeId();
     }
 
