@@ -181,7 +181,8 @@ public final class CommandDispatcher {
                     tracking.handle(s, r, spec, pool(s));  // client ids in them are keymesh ids
                     return;
                 }
-                if (spec.kind() == CommandClass.TRANSACTION && spec.name().equals("MULTI")) {
+                if (spec.kind() == CommandClass.TRANSACTION && spec.name().equals("MULTI")
+                        && spec.arityAccepts(r.argc())) {       // MULTI x is an error: no transaction starts
                     s.inMulti(true);
                 }
                 send(s, r, true);
@@ -202,7 +203,8 @@ public final class CommandDispatcher {
                     node.mesh().publish(spec.name().equals("SPUBLISH"), r.argBytes(1), r.argBytes(2));
                 } else if (blocksWithOption(spec, r)) {
                     pin(s);
-                } else if (spec.name().equals("EXEC") || spec.name().equals("DISCARD")) {
+                } else if ((spec.name().equals("EXEC") || spec.name().equals("DISCARD"))
+                        && spec.arityAccepts(r.argc())) {       // DISCARD x is an error: the transaction goes on
                     s.inMulti(false);
                     int db = s.dbAfterExec();
                     if (db >= 0) {

@@ -215,9 +215,11 @@ final class ClientCases {
                 default -> command(p);
             };
             String name = new String(cmd.get(0), java.nio.charset.StandardCharsets.UTF_8).toUpperCase(java.util.Locale.ROOT);
-            if (name.equals("MULTI")) {
+            boolean alone = cmd.size() == 1;             // MULTI x, EXEC x ... are arity errors that change nothing
+            if (name.equals("MULTI") && alone) {
                 queued = true;
-            } else if (name.equals("EXEC") || name.equals("DISCARD") || name.equals("RESET") || name.equals("QUIT")) {
+            } else if ((name.equals("EXEC") || name.equals("DISCARD") || name.equals("RESET")) && alone
+                    || name.equals("QUIT")) {
                 queued = false;
             }
             cmds.add(cmd);

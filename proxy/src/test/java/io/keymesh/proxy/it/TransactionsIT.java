@@ -183,4 +183,30 @@ class TransactionsIT extends OneNodePerClass {
         }
         assertRepliesLikeRedis(c("MULTI"), c("SUBSCRIBE", "ch"), c("EXEC"), c("PING"), c("RESET"), c("PING"));
     }
+
+    /**
+     * A MULTI, EXEC or DISCARD with extra arguments is an arity error that leaves the transaction
+     * state as it was: a SUBSCRIBE after a bad DISCARD is still only queued, and what follows the
+     * real DISCARD gets its replies (keymesh once took the bad DISCARD for the end of the
+     * transaction and waited for a reply Redis had only queued).
+     */
+    @Test
+    void badArityTransactionCommandsLeaveTheTransactionAsItWas() throws IOException {
+        try (RespSocket s = fx.raw()) {
+            s.sendRaw(RespSocket.encode("MULTI")).sendRaw(RespSocket.encode("DISCARD", "x"))
+                    .sendRaw(RespSocket.encode("SUBSCRIBE", "ch")).sendRaw(RespSocket.encode("DISCARD"))
+                    .sendRaw(RespSocket.encode("MULTI", "x")).sendRaw(RespSocket.encode("SUBSCRIBE", "ch"))
+                    .sendRaw(RespSocket.encode("UNSUBSCRIBE")).sendRaw(RespSocket.encode("PING", "tok"));
+            assertEquals("OK", s.read());
+            assertInstanceOf(Err.class, s.read());
+            assertEquals("QUEUED", s.read());
+            assertEquals("OK", s.read());
+            assertInstanceOf(Err.class, s.read());
+            assertEquals(List.of("subscribe", "ch", 1L), s.read());
+            assertEquals(List.of("unsubscribe", "ch", 0L), s.read());
+            assertEquals("tok", s.read());
+        }
+        assertRepliesLikeRedis(c("MULTI"), c("DISCARD", "x"), c("SUBSCRIBE", "ch"), c("DISCARD"), c("MULTI", "x"),
+                c("PING"));
+    }
 }
