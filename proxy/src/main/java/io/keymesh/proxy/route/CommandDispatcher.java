@@ -44,7 +44,8 @@ import java.util.function.Function;
  *   REFUSE row, vetoed CONFIG SET parameter        -> error reply ({@link ConfigSetVeto})
  *   denyoom command over keymesh.maxmemory         -> -OOM ({@link MemoryGuard})
  *   LOCAL row                                      -> {@link LocalCommands}
- *   SUBSCRIBE row                                  -> own link; PIPE mode once earlier replies are out
+ *   SUBSCRIBE row                                  -> own link once earlier replies are out (RESP2: PIPE
+ *                                                     mode); later requests wait for its marker PING
  *   SCRIPT KILL, FUNCTION KILL                     -> a new link for the kill alone ({@link ScriptKill})
  *   PIN row, XREAD/XREADGROUP ... BLOCK            -> own link from now on
  *   FORWARD row or unknown command                 -> own link if any, else the loop's shared link
@@ -140,10 +141,13 @@ public final class CommandDispatcher {
                 local.handle(s, spec, r);
             } else {
                 if (spec == reset) {
-                    local.resetState(s);          // the piped +RESET reply ends PIPE mode (ClientSession)
+                    local.resetState(s);
                 }
-                s.sentInPipe(spec != null && spec.handling() == Handling.SUBSCRIBE, unsubscribes(r));
-                send(s, r, false);
+                if (spec == reset || spec != null && spec.handling() == Handling.SUBSCRIBE) {
+                    sendWithBarrier(s, r);        // may leave subscribe mode: what follows waits to know
+                } else {
+                    send(s, r, false);            // the connection is subscribed: Redis refuses all but PING and QUIT
+                }
             }
             return;
         }
@@ -177,7 +181,8 @@ public final class CommandDispatcher {
                     tracking.handle(s, r, spec, pool(s));  // client ids in them are keymesh ids
                     return;
                 }
-                if (spec.kind() == CommandClass.TRANSACTION && spec.name().equals("MULTI")) {
+                if (spec.kind() == CommandClass.TRANSACTION && spec.name().equals("MULTI")
+                        && spec.arityAccepts(r.argc())) {       // MULTI x is an error: no transaction starts
                     s.inMulti(true);
                 }
                 send(s, r, true);
@@ -198,7 +203,8 @@ public final class CommandDispatcher {
                     node.mesh().publish(spec.name().equals("SPUBLISH"), r.argBytes(1), r.argBytes(2));
                 } else if (blocksWithOption(spec, r)) {
                     pin(s);
-                } else if (spec.name().equals("EXEC") || spec.name().equals("DISCARD")) {
+                } else if ((spec.name().equals("EXEC") || spec.name().equals("DISCARD"))
+                        && spec.arityAccepts(r.argc())) {       // DISCARD x is an error: the transaction goes on
                     s.inMulti(false);
                     int db = s.dbAfterExec();
                     if (db >= 0) {
@@ -815,30 +821,46 @@ public final class CommandDispatcher {
     }
 
     /**
-     * True when the request must wait until every earlier reply of the session is written: a RESP2
-     * subscribe-family command switches the session to PIPE mode, where replies are not matched; a
+     * True when the request must wait until every earlier reply of the session is written: a
+     * subscribe-family command's confirmations have no one-to-one request (RESP2: PIPE mode, where
+     * replies are not matched; RESP3: pushes), so nothing may be outstanding before them; a
      * redirecting CLIENT TRACKING is waiting for its redirect link (ClientTracking).
      */
     public boolean needsDrainedReplies(ClientSession s, CommandSpec spec) {
-        return s.trackingSetup() || spec != null && spec.handling() == Handling.SUBSCRIBE && s.protocol() == 2
+        return s.trackingSetup() || spec != null && spec.handling() == Handling.SUBSCRIBE
                 && s.mode() != ClientSession.Mode.PIPE && s.authenticated();
     }
 
     private void subscribe(ClientSession s, RespRequest r) {
         pin(s);
-        s.subscribed(true);
-        if (s.protocol() == 3) {
-            send(s, r, false);        // confirmations are RESP3 pushes, told apart by type
+        if (s.inMulti()) {
+            send(s, r, true);         // only queued (+QUEUED): redis-server subscribes at EXEC, so no PIPE mode here
             return;
         }
-        // RESP2: subscribe replies have no one-to-one request; once earlier replies are out, pipe everything
-        s.enterPipe();
-        s.sentInPipe(true, unsubscribes(r));
-        send(s, r, false);
+        s.subscribed(true);
+        if (s.protocol() == 2) {
+            s.enterPipe();            // subscribe replies have no one-to-one request: pipe everything
+        }                             // RESP3: confirmations are pushes, told apart by type
+        sendWithBarrier(s, r);
     }
 
-    private static boolean unsubscribes(RespRequest r) {
-        return r.argEquals(0, "UNSUBSCRIBE") || r.argEquals(0, "PUNSUBSCRIBE") || r.argEquals(0, "SUNSUBSCRIBE");
+    /**
+     * Forwards a subscribe-family command (or a RESET in PIPE mode) and the session's marker PING
+     * right behind it; the session's later requests wait for the PING's reply (SessionHandler), so
+     * they come after every confirmation of the command and are dispatched knowing whether the
+     * connection is still in subscribe mode ({@link ClientSession#barrierRequest}).
+     */
+    private void sendWithBarrier(ClientSession s, RespRequest r) {
+        try {
+            BackendLink link = linkFor(s);
+            if (link != null) {
+                link.send(r.buffer(), r.frameIndex(), r.frameLength(), null);
+                link.send(s.barrierRequest(), null);
+                afterSend(s, link);
+            }
+        } finally {
+            r.release();
+        }
     }
 
     private void pin(ClientSession s) {

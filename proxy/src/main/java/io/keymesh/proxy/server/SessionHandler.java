@@ -85,10 +85,16 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * True when a request of {@code spec} must wait, and then arranges for {@link #releaseHeld} to
-     * run: a mode switch waits for earlier replies to be written, and CLIENT PAUSE holds what it
+     * run: what follows a subscribe-family command waits for its marker PING's reply
+     * ({@link ClientSession#barrierRequest}), a mode switch waits for earlier replies to be written, and CLIENT PAUSE holds what it
      * covers until it ends (on a timer of this event loop, or at CLIENT UNPAUSE).
      */
     private boolean waits(CommandSpec spec) {
+        if (session.barrierPending()) {
+            session.channel().config().setAutoRead(false);
+            session.afterBarrier(this::releaseHeld);
+            return true;
+        }
         if (dispatcher.needsDrainedReplies(session, spec) && session.hasPendingReplies()) {
             session.channel().config().setAutoRead(false);
             session.whenDrained(this::releaseHeld);

@@ -31,7 +31,9 @@ import java.util.function.Function;
  * own and keeps it. PIPE: a RESP2 session that subscribed; every backend frame goes straight to the
  * client in arrival order (subscribe confirmations and messages have no one-to-one request), so the
  * session enters PIPE only when no reply is pending. A RESP3 session that subscribes stays PINNED:
- * its pushes are told apart by type.
+ * its pushes are told apart by type. After every subscribe-family command the session's next
+ * requests wait until a marker PING sent behind it is answered ({@link SubscribeBarrier}), which
+ * also says when a RESP2 session leaves subscribe mode.
  *
  * <p>All methods run on the channel's event loop.
  */
@@ -313,119 +315,36 @@ public final class ClientSession implements LinkListener {
     /** Enters PIPE mode; callers ensure no reply is pending. */
     public void enterPipe() {
         this.mode = Mode.PIPE;
-        subscriptions = 0;
-        shardSubscriptions = 0;
-        lastSubscribeCommandUnsubscribes = false;
-        sentSinceSubscribeCommand = 0;
-        framesBeforeLeavingPipe = -1;
     }
 
-    // RESP2 subscribe mode ends when the backend's (un)subscribe replies count no subscription left
-    // (Redis counts channels+patterns and shard channels separately). Requests sent after that last
-    // UNSUBSCRIBE still get their replies piped; then the session is PINNED again and keymesh answers
-    // its local commands (CLIENT ID, INFO, SELECT ...) itself.
-    private long subscriptions;
-    private long shardSubscriptions;
-    private boolean lastSubscribeCommandUnsubscribes;
-    private int sentSinceSubscribeCommand;
-    private int framesBeforeLeavingPipe = -1;
+    // ---- the end of subscribe-family commands --------------------------------------------------
 
-    /** Notes a request sent in PIPE mode (or the one that entered it). */
-    public void sentInPipe(boolean subscribeCommand, boolean unsubscribes) {
-        if (subscribeCommand) {
-            lastSubscribeCommandUnsubscribes = unsubscribes;
-            sentSinceSubscribeCommand = 0;
-            framesBeforeLeavingPipe = -1;
-        } else {
-            sentSinceSubscribeCommand++;
-            if (framesBeforeLeavingPipe >= 0) {
-                framesBeforeLeavingPipe++;
-            }
-        }
+    private final SubscribeBarrier barrier = new SubscribeBarrier();
+
+    /**
+     * The marker PING to send right behind a subscribe-family command (or a RESET in PIPE mode) on
+     * the same link: until its reply is back the session's later requests wait
+     * ({@link #barrierPending()}), and the reply tells whether the backend connection is still in
+     * RESP2 subscribe mode; PIPE mode ends when it is not. So every request that follows an
+     * UNSUBSCRIBE is dispatched knowing which mode the connection is in.
+     */
+    public ByteBuf barrierRequest() {
+        return barrier.request();
     }
 
-    private void afterPipedFrame(ByteBuf buffer, int index, int length) {
-        if (framesBeforeLeavingPipe > 0) {
-            if (--framesBeforeLeavingPipe == 0) {
-                leavePipe();
-            }
-            return;
-        }
-        String kind = subscribeReplyKind(buffer, index, length);
-        if (kind == null) {
-            return;
-        }
-        long count = subscribeReplyCount(buffer, index, length);
-        if (count < 0) {
-            return;
-        }
-        if (kind.equals("ssubscribe") || kind.equals("sunsubscribe")) {
-            shardSubscriptions = count;
-        } else {
-            subscriptions = count;
-        }
-        if (kind.endsWith("unsubscribe") && subscriptions == 0 && shardSubscriptions == 0
-                && lastSubscribeCommandUnsubscribes) {
-            if (sentSinceSubscribeCommand == 0) {
-                leavePipe();
-            } else {
-                framesBeforeLeavingPipe = sentSinceSubscribeCommand;
-            }
-        }
+    /** True while a marker PING is on its way: requests read now must wait ({@link #afterBarrier}). */
+    public boolean barrierPending() {
+        return barrier.pending();
+    }
+
+    /** Runs {@code action} once no marker PING is on its way (now, if none is). */
+    public void afterBarrier(Runnable action) {
+        barrier.then(action);
     }
 
     private void leavePipe() {
         mode = Mode.PINNED;
         subscribed = false;
-        framesBeforeLeavingPipe = -1;
-    }
-
-    /** "subscribe", "punsubscribe" ... for a RESP2 (un)subscribe confirmation, else null. */
-    private static String subscribeReplyKind(ByteBuf buffer, int index, int length) {
-        // *3\r\n$<len>\r\n<kind>\r\n...
-        if (length < 20 || buffer.getByte(index) != '*' || buffer.getByte(index + 1) != '3'
-                || buffer.getByte(index + 4) != '$') {
-            return null;
-        }
-        int i = index + 5;
-        int len = 0;
-        for (; i < index + 8 && buffer.getByte(i) != '\r'; i++) {
-            int d = buffer.getByte(i) - '0';
-            if (d < 0 || d > 9) {
-                return null;
-            }
-            len = len * 10 + d;
-        }
-        int start = i + 2;
-        if (len < 9 || len > 12 || start + len > index + length) {
-            return null;
-        }
-        String kind = buffer.toString(start, len, java.nio.charset.StandardCharsets.US_ASCII);
-        return switch (kind) {
-            case "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe" -> kind;
-            default -> null;
-        };
-    }
-
-    /** The trailing integer of a subscribe confirmation frame, or -1. */
-    private static long subscribeReplyCount(ByteBuf buffer, int index, int length) {
-        int end = index + length - 2;                  // before the final CRLF
-        int colon = end - 1;
-        while (colon > index && buffer.getByte(colon) != ':') {
-            colon--;
-        }
-        if (colon <= index || end - colon > 19) {
-            return -1;
-        }
-        long value = 0;
-        for (int i = colon + 1; i < end; i++) {
-            int d = buffer.getByte(i) - '0';
-            if (d < 0 || d > 9) {
-                return -1;
-            }
-            value = value * 10 + d;
-        }
-        return value;
     }
 
     // ---- client-side caching ------------------------------------------------------------------
@@ -565,6 +484,16 @@ public final class ClientSession implements LinkListener {
 
     @Override
     public void onUnsolicited(ByteBuf buffer, int index, int length) {
+        SubscribeBarrier.Match marker = barrier.match(buffer, index, length);
+        if (marker != SubscribeBarrier.Match.NONE) {
+            if (marker == SubscribeBarrier.Match.NOT_SUBSCRIBED && mode == Mode.PIPE) {
+                leavePipe();              // replies are one per request again: keymesh dispatches as usual
+            }
+            if (!closing) {
+                barrier.release();
+            }
+            return;
+        }
         if (closing) {
             return;
         }
@@ -578,24 +507,9 @@ public final class ClientSession implements LinkListener {
             }
             return;
         }
-        if (mode == Mode.PIPE && isResetReply(buffer, index, length)) {
-            // RESET left subscribe mode on the backend: replies are one-per-request again
-            mode = Mode.PINNED;
-            subscribed = false;
-            db = 0;
-            protocol = 2;
-        }
         out.write(buffer, index, length);
         registry.bytesOut().add(length);
         afterWrite();
-        if (mode == Mode.PIPE) {
-            afterPipedFrame(buffer, index, length);
-        }
-    }
-
-    private static boolean isResetReply(ByteBuf buffer, int index, int length) {
-        return length == 8 && buffer.getByte(index) == '+'
-                && buffer.toString(index, 8, java.nio.charset.StandardCharsets.US_ASCII).equals("+RESET\r\n");
     }
 
     @Override

@@ -275,4 +275,120 @@ class PubSubIT extends OneNodePerClass {
             assertEquals(List.of("message", "seen", "x"), s.read());
         }
     }
+
+    // ---- leaving subscribe mode with requests already behind the command ---------------------
+
+    private static final String SHUTDOWN_REFUSED =
+            "ERR SHUTDOWN is not allowed through keymesh: the node manages its redis-server; stop keymesh instead";
+
+    private static byte[] oneWrite(String[]... requests) {
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        for (String[] r : requests) {
+            RespSocket.encodeInto(buf, r);
+        }
+        return buf.toByteArray();
+    }
+
+    private static String[] c(String... args) {
+        return args;
+    }
+
+    /** The node's redis-server still runs and keymesh's vetoes held: what a user checks after the attempt. */
+    private static void assertBackendUntouched() throws IOException {
+        try (RespSocket s = fx.raw()) {
+            assertEquals("PONG", s.call("PING"));
+            assertEquals(List.of("maxmemory-policy", "noeviction"), s.call("CONFIG", "GET", "maxmemory-policy"));
+        }
+    }
+
+    /**
+     * RESP2: requests written together with an UNSUBSCRIBE that ends subscribe mode are dispatched
+     * by keymesh once the mode is known: SHUTDOWN and a CONFIG SET that would endanger the metadata
+     * are refused (not run by redis-server), a write takes keymesh's write path, and every reply
+     * comes in order.
+     */
+    @Test
+    void requestsWrittenWithAnUnsubscribeAreDispatchedByKeymesh() throws IOException {
+        try (RespSocket s = fx.raw()) {
+            s.sendRaw(oneWrite(c("SUBSCRIBE", "x"), c("UNSUBSCRIBE"), c("SHUTDOWN"),
+                    c("CONFIG", "SET", "maxmemory-policy", "allkeys-lru"), c("SET", "after-unsub", "1"), c("PING", "tok")));
+            assertEquals(List.of("subscribe", "x", 1L), s.read());
+            assertEquals(List.of("unsubscribe", "x", 0L), s.read());
+            assertEquals(new RespSocket.Err(SHUTDOWN_REFUSED), s.read());
+            Object veto = s.read();
+            assertTrue(veto instanceof RespSocket.Err e && e.message().contains("not allowed through keymesh"), "vetoed: " + veto);
+            assertEquals("OK", s.read());
+            assertEquals("tok", s.read());
+            assertEquals("1", s.call("GET", "after-unsub"));
+        }
+        assertBackendUntouched();
+    }
+
+    /** RESP2: a RESET or a failed SUBSCRIBE written together with later requests leaves them to keymesh as well. */
+    @Test
+    void requestsWrittenWithAResetOrAFailedSubscribeAreDispatchedByKeymesh() throws IOException {
+        try (RespSocket s = fx.raw()) {
+            s.sendRaw(oneWrite(c("SUBSCRIBE", "x"), c("RESET"), c("SHUTDOWN"), c("PING", "t1")));
+            assertEquals(List.of("subscribe", "x", 1L), s.read());
+            assertEquals("RESET", s.read());
+            assertEquals(new RespSocket.Err(SHUTDOWN_REFUSED), s.read());
+            assertEquals("t1", s.read());
+        }
+        try (RespSocket s = fx.raw()) {
+            s.sendRaw(oneWrite(c("SUBSCRIBE"), c("SHUTDOWN"), c("PING", "t2")));
+            assertInstanceOf(RespSocket.Err.class, s.read(), "SUBSCRIBE without a channel is an arity error");
+            assertEquals(new RespSocket.Err(SHUTDOWN_REFUSED), s.read());
+            assertEquals("t2", s.read());
+        }
+        assertBackendUntouched();
+    }
+
+    /**
+     * RESP2: every request written behind an UNSUBSCRIBE gets its reply, whether the UNSUBSCRIBE
+     * finds nothing subscribed, names several channels or is followed by RESET.
+     */
+    @Test
+    void everyRequestWrittenBehindAnUnsubscribeGetsItsReply() throws IOException {
+        try (RespSocket s = fx.raw()) {
+            s.sendRaw(oneWrite(c("UNSUBSCRIBE", "ch1"), c("RESET"), c("PING", "t1")));
+            assertEquals(java.util.Arrays.asList("unsubscribe", "ch1", 0L), s.read());
+            assertEquals("RESET", s.read());
+            assertEquals("t1", s.read());
+
+            s.sendRaw(oneWrite(c("SUBSCRIBE", "a", "b"), c("UNSUBSCRIBE", "a", "b", "c"), c("PING", "t2"),
+                    c("GET", "none")));
+            assertEquals(List.of("subscribe", "a", 1L), s.read());
+            assertEquals(List.of("subscribe", "b", 2L), s.read());
+            assertEquals(List.of("unsubscribe", "a", 1L), s.read());
+            assertEquals(List.of("unsubscribe", "b", 0L), s.read());
+            assertEquals(List.of("unsubscribe", "c", 0L), s.read());
+            assertEquals("t2", s.read());
+            assertNull(s.read());
+
+            s.sendRaw(oneWrite(c("PSUBSCRIBE", "p*"), c("SUBSCRIBE", "d"), c("UNSUBSCRIBE"), c("PING", "t3")));
+            assertEquals(List.of("psubscribe", "p*", 1L), s.read());
+            assertEquals(List.of("subscribe", "d", 2L), s.read());
+            assertEquals(List.of("unsubscribe", "d", 1L), s.read());
+            assertEquals(List.of("pong", "t3"), s.read(), "still subscribed to the pattern: PING answers as a subscriber");
+            try (RespSocket publisherSocket = fx.raw()) {
+                assertEquals(1L, publisherSocket.call("PUBLISH", "pq", "m"));
+            }
+            assertEquals(List.of("pmessage", "p*", "pq", "m"), s.read());
+            assertEquals(List.of("punsubscribe", "p*", 0L), s.call("PUNSUBSCRIBE"));
+            assertEquals("PONG", s.call("PING"));
+        }
+    }
+
+    /** RESP3: a subscribe confirmation comes before the reply of a request written after the SUBSCRIBE. */
+    @Test
+    void resp3SubscribeConfirmationKeepsItsPlaceBeforeLaterReplies() throws IOException {
+        try (RespSocket s = fx.raw()) {
+            s.sendRaw(oneWrite(c("HELLO", "3"), c("SUBSCRIBE", "x"), c("SHUTDOWN"), c("PING", "tok")));
+            assertInstanceOf(Map.class, s.read());
+            assertEquals(new Push(List.of("subscribe", "x", 1L)), s.read());
+            assertEquals(new RespSocket.Err(SHUTDOWN_REFUSED), s.read());
+            assertEquals("tok", s.read());
+        }
+        assertBackendUntouched();
+    }
 }

@@ -159,4 +159,54 @@ class TransactionsIT extends OneNodePerClass {
                 c("GET", "k"), c("SELECT", "0"), c("MULTI"), c("SELECT", "99"), c("SET", "k", "v3"), c("EXEC"),
                 c("GET", "k"));
     }
+
+    /**
+     * SUBSCRIBE inside MULTI is only queued (Redis subscribes at EXEC), so the session does not
+     * switch to passing requests through: a refused command sent after a DISCARD is still refused
+     * and the node's redis-server keeps running (the fuzzer found SHUTDOWN getting through).
+     */
+    @Test
+    void subscribeQueuedInMultiLeavesRefusalsInPlace() throws IOException {
+        try (RespSocket s = fx.raw()) {
+            s.sendRaw(RespSocket.encode("MULTI")).sendRaw(RespSocket.encode("SUBSCRIBE", "ch"))
+                    .sendRaw(RespSocket.encode("DISCARD")).sendRaw(RespSocket.encode("SHUTDOWN"))
+                    .sendRaw(RespSocket.encode("PING"));
+            assertEquals("OK", s.read());
+            assertEquals("QUEUED", s.read());
+            assertEquals("OK", s.read());
+            assertInstanceOf(Err.class, s.read());
+            assertEquals("PONG", s.read());
+        }
+        try (RespSocket s = fx.raw()) {
+            assertEquals("PONG", s.call("PING"));
+            assertEquals("OK", s.call("SET", "after-shutdown-attempt", "1"));
+        }
+        assertRepliesLikeRedis(c("MULTI"), c("SUBSCRIBE", "ch"), c("EXEC"), c("PING"), c("RESET"), c("PING"));
+    }
+
+    /**
+     * A MULTI, EXEC or DISCARD with extra arguments is an arity error that leaves the transaction
+     * state as it was: a SUBSCRIBE after a bad DISCARD is still only queued, and what follows the
+     * real DISCARD gets its replies (keymesh once took the bad DISCARD for the end of the
+     * transaction and waited for a reply Redis had only queued).
+     */
+    @Test
+    void badArityTransactionCommandsLeaveTheTransactionAsItWas() throws IOException {
+        try (RespSocket s = fx.raw()) {
+            s.sendRaw(RespSocket.encode("MULTI")).sendRaw(RespSocket.encode("DISCARD", "x"))
+                    .sendRaw(RespSocket.encode("SUBSCRIBE", "ch")).sendRaw(RespSocket.encode("DISCARD"))
+                    .sendRaw(RespSocket.encode("MULTI", "x")).sendRaw(RespSocket.encode("SUBSCRIBE", "ch"))
+                    .sendRaw(RespSocket.encode("UNSUBSCRIBE")).sendRaw(RespSocket.encode("PING", "tok"));
+            assertEquals("OK", s.read());
+            assertInstanceOf(Err.class, s.read());
+            assertEquals("QUEUED", s.read());
+            assertEquals("OK", s.read());
+            assertInstanceOf(Err.class, s.read());
+            assertEquals(List.of("subscribe", "ch", 1L), s.read());
+            assertEquals(List.of("unsubscribe", "ch", 0L), s.read());
+            assertEquals("tok", s.read());
+        }
+        assertRepliesLikeRedis(c("MULTI"), c("DISCARD", "x"), c("SUBSCRIBE", "ch"), c("DISCARD"), c("MULTI", "x"),
+                c("PING"));
+    }
 }

@@ -27,12 +27,19 @@ final class ExternalKeymesh {
     private final Path configFile;
     private final Path logFile;
     private final List<String> jvmOptions;
+    private final List<String> launcher;
     private final Set<ProcessHandle> descendants = ConcurrentHashMap.newKeySet();
     private Process process;
     private int port;
     private int starts;
 
     ExternalKeymesh(Path dir, Map<String, Object> settings, List<String> jvmOptions) throws IOException {
+        this(dir, settings, jvmOptions, List.of());
+    }
+
+    /** A node whose JVM is started through {@code launcher} (e.g. {@code ip netns exec NAME}) instead of directly. */
+    ExternalKeymesh(Path dir, Map<String, Object> settings, List<String> jvmOptions, List<String> launcher) throws IOException {
+        this.launcher = List.copyOf(launcher);
         this.configFile = dir.resolve("keymesh.conf");
         this.logFile = dir.resolve("keymesh.log");
         this.jvmOptions = List.copyOf(jvmOptions);
@@ -44,7 +51,7 @@ final class ExternalKeymesh {
     int start(Duration timeout) throws IOException, InterruptedException {
         starts++;
         Path log = logFile.resolveSibling("keymesh-" + starts + ".log");
-        List<String> command = new ArrayList<>();
+        List<String> command = new ArrayList<>(launcher);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-XX:+UseParallelGC");
         command.add("-XX:TieredStopAtLevel=1");
@@ -87,6 +94,11 @@ final class ExternalKeymesh {
 
     int port() {
         return port;
+    }
+
+    /** The keymesh JVM's process id (0 before it started). */
+    long pid() {
+        return process == null ? 0 : process.pid();
     }
 
     boolean isAlive() {

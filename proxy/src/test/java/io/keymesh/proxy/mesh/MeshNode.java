@@ -41,6 +41,7 @@ public final class MeshNode {
     private final ClientResources resources;
     private final ExternalKeymesh external;
     private final TimeSource time;
+    private final String host;
     private final List<RedisClient> clients = new ArrayList<>();
     private KeymeshNode inJvm;
     private int port;
@@ -48,17 +49,27 @@ public final class MeshNode {
 
     MeshNode(String name, Path dataDir, Map<String, Object> settings, ClientResources resources,
              List<String> externalJvmOptions, long clockSkewMillis) throws IOException {
+        this(name, dataDir, settings, resources, externalJvmOptions, clockSkewMillis, "127.0.0.1", List.of());
+    }
+
+    /**
+     * A node reached at {@code host}; an external one is started through {@code launcher} (e.g.
+     * {@code ip netns exec NAME}, for a node inside a network namespace).
+     */
+    MeshNode(String name, Path dataDir, Map<String, Object> settings, ClientResources resources,
+             List<String> externalJvmOptions, long clockSkewMillis, String host, List<String> launcher) throws IOException {
         if (externalJvmOptions != null && clockSkewMillis != 0) {
             throw new IllegalArgumentException(name + ": a skewed clock needs an in-JVM node");
         }
         this.name = name;
         this.time = clockSkewMillis == 0 ? TimeSource.system() : new SkewedTime(clockSkewMillis);
         this.dataDir = dataDir;
+        this.host = host;
         this.settings = Map.copyOf(settings);
         this.resources = resources;
         Files.createDirectories(dataDir);
         this.external = externalJvmOptions == null ? null : new ExternalKeymesh(
-                Files.createDirectories(dataDir.getParent().resolve(name + "-jvm")), settings, externalJvmOptions);
+                Files.createDirectories(dataDir.getParent().resolve(name + "-jvm")), settings, externalJvmOptions, launcher);
     }
 
     public String name() {
@@ -86,6 +97,14 @@ public final class MeshNode {
     public int linkPort() {
         boolean tlsLinks = "true".equals(String.valueOf(settings.get("keymesh.tls.replication")));
         return tlsLinks && inJvm != null ? inJvm.tlsPort() : port;
+    }
+
+    /** The process id of an external node's JVM (jcmd, jstack). */
+    public long pid() {
+        if (external == null) {
+            throw new IllegalStateException(name + " runs in the test JVM");
+        }
+        return external.pid();
     }
 
     public boolean isRunning() {
@@ -213,12 +232,12 @@ public final class MeshNode {
 
     /** The node's client address as redis-cli/redis-benchmark arguments. */
     public List<String> cliAddress() {
-        return List.of("-h", "127.0.0.1", "-p", Integer.toString(port));
+        return List.of("-h", host, "-p", Integer.toString(port));
     }
 
     /** The client URI, with the node's keymesh.requirepass when it has one. */
     private RedisURI uri() {
-        RedisURI.Builder b = RedisURI.builder().withHost("127.0.0.1").withPort(port).withTimeout(TIMEOUT);
+        RedisURI.Builder b = RedisURI.builder().withHost(host).withPort(port).withTimeout(TIMEOUT);
         Object password = settings.get("keymesh.requirepass");
         if (password != null && !password.toString().isEmpty()) {
             b.withPassword(password.toString().toCharArray());

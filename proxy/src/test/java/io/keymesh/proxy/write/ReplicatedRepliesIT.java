@@ -52,6 +52,9 @@ class ReplicatedRepliesIT {
             c("LSET", "l", "0", "Z"), c("LREM", "l", "1", "c"), c("LPOP", "l"), c("RPOP", "l", "2"), c("LRANGE", "l", "0", "-1"),
             c("RPOPLPUSH", "l", "l2"), c("LMOVE", "l2", "l", "LEFT", "RIGHT"), c("LTRIM", "l", "0", "0"),
             c("LMPOP", "2", "nol", "l", "LEFT"), c("RPUSH", "l", "x"), c("BLPOP", "l", "0.01"), c("BLPOP", "l", "0.01"),
+            // counts of keys from the client: answered at once with Redis' errors, never counted up to in a script
+            c("LMPOP", "2147483648", "l", "LEFT"), c("LMPOP", "inf", "l", "LEFT"), c("LMPOP", "abc", "l", "LEFT"),
+            c("BLMPOP", "0.01", "9223372036854775807", "l", "LEFT"), c("ZMPOP", "2147483648", "z", "MIN"),
             // sets
             c("SADD", "st", "a", "b", "c"), c("SREM", "st", "c"), c("SMOVE", "st", "st2", "a"), c("SCARD", "st"),
             c("SUNIONSTORE", "su", "st", "st2"), c("SINTERSTORE", "si", "st", "st2"), c("SDIFFSTORE", "sd", "su", "st"),

@@ -26,9 +26,11 @@ local NIL_NOOP = {
   bzpopmin = 1, bzpopmax = 1,
 }
 
+-- a[from..to] (every step-th); "to" comes from a client's count (LMPOP's numkeys ...), so the loop
+-- stops at the last argument whatever the count says
 local function range(a, from, to, step)
   local ks = {}
-  for i = from, to, step or 1 do ks[#ks + 1] = a[i] end
+  for i = from, math.min(to, #a), step or 1 do ks[#ks + 1] = a[i] end
   return ks
 end
 
@@ -62,10 +64,10 @@ local WRITTEN = {
     if i then return { a[i + 1] } end
     return {}
   end,
-  lmpop = function(a) return range(a, 2, 1 + tonumber(a[1] or 0)) end,
-  zmpop = function(a) return range(a, 2, 1 + tonumber(a[1] or 0)) end,
-  blmpop = function(a) return range(a, 3, 2 + tonumber(a[2] or 0)) end,
-  bzmpop = function(a) return range(a, 3, 2 + tonumber(a[2] or 0)) end,
+  lmpop = function(a) return range(a, 2, 1 + (tonumber(a[1]) or 0)) end,
+  zmpop = function(a) return range(a, 2, 1 + (tonumber(a[1]) or 0)) end,
+  blmpop = function(a) return range(a, 3, 2 + (tonumber(a[2]) or 0)) end,
+  bzmpop = function(a) return range(a, 3, 2 + (tonumber(a[2]) or 0)) end,
   blpop = function(a) return range(a, 1, #a - 1) end,
   brpop = function(a) return range(a, 1, #a - 1) end,
   bzpopmin = function(a) return range(a, 1, #a - 1) end,

@@ -10,10 +10,11 @@ import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
@@ -41,8 +42,9 @@ public final class SendLink implements Runnable {
     private final ServeStatus status;
     private final TimeSource time;
     private final FrameChannel frames;
-    private final ConcurrentLinkedQueue<LinkFrame.Ack> acks = new ConcurrentLinkedQueue<>();
+    private final Map<String, Long> newAcks = new ConcurrentHashMap<>();    // origin -> highest, not yet handed to the machine
     private final Map<String, Long> acked = new ConcurrentHashMap<>();
+    private volatile Set<String> known;      // origins an ack may name: the PULL's and those this node logs
     private final Deque<LinkAction> todo = new ArrayDeque<>();
     private final String name;
     private volatile boolean stopped;
@@ -73,6 +75,9 @@ public final class SendLink implements Runnable {
         this.name = (replica ? "replica link to " : "link to ") + pullerId;
         this.frames = new FrameChannel(channel, status, () -> stopped, settings.heartbeatMillis(), time);
         acked.putAll(from);
+        Set<String> origins = new HashSet<>(from.keySet());
+        origins.add(selfId);
+        this.known = origins;
         status.acked(shown(from), time.wallMillis());
     }
 
@@ -86,12 +91,23 @@ public final class SendLink implements Runnable {
         frames.wake();
     }
 
-    /** Called on the event loop for each acknowledgement: the puller applied {@code origin} up to {@code seq}. */
+    /**
+     * Called on the event loop for each acknowledgement: the puller applied {@code origin} up to
+     * {@code seq}. An origin that neither the PULL named nor this node logs is ignored (the puller
+     * acknowledges its whole vector, which may name origins this node has not heard of yet; and a
+     * puller naming made-up origins must not grow the maps), and acks wait for the sender thread
+     * coalesced per origin, so their memory stays bounded by the origins whatever the rate.
+     */
     public void onAck(String origin, long seq) {
+        if (!acked.containsKey(origin) && !known.contains(origin)) {
+            status.ackIgnored();
+            return;
+        }
         acked.merge(origin, seq, Math::max);
         status.acked(shown(acked), time.wallMillis());
-        acks.add(new LinkFrame.Ack(origin, seq));
+        newAcks.merge(origin, seq, Math::max);
     }
+
 
     /** The connection closed: end soon. */
     public void stop() {
@@ -138,8 +154,11 @@ public final class SendLink implements Runnable {
     }
 
     private void step(LogStore store) throws IOException, InterruptedException {
-        for (LinkFrame.Ack a; (a = acks.poll()) != null; ) {
-            todo.addAll(machine.onAck(a.origin(), a.seq(), time.monotonicNanos()));
+        for (String origin : newAcks.keySet()) {
+            Long seq = newAcks.remove(origin);
+            if (seq != null) {
+                todo.addAll(machine.onAck(origin, seq, time.monotonicNanos()));
+            }
         }
         boolean w = channel.isWritable();
         if (w != writable) {
@@ -198,6 +217,10 @@ public final class SendLink implements Runnable {
             }
             for (String origin : expectedOrigins.get()) {
                 spans.putIfAbsent(origin, LogSpan.EMPTY);
+            }
+            Set<String> origins = new HashSet<>(known);
+            if (origins.addAll(spans.keySet())) {
+                known = origins;
             }
             todo.addAll(machine.onLogs(spans, time.monotonicNanos()));
         } else if (action instanceof LinkAction.SendHeartbeat h) {

@@ -238,7 +238,10 @@ public final class SendMachine {
         return out;
     }
 
-    /** The puller acknowledged {@code origin} up to {@code seq} (applied there, by this link or another). */
+    /**
+     * The puller acknowledged {@code origin} up to {@code seq} (applied there, by this link or
+     * another). The driver passes only origins the PULL named or this node logs ({@link SendLink#onAck}).
+     */
     public List<LinkAction> onAck(String origin, long seq, long nowNanos) {
         acked.merge(origin, seq, Math::max);
         return List.of();

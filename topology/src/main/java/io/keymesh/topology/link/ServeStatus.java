@@ -91,4 +91,15 @@ public final class ServeStatus {
     public long publishesDropped() {
         return publishesDropped.get();
     }
+
+    private volatile long acksIgnored;
+
+    /** Acknowledgements ignored because they named an origin that neither the PULL named nor this node logs. */
+    public long acksIgnored() {
+        return acksIgnored;
+    }
+
+    void ackIgnored() {
+        acksIgnored++;                  // written by the link's event loop alone
+    }
 }

@@ -4,8 +4,15 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Encodes {@link LinkFrame}s as RESP argument lists and decodes parsed RESP values back. Pure. */
+/**
+ * Encodes {@link LinkFrame}s as RESP argument lists and decodes parsed RESP values back. Pure.
+ * Log sequences are whole numbers from 0 to {@link #SEQ_MAX}: the apply library holds them as Lua
+ * numbers (doubles), so a frame with a sequence outside that range is refused rather than rounded.
+ */
 public final class Frames {
+    /** The largest log sequence a frame may carry (2^53 - 1: exact as a Lua number). */
+    public static final long SEQ_MAX = (1L << 53) - 1;
+
     private Frames() {
     }
 
@@ -57,7 +64,7 @@ public final class Frames {
                     if (list.size() != 4 && list.size() != 5) {
                         throw new RespFormatException("SYNC frame needs 4 or 5 items, got " + list.size());
                     }
-                    return new LinkFrame.Sync(text(list.get(1)), text(list.get(2)), num(list.get(3)),
+                    return new LinkFrame.Sync(text(list.get(1)), text(list.get(2)), seq(list.get(3)),
                             list.size() == 5 ? num(list.get(4)) : -1);
                 }
                 case "BATCH" -> {
@@ -65,7 +72,7 @@ public final class Frames {
                 }
                 case "HB" -> {
                     need(list, 3);
-                    return new LinkFrame.Heartbeat(text(list.get(1)), num(list.get(2)));
+                    return new LinkFrame.Heartbeat(text(list.get(1)), seq(list.get(2)));
                 }
                 case "SNAPFLUSH" -> {
                     need(list, 3);
@@ -87,7 +94,7 @@ public final class Frames {
                 }
                 case "SNAPEND" -> {
                     need(list, 3);
-                    return new LinkFrame.SnapshotEnd(text(list.get(1)), num(list.get(2)));
+                    return new LinkFrame.SnapshotEnd(text(list.get(1)), seq(list.get(2)));
                 }
                 case "PUB", "SPUB" -> {
                     need(list, 3);
@@ -98,7 +105,7 @@ public final class Frames {
                     if (!text(list.get(1)).equalsIgnoreCase("ACK")) {
                         throw new RespFormatException("only KEYMESH ACK is accepted on a streaming link");
                     }
-                    return new LinkFrame.Ack(text(list.get(2)), num(list.get(3)));
+                    return new LinkFrame.Ack(text(list.get(2)), seq(list.get(3)));
                 }
                 default -> throw new RespFormatException("unknown link frame " + kind);
             }
@@ -119,7 +126,7 @@ public final class Frames {
             if (at + 2 > list.size()) {
                 throw new RespFormatException("BATCH shorter than its count");
             }
-            long seq = num(list.get(at++));
+            long seq = seq(list.get(at++));
             long nfields = num(list.get(at++));
             if (nfields < 0 || at + 2 * nfields > list.size()) {
                 throw new RespFormatException("BATCH entry " + seq + " shorter than its field count");
@@ -165,6 +172,15 @@ public final class Frames {
     /** A bulk, simple string or integer item as text. */
     public static String text(Object item) {
         return new String(bytes(item), StandardCharsets.UTF_8);
+    }
+
+    /** A log sequence: a number from 0 to {@link #SEQ_MAX}. */
+    private static long seq(Object item) {
+        long n = num(item);
+        if (n < 0 || n > SEQ_MAX) {
+            throw new RespFormatException("log sequence " + n + " out of range (0 to " + SEQ_MAX + ")");
+        }
+        return n;
     }
 
     private static long num(Object item) {

@@ -11,7 +11,8 @@ import java.util.List;
  * {@link #INCOMPLETE} (and leaves the reader index where it was) when the buffer does not hold it
  * yet. Values: simple string -> String, error -> {@link RespError}, integer -> Long, bulk -> byte[]
  * (null for a null bulk), array/set/push -> List (null for a null array), RESP3 null -> null,
- * map -> flat List of keys and values, double/big number/boolean -> String.
+ * map -> flat List of keys and values, double/big number/boolean -> String. Arrays nest at most
+ * {@link #DEPTH_MAX} deep: deeper input is refused, never followed down the stack.
  */
 public final class RespParser {
     /** Marker: the buffer does not hold a whole value yet. */
@@ -21,6 +22,9 @@ public final class RespParser {
             return "INCOMPLETE";
         }
     };
+
+    /** How deep arrays may nest (link frames are flat; backend replies parsed here nest a few levels). */
+    public static final int DEPTH_MAX = 32;
 
     private final long bulkLengthMax;
     private final int arrayLengthMax;
@@ -38,14 +42,14 @@ public final class RespParser {
     /** Parses one value from {@code buf}'s reader index; throws {@link RespFormatException} on bad input. */
     public Object parse(ByteBuf buf) {
         int start = buf.readerIndex();
-        Object value = value(buf);
+        Object value = value(buf, 0);
         if (value == INCOMPLETE) {
             buf.readerIndex(start);
         }
         return value;
     }
 
-    private Object value(ByteBuf buf) {
+    private Object value(ByteBuf buf, int depth) {
         if (!buf.isReadable()) {
             return INCOMPLETE;
         }
@@ -102,9 +106,12 @@ public final class RespParser {
                 if (n > arrayLengthMax) {
                     throw new RespFormatException("array of " + n + " elements exceeds " + arrayLengthMax);
                 }
+                if (depth >= DEPTH_MAX) {
+                    throw new RespFormatException("arrays nested deeper than " + DEPTH_MAX);
+                }
                 List<Object> items = new ArrayList<>((int) Math.min(n, 1024));
                 for (long i = 0; i < n; i++) {
-                    Object item = value(buf);
+                    Object item = value(buf, depth + 1);
                     if (item == INCOMPLETE) {
                         return INCOMPLETE;
                     }

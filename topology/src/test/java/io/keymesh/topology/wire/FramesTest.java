@@ -89,6 +89,19 @@ class FramesTest {
     }
 
     @Test
+    void sequencesOutsideWhatLuaHoldsExactlyAreRefused() {
+        String max = Long.toString(Frames.SEQ_MAX);
+        assertEquals(new LinkFrame.SnapshotEnd("a1b2c3d4", Frames.SEQ_MAX), Frames.decode(List.of(b("SNAPEND"), b("a1b2c3d4"), b(max))));
+        for (String bad : new String[] {"-1", Long.toString(Frames.SEQ_MAX + 1), Long.toString(Long.MAX_VALUE)}) {
+            assertThrows(RespFormatException.class, () -> Frames.decode(List.of(b("SNAPEND"), b("a1b2c3d4"), b(bad))), bad);
+            assertThrows(RespFormatException.class, () -> Frames.decode(List.of(b("BATCH"), b("o"), b("1"), b(bad), b("0"))), bad);
+            assertThrows(RespFormatException.class, () -> Frames.decode(List.of(b("HB"), b("s"), b(bad))), bad);
+            assertThrows(RespFormatException.class, () -> Frames.decode(List.of(b("KEYMESH"), b("ACK"), b("o"), b(bad))), bad);
+            assertThrows(RespFormatException.class, () -> Frames.decode(List.of(b("SYNC"), b("partial"), b("o"), b(bad))), bad);
+        }
+    }
+
+    @Test
     void stampsCarryTheHlcAndOrderAsStrings() {
         String early = Stamp.of(0x18f2a3b4c5d0001L, "a1b2c3d4");
         String late = Stamp.of(0x18f2a3b4c5d0002L, "00000000");

@@ -34,6 +34,17 @@ class RespParserTest {
     }
 
     @Test
+    void nestingIsRefusedPastItsLimitInsteadOfOverflowingTheStack() {
+        Object deepest = parse("*1\r\n".repeat(RespParser.DEPTH_MAX) + ":7\r\n");
+        for (int i = 0; i < RespParser.DEPTH_MAX; i++) {
+            deepest = ((List<?>) deepest).get(0);
+        }
+        assertEquals(7L, deepest);
+        assertThrows(RespFormatException.class, () -> parse("*1\r\n".repeat(RespParser.DEPTH_MAX + 1) + ":7\r\n"));
+        assertThrows(RespFormatException.class, () -> parse("*1\r\n".repeat(200_000) + ":7\r\n"));
+    }
+
+    @Test
     void malformedNumbersAreRejectedWithTheTextInTheMessage() {
         for (String bad : List.of(":\r\n", ":-\r\n", ":12a\r\n", ":9223372036854775808\r\n", "$1x\r\nx\r\n", "*+1\r\n:1\r\n")) {
             RespFormatException e = assertThrows(RespFormatException.class, () -> parse(bad), bad);
