@@ -37,10 +37,18 @@ args=(-B -q -o -pl proxy -am verify -Dtest=NONE -Dsurefire.failIfNoSpecifiedTest
 [ -n "$dump" ] && args+=(-Dkeymesh.fuzz.dump="$(realpath -m "$dump")")
 start=$(date +%s)
 status=0
-mvn "${args[@]}" 2>&1 | grep -E '^(fuzz|FINDING|    )' || status=$?
 report="proxy/target/failsafe-reports/io.keymesh.proxy.fuzz.FuzzIT.txt"
+rm -f "$report"
+mvn "${args[@]}" > /tmp/fuzz-mvn.$$.log 2>&1 || status=$?
+grep -E '^(fuzz|FINDING|    )' /tmp/fuzz-mvn.$$.log || true
 if grep -q "FAILURE" "$report" 2>/dev/null; then
   echo "fuzz.sh: FINDINGS (seed $seed); details above and in $report" >&2
   exit 1
 fi
+if [ "$status" -ne 0 ] || [ ! -f "$report" ]; then
+  tail -40 /tmp/fuzz-mvn.$$.log >&2
+  echo "fuzz.sh: the fuzzer did not run to its end (maven exit $status); its output is in /tmp/fuzz-mvn.$$.log" >&2
+  exit 2
+fi
+rm -f /tmp/fuzz-mvn.$$.log
 echo "fuzz.sh: no findings; $(( $(date +%s) - start )) s wall time including the build"

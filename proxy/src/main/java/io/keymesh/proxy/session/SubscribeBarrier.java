@@ -1,6 +1,6 @@
 package io.keymesh.proxy.session;
 
-import io.keymesh.storage.conn.BackendConnector;
+import io.keymesh.storage.conn.RespCommand;
 import io.netty.buffer.ByteBuf;
 
 import java.nio.charset.StandardCharsets;
@@ -39,7 +39,7 @@ final class SubscribeBarrier {
             pong = ("*2\r\n$4\r\npong\r\n" + bulkText).getBytes(StandardCharsets.US_ASCII);
         }
         pending++;
-        return BackendConnector.encode("PING", marker);
+        return RespCommand.encode("PING", marker);
     }
 
     boolean pending() {
