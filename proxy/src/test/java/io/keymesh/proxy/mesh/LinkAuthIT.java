@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.keymesh.proxy.it.RespSocket;
+import io.keymesh.topology.wire.Hello;
 import io.keymesh.topology.wire.PeerAuth;
 
 import java.io.ByteArrayOutputStream;
@@ -218,7 +219,7 @@ class LinkAuthIT extends MeshTest {
 
     private static String[] hello(String clientNonce) {
         String stamp = String.format("%016x", System.currentTimeMillis() << 16) + CLIENT_ID;
-        return new String[] {"KEYMESH", "HELLO", CLIENT_ID, "primary", "127.0.0.1:1", stamp, "6", clientNonce};
+        return new String[] {"KEYMESH", "HELLO", CLIENT_ID, "primary", "127.0.0.1:1", stamp, Integer.toString(Hello.LOG_FORMAT), clientNonce};
     }
 
     /**
