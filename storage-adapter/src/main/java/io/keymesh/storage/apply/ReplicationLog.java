@@ -18,9 +18,13 @@ public final class ReplicationLog {
     private static final String LOG_PREFIX = "km:log:";
     /** The glob matching every origin's log stream. */
     public static final String LOG_KEY_PATTERN = LOG_PREFIX + "*";
-    /** Raises HASH KEYS[1] field ARGV[1] to at least ARGV[2]; answers the resulting value. */
+    /**
+     * Raises HASH KEYS[1] field ARGV[1] to at least ARGV[2] and, when it rises, drops every entry of
+     * the log KEYS[2] (all at or below the old position); answers the resulting value.
+     */
     private static final String RAISE_POSITION = "local cur = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0') "
             + "local want = tonumber(ARGV[2]) if want > cur then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) "
+            + "redis.call('XTRIM', KEYS[2], 'MINID', string.format('%d-1', want)) "
             + "return want end return cur";
 
     private ReplicationLog() {
@@ -57,9 +61,15 @@ public final class ReplicationLog {
         return List.of("HKEYS", StateKeys.POSITIONS);
     }
 
-    /** Raises {@code origin}'s position to at least {@code seq}; answers the resulting position. */
+    /**
+     * Raises {@code origin}'s position to at least {@code seq} (a snapshot covered it); answers the
+     * resulting position. A raise also empties {@code origin}'s log here in the same call: the
+     * entries it held stop short of the new position, and a log with a hole below its position
+     * would let a reader standing in the hole see nothing more to read (so it would never resync).
+     * Emptied, the log holds nothing below the position, and such a reader gets a snapshot.
+     */
     public static List<String> raisePosition(String origin, long seq) {
-        return List.of("EVAL", RAISE_POSITION, "1", StateKeys.POSITIONS, origin, Long.toString(seq));
+        return List.of("EVAL", RAISE_POSITION, "2", StateKeys.POSITIONS, logKey(origin), origin, Long.toString(seq));
     }
 
     /** The first entry of {@code origin}'s log (an empty list when the log is empty). */

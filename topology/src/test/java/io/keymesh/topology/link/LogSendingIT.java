@@ -159,6 +159,25 @@ class LogSendingIT {
         }
     }
 
+    @Test
+    void aPositionRaisedBySnapshotLeavesNoHoleForAReplicaToWaitIn() throws Exception {
+        appendLog(1, 40, "0", 16);
+        try (BackendClient conn = backend.open(2 * DATABASES)) {
+            LogStore store = new LogStore(conn, DATABASES);
+            assertEquals(100, store.raisePosition(ORIGIN, 100), "a snapshot covered A up to 100");
+            assertEquals(0, store.length(ORIGIN), "the entries below the raised position are gone with it");
+            assertEquals(new LogSpan(-1, 100), store.span(ORIGIN));
+            SendMachine m = new SendMachine("B", "C", true, Map.of(ORIGIN, 30L), LinkSettings.defaults());
+            m.open(0);
+            assertEquals(List.of(new LinkAction.SendSnapshot()), m.onLogs(Map.of(ORIGIN, store.span(ORIGIN)), 0),
+                    "a replica at 30 gets a snapshot: 41 to 100 were never in this log");
+            assertEquals(100, store.raisePosition(ORIGIN, 70), "a lower raise changes nothing");
+            conn.ok(List.of("XADD", ReplicationLog.logKey(ORIGIN), "101-0", "t", "0000", "x", "0", "c", "SET", "k", "k", "v", "v"));
+            conn.ok(List.of("HSET", "km:pos", ORIGIN, "101"));
+            assertEquals(new LogSpan(101, 101), store.span(ORIGIN), "the log grows on from the raised position");
+        }
+    }
+
     /** XADDs {@code count} entries from {@code firstSeq} to A's log, each with a value of {@code valueBytes}, and raises km:pos. */
     private void appendLog(long firstSeq, int count, String txn, int valueBytes) throws IOException {
         try (BackendClient conn = backend.open(2 * DATABASES)) {

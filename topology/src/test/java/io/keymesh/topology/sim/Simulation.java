@@ -41,8 +41,7 @@ final class Simulation {
     static final boolean DATAGRAM_FAULTS = Boolean.getBoolean("keymesh.sim.datagram");
     /**
      * Whether faults also trim logs, so that links resync by snapshot ({@code -Dkeymesh.sim.snapshots=true};
-     * off by default while the apply library merges a counter's snapshot below an older delete, see
-     * docs/design/simulation.md).
+     * off by default, see docs/design/simulation.md).
      */
     static final boolean SNAPSHOT_FAULTS = Boolean.getBoolean("keymesh.sim.snapshots");
     /** Virtual time between ticks of every link side. */
@@ -67,6 +66,7 @@ final class Simulation {
     private final long seed;
     private final SimServers servers;
     private final boolean verbose;
+    private final boolean snapshotFaults;
     private final Scheduler scheduler = new Scheduler();
     private final SplittableRandom faultRandom;
     private final SplittableRandom linkRandom;
@@ -92,10 +92,17 @@ final class Simulation {
     int snapshots;
     private String lastClose = "";
 
+    /** A run of {@code seed} with the faults the system properties choose. */
     Simulation(long seed, SimServers servers, boolean verbose) {
+        this(seed, servers, verbose, DATAGRAM_FAULTS, SNAPSHOT_FAULTS);
+    }
+
+    /** A run of {@code seed}, with or without datagram faults and log trims. */
+    Simulation(long seed, SimServers servers, boolean verbose, boolean datagramFaults, boolean snapshotFaults) {
         this.seed = seed;
         this.servers = servers;
         this.verbose = verbose;
+        this.snapshotFaults = snapshotFaults;
         SplittableRandom root = new SplittableRandom(seed);
         this.faultRandom = root.split();
         this.linkRandom = root.split();
@@ -113,7 +120,7 @@ final class Simulation {
             replicaCount = 3 - primaryCount;
         }
         int[] resets = {0, 2, 10, 30};
-        boolean datagram = DATAGRAM_FAULTS && root.nextInt(4) == 0;
+        boolean datagram = datagramFaults && root.nextInt(4) == 0;
         this.faults = new SimNetwork.Faults(resets[root.nextInt(resets.length)], 1 + root.nextInt(5), root.nextInt(40),
                 datagram ? 5 + root.nextInt(20) : 0, datagram ? root.nextInt(40) : 0, datagram ? root.nextInt(100) : 0);
         this.network = new SimNetwork(scheduler, netRandom, primaryCount + replicaCount, faults, new SimNetwork.Receiver() {
@@ -255,7 +262,7 @@ final class Simulation {
                 }
             }
             case 5 -> {
-                if (SNAPSHOT_FAULTS) {
+                if (snapshotFaults) {
                     trim(n, primaries.get(b % primaries.size()));
                 }
             }
