@@ -102,13 +102,13 @@ public final class KeymeshNode implements AutoCloseable {
                         .withBinary(RedisProcess.findRedisServer(storage.binary()))
                         .withAppendOnly(storage.appendOnly(), storage.appendFsync())
                         .withDatabases(config.backendDatabases());
-                redis = new RedisProcess(spec);
+                redis = new RedisProcess(spec, time);
                 redis.start(storage.startTimeout());
                 endpoint = new BackendEndpoint.UnixSocket(redis.socketPath());
             } else {
                 endpoint = parseAddress(storage.address());
             }
-            BackendInfo info = BackendCheck.check(endpoint, storage.username(), storage.password(), storage.startTimeout());
+            BackendInfo info = BackendCheck.check(endpoint, storage.username(), storage.password(), storage.startTimeout(), time);
             ReplicationSetup setup = replicating ? new ReplicationSetup(endpoint, storage.username(), storage.password(),
                     storage.startTimeout(), storage.databases()) : null;
             if (setup != null) {
@@ -138,7 +138,7 @@ public final class KeymeshNode implements AutoCloseable {
                     public void onUp() {
                         BackendInfo again;
                         try {
-                            again = BackendCheck.check(at, storage.username(), storage.password(), storage.startTimeout());
+                            again = BackendCheck.check(at, storage.username(), storage.password(), storage.startTimeout(), time);
                             if (setup != null) {
                                 setup.loadLibrary();        // before any client write reaches it
                             }
@@ -154,7 +154,7 @@ public final class KeymeshNode implements AutoCloseable {
             }
             memory = new MemoryGuard(new BackendAccess(endpoint, storage.username(), storage.password(),
                     (int) storage.connectTimeout().toMillis()), status, config.maxmemoryBytes(), storage.databases(),
-                    replicating, storage.managed());
+                    replicating, storage.managed(), time);
             try {
                 memory.start();         // denyoom flags and a first reading before any client command
             } catch (IOException e) {
@@ -162,7 +162,7 @@ public final class KeymeshNode implements AutoCloseable {
             }
             int ioThreads = config.ioThreads() > 0 ? config.ioThreads() : Runtime.getRuntime().availableProcessors();
             BackendConnector connector = new BackendConnector(endpoint, storage.username(), storage.password(),
-                    (int) storage.connectTimeout().toMillis());
+                    (int) storage.connectTimeout().toMillis(), null, time);
             if (replicating) {
                 mesh = MeshSetup.create(config, nodeId, clock, endpoint, time, sockets);
             }
@@ -175,7 +175,7 @@ public final class KeymeshNode implements AutoCloseable {
             AclUsers users = AclUsers.load(config,
                     aclCatalog(endpoint, storage), config.dataDir().resolve(AclUsers.FILE_NAME));
             NodeContext node = new NodeContext(config, Commands.standard(),
-                    new SessionRegistry(new CommandLatency(CommandLatency.byRouting(replicating))), status, connector,
+                    new SessionRegistry(new CommandLatency(CommandLatency.byRouting(replicating)), time), status, connector,
                     started, ioThreads, nodeId, clock, replicating, mesh, replica, tls == null ? null : new NettyTls(tls),
                     users);
             KeymeshServer server = KeymeshServer.bind(node, config.bind(), config.plainPort() ? config.port() : -1,

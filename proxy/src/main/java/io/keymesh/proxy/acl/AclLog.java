@@ -49,9 +49,9 @@ public final class AclLog {
 
     private final ArrayDeque<Entry> entries = new ArrayDeque<>();
 
-    /** Records a refusal; {@code context} is "toplevel" or "multi". */
-    public synchronized void add(String reason, String context, String object, String username, String clientInfo) {
-        long now = System.currentTimeMillis();
+    /** Records a refusal at {@code now} (wall milliseconds); {@code context} is "toplevel" or "multi". */
+    public synchronized void add(String reason, String context, String object, String username, String clientInfo,
+                                 long now) {
         for (Iterator<Entry> it = entries.iterator(); it.hasNext(); ) {
             Entry e = it.next();
             if (now - e.createdMillis < GROUPING_MILLIS && e.reason.equals(reason) && e.context.equals(context)

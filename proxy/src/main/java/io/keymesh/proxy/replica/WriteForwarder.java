@@ -131,7 +131,7 @@ public final class WriteForwarder {
         }
         BackendConnector connector = new BackendConnector(new BackendEndpoint.Tcp(upstream.host(), upstream.port()),
                 username, password, connectTimeoutMillis,
-                tls == null ? null : ch -> tls.clientHandler(ch.alloc(), upstream.host(), upstream.port()));
+                tls == null ? null : ch -> tls.clientHandler(ch.alloc(), upstream.host(), upstream.port()), s.time());
         BackendLink link = connector.connect(s.channel().eventLoop(), s.db(), s.protocol(), LinkListener.NONE);
         s.channel().attr(LINK).set(new Upstream(address, s.db(), s.protocol(), link));
         s.channel().closeFuture().addListener(f -> link.close("client gone"));

@@ -73,9 +73,9 @@ public final class BackendPool {
     public BackendLink shared(int db, int protocol, BackendLink previous) {
         int slot = db * 2 + (protocol == 3 ? 1 : 0);
         BackendLink link = shared[slot];
-        if (link != null && link.isOpen() && link.stalledNanos(System.nanoTime()) > STALL_NANOS) {
+        if (link != null && link.isOpen() && link.stalledNanos(connector.time().monotonicNanos()) > STALL_NANOS) {
             log.debug("shared backend link for db {} has waited {} ms for a reply; new requests go on a new link",
-                    db, link.stalledNanos(System.nanoTime()) / 1_000_000);
+                    db, link.stalledNanos(connector.time().monotonicNanos()) / 1_000_000);
             retired.get(slot).add(link);
             link.closeWhenIdle();
             link = null;

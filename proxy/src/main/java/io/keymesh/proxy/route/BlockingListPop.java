@@ -1,5 +1,6 @@
 package io.keymesh.proxy.route;
 
+import io.keymesh.storage.time.TimeSource;
 import io.keymesh.storage.conn.ReplyReader;
 import io.keymesh.storage.conn.BackendLink;
 import io.keymesh.storage.conn.ReplySink;
@@ -31,6 +32,7 @@ final class BlockingListPop implements ReplySink {
     private final ByteBufAllocator alloc;
     private final Function<Long, ByteBuf> header;     // the write call's header, for a stamp
     private final LongSupplier clock;
+    private final TimeSource time;                    // monotonic time for the client's timeout
     private final ByteBuf request;                    // the client's frame, owned here until done
     private final int argumentsFrom;                  // where its command name starts in request
     private final ReplySink place;
@@ -43,8 +45,9 @@ final class BlockingListPop implements ReplySink {
     private boolean done;
 
     BlockingListPop(BackendLink link, ByteBufAllocator alloc, Function<Long, ByteBuf> header, LongSupplier clock,
-            ByteBuf request, int argumentsFrom, ReplySink place, Function<ByteBuf, ByteBuf> touch,
+            TimeSource time, ByteBuf request, int argumentsFrom, ReplySink place, Function<ByteBuf, ByteBuf> touch,
             byte[] waitKey, double timeoutSeconds, boolean arrayReply, int protocol) {
+        this.time = time;
         this.link = link;
         this.alloc = alloc;
         this.header = header;
@@ -54,7 +57,7 @@ final class BlockingListPop implements ReplySink {
         this.place = place;
         this.touch = touch;
         this.waitKey = waitKey;
-        this.deadlineNanos = timeoutSeconds > 0 ? System.nanoTime() + (long) (timeoutSeconds * 1e9) : 0;
+        this.deadlineNanos = timeoutSeconds > 0 ? time.monotonicNanos() + (long) (timeoutSeconds * 1e9) : 0;
         this.arrayReply = arrayReply;
         this.protocol = protocol;
     }
@@ -131,7 +134,7 @@ final class BlockingListPop implements ReplySink {
         if (deadlineNanos == 0) {
             return 0;
         }
-        long left = deadlineNanos - System.nanoTime();
+        long left = deadlineNanos - time.monotonicNanos();
         return left <= 0 ? -1 : Math.max(0.001, left / 1e9);
     }
 

@@ -604,7 +604,7 @@ public final class CommandDispatcher {
             String name = spec.name();
             BlockingListPop pop = new BlockingListPop(link, alloc,
                     stamp -> writes.header(alloc, argc, protocol, db, stamp, 0), () -> node.clock().now(),
-                    frame, from, s.expectReply(null), touch, singleList(name, r), timeoutOf(name, r),
+                    node.clock().time(), frame, from, s.expectReply(null), touch, singleList(name, r), timeoutOf(name, r),
                     !name.equals("BLMOVE") && !name.equals("BRPOPLPUSH"), protocol);
             pop.start();
             afterSend(s, link);

@@ -1,5 +1,6 @@
 package io.keymesh.proxy.route;
 
+import io.keymesh.storage.time.TimeSource;
 import io.keymesh.storage.backend.BackendCheck;
 import io.keymesh.storage.backend.BackendMemory;
 import io.keymesh.storage.backend.MemoryUse;
@@ -53,6 +54,7 @@ public final class MemoryGuard implements AutoCloseable {
     private long splitAtNanos;
     private long metadataBytes;
     private long logBytes;
+    private final TimeSource time;
     private boolean limitWarned;
 
     /**
@@ -61,7 +63,8 @@ public final class MemoryGuard implements AutoCloseable {
      * @param managed       true when keymesh owns the server's config (it may reset maxmemory too)
      */
     public MemoryGuard(BackendAccess backend, BackendStatus status, long limitBytes, int userDatabases,
-                       boolean replicating, boolean managed) {
+                       boolean replicating, boolean managed, TimeSource time) {
+        this.time = time;
         this.backend = backend;
         this.status = status;
         this.limitBytes = limitBytes;
@@ -109,7 +112,7 @@ public final class MemoryGuard implements AutoCloseable {
         Map<String, String> memory = BackendCheck.parseInfo(text(c.ok(List.of("INFO", "memory"))));
         keepSafe(c, memory);
         long used = Long.parseLong(memory.getOrDefault("used_memory", "0"));
-        long now = System.nanoTime();
+        long now = time.monotonicNanos();
         if (replicating && (limitBytes > 0 || splitAtNanos == 0 || now - splitAtNanos >= SPLIT_MILLIS * 1_000_000L)) {
             splitAtNanos = now;         // with a limit, every reading: the log shrinks by seconds as peers acknowledge
             split(c);

@@ -60,7 +60,7 @@ public final class AclCommands {
         String name = ordinal < 0 ? r.argString(0).toLowerCase(Locale.ROOT) : catalog.name(ordinal);
         String object = denial.argument() < 0 ? name : r.argString(denial.argument());
         users.log().add(denial.reason().logName(), s.inMulti() ? "multi" : "toplevel", object, user.name(),
-                ClientLines.line(s, null).strip());
+                ClientLines.line(s, null).strip(), s.time().wallMillis());
         return denial.error(name);
     }
 
@@ -74,7 +74,8 @@ public final class AclCommands {
         if (s.user().equals("default") || user != null && user.allCommands()) {
             return null;
         }
-        users.log().add("command", s.inMulti() ? "multi" : "toplevel", "keymesh", s.user(), ClientLines.line(s, null).strip());
+        users.log().add("command", s.inMulti() ? "multi" : "toplevel", "keymesh", s.user(), ClientLines.line(s, null).strip(),
+                s.time().wallMillis());
         return "NOPERM this user has no permissions to run the 'keymesh' command";
     }
 
@@ -260,7 +261,7 @@ public final class AclCommands {
             return;
         }
         List<AclLog.Entry> entries = users.log().latest(count);
-        long now = System.currentTimeMillis();
+        long now = node.clock().time().wallMillis();
         Replies.Writer w = new Replies.Writer(alloc(s), s.protocol()).array(entries.size());
         for (AclLog.Entry e : entries) {
             w.map(7)

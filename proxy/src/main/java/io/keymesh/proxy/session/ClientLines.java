@@ -20,7 +20,7 @@ final class ClientLines {
 
     /** One line for {@code c}; {@code link} is its own link's fields in the redis-server's CLIENT LIST, or null. */
     static String line(ClientSession c, Map<String, String> link) {
-        long now = System.currentTimeMillis();
+        long now = c.time().wallMillis();
         long pending = c.pendingOutputBytes();
         int fd = c.channel() instanceof io.netty.channel.unix.UnixChannel unix ? unix.fd().intValue() : -1;
         Map<String, String> known = new HashMap<>();

@@ -1,5 +1,6 @@
 package io.keymesh.proxy.session;
 
+import io.keymesh.storage.time.TimeSource;
 import io.keymesh.proxy.command.CommandClass;
 import io.keymesh.proxy.command.CommandSpec;
 
@@ -20,10 +21,16 @@ public final class ClientPause {
     private volatile long untilMillis;           // 0: no pause
     private volatile boolean all;
     private final ConcurrentLinkedQueue<Runnable> waiters = new ConcurrentLinkedQueue<>();
+    private final TimeSource time;
+
+    /** No pause yet; pauses end by {@code time}'s wall clock. */
+    ClientPause(TimeSource time) {
+        this.time = time;
+    }
 
     /** CLIENT PAUSE {@code millis} [WRITE|ALL]. */
     public synchronized void pause(long millis, boolean allCommands) {
-        long now = System.currentTimeMillis();
+        long now = time.wallMillis();
         long end = now + millis;
         boolean inEffect = untilMillis > now;
         all = allCommands || inEffect && all;
@@ -51,7 +58,7 @@ public final class ClientPause {
         if (until == 0 || spec == null) {
             return 0;
         }
-        long left = until - System.currentTimeMillis();
+        long left = until - time.wallMillis();
         if (left <= 0) {
             expired(until);
             return 0;

@@ -1,5 +1,6 @@
 package io.keymesh.proxy.session;
 
+import io.keymesh.storage.time.TimeSource;
 import io.keymesh.proxy.config.KeymeshConfig;
 import io.keymesh.storage.conn.BackendLink;
 import io.keymesh.storage.conn.LinkListener;
@@ -49,7 +50,8 @@ public final class ClientSession implements LinkListener {
     private final KeymeshConfig.OutputLimit normalLimit;
     private final KeymeshConfig.OutputLimit pubsubLimit;
     private final KeymeshConfig.OutputLimit monitorLimit;
-    private final long createdMillis = System.currentTimeMillis();
+    private final TimeSource time;
+    private final long createdMillis;
     private final ArrayDeque<PendingReply> replies = new ArrayDeque<>();
     private final io.keymesh.storage.conn.CoalescingWriter out;
 
@@ -67,7 +69,7 @@ public final class ClientSession implements LinkListener {
     private int dbAfterExec = -1;             // SELECT queued inside MULTI: the db once EXEC has run
     private volatile boolean subscribed;
     private volatile io.keymesh.proxy.command.CommandSpec lastCommand;
-    private volatile long lastActiveMillis = createdMillis;
+    private volatile long lastActiveMillis;
     private boolean repliesOff;               // CLIENT REPLY OFF
     private boolean skipNext;                 // CLIENT REPLY SKIP
     private BackendLink link;                 // the dedicated link in PINNED and PIPE mode
@@ -86,6 +88,9 @@ public final class ClientSession implements LinkListener {
         boolean authenticated = users.defaultLogsInAlone();
         this.channel = channel;
         this.registry = registry;
+        this.time = registry.time();
+        this.createdMillis = time.wallMillis();
+        this.lastActiveMillis = createdMillis;
         this.authenticated = authenticated;
         this.normalLimit = normalLimit;
         this.pubsubLimit = pubsubLimit;
@@ -193,7 +198,7 @@ public final class ClientSession implements LinkListener {
     /** Starts timing a dispatched request: its first reply place ends it (unknown commands are not timed). */
     private void timeDispatch(io.keymesh.proxy.command.CommandSpec command) {
         timedCommand = command;
-        dispatchedNanos = command == null ? 0 : System.nanoTime();
+        dispatchedNanos = command == null ? 0 : time.monotonicNanos();
     }
 
     private io.keymesh.proxy.metrics.LoopLatency latency() {
@@ -207,14 +212,14 @@ public final class ClientSession implements LinkListener {
     /** Records a command's latency as its reply place is consumed (written, or dropped by CLIENT REPLY OFF). */
     private void recordLatency(PendingReply place) {
         if (place.timed != null) {
-            latency().record(place.timed, System.nanoTime() - place.dispatchedNanos);
+            latency().record(place.timed, time.monotonicNanos() - place.dispatchedNanos);
             place.timed = null;
         }
     }
 
     /** Records the backend's share of a command's latency as its reply arrives. */
     void recordBackend(PendingReply place) {
-        latency().recordBackend(System.nanoTime() - place.dispatchedNanos);
+        latency().recordBackend(time.monotonicNanos() - place.dispatchedNanos);
     }
 
     private void flushTraffic() {
@@ -263,7 +268,7 @@ public final class ClientSession implements LinkListener {
         KeymeshConfig.OutputLimit limit = monitor ? monitorLimit : subscribed ? pubsubLimit : normalLimit;
         boolean over = limit.hardBytes() > 0 && pending > limit.hardBytes();
         if (!over && limit.softBytes() > 0 && pending > limit.softBytes()) {
-            long now = System.currentTimeMillis();
+            long now = time.wallMillis();
             if (softLimitSinceMillis == 0) {
                 softLimitSinceMillis = now;
             } else if (now - softLimitSinceMillis > limit.softSeconds() * 1000) {
@@ -742,7 +747,7 @@ public final class ClientSession implements LinkListener {
     public void touch(io.keymesh.proxy.command.CommandSpec command) {
         timeDispatch(command);
         lastCommand = command;
-        lastActiveMillis = System.currentTimeMillis();
+        lastActiveMillis = time.wallMillis();
         commands++;
     }
 
@@ -750,6 +755,11 @@ public final class ClientSession implements LinkListener {
     public String lastCommand() {
         io.keymesh.proxy.command.CommandSpec last = lastCommand;
         return last == null ? "NULL" : last.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** The node's time source, as this session reads it. */
+    public TimeSource time() {
+        return time;
     }
 
     public long createdMillis() {

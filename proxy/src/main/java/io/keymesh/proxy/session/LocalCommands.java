@@ -138,7 +138,7 @@ public final class LocalCommands {
         if (ref == null) {
             node.sessions().authFailures().increment();
             node.users().log().add("auth", s.inMulti() ? "multi" : "toplevel", "AUTH", user,
-                    ClientLines.line(s, null).strip());
+                    ClientLines.line(s, null).strip(), s.time().wallMillis());
         }
         return ref;
     }
@@ -500,7 +500,7 @@ public final class LocalCommands {
                 return;
             }
         }
-        long now = System.currentTimeMillis();
+        long now = node.clock().time().wallMillis();
         List<ClientSession> victims = new ArrayList<>();
         for (ClientSession c : node.sessions().all()) {
             if ((id != null && c.id() != id)

@@ -1,5 +1,6 @@
 package io.keymesh.proxy.session;
 
+import io.keymesh.storage.time.TimeSource;
 import io.keymesh.proxy.command.CommandSpec;
 import io.keymesh.proxy.resp.RespRequest;
 
@@ -15,6 +16,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * is closed by its output buffer limit (client-output-buffer-limit.replica, as Redis counts monitors).
  */
 public final class Monitors {
+    private final TimeSource time;
+
+    /** Monitors whose lines carry {@code time}'s wall clock. */
+    Monitors(TimeSource time) {
+        this.time = time;
+    }
+
     /**
      * Commands Redis does not show to monitors (its admin commands); keymesh's own table has no such
      * flag, so they are listed here.
@@ -64,8 +72,7 @@ public final class Monitors {
      * shows its new database, as in Redis).
      */
     public Line capture(ClientSession from, RespRequest r, CommandSpec spec) {
-        java.time.Instant now = java.time.Instant.now();
-        long micros = now.getEpochSecond() * 1_000_000 + now.getNano() / 1000;
+        long micros = time.wallMillis() * 1000;
         StringBuilder args = new StringBuilder(64);
         boolean auth = spec.name().equals("AUTH");
         boolean hello = spec.name().equals("HELLO");

@@ -17,7 +17,7 @@ final class PendingReply implements ReplySink {
     boolean suppressed;                                     // CLIENT REPLY OFF/SKIP: consume, don't write
     java.util.List<ByteBuf> pushesAfter;                    // pushes that arrived after this reply (ClientSession.push)
     io.keymesh.proxy.command.CommandSpec timed;             // the command whose latency this reply ends (null: none)
-    long dispatchedNanos;                                   // System.nanoTime() when that command was dispatched
+    long dispatchedNanos;                                   // the session time source's monotonic nanos at dispatch
 
     PendingReply(ClientSession session, Function<ByteBuf, ByteBuf> transform) {
         this.session = session;

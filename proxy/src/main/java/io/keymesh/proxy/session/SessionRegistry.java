@@ -1,5 +1,6 @@
 package io.keymesh.proxy.session;
 
+import io.keymesh.storage.time.TimeSource;
 import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -12,8 +13,9 @@ public final class SessionRegistry {
     private final AtomicLong totalConnections = new AtomicLong();
     private final AtomicLong totalCommands = new AtomicLong();
     private final AtomicLong rejectedConnections = new AtomicLong();
-    private final Monitors monitors = new Monitors();
-    private final ClientPause pause = new ClientPause();
+    private final TimeSource time;
+    private final Monitors monitors;
+    private final ClientPause pause;
     private final io.keymesh.proxy.metrics.CommandLatency latency;
     private final LongAdder bytesIn = new LongAdder();
     private final LongAdder bytesOut = new LongAdder();
@@ -24,8 +26,22 @@ public final class SessionRegistry {
         this(new io.keymesh.proxy.metrics.CommandLatency(io.keymesh.proxy.metrics.CommandLatency.byRouting(false)));
     }
 
+    /** A registry on the machine's clocks. */
     public SessionRegistry(io.keymesh.proxy.metrics.CommandLatency latency) {
+        this(latency, TimeSource.system());
+    }
+
+    /** A registry whose sessions read {@code time} (CLIENT LIST ages, CLIENT PAUSE, MONITOR lines, latency). */
+    public SessionRegistry(io.keymesh.proxy.metrics.CommandLatency latency, TimeSource time) {
         this.latency = latency;
+        this.time = time;
+        this.monitors = new Monitors(time);
+        this.pause = new ClientPause(time);
+    }
+
+    /** The node's time source. */
+    public TimeSource time() {
+        return time;
     }
 
     /** Command latency as the node's clients see it (INFO latencystats, LATENCY HISTOGRAM, /metrics). */

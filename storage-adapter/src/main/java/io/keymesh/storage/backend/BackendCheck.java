@@ -1,6 +1,7 @@
 package io.keymesh.storage.backend;
 
 import io.keymesh.storage.retry.Backoff;
+import io.keymesh.storage.time.TimeSource;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
@@ -55,10 +56,16 @@ public final class BackendCheck {
      * @throws BackendCheckException naming the endpoint and what was expected vs. found
      */
     public static BackendInfo check(BackendEndpoint endpoint, String username, String password, Duration timeout) {
+        return check(endpoint, username, password, timeout, TimeSource.system());
+    }
+
+    /** The same, with the wait for -LOADING to clear measured on {@code time}. */
+    public static BackendInfo check(BackendEndpoint endpoint, String username, String password, Duration timeout,
+                                    TimeSource time) {
         Objects.requireNonNull(endpoint, "endpoint");
         Objects.requireNonNull(timeout, "timeout");
         String where = "redis-server at " + endpoint;
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long deadline = time.monotonicNanos() + timeout.toNanos();
         RedisURI uri = uri(endpoint, username, password, timeout);
         ClientResources resources = DefaultClientResources.builder()
                 .ioThreadPoolSize(2) // Lettuce's minimum; threads start lazily
@@ -81,7 +88,7 @@ public final class BackendCheck {
                             throw e;
                         }
                         long delayMs = loadingPolls.next();
-                        if (System.nanoTime() + delayMs * 1_000_000 > deadline) {
+                        if (time.monotonicNanos() + delayMs * 1_000_000 > deadline) {
                             throw new BackendCheckException(where + " is still loading its dataset after "
                                     + timeout.toMillis() + " ms; keymesh needs it ready to serve commands", e);
                         }

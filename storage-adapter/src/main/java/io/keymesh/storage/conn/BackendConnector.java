@@ -1,5 +1,6 @@
 package io.keymesh.storage.conn;
 
+import io.keymesh.storage.time.TimeSource;
 import io.keymesh.storage.backend.BackendEndpoint;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelHandler;
@@ -36,6 +37,7 @@ public final class BackendConnector {
     private final String password;
     private final int connectTimeoutMillis;
     private final Function<Channel, ChannelHandler> transport;
+    private final TimeSource time;
 
     public BackendConnector(BackendEndpoint endpoint, String username, String password, int connectTimeoutMillis) {
         this(endpoint, username, password, connectTimeoutMillis, null);
@@ -47,6 +49,13 @@ public final class BackendConnector {
      */
     public BackendConnector(BackendEndpoint endpoint, String username, String password, int connectTimeoutMillis,
                             Function<Channel, ChannelHandler> transport) {
+        this(endpoint, username, password, connectTimeoutMillis, transport, TimeSource.system());
+    }
+
+    /** The same, with the time source its links measure how long a reply has been awaited by. */
+    public BackendConnector(BackendEndpoint endpoint, String username, String password, int connectTimeoutMillis,
+                            Function<Channel, ChannelHandler> transport, TimeSource time) {
+        this.time = time;
         this.transport = transport;
         this.endpoint = endpoint;
         this.username = username == null || username.isEmpty() ? null : username;
@@ -56,6 +65,11 @@ public final class BackendConnector {
 
     public BackendEndpoint endpoint() {
         return endpoint;
+    }
+
+    /** The time source of this connector's links. */
+    public TimeSource time() {
+        return time;
     }
 
     /**
@@ -93,7 +107,7 @@ public final class BackendConnector {
         }
         ChannelFuture future = bootstrap.register();
         Channel channel = future.channel();
-        BackendLink link = new BackendLink(channel, listener);
+        BackendLink link = new BackendLink(channel, listener, time);
         handler.link(link);
         for (ByteBuf command : handshake(db, protocol)) {
             link.send(command, new HandshakeSink(link));

@@ -1,5 +1,6 @@
 package io.keymesh.storage.conn;
 
+import io.keymesh.storage.time.TimeSource;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -39,10 +40,12 @@ public final class BackendLink {
     private boolean closed;
     private String closeReason = "ERR keymesh: backend connection closed";
     private Run run;
+    private final TimeSource time;
     private long progressNanos;             // when the oldest pending request was sent or the last reply arrived
     private boolean closeWhenIdle;
 
-    BackendLink(Channel channel, LinkListener listener) {
+    BackendLink(Channel channel, LinkListener listener, TimeSource time) {
+        this.time = time;
         this.channel = channel;
         this.listener = listener;
         this.out = new CoalescingWriter(channel, true);
@@ -135,7 +138,7 @@ public final class BackendLink {
 
     private void waiting(ReplySink sink) {
         if (pending.isEmpty()) {
-            progressNanos = System.nanoTime();
+            progressNanos = time.monotonicNanos();
         }
         pending.add(sink);
     }
@@ -200,7 +203,7 @@ public final class BackendLink {
                     out.requestFlush();         // the run held open leaves at the end of this turn
                 }
             }
-            progressNanos = System.nanoTime();
+            progressNanos = time.monotonicNanos();
             sink.onReply(buffer, index, length);
             closeIfIdle();
         } else {

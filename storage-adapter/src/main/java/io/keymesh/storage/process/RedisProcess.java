@@ -1,6 +1,7 @@
 package io.keymesh.storage.process;
 
 import io.keymesh.storage.retry.Backoff;
+import io.keymesh.storage.time.TimeSource;
 
 import java.io.File;
 import java.io.IOException;
@@ -70,6 +71,7 @@ public final class RedisProcess implements AutoCloseable {
     private static final int LOG_TAIL_BYTES = 16 * 1024;
 
     private final RedisServerSpec spec;
+    private final TimeSource time;
     private final RedisServerConfig config;
     private final Object lock = new Object();
 
@@ -85,10 +87,16 @@ public final class RedisProcess implements AutoCloseable {
     private FileChannel lockChannel; // guarded by lock
     private Path binary; // guarded by lock
 
-    /** A managed redis-server for {@code spec}; nothing happens until {@link #start(Duration)}. */
+    /** A managed redis-server for {@code spec} on the machine's clocks; nothing happens until {@link #start(Duration)}. */
     public RedisProcess(RedisServerSpec spec) {
+        this(spec, TimeSource.system());
+    }
+
+    /** A managed redis-server for {@code spec} whose deadlines and uptimes read {@code time}. */
+    public RedisProcess(RedisServerSpec spec, TimeSource time) {
         this.spec = Objects.requireNonNull(spec, "spec");
         this.config = new RedisServerConfig(spec);
+        this.time = Objects.requireNonNull(time, "time");
     }
 
     /** The spec this process runs. */
@@ -137,7 +145,7 @@ public final class RedisProcess implements AutoCloseable {
             }
             stopping = false;
             this.readyTimeout = readyTimeout;
-            long deadline = System.nanoTime() + readyTimeout.toNanos();
+            long deadline = time.monotonicNanos() + readyTimeout.toNanos();
             boolean ok = false;
             try {
                 if (binary == null) {
@@ -315,7 +323,7 @@ public final class RedisProcess implements AutoCloseable {
 
     /** Polls PING on the socket until PONG; -LOADING and a not-yet-bound socket mean keep waiting. */
     private void awaitReady(Process p, long deadline, Duration timeout) throws InterruptedException {
-        long t0 = System.nanoTime();
+        long t0 = time.monotonicNanos();
         Path socket = config.socketPath();
         String last = "no answer yet";
         boolean loading = false;
@@ -325,10 +333,10 @@ public final class RedisProcess implements AutoCloseable {
                 throw new RedisStartException("redis-server (pid " + p.pid() + ") for " + spec.dataDir()
                         + " exited with " + describeExit(p.exitValue()) + " before it was ready" + logTail());
             }
-            long remaining = deadline - System.nanoTime();
+            long remaining = deadline - time.monotonicNanos();
             try {
                 long probeMs = Math.max(50, Math.min(PROBE_TIMEOUT.toMillis(), remaining / 1_000_000));
-                RespProbe.Reply r = RespProbe.call(socket, Duration.ofMillis(probeMs), "PING");
+                RespProbe.Reply r = RespProbe.call(time, socket, Duration.ofMillis(probeMs), "PING");
                 boolean noAuth = r instanceof RespProbe.Error err && err.is("NOAUTH");
                 if (RespProbe.isPong(r) || noAuth) {
                     // NOAUTH (a requirepass in extraConfig) also proves it serves commands; whoever
@@ -336,7 +344,7 @@ public final class RedisProcess implements AutoCloseable {
                     if (noAuth) {
                         log.info("redis-server pid {} requires a password; readiness probe accepts NOAUTH", p.pid());
                     }
-                    readyAtNanos = System.nanoTime();
+                    readyAtNanos = time.monotonicNanos();
                     log.info("redis-server ready: pid {}, socket {}, {} ms", p.pid(), socket,
                             (readyAtNanos - t0) / 1_000_000);
                     return;
@@ -357,7 +365,7 @@ public final class RedisProcess implements AutoCloseable {
                 }
                 last = e.toString();
             }
-            if (deadline - System.nanoTime() <= 0) {
+            if (deadline - time.monotonicNanos() <= 0) {
                 throw new RedisStartException("redis-server (pid " + p.pid() + ") for " + spec.dataDir()
                         + " was not ready within " + timeout.toMillis() + " ms (last probe: " + last + ")"
                         + logTail());
@@ -378,7 +386,7 @@ public final class RedisProcess implements AutoCloseable {
         }
         RespProbe.Reply ping;
         try {
-            ping = RespProbe.call(socket, PROBE_TIMEOUT, "PING");
+            ping = RespProbe.call(time, socket, PROBE_TIMEOUT, "PING");
         } catch (IOException e) {
             if (Thread.currentThread().isInterrupted()) {
                 throw new InterruptedException("interrupted while probing " + socket);
@@ -395,7 +403,7 @@ public final class RedisProcess implements AutoCloseable {
         long stalePid = -1;
         String staleConfig = null;
         try {
-            RespProbe.Reply info = RespProbe.call(socket, PROBE_TIMEOUT, "INFO", "server");
+            RespProbe.Reply info = RespProbe.call(time, socket, PROBE_TIMEOUT, "INFO", "server");
             if (info instanceof RespProbe.Bulk b && b.value() != null) {
                 for (String line : b.value().split("\r?\n")) {
                     if (line.startsWith("process_id:")) {
@@ -417,8 +425,8 @@ public final class RedisProcess implements AutoCloseable {
                 + "to reclaim {} (its AOF is kept)", stalePid, socket, spec.dataDir());
         RespProbe.Reply reply;
         try {
-            long ms = Math.max(100, (deadline - System.nanoTime()) / 1_000_000);
-            reply = RespProbe.call(socket, Duration.ofMillis(ms), "SHUTDOWN");
+            long ms = Math.max(100, (deadline - time.monotonicNanos()) / 1_000_000);
+            reply = RespProbe.call(time, socket, Duration.ofMillis(ms), "SHUTDOWN");
         } catch (IOException e) {
             reply = new RespProbe.Closed(); // a reply cut short by its exit: judge by whether it goes away
         }
@@ -427,7 +435,7 @@ public final class RedisProcess implements AutoCloseable {
                     + " refused SHUTDOWN: " + err.message());
         }
         while (!staleGone(stalePid, socket)) {
-            if (deadline - System.nanoTime() <= 0) {
+            if (deadline - time.monotonicNanos() <= 0) {
                 throw new RedisStartException("stale redis-server (pid " + stalePid + ") on " + socket
                         + " did not exit after SHUTDOWN in time; stop it by hand");
             }
@@ -437,12 +445,12 @@ public final class RedisProcess implements AutoCloseable {
         log.info("stale redis-server (pid {}) has exited; its data in {} is kept", stalePid, spec.dataDir());
     }
 
-    private static boolean staleGone(long pid, Path socket) {
+    private boolean staleGone(long pid, Path socket) {
         if (pid > 0) {
             return ProcessHandle.of(pid).map(h -> !h.isAlive() || isZombie(pid)).orElse(true);
         }
         try {
-            RespProbe.call(socket, Duration.ofMillis(200), "PING");
+            RespProbe.call(time, socket, Duration.ofMillis(200), "PING");
             return false;
         } catch (IOException e) {
             return true;
@@ -474,7 +482,7 @@ public final class RedisProcess implements AutoCloseable {
                 if (stopping) {
                     return;
                 }
-                long upMs = (System.nanoTime() - readyAtNanos) / 1_000_000;
+                long upMs = (time.monotonicNanos() - readyAtNanos) / 1_000_000;
                 String reason = "redis-server pid " + p.pid() + " exited unexpectedly with " + describeExit(code)
                         + " after " + upMs + " ms";
                 log.error("{}{}", reason, logTail());
@@ -492,7 +500,7 @@ public final class RedisProcess implements AutoCloseable {
                             attempt);
                     Thread.sleep(delayMs);
                     Duration timeout = readyTimeout;
-                    long deadline = System.nanoTime() + timeout.toNanos();
+                    long deadline = time.monotonicNanos() + timeout.toNanos();
                     Process np;
                     try {
                         synchronized (lock) {
@@ -559,7 +567,7 @@ public final class RedisProcess implements AutoCloseable {
             log.info("redis-server pid {} had already exited ({})", p.pid(), describeExit(p.exitValue()));
             return;
         }
-        long t0 = System.nanoTime();
+        long t0 = time.monotonicNanos();
         log.info("stopping redis-server pid {} (SIGTERM: it flushes the AOF and exits)", p.pid());
         p.destroy();
         boolean exited = false;
@@ -577,7 +585,7 @@ public final class RedisProcess implements AutoCloseable {
         }
         if (exited) {
             log.info("redis-server pid {} stopped ({}) in {} ms", p.pid(), describeExit(p.exitValue()),
-                    (System.nanoTime() - t0) / 1_000_000);
+                    (time.monotonicNanos() - t0) / 1_000_000);
         } else {
             log.error("redis-server pid {} did not exit even after SIGKILL", p.pid());
         }

@@ -3,6 +3,7 @@ package io.keymesh.storage.process;
 import io.keymesh.storage.conn.ReplyReader;
 import io.keymesh.storage.conn.ReplyStream;
 import io.keymesh.storage.conn.RespCommand;
+import io.keymesh.storage.time.TimeSource;
 import io.netty.buffer.ByteBuf;
 
 import java.io.IOException;
@@ -71,8 +72,8 @@ final class RespProbe {
      * @throws IOException when the socket is missing, refuses the connection or times out, or the
      *     reply is not one of the types above
      */
-    static Reply call(Path socket, Duration timeout, String... args) throws IOException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+    static Reply call(TimeSource time, Path socket, Duration timeout, String... args) throws IOException {
+        long deadline = time.monotonicNanos() + timeout.toNanos();
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
                 Selector selector = Selector.open()) {
             ch.configureBlocking(false);
@@ -80,7 +81,7 @@ final class RespProbe {
             if (!ch.connect(UnixDomainSocketAddress.of(socket))) {
                 key.interestOps(SelectionKey.OP_CONNECT);
                 while (!ch.finishConnect()) {
-                    await(selector, deadline);
+                    await(time, selector, deadline);
                 }
             }
             ByteBuf command = RespCommand.encode(args);
@@ -88,11 +89,11 @@ final class RespProbe {
             while (out.hasRemaining()) {
                 if (ch.write(out) == 0) {
                     key.interestOps(SelectionKey.OP_WRITE);
-                    await(selector, deadline);
+                    await(time, selector, deadline);
                 }
             }
             key.interestOps(SelectionKey.OP_READ);
-            ReplyStream replies = new ReplyStream(new ChannelInput(ch, selector, deadline), REPLY_BYTES_MAX);
+            ReplyStream replies = new ReplyStream(new ChannelInput(time, ch, selector, deadline), REPLY_BYTES_MAX);
             return reply(replies.next());
         }
     }
@@ -113,11 +114,13 @@ final class RespProbe {
 
     /** The channel as a blocking stream whose reads give up at {@code deadline}. */
     private static final class ChannelInput extends InputStream {
+        private final TimeSource time;
         private final SocketChannel ch;
         private final Selector selector;
         private final long deadline;
 
-        ChannelInput(SocketChannel ch, Selector selector, long deadline) {
+        ChannelInput(TimeSource time, SocketChannel ch, Selector selector, long deadline) {
+            this.time = time;
             this.ch = ch;
             this.selector = selector;
             this.deadline = deadline;
@@ -136,16 +139,16 @@ final class RespProbe {
                 if (n != 0) {
                     return n;
                 }
-                await(selector, deadline);
+                await(time, selector, deadline);
             }
         }
     }
 
-    private static void await(Selector selector, long deadline) throws IOException {
+    private static void await(TimeSource time, Selector selector, long deadline) throws IOException {
         if (Thread.currentThread().isInterrupted()) {
             throw new java.io.InterruptedIOException("interrupted while talking to redis-server");
         }
-        long remainingMs = (deadline - System.nanoTime()) / 1_000_000;
+        long remainingMs = (deadline - time.monotonicNanos()) / 1_000_000;
         if (remainingMs <= 0) {
             throw new SocketTimeoutException("no reply in time");
         }

@@ -70,7 +70,7 @@ class BackendLinkTest {
     void open() throws Exception {
         BackendLink.ReplyHandler handler = new BackendLink.ReplyHandler();
         channel = new EmbeddedChannel(false, false, handler);      // not registered yet: "connecting"
-        link = new BackendLink(channel, listener);
+        link = new BackendLink(channel, listener, io.keymesh.storage.time.TimeSource.system());
         handler.link(link);
     }
 

@@ -184,7 +184,7 @@ class RedisProcessIT {
         long deadline = System.nanoTime() + READY.toNanos();
         while (true) {
             try {
-                if (RespProbe.isPong(RespProbe.call(config.socketPath(), Duration.ofMillis(200), "PING"))) {
+                if (RespProbe.isPong(RespProbe.call(io.keymesh.storage.time.TimeSource.system(), config.socketPath(), Duration.ofMillis(200), "PING"))) {
                     break;
                 }
             } catch (IOException e) {

@@ -1,33 +1,31 @@
 package io.keymesh.topology.clock;
 
 /**
- * keymesh's only view of time: wall time feeds the hybrid logical clock, monotonic time feeds
- * intervals and timeouts. Production uses {@link #system()}; tests pass a simulated source.
+ * keymesh's only view of time, under topology's name: storage-adapter's {@link
+ * io.keymesh.storage.time.TimeSource} (wall time for the hybrid logical clock, monotonic time for
+ * intervals and timeouts), which sits below topology so that the backend's supervision reads the
+ * same source. Production uses {@link #system()}; tests pass a simulated source.
  */
-public interface TimeSource {
-    /** Milliseconds since the Unix epoch, as the machine's clock says (may jump). */
-    long wallMillis();
-
-    /** Nanoseconds from an arbitrary origin, never going backwards. */
-    long monotonicNanos();
-
-    /** The machine's clocks. */
+public interface TimeSource extends io.keymesh.storage.time.TimeSource {
+    /** The machine's clocks (storage-adapter's {@link io.keymesh.storage.time.TimeSource#system()}). */
     static TimeSource system() {
         return SystemTime.INSTANCE;
     }
 
-    /** The machine's clocks, as a singleton. */
+    /** The machine's clocks as topology's source, read through storage-adapter's one reader. */
     enum SystemTime implements TimeSource {
         INSTANCE;
 
+        private static final io.keymesh.storage.time.TimeSource MACHINE = io.keymesh.storage.time.TimeSource.system();
+
         @Override
         public long wallMillis() {
-            return System.currentTimeMillis();
+            return MACHINE.wallMillis();
         }
 
         @Override
         public long monotonicNanos() {
-            return System.nanoTime();
+            return MACHINE.monotonicNanos();
         }
     }
 }
