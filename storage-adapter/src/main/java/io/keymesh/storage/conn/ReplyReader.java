@@ -65,10 +65,10 @@ public final class ReplyReader {
         return readLine();
     }
 
-    /** Reads a bulk, simple or verbatim string as bytes. */
+    /** Reads a bulk, simple or verbatim string as bytes (an error's message, a RESP3 double, big number or boolean as its line). */
     public byte[] readString() {
         byte t = type();
-        if (t == '+' || t == '-') {
+        if (t == '+' || t == '-' || t == ',' || t == '(' || t == '#') {
             int lf = lineEnd();
             byte[] out = new byte[lf - 1 - (at + 1)];
             frame.getBytes(at + 1, out);

@@ -1,13 +1,14 @@
 package io.keymesh.topology.link;
 
 import io.keymesh.storage.backend.BackendEndpoint;
+import io.keymesh.storage.conn.ReplyReader;
+import io.keymesh.storage.conn.ReplyStream;
 import io.keymesh.topology.wire.RespError;
-import io.keymesh.topology.wire.RespParser;
-import io.keymesh.topology.wire.RespStreamReader;
 import io.keymesh.topology.wire.RespWriter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,23 +23,28 @@ import java.util.List;
 
 /**
  * A blocking, single-threaded connection to the node's own redis-server for link work (reading
- * the log, applying batches, snapshots). One request at a time; replies come back parsed. A call
- * the backend answers -BUSY (a script runs) is sent again until it is answered ({@link BusyWait}),
- * so callers never see -BUSY.
+ * the log, applying batches, snapshots), housekeeping and the memory watch. One request at a time.
+ * Replies are read with storage-adapter's reader of backend replies ({@link ReplyStream}: framed by
+ * its resumable scanner, bounded by {@link #REPLY_BYTES_MAX}) and come back as values: simple
+ * strings and RESP3 lines as String, errors as {@link RespError}, integers as Long, bulks as byte[],
+ * aggregates as List (a map flat), nulls as null. A call the backend answers -BUSY (a script runs)
+ * is sent again until it is answered ({@link BusyWait}), so callers never see -BUSY.
  */
 public final class BackendClient implements AutoCloseable {
     private final AutoCloseable socket;
     private final OutputStream out;
-    private final RespStreamReader in;
+    private final ReplyStream in;
     private final BusyWait busy;
     /** Encoding buffer reused by every call (single-threaded); dropped after an unusually large one. */
     private ByteBuf request = Unpooled.buffer(REQUEST_BUFFER_KEEP / 16);
     private static final int REQUEST_BUFFER_KEEP = 64 * 1024;
+    /** The largest reply taken: a DUMP of a value at Redis' largest bulk (512 MB), with room to spare. */
+    static final int REPLY_BYTES_MAX = 1024 * 1024 * 1024;
 
     private BackendClient(AutoCloseable socket, InputStream in, OutputStream out, BusyWait busy) {
         this.socket = socket;
         this.out = out;
-        this.in = new RespStreamReader(in, RespParser.standard());
+        this.in = new ReplyStream(in, REPLY_BYTES_MAX);
         this.busy = busy;
     }
 
@@ -97,7 +103,7 @@ public final class BackendClient implements AutoCloseable {
         while (true) {
             out.write(buf.array(), buf.arrayOffset() + buf.readerIndex(), buf.readableBytes());
             out.flush();
-            reply = in.read();
+            reply = next();
             if (!BusyWait.isBusy(reply)) {
                 break;
             }
@@ -108,6 +114,51 @@ public final class BackendClient implements AutoCloseable {
             request = Unpooled.buffer(REQUEST_BUFFER_KEEP / 16);
         }
         return reply;
+    }
+
+    /** The next reply as a value; EOFException when the backend closed the connection. */
+    private Object next() throws IOException {
+        ReplyReader r = in.next();
+        if (r == null) {
+            throw new EOFException("connection closed by the backend");
+        }
+        try {
+            return value(r);
+        } catch (RuntimeException e) {
+            throw new IOException("backend reply not understood: " + e.getMessage(), e);
+        }
+    }
+
+    /** The item at {@code r} as a value (see the class comment). */
+    private static Object value(ReplyReader r) {
+        if (r.isNull()) {
+            r.skip();
+            return null;
+        }
+        byte type = r.type();
+        switch (type) {
+            case ':' -> {
+                return r.readLong();
+            }
+            case '-', '!' -> {
+                return new RespError(r.readText());
+            }
+            case '+', ',', '(', '#' -> {
+                return r.readText();
+            }
+            case '$', '=' -> {
+                return r.readString();
+            }
+            case '*', '~', '>', '%' -> {
+                long n = r.readAggregate() * (type == '%' ? 2 : 1);
+                List<Object> items = new ArrayList<>((int) Math.min(n, 1024));
+                for (long i = 0; i < n; i++) {
+                    items.add(value(r));
+                }
+                return items;
+            }
+            default -> throw new IllegalStateException("unexpected reply type '" + (char) type + "'");
+        }
     }
 
     /** {@link #call(List)} with text arguments. */
