@@ -3,14 +3,12 @@ package io.keymesh.proxy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.keymesh.proxy.testsupport.MainSources;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,26 +23,9 @@ class ClockContractTest {
                     + "|new\\s+(java\\.util\\.)?Date\\s*\\(\\s*\\)|Calendar\\s*\\.\\s*getInstance\\s*\\(");
     /** The one place allowed to read it. */
     private static final Path READER = Path.of("storage-adapter/src/main/java/io/keymesh/storage/time/TimeSource.java");
-    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
 
     private static List<String> reads(String module) throws IOException {
-        Path main = ROOT.resolve(module).resolve("src/main/java");
-        assertTrue(Files.isDirectory(main), main + " holds the module's sources");
-        List<String> found = new ArrayList<>();
-        int files = 0;
-        try (Stream<Path> paths = Files.walk(main)) {
-            for (Path p : paths.filter(f -> f.toString().endsWith(".java")).sorted().toList()) {
-                files++;
-                List<String> lines = Files.readAllLines(p, StandardCharsets.UTF_8);
-                for (int i = 0; i < lines.size(); i++) {
-                    if (SYSTEM_CLOCK.matcher(lines.get(i)).find()) {
-                        found.add(ROOT.relativize(p) + ":" + (i + 1) + ": " + lines.get(i).strip());
-                    }
-                }
-            }
-        }
-        assertTrue(files > 20, module + " main sources were read: " + files + " files");
-        return found;
+        return MainSources.linesMatching(module, SYSTEM_CLOCK);
     }
 
     @Test

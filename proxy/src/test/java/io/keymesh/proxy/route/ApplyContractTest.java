@@ -3,14 +3,10 @@ package io.keymesh.proxy.route;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.keymesh.proxy.testsupport.MainSources;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,26 +16,9 @@ import org.junit.jupiter.api.Test;
 class ApplyContractTest {
     /** A library function or state-key name. */
     private static final Pattern NAME = Pattern.compile("km[_:]");
-    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
 
     private static List<String> spellings(String module) throws IOException {
-        Path main = ROOT.resolve(module).resolve("src/main");
-        assertTrue(Files.isDirectory(main.resolve("java")), main + " holds the module's sources");
-        List<String> found = new ArrayList<>();
-        int files = 0;
-        try (Stream<Path> paths = Files.walk(main)) {
-            for (Path p : paths.filter(Files::isRegularFile).toList()) {
-                files++;
-                List<String> lines = Files.readAllLines(p, StandardCharsets.UTF_8);
-                for (int i = 0; i < lines.size(); i++) {
-                    if (NAME.matcher(lines.get(i)).find()) {
-                        found.add(ROOT.relativize(p) + ":" + (i + 1) + ": " + lines.get(i).strip());
-                    }
-                }
-            }
-        }
-        assertTrue(files > 20, module + " main sources were read: " + files + " files");
-        return found;
+        return MainSources.linesMatching(module, NAME);
     }
 
     @Test

@@ -5,8 +5,8 @@ import io.keymesh.topology.wire.LinkFrame;
 import java.util.Map;
 
 /**
- * What a pulling link tells its status as it goes ({@link PullLink} calls it; {@link #of(PullStatus)}
- * and {@link #of(ReplicaStatus)} show a primary's and a replica's view in INFO).
+ * What a pulling link tells its status as it goes ({@link PullLink} calls it; {@link
+ * #of(PullerStatus)} shows it in INFO, for a primary's link to a peer and a replica's alike).
  */
 interface PullObserver {
     LinkWaiting waiting();
@@ -52,8 +52,8 @@ interface PullObserver {
     /** The link ended for good. */
     void closed();
 
-    /** A primary's link to a peer. */
-    static PullObserver of(PullStatus s) {
+    /** A pulling link's view in INFO: a primary's link to a peer ({@link PullStatus}) or a replica's ({@link ReplicaStatus}). */
+    static PullObserver of(PullerStatus s) {
         return new PullObserver() {
             @Override
             public LinkWaiting waiting() {
@@ -67,7 +67,7 @@ interface PullObserver {
 
             @Override
             public void connecting(String target) {
-                s.state("connecting");
+                s.connecting(target);
             }
 
             @Override
@@ -77,171 +77,57 @@ interface PullObserver {
 
             @Override
             public void upstream(String nodeId) {
-                s.peerId(nodeId);
-            }
-
-            @Override
-            public void synced(boolean snapshot, long keys, long nanos) {
-                (snapshot ? s.snapshotResyncs : s.partialResyncs).incrementAndGet();
-                if (snapshot) {
-                    s.snapshot.start(keys, nanos);
-                }
-                s.state(snapshot ? "snapshot" : "streaming");
-                s.lastError("");
-            }
-
-            @Override
-            public void heard(long wallMillis, long bytes) {
-                s.bytesReceived.addAndGet(bytes);
-                s.heard(wallMillis);
-            }
-
-            @Override
-            public void applied(String origin, long position, int entries, long lastStampMillis) {
-                if (origin.equals(s.peerId())) {
-                    s.position(position);
-                }
-                if (entries > 0) {
-                    s.entriesApplied.addAndGet(entries);
-                    s.applied(lastStampMillis);
-                }
-            }
-
-            @Override
-            public void snapshotEnded(String origin, long position, long nanos) {
-                applied(origin, position, 0, 0);
-                s.state("streaming");
-                s.snapshot.end();
-            }
-
-            @Override
-            public void snapshotKey(LinkFrame.SnapshotKey key) {
-                s.keysMerged.incrementAndGet();
-                s.snapshot.merged(key);
-            }
-
-            @Override
-            public void head(long head) {
-                s.peerHead(head);
-            }
-
-            @Override
-            public void published() {
-                s.publishesReceived.incrementAndGet();
-            }
-
-            @Override
-            public void down(String reason) {
-                s.state("down");
-                s.lastError(reason);
-                s.snapshot.end();
-            }
-
-            @Override
-            public void refused(String reason, boolean clock) {
-                if (clock) {
-                    s.clockRefusals.incrementAndGet();
-                }
-                s.state("refused");
-                s.lastError(reason);
-                s.snapshot.end();
-            }
-
-            @Override
-            public void closed() {
-                s.state("closed");
-            }
-        };
-    }
-
-    /** A replica's link to its upstream. */
-    static PullObserver of(ReplicaStatus s) {
-        return new PullObserver() {
-            @Override
-            public LinkWaiting waiting() {
-                return s.waiting;
-            }
-
-            @Override
-            public SnapshotProgress snapshot() {
-                return s.snapshot;
-            }
-
-            @Override
-            public void connecting(String target) {
-                s.upstream(target);
-            }
-
-            @Override
-            public void handshaking() {
-            }
-
-            @Override
-            public void upstream(String nodeId) {
                 s.upstreamId(nodeId);
             }
 
             @Override
             public void synced(boolean snapshot, long keys, long nanos) {
-                (snapshot ? s.snapshotResyncs : s.partialResyncs).incrementAndGet();
-                if (snapshot) {
-                    s.snapshot.start(keys, nanos);
-                }
-                s.linkUp(!snapshot);
-                s.lastError("");
+                s.synced(snapshot, keys, nanos);
             }
 
             @Override
             public void heard(long wallMillis, long bytes) {
-                s.heard(wallMillis);
+                s.heard(wallMillis, bytes);
             }
 
             @Override
             public void applied(String origin, long position, int entries, long lastStampMillis) {
-                s.position(origin, position);
-                if (entries > 0) {
-                    s.entriesApplied.addAndGet(entries);
-                    s.applied(lastStampMillis);
-                }
+                s.applied(origin, position, entries, lastStampMillis);
             }
 
             @Override
             public void snapshotEnded(String origin, long position, long nanos) {
-                s.position(origin, position);
-                s.snapshot.end();
-                s.linkUp(true);
+                s.snapshotEnded(origin, position);
             }
 
             @Override
             public void snapshotKey(LinkFrame.SnapshotKey key) {
-                s.snapshot.merged(key);
+                s.snapshotKey(key);
             }
 
             @Override
             public void head(long head) {
-                s.upstreamHead(head);
+                s.head(head);
             }
 
             @Override
             public void published() {
-                s.publishesReceived.incrementAndGet();
+                s.published();
             }
 
             @Override
             public void down(String reason) {
-                s.linkUp(false);
-                s.lastError(reason);
-                s.snapshot.end();
+                s.down(reason, "down");
             }
 
             @Override
             public void refused(String reason, boolean clock) {
-                down(reason);
+                s.refused(reason, clock);
             }
 
             @Override
             public void closed() {
-                s.linkUp(false);
+                s.state("closed");
             }
         };
     }

@@ -74,7 +74,7 @@ public final class ReplicaLink implements AutoCloseable {
     /** The selected upstream changed: reconnect to the new one (the position vector carries over). */
     public void upstreamChanged() {
         status.switches.incrementAndGet();
-        status.linkUp(false);
+        status.linkDown();
         link.reconnect();
     }
 

@@ -22,6 +22,9 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,7 +33,10 @@ import org.junit.jupiter.api.Test;
 /**
  * keymesh's blocking backend calls against a real redis-server: each kind of reply comes back as
  * the value the links read (String, Long, byte[], List, null, {@link RespError}), a reply of many
- * megabytes arrives whole, and a connection the server closes fails the next call with an IOException.
+ * megabytes arrives whole, a connection the server closes fails the next call with an IOException;
+ * and with a script running past busy-reply-threshold, a call (and the SELECT of a connection
+ * opened meanwhile) waits while Redis answers -BUSY, reports "backend busy" once, runs exactly once
+ * after SCRIPT KILL, and reports the wait over; BUSYGROUP and other errors are not waited on.
  */
 class BackendClientIT {
     private Path root;
@@ -45,7 +51,7 @@ class BackendClientIT {
             port = s.getLocalPort();
         }
         redis = new RedisProcess(new RedisServerSpec(null, root.resolve("r"), false, "everysec", 16,
-                Map.of("port", Integer.toString(port), "bind", "127.0.0.1")));
+                Map.of("port", Integer.toString(port), "bind", "127.0.0.1", "busy-reply-threshold", "50")));
         redis.start(Duration.ofSeconds(20));
         endpoint = new BackendEndpoint.Tcp("127.0.0.1", port);
     }
@@ -60,8 +66,54 @@ class BackendClientIT {
         }
     }
 
+    private BackendClient open(int db, BusyWait busy) throws IOException {
+        return BackendClient.open(endpoint, null, null, db, 2000, busy);
+    }
+
     private BackendClient open(int db) throws IOException {
-        return BackendClient.open(endpoint, null, null, db, 2000, new BusyWait("test"));
+        return open(db, new BusyWait("test"));
+    }
+
+    @Test
+    void aCallWaitsWhileAScriptRunsAndRunsExactlyOnceAfterTheKill() throws Exception {
+        try (BackendClient runner = open(0, new BusyWait("runner")); BackendClient killer = open(0, new BusyWait("killer"))) {
+            CompletableFuture<Object> spinning = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return runner.call("EVAL", "while true do end", "0");
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            awaitBusy();
+            List<String> reports = new CopyOnWriteArrayList<>();
+            BusyWait busy = new BusyWait("test link").reportTo(reports::add);
+            CompletableFuture<Object> incr = CompletableFuture.supplyAsync(() -> {
+                // opened while busy: its SELECT waits too, then the INCR
+                try (BackendClient link = open(3, busy)) {
+                    return link.call("INCR", "applied");
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (reports.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(List.of(BusyWait.BACKEND_BUSY), reports, "the wait is reported once");
+            assertTrue(!incr.isDone(), "the call waits while the script runs");
+
+            assertEquals("OK", killer.call("SCRIPT", "KILL"));
+            assertInstanceOf(RespError.class, spinning.get(5, TimeUnit.SECONDS));
+            assertEquals(1L, incr.get(5, TimeUnit.SECONDS), "the INCR ran exactly once");
+            assertEquals(List.of(BusyWait.BACKEND_BUSY, ""), reports, "the end of the wait is reported once");
+            try (BackendClient check = open(3, new BusyWait("check"))) {
+                assertEquals("1", new String((byte[]) check.call("GET", "applied")));
+                Object group = check.call("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM");
+                assertEquals("OK", group);
+                Object again = check.call("XGROUP", "CREATE", "s", "g", "$");
+                assertTrue(again instanceof RespError e && e.message().startsWith("BUSYGROUP"), String.valueOf(again));
+            }
+        }
     }
 
     private static String text(Object bulk) {
@@ -113,5 +165,21 @@ class BackendClientIT {
             assertEquals(1L, killer.call("CLIENT", "KILL", "ID", Long.toString(id)));
             assertThrows(IOException.class, () -> c.call("PING"));
         }
+    }
+
+    /** Waits until a fresh connection gets -BUSY (the script runs past the threshold). */
+    private void awaitBusy() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", ((BackendEndpoint.Tcp) endpoint).port())) {
+                s.getOutputStream().write("PING\r\n".getBytes());
+                byte[] reply = new byte[5];
+                int n = s.getInputStream().read(reply);
+                if (n == 5 && new String(reply).equals("-BUSY")) {
+                    return;
+                }
+            }
+        }
+        throw new AssertionError("the script did not make the backend busy within 10 s");
     }
 }
