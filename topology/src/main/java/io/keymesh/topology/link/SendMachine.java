@@ -20,7 +20,9 @@ import java.util.TreeMap;
  * puller its own origin (no echo). When an origin it must serve at once no longer holds the
  * puller's position it sends a snapshot first. Reads are sized by bytes through one
  * {@link LogCursor} per origin, only while the channel is writable; heartbeats every
- * {@code heartbeatMillis} also check that the logs still hold what the link has not read. Events
+ * {@code heartbeatMillis} also check that the logs still hold what the link has not read, and send
+ * an origin again from the puller's acknowledged position when that stopped below what was sent
+ * ({@link #resends()}). Events
  * in, {@link LinkAction}s out; no I/O, no clock (time is the {@code nowNanos} argument). Not
  * thread-safe: one driver owns it.
  */
@@ -46,6 +48,9 @@ public final class SendMachine {
     private long nextHeartbeatNanos;
     private long lingerUntilNanos;
     private long gapCloses;
+    private long resends;
+    /** Heartbeats in a row with the puller's acknowledged position unmoved below what was sent before a resend. */
+    static final int STALLED_CHECKS_MAX = 2;
 
     /** One origin this link knows of. */
     private static final class Origin {
@@ -57,6 +62,10 @@ public final class SendMachine {
         boolean idle;                  // the last read found nothing new: wait for a wake-up
         int asked;
         long head;
+        long base;                     // where the cursor began to stream (the PULL's position, a snapshot's head)
+        long stalledAck = -1;          // the acknowledged position below what was sent, as last seen at a heartbeat
+        long stalledSent = -1;
+        int stalledChecks;             // heartbeats in a row that saw both unchanged
 
         Origin(String id, boolean atOnce) {
             this.id = id;
@@ -183,6 +192,9 @@ public final class SendMachine {
                 o.cursor = null;        // relaying can no longer serve it from where it stands
                 continue;
             }
+            if (o.cursor != null && state == State.STREAMING) {
+                resendIfStalled(o);
+            }
             if (!o.atOnce && state == State.STREAMING) {
                 relayDecision(o, span, nowNanos);
             }
@@ -204,6 +216,7 @@ public final class SendMachine {
             Origin o = origins.get(h.getKey());
             if (o != null && o.cursor != null) {
                 o.cursor.restartAt(Math.max(o.cursor.read(), h.getValue()));
+                o.base = o.cursor.sent();
             }
         }
         state = State.STREAMING;
@@ -281,6 +294,11 @@ public final class SendMachine {
         return gapCloses;
     }
 
+    /** Times a served origin was sent again from the puller's acknowledged position ({@link #resendIfStalled}). */
+    public long resends() {
+        return resends;
+    }
+
     private List<LinkAction> opening(Map<String, LogSpan> logs, long nowNanos) {
         boolean snapshot = false;
         for (Map.Entry<String, LogSpan> e : logs.entrySet()) {
@@ -296,6 +314,7 @@ public final class SendMachine {
             long from = ackedOf(id);
             if (o.atOnce) {
                 o.cursor = new LogCursor(id, from, settings);
+                o.base = from;
                 if (!span.holdsAfter(from)) {
                     snapshot = true;
                 }
@@ -333,7 +352,39 @@ public final class SendMachine {
         long past = headAt(o, nowNanos - relayDelayNanos);
         if (past >= 0 && reported < past && span.holdsAfter(reported)) {
             o.cursor = new LogCursor(o.id, reported, settings);
+            o.base = reported;
             o.idle = false;
+        }
+    }
+
+    /**
+     * Sends {@code o} again from the puller's acknowledged position when that position stands below
+     * what was sent (and at or past where streaming began, so a snapshot still being merged does not
+     * count) and neither it nor what was sent moved over {@link #STALLED_CHECKS_MAX} heartbeats while
+     * the channel was writable. The puller acknowledges every applied batch and answers every
+     * heartbeat, so only a batch lost inside a connection that stays open (which TCP never does, a
+     * faulty transport or driver might) or an apply stuck that long gets here; the puller skips what
+     * it already has (duplicates rule), and without this a lost last batch would leave it waiting
+     * until the origin's next write showed the gap.
+     */
+    private void resendIfStalled(Origin o) {
+        long ack = ackedOf(o.id);
+        long sent = o.cursor.sent();
+        if (ack >= sent || ack < o.base || !writable) {
+            o.stalledChecks = 0;
+            return;
+        }
+        if (ack != o.stalledAck || sent != o.stalledSent) {
+            o.stalledAck = ack;
+            o.stalledSent = sent;
+            o.stalledChecks = 0;
+            return;
+        }
+        if (++o.stalledChecks >= STALLED_CHECKS_MAX) {
+            o.cursor.restartAt(ack);
+            o.idle = false;
+            o.stalledChecks = 0;
+            resends++;
         }
     }
 

@@ -119,6 +119,40 @@ class SendMachineTest {
     }
 
     @Test
+    void aBatchNeverAcknowledgedIsSentAgainFromTheAcknowledgedPosition() {
+        SendMachine m = new SendMachine("a", "b", false, Map.of("a", 0L), SETTINGS);
+        m.open(0);
+        m.onLogs(Map.of("a", new LogSpan(1, 5)), 0);
+        List<LinkAction> out = m.onRead("a", 0, entries(1, 5, "0"), 0);
+        assertEquals(5, ((LinkFrame.Batch) frames(out).get(0)).lastSeq(), "sent, then lost on the way");
+        m.onRead("a", 5, List.of(), 0);
+        m.onAck("a", 0, 0);
+        for (int beat = 1; beat <= SendMachine.STALLED_CHECKS_MAX; beat++) {
+            out = m.onLogs(Map.of("a", new LogSpan(1, 5)), beat * SECOND);
+            assertTrue(of(out, LinkAction.ReadLog.class).isEmpty(), "heartbeat " + beat + ": the ack may still come");
+        }
+        out = m.onLogs(Map.of("a", new LogSpan(1, 5)), (SendMachine.STALLED_CHECKS_MAX + 1) * SECOND);
+        assertEquals(List.of(new LinkAction.ReadLog("a", 0, of(out, LinkAction.ReadLog.class).get(0).count())),
+                of(out, LinkAction.ReadLog.class), "the puller's position is unmoved: read and send again from it");
+        assertEquals(1, m.resends());
+    }
+
+    @Test
+    void aPullerThatAcknowledgesIsNotSentAnythingAgain() {
+        SendMachine m = new SendMachine("a", "b", false, Map.of("a", 0L), SETTINGS);
+        m.open(0);
+        m.onLogs(Map.of("a", new LogSpan(1, 5)), 0);
+        m.onRead("a", 0, entries(1, 5, "0"), 0);
+        m.onRead("a", 5, List.of(), 0);
+        for (int beat = 1; beat <= 2 * SendMachine.STALLED_CHECKS_MAX; beat++) {
+            m.onAck("a", beat < 3 ? beat : 5, beat * SECOND);
+            List<LinkAction> out = m.onLogs(Map.of("a", new LogSpan(1, 5)), beat * SECOND);
+            assertTrue(of(out, LinkAction.ReadLog.class).isEmpty(), "heartbeat " + beat);
+        }
+        assertEquals(0, m.resends());
+    }
+
+    @Test
     void heartbeatDueChecksTheLogsAndAnnouncesTheHead() {
         SendMachine m = new SendMachine("a", "b", false, Map.of("a", 3L), SETTINGS);
         m.open(0);

@@ -13,7 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The seeded mesh simulation (docs/design/simulation.md) in the normal suite: {@code keymesh.sim.seeds}
  * seeds (default 200) from {@code keymesh.sim.seed} (default 1) must all pass, a few seeds with log
- * trims (snapshot resyncs) must pass, and one seed run twice must replay the same run. {@code bench/simulate.sh} runs this class with other counts.
+ * trims (snapshot resyncs) or frames lost within a connection must pass, and one seed run twice must
+ * replay the same run. {@code bench/simulate.sh} runs this class with other counts.
  */
 class MeshSimTest {
     private static final long FIRST_SEED = Long.getLong("keymesh.sim.seed", 1);
@@ -66,12 +67,25 @@ class MeshSimTest {
      */
     @Test
     void seedsThatResyncBySnapshotConverge() {
+        assertAllPass(new long[] {181, 216, 262, 273, 289}, false, true);
+    }
+
+    /**
+     * Seeds that lose an origin's last batch within a connection that stays open: the sender sends
+     * it again once the puller's acknowledged position stays below what was sent.
+     */
+    @Test
+    void seedsThatLoseABatchWithinAConnectionConverge() {
+        assertAllPass(new long[] {5461, 5718}, true, false);
+    }
+
+    private static void assertAllPass(long[] seeds, boolean datagram, boolean snapshots) {
         List<String> failed = new ArrayList<>();
-        for (long seed : new long[] {181, 216, 262, 273, 289}) {
-            Simulation.Result r = new Simulation(seed, servers, VERBOSE, false, true).run();
+        for (long seed : seeds) {
+            Simulation.Result r = new Simulation(seed, servers, VERBOSE, datagram, snapshots).run();
             if (!r.passed()) {
-                failed.add("seed " + seed + " (replay: bench/simulate.sh --seed " + seed + " --snapshots): "
-                        + String.join("; ", r.failures()));
+                failed.add("seed " + seed + " (replay: bench/simulate.sh --seed " + seed + (datagram ? " --datagram" : "")
+                        + (snapshots ? " --snapshots" : "") + "): " + String.join("; ", r.failures()));
             }
         }
         assertTrue(failed.isEmpty(), () -> String.join("\n", failed));
