@@ -1,10 +1,10 @@
 package io.keymesh.proxy.route;
 
-import io.keymesh.storage.time.TimeSource;
 import io.keymesh.storage.conn.ReplyReader;
 import io.keymesh.storage.conn.BackendLink;
 import io.keymesh.storage.conn.ReplySink;
 import io.keymesh.storage.conn.RespCommand;
+import io.keymesh.storage.time.TimeSource;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 

@@ -1,9 +1,9 @@
 package io.keymesh.proxy.route;
 
-import io.keymesh.storage.time.TimeSource;
 import io.keymesh.storage.backend.BackendCheck;
 import io.keymesh.storage.backend.BackendMemory;
 import io.keymesh.storage.backend.MemoryUse;
+import io.keymesh.storage.time.TimeSource;
 import io.keymesh.topology.link.BackendAccess;
 import io.keymesh.topology.link.BackendClient;
 import io.keymesh.topology.link.BusyWait;

@@ -1,8 +1,8 @@
 package io.keymesh.proxy.session;
 
-import io.keymesh.storage.time.TimeSource;
 import io.keymesh.proxy.command.CommandClass;
 import io.keymesh.proxy.command.CommandSpec;
+import io.keymesh.storage.time.TimeSource;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;

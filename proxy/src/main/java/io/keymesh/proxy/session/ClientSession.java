@@ -1,9 +1,9 @@
 package io.keymesh.proxy.session;
 
-import io.keymesh.storage.time.TimeSource;
 import io.keymesh.proxy.config.KeymeshConfig;
 import io.keymesh.storage.conn.BackendLink;
 import io.keymesh.storage.conn.LinkListener;
+import io.keymesh.storage.time.TimeSource;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;

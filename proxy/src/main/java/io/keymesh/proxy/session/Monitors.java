@@ -1,8 +1,8 @@
 package io.keymesh.proxy.session;
 
-import io.keymesh.storage.time.TimeSource;
 import io.keymesh.proxy.command.CommandSpec;
 import io.keymesh.proxy.resp.RespRequest;
+import io.keymesh.storage.time.TimeSource;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Set;

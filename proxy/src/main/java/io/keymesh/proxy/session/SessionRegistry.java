@@ -1,6 +1,7 @@
 package io.keymesh.proxy.session;
 
 import io.keymesh.storage.time.TimeSource;
+
 import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;

@@ -1,7 +1,7 @@
 package io.keymesh.storage.conn;
 
-import io.keymesh.storage.time.TimeSource;
 import io.keymesh.storage.backend.BackendEndpoint;
+import io.keymesh.storage.time.TimeSource;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelHandler;
 import io.netty.buffer.ByteBuf;
