@@ -1,0 +1,180 @@
+package io.keymesh.topology.link;
+
+import io.keymesh.storage.apply.ReplicationLog;
+import io.keymesh.storage.retry.Backoff;
+import io.keymesh.topology.wire.Frames;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Waits on the node's logs for all its serving links at once: one thread ({@code keymesh-link-tail})
+ * blocks in one {@code XREAD BLOCK} on the logs the idle links wait on, each from the lowest
+ * position a link waits after, and wakes every link whose log grew past its position. A link that
+ * starts waiting after a position the thread has already seen passed is woken at once. The block
+ * lasts at most {@code blockMillis}, so a log no waiting link has named yet joins within that time.
+ * With no link waiting the thread makes no call.
+ */
+public final class LogTailer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LogTailer.class);
+
+    /** One link's wait: the position of each log it waits on, and what wakes it. */
+    private record Wait(Map<String, Long> after, Runnable wake) {
+    }
+
+    private final BackendAccess backend;
+    private final int databases;
+    private final long blockMillis;
+    private final List<Wait> waits = new ArrayList<>();          // guarded by this
+    private final Map<String, Long> seen = new HashMap<>();      // guarded by this: the latest entry seen per origin
+    private final Thread thread;
+    private volatile boolean closed;
+
+    /** Tails the logs of the backend behind {@code backend} ({@code databases} user databases), blocking at most {@code blockMillis} at a time. */
+    public LogTailer(BackendAccess backend, int databases, long blockMillis) {
+        this.backend = backend;
+        this.databases = databases;
+        this.blockMillis = Math.max(1, blockMillis);
+        this.thread = new Thread(this::run, "keymesh-link-tail");
+        this.thread.setDaemon(true);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    /**
+     * Calls {@code wake} once a log in {@code after} holds an entry past its position there (at once
+     * when one is known to); returns the wait, for {@link #cancel}. {@code wake} runs on the tailing
+     * thread or the caller's and must not block.
+     */
+    Object await(Map<String, Long> after, Runnable wake) {
+        Wait w = new Wait(after, wake);
+        synchronized (this) {
+            if (!grown(w)) {
+                waits.add(w);
+                notifyAll();
+                return w;
+            }
+        }
+        wake.run();
+        return w;
+    }
+
+    /** Ends a wait without waking it. */
+    synchronized void cancel(Object wait) {
+        waits.remove(wait);
+    }
+
+    private boolean grown(Wait w) {
+        for (Map.Entry<String, Long> e : w.after.entrySet()) {
+            if (seen.getOrDefault(e.getKey(), 0L) > e.getValue()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void run() {
+        Backoff backoff = new Backoff(100, 2000);
+        BackendClient conn = null;
+        while (!closed) {
+            try {
+                Map<String, Long> from = lowest();
+                if (from == null) {
+                    continue;
+                }
+                if (conn == null) {
+                    conn = backend.open(2 * databases, new BusyWait("log tailing").whileWaiting(() -> !closed));
+                }
+                Object reply = conn.ok(ReplicationLog.awaitAny(from, blockMillis));
+                if (reply instanceof List<?> streams) {
+                    grew(streams, from);
+                }
+                backoff.reset();
+            } catch (IOException | RuntimeException e) {
+                if (conn != null) {
+                    conn.close();
+                    conn = null;
+                }
+                if (!closed) {
+                    log.debug("log tailing: {}", e.toString());
+                    try {
+                        backoff.pause();
+                    } catch (InterruptedException stop) {
+                        return;
+                    }
+                }
+            } catch (InterruptedException e) {
+                break;
+            }
+        }
+        if (conn != null) {
+            conn.close();
+        }
+    }
+
+    /** The lowest position waited after, per log (sorted); null after waiting {@code blockMillis} for a first wait. */
+    private synchronized Map<String, Long> lowest() throws InterruptedException {
+        if (waits.isEmpty()) {
+            wait(blockMillis);
+            return null;
+        }
+        Map<String, Long> from = new TreeMap<>();
+        for (Wait w : waits) {
+            w.after.forEach((origin, seq) -> from.merge(origin, seq, Math::min));
+        }
+        return from;
+    }
+
+    /** An XREAD answered: records the entries seen and wakes the waits they pass. */
+    private void grew(List<?> streams, Map<String, Long> from) {
+        Map<String, String> origins = new HashMap<>();
+        for (String origin : from.keySet()) {
+            origins.put(ReplicationLog.logKey(origin), origin);
+        }
+        List<Wait> woken = new ArrayList<>();
+        synchronized (this) {
+            for (Object s : streams) {
+                List<?> stream = (List<?>) s;
+                String origin = origins.get(Frames.text(stream.get(0)));
+                List<?> entries = (List<?>) stream.get(1);
+                if (origin == null || entries.isEmpty()) {
+                    continue;
+                }
+                long seq = ReplicationLog.sequence(Frames.text(((List<?>) entries.get(0)).get(0)));
+                seen.merge(origin, seq, Math::max);
+            }
+            for (Wait w : new ArrayList<>(waits)) {
+                if (grown(w)) {
+                    waits.remove(w);
+                    woken.add(w);
+                }
+            }
+        }
+        for (Wait w : woken) {
+            w.wake.run();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        thread.interrupt();
+        synchronized (this) {
+            notifyAll();
+        }
+        try {
+            thread.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
