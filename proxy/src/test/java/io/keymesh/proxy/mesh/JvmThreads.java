@@ -10,14 +10,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** The names of another JVM's threads, as {@code jcmd <pid> Thread.print} lists them. */
-final class JvmThreads {
+public final class JvmThreads {
     private static final Pattern NAME = Pattern.compile("^\"([^\"]+)\"", Pattern.MULTILINE);
 
     private JvmThreads() {
     }
 
     /** Every thread of process {@code pid}, in jcmd's order. */
-    static List<String> of(long pid) throws IOException, InterruptedException {
+    public static List<String> of(long pid) throws IOException, InterruptedException {
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
         Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "Thread.print").redirectErrorStream(true).start();
         String dump = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -57,6 +57,14 @@ public final class LinkRuntime implements AutoCloseable {
     @Override
     public void close() {
         loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        backend.shutdownNow();
+        backend.shutdown();             // the links' last calls close their backend connections
+        try {
+            if (!backend.awaitTermination(2, TimeUnit.SECONDS)) {
+                backend.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            backend.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 }

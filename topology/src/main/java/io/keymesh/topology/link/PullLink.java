@@ -23,7 +23,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,9 +88,9 @@ public final class PullLink implements AutoCloseable {
     private volatile Consumer<String> onSecretRefusal = why -> { };
     private volatile Runnable onApplied = () -> { };
     // the rest is touched on the loop only
-    private final Deque<LinkAction> todo = new ArrayDeque<>();
+    private final ActionQueue todo;
+    private final LoopTimer timer;
     private final Deque<LinkFrameDecoder.Value> inbound = new ArrayDeque<>();
-    private boolean acting;
     private long inboundBytes;
     private long consumedBytes;
     private Channel channel;
@@ -103,8 +102,6 @@ public final class PullLink implements AutoCloseable {
     private int calls;              // backend calls of this connection not yet done
     private String connectedTo = "";
     private Map<String, Long> pulledFrom = Map.of();
-    private ScheduledFuture<?> timer;
-    private long timerAtNanos = Long.MAX_VALUE;
 
     PullLink(String name, Supplier<String> target, Self self, String pullRole, HybridClock clock, TimeSource time,
              BackendAccess backend, LinkSettings settings, PullObserver status, LinkRuntime runtime) {
@@ -119,6 +116,8 @@ public final class PullLink implements AutoCloseable {
         this.machine = new PullMachine(self.nodeId(), pullRole, settings);
         this.loop = runtime.nextLoop();
         this.backend = new LinkBackend(runtime.backend(), backend, 2 * self.databases(), this::busyWait);
+        this.todo = new ActionQueue(this::perform, this::failed, () -> !closed);
+        this.timer = new LoopTimer(loop, time, this::fire);
     }
 
     /** A primary's link pulling from the peer at {@code address} ("host:port"), shown by {@code status}. */
@@ -190,23 +189,7 @@ public final class PullLink implements AutoCloseable {
 
     /** Performs {@code actions} in order (and those their outcomes bring, when they come at once). */
     private void act(List<LinkAction> actions) {
-        todo.addAll(actions);
-        if (acting) {
-            return;
-        }
-        acting = true;
-        try {
-            LinkAction action;
-            while ((action = todo.poll()) != null && !closed) {
-                try {
-                    perform(action);
-                } catch (Exception e) {
-                    failed(e);
-                }
-            }
-        } finally {
-            acting = false;
-        }
+        todo.run(actions);
     }
 
     /**
@@ -276,7 +259,7 @@ public final class PullLink implements AutoCloseable {
         long now = time.monotonicNanos();
         String n = Integer.toString(self.databases());
         if (action instanceof LinkAction.Timer t) {
-            arm(t.atNanos());
+            timer.at(t.atNanos());
         } else if (action instanceof LinkAction.Connect c) {
             connect();
         } else if (action instanceof LinkAction.Handshake h) {
@@ -532,30 +515,16 @@ public final class PullLink implements AutoCloseable {
         channel.writeAndFlush(buf, channel.voidPromise());
     }
 
-    /** Calls the machine's {@code onTimer} at {@code atNanos} (or earlier, if an earlier one is set already). */
-    private void arm(long atNanos) {
-        if (timer != null && timerAtNanos <= atNanos) {
-            return;
-        }
-        if (timer != null) {
-            timer.cancel(false);
-        }
-        timerAtNanos = atNanos;
-        timer = loop.schedule(this::fire, Math.max(0, atNanos - time.monotonicNanos()), TimeUnit.NANOSECONDS);
-    }
-
     /**
      * A timer fired. While a backend call holds the link, the upstream is not listened to, so its
      * silence does not count: the machine is asked again a link timeout later.
      */
     private void fire() {
-        timer = null;
-        timerAtNanos = Long.MAX_VALUE;
         if (closed) {
             return;
         }
         if (channel != null && calls > 0) {
-            arm(time.monotonicNanos() + settings.linkTimeoutMillis() * 1_000_000L);
+            timer.at(time.monotonicNanos() + settings.linkTimeoutMillis() * 1_000_000L);
             return;
         }
         act(machine.onTimer(time.monotonicNanos()));
@@ -683,10 +652,7 @@ public final class PullLink implements AutoCloseable {
             loop.execute(() -> {
                 try {
                     todo.clear();
-                    if (timer != null) {
-                        timer.cancel(false);
-                        timer = null;
-                    }
+                    timer.cancel();
                     disconnect();
                     status.closed();
                 } finally {

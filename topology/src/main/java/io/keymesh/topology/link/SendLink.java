@@ -4,13 +4,10 @@ import io.keymesh.topology.clock.TimeSource;
 import io.keymesh.topology.wire.LinkFrame;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
-import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayDeque;
 import java.util.Collection;
-import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +15,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -57,10 +53,8 @@ public final class SendLink {
     private volatile boolean stopped;
     private volatile boolean opened;
     // the rest is touched on the loop only
-    private final Deque<LinkAction> todo = new ArrayDeque<>();
-    private boolean acting;
-    private ScheduledFuture<?> timer;
-    private long timerAtNanos = Long.MAX_VALUE;
+    private final ActionQueue todo;
+    private final LoopTimer timer;
     private boolean awaiting;                // the machine awaits its logs (AwaitLogs)
     private Object waiting;                  // the tailer's wait meanwhile
     private long waits;                      // numbers the waits: a wake-up of an ended one is dropped
@@ -90,6 +84,8 @@ public final class SendLink {
         this.frames = new FrameChannel(channel, status, () -> stopped, settings.heartbeatMillis(), time);
         this.calls = new LinkBackend(runtime.backend(), backend, 2 * databases,
                 () -> new BusyWait(name).whileWaiting(() -> !stopped && channel.isActive()).measuredBy(time));
+        this.todo = new ActionQueue(this::perform, this::failed, this::live);
+        this.timer = new LoopTimer(loop, time, this::fire);
         acked.putAll(from);
         Set<String> origins = new HashSet<>(from.keySet());
         origins.add(selfId);
@@ -142,10 +138,7 @@ public final class SendLink {
 
     private void stopped() {
         todo.clear();
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
+        timer.cancel();
         endWait();
         machine.onClosed(time.monotonicNanos());
         calls.reset();
@@ -169,7 +162,14 @@ public final class SendLink {
         return acked.getOrDefault(origin, 0L);
     }
 
+    /** Runs {@code step} on the channel's loop (at once when called there) while the link lives. */
     private void onLoop(Runnable step) {
+        if (loop.inEventLoop()) {
+            if (live()) {
+                step.run();
+            }
+            return;
+        }
         try {
             loop.execute(() -> {
                 if (live()) {
@@ -187,23 +187,7 @@ public final class SendLink {
 
     /** Performs {@code actions} in order (and those their outcomes bring, when they come at once). */
     private void act(List<LinkAction> actions) {
-        todo.addAll(actions);
-        if (acting) {
-            return;
-        }
-        acting = true;
-        try {
-            LinkAction action;
-            while ((action = todo.poll()) != null && live()) {
-                try {
-                    perform(action);
-                } catch (RuntimeException e) {
-                    failed(e);
-                }
-            }
-        } finally {
-            acting = false;
-        }
+        todo.run(actions);
     }
 
     private void perform(LinkAction action) {
@@ -216,7 +200,7 @@ public final class SendLink {
                 status.head(Math.max(status.headSeq(), machine.head()));
             }
         } else if (action instanceof LinkAction.Timer t) {
-            arm(t.atNanos());
+            timer.at(t.atNanos());
         } else if (action instanceof LinkAction.ReadLog r) {
             call(conn -> new LogStore(conn, databases).range(r.origin(), r.afterSeq(), r.count()),
                     entries -> act(machine.onRead(r.origin(), r.afterSeq(), entries, time.monotonicNanos())));
@@ -280,13 +264,16 @@ public final class SendLink {
         endWait();
         awaiting = true;
         long id = waits;
-        arm(a.untilNanos());
+        timer.at(a.untilNanos());
         if (!a.after().isEmpty()) {
-            waiting = tailer.await(a.after(), () -> onLoop(() -> {
+            Object wait = tailer.await(a.after(), () -> onLoop(() -> {
                 if (awaiting && waits == id) {
                     wakeUp();
                 }
             }));
+            if (awaiting && waits == id) {          // not woken at once
+                waiting = wait;
+            }
         }
     }
 
@@ -304,21 +291,8 @@ public final class SendLink {
         waits++;
     }
 
-    /** Calls the machine's {@code onTimer} (or {@code onWake}, while it awaits its logs) at {@code atNanos}, or earlier if an earlier one is set. */
-    private void arm(long atNanos) {
-        if (timer != null && timerAtNanos <= atNanos) {
-            return;
-        }
-        if (timer != null) {
-            timer.cancel(false);
-        }
-        timerAtNanos = atNanos;
-        timer = loop.schedule(this::fire, Math.max(0, atNanos - time.monotonicNanos()), TimeUnit.NANOSECONDS);
-    }
-
+    /** The timer fired: the machine's {@code onTimer}, or {@code onWake} while it awaits its logs. */
     private void fire() {
-        timer = null;
-        timerAtNanos = Long.MAX_VALUE;
         if (!live()) {
             return;
         }

@@ -61,7 +61,7 @@ public final class Mesh implements AutoCloseable {
         this.clock = clock;
         this.time = time;
         this.backend = backend;
-        this.tailer = new LogTailer(backend, settings.databases(), settings.link().tailBlockMillis());
+        this.tailer = new LogTailer(backend, settings.databases(), settings.link().tailBlockMillis(), runtime);
         tailer.start();
     }
 

@@ -70,7 +70,7 @@ class LogSendingIT {
         redis.start(Duration.ofSeconds(20));
         backend = new BackendAccess(new BackendEndpoint.Tcp("127.0.0.1", port), null, null, 2000);
         runtime = new LinkRuntime();
-        tailer = new LogTailer(backend, DATABASES, LinkSettings.defaults().tailBlockMillis());
+        tailer = new LogTailer(backend, DATABASES, LinkSettings.defaults().tailBlockMillis(), runtime);
         tailer.start();
     }
 
