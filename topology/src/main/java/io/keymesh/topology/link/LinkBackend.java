@@ -34,7 +34,7 @@ final class LinkBackend {
     private boolean running;                                     // guarded by this
     private BackendClient conn;                                  // touched by one call at a time
 
-    /** Calls run on {@code threads} over a connection with {@code db} selected; {@code busy} makes each connection's busy wait. */
+    /** Calls run on {@code threads} over a connection with {@code db} selected, waiting out -BUSY with {@code busy}'s. */
     LinkBackend(Executor threads, BackendAccess access, int db, Supplier<BusyWait> busy) {
         this.threads = threads;
         this.access = access;
@@ -65,7 +65,7 @@ final class LinkBackend {
         });
     }
 
-    /** Drops the calls not started yet and closes the connection after the running one (the link's connection ended). */
+    /** Drops the calls not started yet and closes the connection after the running one. */
     void reset() {
         synchronized (this) {
             queue.clear();

@@ -390,7 +390,7 @@ public final class PullLink implements AutoCloseable {
                             ch.pipeline().addLast("tls", tls);
                         }
                         ch.pipeline().addLast("frames", new LinkFrameDecoder());
-                        ch.pipeline().addLast("link", new Inbound());
+                        ch.pipeline().addLast("link", new InboundHandler());
                     }
                 }).connect(host, port);
         Channel ch = connecting.channel();
@@ -502,7 +502,8 @@ public final class PullLink implements AutoCloseable {
             public Object poll() {
                 return inbound.isEmpty() ? RespParser.INCOMPLETE : take();
             }
-        }, settings.batchEntriesMax(), settings.batchBytesMax(), FrameInput.JOIN_BATCHES_MAX * (long) settings.batchBytesMax());
+        }, settings.batchEntriesMax(), settings.batchBytesMax(),
+                FrameInput.JOIN_BATCHES_MAX * (long) settings.batchBytesMax());
         act(machine.onFrame(frame, time.monotonicNanos()));
     }
 
@@ -532,7 +533,7 @@ public final class PullLink implements AutoCloseable {
     }
 
     /** The connection's inbound end: values go to the link; its end or error fails the link. */
-    private final class Inbound extends ChannelInboundHandlerAdapter {
+    private final class InboundHandler extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (ctx.channel() != channel) {

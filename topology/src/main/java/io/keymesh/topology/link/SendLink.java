@@ -239,7 +239,7 @@ public final class SendLink {
         }
     }
 
-    /** Hands {@code call} to the link's backend calls; {@code then} gets its result on the loop. A failed call ends the link. */
+    /** Hands {@code call} to the link's backend calls; {@code then} gets its result on the loop; a failure ends the link. */
     private <T> void call(LinkBackend.Call<T> call, Consumer<T> then) {
         calls.submit(call, (result, error) -> onLoop(() -> {
             if (error != null) {
@@ -312,7 +312,8 @@ public final class SendLink {
                         SnapshotWriter.countKeys(backend, databases)));
                 opened();
                 log.info("{}: position {} is behind the log, sending a snapshot", name, acked);
-                SnapshotWriter.send(backend, databases, frames, () -> stopped || !channel.isActive(), () -> { }, status);
+                SnapshotWriter.send(backend, databases, frames, () -> stopped || !channel.isActive(), () -> { },
+                        status);
                 onLoop(() -> {
                     act(machine.onSnapshotSent(time.monotonicNanos()));
                     status.state("streaming");
