@@ -52,6 +52,8 @@ class LinkThreadsIT extends MeshTest {
         }
 
         List<String> linked = keymeshThreads(a);
+        System.out.println("LinkThreadsIT: A's keymesh threads alone " + alone.size() + ", with 10 links " + linked.size()
+                + ": " + linked);
         for (String t : linked) {
             assertTrue(!t.startsWith("keymesh-pull") && !t.startsWith("keymesh-send"), "a thread of one link: " + t);
         }
