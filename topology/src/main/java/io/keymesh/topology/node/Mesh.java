@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A node's part in the mesh: the {@link PullLink} it runs to each configured peer, the
- * {@link SendLink}s it runs for peers and replicas pulling from it, the handshake checks (proofs of
+ * {@link SendLink}s it runs for peers and replicas pulling from it (all of them on the threads of its
+ * {@link LinkRuntime} and {@link LogTailer}, whatever their number), the handshake checks (proofs of
  * the cluster secret both ways, log format, clock offset), the live broadcast of PUBLISH to connected
  * peers and replicas, and log housekeeping.
  */
