@@ -153,6 +153,9 @@ public final class LogTailer implements AutoCloseable {
                 if (conn == null) {
                     conn = backend.open(2 * databases, new BusyWait("log tailing").whileWaiting(() -> !closed));
                     clientId = (Long) conn.ok(List.of("CLIENT", "ID"));
+                    synchronized (this) {
+                        seen.clear();       // a restarted redis-server may hold less than was seen before
+                    }
                 }
                 Object reply;
                 try {
