@@ -167,7 +167,7 @@ public final class KeymeshNode implements AutoCloseable {
                 mesh = MeshSetup.create(config, nodeId, clock, endpoint, time, sockets);
             }
             if (config.isReplica()) {
-                replica = MeshSetup.replica(config, nodeId, clock, endpoint, time, sockets);
+                replica = MeshSetup.replica(config, nodeId, clock, endpoint, time, sockets, mesh.links());
                 if (mesh != null) {
                     replica.link().onSecretRefusal(mesh::refusedByPuller);
                 }

@@ -6,6 +6,7 @@ import io.keymesh.storage.backend.BackendEndpoint;
 import io.keymesh.topology.clock.HybridClock;
 import io.keymesh.topology.clock.TimeSource;
 import io.keymesh.topology.link.BackendAccess;
+import io.keymesh.topology.link.LinkRuntime;
 import io.keymesh.topology.link.LinkSettings;
 import io.keymesh.topology.link.LinkSockets;
 import io.keymesh.topology.link.PullLink;
@@ -33,10 +34,11 @@ final class MeshSetup {
 
     /**
      * A replica's following of its upstreams; it checks them (and forwards writes) with the node's own
-     * requirepass, so replicas and primaries share it, and links and checks them with {@code sockets}.
+     * requirepass, so replicas and primaries share it, and links and checks them with {@code sockets};
+     * its link runs on {@code runtime} (the node's link threads, {@link Mesh#links()}).
      */
     static ReplicaRole replica(KeymeshConfig config, NodeId nodeId, HybridClock clock, BackendEndpoint endpoint,
-                               TimeSource time, LinkSockets sockets) {
+                               TimeSource time, LinkSockets sockets, LinkRuntime runtime) {
         KeymeshConfig.Storage storage = config.storage();
         KeymeshConfig.Cluster c = config.cluster();
         BackendAccess backend = new BackendAccess(endpoint, storage.username(), storage.password(),
@@ -44,6 +46,6 @@ final class MeshSetup {
         PullLink.Self self = new PullLink.Self(nodeId.value(), "replica", c.advertise(), c.clusterSecret(),
                 storage.databases());
         String password = config.requirepass().isEmpty() ? null : config.requirepass();
-        return new ReplicaRole(config.replica(), self, clock, time, backend, null, password, sockets);
+        return new ReplicaRole(config.replica(), self, clock, time, backend, null, password, sockets, runtime);
     }
 }

@@ -6,6 +6,7 @@ import io.keymesh.topology.failover.ReplicaSettings;
 import io.keymesh.topology.failover.UpstreamTracker;
 import io.keymesh.topology.health.UpstreamAddress;
 import io.keymesh.topology.link.BackendAccess;
+import io.keymesh.topology.link.LinkRuntime;
 import io.keymesh.topology.link.LinkSettings;
 import io.keymesh.topology.link.LinkSockets;
 import io.keymesh.topology.link.PullLink;
@@ -26,12 +27,13 @@ public final class ReplicaRole implements AutoCloseable {
     private final ReplicaLink link;
 
     public ReplicaRole(ReplicaSettings settings, PullLink.Self self, HybridClock clock, TimeSource time,
-                       BackendAccess backend, String checkUsername, String checkPassword, LinkSockets sockets) {
+                       BackendAccess backend, String checkUsername, String checkPassword, LinkSockets sockets,
+                       LinkRuntime runtime) {
         this.settings = settings;
         this.tracker = UpstreamTracker.withRespChecks(settings, checkUsername, checkPassword, sockets, time);
         LinkSettings linkSettings = LinkSettings.defaults().withReconnect(50, 1000).withSockets(sockets);
         this.link = new ReplicaLink(() -> tracker.current().map(UpstreamAddress::toString).orElse(null), self, clock,
-                time, backend, linkSettings);
+                time, backend, linkSettings, runtime);
         tracker.addListener((from, to, reason) -> {
             if (from.isPresent()) {
                 link.upstreamChanged();

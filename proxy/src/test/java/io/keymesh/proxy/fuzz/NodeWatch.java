@@ -1,6 +1,7 @@
 package io.keymesh.proxy.fuzz;
 
 import io.keymesh.proxy.it.RespSocket;
+import io.keymesh.proxy.mesh.JvmThreads;
 import io.keymesh.proxy.mesh.MeshNode;
 
 import java.io.IOException;
@@ -30,7 +31,6 @@ final class NodeWatch implements AutoCloseable {
     /** The key the control sets once and reads after every batch. */
     static final String KNOWN_KEY = "fuzz:known";
     private static final String COUNTER_KEY = "fuzz:control-counter";
-    private static final Pattern THREAD = Pattern.compile("^\"([^\"]+)\"", Pattern.MULTILINE);
     private static final Pattern USED = Pattern.compile("used (\\d+)K");
     private static final byte[] CONTROL_REQUESTS = controlRequests();
     private static final List<String> FATAL = List.of("OutOfMemoryError", "StackOverflowError", "Exception in thread");
@@ -171,16 +171,7 @@ final class NodeWatch implements AutoCloseable {
     }
 
     private List<String> threads() throws IOException, InterruptedException {
-        String dump = jcmd("Thread.print");
-        List<String> names = new ArrayList<>();
-        Matcher m = THREAD.matcher(dump);
-        while (m.find()) {
-            names.add(m.group(1));
-        }
-        if (names.isEmpty()) {
-            throw new IOException("no threads in jcmd Thread.print: " + dump);
-        }
-        return names;
+        return JvmThreads.of(node.pid());
     }
 
     private long heapUsedAfterGcKb() throws IOException, InterruptedException {

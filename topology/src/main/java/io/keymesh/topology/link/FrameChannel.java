@@ -39,7 +39,7 @@ final class FrameChannel {
     /**
      * From now on, whenever nothing was written for {@code waitMillis}, writes {@code heartbeat}'s
      * frame from the channel's event loop, until the channel closes. So the peer keeps hearing
-     * this link even while the sending thread waits on its redis-server: a script holding the
+     * this link even while its backend calls wait on the redis-server: a script holding the
      * backend, a blocked XREAD that cannot time out while the script runs, a slow call. Thread-safe.
      */
     void keepAlive(Supplier<LinkFrame> heartbeat) {

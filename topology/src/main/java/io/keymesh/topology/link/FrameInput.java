@@ -26,7 +26,16 @@ final class FrameInput {
     /** A joined batch holds at most this many batches' bytes (times the link's batchBytesMax). */
     static final int JOIN_BATCHES_MAX = 16;
 
-    private final RespStreamReader in;
+    /** Where values come from: {@link #read} the next one, {@link #poll} one only if it has arrived. */
+    interface Source {
+        /** The next value (one is there, or the source blocks until it arrives). */
+        Object read() throws IOException;
+
+        /** The next value if it has arrived, else {@link RespParser#INCOMPLETE}. */
+        Object poll() throws IOException;
+    }
+
+    private final Source in;
     private final int entriesMax;
     private final long bytesMin;
     private final long bytesMax;
@@ -38,6 +47,20 @@ final class FrameInput {
     }
 
     FrameInput(RespStreamReader in, int entriesMax, long bytesMin, long bytesMax) {
+        this(new Source() {
+            @Override
+            public Object read() throws IOException {
+                return in.read();
+            }
+
+            @Override
+            public Object poll() throws IOException {
+                return in.poll();
+            }
+        }, entriesMax, bytesMin, bytesMax);
+    }
+
+    FrameInput(Source in, int entriesMax, long bytesMin, long bytesMax) {
         this.in = in;
         this.entriesMax = entriesMax;
         this.bytesMin = bytesMin;
@@ -59,6 +82,11 @@ final class FrameInput {
         } else if (nanos < APPLY_NANOS_TARGET / 5) {
             bytesBudget = bytesMax;
         }
+    }
+
+    /** True when a frame read ahead (not joinable with the last batch) waits to be returned by {@link #next}. */
+    boolean holding() {
+        return held != null;
     }
 
     /** The next frame, blocking until one arrives; a batch joined with the same origin's batches already received. */

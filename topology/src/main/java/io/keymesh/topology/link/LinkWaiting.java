@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
  * -BUSY from the node's redis-server ({@link BusyWait}), {@value #APPLY_SLOW} while one apply call
  * has run longer than {@link #APPLY_SLOW_NANOS}, else empty. The link keeps its connection and
  * position meanwhile. A run of slow applies is logged once when it starts and once when it ends.
- * Written by the link's thread, read by anyone.
+ * Written by the link's driver (on its event loop, and by the backend thread whose call waits; each
+ * call is handed over through the loop's task queue), read by anyone.
  */
 public final class LinkWaiting {
     private static final Logger log = LoggerFactory.getLogger(LinkWaiting.class);

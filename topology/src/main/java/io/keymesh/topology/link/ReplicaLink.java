@@ -34,7 +34,7 @@ public final class ReplicaLink implements AutoCloseable {
     }
 
     public ReplicaLink(Supplier<String> current, PullLink.Self self, HybridClock clock, TimeSource time,
-                       BackendAccess backend, LinkSettings settings) {
+                       BackendAccess backend, LinkSettings settings, LinkRuntime runtime) {
         this.status = new ReplicaStatus(time);
         this.backend = backend;
         this.databases = self.databases();
@@ -43,7 +43,7 @@ public final class ReplicaLink implements AutoCloseable {
             status.upstream(target == null ? "" : target);
             return target;
         }, new PullLink.Self(self.nodeId(), "replica", self.advertise(), self.clusterSecret(), self.databases()),
-                clock, time, backend, settings, status);
+                clock, time, backend, settings, status, runtime);
         link.onApplied(this::release);
     }
 

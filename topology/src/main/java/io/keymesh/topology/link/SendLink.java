@@ -3,77 +3,89 @@ package io.keymesh.topology.link;
 import io.keymesh.topology.clock.TimeSource;
 import io.keymesh.topology.wire.LinkFrame;
 import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.util.ArrayDeque;
 import java.util.Collection;
-import java.util.Deque;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * The sending side of a link on its own thread, for peers and replicas alike: drives a
- * {@link SendMachine} over the Netty {@code channel} of the connection that sent PULL and over this
- * node's backend (log reads, XREAD BLOCK waits, snapshots through {@link SnapshotWriter}). Acks
- * arrive on the channel's event loop ({@link SenderHandler}) and are handed to the machine by this
- * thread. Once the first frame is out, the event loop writes a heartbeat whenever nothing was
- * written for a heartbeat interval ({@link FrameChannel#keepAlive}), so the puller keeps hearing
- * the link while this thread waits on a busy redis-server.
+ * The sending side of a link, for peers and replicas alike: drives a {@link SendMachine} over the
+ * Netty {@code channel} of the connection that sent PULL, on that channel's event loop (no thread
+ * of its own). Its backend calls (log reads, the logs' spans) go to {@link LinkBackend}, one at a
+ * time on the node's shared backend threads, and their outcomes come back to the loop; a wait for
+ * the logs to grow is the node's {@link LogTailer}'s, ended early by the machine's time. Acks and
+ * writability changes arrive on the loop ({@link SenderHandler}). A snapshot is streamed by a
+ * thread of its own for its duration ({@link SnapshotWriter} waits for writability between keys).
+ * Once the first frame is out, the loop writes a heartbeat whenever nothing was written for a
+ * heartbeat interval ({@link FrameChannel#keepAlive}), so the puller keeps hearing the link while a
+ * backend call waits on a busy redis-server.
  */
-public final class SendLink implements Runnable {
+public final class SendLink {
     private static final Logger log = LoggerFactory.getLogger(SendLink.class);
 
     private final Channel channel;
+    private final EventLoop loop;
     private final SendMachine machine;
     private final String selfId;
     private final boolean replica;
     private final BackendAccess backend;
     private final int databases;
-    private final LinkSettings settings;
     private final Supplier<String> stampNow;
     private final Supplier<? extends Collection<String>> expectedOrigins;
     private final ServeStatus status;
     private final TimeSource time;
     private final FrameChannel frames;
-    private final Map<String, Long> newAcks = new ConcurrentHashMap<>();    // origin -> highest, not yet handed to the machine
+    private final LinkBackend calls;
+    private final LogTailer tailer;
     private final Map<String, Long> acked = new ConcurrentHashMap<>();
     private volatile Set<String> known;      // origins an ack may name: the PULL's and those this node logs
-    private final Deque<LinkAction> todo = new ArrayDeque<>();
     private final String name;
     private volatile boolean stopped;
     private volatile boolean opened;
-    private boolean writable = true;
-    private long timerAtNanos = Long.MAX_VALUE;
-    private LinkAction.AwaitLogs awaiting;
+    // the rest is touched on the loop only
+    private final ActionQueue todo;
+    private final LoopTimer timer;
+    private boolean awaiting;                // the machine awaits its logs (AwaitLogs)
+    private Object waiting;                  // the tailer's wait meanwhile
+    private long waits;                      // numbers the waits: a wake-up of an ended one is dropped
 
     /**
      * Serves {@code pullerId} (a replica when {@code replica}) from its position vector {@code from};
      * {@code expectedOrigins} are the origins this node logs (its own and its peers'), tailed before
-     * their log exists.
+     * their log exists. Backend calls run on {@code runtime}'s threads, waits for the logs on {@code tailer}.
      */
     public SendLink(Channel channel, String selfId, String pullerId, boolean replica, Map<String, Long> from,
                     BackendAccess backend, int databases, LinkSettings settings, Supplier<String> stampNow,
-                    Supplier<? extends Collection<String>> expectedOrigins, ServeStatus status, TimeSource time) {
+                    Supplier<? extends Collection<String>> expectedOrigins, ServeStatus status, TimeSource time,
+                    LinkRuntime runtime, LogTailer tailer) {
         this.channel = channel;
+        this.loop = channel.eventLoop();
         this.machine = new SendMachine(selfId, pullerId, replica, from, settings);
         this.selfId = selfId;
         this.replica = replica;
         this.backend = backend;
         this.databases = databases;
-        this.settings = settings;
         this.stampNow = stampNow;
         this.expectedOrigins = expectedOrigins;
         this.status = status;
         this.time = time;
+        this.tailer = tailer;
         this.name = (replica ? "replica link to " : "link to ") + pullerId;
         this.frames = new FrameChannel(channel, status, () -> stopped, settings.heartbeatMillis(), time);
+        this.calls = new LinkBackend(runtime.backend(), backend, 2 * databases,
+                () -> new BusyWait(name).whileWaiting(() -> !stopped && channel.isActive()).measuredBy(time));
+        this.todo = new ActionQueue(this::perform, this::failed, this::live);
+        this.timer = new LoopTimer(loop, time, this::fire);
         acked.putAll(from);
         Set<String> origins = new HashSet<>(from.keySet());
         origins.add(selfId);
@@ -86,17 +98,22 @@ public final class SendLink implements Runnable {
         return status;
     }
 
+    /** Starts serving: the machine opens on the channel's loop. */
+    public void start() {
+        onLoop(() -> act(machine.open(time.monotonicNanos())));
+    }
+
     /** Called by the channel handler when writability changed. */
     public void onWritabilityChanged() {
         frames.wake();
+        onLoop(() -> act(machine.onWritable(channel.isWritable(), time.monotonicNanos())));
     }
 
     /**
      * Called on the event loop for each acknowledgement: the puller applied {@code origin} up to
      * {@code seq}. An origin that neither the PULL named nor this node logs is ignored (the puller
      * acknowledges its whole vector, which may name origins this node has not heard of yet; and a
-     * puller naming made-up origins must not grow the maps), and acks wait for the sender thread
-     * coalesced per origin, so their memory stays bounded by the origins whatever the rate.
+     * puller naming made-up origins must not grow the maps).
      */
     public void onAck(String origin, long seq) {
         if (!acked.containsKey(origin) && !known.contains(origin)) {
@@ -105,14 +122,27 @@ public final class SendLink implements Runnable {
         }
         acked.merge(origin, seq, Math::max);
         status.acked(shown(acked), time.wallMillis());
-        newAcks.merge(origin, seq, Math::max);
+        onLoop(() -> act(machine.onAck(origin, seq, time.monotonicNanos())));
     }
 
-
-    /** The connection closed: end soon. */
+    /** The connection closed: end. */
     public void stop() {
         stopped = true;
         frames.wake();
+        try {
+            loop.execute(this::stopped);
+        } catch (RejectedExecutionException e) {
+            // the loop is gone already
+        }
+    }
+
+    private void stopped() {
+        todo.clear();
+        timer.cancel();
+        endWait();
+        machine.onClosed(time.monotonicNanos());
+        calls.reset();
+        status.state("closed");
     }
 
     /** Sends a non-logged publish unless the channel is backed up beyond its buffer; thread-safe. */
@@ -132,69 +162,35 @@ public final class SendLink implements Runnable {
         return acked.getOrDefault(origin, 0L);
     }
 
-    @Override
-    public void run() {
-        BusyWait busy = new BusyWait(name).whileWaiting(() -> !stopped && channel.isActive()).measuredBy(time);
-        try (BackendClient conn = backend.open(2 * databases, busy)) {
-            LogStore store = new LogStore(conn, databases);
-            todo.addAll(machine.open(time.monotonicNanos()));
-            while (!stopped && channel.isActive() && machine.state() != SendMachine.State.CLOSED) {
-                step(store);
+    /** Runs {@code step} on the channel's loop (at once when called there) while the link lives. */
+    private void onLoop(Runnable step) {
+        if (loop.inEventLoop()) {
+            if (live()) {
+                step.run();
             }
-        } catch (IOException | RuntimeException e) {
-            if (!stopped && channel.isActive()) {
-                log.warn("{} ({}): sender failed: {}", name, status.address(), e.toString());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            status.state("closed");
-            channel.close();
+            return;
+        }
+        try {
+            loop.execute(() -> {
+                if (live()) {
+                    step.run();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // the node is stopping
         }
     }
 
-    private void step(LogStore store) throws IOException, InterruptedException {
-        for (String origin : newAcks.keySet()) {
-            Long seq = newAcks.remove(origin);
-            if (seq != null) {
-                todo.addAll(machine.onAck(origin, seq, time.monotonicNanos()));
-            }
-        }
-        boolean w = channel.isWritable();
-        if (w != writable) {
-            writable = w;
-            todo.addAll(machine.onWritable(w, time.monotonicNanos()));
-        }
-        LinkAction action = todo.poll();
-        if (action != null) {
-            perform(action, store);
-            return;
-        }
-        if (!writable) {
-            frames.awaitWritable();
-            return;
-        }
-        long now = time.monotonicNanos();
-        if (timerAtNanos <= now) {
-            timerAtNanos = Long.MAX_VALUE;
-            todo.addAll(machine.onTimer(now));
-        } else if (awaiting != null) {
-            long until = Math.min(awaiting.untilNanos(), timerAtNanos);
-            long blockMillis = Math.min(settings.tailBlockMillis(), (until - now) / 1_000_000L);
-            if (blockMillis >= 1 && !awaiting.after().isEmpty()) {
-                store.awaitAny(awaiting.after(), blockMillis);
-            }
-            awaiting = null;
-            todo.addAll(machine.onWake(time.monotonicNanos()));
-        } else if (timerAtNanos != Long.MAX_VALUE) {
-            LockSupport.parkNanos(Math.min(timerAtNanos - now, settings.heartbeatMillis() * 1_000_000L));
-        } else {
-            LockSupport.parkNanos(settings.tailBlockMillis() * 1_000_000L);
-            todo.addAll(machine.onWake(time.monotonicNanos()));
-        }
+    private boolean live() {
+        return !stopped && channel.isActive() && machine.state() != SendMachine.State.CLOSED;
     }
 
-    private void perform(LinkAction action, LogStore store) throws IOException, InterruptedException {
+    /** Performs {@code actions} in order (and those their outcomes bring, when they come at once). */
+    private void act(List<LinkAction> actions) {
+        todo.run(actions);
+    }
+
+    private void perform(LinkAction action) {
         if (action instanceof LinkAction.Send s) {
             frames.write(s.frame());
             if (s.frame() instanceof LinkFrame.Sync) {
@@ -204,37 +200,36 @@ public final class SendLink implements Runnable {
                 status.head(Math.max(status.headSeq(), machine.head()));
             }
         } else if (action instanceof LinkAction.Timer t) {
-            timerAtNanos = Math.min(timerAtNanos, t.atNanos());
+            timer.at(t.atNanos());
         } else if (action instanceof LinkAction.ReadLog r) {
-            todo.addAll(machine.onRead(r.origin(), r.afterSeq(), store.range(r.origin(), r.afterSeq(), r.count()),
-                    time.monotonicNanos()));
+            call(conn -> new LogStore(conn, databases).range(r.origin(), r.afterSeq(), r.count()),
+                    entries -> act(machine.onRead(r.origin(), r.afterSeq(), entries, time.monotonicNanos())));
         } else if (action instanceof LinkAction.AwaitLogs a) {
-            awaiting = a;
+            await(a);
         } else if (action instanceof LinkAction.CheckLogs c) {
-            Map<String, LogSpan> spans = new TreeMap<>();
-            for (String origin : store.origins()) {
-                spans.put(origin, store.span(origin));
-            }
-            for (String origin : expectedOrigins.get()) {
-                spans.putIfAbsent(origin, LogSpan.EMPTY);
-            }
-            Set<String> origins = new HashSet<>(known);
-            if (origins.addAll(spans.keySet())) {
-                known = origins;
-            }
-            todo.addAll(machine.onLogs(spans, time.monotonicNanos()));
+            Collection<String> expected = List.copyOf(expectedOrigins.get());
+            call(conn -> {
+                LogStore store = new LogStore(conn, databases);
+                Map<String, LogSpan> spans = new TreeMap<>();
+                for (String origin : store.origins()) {
+                    spans.put(origin, store.span(origin));
+                }
+                for (String origin : expected) {
+                    spans.putIfAbsent(origin, LogSpan.EMPTY);
+                }
+                return spans;
+            }, spans -> {
+                Set<String> origins = new HashSet<>(known);
+                if (origins.addAll(spans.keySet())) {
+                    known = origins;
+                }
+                act(machine.onLogs(spans, time.monotonicNanos()));
+            });
         } else if (action instanceof LinkAction.SendHeartbeat h) {
             status.head(h.headSeq());
             frames.write(new LinkFrame.Heartbeat(stampNow.get(), h.headSeq()));
         } else if (action instanceof LinkAction.SendSnapshot s) {
-            status.state("snapshot");
-            frames.write(new LinkFrame.Sync(LinkFrame.Sync.SNAPSHOT, SendMachine.ALL_ORIGINS, 0,
-                    SnapshotWriter.countKeys(backend, databases)));
-            opened();
-            log.info("{}: position {} is behind the log, sending a snapshot", name, acked);
-            SnapshotWriter.send(backend, databases, frames, () -> stopped || !channel.isActive(), () -> { }, status);
-            todo.addAll(machine.onSnapshotSent(time.monotonicNanos()));
-            status.state("streaming");
+            snapshot();
         } else if (action instanceof LinkAction.Close c) {
             log.warn("{}: {}", name, c.reason());
             stopped = true;
@@ -242,6 +237,96 @@ public final class SendLink implements Runnable {
         } else {
             throw new IllegalStateException("not a sender's action: " + action);
         }
+    }
+
+    /** Hands {@code call} to the link's backend calls; {@code then} gets its result on the loop; a failure ends the link. */
+    private <T> void call(LinkBackend.Call<T> call, Consumer<T> then) {
+        calls.submit(call, (result, error) -> onLoop(() -> {
+            if (error != null) {
+                failed(error);
+            } else {
+                then.accept(result);
+            }
+        }));
+    }
+
+    private void failed(Exception e) {
+        if (live()) {
+            log.warn("{} ({}): sender failed: {}", name, status.address(), e.toString());
+        }
+        stopped = true;
+        status.state("closed");
+        channel.close();
+    }
+
+    /** The machine waits for its logs: the tailer wakes it when one grows, the timer when its time comes. */
+    private void await(LinkAction.AwaitLogs a) {
+        endWait();
+        awaiting = true;
+        long id = waits;
+        timer.at(a.untilNanos());
+        if (!a.after().isEmpty()) {
+            Object wait = tailer.await(a.after(), () -> onLoop(() -> {
+                if (awaiting && waits == id) {
+                    wakeUp();
+                }
+            }));
+            if (awaiting && waits == id) {          // not woken at once
+                waiting = wait;
+            }
+        }
+    }
+
+    private void wakeUp() {
+        endWait();
+        act(machine.onWake(time.monotonicNanos()));
+    }
+
+    private void endWait() {
+        awaiting = false;
+        if (waiting != null) {
+            tailer.cancel(waiting);
+            waiting = null;
+        }
+        waits++;
+    }
+
+    /** The timer fired: the machine's {@code onTimer}, or {@code onWake} while it awaits its logs. */
+    private void fire() {
+        if (!live()) {
+            return;
+        }
+        if (awaiting) {
+            wakeUp();
+        } else {
+            act(machine.onTimer(time.monotonicNanos()));
+        }
+    }
+
+    /** Streams a snapshot on a thread of its own; the machine hears {@code onSnapshotSent} on the loop. */
+    private void snapshot() {
+        status.state("snapshot");
+        Thread t = new Thread(() -> {
+            try {
+                frames.write(new LinkFrame.Sync(LinkFrame.Sync.SNAPSHOT, SendMachine.ALL_ORIGINS, 0,
+                        SnapshotWriter.countKeys(backend, databases)));
+                opened();
+                log.info("{}: position {} is behind the log, sending a snapshot", name, acked);
+                SnapshotWriter.send(backend, databases, frames, () -> stopped || !channel.isActive(), () -> { },
+                        status);
+                onLoop(() -> {
+                    act(machine.onSnapshotSent(time.monotonicNanos()));
+                    status.state("streaming");
+                });
+            } catch (Exception e) {
+                onLoop(() -> failed(e));
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }, "keymesh-snapshot-" + status.peerId());
+        t.setDaemon(true);
+        t.start();
     }
 
     private void opened() {

@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * announced (its key count when the snapshot began, so an estimate: keys written or deleted during
  * the snapshot move it), the rate since the start and the time left at that rate. Bytes are the
  * keys' payload (name, dumped value and metadata); their total is extrapolated from the bytes per
- * key so far. Thread-safe: the link's thread records, INFO and /metrics read.
+ * key so far. Thread-safe: the link's driver records, INFO and /metrics read.
  */
 public final class SnapshotProgress {
     private final TimeSource time;

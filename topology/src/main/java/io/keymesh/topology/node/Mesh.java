@@ -4,6 +4,8 @@ import io.keymesh.topology.clock.ClockSkewException;
 import io.keymesh.topology.clock.HybridClock;
 import io.keymesh.topology.clock.TimeSource;
 import io.keymesh.topology.link.BackendAccess;
+import io.keymesh.topology.link.LinkRuntime;
+import io.keymesh.topology.link.LogTailer;
 import io.keymesh.topology.link.PullLink;
 import io.keymesh.topology.link.PullStatus;
 import io.keymesh.topology.link.SendLink;
@@ -26,7 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A node's part in the mesh: the {@link PullLink} it runs to each configured peer, the
- * {@link SendLink}s it runs for peers and replicas pulling from it, the handshake checks (proofs of
+ * {@link SendLink}s it runs for peers and replicas pulling from it (all of them on the threads of its
+ * {@link LinkRuntime} and {@link LogTailer}, whatever their number), the handshake checks (proofs of
  * the cluster secret both ways, log format, clock offset), the live broadcast of PUBLISH to connected
  * peers and replicas, and log housekeeping.
  */
@@ -37,6 +40,8 @@ public final class Mesh implements AutoCloseable {
     private final HybridClock clock;
     private final TimeSource time;
     private final BackendAccess backend;
+    private final LinkRuntime runtime = new LinkRuntime();
+    private final LogTailer tailer;
     private final List<PullLink> links = new CopyOnWriteArrayList<>();
     private final List<PullStatus> pullStatuses = new CopyOnWriteArrayList<>();
     private final List<SendLink> senders = new CopyOnWriteArrayList<>();
@@ -57,6 +62,8 @@ public final class Mesh implements AutoCloseable {
         this.clock = clock;
         this.time = time;
         this.backend = backend;
+        this.tailer = new LogTailer(backend, settings.databases(), settings.link().tailBlockMillis(), runtime);
+        tailer.start();
     }
 
     public MeshSettings settings() {
@@ -76,13 +83,18 @@ public final class Mesh implements AutoCloseable {
         return time;
     }
 
+    /** The threads every link of this node runs on (its pulling links, a replica's link, its serving links' backend calls). */
+    public LinkRuntime links() {
+        return runtime;
+    }
+
     /** Starts a link to every configured peer and the housekeeping thread. */
     public void start() {
         PullLink.Self self = new PullLink.Self(settings.nodeId(), settings.role(), settings.advertise(),
                 settings.clusterSecret(), settings.databases());
         for (String peer : settings.peers()) {
             PullStatus status = new PullStatus(peer, time);
-            PullLink link = PullLink.toPeer(peer, self, clock, time, backend, settings.link(), status);
+            PullLink link = PullLink.toPeer(peer, self, clock, time, backend, settings.link(), status, runtime);
             link.onPublish(this::toReplicas);
             link.onSecretRefusal(this::refusedByPuller);
             links.add(link);
@@ -205,7 +217,7 @@ public final class Mesh implements AutoCloseable {
         ServeStatus status = new ServeStatus(pullerId, role, address);
         SendLink sender = new SendLink(channel, settings.nodeId(), pullerId, replica, from, backend,
                 settings.databases(), settings.link(), () -> Stamp.of(clock.now(), settings.nodeId()),
-                this::loggedOrigins, status, time);
+                this::loggedOrigins, status, time, runtime, tailer);
         (replica ? replicaSenders : senders).add(sender);
         if (replica) {
             departedReplicas.remove(pullerId);
@@ -221,9 +233,7 @@ public final class Mesh implements AutoCloseable {
         if (decoderName != null && channel.pipeline().get(decoderName) != null) {
             channel.pipeline().remove(decoderName);
         }
-        Thread thread = new Thread(sender, (replica ? "keymesh-send-replica-" : "keymesh-send-") + pullerId);
-        thread.setDaemon(true);
-        thread.start();
+        sender.start();
         log.info("serving {} {} ({}) from {}", role, pullerId, address, from);
     }
 
@@ -472,5 +482,7 @@ public final class Mesh implements AutoCloseable {
         for (SendLink s : replicaSenders) {
             s.stop();
         }
+        tailer.close();
+        runtime.close();
     }
 }

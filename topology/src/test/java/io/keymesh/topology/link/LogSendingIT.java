@@ -55,7 +55,8 @@ class LogSendingIT {
     private RedisProcess redis;
     private BackendAccess backend;
     private EventLoopGroup group;
-    private final List<Thread> senders = new ArrayList<>();
+    private LinkRuntime runtime;
+    private LogTailer tailer;
 
     @BeforeEach
     void start() throws IOException {
@@ -68,6 +69,9 @@ class LogSendingIT {
                 Map.of("port", Integer.toString(port), "bind", "127.0.0.1")));
         redis.start(Duration.ofSeconds(20));
         backend = new BackendAccess(new BackendEndpoint.Tcp("127.0.0.1", port), null, null, 2000);
+        runtime = new LinkRuntime();
+        tailer = new LogTailer(backend, DATABASES, LinkSettings.defaults().tailBlockMillis(), runtime);
+        tailer.start();
     }
 
     @AfterEach
@@ -75,9 +79,8 @@ class LogSendingIT {
         if (group != null) {
             group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).await(5000);
         }
-        for (Thread t : senders) {
-            t.join(5000);
-        }
+        tailer.close();
+        runtime.close();
         if (redis != null) {
             redis.stop(Duration.ofSeconds(10));
         }
@@ -93,7 +96,7 @@ class LogSendingIT {
         appendLog(701, 10, "0", 600);
         try (Socket client = serve(ch -> new SendLink(ch, "P", "R", true, Map.of(ORIGIN, 0L), backend, DATABASES,
                 LinkSettings.defaults(), () -> "0000", List::of, new ServeStatus("R", "replica", "test"),
-                TimeSource.system()))) {
+                TimeSource.system(), runtime, tailer))) {
             List<LinkFrame.Batch> batches = receiveUpTo(client, 710);
             List<Long> first = seqs(batches.get(0));
             assertEquals(List.of(1L, 700L), List.of(first.get(0), first.get(first.size() - 1)),
@@ -107,7 +110,7 @@ class LogSendingIT {
         appendLog(1, 2000, "0", 8192);
         LinkSettings settings = LinkSettings.defaults();
         try (Socket client = serve(ch -> new SendLink(ch, ORIGIN, "B", false, Map.of(ORIGIN, 0L), backend, DATABASES, settings,
-                () -> "0000", List::of, new ServeStatus("B", "peer", "test"), TimeSource.system()))) {
+                () -> "0000", List::of, new ServeStatus("B", "peer", "test"), TimeSource.system(), runtime, tailer))) {
             List<LinkFrame.Batch> batches = receiveUpTo(client, 2000);
             assertEquals(seqs(1, 2000), allSeqs(batches), "every entry once, in order");
             for (LinkFrame.Batch b : batches) {
@@ -203,9 +206,7 @@ class LogSendingIT {
                         ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
                             @Override
                             public void channelActive(ChannelHandlerContext ctx) {
-                                Thread t = new Thread(sender, "test-sender");
-                                senders.add(t);
-                                t.start();
+                                sender.start();
                             }
                         });
                     }
