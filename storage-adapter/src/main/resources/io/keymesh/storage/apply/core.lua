@@ -353,6 +353,13 @@ local function canonical_number(v)
     or string.find(v, '^%-?0%.%d*[1-9]$') ~= nil
 end
 
+-- a value Lua adds to exactly, as INCRBY would: a canonical integer of at most 15 digits (and a
+-- sign), or absent (false); INCRBY's own argument is one of these too when it is given so
+local function small_integer(v)
+  return v == false or (#v <= 16 and (v == '0' or string.find(v, '^%-?[1-9]%d*$') ~= nil)
+    and (#v <= 15 or string.byte(v, 1) == 45))
+end
+
 -- adds a counter delta to the data key (absent counts as 0; any other value is left alone)
 local function add_value(db, key, delta)
   if delta == 0 then return end

@@ -305,12 +305,6 @@ local function apply_set_run(ctx, db, entries, from, to)
   return true
 end
 
--- a value INCRBY can add to without leaving exact Lua arithmetic: a canonical integer of at most 15
--- digits, or absent (false)
-local function small_integer(v)
-  return v == false or (#v <= 16 and (v == '0' or string.find(v, '^%-?[1-9]%d*$') ~= nil))
-end
-
 -- applies counter items entries[from .. to - 1] (split_entry's ctr) of one db onto string counters
 -- without an expiry (metadata a string or absent, value a string or absent), as merge_key and
 -- fix_counter would one by one, with two reads and two writes for the whole run: every key's

@@ -1439,37 +1439,175 @@ local function log_run_end(N, origin, entries)
   end
 end
 
+-- the counter commands of a run that incr_run takes together, with the argument count each needs
+local INCR_RUN = { incr = 1, decr = 1, incrby = 2, decrby = 2 }
+
+--[[
+incr_run: consecutive INCR, DECR, INCRBY and DECRBY commands of a km_wr run (cmds[from .. to - 1],
+each { stamp, name, args }) with each lookup made once for the whole run: every key's metadata and
+value read by one MGET each, the replies and totals worked out here in order, then one INCRBY per key
+(which keeps a key's TTL, as INCR does) and one MSET of the metadata. Each command gets exactly the
+reply, metadata and log entry incr_plain gives it one by one. Returns the replies, or nil, having
+changed nothing, when any command or key needs more (an argument or value that is not a canonical
+integer of at most 15 digits, member or list metadata, another type): the commands then run one by
+one through write_cmd.
+]]
+local function incr_run(N, origin, db, epochs, cmds, from, to)
+  local ctx = { N = N, origin = origin, epochs = epochs }
+  local keys, metas = {}, {}
+  for i = from, to - 1 do
+    local c = cmds[i]
+    local a = c[3]
+    if #a ~= INCR_RUN[c[4]] or (a[2] and (a[2] == '' or not small_integer(a[2]))) then return nil end
+    if metas[a[1]] == nil then
+      metas[a[1]] = true
+      keys[#keys + 1] = a[1]
+    end
+  end
+  sel(N + db)
+  local mv = redis.call('MGET', unpack(keys))
+  local absent = {}
+  for i, k in ipairs(keys) do
+    if mv[i] == false then absent[#absent + 1] = k end
+  end
+  -- MGET answers nil for metadata that is not a string too (a hash of member stamps, a list)
+  if #absent > 0 and redis.call('EXISTS', unpack(absent)) > 0 then return nil end
+  sel(db)
+  local dv = redis.call('MGET', unpack(keys))
+  local value, none = {}, {}
+  for i, k in ipairs(keys) do
+    local v = dv[i]
+    if v == false then
+      none[#none + 1] = k
+    elseif not small_integer(v) then
+      return nil
+    end
+    value[k] = v and tonumber(v)
+  end
+  if #none > 0 and redis.call('EXISTS', unpack(none)) > 0 then return nil end
+  -- the replies, in order, before anything changes (a sum past exact arithmetic takes write_cmd)
+  local replies, cur = {}, {}
+  for _, key in ipairs(keys) do cur[key] = value[key] or 0 end
+  for i = from, to - 1 do
+    local c = cmds[i]
+    local a = c[3]
+    local n = cur[a[1]] + counter_delta(c[4], a)
+    if math.abs(n) >= 1e15 then return nil end
+    cur[a[1]] = n
+    replies[#replies + 1] = n
+  end
+  local k = total_key(origin, epoch_of(ctx, db))
+  local existed, added = {}, {}
+  for i, key in ipairs(keys) do
+    local v = mv[i]
+    local m = parse_meta(v or '')
+    m.kind = v and 's' or 'n'
+    metas[key] = m
+    existed[key] = value[key] ~= false
+    added[key] = 0
+  end
+  for i = from, to - 1 do
+    local c = cmds[i]
+    local a = c[3]
+    local key = a[1]
+    local m = metas[key]
+    local t = past_epoch(ctx, db, c[1])
+    local newest = max_stamp(m)
+    if newest >= t then t = newest .. '0' end
+    local cv = m.cv[k]
+    if cv == nil then
+      cv = { st = '', tot = 0, seen = 0 }
+      m.cv[k] = cv
+    end
+    local delta = counter_delta(c[4], a)
+    cv.tot = cv.tot + delta
+    cv.st = t
+    added[key] = added[key] + delta
+    local en = entry_new(t, '0', db)
+    entry_key(en, db, key)
+    entry_epoch(ctx, en, db)
+    entry_op(en, 'i', num(cv.tot))
+    if not existed[key] then
+      -- a new key starts with no expiry
+      m.e = 0
+      m.et = t
+      entry_op(en, 'e', '0')
+      existed[key] = true
+    end
+    log_run[#log_run + 1] = en.f
+  end
+  sel(db)
+  for _, key in ipairs(keys) do
+    if added[key] ~= 0 or value[key] == false then redis.call('INCRBY', key, num(added[key])) end
+  end
+  local kv, ttl = {}, {}
+  for _, key in ipairs(keys) do
+    local m = metas[key]
+    local s = meta_str(m)
+    if s == m.t then s = stamp_form(s) end
+    kv[#kv + 1] = key
+    kv[#kv + 1] = s
+    if m.e > 0 and m.d == nil then ttl[#ttl + 1] = key end
+  end
+  sel(N + db)
+  redis.call('MSET', unpack(kv))
+  for _, key in ipairs(ttl) do redis.call('PEXPIREAT', key, num(metas[key].e)) end
+  return replies
+end
+
 local function km_wr(_, argv)
   reset_db()
   local N, origin, db = tonumber(argv[1]), argv[2], tonumber(argv[3])
   local replies, epochs, entries = {}, {}, {}
   log_run = entries
+  -- the commands, each { stamp, name, args, name in lower case }; bad: the call's arguments end
+  -- in a malformed command
+  local cmds, bad = {}, false
   local i = 4
   while i <= #argv do
     local stamp, argc, name = argv[i], tonumber(argv[i + 1]), argv[i + 2]
     if argc == nil or argc < 1 or i + 1 + argc > #argv then
-      log_run = nil
-      log_run_end(N, origin, entries)
-      replies[#replies + 1] = { err = 'ERR keymesh: km_wr takes <N> <origin> <db> and one or more <stamp> <argc> <command> [args...]' }
-      return replies
+      bad = true
+      break
     end
     local a = {}
     for j = i + 3, i + 1 + argc do a[#a + 1] = argv[j] end
-    -- write_cmd takes the connection's db for SELECTed, as km_w's caller leaves it
-    sel(db)
-    local ok, r = pcall(write_cmd, 2, db, N, origin, stamp, '0', name, a, epochs)
-    if not ok then
-      if type(r) == 'table' and r.err then
-        r = { err = r.err }
-      else
-        r = { err = 'ERR keymesh: ' .. tostring(r) }
-      end
-      reset_db()
-    end
-    replies[#replies + 1] = r
+    cmds[#cmds + 1] = { stamp, name, a, string.lower(name) }
     i = i + 2 + argc
+  end
+  local c = 1
+  while c <= #cmds do
+    -- consecutive counter commands go together when they can (incr_run)
+    local d = c
+    while d <= #cmds and INCR_RUN[cmds[d][4]] do d = d + 1 end
+    local together = d > c and incr_run(N, origin, db, epochs, cmds, c, d)
+    if together then
+      for _, r in ipairs(together) do replies[#replies + 1] = r end
+    else
+      -- one by one: the counter commands that could not go together, else the command at c
+      if d == c then d = c + 1 end
+      for q = c, d - 1 do
+        -- write_cmd takes the connection's db for SELECTed, as km_w's caller leaves it
+        local cmd = cmds[q]
+        sel(db)
+        local ok, r = pcall(write_cmd, 2, db, N, origin, cmd[1], '0', cmd[2], cmd[3], epochs)
+        if not ok then
+          if type(r) == 'table' and r.err then
+            r = { err = r.err }
+          else
+            r = { err = 'ERR keymesh: ' .. tostring(r) }
+          end
+          reset_db()
+        end
+        replies[#replies + 1] = r
+      end
+    end
+    c = d
   end
   log_run = nil
   log_run_end(N, origin, entries)
+  if bad then
+    replies[#replies + 1] = { err = 'ERR keymesh: km_wr takes <N> <origin> <db> and one or more <stamp> <argc> <command> [args...]' }
+  end
   return replies
 end
