@@ -422,9 +422,6 @@ local function apply_counter_run(ctx, db, entries, from, to)
   return true
 end
 
--- at most this many fields are looked up in one HMGET (three each) by apply_field_run
-local FIELD_RUN_MAX = 1000
-
 -- applies hash field items entries[from .. to - 1] (split_entry's hf) of one key of one db, whose
 -- metadata is per member or absent and none of whose fields is counted or parked, as merge_member
 -- and merge_key would one by one: the key's metadata and the fields' registers read with one HMGET,
@@ -449,7 +446,8 @@ local function apply_field_run(ctx, db, entries, from, to)
           q[#q + 1] = 'p' .. f
         end
       end
-      if #q > 3 * FIELD_RUN_MAX then return false end
+      -- at most 1000 fields in one HMGET (three each)
+      if #q > 3000 then return false end
     end
   end
   sel(ctx.N + db)

@@ -1439,11 +1439,13 @@ local function log_run_end(N, origin, entries)
   end
 end
 
--- the counter commands of a run that incr_run takes together, with the argument count each needs
-local INCR_RUN = { incr = 1, decr = 1, incrby = 2, decrby = 2 }
+-- the commands km_wr runs together (the main chunk has room for few more locals): RUN.counter, the
+-- counter commands RUN.incr takes, with the argument count each needs; RUN.incr and RUN.hset:
+-- below
+local RUN = { counter = { incr = 1, decr = 1, incrby = 2, decrby = 2 } }
 
 --[[
-incr_run: consecutive INCR, DECR, INCRBY and DECRBY commands of a km_wr run (cmds[from .. to - 1],
+RUN.incr: consecutive INCR, DECR, INCRBY and DECRBY commands of a km_wr run (cmds[from .. to - 1],
 each { stamp, name, args }) with each lookup made once for the whole run: every key's metadata and
 value read by one MGET each, the replies and totals worked out here in order, then one INCRBY per key
 (which keeps a key's TTL, as INCR does) and one MSET of the metadata. Each command gets exactly the
@@ -1452,13 +1454,13 @@ changed nothing, when any command or key needs more (an argument or value that i
 integer of at most 15 digits, member or list metadata, another type): the commands then run one by
 one through write_cmd.
 ]]
-local function incr_run(N, origin, db, epochs, cmds, from, to)
+function RUN.incr(N, origin, db, epochs, cmds, from, to)
   local ctx = { N = N, origin = origin, epochs = epochs }
   local keys, metas = {}, {}
   for i = from, to - 1 do
     local c = cmds[i]
     local a = c[3]
-    if #a ~= INCR_RUN[c[4]] or (a[2] and (a[2] == '' or not small_integer(a[2]))) then return nil end
+    if #a ~= RUN.counter[c[4]] or (a[2] and (a[2] == '' or not small_integer(a[2]))) then return nil end
     if metas[a[1]] == nil then
       metas[a[1]] = true
       keys[#keys + 1] = a[1]
@@ -1555,6 +1557,114 @@ local function incr_run(N, origin, db, epochs, cmds, from, to)
   return replies
 end
 
+--[[
+RUN.hset: consecutive HSETs of one key in a km_wr run (cmds[from .. to - 1], each { stamp, name,
+args }) with each lookup made once for the whole run: the key's metadata and the fields' registers by
+one HMGET, the fields' values by another (which ones each command adds), the key's existence, then one
+HSET of the data and one of the metadata. Each command gets exactly the reply, metadata and log entry
+hset_plain gives it one by one. Returns the replies, or nil, having changed nothing, when a command or
+the key needs more (a malformed HSET, key-level or list metadata, a counted field, another type): the
+commands then run one by one through write_cmd.
+]]
+function RUN.hset(N, origin, db, epochs, cmds, from, to)
+  local ctx = { N = N, origin = origin, epochs = epochs }
+  local key = cmds[from][3][1]
+  local q, dq, at = { '' }, {}, {}
+  for i = from, to - 1 do
+    local a = cmds[i][3]
+    if #a < 3 or #a % 2 == 0 or #a > 2 * HSET_PLAIN_MAX then return nil end
+    for j = 2, #a, 2 do
+      local f = a[j]
+      if at[f] == nil then
+        at[f] = #q + 1
+        q[#q + 1] = 'f' .. f
+        q[#q + 1] = 'c' .. f
+        dq[#dq + 1] = f
+      end
+    end
+  end
+  if #q > 2 * HSET_PLAIN_MAX + 1 then return nil end
+  sel(N + db)
+  local h = redis.pcall('HMGET', key, unpack(q))
+  if type(h) ~= 'table' or h.err then return nil end               -- key-level or list metadata
+  local st = {}
+  for f, i in pairs(at) do
+    if h[i + 1] then return nil end                                  -- a counted field
+    if h[i] then st[f] = string.sub(h[i], 2) end
+  end
+  sel(db)
+  local dv = redis.pcall('HMGET', key, unpack(dq))
+  if type(dv) ~= 'table' or dv.err then return nil end             -- another type
+  local present = {}
+  for i, f in ipairs(dq) do present[f] = dv[i] ~= false end
+  local existed = redis.call('EXISTS', key) == 1
+  local m = parse_meta(h[1] or '')
+  m.kind, m.key, m.mdb = 'h', key, N + db
+  local replies, value, order, first_fields = {}, {}, {}, 0
+  for i = from, to - 1 do
+    local c, a = cmds[i], cmds[i][3]
+    local t = past_epoch(ctx, db, c[1])
+    -- the fields in the order they first appear, each with the last value given
+    local fields, last = {}, {}
+    for j = 2, #a, 2 do
+      if last[a[j]] == nil then fields[#fields + 1] = a[j] end
+      last[a[j]] = a[j + 1]
+    end
+    local newest = max_stamp(m)
+    for _, f in ipairs(fields) do
+      if st[f] and st[f] > newest then newest = st[f] end
+    end
+    if newest >= t then t = newest .. '0' end
+    local en = entry_new(t, '0', db)
+    entry_key(en, db, key)
+    local added = 0
+    for _, f in ipairs(fields) do
+      entry_op(en, 'h', f)
+      entry_op(en, 'w', last[f])
+      if not present[f] then
+        added = added + 1
+        present[f] = true
+      end
+      if value[f] == nil then order[#order + 1] = f end
+      value[f] = last[f]
+      st[f] = t
+    end
+    if not existed then
+      m.e = 0
+      m.et = t
+      entry_op(en, 'e', '0')
+      existed = true
+    end
+    replies[#replies + 1] = added
+    if i == from then first_fields = #order end
+    log_run[#log_run + 1] = en.f
+  end
+  -- the metadata's fields in the order the commands one by one would add them: the first command's
+  -- fields, the key-level string, then the fields the others add
+  local kv, fm = {}, {}
+  for j, f in ipairs(order) do
+    kv[#kv + 1] = f
+    kv[#kv + 1] = value[f]
+    fm[#fm + 1] = 'f' .. f
+    fm[#fm + 1] = '+' .. st[f]
+    if j == first_fields then
+      fm[#fm + 1] = ''
+      fm[#fm + 1] = meta_str(m)
+    end
+  end
+  -- (past_epoch may have read the epochs in db 2N)
+  sel(db)
+  redis.call('HSET', key, unpack(kv))
+  sel(N + db)
+  redis.call('HSET', key, unpack(fm))
+  if m.e > 0 and m.d == nil then
+    redis.call('PEXPIREAT', key, num(m.e))
+  else
+    redis.call('PERSIST', key)
+  end
+  return replies
+end
+
 local function km_wr(_, argv)
   reset_db()
   local N, origin, db = tonumber(argv[1]), argv[2], tonumber(argv[3])
@@ -1577,10 +1687,16 @@ local function km_wr(_, argv)
   end
   local c = 1
   while c <= #cmds do
-    -- consecutive counter commands go together when they can (incr_run)
-    local d = c
-    while d <= #cmds and INCR_RUN[cmds[d][4]] do d = d + 1 end
-    local together = d > c and incr_run(N, origin, db, epochs, cmds, c, d)
+    -- consecutive counter commands, or HSETs of one key, go together when they can (RUN.incr,
+    -- RUN.hset)
+    local d, together = c, nil
+    if RUN.counter[cmds[c][4]] then
+      while d <= #cmds and RUN.counter[cmds[d][4]] do d = d + 1 end
+      together = RUN.incr(N, origin, db, epochs, cmds, c, d)
+    elseif cmds[c][4] == 'hset' and cmds[c][3][1] ~= nil then
+      while d <= #cmds and cmds[d][4] == 'hset' and cmds[d][3][1] == cmds[c][3][1] do d = d + 1 end
+      together = RUN.hset(N, origin, db, epochs, cmds, c, d)
+    end
     if together then
       for _, r in ipairs(together) do replies[#replies + 1] = r end
     else
