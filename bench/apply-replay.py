@@ -15,7 +15,8 @@ INFO commandstats (usec per call). Nothing is shared with a JVM or a client, so 
 two versions of one) compare without the noise of a loaded pair (bench/replication-cpu.sh).
 
 Usage: bench/apply-replay.py [LIBDIR] [CALLS] [WS] [RS] [MODE]
-  LIBDIR  directory holding core.lua, write.lua, stream.lua, script.lua, remote.lua
+  LIBDIR  directory holding core.lua, write.lua, stream.lua, script.lua, remote.lua (loaded without the
+          command table the proxy generates: only the paths these loads take run)
           [storage-adapter/src/main/resources/io/keymesh/storage/apply]
   CALLS [8000]  WS [25]  RS [240]  MODE [set; or incr, hset]      (~30 s on 2 cores)
 Needs redis-server on PATH. Exit 0 whatever the numbers.
@@ -30,7 +31,7 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-LIBDIR = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+LIBDIR = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] else os.path.join(
     HERE, '..', 'storage-adapter/src/main/resources/io/keymesh/storage/apply')
 CALLS = int(sys.argv[2]) if len(sys.argv) > 2 else 8000
 WS = int(sys.argv[3]) if len(sys.argv) > 3 else 25
