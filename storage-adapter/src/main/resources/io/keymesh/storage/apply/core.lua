@@ -177,6 +177,11 @@ local function parse_meta(s)
   if string.byte(s, 1) ~= nil and string.byte(s, 1) < 32 then
     return { t = unpack_stamp(s), e = 0, cv = {} }
   end
+  -- up to five parts (any key's but a list's), in one match
+  local t, e, et, d, k = string.match(s, '^([^|]*)|?([^|]*)|?([^|]*)|?([^|]*)|?([^|]*)$')
+  if t ~= nil then
+    return { t = nz(t), e = tonumber(e) or 0, et = nz(et), d = nz(d), cv = parse_vec(k) }
+  end
   local p, at, n = {}, 1, 0
   while true do
     local j = string.find(s, '|', at, true)
@@ -199,7 +204,17 @@ local function meta_str(m)
   if et == m.t then et = nil end
   local e = ''
   if m.e ~= 0 then e = num(m.e) end
-  local p = { m.t or '', e, et or '', m.d or '', vec_str(m.cv), m.x or '', m.lt or '', m.cov or '' }
+  local k = vec_str(m.cv)
+  if m.x == nil and m.lt == nil and m.cov == nil then
+    -- up to five parts, trailing empty ones dropped, in one concatenation
+    local t = m.t or ''
+    if k ~= '' then return t .. '|' .. e .. '|' .. (et or '') .. '|' .. (m.d or '') .. '|' .. k end
+    if m.d then return t .. '|' .. e .. '|' .. (et or '') .. '|' .. m.d end
+    if et then return t .. '|' .. e .. '|' .. et end
+    if e ~= '' then return t .. '|' .. e end
+    return t
+  end
+  local p = { m.t or '', e, et or '', m.d or '', k, m.x or '', m.lt or '', m.cov or '' }
   local n = #p
   while n > 1 and p[n] == '' do n = n - 1 end
   return table.concat(p, '|', 1, n)
