@@ -199,7 +199,8 @@ local function parse_meta(s)
   }
 end
 
-local function meta_str(m)
+-- bare: stored as a string of its own (not a hash's field), where a register stamp alone is packed
+local function meta_str(m, bare)
   local et = m.et
   if et == m.t then et = nil end
   local e = ''
@@ -212,6 +213,7 @@ local function meta_str(m)
     if m.d then return t .. '|' .. e .. '|' .. (et or '') .. '|' .. m.d end
     if et then return t .. '|' .. e .. '|' .. et end
     if e ~= '' then return t .. '|' .. e end
+    if bare and m.t then return stamp_form(t) end
     return t
   end
   local p = { m.t or '', e, et or '', m.d or '', k, m.x or '', m.lt or '', m.cov or '' }
@@ -247,18 +249,9 @@ local function meta_load(mdb, key)
   return m
 end
 
--- saves the metadata; it expires with its key (same absolute time) unless a tombstone keeps it
-local function meta_save(m, exists)
-  sel(m.mdb)
-  local s = meta_str(m)
-  if m.kind ~= 'h' and s == m.t then s = stamp_form(s) end
-  if m.kind == 'h' then
-    redis.call('HSET', m.key, '', s)
-  elseif m.kind == 'l' then
-    redis.call('LSET', m.key, 0, s)
-  else
-    redis.call('SET', m.key, s)
-  end
+-- the metadata's TTL once written (m.mdb selected): it expires with its key (same absolute time)
+-- unless a tombstone keeps it; a string written anew has none already
+local function meta_ttl(m, exists)
   if exists and m.e > 0 and m.d == nil then
     redis.call('PEXPIREAT', m.key, num(m.e))
   elseif m.kind == 'h' or m.kind == 'l' then
@@ -266,8 +259,32 @@ local function meta_save(m, exists)
   end
 end
 
+-- saves the metadata, with its TTL (meta_ttl)
+local function meta_save(m, exists)
+  sel(m.mdb)
+  local s = meta_str(m, m.kind ~= 'h')
+  if m.kind == 'h' then
+    redis.call('HSET', m.key, '', s)
+  elseif m.kind == 'l' then
+    redis.call('LSET', m.key, 0, s)
+  else
+    redis.call('SET', m.key, s)
+  end
+  meta_ttl(m, exists)
+end
+
 local function et_of(m)
   return m.et or m.t
+end
+
+-- the expiry register takes e (ms, 0 = none) at stamp t when t is later than its own stamp (a local
+-- write's always)
+local function merge_expiry(m, e, t, local_write)
+  local old_et = et_of(m)
+  if local_write or old_et == nil or t > old_et then
+    m.e = e
+    m.et = t
+  end
 end
 
 -- stamp of the key's last whole-key change: its register state or its delete, whichever is later
@@ -419,6 +436,19 @@ local function fix_counter(db, key, m, fix)
   elseif fix ~= 0 then
     add_value(db, key, fix)
   end
+end
+
+-- the values of keys in db dbi by one MGET (false for an absent key), or nil when one of them
+-- holds something other than a string (MGET answers nil for those too)
+local function strings_of(dbi, keys)
+  sel(dbi)
+  local v = redis.call('MGET', unpack(keys))
+  local absent = {}
+  for i, k in ipairs(keys) do
+    if v[i] == false then absent[#absent + 1] = k end
+  end
+  if #absent > 0 and redis.call('EXISTS', unpack(absent)) > 0 then return nil end
+  return v
 end
 
 local function exists(db, key)
@@ -1407,11 +1437,7 @@ local function merge_key(ctx, rec, local_write)
       fix = sigma(m) - before
     end
   elseif kind == 'e' then
-    local old_et = et_of(m)
-    if local_write or old_et == nil or t > old_et then
-      m.e = rec.e
-      m.et = t
-    end
+    merge_expiry(m, rec.e, t, local_write)
   elseif kind == 'i' then
     local c = m.cv[ok]
     if c == nil then
@@ -1428,13 +1454,7 @@ local function merge_key(ctx, rec, local_write)
     end
     -- the expiry the same write set after the increment (a new key's "e 0"), merged in the same
     -- step as its own 'e' would be
-    if rec.then_e then
-      local old_et = et_of(m)
-      if local_write or old_et == nil or t > old_et then
-        m.e = rec.then_e
-        m.et = t
-      end
-    end
+    if rec.then_e then merge_expiry(m, rec.then_e, t, local_write) end
   end
   if not local_write and next(m.cv) ~= nil then
     fix_counter(db, rec.key, m, fix)

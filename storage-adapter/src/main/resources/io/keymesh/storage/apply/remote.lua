@@ -327,31 +327,17 @@ local function apply_counter_run(ctx, db, entries, from, to)
     end
   end
   if #keys == 0 then return true end
-  sel(ctx.N + db)
-  local mv = redis.call('MGET', unpack(keys))
-  local absent = {}
+  local mv = strings_of(ctx.N + db, keys)
+  if mv == nil then return false end
   for i, k in ipairs(keys) do
-    local v = mv[i]
-    local m
-    if v == false then
-      absent[#absent + 1] = k
-      m = parse_meta('')
-    else
-      m = parse_meta(v)
-      if m.e ~= 0 then return false end
-    end
+    local m = parse_meta(mv[i] or '')
+    if m.e ~= 0 then return false end
     metas[k] = m
   end
-  -- MGET answers nil for metadata that is not a string too (a hash of member stamps, a list)
-  if #absent > 0 and redis.call('EXISTS', unpack(absent)) > 0 then return false end
-  sel(db)
-  local dv = redis.call('MGET', unpack(keys))
-  local value, none = {}, {}
-  for i, k in ipairs(keys) do
-    value[k] = dv[i]
-    if dv[i] == false then none[#none + 1] = k end
-  end
-  if #none > 0 and redis.call('EXISTS', unpack(none)) > 0 then return false end
+  local dv = strings_of(db, keys)
+  if dv == nil then return false end
+  local value = {}
+  for i, k in ipairs(keys) do value[k] = dv[i] end
   local present = {}
   for i, k in ipairs(keys) do present[k] = dv[i] ~= false end
   for q = from, to - 1 do
@@ -372,13 +358,7 @@ local function apply_counter_run(ctx, db, entries, from, to)
         c.st = t
         fix = sigma(m) - before
       end
-      if it.e0 then
-        local old_et = et_of(m)
-        if old_et == nil or t > old_et then
-          m.e = 0
-          m.et = t
-        end
-      end
+      if it.e0 then merge_expiry(m, 0, t, false) end
       -- fix_counter, on the value as read
       local v = value[k]
       if (m.t == nil) or (m.d ~= nil and m.d > m.t) then
@@ -400,10 +380,8 @@ local function apply_counter_run(ctx, db, entries, from, to)
   local kv, gone = {}, {}
   for _, k in ipairs(keys) do
     local m = metas[k]
-    local s = meta_str(m)
-    if s == m.t then s = stamp_form(s) end
     kv[#kv + 1] = k
-    kv[#kv + 1] = s
+    kv[#kv + 1] = meta_str(m, true)
   end
   sel(ctx.N + db)
   redis.call('MSET', unpack(kv))
@@ -455,6 +433,7 @@ local function apply_field_run(ctx, db, entries, from, to)
   if type(h) ~= 'table' or h.err then return false end
   local m = parse_meta(h[1] or '')
   if next(m.cv) ~= nil then return false end
+  m.kind, m.key = 'h', key
   local st = {}
   for f, i in pairs(at) do
     if h[i + 1] or h[i + 2] then return false end
@@ -478,11 +457,7 @@ local function apply_field_run(ctx, db, entries, from, to)
       end
       if it.e0 then
         touched = true
-        local old_et = et_of(m)
-        if old_et == nil or t > old_et then
-          m.e = 0
-          m.et = t
-        end
+        merge_expiry(m, 0, t, false)
       end
     end
   end
@@ -522,11 +497,7 @@ local function apply_field_run(ctx, db, entries, from, to)
   fm[#fm + 1] = meta_str(m)
   sel(ctx.N + db)
   redis.call('HSET', key, unpack(fm))
-  if present and m.e > 0 and m.d == nil then
-    redis.call('PEXPIREAT', key, num(m.e))
-  else
-    redis.call('PERSIST', key)
-  end
+  meta_ttl(m, present)
   return true
 end
 

@@ -1027,11 +1027,7 @@ local function hset_plain(ctx, db, cmd, name, a, txn)
   fm[#fm + 1] = meta_str(m)
   sel(N + db)
   redis.call('HSET', key, unpack(fm))
-  if m.e > 0 and m.d == nil then
-    redis.call('PEXPIREAT', key, num(m.e))
-  else
-    redis.call('PERSIST', key)
-  end
+  meta_ttl(m, true)
   log_append(N, ctx.origin, en)
   return r
 end
@@ -1466,27 +1462,16 @@ function RUN.incr(N, origin, db, epochs, cmds, from, to)
       keys[#keys + 1] = a[1]
     end
   end
-  sel(N + db)
-  local mv = redis.call('MGET', unpack(keys))
-  local absent = {}
-  for i, k in ipairs(keys) do
-    if mv[i] == false then absent[#absent + 1] = k end
-  end
-  -- MGET answers nil for metadata that is not a string too (a hash of member stamps, a list)
-  if #absent > 0 and redis.call('EXISTS', unpack(absent)) > 0 then return nil end
-  sel(db)
-  local dv = redis.call('MGET', unpack(keys))
-  local value, none = {}, {}
+  local mv = strings_of(N + db, keys)
+  if mv == nil then return nil end
+  local dv = strings_of(db, keys)
+  if dv == nil then return nil end
+  local value = {}
   for i, k in ipairs(keys) do
     local v = dv[i]
-    if v == false then
-      none[#none + 1] = k
-    elseif not small_integer(v) then
-      return nil
-    end
+    if not small_integer(v) then return nil end
     value[k] = v and tonumber(v)
   end
-  if #none > 0 and redis.call('EXISTS', unpack(none)) > 0 then return nil end
   -- the replies, in order, before anything changes (a sum past exact arithmetic takes write_cmd)
   local replies, cur = {}, {}
   for _, key in ipairs(keys) do cur[key] = value[key] or 0 end
@@ -1545,10 +1530,8 @@ function RUN.incr(N, origin, db, epochs, cmds, from, to)
   local kv, ttl = {}, {}
   for _, key in ipairs(keys) do
     local m = metas[key]
-    local s = meta_str(m)
-    if s == m.t then s = stamp_form(s) end
     kv[#kv + 1] = key
-    kv[#kv + 1] = s
+    kv[#kv + 1] = meta_str(m, true)
     if m.e > 0 and m.d == nil then ttl[#ttl + 1] = key end
   end
   sel(N + db)
@@ -1657,11 +1640,7 @@ function RUN.hset(N, origin, db, epochs, cmds, from, to)
   redis.call('HSET', key, unpack(kv))
   sel(N + db)
   redis.call('HSET', key, unpack(fm))
-  if m.e > 0 and m.d == nil then
-    redis.call('PEXPIREAT', key, num(m.e))
-  else
-    redis.call('PERSIST', key)
-  end
+  meta_ttl(m, true)
   return replies
 end
 
