@@ -385,9 +385,13 @@ local function canonical_number(v)
     or string.find(v, '^%-?0%.%d*[1-9]$') ~= nil
 end
 
+-- what the runs of writes use, on the origin (write.lua: km_wr) and on receivers (remote.lua: km_r),
+-- in one table: the library's main chunk is at Lua's limit of 200 local variables
+local RUN = {}
+
 -- a value Lua adds to exactly, as INCRBY would: a canonical integer of at most 15 digits (and a
 -- sign), or absent (false); INCRBY's own argument is one of these too when it is given so
-local function small_integer(v)
+function RUN.small_integer(v)
   return v == false or (#v <= 16 and (v == '0' or string.find(v, '^%-?[1-9]%d*$') ~= nil)
     and (#v <= 15 or string.byte(v, 1) == 45))
 end
@@ -440,7 +444,7 @@ end
 
 -- the values of keys in db dbi by one MGET (false for an absent key), or nil when one of them
 -- holds something other than a string (MGET answers nil for those too)
-local function strings_of(dbi, keys)
+function RUN.strings_of(dbi, keys)
   sel(dbi)
   local v = redis.call('MGET', unpack(keys))
   local absent = {}

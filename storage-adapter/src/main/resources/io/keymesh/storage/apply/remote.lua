@@ -154,7 +154,7 @@ end
 -- as the links send them (per field t, a length byte, then that many bytes; 0: none). A db set by
 -- "b" holds for the writes after it, as in apply_entry. Returns nil for any other entry, which is
 -- applied field by field.
-local function split_entry(argv, e)
+function RUN.split(argv, e)
   local items = {}
   local p, pat = e.p, 1
   local db, at, z = 0, e.from, e.to
@@ -213,7 +213,7 @@ local function split_entry(argv, e)
   return items
 end
 
--- adds to items the entry e: the items split_entry made of it (e.items), else the entry itself,
+-- adds to items the entry e: the items RUN.split made of it (e.items), else the entry itself,
 -- applied field by field
 local function add_items(items, e)
   if e.items == nil then
@@ -223,8 +223,8 @@ local function add_items(items, e)
   for _, it in ipairs(e.items) do items[#items + 1] = it end
 end
 
--- the fields of one item split_entry made, as apply_entry takes them
-local function item_fields(it)
+-- the fields of one item RUN.split made, as apply_entry takes them
+function RUN.item_fields(it)
   local f = { 't', it.t, 'b', tostring(it.db), 'k', it.key }
   if it.plain then
     f[7], f[8] = 's', it.value
@@ -305,14 +305,14 @@ local function apply_set_run(ctx, db, entries, from, to)
   return true
 end
 
--- applies counter items entries[from .. to - 1] (split_entry's ctr) of one db onto string counters
+-- applies counter items entries[from .. to - 1] (RUN.split's ctr) of one db onto string counters
 -- without an expiry (metadata a string or absent, value a string or absent), as merge_key and
 -- fix_counter would one by one, with two reads and two writes for the whole run: every key's
 -- metadata and value are read with MGET, merged here in order, and written back with MSET (which
 -- also leaves no TTL, as enforce_ttl does for an expiry register of none). Returns false, having
 -- changed nothing, when any key needs more (an expiry, member or list metadata, another type, a
 -- total flushed away, a fractional or large number): the run then takes apply_entry item by item.
-local function apply_counter_run(ctx, db, entries, from, to)
+function RUN.counters(ctx, db, entries, from, to)
   local ep = epoch_of(ctx, db)
   local keys, metas = {}, {}
   for q = from, to - 1 do
@@ -327,14 +327,14 @@ local function apply_counter_run(ctx, db, entries, from, to)
     end
   end
   if #keys == 0 then return true end
-  local mv = strings_of(ctx.N + db, keys)
+  local mv = RUN.strings_of(ctx.N + db, keys)
   if mv == nil then return false end
   for i, k in ipairs(keys) do
     local m = parse_meta(mv[i] or '')
     if m.e ~= 0 then return false end
     metas[k] = m
   end
-  local dv = strings_of(db, keys)
+  local dv = RUN.strings_of(db, keys)
   if dv == nil then return false end
   local value = {}
   for i, k in ipairs(keys) do value[k] = dv[i] end
@@ -370,7 +370,7 @@ local function apply_counter_run(ctx, db, entries, from, to)
           value[k] = false
         end
       elseif fix ~= 0 and (v == false or canonical_number(v)) then
-        if not small_integer(v) or fix ~= math.floor(fix) then return false end
+        if not RUN.small_integer(v) or fix ~= math.floor(fix) then return false end
         local sum = (v and tonumber(v) or 0) + fix
         if math.abs(sum) >= 1e15 then return false end
         value[k] = num(sum)
@@ -400,14 +400,14 @@ local function apply_counter_run(ctx, db, entries, from, to)
   return true
 end
 
--- applies hash field items entries[from .. to - 1] (split_entry's hf) of one key of one db, whose
+-- applies hash field items entries[from .. to - 1] (RUN.split's hf) of one key of one db, whose
 -- metadata is per member or absent and none of whose fields is counted or parked, as merge_member
 -- and merge_key would one by one: the key's metadata and the fields' registers read with one HMGET,
 -- merged here in order (per field the later stamp wins), then one HSET of the data, one of the
 -- metadata and the key's TTL set as enforce_ttl and meta_save would. Returns false, having changed
 -- nothing, when the key needs more (string or list metadata, key-level counters, a counted or
 -- parked field, another type, an expiry already past): the items then take apply_entry one by one.
-local function apply_field_run(ctx, db, entries, from, to)
+function RUN.fields(ctx, db, entries, from, to)
   local ep = epoch_of(ctx, db)
   local key = entries[from].key
   -- the meta fields read: '' (the key-level string), then "f", "c" and "p" of each field named
@@ -517,26 +517,26 @@ local function apply_entries(ctx, argv, items)
       if first.plain then
         done = apply_set_run(ctx, first.db, items, k, j)
       else
-        done = apply_counter_run(ctx, first.db, items, k, j)
+        done = RUN.counters(ctx, first.db, items, k, j)
       end
     elseif first.hf then
       while j <= #items and j - k < SET_RUN_MAX and items[j].hf and items[j].db == first.db
           and items[j].key == first.key do
         j = j + 1
       end
-      done = apply_field_run(ctx, first.db, items, k, j)
+      done = RUN.fields(ctx, first.db, items, k, j)
     end
     if not done then
       for q = k, j - 1 do
         local it = items[q]
         if it.plain then
-          apply_entry(ctx, item_fields(it))
+          apply_entry(ctx, RUN.item_fields(it))
         else
           -- list elements it pushes take their ids from the entry
           ctx.seq = it.seq
           ctx.src = ctx.origin .. ':' .. string.format('%x', it.seq)
           if it.ctr or it.hf then
-            apply_entry(ctx, item_fields(it))
+            apply_entry(ctx, RUN.item_fields(it))
           else
             apply_entry(ctx, { unpack(argv, it.from, it.to) })
           end
@@ -611,7 +611,7 @@ local function km_r(_, argv)
   for j, e in ipairs(fresh) do
     -- only an entry with a flush is looked at (packed ops: when they may hold a field f, the
     -- msgpack string "f" being the bytes a1 66); plain SETs, the most common, hold none
-    e.items = split_entry(argv, e)
+    e.items = RUN.split(argv, e)
     local flush = false
     for q = e.from, e.items == nil and e.to or 0, 2 do
       if argv[q] == 'f' or (argv[q] == 'm' and string.find(argv[q + 1], '\161f', 1, true)) then

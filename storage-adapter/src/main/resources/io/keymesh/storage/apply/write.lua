@@ -1435,10 +1435,8 @@ local function log_run_end(N, origin, entries)
   end
 end
 
--- the commands km_wr runs together (the main chunk has room for few more locals): RUN.counter, the
--- counter commands RUN.incr takes, with the argument count each needs; RUN.incr and RUN.hset:
--- below
-local RUN = { counter = { incr = 1, decr = 1, incrby = 2, decrby = 2 } }
+-- the counter commands RUN.incr takes together, with the argument count each needs
+RUN.counter = { incr = 1, decr = 1, incrby = 2, decrby = 2 }
 
 --[[
 RUN.incr: consecutive INCR, DECR, INCRBY and DECRBY commands of a km_wr run (cmds[from .. to - 1],
@@ -1456,20 +1454,20 @@ function RUN.incr(N, origin, db, epochs, cmds, from, to)
   for i = from, to - 1 do
     local c = cmds[i]
     local a = c[3]
-    if #a ~= RUN.counter[c[4]] or (a[2] and (a[2] == '' or not small_integer(a[2]))) then return nil end
+    if #a ~= RUN.counter[c[4]] or (a[2] and (a[2] == '' or not RUN.small_integer(a[2]))) then return nil end
     if metas[a[1]] == nil then
       metas[a[1]] = true
       keys[#keys + 1] = a[1]
     end
   end
-  local mv = strings_of(N + db, keys)
+  local mv = RUN.strings_of(N + db, keys)
   if mv == nil then return nil end
-  local dv = strings_of(db, keys)
+  local dv = RUN.strings_of(db, keys)
   if dv == nil then return nil end
   local value = {}
   for i, k in ipairs(keys) do
     local v = dv[i]
-    if not small_integer(v) then return nil end
+    if not RUN.small_integer(v) then return nil end
     value[k] = v and tonumber(v)
   end
   -- the replies, in order, before anything changes (a sum past exact arithmetic takes write_cmd)
