@@ -1,20 +1,24 @@
 #!/usr/bin/env python3
-"""apply-replay.py: CPU per SET of the apply library's two hot functions, each alone on an idle redis-server.
+"""apply-replay.py: CPU per write of the apply library's hot functions, each alone on an idle redis-server.
 
 Starts two redis-servers (unix sockets in a temp dir, persistence off, 2N+1 databases as a keymesh
 backend has), loads the apply library from LIBDIR into both, then:
-  1. writer: CALLS calls of `FCALL km_ws` with WS plain 100-byte SETs each over 100k keys, as a
-     node's front end sends them (stamps and their packed form), once to warm up and once measured;
+  1. writer: CALLS calls with WS writes each, as a node's front end sends them, once to warm up and
+     once measured: for MODE set, `FCALL km_ws` with plain 100-byte SETs over 100k keys (stamps and
+     their packed form); for incr, `FCALL km_wr` with `INCR counter:<n>` over 100k keys; for hset,
+     `FCALL km_wr` with `HSET myhash element:<n> <100 bytes>` over 100k fields (what
+     redis-benchmark's -t incr and -t hset send);
   2. receiver: the writer's log, read back with XRANGE, applied to the other server as `FCALL km_r`
-     calls of about RS SETs each, as a link sends them (the second half measured).
-Prints the server's CPU (user + sys from /proc) and wall time per SET for each, and both servers'
+     calls of about RS writes each, as a link sends them (the second half measured).
+Prints the server's CPU (user + sys from /proc) and wall time per write for each, and both servers'
 INFO commandstats (usec per call). Nothing is shared with a JVM or a client, so two libraries (or
 two versions of one) compare without the noise of a loaded pair (bench/replication-cpu.sh).
 
-Usage: bench/apply-replay.py [LIBDIR] [CALLS] [WS] [RS]
-  LIBDIR  directory holding core.lua, write.lua, stream.lua, script.lua, remote.lua
+Usage: bench/apply-replay.py [LIBDIR] [CALLS] [WS] [RS] [MODE]
+  LIBDIR  directory holding core.lua, write.lua, stream.lua, script.lua, remote.lua (loaded without the
+          command table the proxy generates: only the paths these loads take run)
           [storage-adapter/src/main/resources/io/keymesh/storage/apply]
-  CALLS [8000]  WS [25]  RS [240]      (~30 s on 2 cores)
+  CALLS [8000]  WS [25]  RS [240]  MODE [set; or incr, hset]      (~30 s on 2 cores)
 Needs redis-server on PATH. Exit 0 whatever the numbers.
 """
 import os
@@ -27,11 +31,15 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-LIBDIR = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+LIBDIR = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] else os.path.join(
     HERE, '..', 'storage-adapter/src/main/resources/io/keymesh/storage/apply')
 CALLS = int(sys.argv[2]) if len(sys.argv) > 2 else 8000
 WS = int(sys.argv[3]) if len(sys.argv) > 3 else 25
 RS = int(sys.argv[4]) if len(sys.argv) > 4 else 240
+MODE = sys.argv[5] if len(sys.argv) > 5 else 'set'
+if MODE not in ('set', 'incr', 'hset'):
+    sys.exit('apply-replay: MODE is set, incr or hset, not %r' % MODE)
+WRITER = 'km_ws' if MODE == 'set' else 'km_wr'
 N = 16                      # user databases, as keymesh's default
 ORIGIN = '0123456789abcdef'
 KEYS = 100000
@@ -165,11 +173,17 @@ def main():
 
         def ws_call():
             nonlocal hlc
-            args = ['FCALL', 'km_ws', '0', str(N), ORIGIN, '0']
+            args = ['FCALL', WRITER, '0', str(N), ORIGIN, '0']
             for _ in range(WS):
                 hlc += 0x10000
                 stamp = '%016x' % hlc + ORIGIN
-                args += [stamp, bytes.fromhex(stamp), 'key:%012d' % rnd.randrange(KEYS), VALUE]
+                n = '%012d' % rnd.randrange(KEYS)
+                if MODE == 'set':
+                    args += [stamp, bytes.fromhex(stamp), 'key:' + n, VALUE]
+                elif MODE == 'incr':
+                    args += [stamp, '2', 'INCR', 'counter:' + n]
+                else:
+                    args += [stamp, '4', 'HSET', 'myhash', 'element:' + n, VALUE]
             return resp(args)
 
         for phase in ('warm-up', 'measured'):
@@ -179,15 +193,16 @@ def main():
                 writer.request(raw)
             if phase == 'measured':
                 sets = CALLS * WS
-                print('km_ws: %.2f us CPU per SET, wall %.2f us (%d calls of %d SETs)' % (
-                    (cpu_seconds(pa.pid) - c0) * 1e6 / sets, (time.time() - t0) * 1e6 / sets, CALLS, WS))
+                print('%s: %.2f us CPU per %s, wall %.2f us (%d calls of %d)' % (
+                    WRITER, (cpu_seconds(pa.pid) - c0) * 1e6 / sets, MODE.upper(), (time.time() - t0) * 1e6 / sets,
+                    CALLS, WS))
 
         writer.call('SELECT', str(2 * N))
         entries = writer.call('XRANGE', 'km:log:' + ORIGIN, '-', '+')
         batches, current, in_current = [], [], 0
         for entry_id, fields in entries:
             current.append((entry_id.split(b'-')[0], fields))
-            in_current += fields.count(b's')
+            in_current += fields[0::2].count(b't')
             if in_current >= RS:
                 batches.append(current)
                 current, in_current = [], 0
@@ -203,9 +218,10 @@ def main():
                 args += [seq, str(len(fields) // 2), packed_stamps(fields)] + fields
             receiver.request(resp(args))
             if i >= half:
-                sets += sum(fields.count(b's') for _, fields in batch)
-        print('km_r: %.2f us CPU per SET, wall %.2f us (%d calls of ~%d SETs)' % (
-            (cpu_seconds(pb.pid) - c0) * 1e6 / sets, (time.time() - t0) * 1e6 / sets, len(batches) - half, RS))
+                sets += sum(fields[0::2].count(b't') for _, fields in batch)
+        print('km_r: %.2f us CPU per %s, wall %.2f us (%d calls of ~%d)' % (
+            (cpu_seconds(pb.pid) - c0) * 1e6 / sets, MODE.upper(), (time.time() - t0) * 1e6 / sets,
+            len(batches) - half, RS))
         print('writer commandstats (usec per call): ' + commandstats(writer))
         print('receiver commandstats (usec per call): ' + commandstats(receiver))
     finally:

@@ -64,13 +64,13 @@ local function total_epoch(k)
   return string.match(k, '@(.*)$') or ''
 end
 
+-- (one pattern match per origin: splitting into words first cost twice as much, on every counter
+-- write and every received increment)
 local function parse_vec(k)
   local cv = {}
   if k == nil or k == '' then return cv end
-  local w = {}
-  for p in string.gmatch(k, '%S+') do w[#w + 1] = p end
-  for i = 1, #w, 4 do
-    cv[w[i]] = { st = w[i + 1], tot = tonumber(w[i + 2]), seen = tonumber(w[i + 3]) }
+  for o, st, tot, seen in string.gmatch(k, '(%S+) (%S+) (%S+) (%S+)') do
+    cv[o] = { st = st, tot = tonumber(tot), seen = tonumber(seen) }
   end
   return cv
 end
@@ -83,6 +83,13 @@ local function sorted_keys(t)
 end
 
 local function vec_str(cv)
+  -- one origin (the common case) needs no sorting
+  local o1 = next(cv)
+  if o1 == nil then return '' end
+  if next(cv, o1) == nil then
+    local c = cv[o1]
+    return o1 .. ' ' .. c.st .. ' ' .. num(c.tot) .. ' ' .. num(c.seen)
+  end
   local out = {}
   for _, o in ipairs(sorted_keys(cv)) do
     local c = cv[o]
@@ -170,20 +177,46 @@ local function parse_meta(s)
   if string.byte(s, 1) ~= nil and string.byte(s, 1) < 32 then
     return { t = unpack_stamp(s), e = 0, cv = {} }
   end
-  local p = {}
-  for x in string.gmatch(s .. '|', '([^|]*)|') do p[#p + 1] = x end
+  -- up to five parts (any key's but a list's), in one match
+  local t, e, et, d, k = string.match(s, '^([^|]*)|?([^|]*)|?([^|]*)|?([^|]*)|?([^|]*)$')
+  if t ~= nil then
+    return { t = nz(t), e = tonumber(e) or 0, et = nz(et), d = nz(d), cv = parse_vec(k) }
+  end
+  local p, at, n = {}, 1, 0
+  while true do
+    local j = string.find(s, '|', at, true)
+    n = n + 1
+    if j == nil then
+      p[n] = string.sub(s, at)
+      break
+    end
+    p[n] = string.sub(s, at, j - 1)
+    at = j + 1
+  end
   return {
     t = nz(p[1]), e = tonumber(p[2] or '') or 0, et = nz(p[3]), d = nz(p[4]),
     cv = parse_vec(p[5]), x = nz(p[6]), lt = nz(p[7]), cov = nz(p[8]),
   }
 end
 
-local function meta_str(m)
+-- bare: stored as a string of its own (not a hash's field), where a register stamp alone is packed
+local function meta_str(m, bare)
   local et = m.et
   if et == m.t then et = nil end
   local e = ''
   if m.e ~= 0 then e = num(m.e) end
-  local p = { m.t or '', e, et or '', m.d or '', vec_str(m.cv), m.x or '', m.lt or '', m.cov or '' }
+  local k = vec_str(m.cv)
+  if m.x == nil and m.lt == nil and m.cov == nil then
+    -- up to five parts, trailing empty ones dropped, in one concatenation
+    local t = m.t or ''
+    if k ~= '' then return t .. '|' .. e .. '|' .. (et or '') .. '|' .. (m.d or '') .. '|' .. k end
+    if m.d then return t .. '|' .. e .. '|' .. (et or '') .. '|' .. m.d end
+    if et then return t .. '|' .. e .. '|' .. et end
+    if e ~= '' then return t .. '|' .. e end
+    if bare and m.t then return stamp_form(t) end
+    return t
+  end
+  local p = { m.t or '', e, et or '', m.d or '', k, m.x or '', m.lt or '', m.cov or '' }
   local n = #p
   while n > 1 and p[n] == '' do n = n - 1 end
   return table.concat(p, '|', 1, n)
@@ -216,18 +249,9 @@ local function meta_load(mdb, key)
   return m
 end
 
--- saves the metadata; it expires with its key (same absolute time) unless a tombstone keeps it
-local function meta_save(m, exists)
-  sel(m.mdb)
-  local s = meta_str(m)
-  if m.kind ~= 'h' and s == m.t then s = stamp_form(s) end
-  if m.kind == 'h' then
-    redis.call('HSET', m.key, '', s)
-  elseif m.kind == 'l' then
-    redis.call('LSET', m.key, 0, s)
-  else
-    redis.call('SET', m.key, s)
-  end
+-- the metadata's TTL once written (m.mdb selected): it expires with its key (same absolute time)
+-- unless a tombstone keeps it; a string written anew has none already
+local function meta_ttl(m, exists)
   if exists and m.e > 0 and m.d == nil then
     redis.call('PEXPIREAT', m.key, num(m.e))
   elseif m.kind == 'h' or m.kind == 'l' then
@@ -235,8 +259,32 @@ local function meta_save(m, exists)
   end
 end
 
+-- saves the metadata, with its TTL (meta_ttl)
+local function meta_save(m, exists)
+  sel(m.mdb)
+  local s = meta_str(m, m.kind ~= 'h')
+  if m.kind == 'h' then
+    redis.call('HSET', m.key, '', s)
+  elseif m.kind == 'l' then
+    redis.call('LSET', m.key, 0, s)
+  else
+    redis.call('SET', m.key, s)
+  end
+  meta_ttl(m, exists)
+end
+
 local function et_of(m)
   return m.et or m.t
+end
+
+-- the expiry register takes e (ms, 0 = none) at stamp t when t is later than its own stamp (a local
+-- write's always)
+local function merge_expiry(m, e, t, local_write)
+  local old_et = et_of(m)
+  if local_write or old_et == nil or t > old_et then
+    m.e = e
+    m.et = t
+  end
 end
 
 -- stamp of the key's last whole-key change: its register state or its delete, whichever is later
@@ -337,6 +385,17 @@ local function canonical_number(v)
     or string.find(v, '^%-?0%.%d*[1-9]$') ~= nil
 end
 
+-- what the runs of writes use, on the origin (write.lua: km_wr) and on receivers (remote.lua: km_r),
+-- in one table: the library's main chunk is at Lua's limit of 200 local variables
+local RUN = {}
+
+-- a value Lua adds to exactly, as INCRBY would: a canonical integer of at most 15 digits (and a
+-- sign), or absent (false); INCRBY's own argument is one of these too when it is given so
+function RUN.small_integer(v)
+  return v == false or (#v <= 16 and (v == '0' or string.find(v, '^%-?[1-9]%d*$') ~= nil)
+    and (#v <= 15 or string.byte(v, 1) == 45))
+end
+
 -- adds a counter delta to the data key (absent counts as 0; any other value is left alone)
 local function add_value(db, key, delta)
   if delta == 0 then return end
@@ -381,6 +440,19 @@ local function fix_counter(db, key, m, fix)
   elseif fix ~= 0 then
     add_value(db, key, fix)
   end
+end
+
+-- the values of keys in db dbi by one MGET (false for an absent key), or nil when one of them
+-- holds something other than a string (MGET answers nil for those too)
+function RUN.strings_of(dbi, keys)
+  sel(dbi)
+  local v = redis.call('MGET', unpack(keys))
+  local absent = {}
+  for i, k in ipairs(keys) do
+    if v[i] == false then absent[#absent + 1] = k end
+  end
+  if #absent > 0 and redis.call('EXISTS', unpack(absent)) > 0 then return nil end
+  return v
 end
 
 local function exists(db, key)
@@ -1369,11 +1441,7 @@ local function merge_key(ctx, rec, local_write)
       fix = sigma(m) - before
     end
   elseif kind == 'e' then
-    local old_et = et_of(m)
-    if local_write or old_et == nil or t > old_et then
-      m.e = rec.e
-      m.et = t
-    end
+    merge_expiry(m, rec.e, t, local_write)
   elseif kind == 'i' then
     local c = m.cv[ok]
     if c == nil then
@@ -1390,13 +1458,7 @@ local function merge_key(ctx, rec, local_write)
     end
     -- the expiry the same write set after the increment (a new key's "e 0"), merged in the same
     -- step as its own 'e' would be
-    if rec.then_e then
-      local old_et = et_of(m)
-      if local_write or old_et == nil or t > old_et then
-        m.e = rec.then_e
-        m.et = t
-      end
-    end
+    if rec.then_e then merge_expiry(m, rec.then_e, t, local_write) end
   end
   if not local_write and next(m.cv) ~= nil then
     fix_counter(db, rec.key, m, fix)

@@ -145,46 +145,111 @@ local function apply_entry(ctx, fields)
   finish()
 end
 
--- when the entry whose fields are argv[e.from .. e.to] is of the most common kind, strings written
--- whole with no expiry ("t T [b db] k key s value", then "t T k key s value" per further SET): its
--- db and the index of its first k; else nil
-local function plain_sets(argv, e)
-  local a, z = e.from, e.to
-  local db, at = 0, a + 2
-  if argv[at] == 'b' then
-    db = tonumber(argv[at + 1])
-    at = at + 2
-  end
-  -- at: the k of the first SET; each further SET is six fields on, from its t
-  local plain = argv[a] == 't' and db ~= nil and (z - at + 1) % 6 == 4
-  for q = at, z, 6 do
-    if not plain then break end
-    plain = argv[q] == 'k' and argv[q + 2] == 's' and (q + 3 == z or argv[q + 4] == 't')
-  end
-  if plain then return db, at end
-  return nil
-end
-
--- adds to items the entry e: when plain_sets found it plain (e.db, e.at), one plain item per SET
--- with its db, stamp, key, value and packed stamp (e.p holds them as the links send them: per field
--- t, a length byte, then that many bytes; 0: none); else the entry itself, applied field by field
-local function add_items(items, argv, e)
-  if e.db == nil then
-    items[#items + 1] = e
-    return
-  end
-  local db, z = e.db, e.to
-  local p, pat, t = e.p, 1, argv[e.from + 1]
-  for q = e.at, z, 6 do
-    local packed = nil
+-- the entry e (its fields argv[e.from .. e.to]) as items applied in runs, when every write in it is
+-- one of the most common kinds, each "t <stamp> [b <db>] k <key>" then its ops:
+--   plain SET          "s <value>"                      { plain, db, t, key, value, p }
+--   counter increment  "[q <epoch>] i <total> [e 0]"    { ctr, db, t, key, q, total, e0 }
+--   hash field writes  "h <f> w <v> ... [e 0]"          { hf, db, t, key, fv = { f, v, ... }, e0 }
+-- (what km_ws, and km_wr for the INCR family and HSET, log); p: the write's packed stamp, from e.p
+-- as the links send them (per field t, a length byte, then that many bytes; 0: none). A db set by
+-- "b" holds for the writes after it, as in apply_entry. Returns nil for any other entry, which is
+-- applied field by field.
+function RUN.split(argv, e)
+  local items = {}
+  local p, pat = e.p, 1
+  local db, at, z = 0, e.from, e.to
+  while at <= z do
+    if argv[at] ~= 't' then return nil end
+    local t, packed = argv[at + 1], nil
     if p ~= nil then
       local len = string.byte(p, pat) or 0
       if len > 0 then packed = string.sub(p, pat + 1, pat + len) end
       pat = pat + 1 + len
     end
-    items[#items + 1] = { plain = true, db = db, t = t, key = argv[q + 1], value = argv[q + 3], p = packed }
-    t = argv[q + 5]
+    at = at + 2
+    if argv[at] == 'b' then
+      db = tonumber(argv[at + 1])
+      if db == nil then return nil end
+      at = at + 2
+    end
+    if argv[at] ~= 'k' or at + 3 > z then return nil end
+    local key = argv[at + 1]
+    at = at + 2
+    local op, it = argv[at], nil
+    if op == 's' then
+      it = { plain = true, db = db, t = t, key = key, value = argv[at + 1], p = packed }
+      at = at + 2
+    elseif op == 'q' or op == 'i' then
+      local q = nil
+      if op == 'q' then
+        q = argv[at + 1]
+        at = at + 2
+        if argv[at] ~= 'i' then return nil end
+      end
+      local total = tonumber(argv[at + 1])
+      if total == nil then return nil end
+      it = { ctr = true, db = db, t = t, key = key, q = q, total = total, raw = argv[at + 1] }
+      at = at + 2
+    elseif op == 'h' then
+      local fv = {}
+      while argv[at] == 'h' and argv[at + 2] == 'w' do
+        fv[#fv + 1] = argv[at + 1]
+        fv[#fv + 1] = argv[at + 3]
+        at = at + 4
+      end
+      it = { hf = true, db = db, t = t, key = key, fv = fv }
+    else
+      return nil
+    end
+    if not it.plain and argv[at] == 'e' then
+      if argv[at + 1] ~= '0' then return nil end
+      it.e0 = true
+      at = at + 2
+    end
+    if at <= z and argv[at] ~= 't' then return nil end
+    it.seq = e.seq
+    items[#items + 1] = it
   end
+  return items
+end
+
+-- adds to items the entry e: the items RUN.split made of it (e.items), else the entry itself,
+-- applied field by field
+local function add_items(items, e)
+  if e.items == nil then
+    items[#items + 1] = e
+    return
+  end
+  for _, it in ipairs(e.items) do items[#items + 1] = it end
+end
+
+-- the fields of one item RUN.split made, as apply_entry takes them
+function RUN.item_fields(it)
+  local f = { 't', it.t, 'b', tostring(it.db), 'k', it.key }
+  if it.plain then
+    f[7], f[8] = 's', it.value
+    return f
+  end
+  if it.ctr then
+    if it.q then
+      f[#f + 1] = 'q'
+      f[#f + 1] = it.q
+    end
+    f[#f + 1] = 'i'
+    f[#f + 1] = it.raw
+  else
+    for j = 1, #it.fv, 2 do
+      f[#f + 1] = 'h'
+      f[#f + 1] = it.fv[j]
+      f[#f + 1] = 'w'
+      f[#f + 1] = it.fv[j + 1]
+    end
+  end
+  if it.e0 then
+    f[#f + 1] = 'e'
+    f[#f + 1] = '0'
+  end
+  return f
 end
 
 -- at most this many consecutive plain sets are merged with one MGET and two MSETs
@@ -240,27 +305,241 @@ local function apply_set_run(ctx, db, entries, from, to)
   return true
 end
 
--- applies items in order: consecutive plain sets of one db as a run, anything else one by one
+-- applies counter items entries[from .. to - 1] (RUN.split's ctr) of one db onto string counters
+-- without an expiry (metadata a string or absent, value a string or absent), as merge_key and
+-- fix_counter would one by one, with two reads and two writes for the whole run: every key's
+-- metadata and value are read with MGET, merged here in order, and written back with MSET (which
+-- also leaves no TTL, as enforce_ttl does for an expiry register of none). Returns false, having
+-- changed nothing, when any key needs more (an expiry, member or list metadata, another type, a
+-- total flushed away, a fractional or large number): the run then takes apply_entry item by item.
+function RUN.counters(ctx, db, entries, from, to)
+  local ep = epoch_of(ctx, db)
+  local keys, metas = {}, {}
+  for q = from, to - 1 do
+    local it = entries[q]
+    if it.t > ep then
+      -- a total counted from before the db's flush epoch is gone (counting_key): the general path
+      if (it.q or '') < ep then return false end
+      if metas[it.key] == nil then
+        keys[#keys + 1] = it.key
+        metas[it.key] = true
+      end
+    end
+  end
+  if #keys == 0 then return true end
+  local mv = RUN.strings_of(ctx.N + db, keys)
+  if mv == nil then return false end
+  for i, k in ipairs(keys) do
+    local m = parse_meta(mv[i] or '')
+    if m.e ~= 0 then return false end
+    metas[k] = m
+  end
+  local dv = RUN.strings_of(db, keys)
+  if dv == nil then return false end
+  local value = {}
+  for i, k in ipairs(keys) do value[k] = dv[i] end
+  local present = {}
+  for i, k in ipairs(keys) do present[k] = dv[i] ~= false end
+  for q = from, to - 1 do
+    local it = entries[q]
+    if it.t > ep then
+      local k, t = it.key, it.t
+      local m = metas[k]
+      local before = sigma(m)
+      local ok = total_key(ctx.origin, it.q)
+      local c = m.cv[ok]
+      if c == nil then
+        c = { st = '', tot = 0, seen = 0 }
+        m.cv[ok] = c
+      end
+      local fix = 0
+      if t > c.st then
+        c.tot = it.total
+        c.st = t
+        fix = sigma(m) - before
+      end
+      if it.e0 then merge_expiry(m, 0, t, false) end
+      -- fix_counter, on the value as read
+      local v = value[k]
+      if (m.t == nil) or (m.d ~= nil and m.d > m.t) then
+        if counter_exists(m) then
+          local sum = sigma(m)
+          if sum ~= math.floor(sum) or math.abs(sum) >= 1e15 then return false end
+          value[k] = num(sum)
+        else
+          value[k] = false
+        end
+      elseif fix ~= 0 and (v == false or canonical_number(v)) then
+        if not RUN.small_integer(v) or fix ~= math.floor(fix) then return false end
+        local sum = (v and tonumber(v) or 0) + fix
+        if math.abs(sum) >= 1e15 then return false end
+        value[k] = num(sum)
+      end
+    end
+  end
+  local kv, gone = {}, {}
+  for _, k in ipairs(keys) do
+    local m = metas[k]
+    kv[#kv + 1] = k
+    kv[#kv + 1] = meta_str(m, true)
+  end
+  sel(ctx.N + db)
+  redis.call('MSET', unpack(kv))
+  kv = {}
+  for _, k in ipairs(keys) do
+    if value[k] then
+      kv[#kv + 1] = k
+      kv[#kv + 1] = value[k]
+    elseif present[k] then
+      gone[#gone + 1] = k
+    end
+  end
+  sel(db)
+  if #kv > 0 then redis.call('MSET', unpack(kv)) end
+  if #gone > 0 then redis.call('DEL', unpack(gone)) end
+  return true
+end
+
+-- applies hash field items entries[from .. to - 1] (RUN.split's hf) of one key of one db, whose
+-- metadata is per member or absent and none of whose fields is counted or parked, as merge_member
+-- and merge_key would one by one: the key's metadata and the fields' registers read with one HMGET,
+-- merged here in order (per field the later stamp wins), then one HSET of the data, one of the
+-- metadata and the key's TTL set as enforce_ttl and meta_save would. Returns false, having changed
+-- nothing, when the key needs more (string or list metadata, key-level counters, a counted or
+-- parked field, another type, an expiry already past): the items then take apply_entry one by one.
+function RUN.fields(ctx, db, entries, from, to)
+  local ep = epoch_of(ctx, db)
+  local key = entries[from].key
+  -- the meta fields read: '' (the key-level string), then "f", "c" and "p" of each field named
+  local q, at = { '' }, {}
+  for i = from, to - 1 do
+    local it = entries[i]
+    if it.t > ep then
+      for j = 1, #it.fv, 2 do
+        local f = it.fv[j]
+        if at[f] == nil then
+          at[f] = #q + 1
+          q[#q + 1] = 'f' .. f
+          q[#q + 1] = 'c' .. f
+          q[#q + 1] = 'p' .. f
+        end
+      end
+      -- at most 1000 fields in one HMGET (three each)
+      if #q > 3000 then return false end
+    end
+  end
+  sel(ctx.N + db)
+  local h = redis.pcall('HMGET', key, unpack(q))
+  if type(h) ~= 'table' or h.err then return false end
+  local m = parse_meta(h[1] or '')
+  if next(m.cv) ~= nil then return false end
+  m.kind, m.key = 'h', key
+  local st = {}
+  for f, i in pairs(at) do
+    if h[i + 1] or h[i + 2] then return false end
+    if h[i] then st[f] = string.sub(h[i], 2) end
+  end
+  local value, order, touched = {}, {}, false
+  for i = from, to - 1 do
+    local it = entries[i]
+    local t = it.t
+    if t > ep then
+      if not ((m.t and t <= m.t) or (m.d and t <= m.d)) then
+        for j = 1, #it.fv, 2 do
+          local f = it.fv[j]
+          if st[f] == nil or t > st[f] then
+            st[f] = t
+            if value[f] == nil then order[#order + 1] = f end
+            value[f] = it.fv[j + 1]
+            touched = true
+          end
+        end
+      end
+      if it.e0 then
+        touched = true
+        merge_expiry(m, 0, t, false)
+      end
+    end
+  end
+  if not touched then return true end
+  if m.e > 0 then
+    -- an expiry already past would delete the key between the general path's steps
+    local now = redis.call('TIME')
+    if m.e <= tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) then return false end
+  end
+  sel(db)
+  local present
+  if #order > 0 then
+    local kv = {}
+    for _, f in ipairs(order) do
+      kv[#kv + 1] = f
+      kv[#kv + 1] = value[f]
+    end
+    local r = redis.pcall('HSET', key, unpack(kv))
+    if type(r) == 'table' and r.err then return false end
+    present = true
+  else
+    present = redis.call('EXISTS', key) == 1
+  end
+  if present then
+    if m.e > 0 then
+      redis.call('PEXPIREAT', key, num(m.e))
+    else
+      redis.call('PERSIST', key)
+    end
+  end
+  local fm = {}
+  for _, f in ipairs(order) do
+    fm[#fm + 1] = 'f' .. f
+    fm[#fm + 1] = '+' .. st[f]
+  end
+  fm[#fm + 1] = ''
+  fm[#fm + 1] = meta_str(m)
+  sel(ctx.N + db)
+  redis.call('HSET', key, unpack(fm))
+  meta_ttl(m, present)
+  return true
+end
+
+-- applies items in order: consecutive plain sets or counter increments of one db, and consecutive
+-- field writes of one hash, each as a run; anything else (or a run that cannot) one by one
 local function apply_entries(ctx, argv, items)
   local k = 1
   while k <= #items do
     local first = items[k]
     local j = k + 1
-    if first.plain then
-      while j <= #items and j - k < SET_RUN_MAX and items[j].plain and items[j].db == first.db do
+    local done = false
+    if first.plain or first.ctr then
+      while j <= #items and j - k < SET_RUN_MAX and items[j].plain == first.plain and items[j].ctr == first.ctr
+          and items[j].db == first.db do
         j = j + 1
       end
+      if first.plain then
+        done = apply_set_run(ctx, first.db, items, k, j)
+      else
+        done = RUN.counters(ctx, first.db, items, k, j)
+      end
+    elseif first.hf then
+      while j <= #items and j - k < SET_RUN_MAX and items[j].hf and items[j].db == first.db
+          and items[j].key == first.key do
+        j = j + 1
+      end
+      done = RUN.fields(ctx, first.db, items, k, j)
     end
-    if not (first.plain and apply_set_run(ctx, first.db, items, k, j)) then
+    if not done then
       for q = k, j - 1 do
         local it = items[q]
         if it.plain then
-          apply_entry(ctx, { 't', it.t, 'b', tostring(it.db), 'k', it.key, 's', it.value })
+          apply_entry(ctx, RUN.item_fields(it))
         else
           -- list elements it pushes take their ids from the entry
           ctx.seq = it.seq
           ctx.src = ctx.origin .. ':' .. string.format('%x', it.seq)
-          apply_entry(ctx, { unpack(argv, it.from, it.to) })
+          if it.ctr or it.hf then
+            apply_entry(ctx, RUN.item_fields(it))
+          else
+            apply_entry(ctx, { unpack(argv, it.from, it.to) })
+          end
           ctx.seq, ctx.src = nil, nil
         end
       end
@@ -332,9 +611,9 @@ local function km_r(_, argv)
   for j, e in ipairs(fresh) do
     -- only an entry with a flush is looked at (packed ops: when they may hold a field f, the
     -- msgpack string "f" being the bytes a1 66); plain SETs, the most common, hold none
-    e.db, e.at = plain_sets(argv, e)
+    e.items = RUN.split(argv, e)
     local flush = false
-    for q = e.from, e.db == nil and e.to or 0, 2 do
+    for q = e.from, e.items == nil and e.to or 0, 2 do
       if argv[q] == 'f' or (argv[q] == 'm' and string.find(argv[q + 1], '\161f', 1, true)) then
         flush = true
         break
@@ -353,7 +632,7 @@ local function km_r(_, argv)
       end
     end
   end
-  for _, e in ipairs(fresh) do add_items(items, argv, e) end
+  for _, e in ipairs(fresh) do add_items(items, e) end
   if #fresh > 0 then
     pos = fresh[#fresh].seq
     apply_entries(ctx, argv, items)

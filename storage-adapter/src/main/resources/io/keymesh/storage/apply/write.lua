@@ -1027,11 +1027,7 @@ local function hset_plain(ctx, db, cmd, name, a, txn)
   fm[#fm + 1] = meta_str(m)
   sel(N + db)
   redis.call('HSET', key, unpack(fm))
-  if m.e > 0 and m.d == nil then
-    redis.call('PEXPIREAT', key, num(m.e))
-  else
-    redis.call('PERSIST', key)
-  end
+  meta_ttl(m, true)
   log_append(N, ctx.origin, en)
   return r
 end
@@ -1439,37 +1435,272 @@ local function log_run_end(N, origin, entries)
   end
 end
 
+-- the counter commands RUN.incr takes together, with the argument count each needs
+RUN.counter = { incr = 1, decr = 1, incrby = 2, decrby = 2 }
+
+--[[
+RUN.incr: consecutive INCR, DECR, INCRBY and DECRBY commands of a km_wr run (cmds[from .. to - 1],
+each { stamp, name, args }) with each lookup made once for the whole run: every key's metadata and
+value read by one MGET each, the replies and totals worked out here in order, then one INCRBY per key
+(which keeps a key's TTL, as INCR does) and one MSET of the metadata. Each command gets exactly the
+reply, metadata and log entry incr_plain gives it one by one. Returns the replies, or nil, having
+changed nothing, when any command or key needs more (an argument or value that is not a canonical
+integer of at most 15 digits, member or list metadata, another type): the commands then run one by
+one through write_cmd.
+]]
+function RUN.incr(N, origin, db, epochs, cmds, from, to)
+  local ctx = { N = N, origin = origin, epochs = epochs }
+  local keys, metas = {}, {}
+  for i = from, to - 1 do
+    local c = cmds[i]
+    local a = c[3]
+    if #a ~= RUN.counter[c[4]] or (a[2] and (a[2] == '' or not RUN.small_integer(a[2]))) then return nil end
+    if metas[a[1]] == nil then
+      metas[a[1]] = true
+      keys[#keys + 1] = a[1]
+    end
+  end
+  local mv = RUN.strings_of(N + db, keys)
+  if mv == nil then return nil end
+  local dv = RUN.strings_of(db, keys)
+  if dv == nil then return nil end
+  local value = {}
+  for i, k in ipairs(keys) do
+    local v = dv[i]
+    if not RUN.small_integer(v) then return nil end
+    value[k] = v and tonumber(v)
+  end
+  -- the replies, in order, before anything changes (a sum past exact arithmetic takes write_cmd)
+  local replies, cur = {}, {}
+  for _, key in ipairs(keys) do cur[key] = value[key] or 0 end
+  for i = from, to - 1 do
+    local c = cmds[i]
+    local a = c[3]
+    local n = cur[a[1]] + counter_delta(c[4], a)
+    if math.abs(n) >= 1e15 then return nil end
+    cur[a[1]] = n
+    replies[#replies + 1] = n
+  end
+  local k = total_key(origin, epoch_of(ctx, db))
+  local existed, added = {}, {}
+  for i, key in ipairs(keys) do
+    local v = mv[i]
+    local m = parse_meta(v or '')
+    m.kind = v and 's' or 'n'
+    metas[key] = m
+    existed[key] = value[key] ~= false
+    added[key] = 0
+  end
+  for i = from, to - 1 do
+    local c = cmds[i]
+    local a = c[3]
+    local key = a[1]
+    local m = metas[key]
+    local t = past_epoch(ctx, db, c[1])
+    local newest = max_stamp(m)
+    if newest >= t then t = newest .. '0' end
+    local cv = m.cv[k]
+    if cv == nil then
+      cv = { st = '', tot = 0, seen = 0 }
+      m.cv[k] = cv
+    end
+    local delta = counter_delta(c[4], a)
+    cv.tot = cv.tot + delta
+    cv.st = t
+    added[key] = added[key] + delta
+    local en = entry_new(t, '0', db)
+    entry_key(en, db, key)
+    entry_epoch(ctx, en, db)
+    entry_op(en, 'i', num(cv.tot))
+    if not existed[key] then
+      -- a new key starts with no expiry
+      m.e = 0
+      m.et = t
+      entry_op(en, 'e', '0')
+      existed[key] = true
+    end
+    log_run[#log_run + 1] = en.f
+  end
+  sel(db)
+  for _, key in ipairs(keys) do
+    if added[key] ~= 0 or value[key] == false then redis.call('INCRBY', key, num(added[key])) end
+  end
+  local kv, ttl = {}, {}
+  for _, key in ipairs(keys) do
+    local m = metas[key]
+    kv[#kv + 1] = key
+    kv[#kv + 1] = meta_str(m, true)
+    if m.e > 0 and m.d == nil then ttl[#ttl + 1] = key end
+  end
+  sel(N + db)
+  redis.call('MSET', unpack(kv))
+  for _, key in ipairs(ttl) do redis.call('PEXPIREAT', key, num(metas[key].e)) end
+  return replies
+end
+
+--[[
+RUN.hset: consecutive HSETs of one key in a km_wr run (cmds[from .. to - 1], each { stamp, name,
+args }) with each lookup made once for the whole run: the key's metadata and the fields' registers by
+one HMGET, the fields' values by another (which ones each command adds), the key's existence, then one
+HSET of the data and one of the metadata. Each command gets exactly the reply, metadata and log entry
+hset_plain gives it one by one. Returns the replies, or nil, having changed nothing, when a command or
+the key needs more (a malformed HSET, key-level or list metadata, a counted field, another type): the
+commands then run one by one through write_cmd.
+]]
+function RUN.hset(N, origin, db, epochs, cmds, from, to)
+  local ctx = { N = N, origin = origin, epochs = epochs }
+  local key = cmds[from][3][1]
+  local q, dq, at = { '' }, {}, {}
+  for i = from, to - 1 do
+    local a = cmds[i][3]
+    if #a < 3 or #a % 2 == 0 or #a > 2 * HSET_PLAIN_MAX then return nil end
+    for j = 2, #a, 2 do
+      local f = a[j]
+      if at[f] == nil then
+        at[f] = #q + 1
+        q[#q + 1] = 'f' .. f
+        q[#q + 1] = 'c' .. f
+        dq[#dq + 1] = f
+      end
+    end
+  end
+  if #q > 2 * HSET_PLAIN_MAX + 1 then return nil end
+  sel(N + db)
+  local h = redis.pcall('HMGET', key, unpack(q))
+  if type(h) ~= 'table' or h.err then return nil end               -- key-level or list metadata
+  local st = {}
+  for f, i in pairs(at) do
+    if h[i + 1] then return nil end                                  -- a counted field
+    if h[i] then st[f] = string.sub(h[i], 2) end
+  end
+  sel(db)
+  local dv = redis.pcall('HMGET', key, unpack(dq))
+  if type(dv) ~= 'table' or dv.err then return nil end             -- another type
+  local present = {}
+  for i, f in ipairs(dq) do present[f] = dv[i] ~= false end
+  local existed = redis.call('EXISTS', key) == 1
+  local m = parse_meta(h[1] or '')
+  m.kind, m.key, m.mdb = 'h', key, N + db
+  local replies, value, order, first_fields = {}, {}, {}, 0
+  for i = from, to - 1 do
+    local c, a = cmds[i], cmds[i][3]
+    local t = past_epoch(ctx, db, c[1])
+    -- the fields in the order they first appear, each with the last value given
+    local fields, last = {}, {}
+    for j = 2, #a, 2 do
+      if last[a[j]] == nil then fields[#fields + 1] = a[j] end
+      last[a[j]] = a[j + 1]
+    end
+    local newest = max_stamp(m)
+    for _, f in ipairs(fields) do
+      if st[f] and st[f] > newest then newest = st[f] end
+    end
+    if newest >= t then t = newest .. '0' end
+    local en = entry_new(t, '0', db)
+    entry_key(en, db, key)
+    local added = 0
+    for _, f in ipairs(fields) do
+      entry_op(en, 'h', f)
+      entry_op(en, 'w', last[f])
+      if not present[f] then
+        added = added + 1
+        present[f] = true
+      end
+      if value[f] == nil then order[#order + 1] = f end
+      value[f] = last[f]
+      st[f] = t
+    end
+    if not existed then
+      m.e = 0
+      m.et = t
+      entry_op(en, 'e', '0')
+      existed = true
+    end
+    replies[#replies + 1] = added
+    if i == from then first_fields = #order end
+    log_run[#log_run + 1] = en.f
+  end
+  -- the metadata's fields in the order the commands one by one would add them: the first command's
+  -- fields, the key-level string, then the fields the others add
+  local kv, fm = {}, {}
+  for j, f in ipairs(order) do
+    kv[#kv + 1] = f
+    kv[#kv + 1] = value[f]
+    fm[#fm + 1] = 'f' .. f
+    fm[#fm + 1] = '+' .. st[f]
+    if j == first_fields then
+      fm[#fm + 1] = ''
+      fm[#fm + 1] = meta_str(m)
+    end
+  end
+  -- (past_epoch may have read the epochs in db 2N)
+  sel(db)
+  redis.call('HSET', key, unpack(kv))
+  sel(N + db)
+  redis.call('HSET', key, unpack(fm))
+  meta_ttl(m, true)
+  return replies
+end
+
 local function km_wr(_, argv)
   reset_db()
   local N, origin, db = tonumber(argv[1]), argv[2], tonumber(argv[3])
   local replies, epochs, entries = {}, {}, {}
   log_run = entries
+  -- the commands, each { stamp, name, args, name in lower case }; bad: the call's arguments end
+  -- in a malformed command
+  local cmds, bad = {}, false
   local i = 4
   while i <= #argv do
     local stamp, argc, name = argv[i], tonumber(argv[i + 1]), argv[i + 2]
     if argc == nil or argc < 1 or i + 1 + argc > #argv then
-      log_run = nil
-      log_run_end(N, origin, entries)
-      replies[#replies + 1] = { err = 'ERR keymesh: km_wr takes <N> <origin> <db> and one or more <stamp> <argc> <command> [args...]' }
-      return replies
+      bad = true
+      break
     end
     local a = {}
     for j = i + 3, i + 1 + argc do a[#a + 1] = argv[j] end
-    -- write_cmd takes the connection's db for SELECTed, as km_w's caller leaves it
-    sel(db)
-    local ok, r = pcall(write_cmd, 2, db, N, origin, stamp, '0', name, a, epochs)
-    if not ok then
-      if type(r) == 'table' and r.err then
-        r = { err = r.err }
-      else
-        r = { err = 'ERR keymesh: ' .. tostring(r) }
-      end
-      reset_db()
-    end
-    replies[#replies + 1] = r
+    cmds[#cmds + 1] = { stamp, name, a, string.lower(name) }
     i = i + 2 + argc
+  end
+  local c = 1
+  while c <= #cmds do
+    -- consecutive counter commands, or HSETs of one key, go together when they can (RUN.incr,
+    -- RUN.hset)
+    local d, together = c, nil
+    if RUN.counter[cmds[c][4]] then
+      while d <= #cmds and RUN.counter[cmds[d][4]] do d = d + 1 end
+      together = RUN.incr(N, origin, db, epochs, cmds, c, d)
+    elseif cmds[c][4] == 'hset' and cmds[c][3][1] ~= nil then
+      while d <= #cmds and cmds[d][4] == 'hset' and cmds[d][3][1] == cmds[c][3][1] do d = d + 1 end
+      together = RUN.hset(N, origin, db, epochs, cmds, c, d)
+    end
+    if together then
+      for _, r in ipairs(together) do replies[#replies + 1] = r end
+    else
+      -- one by one: the counter commands that could not go together, else the command at c
+      if d == c then d = c + 1 end
+      for q = c, d - 1 do
+        -- write_cmd takes the connection's db for SELECTed, as km_w's caller leaves it
+        local cmd = cmds[q]
+        sel(db)
+        local ok, r = pcall(write_cmd, 2, db, N, origin, cmd[1], '0', cmd[2], cmd[3], epochs)
+        if not ok then
+          if type(r) == 'table' and r.err then
+            r = { err = r.err }
+          else
+            r = { err = 'ERR keymesh: ' .. tostring(r) }
+          end
+          reset_db()
+        end
+        replies[#replies + 1] = r
+      end
+    end
+    c = d
   end
   log_run = nil
   log_run_end(N, origin, entries)
+  if bad then
+    replies[#replies + 1] = { err = 'ERR keymesh: km_wr takes <N> <origin> <db> and one or more <stamp> <argc> <command> [args...]' }
+  end
   return replies
 end

@@ -1493,4 +1493,90 @@ class ApplyLibraryIT extends ThreeNodeTest {
                 entry.length, request.length, ratio);
         assertTrue(ratio <= 1.5, "entry/request ratio " + ratio);
     }
+
+    @Test
+    void aRunOfCounterCommandsGivesEachTheReplyStateAndEntryItGetsAlone() {
+        // a runs each command through km_w, a2 (same origin, same stamps) the same ones as km_wr runs
+        Node a2 = node("a2", a.origin);
+        long expiry = System.currentTimeMillis() + 600_000;
+        Object[][] setup = {{"SET", "ttl", "5"}, {"PEXPIREAT", "ttl", Long.toString(expiry)}, {"SET", "odd", "01"},
+                {"HSET", "h", "f", "1"}, {"SET", "fl", "1.5"}, {"SET", "neg", "-7"}};
+        for (Object[] cmd : setup) {
+            a.w(cmd);
+            a2.w(cmd);
+        }
+        // the first run goes together; in the second a value that is not a canonical integer, a hash and a
+        // float send every command of it one by one
+        List<List<Object[]>> runs = List.of(
+                List.of(new Object[] {"INCR", "fresh"}, new Object[] {"INCR", "fresh"}, new Object[] {"DECRBY", "fresh", "2"},
+                        new Object[] {"INCRBY", "ttl", "10"}, new Object[] {"DECR", "neg"}, new Object[] {"INCR", "ttl"},
+                        new Object[] {"INCRBY", "zero", "0"}),
+                List.of(new Object[] {"INCR", "other"}, new Object[] {"INCR", "odd"}, new Object[] {"INCR", "h"},
+                        new Object[] {"INCRBY", "fl", "1"}, new Object[] {"INCR", "other"}));
+        for (List<Object[]> run : runs) {
+            List<Object> alone = new ArrayList<>();
+            for (Object[] cmd : run) {
+                alone.add(RawConnection.parse(a.w(cmd)));
+            }
+            assertEquals(alone, a2.wr(0, run));
+        }
+        assertEquals("0", a2.conn.callParsed("GET", "fresh"));
+        assertEquals(16L, a2.conn.callParsed("GET", "ttl") instanceof String v ? Long.parseLong(v) : -1L);
+        assertEquals(expiry, a2.conn.callParsed("PEXPIRETIME", "ttl"));
+        assertEquals(a.digest(), a2.digest());
+        for (String key : List.of("fresh", "ttl", "odd", "h", "fl", "neg", "zero", "other")) {
+            assertEquals(a.meta(key), a2.meta(key), "metadata of " + key);
+        }
+        // receivers: b takes a's entries one by one, c a2's joined ones
+        ship(a, b);
+        ship(a2, c);
+        assertEquals(a.digest(), b.digest());
+        assertEquals(a.digest(), c.digest());
+        for (String key : List.of("fresh", "ttl", "odd", "h", "fl", "neg", "zero", "other")) {
+            assertEquals(b.meta(key), c.meta(key), "received metadata of " + key);
+        }
+    }
+
+    @Test
+    void aRunOfHsetsGivesEachTheReplyStateAndEntryItGetsAlone() {
+        // a runs each command through km_w, a2 (same origin, same stamps) the same ones as km_wr runs
+        Node a2 = node("a2", a.origin);
+        long expiry = System.currentTimeMillis() + 600_000;
+        Object[][] setup = {{"HSET", "h", "a", "1"}, {"PEXPIREAT", "h", Long.toString(expiry)}, {"HINCRBY", "hc", "n", "1"},
+                {"SET", "str", "x"}};
+        for (Object[] cmd : setup) {
+            a.w(cmd);
+            a2.w(cmd);
+        }
+        // the first run's HSETs go together per key; in the second a counted field, another type and a
+        // malformed HSET send the commands of their key one by one
+        List<List<Object[]>> runs = List.of(
+                List.of(new Object[] {"HSET", "h", "a", "2", "b", "3"}, new Object[] {"HSET", "h", "b", "4", "c", "5"},
+                        new Object[] {"HSET", "h", "a", "6"}, new Object[] {"HSET", "new", "x", "1", "x", "2"},
+                        new Object[] {"HSET", "new", "y", "1"}, new Object[] {"HSET", "h", "d", "7"}),
+                List.of(new Object[] {"HSET", "hc", "m", "1"}, new Object[] {"HSET", "hc", "n", "5"},
+                        new Object[] {"HSET", "str", "f", "1"}, new Object[] {"HSET", "h", "odd"},
+                        new Object[] {"HSET", "h", "e", "8"}));
+        for (List<Object[]> run : runs) {
+            List<Object> alone = new ArrayList<>();
+            for (Object[] cmd : run) {
+                alone.add(RawConnection.parse(a.w(cmd)));
+            }
+            assertEquals(alone, a2.wr(0, run));
+        }
+        assertEquals(expiry, a2.conn.callParsed("PEXPIRETIME", "h"));
+        assertEquals(a.digest(), a2.digest());
+        List<String> keys = List.of("h", "hc", "str", "new");
+        for (String key : keys) {
+            assertEquals(a.meta(key), a2.meta(key), "metadata of " + key);
+        }
+        // receivers: b takes a's entries one by one, c a2's joined ones
+        ship(a, b);
+        ship(a2, c);
+        assertEquals(a.digest(), b.digest());
+        assertEquals(a.digest(), c.digest());
+        for (String key : keys) {
+            assertEquals(b.meta(key), c.meta(key), "received metadata of " + key);
+        }
+    }
 }
