@@ -45,36 +45,25 @@ public final class FrameStamps {
             for (byte b : meta) {
                 hex.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
             }
-            out.add(hex.toString());
+            if (Stamp.valid(hex.toString())) {
+                out.add(hex.toString());
+            }
             return out;
         }
         String[] fields = new String(meta, StandardCharsets.ISO_8859_1).split("\\|", -1);
         for (int i : new int[] {0, 2, 3}) {
-            if (i < fields.length && isStamp(fields[i])) {
+            if (i < fields.length && Stamp.valid(fields[i])) {
                 out.add(fields[i]);
             }
         }
         if (fields.length > 4) {
             String[] words = fields[4].trim().split(" +");
             for (int i = 1; i < words.length; i += 4) {      // "origin stamp total seen" per origin
-                if (isStamp(words[i])) {
+                if (Stamp.valid(words[i])) {
                     out.add(words[i]);
                 }
             }
         }
         return out;
-    }
-
-    private static boolean isStamp(String s) {
-        if (s.length() < Stamp.HLC_DIGITS) {
-            return false;
-        }
-        for (int i = 0; i < Stamp.HLC_DIGITS; i++) {
-            char ch = s.charAt(i);
-            if ((ch < '0' || ch > '9') && (ch < 'a' || ch > 'f')) {
-                return false;
-            }
-        }
-        return true;
     }
 }
