@@ -26,7 +26,8 @@ final class MeshSetup {
         KeymeshConfig.Storage storage = config.storage();
         MeshSettings settings = new MeshSettings(nodeId.value(), config.role(), c.advertise(), c.peers(), c.clusterSecret(),
                 storage.databases(), c.maxClockOffset().toMillis(), r.logRetentionAge().toMillis(), r.logRetentionBytes(),
-                r.tombstoneMaxAge().toMillis(), 1000, LinkSettings.defaults().withSockets(sockets));
+                r.tombstoneMaxAge().toMillis(), 1000, LinkSettings.defaults()
+                .withReconnect(r.linkReconnectMin().toMillis(), LinkSettings.defaults().reconnectMaxMillis()).withSockets(sockets));
         BackendAccess backend = new BackendAccess(endpoint, storage.username(), storage.password(),
                 (int) storage.connectTimeout().toMillis());
         return new Mesh(settings, clock, time, backend);

@@ -9,6 +9,7 @@ import io.keymesh.storage.backend.BackendMemory;
 import io.keymesh.topology.failover.RegionLocalKeys;
 import io.keymesh.topology.failover.ReplicaSettings;
 import io.keymesh.topology.failover.WriteQuorum;
+import io.keymesh.topology.link.LinkSettings;
 import io.keymesh.topology.tls.TlsSettings;
 
 import java.io.File;
@@ -101,9 +102,10 @@ public record KeymeshConfig(
      * @param logRetentionAge   how long log entries are kept for peers that are away
      * @param logRetentionBytes how large the log may grow before old entries go
      * @param tombstoneMaxAge   age after which tombstones go even if a peer has not seen them
+     * @param linkReconnectMin  the shortest wait of a peer link before it connects again after a failure
      */
     public record Replication(String enabled, Duration logRetentionAge, long logRetentionBytes,
-                              Duration tombstoneMaxAge) {
+                              Duration tombstoneMaxAge, Duration linkReconnectMin) {
     }
 
     /** Loads {@code file} (may be null) over the reference defaults, under -D overrides. */
@@ -234,9 +236,15 @@ public record KeymeshConfig(
         if (!enabled.equals("auto") && !enabled.equals("true") && !enabled.equals("false")) {
             throw new ConfigException.BadValue("keymesh.replication.enabled", "must be auto, true or false, got " + enabled);
         }
+        Duration reconnectMin = r.getDuration("link-reconnect-min");
+        long reconnectMax = LinkSettings.defaults().reconnectMaxMillis();
+        if (reconnectMin.toMillis() < 1 || reconnectMin.toMillis() > reconnectMax) {
+            throw new ConfigException.BadValue("keymesh.replication.link-reconnect-min",
+                    "must be 1ms .. " + reconnectMax + "ms, got " + reconnectMin);
+        }
         return new Cluster(nodeId, advertise, peers, c.getString("cluster-secret"), offset,
                 new Replication(enabled, r.getDuration("log-retention-age"), r.getBytes("log-retention-bytes"),
-                        r.getDuration("tombstone-max-age")));
+                        r.getDuration("tombstone-max-age"), reconnectMin));
     }
 
     private static void requireHostPort(String key, String value) {

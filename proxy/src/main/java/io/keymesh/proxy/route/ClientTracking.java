@@ -128,7 +128,7 @@ final class ClientTracking {
 
     /** The index of the last REDIRECT's client id in a CLIENT TRACKING ON request, or -1. */
     private static int redirectArgument(RespRequest r) {
-        if (!r.argEquals(2, "ON")) {
+        if (r.argc() < 3 || !r.argEquals(2, "ON")) {     // CLIENT TRACKING alone: Redis' arity error
             return -1;
         }
         int at = -1;

@@ -203,8 +203,8 @@ public final class CommandDispatcher {
                     node.mesh().publish(spec.name().equals("SPUBLISH"), r.argBytes(1), r.argBytes(2));
                 } else if (blocksWithOption(spec, r)) {
                     pin(s);
-                } else if ((spec.name().equals("EXEC") || spec.name().equals("DISCARD"))
-                        && spec.arityAccepts(r.argc())) {       // DISCARD x is an error: the transaction goes on
+                } else if (spec.name().equals("EXEC")       // EXEC x too: Redis answers EXECABORT and ends the transaction
+                        || spec.name().equals("DISCARD") && spec.arityAccepts(r.argc())) {   // DISCARD x: it goes on
                     s.inMulti(false);
                     int db = s.dbAfterExec();
                     if (db >= 0) {

@@ -25,7 +25,8 @@ import java.util.concurrent.TimeUnit;
  * The last handler of a client pipeline: owns the connection's {@link ClientSession}, hands each
  * request to the {@link CommandDispatcher}, answers protocol errors and closes like Redis, and
  * holds requests back while a mode switch waits for earlier replies to be written or CLIENT PAUSE
- * covers them; feeds MONITOR sessions.
+ * covers them; feeds MONITOR sessions. Requests behind an accepted KEYMESH PULL are kept, as bytes, for
+ * the link sender the connection is handed to.
  */
 final class SessionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(SessionHandler.class);
@@ -61,6 +62,10 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
         if (msg instanceof RespRequest request) {
             node.sessions().bytesIn().add(request.frameLength());
             process(request);
+        } else if (msg instanceof RespProtocolError error && session.handingOverToLink()) {
+            log.info("client id={} addr={}: link closed, bad frame behind KEYMESH PULL: {}", session.id(),
+                    session.remoteAddress(), error.message());
+            session.closeNow();
         } else if (msg instanceof RespProtocolError error) {
             log.debug("client id={} addr={}: {}", session.id(), session.remoteAddress(), error.message());
             session.reply(Replies.error(ctx.alloc(), error.message()));
@@ -71,6 +76,10 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void process(RespRequest request) {
+        if (session.handingOverToLink()) {
+            session.keepForLink(request);      // behind an accepted KEYMESH PULL: for the link sender
+            return;
+        }
         if (!held.isEmpty()) {
             held.add(request);
             return;
@@ -118,13 +127,17 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     private void releaseHeld() {
         while (!held.isEmpty() && !session.isClosing()) {
+            if (session.handingOverToLink()) {
+                session.keepForLink(held.poll());
+                continue;
+            }
             CommandSpec spec = dispatcher.resolve(held.peek());
             if (waits(spec)) {
                 return;
             }
             dispatch(held.poll(), spec);
         }
-        if (!session.isClosing()) {
+        if (!session.isClosing() && !session.handingOverToLink()) {
             session.channel().config().setAutoRead(true);
         }
     }

@@ -75,6 +75,7 @@ public final class ClientSession implements LinkListener {
     private BackendLink link;                 // the dedicated link in PINNED and PIPE mode
     private BackendLink lastSent;             // the link the session's last request went out on
     private boolean closing;
+    private ByteBuf forLink;                  // requests behind an accepted KEYMESH PULL, for the link sender
     private boolean gone;                     // the client channel is closed and its session released
     private long softLimitSinceMillis;
     long commands;
@@ -555,6 +556,10 @@ public final class ClientSession implements LinkListener {
     public void closed() {
         closing = true;
         gone = true;
+        if (forLink != null) {
+            forLink.release();
+            forLink = null;
+        }
         registry.remove(this);
         out.discard();
         registry.totalCommands().addAndGet(commands);
@@ -585,6 +590,37 @@ public final class ClientSession implements LinkListener {
 
     public boolean isClosing() {
         return closing;
+    }
+
+    /**
+     * Marks the connection as handed over to a link sender (an accepted KEYMESH PULL): requests
+     * behind the PULL are no longer run but kept as bytes ({@link #keepForLink}) for the sender.
+     */
+    public void handOverToLink() {
+        if (forLink == null) {
+            forLink = channel.alloc().buffer();
+        }
+    }
+
+    /** True once an accepted KEYMESH PULL hands this connection over to a link sender. */
+    public boolean handingOverToLink() {
+        return forLink != null;
+    }
+
+    /** Keeps the frame of a request that arrived behind an accepted KEYMESH PULL for the link sender, and releases it. */
+    public void keepForLink(io.keymesh.proxy.resp.RespRequest request) {
+        try {
+            forLink.writeBytes(request.frame());
+        } finally {
+            request.release();
+        }
+    }
+
+    /** The bytes kept for the link sender (the caller owns them; empty when none came), once. */
+    public ByteBuf takeKeptForLink() {
+        ByteBuf kept = forLink == null ? channel.alloc().buffer(0) : forLink;
+        forLink = null;
+        return kept;
     }
 
     /** True once the client connection is closed: late replies are dropped. */

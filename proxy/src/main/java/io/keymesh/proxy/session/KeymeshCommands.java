@@ -155,10 +155,16 @@ public final class KeymeshCommands {
         }
         Channel ch = s.channel();
         ch.config().setAutoRead(false);
+        s.handOverToLink();                               // what arrives behind the PULL is the sender's to read
         s.whenDrained(() -> ch.eventLoop().execute(() -> {
+            if (!ch.isActive()) {
+                s.closed();
+                return;
+            }
+            io.netty.buffer.ByteBuf behind = s.takeKeptForLink();
             s.closed();                                   // no longer a client: leaves the session registry
             ch.pipeline().remove("session");
-            mesh.serve(ch, "resp", role, hello.nodeId(), hello.advertise(), from);
+            mesh.serve(ch, "resp", role, hello.nodeId(), hello.advertise(), from, behind);
             ch.config().setAutoRead(true);
         }));
     }

@@ -215,12 +215,12 @@ final class ClientCases {
                 default -> command(p);
             };
             String name = new String(cmd.get(0), java.nio.charset.StandardCharsets.UTF_8).toUpperCase(java.util.Locale.ROOT);
-            boolean alone = cmd.size() == 1;             // MULTI x, EXEC x ... are arity errors that change nothing
+            boolean alone = cmd.size() == 1;             // MULTI x, DISCARD x, RESET x are arity errors that change nothing
             if (name.equals("MULTI") && alone) {
                 queued = true;
-            } else if ((name.equals("EXEC") || name.equals("DISCARD") || name.equals("RESET")) && alone
+            } else if ((name.equals("DISCARD") || name.equals("RESET")) && alone || name.equals("EXEC")
                     || name.equals("QUIT")) {
-                queued = false;
+                queued = false;                          // EXEC x too: Redis answers EXECABORT and ends the transaction
             }
             cmds.add(cmd);
         }

@@ -46,6 +46,9 @@ public final class Fuzz {
         }
     }
 
+    /** The fuzz node's shortest wait before its link to the fake peer connects again: a refused case costs no more. */
+    static final String RECONNECT_MIN = "5ms";
+
     private Fuzz() {
     }
 
@@ -55,7 +58,8 @@ public final class Fuzz {
         List<String> findings = new ArrayList<>();
         try (FakePeer peer = new FakePeer(s.seed(), MeshFixture.DATABASES, MeshFixture.SECRET);
              MeshFixture mesh = MeshFixture.builder().nodes(1).external(0, "-Xmx256m")
-                     .setting(0, "keymesh.peers", List.of(peer.address())).start()) {
+                     .setting(0, "keymesh.peers", List.of(peer.address()))
+                     .setting(0, "keymesh.replication.link-reconnect-min", RECONNECT_MIN).start()) {
             MeshNode node = mesh.node(0);
             out.println("fuzz seed " + s.seed() + ": node " + node + " pid " + node.pid() + ", fake peer " + peer.address());
             try (NodeWatch watch = new NodeWatch(node, mesh.tempDir(), s.seed());

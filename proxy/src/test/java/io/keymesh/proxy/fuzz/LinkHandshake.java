@@ -75,6 +75,12 @@ final class LinkHandshake {
      */
     static String pull(RespStreamReader in, OutputStream out, String replicaId, String secret,
                        Map<String, Long> positions) throws IOException {
+        return pull(in, out, replicaId, secret, positions, new byte[0]);
+    }
+
+    /** As {@link #pull}, with {@code behind} written in the same write as the PULL, before the Sync frame is read. */
+    static String pull(RespStreamReader in, OutputStream out, String replicaId, String secret,
+                       Map<String, Long> positions, byte[] behind) throws IOException {
         Hello hello = new Hello(replicaId, "replica", "127.0.0.1:1", stamp(replicaId));
         write(out, hello.toArgs());
         Object answer = in.read();
@@ -100,7 +106,8 @@ final class LinkHandshake {
             args.add(RespWriter.bytes(origin));
             args.add(RespWriter.bytes(seq));
         });
-        write(out, args);
+        out.write(new RespBytes().command(args).raw(behind).bytes());
+        out.flush();
         Object first = in.read();
         if (!(first instanceof List<?> && Frames.decode(first) instanceof LinkFrame.Sync)) {
             throw new IOException("expected the node's Sync frame after PULL, got " + first);

@@ -60,7 +60,7 @@ class ReplicaAckOriginsIT {
     }
 
     /** Reads frames until a batch carries {@code value}: the link still streams this node's writes. */
-    private static void awaitBatchWith(RespStreamReader in, String value) throws Exception {
+    static void awaitBatchWith(RespStreamReader in, String value) throws Exception {
         byte[] wanted = value.getBytes(StandardCharsets.UTF_8);
         while (true) {
             if (Frames.decode(in.read()) instanceof LinkFrame.Batch batch) {

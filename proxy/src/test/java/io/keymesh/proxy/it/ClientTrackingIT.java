@@ -170,4 +170,13 @@ class ClientTrackingIT extends OneNodePerClass {
             assertEquals("PONG", t.call("PING"));
         }
     }
+
+    /** CLIENT TRACKING without ON or OFF gets Redis' arity error, and the connection goes on (it once closed). */
+    @Test
+    void trackingWithoutOnOrOffGetsTheArityError() throws IOException {
+        try (RespSocket t = fx.raw(); RespSocket d = fx.rawDirect()) {
+            assertEquals(d.callRaw("CLIENT", "TRACKING"), t.callRaw("CLIENT", "TRACKING"));
+            assertEquals("PONG", t.call("PING"));
+        }
+    }
 }

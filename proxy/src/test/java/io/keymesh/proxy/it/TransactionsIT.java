@@ -12,6 +12,7 @@ import io.lettuce.core.api.sync.RedisCommands;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -208,5 +209,41 @@ class TransactionsIT extends OneNodePerClass {
         }
         assertRepliesLikeRedis(c("MULTI"), c("DISCARD", "x"), c("SUBSCRIBE", "ch"), c("DISCARD"), c("MULTI", "x"),
                 c("PING"));
+    }
+
+    /**
+     * An EXEC with extra arguments is refused, and unlike DISCARD it ends the transaction (Redis
+     * answers EXECABORT): a SUBSCRIBE after it subscribes, and RESP3 requests behind it get their
+     * replies (keymesh once kept the session in MULTI and waited for a QUEUED that never came;
+     * fuzz client cases 172089, 172090 and 172102 of seed 20261207).
+     */
+    @Test
+    void aBadArityExecEndsTheTransaction() throws IOException {
+        try (RespSocket s = fx.raw()) {
+            s.sendRaw(RespSocket.encode("MULTI")).sendRaw(RespSocket.encode("SET", "x", "1"))
+                    .sendRaw(RespSocket.encode("EXEC", "x")).sendRaw(RespSocket.encode("SUBSCRIBE", "ch"))
+                    .sendRaw(RespSocket.encode("UNSUBSCRIBE")).sendRaw(RespSocket.encode("PING", "tok"));
+            assertEquals("OK", s.read());
+            assertEquals("QUEUED", s.read());
+            Object abort = s.read();
+            assertTrue(abort instanceof Err e && e.message().startsWith("EXECABORT"), String.valueOf(abort));
+            assertEquals(List.of("subscribe", "ch", 1L), s.read());
+            assertEquals(List.of("unsubscribe", "ch", 0L), s.read());
+            assertEquals("tok", s.read());
+        }
+        assertRepliesLikeRedis(c("MULTI"), c("SET", "x", "1"), c("EXEC", "x"), c("GET", "x"), c("EXEC"), c("PING"));
+        try (RespSocket s = fx.raw()) {
+            s.sendRaw(RespSocket.encode("MULTI")).sendRaw(RespSocket.encode("EXEC", "x"))
+                    .sendRaw(RespSocket.encode("HELLO", "3")).sendRaw(RespSocket.encode("SSUBSCRIBE", "s"))
+                    .sendRaw(RespSocket.encode("SUBSCRIBE", "ch")).sendRaw(RespSocket.encode("RESET"))
+                    .sendRaw(RespSocket.encode("PING", "tok"));
+            assertEquals("OK", s.read());
+            assertInstanceOf(Err.class, s.read());
+            assertInstanceOf(Map.class, s.read());
+            assertEquals(new RespSocket.Push(List.of("ssubscribe", "s", 1L)), s.read());
+            assertEquals(new RespSocket.Push(List.of("subscribe", "ch", 1L)), s.read());
+            assertEquals("RESET", s.read());
+            assertEquals("tok", s.read());
+        }
     }
 }

@@ -34,16 +34,24 @@ public final class Stamp {
 
     /** The packed HLC of a stamp (its first 16 hex digits). */
     public static long hlc(String stamp) {
-        if (stamp == null || stamp.length() < HLC_DIGITS) {
-            throw new IllegalArgumentException("not a stamp: " + stamp);
-        }
-        for (int i = 0; i < HLC_DIGITS; i++) {
-            char ch = stamp.charAt(i);
-            if ((ch < '0' || ch > '9') && (ch < 'a' || ch > 'f')) {
-                throw new IllegalArgumentException("not a stamp (16 lower-case hex digits, then the node id): " + stamp);
-            }
+        if (!valid(stamp)) {
+            throw new IllegalArgumentException("not a stamp (16 lower-case hex digits, then the node id): " + stamp);
         }
         return Long.parseUnsignedLong(stamp.substring(0, HLC_DIGITS), 16);
+    }
+
+    /** Whether {@code s} starts with the 16 lower-case hex digits of a stamp's HLC. */
+    public static boolean valid(String s) {
+        if (s == null || s.length() < HLC_DIGITS) {
+            return false;
+        }
+        for (int i = 0; i < HLC_DIGITS; i++) {
+            char ch = s.charAt(i);
+            if ((ch < '0' || ch > '9') && (ch < 'a' || ch > 'f')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The origin node id of a stamp (what follows the HLC digits). */

@@ -5,6 +5,7 @@ import io.keymesh.topology.clock.Hlc;
 import io.keymesh.topology.clock.HybridClock;
 import io.keymesh.topology.clock.Stamp;
 import io.keymesh.topology.clock.TimeSource;
+import io.keymesh.topology.wire.FrameStamps;
 import io.keymesh.topology.wire.Frames;
 import io.keymesh.topology.wire.Hello;
 import io.keymesh.topology.wire.LinkFrame;
@@ -271,7 +272,7 @@ public final class PullLink implements AutoCloseable {
         } else if (action instanceof LinkAction.Close c) {
             disconnect();
             status.down(c.reason());
-            log.debug("{}: {}", name, c.reason());
+            log.info("{} closed: {}", name, c.reason());
         } else if (action instanceof LinkAction.Apply a) {
             long lastMillis = observeAll(a.batch().entries());
             status.waiting().applying();
@@ -569,9 +570,12 @@ public final class PullLink implements AutoCloseable {
         return new LogStore(conn, self.databases());
     }
 
+    /** Observes the stamps a frame carries outside a batch ({@link FrameStamps}): heartbeats and snapshot frames. */
     private void observe(LinkFrame frame) throws ClockSkewException {
+        for (String stamp : FrameStamps.of(frame)) {
+            clock.observe(Stamp.hlc(stamp));
+        }
         if (frame instanceof LinkFrame.Heartbeat hb) {
-            clock.observe(Stamp.hlc(hb.stamp()));
             status.head(hb.headSeq());
         }
     }

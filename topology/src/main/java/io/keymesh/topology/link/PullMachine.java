@@ -17,7 +17,8 @@ import java.util.TreeMap;
  * any failure. Pulls every origin the upstream serves (its own log and those it relays), never this
  * node's own. An origin's entries are applied at most once per position: a batch wholly at or below
  * the position is skipped (counted as duplicate), one starting past {@code position + 1} closes the
- * link (the upstream resyncs it). Events in, {@link LinkAction}s out; no I/O, no clock (time is the
+ * link (the upstream resyncs it). Snapshot frames other than SnapshotEnd are taken only during a
+ * snapshot (between a snapshot's Sync and its first SnapshotEnd); anywhere else they close the link. Events in, {@link LinkAction}s out; no I/O, no clock (time is the
  * {@code nowNanos} argument, monotonic). Not thread-safe: one driver owns it.
  */
 public final class PullMachine {
@@ -258,6 +259,11 @@ public final class PullMachine {
         }
         if (frame instanceof LinkFrame.SnapshotFlush || frame instanceof LinkFrame.SnapshotLibrary
                 || frame instanceof LinkFrame.SnapshotKey) {
+            if (state != State.SNAPSHOT) {
+                // a sender sends these only between a snapshot's Sync and its SnapshotEnd frames
+                return fail(upstreamName() + " sent " + frame.getClass().getSimpleName()
+                        + " outside a snapshot (refused: a sender sends it only during a snapshot)", nowNanos, true);
+            }
             inFlight = true;
             return List.of(new LinkAction.ApplySnapshot(frame));
         }

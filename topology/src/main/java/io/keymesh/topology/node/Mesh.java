@@ -15,6 +15,7 @@ import io.keymesh.topology.wire.Hello;
 import io.keymesh.topology.wire.LinkFrame;
 import io.keymesh.topology.wire.PeerAuth;
 import io.keymesh.topology.clock.Stamp;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -209,10 +210,12 @@ public final class Mesh implements AutoCloseable {
      * Turns {@code channel} (a client connection that sent HELLO and PULL, with the client pipeline's
      * handlers already removed but for its decoder, named {@code decoderName}) into the sending side
      * of a link serving {@code pullerId} (a peer or a replica, by {@code role}) from its position
-     * vector {@code from} (origins it lacks start at 0).
+     * vector {@code from} (origins it lacks start at 0). {@code behind} holds the bytes of requests the
+     * puller sent right behind its PULL that the client pipeline had already framed (taken over here):
+     * the sender reads them first, then what the decoder still holds, then the socket.
      */
     public void serve(Channel channel, String decoderName, String role, String pullerId, String address,
-                      Map<String, Long> from) {
+                      Map<String, Long> from, ByteBuf behind) {
         boolean replica = role.equals("replica");
         ServeStatus status = new ServeStatus(pullerId, role, address);
         SendLink sender = new SendLink(channel, settings.nodeId(), pullerId, replica, from, backend,
@@ -222,14 +225,20 @@ public final class Mesh implements AutoCloseable {
         if (replica) {
             departedReplicas.remove(pullerId);
         }
-        channel.pipeline().addLast("keymesh-link", new SenderHandler(sender, () -> {
+        SenderHandler handler = new SenderHandler(sender, () -> {
             (replica ? replicaSenders : senders).remove(sender);
             if (replica) {
                 departedReplicas.put(pullerId, new DepartedReplica(sender.ackedAll(), time.wallMillis()));
             } else {
                 rememberAcks(pullerId, sender.ackedAll());
             }
-        }));
+        });
+        channel.pipeline().addLast("keymesh-link", handler);
+        if (behind.isReadable()) {
+            handler.channelRead(channel.pipeline().context(handler), behind);
+        } else {
+            behind.release();
+        }
         if (decoderName != null && channel.pipeline().get(decoderName) != null) {
             channel.pipeline().remove(decoderName);
         }

@@ -120,6 +120,9 @@ public final class Frames {
         }
         String origin = text(list.get(1));
         long count = num(list.get(2));
+        if (count < 0 || 2 * count > list.size() - 3) {    // every entry takes at least its seq and field count
+            throw new RespFormatException("BATCH count " + count + " does not fit its " + (list.size() - 3) + " items");
+        }
         List<LogEntry> entries = new ArrayList<>((int) Math.min(count, 4096));
         int at = 3;
         for (long i = 0; i < count; i++) {

@@ -108,4 +108,17 @@ class PullMachineTest {
         assertEquals(List.of(new LinkAction.Send(new LinkFrame.Ack("a", 50))), m.onApplied("a", 50, 3));
         assertEquals(PullMachine.State.STREAMING, m.state());
     }
+
+    @Test
+    void refusesSnapshotFramesOnAStreamingLink() {
+        for (LinkFrame f : List.of(new LinkFrame.SnapshotFlush(0, "0000000000000001b"),
+                new LinkFrame.SnapshotLibrary("lib", "0000000000000001b code"),
+                new LinkFrame.SnapshotKey(0, new byte[] {'k'}, List.of()))) {
+            PullMachine m = streaming();
+            List<LinkAction> out = m.onFrame(f, 1);
+            assertInstanceOf(LinkAction.Close.class, out.get(0), "a " + f.getClass().getSimpleName() + " outside a snapshot");
+            assertEquals(PullMachine.State.BACKOFF, m.state());
+            assertTrue(m.lastError().contains("outside a snapshot"), m.lastError());
+        }
+    }
 }

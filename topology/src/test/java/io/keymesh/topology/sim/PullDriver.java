@@ -6,6 +6,7 @@ import io.keymesh.topology.link.LinkAction;
 import io.keymesh.topology.link.LinkSteps;
 import io.keymesh.topology.link.LogStore;
 import io.keymesh.topology.link.PullMachine;
+import io.keymesh.topology.wire.FrameStamps;
 import io.keymesh.topology.wire.LinkFrame;
 import io.keymesh.topology.wire.LogEntry;
 
@@ -18,7 +19,7 @@ import java.util.Objects;
  * Drives one {@link PullMachine} of a simulated node as the production driver does over a socket:
  * performs its actions on the node's real redis-server (km_r, snapshot merges, km:pos) and on the
  * simulated network, and feeds back the outcomes as events. As production's PullLink, it observes a
- * heartbeat's stamp in the node's clock when it arrives and a batch's stamps before applying it; one
+ * heartbeat's and a snapshot frame's stamps in the node's clock when they arrive and a batch's stamps before applying it; one
  * too far ahead closes the connection (the machine hears it as {@code onClosed}). Dead once its node
  * crashes: its timers then do nothing.
  */
@@ -76,13 +77,13 @@ final class PullDriver extends MachineDriver {
         return machine.onTimer(nowNanos);
     }
 
-    /** A frame arrived: a heartbeat's stamp is observed first (a batch's when it is applied), then the machine sees it. */
+    /** A frame arrived: its stamps outside a batch are observed first (FrameStamps; a batch's when it is applied), then the machine sees it. */
     void onFrame(Object frame) {
         if (!(frame instanceof LinkFrame f)) {
             sim.failure(node + ": frame " + SimNetwork.describe(frame) + " on a pulling link");
             return;
         }
-        if (f instanceof LinkFrame.Heartbeat hb && !observed(List.of(hb.stamp()))) {
+        if (!observed(FrameStamps.of(f))) {
             return;
         }
         perform(machine.onFrame(f, sim.nowNanos()));

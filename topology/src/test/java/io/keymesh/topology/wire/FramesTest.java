@@ -88,6 +88,16 @@ class FramesTest {
         assertThrows(RespFormatException.class, () -> RespParser.standard().parse(Unpooled.copiedBuffer("?x\r\n", StandardCharsets.US_ASCII)));
     }
 
+    /** Fuzz peer case 1098 of seed 20261207: a negative count once sized a list of billions (OutOfMemoryError on the pull thread). */
+    @Test
+    void batchCountsThatDoNotFitTheFrameAreRefusedBeforeAnythingIsAllocated() {
+        assertThrows(RespFormatException.class, () -> Frames.decode(List.of(b("BATCH"), -4097916377743573537L,
+                -641879643860170357L, b("1.5"), b("fa110000"))));
+        assertThrows(RespFormatException.class, () -> Frames.decode(List.of(b("BATCH"), b("o"), b("-1"))));
+        assertThrows(RespFormatException.class, () -> Frames.decode(List.of(b("BATCH"), b("o"), b("2000000000"), b("1"), b("0"))));
+        assertEquals(new LinkFrame.Batch("o", List.of()), Frames.decode(List.of(b("BATCH"), b("o"), b("0"))));
+    }
+
     @Test
     void sequencesOutsideWhatLuaHoldsExactlyAreRefused() {
         String max = Long.toString(Frames.SEQ_MAX);

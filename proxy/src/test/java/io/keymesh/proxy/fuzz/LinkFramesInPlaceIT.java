@@ -1,0 +1,119 @@
+package io.keymesh.proxy.fuzz;
+
+import io.keymesh.proxy.mesh.Await;
+import io.keymesh.proxy.mesh.MeshFixture;
+import io.keymesh.proxy.mesh.MeshNode;
+import io.keymesh.topology.clock.Hlc;
+import io.keymesh.topology.clock.Stamp;
+import io.keymesh.topology.link.ServeStatus;
+import io.keymesh.topology.wire.Frames;
+import io.keymesh.topology.wire.LinkFrame;
+import io.keymesh.topology.wire.LogEntry;
+import io.keymesh.topology.wire.RespParser;
+import io.keymesh.topology.wire.RespStreamReader;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Link frames where a real node never sends them, from a fake node that proved the cluster secret:
+ * snapshot frames on a streaming link (with a stamp far ahead or a current one) are refused and
+ * change nothing, and acknowledgements written in the same burst as KEYMESH PULL reach the link's
+ * sender.
+ */
+class LinkFramesInPlaceIT {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final String FAKE_ID = "fa15e0a1";
+
+    @Test
+    void snapshotFramesOnAStreamingLinkAreRefusedAndChangeNothing() throws Exception {
+        try (ServerSocket fake = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
+             MeshFixture mesh = MeshFixture.builder().nodes(1)
+                     .setting(0, "keymesh.peers", List.of("127.0.0.1:" + fake.getLocalPort())).start()) {
+            MeshNode node = mesh.node(0);
+            node.sync().set("kept", "before");
+            fake.setSoTimeout((int) WAIT.toMillis());
+
+            // a flush epoch 63 minutes ahead, as a streaming link's frame
+            long ahead = Hlc.pack(System.currentTimeMillis() + 63 * 60_000L, 0);
+            try (Socket s = fake.accept()) {
+                sendAfterHandshake(s, new LinkFrame.SnapshotFlush(0, Stamp.of(ahead, FAKE_ID)));
+                awaitLastError(node, "clock ahead");
+            }
+            assertEquals("before", node.sync().get("kept"), "a refused flush flushed nothing");
+            node.sync().set("after", "written");
+            assertEquals("written", node.sync().get("after"), "a write after the refusal applies");
+
+            // a current stamp: still refused on a streaming link (a sender sends it only during a snapshot)
+            long now = Hlc.pack(System.currentTimeMillis(), 0);
+            try (Socket s = fake.accept()) {
+                sendAfterHandshake(s, new LinkFrame.SnapshotFlush(0, Stamp.of(now, FAKE_ID)));
+                awaitLastError(node, "SnapshotFlush outside a snapshot");
+            }
+            assertEquals("before", node.sync().get("kept"));
+            assertEquals("written", node.sync().get("after"));
+
+            // the link still applies the fake peer's batches
+            try (Socket s = fake.accept()) {
+                long seq = sendAfterHandshake(s, null) + 1;
+                LogEntry set = new LogEntry(seq, List.of(Pick.utf8("t"), Pick.utf8(Stamp.of(now + 1, FAKE_ID)),
+                        Pick.utf8("k"), Pick.utf8("from-peer"), Pick.utf8("s"), Pick.utf8("applied")));
+                write(s.getOutputStream(), new LinkFrame.Batch(FAKE_ID, List.of(set)));
+                Await.until(WAIT, "the fake peer's batch applied", () -> "applied".equals(node.sync().get("from-peer")),
+                        () -> node.info("replication").toString());
+            }
+        }
+    }
+
+    @Test
+    void anAckWrittenRightBehindPullReachesTheSender() throws Exception {
+        try (MeshFixture mesh = MeshFixture.builder().nodes(1).setting("keymesh.replication.enabled", true).start();
+             Socket socket = new Socket()) {
+            MeshNode node = mesh.node(0);
+            node.sync().set("first", "v1");
+            socket.connect(new InetSocketAddress("127.0.0.1", node.port()), 5000);
+            socket.setSoTimeout((int) WAIT.toMillis());
+            OutputStream out = socket.getOutputStream();
+            RespStreamReader in = new RespStreamReader(socket.getInputStream(), RespParser.standard());
+            byte[] ack = new RespBytes().command(Frames.toArgs(new LinkFrame.Ack(node.nodeId(), 1))).bytes();
+            LinkHandshake.pull(in, out, "fe11ca02", MeshFixture.SECRET, Map.of(node.nodeId(), 0L), ack);
+
+            ServeStatus link = node.keymesh().mesh().replicas().get(0);
+            Await.until(WAIT, "the ack behind PULL counted", () -> link.ackedSeq() == 1, () -> "acked " + link.ackedSeq());
+            node.sync().set("second", "v2");
+            ReplicaAckOriginsIT.awaitBatchWith(in, "v2");
+        }
+    }
+
+    /** Answers the node's handshake as a peer, then sends {@code frame} (when not null); returns the node's position of the fake origin. */
+    private static long sendAfterHandshake(Socket s, LinkFrame frame) throws IOException {
+        s.setSoTimeout((int) WAIT.toMillis());
+        RespStreamReader in = new RespStreamReader(s.getInputStream(), RespParser.standard());
+        long position = LinkHandshake.serve(in, s.getOutputStream(), FAKE_ID, MeshFixture.DATABASES, MeshFixture.SECRET);
+        if (frame != null) {
+            write(s.getOutputStream(), frame);
+        }
+        return position;
+    }
+
+    private static void write(OutputStream out, LinkFrame frame) throws IOException {
+        out.write(new RespBytes().command(Frames.toArgs(frame)).bytes());
+        out.flush();
+    }
+
+    private static void awaitLastError(MeshNode node, String text) {
+        Await.until(WAIT, "the node refuses the frame (" + text + ")",
+                () -> node.info("replication").getOrDefault("peer0", "").contains(text),
+                () -> node.info("replication").toString());
+    }
+}
