@@ -9,6 +9,9 @@ import java.nio.charset.StandardCharsets;
  */
 public final class Stamp {
     public static final int HLC_DIGITS = 16;
+    /** The shortest stamp: the HLC's digits and an 8-character node id. */
+    public static final int LENGTH_MIN = HLC_DIGITS + 8;
+    private static final int QUOTED_MAX = 40;
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     private Stamp() {
@@ -40,18 +43,37 @@ public final class Stamp {
         return Long.parseUnsignedLong(stamp.substring(0, HLC_DIGITS), 16);
     }
 
-    /** Whether {@code s} starts with the 16 lower-case hex digits of a stamp's HLC. */
+    /**
+     * Whether {@code s} is a stamp: the 16 lower-case hex digits of its HLC, then the node id (8
+     * lower-case hex characters) and the "0"s a tie-break may append, so nothing but lower-case hex
+     * and at least {@link #LENGTH_MIN} characters. Only such a value may be stored or compared as a
+     * stamp: the apply library keeps stamps inside "|" and " " separated metadata.
+     */
     public static boolean valid(String s) {
-        if (s == null || s.length() < HLC_DIGITS) {
+        if (s == null || s.length() < LENGTH_MIN) {
             return false;
         }
-        for (int i = 0; i < HLC_DIGITS; i++) {
+        for (int i = 0; i < s.length(); i++) {
             char ch = s.charAt(i);
             if ((ch < '0' || ch > '9') && (ch < 'a' || ch > 'f')) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** {@code s} for a log line or an error: quoted, bytes outside printable ASCII as \xNN, cut after 40 characters. */
+    public static String quote(String s) {
+        StringBuilder out = new StringBuilder("\"");
+        for (int i = 0; i < s.length() && i < QUOTED_MAX; i++) {
+            char ch = s.charAt(i);
+            if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\') {
+                out.append(ch);
+            } else {
+                out.append(String.format("\\x%02x", (int) ch & 0xff));
+            }
+        }
+        return out.append(s.length() > QUOTED_MAX ? "\"... (" + s.length() + " characters)" : "\"").toString();
     }
 
     /** The origin node id of a stamp (what follows the HLC digits). */

@@ -580,18 +580,21 @@ public final class PullLink implements AutoCloseable {
         }
     }
 
-    /** Observes every stamp of a batch; returns the wall millis of the last one. */
+    /**
+     * Observes every stamp field of a batch ({@link FrameStamps#batch}; the machine refused a batch
+     * with a malformed one); returns the wall millis of the newest stamp of the last entry that has one.
+     */
     private long observeAll(List<LogEntry> entries) throws ClockSkewException {
-        long last = 0;
-        for (LogEntry e : entries) {
-            String stamp = e.stamp();
+        for (String stamp : FrameStamps.batch(entries)) {
+            clock.observe(Stamp.hlc(stamp));
+        }
+        for (int i = entries.size() - 1; i >= 0; i--) {
+            String stamp = entries.get(i).stamp();
             if (stamp != null) {
-                long hlc = Stamp.hlc(stamp);
-                clock.observe(hlc);
-                last = Hlc.millis(hlc);
+                return Hlc.millis(Stamp.hlc(stamp));
             }
         }
-        return last;
+        return 0;
     }
 
     /** A step failed: a refusal (clock, secret, the upstream's error) or the connection or backend failing. */

@@ -1,13 +1,17 @@
 package io.keymesh.topology.link;
 
 import io.keymesh.storage.retry.Backoff;
+import io.keymesh.topology.clock.Stamp;
 import io.keymesh.topology.wire.LinkFrame;
+import io.keymesh.topology.wire.LogEntry;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -17,8 +21,11 @@ import java.util.TreeMap;
  * any failure. Pulls every origin the upstream serves (its own log and those it relays), never this
  * node's own. An origin's entries are applied at most once per position: a batch wholly at or below
  * the position is skipped (counted as duplicate), one starting past {@code position + 1} closes the
- * link (the upstream resyncs it). Snapshot frames other than SnapshotEnd are taken only during a
- * snapshot (between a snapshot's Sync and its first SnapshotEnd); anywhere else they close the link. Events in, {@link LinkAction}s out; no I/O, no clock (time is the
+ * link (the upstream resyncs it), and so does one any of whose stamp fields ({@link LogEntry#stampFields})
+ * is not a stamp ({@link Stamp#valid}), before any of it is applied. Snapshot frames other than
+ * SnapshotEnd are taken only during a snapshot (between a snapshot's Sync and its first SnapshotEnd),
+ * and a SnapshotEnd only on a connection whose Sync began a snapshot, once per origin; anywhere else
+ * they close the link. Events in, {@link LinkAction}s out; no I/O, no clock (time is the
  * {@code nowNanos} argument, monotonic). Not thread-safe: one driver owns it.
  */
 public final class PullMachine {
@@ -31,6 +38,8 @@ public final class PullMachine {
     private final Backoff backoff;
     private final Map<String, Long> positions = new TreeMap<>();     // sorted: the same events give the same actions
     private final Deque<LinkFrame> queued = new ArrayDeque<>();
+    private final Set<String> snapshotEnded = new HashSet<>();     // origins whose SnapshotEnd came on this connection
+    private boolean snapshotSynced;                                // this connection's Sync began a snapshot
     private State state = State.IDLE;
     private String upstreamId = "";
     private String lastError = "";
@@ -245,7 +254,9 @@ public final class PullMachine {
             if (!(frame instanceof LinkFrame.Sync sync)) {
                 return fail("expected Sync, got " + frame, nowNanos, true);
             }
-            state = sync.mode().equals(LinkFrame.Sync.SNAPSHOT) ? State.SNAPSHOT : State.STREAMING;
+            snapshotSynced = sync.mode().equals(LinkFrame.Sync.SNAPSHOT);
+            snapshotEnded.clear();
+            state = snapshotSynced ? State.SNAPSHOT : State.STREAMING;
             backoff.reset();
             lastError = "";
             return List.of(new LinkAction.Timer(nowNanos + linkTimeoutNanos));
@@ -268,6 +279,12 @@ public final class PullMachine {
             return List.of(new LinkAction.ApplySnapshot(frame));
         }
         if (frame instanceof LinkFrame.SnapshotEnd end) {
+            if (!snapshotSynced || !snapshotEnded.add(end.origin())) {
+                // a sender ends a snapshot once per origin, on the connection it began it on
+                return fail(upstreamName() + " sent SnapshotEnd of " + end.origin() + (snapshotSynced
+                        ? " twice (refused: a sender ends a snapshot once per origin)"
+                        : " on a streaming link (refused: a sender sends it only to end a snapshot)"), nowNanos, true);
+            }
             state = State.STREAMING;
             inFlight = true;
             return List.of(new LinkAction.RaisePosition(end.origin(), end.seq()));
@@ -281,6 +298,12 @@ public final class PullMachine {
     private List<LinkAction> batch(LinkFrame.Batch batch, long nowNanos) {
         if (batch.entries().isEmpty()) {
             return List.of();
+        }
+        String malformed = malformedStamp(batch);
+        if (malformed != null) {
+            return fail(upstreamName() + " sent a batch of " + batch.origin() + " with " + malformed
+                    + " (refused: every t and q field of an entry is a stamp, 16 hex digits of HLC then the node id)",
+                    nowNanos, true);
         }
         if (batch.origin().equals(selfId)) {
             return fail(upstreamName() + " sent this node's own log back (origin " + selfId + ")", nowNanos, true);
@@ -297,6 +320,18 @@ public final class PullMachine {
         }
         inFlight = true;
         return List.of(new LinkAction.Apply(batch));
+    }
+
+    /** The first stamp field of {@code batch} that is not a stamp, described, or null when all are. */
+    private static String malformedStamp(LinkFrame.Batch batch) {
+        for (LogEntry e : batch.entries()) {
+            for (String stamp : e.stampFields()) {
+                if (!Stamp.valid(stamp)) {
+                    return "entry " + e.seq() + " stamped " + Stamp.quote(stamp);
+                }
+            }
+        }
+        return null;
     }
 
     private List<LinkAction> fail(String reason, long nowNanos, boolean close) {

@@ -12,7 +12,7 @@ import java.util.List;
  * heartbeat's stamp, a snapshot's flush epoch, a function library's record stamp ("<stamp> <code>")
  * and the key-level stamps of a snapshot key's metadata (register, expiry register, delete and
  * counter stamps, "t|e|et|d|counters|..." or the register stamp packed, as the apply library's
- * {@code meta_str} writes it). A batch's stamps are observed as it is applied.
+ * {@code meta_str} writes it). A batch's stamps ({@link #batch}) are observed as it is applied.
  */
 public final class FrameStamps {
     private FrameStamps() {
@@ -35,6 +35,15 @@ public final class FrameStamps {
             return metadata(key.items().get(0));
         }
         return List.of();
+    }
+
+    /** Every stamp field of every entry of a batch ({@link LogEntry#stampFields}), which the pulling side observes before applying it. */
+    public static List<String> batch(List<LogEntry> entries) {
+        List<String> out = new ArrayList<>(entries.size());
+        for (LogEntry e : entries) {
+            out.addAll(e.stampFields());
+        }
+        return out;
     }
 
     /** The key-level stamps of a snapshot key's metadata string (fields that hold no stamp are skipped). */

@@ -1,6 +1,7 @@
 package io.keymesh.topology.wire;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -33,6 +34,22 @@ public record LogEntry(long seq, List<byte[]> fields) {
             }
         }
         return newest == null ? null : new String(newest, StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * The values of the entry's fields that the apply library takes as stamps: every {@code t} (a
+     * write's stamp) and {@code q} (the flush epoch an increment counts from), in order, each byte a
+     * char (ISO-8859-1), so bytes that are not a stamp's stay visible as such.
+     */
+    public List<String> stampFields() {
+        List<String> out = new ArrayList<>(2);
+        for (int i = 0; i < fields.size(); i += 2) {
+            byte[] name = fields.get(i);
+            if (name.length == 1 && (name[0] == 't' || name[0] == 'q')) {
+                out.add(new String(fields.get(i + 1), StandardCharsets.ISO_8859_1));
+            }
+        }
+        return out;
     }
 
     /** How many writes the entry logs: one per stamp (an entry of plain SETs has one per SET), at least one. */

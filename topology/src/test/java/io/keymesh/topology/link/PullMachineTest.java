@@ -121,4 +121,52 @@ class PullMachineTest {
             assertTrue(m.lastError().contains("outside a snapshot"), m.lastError());
         }
     }
+
+    private static LogEntry entry(long seq, String... fields) {
+        return new LogEntry(seq, java.util.Arrays.stream(fields).map(f -> f.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)).toList());
+    }
+
+    @Test
+    void refusesABatchWithAMalformedStampFieldBeforeApplyingAny() {
+        String t1 = "0000018f2a3b4c5d" + "0a0b0c0d";
+        String t2 = "0000018f2a3b4c5e" + "0a0b0c0d";
+        String[] bad = {"\u0001|x 1 z", "", "0000018f2a3b4c5d", t1.toUpperCase(), t1 + "|9"};
+        for (String b : bad) {
+            for (String field : new String[] {"t", "q"}) {
+                PullMachine m = streaming();
+                LinkFrame.Batch batch = new LinkFrame.Batch("a", List.of(entry(6, "t", t1, "k", "x", "s", "1"),
+                        entry(7, "t", t2, "k", "y", "s", "2", field, b, "k", "z", "s", "3")));
+                List<LinkAction> out = m.onFrame(batch, 1);
+                assertInstanceOf(LinkAction.Close.class, out.get(0), field + " " + b);
+                assertTrue(out.stream().noneMatch(a -> a instanceof LinkAction.Apply), "nothing of the batch is applied");
+                assertEquals(PullMachine.State.BACKOFF, m.state());
+                assertTrue(m.lastError().contains("entry 7 stamped") && m.lastError().contains("refused"), m.lastError());
+            }
+        }
+        PullMachine m = streaming();
+        LinkFrame.Batch good = new LinkFrame.Batch("a", List.of(entry(6, "t", t2, "k", "x", "s", "1", "t", t1, "k", "y",
+                "s", "2"), entry(7, "t", t2, "k", "c", "q", t1, "i", "3")));
+        assertEquals(List.of(new LinkAction.Apply(good)), m.onFrame(good, 1), "lower stamps and flush epochs that are stamps");
+    }
+
+    @Test
+    void refusesASnapshotEndOnAStreamingLinkAndASecondOneOfAnOrigin() {
+        PullMachine m = streaming();
+        assertInstanceOf(LinkAction.Close.class, m.onFrame(new LinkFrame.SnapshotEnd("a", 50), 1).get(0));
+        assertTrue(m.lastError().contains("on a streaming link"), m.lastError());
+
+        PullMachine s = new PullMachine("r", "replica", SETTINGS);
+        s.start(0);
+        s.onConnected(0);
+        s.onHandshake("a", Map.of(), 0);
+        s.onFrame(new LinkFrame.Sync(LinkFrame.Sync.SNAPSHOT, "*", 0, 3), 0);
+        assertEquals(List.of(new LinkAction.RaisePosition("a", 50)), s.onFrame(new LinkFrame.SnapshotEnd("a", 50), 1));
+        s.onFrame(new LinkFrame.SnapshotEnd("b", 20), 1);
+        assertEquals(List.of(new LinkAction.RaisePosition("b", 20)), s.onApplied("a", 50, 2).subList(1, 2),
+                "every origin's end of one snapshot");
+        s.onApplied("b", 20, 3);
+        assertEquals(PullMachine.State.STREAMING, s.state());
+        assertInstanceOf(LinkAction.Close.class, s.onFrame(new LinkFrame.SnapshotEnd("a", 90), 4).get(0));
+        assertTrue(s.lastError().contains("twice"), s.lastError());
+    }
 }

@@ -8,12 +8,10 @@ import io.keymesh.topology.link.LogStore;
 import io.keymesh.topology.link.PullMachine;
 import io.keymesh.topology.wire.FrameStamps;
 import io.keymesh.topology.wire.LinkFrame;
-import io.keymesh.topology.wire.LogEntry;
 
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * Drives one {@link PullMachine} of a simulated node as the production driver does over a socket:
@@ -48,7 +46,7 @@ final class PullDriver extends MachineDriver {
         } else if (a instanceof LinkAction.Pull p) {
             sim.send(connection, true, new PullRequest(node.nodeId(), p.role(), p.positions()));
         } else if (a instanceof LinkAction.Apply apply) {
-            if (!observed(apply.batch().entries().stream().map(LogEntry::stamp).filter(Objects::nonNull).toList())) {
+            if (!observed(FrameStamps.batch(apply.batch().entries()))) {
                 return;
             }
             long position = LinkSteps.apply(node.backend(), node.databases(), apply.batch(), node.time);

@@ -11,6 +11,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -119,5 +120,18 @@ class FramesTest {
         assertEquals(0x18f2a3b4c5d0001L, Stamp.hlc(early));
         assertTrue(early.compareTo(late) < 0);
         assertThrows(IllegalArgumentException.class, () -> Stamp.hlc("zz"));
+    }
+
+    @Test
+    void aStampIsLowerCaseHexOfAnHlcAndANodeId() {
+        String stamp = Stamp.of(0x18f2a3b4c5d0001L, "a1b2c3d4");
+        assertTrue(Stamp.valid(stamp));
+        assertTrue(Stamp.valid(stamp + "00"), "with the zeros of tie-breaks");
+        for (String bad : new String[] {"", "0000000000000000", stamp.substring(0, 23), stamp.toUpperCase(),
+                stamp.substring(0, 16) + "a1b2|3d4", stamp + " 5 3", "0000000000000000FFFFFFFF", "g".repeat(24),
+                new String(new char[] {'0', '0', 0x01, '|', ' '}) + stamp}) {
+            assertFalse(Stamp.valid(bad), bad);
+        }
+        assertEquals("\"00|\\x01\\x7f\"", Stamp.quote("00|\u0001\u007f"));
     }
 }
