@@ -213,7 +213,8 @@ public final class ApplyCalls {
     /**
      * km_gc: one step of tombstone collection over user db {@code db} from {@code cursor}, at most
      * {@code count} metadata keys, dropping tombstones older than {@code cutoffStamp}; answers the
-     * next cursor first ("0" when the db is done).
+     * next cursor ("0" when the db is done), the count dropped, then the keys skipped because their
+     * metadata cannot be read.
      */
     public static List<String> gcStep(int userDatabases, String cutoffStamp, int db, String cursor, int count) {
         return List.of("FCALL", "km_gc", "0", Integer.toString(userDatabases), cutoffStamp, Integer.toString(db), cursor,

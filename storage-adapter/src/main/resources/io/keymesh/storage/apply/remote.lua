@@ -1082,7 +1082,10 @@ end
 
 -- km_gc: FCALL km_gc 0 <N> <stamp> <db> <cursor> <count>: one SCAN step (COUNT count) over the
 -- metadata of user db <db>, dropping key and member tombstones (and metadata of absent keys) older
--- than stamp. Returns {next cursor, dropped}; a full pass ends when the cursor comes back as "0".
+-- than stamp. Returns {next cursor, dropped, unreadable key ...}; a full pass ends when the cursor
+-- comes back as "0". A key whose metadata the library cannot read (collecting it raises an error)
+-- is skipped and named after the count, so one such key neither stops the collection of the others
+-- nor goes unreported.
 -- Incremental so that collecting garbage never blocks the server for long, whatever the key count.
 local function km_gc(_, argv)
   reset_db()
@@ -1092,10 +1095,10 @@ local function km_gc(_, argv)
   if db == nil or db < 0 or db >= N then
     return redis.error_reply('ERR keymesh: km_gc db out of range')
   end
-  local dropped = 0
-  sel(N + db)
-  local step = redis.call('SCAN', argv[4], 'COUNT', argv[5])
-  for _, k in ipairs(step[2]) do
+  -- collects what km_gc drops of one metadata key k of user db (metadata in db N + db): returns how
+  -- many tombstones went
+  local function gc_key(N, db, k, stamp)
+    local dropped = 0
     local m = meta_load(N + db, k)
     local present = exists(db, k)
     local gone = false
@@ -1133,8 +1136,23 @@ local function km_gc(_, argv)
         end
       end
     end
+    return dropped
   end
-  return { step[1], dropped }
+  local dropped = 0
+  local out = { '', 0 }
+  sel(N + db)
+  local step = redis.call('SCAN', argv[4], 'COUNT', argv[5])
+  for _, k in ipairs(step[2]) do
+    local ok, n = pcall(gc_key, N, db, k, stamp)
+    if ok then
+      dropped = dropped + n
+    else
+      out[#out + 1] = k
+      reset_db()
+    end
+  end
+  out[1], out[2] = step[1], dropped
+  return out
 end
 
 --[[

@@ -1452,6 +1452,36 @@ class ApplyLibraryIT extends ThreeNodeTest {
     }
 
     @Test
+    void gcSkipsAndNamesAKeyWhoseMetadataCannotBeReadAndCollectsTheRest() {
+        a.w("SET", "bad", "kept");
+        a.w("SET", "k", "v");
+        a.w("DEL", "k");
+        a.w("HSET", "h", "f", "1");
+        a.w("HDEL", "h", "f");
+        // the metadata of bad: an old delete tombstone under a counter vector whose totals are no numbers
+        String corrupt = a.stamp() + "|||" + "0000000000000001" + a.origin + "|" + a.origin + " " + a.stamp() + " \u0001z y";
+        a.conn.callParsed("SELECT", Node.N);
+        a.conn.callParsed("SET", "bad", corrupt);
+        a.conn.callParsed("SELECT", 0);
+        String gcStamp = a.stamp();
+        List<Object> unreadable = new ArrayList<>();
+        long dropped = 0;
+        String cursor = "0";
+        do {
+            List<?> step = (List<?>) a.conn.callParsed(ApplyCalls.gcStep(Node.N, gcStamp, 0, cursor, 1).toArray());
+            cursor = step.get(0).toString();
+            dropped += (Long) step.get(1);
+            unreadable.addAll(step.subList(2, step.size()));
+        } while (!cursor.equals("0"));
+        assertEquals(List.of("bad"), unreadable, "the key whose metadata cannot be read is named, once per pass");
+        assertEquals(2L, dropped, "the tombstones of k and of h's field f are collected all the same");
+        assertEquals("none", a.meta("k"));
+        assertEquals(corrupt, a.meta("bad"), "the unreadable metadata is left as it was");
+        assertEquals("kept", a.conn.callParsed("GET", "bad"));
+        assertEquals(0L, a.conn.callParsed("EXISTS", "k"));
+    }
+
+    @Test
     void gcDropsOldRemovedIdTombstonesOfLists() {
         a.w("RPUSH", "q", "1");
         a.w("RPUSH", "gone", "x");

@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,9 +42,13 @@ final class Housekeeper implements AutoCloseable {
     /** A script holding the backend makes housekeeping wait (logged once), not fail. */
     private final BusyWait busy = new BusyWait("log housekeeping").whileWaiting(() -> !closed);
     private static final int GC_STEP_KEYS = 100;
+    /** Keys named in one log line of unreadable metadata, at most. */
+    private static final int UNREADABLE_NAMED_MAX = 10;
     private final FunctionSync functions = new FunctionSync();
     private int gcDb;                   // where the incremental tombstone collection stands
     private String gcCursor = "0";
+    private final List<String> gcUnreadable = new ArrayList<>();    // keys the current pass over gcDb skipped
+    private final Map<Integer, Integer> unreadableByDb = new HashMap<>();   // per db, at its last full pass
     /** Every origin's position at the last mark: other origins' logs are kept from there. */
     private Map<String, Long> marked = Map.of();
     private boolean capWarned;
@@ -132,10 +137,30 @@ final class Housekeeper implements AutoCloseable {
         List<?> step = (List<?>) conn.ok(ApplyCalls.gcStep(s.databases(), Stamp.of(Hlc.pack(cutoff, 0), "00000000"), gcDb,
                 gcCursor, GC_STEP_KEYS));
         Object next = step.get(0);
+        for (int i = 2; i < step.size(); i++) {
+            gcUnreadable.add(text(step.get(i)));
+        }
         gcCursor = text(next);
         if (gcCursor.equals("0")) {
+            reportUnreadable(gcDb);
             gcDb = (gcDb + 1) % s.databases();
         }
+    }
+
+    /**
+     * Once per pass over {@code db}: says (log and INFO {@code mesh_metadata_unreadable}) which keys'
+     * metadata the collection could not read and skipped; they stay as they are.
+     */
+    private void reportUnreadable(int db) {
+        int n = gcUnreadable.size();
+        if (n > 0) {
+            List<String> named = gcUnreadable.subList(0, Math.min(n, UNREADABLE_NAMED_MAX));
+            log.warn("tombstone collection of db {} skipped {} key(s) whose metadata cannot be read: {}{}", db, n,
+                    named, n > named.size() ? " ..." : "");
+        }
+        unreadableByDb.put(db, n);
+        mesh.metadataUnreadable(unreadableByDb.values().stream().mapToLong(Integer::longValue).sum());
+        gcUnreadable.clear();
     }
 
     /** What the metrics show of one origin's log, read after its trim. */

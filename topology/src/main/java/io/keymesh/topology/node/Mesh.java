@@ -51,6 +51,7 @@ public final class Mesh implements AutoCloseable {
     private final Map<String, Map<String, Long>> peerAcks = new ConcurrentHashMap<>();
     private final Map<String, DepartedReplica> departedReplicas = new ConcurrentHashMap<>();
     private volatile String logHeldFor = "";
+    private volatile long metadataUnreadable;
     private final AtomicLong clockRefusals = new AtomicLong();
     private final AtomicLong secretRefusals = new AtomicLong();
     private final AtomicLong formatRefusals = new AtomicLong();
@@ -424,6 +425,15 @@ public final class Mesh implements AutoCloseable {
 
     void logHeldFor(String ids) {
         logHeldFor = ids;
+    }
+
+    /** Keys whose metadata the tombstone collection could not read at its last pass over each database (skipped). */
+    public long metadataUnreadable() {
+        return metadataUnreadable;
+    }
+
+    void metadataUnreadable(long keys) {
+        metadataUnreadable = keys;
     }
 
     /** What a replica that disconnected had acknowledged, and when it left. */

@@ -45,6 +45,7 @@ public final class MeshReport {
         m.put("mesh_partial_resyncs", Long.toString(partial));
         m.put("mesh_snapshot_resyncs", Long.toString(snapshot));
         m.put("mesh_log_held_for", mesh.logHeldFor());
+        m.put("mesh_metadata_unreadable", Long.toString(mesh.metadataUnreadable()));
         m.put("mesh_bytes_received", Long.toString(received));
         m.put("mesh_bytes_sent", Long.toString(sent));
         m.put("mesh_clock_refusals", Long.toString(mesh.clockRefusals()));
