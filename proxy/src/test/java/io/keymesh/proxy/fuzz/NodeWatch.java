@@ -24,8 +24,8 @@ import java.util.stream.Stream;
  * reply. {@link #deepCheck} asks the node's JVM (jcmd) for its threads and, after a full GC, its
  * heap: every thread of the baseline that should live as long as the node (event loops, the pull
  * thread of each peer, housekeeping) must still be there, the thread count must stay near the
- * baseline, the heap used after GC under a bound, and the node's log free of errors that end
- * threads.
+ * baseline, the heap used after GC under a bound, and the node's log free of faults (errors that
+ * end threads, ERROR lines, exceptions logged with a stack trace, failing housekeeping).
  */
 final class NodeWatch implements AutoCloseable {
     /** The key the control sets once and reads after every batch. */
@@ -33,7 +33,16 @@ final class NodeWatch implements AutoCloseable {
     private static final String COUNTER_KEY = "fuzz:control-counter";
     private static final Pattern USED = Pattern.compile("used (\\d+)K");
     private static final byte[] CONTROL_REQUESTS = controlRequests();
-    private static final List<String> FATAL = List.of("OutOfMemoryError", "StackOverflowError", "Exception in thread");
+    /**
+     * What the node's log must never say: errors that end threads, a failing housekeeping pass
+     * (which then stops collecting tombstones or trimming logs) and metadata it could not read
+     * (something stored a value the library cannot parse). Refused links and closed clients are
+     * expected under fuzzing and logged at WARN or INFO without a stack trace, so they pass.
+     */
+    private static final List<String> FATAL = List.of("OutOfMemoryError", "StackOverflowError", "Exception in thread",
+            "housekeeping failed", "whose metadata cannot be read");
+    /** A log line at ERROR level (the node's pattern: "HH:mm:ss.SSS LEVEL [thread] logger - message"). */
+    private static final Pattern ERROR_LINE = Pattern.compile("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} ERROR ");
 
     private final MeshNode node;
     private final Path logDir;
@@ -185,16 +194,43 @@ final class NodeWatch implements AutoCloseable {
         return used;
     }
 
+    /** The first fault the node's log files report ({@link #fault}), or null. */
     private String fatalLogLine() throws IOException {
         try (Stream<Path> files = Files.walk(logDir)) {
             for (Path f : files.filter(p -> p.getFileName().toString().matches("keymesh-\\d+\\.log")).toList()) {
-                for (String line : Files.readAllLines(f, StandardCharsets.ISO_8859_1)) {
-                    for (String fatal : FATAL) {
-                        if (line.contains(fatal)) {
-                            return line;
-                        }
-                    }
+                String fault = fault(Files.readAllLines(f, StandardCharsets.ISO_8859_1));
+                if (fault != null) {
+                    return fault;
                 }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The first line of a node's log that reports a fault ({@link #FATAL}, an ERROR line, or an
+     * exception logged with its stack trace, given with the line that logged it), or null.
+     */
+    static String fault(List<String> lines) {
+        String logged = "";
+        String previous = "";
+        for (String line : lines) {
+            for (String fatal : FATAL) {
+                if (line.contains(fatal)) {
+                    return line;
+                }
+            }
+            if (ERROR_LINE.matcher(line).find()) {
+                return line;
+            }
+            if (line.startsWith("\tat ")) {
+                return "an exception with its stack trace: " + logged + " / " + previous + " / " + line.trim();
+            }
+            if (!line.startsWith("\t")) {
+                if (!line.isEmpty() && Character.isDigit(line.charAt(0))) {
+                    logged = line;
+                }
+                previous = line;
             }
         }
         return null;
