@@ -11,6 +11,8 @@ import io.keymesh.topology.wire.LinkFrame;
 import io.keymesh.topology.wire.LogEntry;
 import io.keymesh.topology.wire.RespParser;
 import io.keymesh.topology.wire.RespStreamReader;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -24,11 +26,13 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
  * Link frames where a real node never sends them, from a fake node that proved the cluster secret:
- * snapshot frames on a streaming link (with a stamp far ahead or a current one) are refused and
- * change nothing, and acknowledgements written in the same burst as KEYMESH PULL reach the link's
+ * snapshot frames on a streaming link (with a stamp far ahead or a current one) and a batch with
+ * a malformed stamp are refused and change nothing (housekeeping goes on, and skips and counts
+ * metadata it cannot read), and acknowledgements written in the same burst as KEYMESH PULL reach the link's
  * sender.
  */
 class LinkFramesInPlaceIT {
@@ -70,6 +74,66 @@ class LinkFramesInPlaceIT {
                         Pick.utf8("k"), Pick.utf8("from-peer"), Pick.utf8("s"), Pick.utf8("applied")));
                 write(s.getOutputStream(), new LinkFrame.Batch(FAKE_ID, List.of(set)));
                 Await.until(WAIT, "the fake peer's batch applied", () -> "applied".equals(node.sync().get("from-peer")),
+                        () -> node.info("replication").toString());
+            }
+        }
+    }
+
+    @Test
+    void aBatchWithAMalformedLowerStampIsRefusedAndHousekeepingGoesOn() throws Exception {
+        try (ServerSocket fake = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
+             MeshFixture mesh = MeshFixture.builder().nodes(1)
+                     .setting(0, "keymesh.peers", List.of("127.0.0.1:" + fake.getLocalPort()))
+                     .setting("keymesh.replication.tombstone-max-age", "1s").start();
+             StatefulRedisConnection<String, String> backend = mesh.node(0).connectBackend()) {
+            MeshNode node = mesh.node(0);
+            RedisCommands<String, String> meta = backend.sync();
+            meta.select(MeshFixture.DATABASES);                // db 0's metadata
+            fake.setSoTimeout((int) WAIT.toMillis());
+
+            // an entry of two SETs: the newest stamp right, the lower one random bytes
+            long now = Hlc.pack(System.currentTimeMillis(), 0);
+            try (Socket s = fake.accept()) {
+                long seq = sendAfterHandshake(s, null) + 1;
+                LogEntry sets = new LogEntry(seq, List.of(Pick.utf8("t"), Pick.utf8(Stamp.of(now, FAKE_ID)),
+                        Pick.utf8("k"), Pick.utf8("fz:1"), Pick.utf8("s"), Pick.utf8("one"),
+                        Pick.utf8("t"), new byte[] {0x01, '|', 'z', ' ', '1', ' ', 'y'},
+                        Pick.utf8("k"), Pick.utf8("fz:2"), Pick.utf8("s"), Pick.utf8("two")));
+                write(s.getOutputStream(), new LinkFrame.Batch(FAKE_ID, List.of(sets)));
+                awaitLastError(node, "entry " + seq + " stamped \"\\x01|z 1 y\"");
+            }
+            assertNull(node.sync().get("fz:1"), "nothing of the refused batch is applied");
+            assertNull(node.sync().get("fz:2"));
+            assertEquals(0L, meta.exists("fz:1", "fz:2"), "and no metadata of it stored");
+
+            // housekeeping collects a deleted key's tombstone and finds no unreadable metadata
+            node.sync().set("gone", "x");
+            node.sync().del("gone");
+            assertEquals(1L, meta.exists("gone"), "the delete's tombstone");
+            Await.until(WAIT, "the tombstone of gone collected", () -> meta.exists("gone") == 0,
+                    () -> node.info("replication").toString());
+            assertEquals("0", node.info("replication").get("mesh_metadata_unreadable"));
+
+            // metadata a library cannot read (as such a stamp left it) stops neither collection nor the node
+            node.sync().set("bad", "kept");
+            String corrupt = Stamp.of(now, FAKE_ID) + "|||" + Stamp.of(1, FAKE_ID) + "|" + FAKE_ID + " "
+                    + Stamp.of(now, FAKE_ID) + " z y";
+            meta.set("bad", corrupt);
+            node.sync().set("gone", "y");
+            node.sync().del("gone");
+            Await.until(WAIT, "the unreadable key is counted and the other tombstone collected",
+                    () -> meta.exists("gone") == 0 && "1".equals(node.info("replication").get("mesh_metadata_unreadable")),
+                    () -> node.info("replication").toString());
+            assertEquals(corrupt, meta.get("bad"), "the unreadable metadata is left as it was");
+            assertEquals("kept", node.sync().get("bad"));
+
+            // the link still applies the fake peer's well-stamped batches
+            try (Socket s = fake.accept()) {
+                long seq = sendAfterHandshake(s, null) + 1;
+                LogEntry set = new LogEntry(seq, List.of(Pick.utf8("t"), Pick.utf8(Stamp.of(now + 1, FAKE_ID)),
+                        Pick.utf8("k"), Pick.utf8("fz:1"), Pick.utf8("s"), Pick.utf8("applied")));
+                write(s.getOutputStream(), new LinkFrame.Batch(FAKE_ID, List.of(set)));
+                Await.until(WAIT, "the fake peer's batch applied", () -> "applied".equals(node.sync().get("fz:1")),
                         () -> node.info("replication").toString());
             }
         }
