@@ -3,7 +3,8 @@
 # in its own JVM (-Xmx256m) with a fake peer; malformed and edge-case inputs at its client port,
 # from the fake peer (frames after a valid handshake) and from a fake replica. After every batch a
 # control connection checks PING, a known key and a counter; every --deep-every cases jcmd checks
-# the node's threads (none of the lasting ones may die) and its heap after a full GC. A finding
+# the node's threads (none of the lasting ones may die), its heap after a full GC and its log (no
+# ERROR line, exception trace or failing housekeeping: NodeWatch.fault). A finding
 # prints the seed, the case numbers, their bytes and the command that replays them. Exit 0 when
 # nothing was found.
 #
