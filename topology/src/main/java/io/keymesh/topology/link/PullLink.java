@@ -114,7 +114,7 @@ public final class PullLink implements AutoCloseable {
         this.time = time;
         this.settings = settings;
         this.status = status;
-        this.machine = new PullMachine(self.nodeId(), pullRole, settings);
+        this.machine = new PullMachine(self.nodeId(), pullRole, settings, self.databases());
         this.loop = runtime.nextLoop();
         this.backend = new LinkBackend(runtime.backend(), backend, 2 * self.databases(), this::busyWait);
         this.todo = new ActionQueue(this::perform, this::failed, () -> !closed);

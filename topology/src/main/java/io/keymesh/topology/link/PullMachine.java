@@ -22,7 +22,8 @@ import java.util.TreeMap;
  * node's own. An origin's entries are applied at most once per position: a batch wholly at or below
  * the position is skipped (counted as duplicate), one starting past {@code position + 1} closes the
  * link (the upstream resyncs it), and so does one any of whose stamp fields ({@link LogEntry#stampFields})
- * is not a stamp ({@link Stamp#valid}), before any of it is applied. Snapshot frames other than
+ * is not a stamp ({@link Stamp#valid}) or whose database fields ({@link LogEntry#databaseFields}) name
+ * no user database, before any of it is applied. Snapshot frames other than
  * SnapshotEnd are taken only during a snapshot (between a snapshot's Sync and its first SnapshotEnd),
  * and a SnapshotEnd only on a connection whose Sync began a snapshot, once per origin; anywhere else
  * they close the link. Events in, {@link LinkAction}s out; no I/O, no clock (time is the
@@ -33,6 +34,7 @@ public final class PullMachine {
     public enum State { IDLE, CONNECTING, HANDSHAKE, SYNCING, SNAPSHOT, STREAMING, BACKOFF, CLOSED }
 
     private final String selfId;
+    private final int databases;
     private final String role;
     private final long linkTimeoutNanos;
     private final Backoff backoff;
@@ -49,9 +51,10 @@ public final class PullMachine {
     private boolean inFlight;
     private long duplicates;
 
-    /** A puller for node {@code selfId} pulling as {@code role} ("peer" or "replica"). */
-    public PullMachine(String selfId, String role, LinkSettings settings) {
+    /** A puller for node {@code selfId} pulling as {@code role} ("peer" or "replica") into {@code databases} user databases. */
+    public PullMachine(String selfId, String role, LinkSettings settings, int databases) {
         this.selfId = selfId;
+        this.databases = databases;
         this.role = role;
         this.linkTimeoutNanos = settings.linkTimeoutMillis() * 1_000_000L;
         this.backoff = new Backoff(settings.reconnectMinMillis(), settings.reconnectMaxMillis());
@@ -299,11 +302,9 @@ public final class PullMachine {
         if (batch.entries().isEmpty()) {
             return List.of();
         }
-        String malformed = malformedStamp(batch);
+        String malformed = malformed(batch);
         if (malformed != null) {
-            return fail(upstreamName() + " sent a batch of " + batch.origin() + " with " + malformed
-                    + " (refused: every t and q field of an entry is a stamp, 16 hex digits of HLC then the node id)",
-                    nowNanos, true);
+            return fail(upstreamName() + " sent a batch of " + batch.origin() + " with " + malformed, nowNanos, true);
         }
         if (batch.origin().equals(selfId)) {
             return fail(upstreamName() + " sent this node's own log back (origin " + selfId + ")", nowNanos, true);
@@ -322,12 +323,23 @@ public final class PullMachine {
         return List.of(new LinkAction.Apply(batch));
     }
 
-    /** The first stamp field of {@code batch} that is not a stamp, described, or null when all are. */
-    private static String malformedStamp(LinkFrame.Batch batch) {
+    /**
+     * The first field of {@code batch} that the apply library would take for what it is not,
+     * described with the rule it breaks, or null: a stamp field that is not a stamp, a database
+     * field that is not one of this node's user databases.
+     */
+    private String malformed(LinkFrame.Batch batch) {
         for (LogEntry e : batch.entries()) {
             for (String stamp : e.stampFields()) {
                 if (!Stamp.valid(stamp)) {
-                    return "entry " + e.seq() + " stamped " + Stamp.quote(stamp);
+                    return "entry " + e.seq() + " stamped " + Stamp.quote(stamp) + " (refused: every t and q field of an"
+                            + " entry is a stamp, 16 hex digits of HLC then the node id)";
+                }
+            }
+            for (String db : e.databaseFields()) {
+                if (!db.matches("0|[1-9][0-9]{0,8}") || Integer.parseInt(db) >= databases) {
+                    return "entry " + e.seq() + " in database " + Stamp.quote(db) + " (refused: every b field of an entry"
+                            + " is a user database, 0 to " + (databases - 1) + ")";
                 }
             }
         }

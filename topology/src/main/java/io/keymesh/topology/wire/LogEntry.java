@@ -42,10 +42,19 @@ public record LogEntry(long seq, List<byte[]> fields) {
      * char (ISO-8859-1), so bytes that are not a stamp's stay visible as such.
      */
     public List<String> stampFields() {
+        return values('t', 'q');
+    }
+
+    /** The values of the entry's {@code b} fields (the user database the writes after it go to), as {@link #stampFields}. */
+    public List<String> databaseFields() {
+        return values('b', 'b');
+    }
+
+    private List<String> values(char name1, char name2) {
         List<String> out = new ArrayList<>(2);
         for (int i = 0; i < fields.size(); i += 2) {
             byte[] name = fields.get(i);
-            if (name.length == 1 && (name[0] == 't' || name[0] == 'q')) {
+            if (name.length == 1 && (name[0] == name1 || name[0] == name2)) {
                 out.add(new String(fields.get(i + 1), StandardCharsets.ISO_8859_1));
             }
         }

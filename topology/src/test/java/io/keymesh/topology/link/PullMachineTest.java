@@ -24,7 +24,7 @@ class PullMachineTest {
     }
 
     private static PullMachine streaming() {
-        PullMachine m = new PullMachine("c", "peer", SETTINGS);
+        PullMachine m = new PullMachine("c", "peer", SETTINGS, 4);
         assertEquals(List.of(new LinkAction.Connect()), m.start(0));
         assertInstanceOf(LinkAction.Handshake.class, m.onConnected(0).get(0));
         List<LinkAction> out = m.onHandshake("b", Map.of("a", 5L, "b", 7L, "c", 9L), 0);
@@ -71,7 +71,7 @@ class PullMachineTest {
 
     @Test
     void backoffDoublesWhileFailingAndResetsOnceStreaming() {
-        PullMachine m = new PullMachine("c", "peer", SETTINGS);
+        PullMachine m = new PullMachine("c", "peer", SETTINGS, 4);
         m.start(0);
         LinkAction.Timer t1 = (LinkAction.Timer) m.onClosed("refused", 0).get(0);
         assertEquals(SETTINGS.reconnectMinMillis() * MS, t1.atNanos());
@@ -95,7 +95,7 @@ class PullMachineTest {
 
     @Test
     void snapshotRaisesPositionsAndThenStreams() {
-        PullMachine m = new PullMachine("r", "replica", SETTINGS);
+        PullMachine m = new PullMachine("r", "replica", SETTINGS, 4);
         m.start(0);
         m.onConnected(0);
         m.onHandshake("a", Map.of(), 0);
@@ -143,9 +143,15 @@ class PullMachineTest {
                 assertTrue(m.lastError().contains("entry 7 stamped") && m.lastError().contains("refused"), m.lastError());
             }
         }
+        for (String db : new String[] {"-1", "4", "x", "01", "99999999999"}) {
+            PullMachine m = streaming();
+            List<LinkAction> out = m.onFrame(new LinkFrame.Batch("a", List.of(entry(6, "t", t1, "b", db, "k", "x", "s", "1"))), 1);
+            assertInstanceOf(LinkAction.Close.class, out.get(0), "database " + db);
+            assertTrue(m.lastError().contains("entry 6 in database"), m.lastError());
+        }
         PullMachine m = streaming();
         LinkFrame.Batch good = new LinkFrame.Batch("a", List.of(entry(6, "t", t2, "k", "x", "s", "1", "t", t1, "k", "y",
-                "s", "2"), entry(7, "t", t2, "k", "c", "q", t1, "i", "3")));
+                "s", "2"), entry(7, "t", t2, "b", "3", "k", "c", "q", t1, "i", "3")));
         assertEquals(List.of(new LinkAction.Apply(good)), m.onFrame(good, 1), "lower stamps and flush epochs that are stamps");
     }
 
@@ -155,7 +161,7 @@ class PullMachineTest {
         assertInstanceOf(LinkAction.Close.class, m.onFrame(new LinkFrame.SnapshotEnd("a", 50), 1).get(0));
         assertTrue(m.lastError().contains("on a streaming link"), m.lastError());
 
-        PullMachine s = new PullMachine("r", "replica", SETTINGS);
+        PullMachine s = new PullMachine("r", "replica", SETTINGS, 4);
         s.start(0);
         s.onConnected(0);
         s.onHandshake("a", Map.of(), 0);

@@ -29,7 +29,7 @@ final class PullDriver extends MachineDriver {
     PullDriver(Simulation sim, SimNode node, SimNode upstream) {
         super(sim, node);
         this.upstream = upstream;
-        this.machine = new PullMachine(node.nodeId(), node.primary ? "peer" : "replica", node.settings());
+        this.machine = new PullMachine(node.nodeId(), node.primary ? "peer" : "replica", node.settings(), node.databases());
     }
 
     void start() {
