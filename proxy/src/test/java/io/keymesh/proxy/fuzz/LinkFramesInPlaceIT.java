@@ -68,14 +68,7 @@ class LinkFramesInPlaceIT {
             assertEquals("written", node.sync().get("after"));
 
             // the link still applies the fake peer's batches
-            try (Socket s = fake.accept()) {
-                long seq = sendAfterHandshake(s, null) + 1;
-                LogEntry set = new LogEntry(seq, List.of(Pick.utf8("t"), Pick.utf8(Stamp.of(now + 1, FAKE_ID)),
-                        Pick.utf8("k"), Pick.utf8("from-peer"), Pick.utf8("s"), Pick.utf8("applied")));
-                write(s.getOutputStream(), new LinkFrame.Batch(FAKE_ID, List.of(set)));
-                Await.until(WAIT, "the fake peer's batch applied", () -> "applied".equals(node.sync().get("from-peer")),
-                        () -> node.info("replication").toString());
-            }
+            awaitBatchApplied(fake, node, Stamp.of(now + 1, FAKE_ID), "from-peer");
         }
     }
 
@@ -128,14 +121,7 @@ class LinkFramesInPlaceIT {
             assertEquals("kept", node.sync().get("bad"));
 
             // the link still applies the fake peer's well-stamped batches
-            try (Socket s = fake.accept()) {
-                long seq = sendAfterHandshake(s, null) + 1;
-                LogEntry set = new LogEntry(seq, List.of(Pick.utf8("t"), Pick.utf8(Stamp.of(now + 1, FAKE_ID)),
-                        Pick.utf8("k"), Pick.utf8("fz:1"), Pick.utf8("s"), Pick.utf8("applied")));
-                write(s.getOutputStream(), new LinkFrame.Batch(FAKE_ID, List.of(set)));
-                Await.until(WAIT, "the fake peer's batch applied", () -> "applied".equals(node.sync().get("fz:1")),
-                        () -> node.info("replication").toString());
-            }
+            awaitBatchApplied(fake, node, Stamp.of(now + 1, FAKE_ID), "fz:1");
         }
     }
 
@@ -156,6 +142,18 @@ class LinkFramesInPlaceIT {
             Await.until(WAIT, "the ack behind PULL counted", () -> link.ackedSeq() == 1, () -> "acked " + link.ackedSeq());
             node.sync().set("second", "v2");
             ReplicaAckOriginsIT.awaitBatchWith(in, "v2");
+        }
+    }
+
+    /** Takes the node's next link, sends a SET of {@code key} to "applied" at {@code stamp} and waits until the node applied it. */
+    private static void awaitBatchApplied(ServerSocket fake, MeshNode node, String stamp, String key) throws IOException {
+        try (Socket s = fake.accept()) {
+            long seq = sendAfterHandshake(s, null) + 1;
+            LogEntry set = new LogEntry(seq, List.of(Pick.utf8("t"), Pick.utf8(stamp), Pick.utf8("k"), Pick.utf8(key),
+                    Pick.utf8("s"), Pick.utf8("applied")));
+            write(s.getOutputStream(), new LinkFrame.Batch(FAKE_ID, List.of(set)));
+            Await.until(WAIT, "the fake peer's batch applied", () -> "applied".equals(node.sync().get(key)),
+                    () -> node.info("replication").toString());
         }
     }
 
