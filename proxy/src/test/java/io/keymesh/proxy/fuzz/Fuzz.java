@@ -88,9 +88,7 @@ public final class Fuzz {
                         runner.report("after the last case: " + deep, List.of());
                     }
                 }
-                if (!findings.isEmpty()) {
-                    keepLogs(mesh.tempDir(), out);
-                }
+                keepLogs(mesh.tempDir(), out);        // with findings or without: a clean run's log is read too
                 return new Result(runner.cases, (System.nanoTime() - started) / 1_000_000, List.copyOf(findings),
                         watch.heapUsedMaxKb(), watch.baselineThreads(), watch.threadsMax(), client.connections(),
                         client.closedByNode(), peer.sessions(), runner.replicaSessions, watch.flushesByPeer());
