@@ -45,16 +45,20 @@ public final class LinkSteps {
 
     /**
      * The frames {@link SendLink} writes for a {@link LinkAction.SendSnapshot}, in order: the
-     * {@code Sync} of a snapshot, then what {@link SnapshotWriter} sends (flush epochs, libraries,
+     * snapshot's {@code Sync}, then every step of a {@link SnapshotWriter} (flush epochs, libraries,
      * every key once), written through a {@link FrameChannel} on an in-memory channel and decoded back.
      */
     public static List<LinkFrame> snapshot(BackendAccess backend, int databases, TimeSource time) throws IOException {
         EmbeddedChannel channel = new EmbeddedChannel();
-        try {
+        try (BackendClient conn = backend.open(2 * databases)) {
             FrameChannel frames = new FrameChannel(channel, new ServeStatus("sim", "peer", "sim"), () -> false, 1000, time);
-            frames.write(new LinkFrame.Sync(LinkFrame.Sync.SNAPSHOT, SendMachine.ALL_ORIGINS, 0,
-                    SnapshotWriter.countKeys(backend, databases)));
-            SnapshotWriter.send(backend, databases, frames, () -> false, () -> { }, new ServeStatus("sim", "peer", "sim"));
+            frames.write(SnapshotWriter.sync(conn, databases));
+            SnapshotWriter writer = new SnapshotWriter(databases);
+            while (!writer.done()) {
+                for (LinkFrame frame : writer.next(conn)) {
+                    frames.write(frame);
+                }
+            }
             List<LinkFrame> out = new ArrayList<>();
             for (Object m = channel.readOutbound(); m != null; m = channel.readOutbound()) {
                 ByteBuf buf = (ByteBuf) m;
@@ -64,9 +68,6 @@ public final class LinkSteps {
                 out.add(Frames.decode(in.read()));
             }
             return out;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("snapshot interrupted", e);
         } finally {
             channel.finishAndReleaseAll();
         }
