@@ -16,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.Test;
 class LinkThreadsIT extends MeshTest {
     private static final int PRIMARIES = 4;
     private static final int REPLICAS = 4;
-    /** Keys of ~1 KB a replica gets by snapshot. */
+    /** Keys of ~10 KB a replica gets by snapshot. */
     private static final int SNAPSHOT_KEYS = 2000;
 
     @Test
@@ -86,9 +87,11 @@ class LinkThreadsIT extends MeshTest {
                 .setting("keymesh.replication.log-retention-bytes", "1m").setting(0, "keymesh.http.port", http).start();
         MeshNode a = mesh.node(0);
         MeshNode r = mesh.replica(0);
-        String value = "x".repeat(1000);
-        for (int i = 0; i < SNAPSHOT_KEYS; i++) {
-            a.sync().set("key:" + i, value);          // 2 MB of log, twice what A keeps
+        Random random = new Random(19);
+        String value = "";
+        for (int i = 0; i < SNAPSHOT_KEYS; i++) {      // 20 MB that do not compress: more than A keeps of its log
+            value = randomText(random, 10_000);
+            a.sync().set("key:" + i, value);
         }
         int port = http;
         Await.until(CONVERGE, "A trims its log past its first entry",
@@ -96,17 +99,22 @@ class LinkThreadsIT extends MeshTest {
         List<String> alone = keymeshThreads(a);
 
         CuttableRelay toA = mesh.relay(r, a);
-        toA.throttle(15_000);                        // ~2 MB of snapshot: seconds to look at A meanwhile
+        toA.targetReceiveBuffer(64 * 1024);
+        toA.throttle(15_000);                        // A sends for minutes: time to look at it meanwhile
         mesh.start(r);
         Await.until(CONVERGE, "the replica loads A's snapshot", () -> {
             String t = r.sync().info("replication");
             return t.contains("master_sync_in_progress:1") && infoNumber(t, "keymesh_sync_keys_done") > 0;
         }, () -> r.sync().info("replication"));
+        assertTrue(a.sync().info("replication").contains(",state=wait_bgsave,"), "A sends a snapshot to its replica:\n"
+                + a.sync().info("replication"));
         List<String> streaming = keymeshThreads(a);
         String info = r.sync().info("replication");
         System.out.println("LinkThreadsIT: A's keymesh threads alone " + alone + ", streaming a snapshot " + streaming);
+        assertTrue(a.sync().info("replication").contains(",state=wait_bgsave,"), "A still sent the snapshot as its threads "
+                + "were listed:\n" + a.sync().info("replication"));
         assertTrue(info.contains("master_sync_in_progress:1") && infoNumber(info, "keymesh_sync_keys_done") < SNAPSHOT_KEYS,
-                "the snapshot still ran as A's threads were listed:\n" + info);
+                "the replica still loaded it:\n" + info);
         assertEquals(SNAPSHOT_KEYS, infoNumber(info, "keymesh_sync_keys_total"), "A counted its keys:\n" + info);
         for (String t : streaming) {
             assertTrue(!t.startsWith("keymesh-snapshot"), "a thread of one snapshot: " + t);
@@ -137,6 +145,15 @@ class LinkThreadsIT extends MeshTest {
     private static long infoNumber(String info, String name) {
         Matcher m = Pattern.compile("(?m)^" + name + ":(-?\\d+)\\r?$").matcher(info);
         return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    /** {@code length} random letters. */
+    private static String randomText(Random random, int length) {
+        char[] out = new char[length];
+        for (int i = 0; i < length; i++) {
+            out[i] = (char) ('a' + random.nextInt(26));
+        }
+        return new String(out);
     }
 
     /** Node's /metrics text at {@code port}. */
