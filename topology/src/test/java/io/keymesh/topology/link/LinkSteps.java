@@ -21,6 +21,9 @@ import java.util.List;
  * and the frames of {@link LinkAction.SendSnapshot} from {@link SnapshotWriter}.
  */
 public final class LinkSteps {
+    /** Dumped bytes after which a snapshot's step ends ({@link SnapshotWriter#STEP_BYTES}). */
+    public static final int SNAPSHOT_STEP_BYTES = SnapshotWriter.STEP_BYTES;
+
     private LinkSteps() {
     }
 
@@ -53,9 +56,8 @@ public final class LinkSteps {
         try (BackendClient conn = backend.open(2 * databases)) {
             FrameChannel frames = new FrameChannel(channel, new ServeStatus("sim", "peer", "sim"), () -> false, 1000, time);
             frames.write(SnapshotWriter.sync(conn, databases));
-            SnapshotWriter writer = new SnapshotWriter(databases);
-            while (!writer.done()) {
-                for (LinkFrame frame : writer.next(conn)) {
+            for (List<LinkFrame> step : snapshotSteps(conn, databases)) {
+                for (LinkFrame frame : step) {
                     frames.write(frame);
                 }
             }
@@ -71,5 +73,18 @@ public final class LinkSteps {
         } finally {
             channel.finishAndReleaseAll();
         }
+    }
+
+    /**
+     * A snapshot's frames after its {@code Sync}, step by step as a {@link SnapshotWriter} makes
+     * them, over {@code conn} (node-state database selected).
+     */
+    public static List<List<LinkFrame>> snapshotSteps(BackendClient conn, int databases) throws IOException {
+        SnapshotWriter writer = new SnapshotWriter(databases);
+        List<List<LinkFrame>> steps = new ArrayList<>();
+        while (!writer.done()) {
+            steps.add(writer.next(conn));
+        }
+        return steps;
     }
 }
