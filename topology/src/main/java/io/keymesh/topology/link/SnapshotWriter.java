@@ -7,6 +7,7 @@ import io.keymesh.topology.wire.LinkFrame;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 
@@ -26,12 +27,16 @@ final class SnapshotWriter {
     /** Dumped bytes (keys and items) after which a step ends; a step holds at least one key. */
     static final int STEP_BYTES = 64 * 1024;
 
+    /** The COUNT hint of each SCAN page in production. */
+    static final int SCAN_COUNT = 100;
+
     /** Returns those of its KEYS absent from the selected database (read-only). */
     private static final String ABSENT_KEYS = "local out = {} for _, k in ipairs(KEYS) do "
             + "if redis.call('EXISTS', k) == 0 then out[#out + 1] = k end end return out";
 
     private final int databases;
     private final String userDatabases;
+    private final String scanCount;
     private boolean headed;                               // epochs and libraries made
     private int db;                                       // the database scanned: users' 0..N-1, then metadata N..2N-1
     private boolean scanned;                              // the database's SCAN began
@@ -40,8 +45,18 @@ final class SnapshotWriter {
 
     /** A snapshot of a node with {@code databases} user databases, from its start. */
     SnapshotWriter(int databases) {
+        this(databases, SCAN_COUNT);
+    }
+
+    /**
+     * A snapshot whose SCAN pages ask for {@code scanCount} keys. Each page goes out in key order,
+     * so a SCAN that returns every key in one page (a count above the key count) sends them in an
+     * order that does not depend on the redis-server's hash seed: the simulation's runs replay.
+     */
+    SnapshotWriter(int databases, int scanCount) {
         this.databases = databases;
         this.userDatabases = Integer.toString(databases);
+        this.scanCount = Integer.toString(scanCount);
     }
 
     /**
@@ -112,7 +127,7 @@ final class SnapshotWriter {
         boolean metadata = db >= databases;
         try {
             select(conn, db);
-            List<?> reply = (List<?>) conn.ok(List.of("SCAN", cursor, "COUNT", "100"));
+            List<?> reply = (List<?>) conn.ok(List.of("SCAN", cursor, "COUNT", scanCount));
             cursor = Frames.text(reply.get(0));
             scanned = true;
             List<?> keys = (List<?>) reply.get(1);
@@ -120,9 +135,12 @@ final class SnapshotWriter {
                 select(conn, db % databases);
                 keys = absent(conn, keys);
             }
+            List<byte[]> page = new ArrayList<>(keys.size());
             for (Object k : keys) {
-                pending.add(Frames.bytes(k));
+                page.add(Frames.bytes(k));
             }
+            page.sort(Arrays::compareUnsigned);
+            pending.addAll(page);
         } finally {
             select(conn, 2 * databases);
         }

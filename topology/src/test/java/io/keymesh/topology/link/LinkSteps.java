@@ -24,6 +24,9 @@ public final class LinkSteps {
     /** Dumped bytes after which a snapshot's step ends ({@link SnapshotWriter#STEP_BYTES}). */
     public static final int SNAPSHOT_STEP_BYTES = SnapshotWriter.STEP_BYTES;
 
+    /** A SCAN count above any simulated database's key count: one page holds the whole database. */
+    private static final int WHOLE_DATABASE_PAGE = 1_000_000;
+
     private LinkSteps() {
     }
 
@@ -50,13 +53,15 @@ public final class LinkSteps {
      * The frames {@link SendLink} writes for a {@link LinkAction.SendSnapshot}, in order: the
      * snapshot's {@code Sync}, then every step of a {@link SnapshotWriter} (flush epochs, libraries,
      * every key once), written through a {@link FrameChannel} on an in-memory channel and decoded back.
+     * Each database's keys come in one SCAN page, so in key order: a run replays whatever the
+     * redis-servers' hash seeds.
      */
     public static List<LinkFrame> snapshot(BackendAccess backend, int databases, TimeSource time) throws IOException {
         EmbeddedChannel channel = new EmbeddedChannel();
         try (BackendClient conn = backend.open(2 * databases)) {
             FrameChannel frames = new FrameChannel(channel, new ServeStatus("sim", "peer", "sim"), () -> false, 1000, time);
             frames.write(SnapshotWriter.sync(conn, databases));
-            for (List<LinkFrame> step : snapshotSteps(conn, databases)) {
+            for (List<LinkFrame> step : snapshotSteps(conn, databases, WHOLE_DATABASE_PAGE)) {
                 for (LinkFrame frame : step) {
                     frames.write(frame);
                 }
@@ -80,7 +85,12 @@ public final class LinkSteps {
      * them, over {@code conn} (node-state database selected).
      */
     public static List<List<LinkFrame>> snapshotSteps(BackendClient conn, int databases) throws IOException {
-        SnapshotWriter writer = new SnapshotWriter(databases);
+        return snapshotSteps(conn, databases, SnapshotWriter.SCAN_COUNT);
+    }
+
+    private static List<List<LinkFrame>> snapshotSteps(BackendClient conn, int databases, int scanCount)
+            throws IOException {
+        SnapshotWriter writer = new SnapshotWriter(databases, scanCount);
         List<List<LinkFrame>> steps = new ArrayList<>();
         while (!writer.done()) {
             steps.add(writer.next(conn));
