@@ -58,6 +58,29 @@ class LogRetentionIT extends MeshTest {
                 () -> a.sync().info("replication"));
     }
 
+    @Test
+    void aStreamingPeerWhoseLogPassedTheHardCapIsClosedAndResyncsBySnapshot() {
+        // A's log keeps 1 MB, held up to 4 MB for B, which reads slowly; 24 MB written (more than
+        // the socket buffers on the way hold) trim it past where A's sender stands while B's link
+        // streams: the sender must close the link so that B resyncs by snapshot
+        mesh = MeshFixture.builder().nodes(2).setting("keymesh.replication.log-retention-bytes", "1m").start();
+        MeshNode a = mesh.node(0);
+        MeshNode b = mesh.node(1);
+        a.sync().set("warm", "up");
+        Await.value(CONVERGE, b, "warm", "up");
+        mesh.relay(b, a).throttle(200_000);
+        String value = "x".repeat(4000);
+        for (int i = 0; i < 6000; i++) {
+            a.sync().set("k" + i, value);
+        }
+        Await.until(CONVERGE, "A trimmed its log past its hard cap", () -> xlen(a, "km:log:" + a.nodeId()) < 3000,
+                () -> "XLEN of A's log on A: " + xlen(a, "km:log:" + a.nodeId()));
+        mesh.relay(b, a).throttle(0);
+        mesh.awaitConverged(CONVERGE);
+        assertEquals(value, b.sync().get("k5999"));
+        assertTrue(ReplicationInfo.of(b).snapshotResyncs() >= 1, "B resynced by snapshot:\n" + ReplicationInfo.of(b).text());
+    }
+
     private static long xlen(MeshNode node, String key) {
         try (StatefulRedisConnection<String, String> backend = node.connectBackend()) {
             backend.sync().select(LOG_DB);
