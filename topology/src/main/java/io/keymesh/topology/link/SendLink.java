@@ -85,7 +85,7 @@ public final class SendLink {
         this.frames = new FrameChannel(channel, status, () -> stopped, settings.heartbeatMillis(), time);
         this.calls = new LinkBackend(runtime.backend(), backend, 2 * databases,
                 () -> new BusyWait(name).whileWaiting(() -> !stopped && channel.isActive()).measuredBy(time));
-        this.todo = new ActionQueue(this::perform, this::failed, this::live);
+        this.todo = new ActionQueue(this::perform, this::failed, this::connected);
         this.timer = new LoopTimer(loop, time, this::fire);
         acked.putAll(from);
         Set<String> origins = new HashSet<>(from.keySet());
@@ -182,6 +182,14 @@ public final class SendLink {
         } catch (RejectedExecutionException e) {
             // the node is stopping
         }
+    }
+
+    /**
+     * True while the connection stands: the machine's actions are performed until then, its last
+     * ones too ({@link LinkAction.Close} comes from a machine that has just closed).
+     */
+    private boolean connected() {
+        return !stopped && channel.isActive();
     }
 
     private boolean live() {
