@@ -103,6 +103,21 @@ redis-cli -p "$A_PORT" set bench:hello 1 >/dev/null
 for ((i = 0; i < 100; i++)); do [ "$(redis-cli -p "$B_PORT" get bench:hello)" = 1 ] && break; sleep 0.2; done
 [ "$(redis-cli -p "$B_PORT" get bench:hello)" = 1 ] || die "a SET on A did not reach B within 20 s"
 
+# links_up PORT: true when the node pulls from and serves every peer it is configured with.
+links_up() {
+  redis-cli -h 127.0.0.1 -p "$1" info replication | tr -d '\r' | awk -F: '
+    $1 == "mesh_peers_configured" { c = $2 } $1 == "mesh_peers_connected" { p = $2 } $1 == "mesh_peers_served" { s = $2 }
+    END { exit !(c > 0 && p == c && s == c) }'
+}
+# every link up before the first scenario: a link still connecting would count as a resync in it
+PORTS="$A_PORT $B_PORT"; [ "$NODES" = 3 ] && PORTS="$PORTS $C_PORT"
+for ((i = 0; i < 150; i++)); do
+  up=1; for p in $PORTS; do links_up "$p" || up=0; done
+  [ "$up" = 1 ] && break
+  sleep 0.2
+done
+[ "$up" = 1 ] || die "the links between the nodes were not all up within 30 s"
+
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  git: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)  cpu: $(nproc) x $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
 for s in $SCENARIOS; do
   case $s in

@@ -31,6 +31,7 @@ public final class CuttableRelay implements AutoCloseable {
     private final java.io.ByteArrayOutputStream recorded = new java.io.ByteArrayOutputStream();
     private volatile int recordBytesMax;
     private volatile int targetPort;
+    private volatile int targetReceiveBytes;
     private volatile boolean cut;
     private volatile boolean closed;
 
@@ -56,6 +57,17 @@ public final class CuttableRelay implements AutoCloseable {
     /** Points new connections at {@code port} on loopback (existing connections keep their target). */
     public void target(int port) {
         this.targetPort = port;
+    }
+
+    /**
+     * From now on receives from the target with a socket buffer of {@code bytes} on new connections
+     * (0: the system's, which grows to megabytes), so a throttle backs the target up soon.
+     */
+    public void targetReceiveBuffer(int bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("bytes " + bytes);
+        }
+        targetReceiveBytes = bytes;
     }
 
     /** Resets every forwarded connection and refuses new ones. */
@@ -136,6 +148,9 @@ public final class CuttableRelay implements AutoCloseable {
             }
             Socket upstream = new Socket();
             try {
+                if (targetReceiveBytes > 0) {
+                    upstream.setReceiveBufferSize(targetReceiveBytes);
+                }
                 upstream.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
             } catch (IOException e) {
                 reset(client);

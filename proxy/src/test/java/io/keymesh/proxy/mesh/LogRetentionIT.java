@@ -39,16 +39,9 @@ class LogRetentionIT extends MeshTest {
     @Test
     void aStreamingPeerHoldsTheOwnLogPastItsRetentionBytesInsteadOfBeingDropped() {
         // A's log keeps 1 MB, but B, connected and reading (slowly: its link is throttled), holds it
-        mesh = MeshFixture.builder().nodes(2).setting("keymesh.replication.log-retention-bytes", "1m").start();
+        writeThroughThrottledLink(400_000, 3000, 1000);     // 3 MB: three times the retention, within the hard cap (4x)
         MeshNode a = mesh.node(0);
         MeshNode b = mesh.node(1);
-        a.sync().set("warm", "up");
-        Await.value(CONVERGE, b, "warm", "up");
-        mesh.relay(b, a).throttle(400_000);
-        String value = "x".repeat(1000);
-        for (int i = 0; i < 3000; i++) {
-            a.sync().set("k" + i, value);     // 3 MB: three times the retention, within the hard cap (4x)
-        }
         Await.until(CONVERGE, "A says whom it holds its log for", () -> a.info("replication").get("mesh_log_held_for")
                 .equals(b.nodeId()), () -> a.sync().info("replication"));
         mesh.relay(b, a).throttle(0);
@@ -56,6 +49,40 @@ class LogRetentionIT extends MeshTest {
         assertEquals(0, ReplicationInfo.of(b).snapshotResyncs(), "B caught up from the log:\n" + ReplicationInfo.of(b).text());
         Await.until(CONVERGE, "the hold ends once B caught up", () -> a.info("replication").get("mesh_log_held_for").isEmpty(),
                 () -> a.sync().info("replication"));
+    }
+
+    @Test
+    void aStreamingPeerWhoseLogPassedTheHardCapIsClosedAndResyncsBySnapshot() {
+        // A's log keeps 1 MB, held up to 4 MB for B, which reads slowly; 24 MB written (more than
+        // the socket buffers on the way hold) trim it past where A's sender stands while B's link
+        // streams: the sender must close the link so that B resyncs by snapshot
+        String value = writeThroughThrottledLink(200_000, 6000, 4000);
+        MeshNode a = mesh.node(0);
+        MeshNode b = mesh.node(1);
+        Await.until(CONVERGE, "A trimmed its log past its hard cap", () -> xlen(a, "km:log:" + a.nodeId()) < 3000,
+                () -> "XLEN of A's log on A: " + xlen(a, "km:log:" + a.nodeId()));
+        mesh.relay(b, a).throttle(0);
+        mesh.awaitConverged(CONVERGE);
+        assertEquals(value, b.sync().get("k5999"));
+        assertTrue(ReplicationInfo.of(b).snapshotResyncs() >= 1, "B resynced by snapshot:\n" + ReplicationInfo.of(b).text());
+    }
+
+    /**
+     * Starts A and B with A's log kept to 1 MB, caps B's link from A at {@code bytesPerSecond}, then
+     * SETs {@code keys} keys k0.. on A to values of {@code valueBytes} bytes; returns the value.
+     */
+    private String writeThroughThrottledLink(long bytesPerSecond, int keys, int valueBytes) {
+        mesh = MeshFixture.builder().nodes(2).setting("keymesh.replication.log-retention-bytes", "1m").start();
+        MeshNode a = mesh.node(0);
+        MeshNode b = mesh.node(1);
+        a.sync().set("warm", "up");
+        Await.value(CONVERGE, b, "warm", "up");
+        mesh.relay(b, a).throttle(bytesPerSecond);
+        String value = "x".repeat(valueBytes);
+        for (int i = 0; i < keys; i++) {
+            a.sync().set("k" + i, value);
+        }
+        return value;
     }
 
     private static long xlen(MeshNode node, String key) {

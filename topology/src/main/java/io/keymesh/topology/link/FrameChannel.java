@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.function.BooleanSupplier;
 
-/** The outgoing end of one serving link's channel: writes frames (counting their bytes) and waits while the channel is not writable. */
+/** The outgoing end of one serving link's channel: writes frames, counting their bytes and a snapshot's keys. */
 final class FrameChannel {
     /** Backlog beyond which a live publish is dropped rather than queued. */
     private static final long PUBLISH_BACKLOG_MAX = 8L * 1024 * 1024;
@@ -22,11 +22,10 @@ final class FrameChannel {
     private final ServeStatus status;
     private final BooleanSupplier stopped;
     private final long waitMillis;
-    private final Object writability = new Object();
     private final TimeSource time;
     private volatile long lastWriteNanos;
 
-    /** {@code stopped} ends every wait; a wait re-checks at least every {@code waitMillis}. */
+    /** {@code stopped} ends the heartbeats of {@link #keepAlive}, sent after {@code waitMillis} of silence. */
     FrameChannel(Channel channel, ServeStatus status, BooleanSupplier stopped, long waitMillis, TimeSource time) {
         this.channel = channel;
         this.time = time;
@@ -52,7 +51,7 @@ final class FrameChannel {
         channel.closeFuture().addListener(closed -> task.cancel(false));
     }
 
-    /** Encodes {@code frame}, counts its bytes as sent and writes it without waiting. */
+    /** Encodes {@code frame}, counts its bytes as sent (and a snapshot key as one more sent) and writes it without waiting. */
     void write(LinkFrame frame) {
         lastWriteNanos = time.monotonicNanos();
         List<byte[]> args = Frames.toArgs(frame);
@@ -60,6 +59,9 @@ final class FrameChannel {
         ByteBuf buf = channel.alloc().buffer(length);
         RespWriter.write(buf, args);
         status.bytesSent.addAndGet(length);
+        if (frame instanceof LinkFrame.SnapshotKey) {
+            status.keysSent.incrementAndGet();
+        }
         channel.writeAndFlush(buf, channel.voidPromise());
     }
 
@@ -70,22 +72,5 @@ final class FrameChannel {
             return;
         }
         write(frame);
-    }
-
-    /** Blocks while the channel is open but not writable; true when the sender may go on (not stopped, channel active). */
-    boolean awaitWritable() throws InterruptedException {
-        synchronized (writability) {
-            while (!stopped.getAsBoolean() && channel.isActive() && !channel.isWritable()) {
-                writability.wait(waitMillis);
-            }
-        }
-        return !stopped.getAsBoolean() && channel.isActive();
-    }
-
-    /** Wakes a sender blocked in {@link #awaitWritable()} (writability changed, or it was stopped). */
-    void wake() {
-        synchronized (writability) {
-            writability.notifyAll();
-        }
     }
 }

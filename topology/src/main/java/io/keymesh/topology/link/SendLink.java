@@ -24,8 +24,9 @@ import java.util.function.Supplier;
  * of its own). Its backend calls (log reads, the logs' spans) go to {@link LinkBackend}, one at a
  * time on the node's shared backend threads, and their outcomes come back to the loop; a wait for
  * the logs to grow is the node's {@link LogTailer}'s, ended early by the machine's time. Acks and
- * writability changes arrive on the loop ({@link SenderHandler}). A snapshot is streamed by a
- * thread of its own for its duration ({@link SnapshotWriter} waits for writability between keys).
+ * writability changes arrive on the loop ({@link SenderHandler}). A snapshot goes out in steps
+ * ({@link SnapshotWriter}): each is a backend call whose frames the loop writes, and the next is
+ * asked for only while the channel is writable.
  * Once the first frame is out, the loop writes a heartbeat whenever nothing was written for a
  * heartbeat interval ({@link FrameChannel#keepAlive}), so the puller keeps hearing the link while a
  * backend call waits on a busy redis-server.
@@ -38,7 +39,6 @@ public final class SendLink {
     private final SendMachine machine;
     private final String selfId;
     private final boolean replica;
-    private final BackendAccess backend;
     private final int databases;
     private final Supplier<String> stampNow;
     private final Supplier<? extends Collection<String>> expectedOrigins;
@@ -58,6 +58,8 @@ public final class SendLink {
     private boolean awaiting;                // the machine awaits its logs (AwaitLogs)
     private Object waiting;                  // the tailer's wait meanwhile
     private long waits;                      // numbers the waits: a wake-up of an ended one is dropped
+    private SnapshotWriter snapshot;         // the snapshot being sent, if any
+    private boolean snapshotStepping;        // one of its steps runs on the backend
 
     /**
      * Serves {@code pullerId} (a replica when {@code replica}) from its position vector {@code from};
@@ -73,7 +75,6 @@ public final class SendLink {
         this.machine = new SendMachine(selfId, pullerId, replica, from, settings);
         this.selfId = selfId;
         this.replica = replica;
-        this.backend = backend;
         this.databases = databases;
         this.stampNow = stampNow;
         this.expectedOrigins = expectedOrigins;
@@ -84,7 +85,7 @@ public final class SendLink {
         this.frames = new FrameChannel(channel, status, () -> stopped, settings.heartbeatMillis(), time);
         this.calls = new LinkBackend(runtime.backend(), backend, 2 * databases,
                 () -> new BusyWait(name).whileWaiting(() -> !stopped && channel.isActive()).measuredBy(time));
-        this.todo = new ActionQueue(this::perform, this::failed, this::live);
+        this.todo = new ActionQueue(this::perform, this::failed, this::connected);
         this.timer = new LoopTimer(loop, time, this::fire);
         acked.putAll(from);
         Set<String> origins = new HashSet<>(from.keySet());
@@ -105,8 +106,10 @@ public final class SendLink {
 
     /** Called by the channel handler when writability changed. */
     public void onWritabilityChanged() {
-        frames.wake();
-        onLoop(() -> act(machine.onWritable(channel.isWritable(), time.monotonicNanos())));
+        onLoop(() -> {
+            act(machine.onWritable(channel.isWritable(), time.monotonicNanos()));
+            snapshotStep();
+        });
     }
 
     /**
@@ -128,7 +131,6 @@ public final class SendLink {
     /** The connection closed: end. */
     public void stop() {
         stopped = true;
-        frames.wake();
         try {
             loop.execute(this::stopped);
         } catch (RejectedExecutionException e) {
@@ -140,6 +142,7 @@ public final class SendLink {
         todo.clear();
         timer.cancel();
         endWait();
+        snapshot = null;
         machine.onClosed(time.monotonicNanos());
         calls.reset();
         status.state("closed");
@@ -179,6 +182,14 @@ public final class SendLink {
         } catch (RejectedExecutionException e) {
             // the node is stopping
         }
+    }
+
+    /**
+     * True while the connection stands: the machine's actions are performed until then, its last
+     * ones too ({@link LinkAction.Close} comes from a machine that has just closed).
+     */
+    private boolean connected() {
+        return !stopped && channel.isActive();
     }
 
     private boolean live() {
@@ -303,30 +314,45 @@ public final class SendLink {
         }
     }
 
-    /** Streams a snapshot on a thread of its own; the machine hears {@code onSnapshotSent} on the loop. */
+    /**
+     * Streams a snapshot: its {@code Sync} frame, then the {@link SnapshotWriter}'s steps, each a
+     * backend call whose frames the loop writes; the next step is asked for while the channel is
+     * writable, or once it is again ({@link #onWritabilityChanged}). The machine hears {@code
+     * onSnapshotSent} after the last.
+     */
     private void snapshot() {
         status.state("snapshot");
-        Thread t = new Thread(() -> {
-            try {
-                frames.write(new LinkFrame.Sync(LinkFrame.Sync.SNAPSHOT, SendMachine.ALL_ORIGINS, 0,
-                        SnapshotWriter.countKeys(backend, databases)));
-                opened();
-                log.info("{}: position {} is behind the log, sending a snapshot", name, acked);
-                SnapshotWriter.send(backend, databases, frames, () -> stopped || !channel.isActive(), () -> { },
-                        status);
-                onLoop(() -> {
-                    act(machine.onSnapshotSent(time.monotonicNanos()));
-                    status.state("streaming");
-                });
-            } catch (Exception e) {
-                onLoop(() -> failed(e));
-                if (e instanceof InterruptedException) {
-                    Thread.currentThread().interrupt();
-                }
+        call(conn -> SnapshotWriter.sync(conn, databases), sync -> {
+            frames.write(sync);
+            opened();
+            log.info("{}: position {} is behind the log, sending a snapshot", name, acked);
+            snapshot = new SnapshotWriter(databases);
+            snapshotStep();
+        });
+    }
+
+    /** Asks for the snapshot's next frames unless a step runs or the channel is backed up; ends the snapshot after its last. */
+    private void snapshotStep() {
+        if (snapshot == null || snapshotStepping) {
+            return;
+        }
+        if (snapshot.done()) {
+            snapshot = null;
+            act(machine.onSnapshotSent(time.monotonicNanos()));
+            status.state("streaming");
+            return;
+        }
+        if (!channel.isWritable()) {
+            return;
+        }
+        snapshotStepping = true;
+        call(snapshot::next, out -> {
+            snapshotStepping = false;
+            for (LinkFrame frame : out) {
+                frames.write(frame);
             }
-        }, "keymesh-snapshot-" + status.peerId());
-        t.setDaemon(true);
-        t.start();
+            snapshotStep();
+        });
     }
 
     private void opened() {

@@ -20,7 +20,9 @@ import java.util.TreeMap;
  * puller its own origin (no echo). When an origin it must serve at once no longer holds the
  * puller's position it sends a snapshot first. Reads are sized by bytes through one
  * {@link LogCursor} per origin, only while the channel is writable; heartbeats every
- * {@code heartbeatMillis} also check that the logs still hold what the link has not read, and send
+ * {@code heartbeatMillis} also check that the logs still hold what the link has not read (or at
+ * least what the puller acknowledged past it, applied through another link: then it goes on from
+ * there, {@link #skips()}), and send
  * an origin again from the puller's acknowledged position when that stopped below what was sent
  * ({@link #resends()}). Events
  * in, {@link LinkAction}s out; no I/O, no clock (time is the {@code nowNanos} argument). Not
@@ -49,6 +51,7 @@ public final class SendMachine {
     private long lingerUntilNanos;
     private long gapCloses;
     private long resends;
+    private long skips;
     /** Heartbeats in a row with the puller's acknowledged position unmoved below what was sent before a resend. */
     static final int STALLED_CHECKS_MAX = 2;
 
@@ -183,7 +186,7 @@ public final class SendMachine {
             while (o.heads.size() > 2 && o.heads.peekFirst()[0] < nowNanos - relayDelayNanos - 2 * heartbeatNanos) {
                 o.heads.pollFirst();
             }
-            if (o.cursor != null && !span.holdsAfter(o.cursor.read())) {
+            if (o.cursor != null && !span.holdsAfter(o.cursor.read()) && !skipToAck(o, span)) {
                 String why = "log of " + id + " no longer holds " + (o.cursor.read() + 1) + " (first " + span.first() + ")";
                 if (o.atOnce) {
                     gapCloses++;
@@ -237,7 +240,12 @@ public final class SendMachine {
             pump(out, nowNanos);            // a read that no longer counts (relaying stopped or restarted)
             return out;
         }
-        if (!o.cursor.onRead(entries, o.asked)) {
+        boolean follows = o.cursor.onRead(entries, o.asked);
+        if (!follows && skipToAck(o, new LogSpan(entries.get(0).seq(), o.head))) {
+            pump(out, nowNanos);
+            return out;
+        }
+        if (!follows) {
             String why = "log of " + origin + " no longer holds " + (afterSeq + 1) + " (first " + entries.get(0).seq() + ")";
             if (o.atOnce) {
                 gapCloses++;
@@ -292,6 +300,11 @@ public final class SendMachine {
     /** Links this machine closed because a log no longer held what the puller needed. */
     public long gapCloses() {
         return gapCloses;
+    }
+
+    /** Times a served origin's cursor moved on to the puller's acknowledged position past a trimmed log ({@link #skipToAck}). */
+    public long skips() {
+        return skips;
     }
 
     /** Times a served origin was sent again from the puller's acknowledged position ({@link #resendIfStalled}). */
@@ -386,6 +399,24 @@ public final class SendMachine {
             o.stalledChecks = 0;
             resends++;
         }
+    }
+
+    /**
+     * The log of {@code o} (now {@code span}) no longer holds what its cursor would read next: when
+     * the puller has acknowledged past the cursor a position the log still holds (it applied those
+     * entries through another link, a peer relaying them, and retention followed its
+     * acknowledgement), the cursor moves on to that position and streaming goes on (true); else the
+     * gap stands (false).
+     */
+    private boolean skipToAck(Origin o, LogSpan span) {
+        long ack = ackedOf(o.id);
+        if (ack <= o.cursor.read() || !span.holdsAfter(ack)) {
+            return false;
+        }
+        o.cursor.restartAt(ack);
+        o.idle = false;
+        skips++;
+        return true;
     }
 
     /** The head of {@code o} at the latest heartbeat at or before {@code atNanos}, or -1 when none is that old. */

@@ -21,6 +21,12 @@ import java.util.List;
  * and the frames of {@link LinkAction.SendSnapshot} from {@link SnapshotWriter}.
  */
 public final class LinkSteps {
+    /** Dumped bytes after which a snapshot's step ends ({@link SnapshotWriter#STEP_BYTES}). */
+    public static final int SNAPSHOT_STEP_BYTES = SnapshotWriter.STEP_BYTES;
+
+    /** A SCAN count above any simulated database's key count: one page holds the whole database. */
+    private static final int WHOLE_DATABASE_PAGE = 1_000_000;
+
     private LinkSteps() {
     }
 
@@ -45,16 +51,21 @@ public final class LinkSteps {
 
     /**
      * The frames {@link SendLink} writes for a {@link LinkAction.SendSnapshot}, in order: the
-     * {@code Sync} of a snapshot, then what {@link SnapshotWriter} sends (flush epochs, libraries,
+     * snapshot's {@code Sync}, then every step of a {@link SnapshotWriter} (flush epochs, libraries,
      * every key once), written through a {@link FrameChannel} on an in-memory channel and decoded back.
+     * Each database's keys come in one SCAN page, so in key order: a run replays whatever the
+     * redis-servers' hash seeds.
      */
     public static List<LinkFrame> snapshot(BackendAccess backend, int databases, TimeSource time) throws IOException {
         EmbeddedChannel channel = new EmbeddedChannel();
-        try {
+        try (BackendClient conn = backend.open(2 * databases)) {
             FrameChannel frames = new FrameChannel(channel, new ServeStatus("sim", "peer", "sim"), () -> false, 1000, time);
-            frames.write(new LinkFrame.Sync(LinkFrame.Sync.SNAPSHOT, SendMachine.ALL_ORIGINS, 0,
-                    SnapshotWriter.countKeys(backend, databases)));
-            SnapshotWriter.send(backend, databases, frames, () -> false, () -> { }, new ServeStatus("sim", "peer", "sim"));
+            frames.write(SnapshotWriter.sync(conn, databases));
+            for (List<LinkFrame> step : snapshotSteps(conn, databases, WHOLE_DATABASE_PAGE)) {
+                for (LinkFrame frame : step) {
+                    frames.write(frame);
+                }
+            }
             List<LinkFrame> out = new ArrayList<>();
             for (Object m = channel.readOutbound(); m != null; m = channel.readOutbound()) {
                 ByteBuf buf = (ByteBuf) m;
@@ -64,11 +75,26 @@ public final class LinkSteps {
                 out.add(Frames.decode(in.read()));
             }
             return out;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("snapshot interrupted", e);
         } finally {
             channel.finishAndReleaseAll();
         }
+    }
+
+    /**
+     * A snapshot's frames after its {@code Sync}, step by step as a {@link SnapshotWriter} makes
+     * them, over {@code conn} (node-state database selected).
+     */
+    public static List<List<LinkFrame>> snapshotSteps(BackendClient conn, int databases) throws IOException {
+        return snapshotSteps(conn, databases, SnapshotWriter.SCAN_COUNT);
+    }
+
+    private static List<List<LinkFrame>> snapshotSteps(BackendClient conn, int databases, int scanCount)
+            throws IOException {
+        SnapshotWriter writer = new SnapshotWriter(databases, scanCount);
+        List<List<LinkFrame>> steps = new ArrayList<>();
+        while (!writer.done()) {
+            steps.add(writer.next(conn));
+        }
+        return steps;
     }
 }

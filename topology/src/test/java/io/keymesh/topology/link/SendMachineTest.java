@@ -74,6 +74,41 @@ class SendMachineTest {
     }
 
     @Test
+    void aLogTrimmedBelowWhatThePullerAcknowledgedThroughAnotherLinkIsServedOnFromTheAck() {
+        SendMachine m = new SendMachine("a", "b", false, Map.of("a", 2L), SETTINGS);
+        m.open(0);
+        m.onLogs(Map.of("a", new LogSpan(1, 9)), 0);
+        List<LinkAction> out = m.onRead("a", 2, entries(3, 5, "0"), 0);
+        assertEquals(5, ((LinkFrame.Batch) frames(out).get(0)).lastSeq());
+        m.onAck("a", 20, 0);                        // b applied a's entries up to 20 relayed by a third node
+        out = m.onLogs(Map.of("a", new LogSpan(15, 30)), SECOND);     // retention followed b's ack
+        assertTrue(of(out, LinkAction.Close.class).isEmpty(), "no gap for b: " + out);
+        List<LinkAction.ReadLog> reads = of(out, LinkAction.ReadLog.class);
+        assertEquals(1, reads.size());
+        assertEquals(20, reads.get(0).afterSeq());
+        assertEquals(1, m.skips());
+        out = m.onRead("a", 20, entries(21, 30, "0"), SECOND);
+        assertEquals(21, ((LinkFrame.Batch) frames(out).get(0)).entries().get(0).seq());
+        assertEquals(0, m.gapCloses());
+    }
+
+    @Test
+    void aReadPastATrimToWhatThePullerAcknowledgedGoesOnFromTheAck() {
+        SendMachine m = new SendMachine("a", "b", false, Map.of("a", 2L), SETTINGS);
+        m.open(0);
+        m.onLogs(Map.of("a", new LogSpan(1, 30)), 0);
+        m.onAck("a", 12, 0);
+        List<LinkAction> out = m.onRead("a", 2, entries(10, 20, "0"), 0);      // 3..9 trimmed, b has up to 12
+        assertTrue(of(out, LinkAction.Close.class).isEmpty(), "no gap for b: " + out);
+        assertEquals(12, of(out, LinkAction.ReadLog.class).get(0).afterSeq());
+        out = m.onRead("a", 2, entries(16, 20, "0"), 0);        // a trim past b's ack is a gap
+        assertTrue(of(out, LinkAction.Close.class).isEmpty(), "a read that no longer counts: " + out);
+        out = m.onRead("a", 12, entries(16, 20, "0"), 0);
+        assertInstanceOf(LinkAction.Close.class, out.get(0));
+        assertEquals(1, m.gapCloses());
+    }
+
+    @Test
     void aGapInTheLogClosesTheLinkOnce() {
         SendMachine m = new SendMachine("a", "r", true, Map.of("a", 2L), SETTINGS);
         m.open(0);
