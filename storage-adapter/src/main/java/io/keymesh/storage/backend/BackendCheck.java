@@ -79,11 +79,17 @@ public final class BackendCheck {
                     .build());
             try {
                 boolean loggedLoading = false;
+                int connectTries = 0;
                 Backoff loadingPolls = new Backoff(LOADING_RETRY_MIN.toMillis(), LOADING_RETRY_MAX.toMillis());
                 while (true) {
                     try {
                         return checkOnce(client, where);
                     } catch (RuntimeException e) {
+                        if (isTornHandshake(e) && ++connectTries < CONNECT_TRIES
+                                && time.monotonicNanos() < deadline) {
+                            log.debug("{}: connection ended during the client's handshake, connecting again", where);
+                            continue;
+                        }
                         if (!isLoading(e)) {
                             throw e;
                         }
@@ -110,6 +116,9 @@ public final class BackendCheck {
             resources.shutdown(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
         }
     }
+
+    /** Connections tried when each ends inside the client's handshake. */
+    private static final int CONNECT_TRIES = 3;
 
     private static BackendInfo checkOnce(RedisClient client, String where) {
         try (StatefulRedisConnection<String, String> connection = client.connect()) {
@@ -236,6 +245,26 @@ public final class BackendCheck {
 
     private static RedisURI uri(BackendEndpoint endpoint, String username, String password, Duration timeout) {
         return LettuceUris.of(endpoint, username, password, timeout, "keymesh-backend-check");
+    }
+
+    /**
+     * True when the client's connection ended inside its own handshake with no reply from Redis
+     * naming why (the client reports its pipeline torn down, not an error of the server): worth one
+     * more connection, whose handshake then gets the server's answer (NOAUTH, WRONGPASS, ...).
+     */
+    private static boolean isTornHandshake(Throwable e) {
+        if (!(e instanceof RedisConnectionException)) {
+            return false;
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof RedisCommandExecutionException) {
+                return false;
+            }
+            if (t.getMessage() != null && t.getMessage().contains("HandshakeHandler not registered")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean isLoading(Throwable e) {
