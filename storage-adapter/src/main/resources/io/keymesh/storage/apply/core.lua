@@ -177,8 +177,12 @@ local function parse_meta(s)
   if string.byte(s, 1) ~= nil and string.byte(s, 1) < 32 then
     return { t = unpack_stamp(s), e = 0, cv = {} }
   end
-  -- up to five parts (any key's but a list's), in one match
-  local t, e, et, d, k = string.match(s, '^([^|]*)|?([^|]*)|?([^|]*)|?([^|]*)|?([^|]*)$')
+  -- up to five parts (any key's but a list's), in one match; a string of six or more goes to the
+  -- loop below first, or the match would try every split of its parts before it failed
+  local t, e, et, d, k
+  if not string.find(s, '^[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|') then
+    t, e, et, d, k = string.match(s, '^([^|]*)|?([^|]*)|?([^|]*)|?([^|]*)|?([^|]*)$')
+  end
   if t ~= nil then
     return { t = nz(t), e = tonumber(e) or 0, et = nz(et), d = nz(d), cv = parse_vec(k) }
   end

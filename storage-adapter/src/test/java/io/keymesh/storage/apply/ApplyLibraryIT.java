@@ -1482,6 +1482,26 @@ class ApplyLibraryIT extends ThreeNodeTest {
     }
 
     @Test
+    void metadataOfSixPartsWithLongPartsIsReadInOneLinearPass() {
+        a.w("SET", "long", "kept");
+        // six parts, the first five 400 bytes each: a match that may split them anyhow before it
+        // fails tries about 400^4 splits, and the server answers BUSY for minutes
+        String part = "1".repeat(400);
+        String meta = String.join("|", part, part, part, part, part, "x");
+        a.conn.callParsed("SELECT", Node.N);
+        a.conn.callParsed("SET", "long", meta);
+        a.conn.callParsed("SELECT", 0);
+        String cursor = "0";
+        do {
+            List<?> step = (List<?>) a.conn.callParsed(ApplyCalls.gcStep(Node.N, a.stamp(), 0, cursor, 100).toArray());
+            cursor = step.get(0).toString();
+        } while (!cursor.equals("0"));
+        assertEquals(meta, a.meta("long"), "a live key's metadata is left as it was");
+        assertEquals("kept", a.conn.callParsed("GET", "long"));
+        assertEquals("PONG", a.conn.callParsed("PING"), "the server is not busy");
+    }
+
+    @Test
     void gcDropsOldRemovedIdTombstonesOfLists() {
         a.w("RPUSH", "q", "1");
         a.w("RPUSH", "gone", "x");
