@@ -75,11 +75,14 @@ rps() {   # rps PORT [TEST]: requests per second of one redis-benchmark run of T
     awk -F'","' -v name="\"${t^^}" '$1 == name { print $2 + 0 }'
 }
 log "warm-up"
-# twice for each keymesh node: after one run its JIT compiler still took ~4 us of CPU per SET in
-# the first measured round (bench/replication-cpu.sh: A's JVM at 27-29 us per SET in round 1,
-# 21-24 us after); direct gets a run too, so every target starts warm
+# every keymesh JVM until its JIT settles (warm_jit); direct gets a run too, so every target starts warm
 rps "$DIRECT_PORT" >/dev/null
-for _ in 1 2; do rps "$SOLO_PORT" >/dev/null; rps "$A_PORT" >/dev/null; wait_quiet "$PA" "$A_PORT" "$PB" "$B_PORT"; done
+warm_pass() {
+  local test
+  for test in $TESTS; do rps "$SOLO_PORT" "$test" >/dev/null; rps "$A_PORT" "$test" >/dev/null; done
+  wait_quiet "$PA" "$A_PORT" "$PB" "$B_PORT"
+}
+warm_jit warm_pass "$PA" "$PB" "${NODE_PID[solo]}"
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { printf "%s (%s-%s)", v[int((NR + 1) / 2)], v[1], v[NR] }'; }
 order=(direct solo A)
 for test in $TESTS; do

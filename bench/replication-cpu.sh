@@ -57,9 +57,14 @@ us_per_set() { awk -v d="$1" -v t="$tck" -v n="$N" 'BEGIN { printf "%.1f", d * 1
 
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  git: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)  cpu: $(nproc)"
 log "warm-up"
-for test in $TESTS; do
-  redis-benchmark -h 127.0.0.1 -p "$A_PORT" -c 50 -n 50000 -r 100000 -t "$test" -d 100 -q >/dev/null 2>&1
-done
+warm_pass() {
+  local test
+  for test in $TESTS; do
+    redis-benchmark -h 127.0.0.1 -p "$A_PORT" -c 50 -n 50000 -r 100000 -t "$test" -d 100 -q >/dev/null 2>&1
+  done
+  wait_quiet "$PA" "$A_PORT" "$PB" "$B_PORT"
+}
+warm_jit warm_pass "$PA" "$PB"
 tck=$(getconf CLK_TCK)
 for test in $TESTS; do
   T=${test^^}

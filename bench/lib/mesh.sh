@@ -98,3 +98,31 @@ gc_pauses_since() {
     / Pause / { ms = $NF; sub(/ms$/, "", ms); c++; t += ms; if (ms > m) m = ms }
     END { printf "%s: %d GC pauses, total %.1f ms, max %.1f ms\n", n, c, t, m }'
 }
+
+# jit_compiles PID...: the JIT compilations the JVMs have done so far, summed (jcmd's sun.ci.totalCompiles).
+jit_compiles() {
+  local p n=0 c
+  for p in "$@"; do
+    c=$(jcmd "$p" PerfCounter.print 2>/dev/null | awk -F= '$1 == "sun.ci.totalCompiles" { print $2 }')
+    n=$((n + ${c:-0}))
+  done
+  echo "$n"
+}
+
+# warm_jit PASS_COMMAND PID...: runs PASS_COMMAND (one warm-up pass of the load to come) at least three
+# times and until the JVMs PID... compile fewer than 100 methods in a pass (at most 8 passes; an idle
+# node's timers keep a few dozen compilations a pass coming). A receiving node's JIT went on
+# compiling for three or four passes of 100k writes after the origin's had settled, ~2-3 us of its CPU
+# per write (C2 threads at 200-360 ms per 100k), so a fixed warm-up measured the compiler, not the node.
+warm_jit() {
+  local pass=$1 i before after
+  shift
+  for ((i = 1; i <= 8; i++)); do
+    before=$(jit_compiles "$@")
+    $pass
+    after=$(jit_compiles "$@")
+    log "warm-up pass $i: $((after - before)) JIT compilations"
+    [ "$i" -ge 3 ] && [ $((after - before)) -lt 100 ] && return 0
+  done
+  log "warning: the JIT still compiled $((after - before)) methods in the last warm-up pass"
+}
