@@ -158,12 +158,13 @@ function RUN.split(argv, e)
   local items = {}
   local p, pat = e.p, 1
   local db, at, z = 0, e.from, e.to
+  local byte, sub = string.byte, string.sub
   while at <= z do
     if argv[at] ~= 't' then return nil end
     local t, packed = argv[at + 1], nil
     if p ~= nil then
-      local len = string.byte(p, pat) or 0
-      if len > 0 then packed = string.sub(p, pat + 1, pat + len) end
+      local len = byte(p, pat) or 0
+      if len > 0 then packed = sub(p, pat + 1, pat + len) end
       pat = pat + 1 + len
     end
     at = at + 2
@@ -177,7 +178,7 @@ function RUN.split(argv, e)
     at = at + 2
     local op, it = argv[at], nil
     if op == 's' then
-      it = { plain = true, db = db, t = t, key = key, value = argv[at + 1], p = packed }
+      it = { plain = true, db = db, t = t, key = key, value = argv[at + 1], p = packed, seq = e.seq }
       at = at + 2
     elseif op == 'q' or op == 'i' then
       local q = nil
@@ -188,7 +189,7 @@ function RUN.split(argv, e)
       end
       local total = tonumber(argv[at + 1])
       if total == nil then return nil end
-      it = { ctr = true, db = db, t = t, key = key, q = q, total = total, raw = argv[at + 1] }
+      it = { ctr = true, db = db, t = t, key = key, q = q, total = total, raw = argv[at + 1], seq = e.seq }
       at = at + 2
     elseif op == 'h' then
       local fv = {}
@@ -197,7 +198,7 @@ function RUN.split(argv, e)
         fv[#fv + 1] = argv[at + 3]
         at = at + 4
       end
-      it = { hf = true, db = db, t = t, key = key, fv = fv }
+      it = { hf = true, db = db, t = t, key = key, fv = fv, seq = e.seq }
     else
       return nil
     end
@@ -207,7 +208,6 @@ function RUN.split(argv, e)
       at = at + 2
     end
     if at <= z and argv[at] ~= 't' then return nil end
-    it.seq = e.seq
     items[#items + 1] = it
   end
   return items
@@ -265,29 +265,30 @@ local function apply_set_run(ctx, db, entries, from, to)
   for q = from, to - 1 do keys[#keys + 1] = entries[q].key end
   sel(ctx.N + db)
   local metas = redis.call('MGET', unpack(keys))
-  -- cur: each key's stored register stamp (packed or text), false for none
+  -- cur: each key's register stamp (packed or text) as stored, then as merged; false for none
   local cur, absent = {}, {}
-  for i, k in ipairs(keys) do
-    local v = metas[i]
-    if not bare_stamp(v) then return false end
-    if v == false and cur[k] == nil then absent[#absent + 1] = k end
-    cur[k] = v
-  end
-  -- MGET answers nil for metadata that is not a string too (a hash of member stamps)
-  if #absent > 0 and redis.call('EXISTS', unpack(absent)) > 0 then return false end
   local value, order = {}, {}
-  for q = from, to - 1 do
-    local e = entries[q]
-    local mt = cur[e.key]
+  for i = 1, #keys do
+    local e = entries[from + i - 1]
+    local k = e.key
+    local mt = cur[k]
+    if mt == nil then
+      mt = metas[i]
+      if not bare_stamp(mt) then return false end
+      if mt == false then absent[#absent + 1] = k end
+      cur[k] = mt
+    end
     if e.t > ep then
       local p = e.p or packed_form(e.t)
       if mt == false or later_than_stored(e.t, p, mt) then
-        if value[e.key] == nil then order[#order + 1] = e.key end
-        value[e.key] = e.value
-        cur[e.key] = p or e.t
+        if value[k] == nil then order[#order + 1] = k end
+        value[k] = e.value
+        cur[k] = p or e.t
       end
     end
   end
+  -- MGET answers nil for metadata that is not a string too (a hash of member stamps)
+  if #absent > 0 and redis.call('EXISTS', unpack(absent)) > 0 then return false end
   if #order == 0 then return true end
   local kv = {}
   for _, k in ipairs(order) do
@@ -309,37 +310,70 @@ end
 -- without an expiry (metadata a string or absent, value a string or absent), as merge_key and
 -- fix_counter would one by one, with two reads and two writes for the whole run: every key's
 -- metadata and value are read with MGET, merged here in order, and written back with MSET (which
--- also leaves no TTL, as enforce_ttl does for an expiry register of none). Returns false, having
--- changed nothing, when any key needs more (an expiry, member or list metadata, another type, a
--- total flushed away, a fractional or large number): the run then takes apply_entry item by item.
+-- also leaves no TTL, as enforce_ttl does for an expiry register of none). Keys whose metadata is
+-- what increments of one origin leave merge on its text (RUN.counters_lean), any others as
+-- parse_meta reads it (RUN.counters_parsed). Returns false, having changed nothing, when any key
+-- needs more (an expiry, member or list metadata, another type, a total flushed away, a fractional
+-- or large number): the run then takes apply_entry item by item.
 function RUN.counters(ctx, db, entries, from, to)
   local ep = epoch_of(ctx, db)
-  local keys, metas = {}, {}
+  local keys, seen = {}, {}
   for q = from, to - 1 do
     local it = entries[q]
     if it.t > ep then
       -- a total counted from before the db's flush epoch is gone (counting_key): the general path
       if (it.q or '') < ep then return false end
-      if metas[it.key] == nil then
+      if seen[it.key] == nil then
         keys[#keys + 1] = it.key
-        metas[it.key] = true
+        seen[it.key] = true
       end
     end
   end
   if #keys == 0 then return true end
   local mv = RUN.strings_of(ctx.N + db, keys)
   if mv == nil then return false end
-  for i, k in ipairs(keys) do
-    local m = parse_meta(mv[i] or '')
-    if m.e ~= 0 then return false end
-    metas[k] = m
-  end
   local dv = RUN.strings_of(db, keys)
   if dv == nil then return false end
   local value = {}
   for i, k in ipairs(keys) do value[k] = dv[i] end
-  local present = {}
-  for i, k in ipairs(keys) do present[k] = dv[i] ~= false end
+  local ms = RUN.counters_lean(ctx, ep, entries, from, to, keys, mv, value)
+  if ms == nil then
+    for i, k in ipairs(keys) do value[k] = dv[i] end
+    ms = RUN.counters_parsed(ctx, ep, entries, from, to, keys, mv, value)
+    if ms == nil then return false end
+  end
+  local kv, gone = {}, {}
+  for i, k in ipairs(keys) do
+    kv[#kv + 1] = k
+    kv[#kv + 1] = ms[i]
+  end
+  sel(ctx.N + db)
+  redis.call('MSET', unpack(kv))
+  kv = {}
+  for i, k in ipairs(keys) do
+    if value[k] then
+      kv[#kv + 1] = k
+      kv[#kv + 1] = value[k]
+    elseif dv[i] ~= false then
+      gone[#gone + 1] = k
+    end
+  end
+  sel(db)
+  if #kv > 0 then redis.call('MSET', unpack(kv)) end
+  if #gone > 0 then redis.call('DEL', unpack(gone)) end
+  return true
+end
+
+-- RUN.counters' merge of its items on the metadata as parse_meta reads it (mv: each key's, in the
+-- order of keys; value: key -> its value as read, then as merged): the metadata strings to write,
+-- in the order of keys, or nil when a key needs the general path
+function RUN.counters_parsed(ctx, ep, entries, from, to, keys, mv, value)
+  local metas = {}
+  for i, k in ipairs(keys) do
+    local m = parse_meta(mv[i] or '')
+    if m.e ~= 0 then return nil end
+    metas[k] = m
+  end
   for q = from, to - 1 do
     local it = entries[q]
     if it.t > ep then
@@ -364,40 +398,102 @@ function RUN.counters(ctx, db, entries, from, to)
       if (m.t == nil) or (m.d ~= nil and m.d > m.t) then
         if counter_exists(m) then
           local sum = sigma(m)
-          if sum ~= math.floor(sum) or math.abs(sum) >= 1e15 then return false end
+          if sum ~= math.floor(sum) or math.abs(sum) >= 1e15 then return nil end
           value[k] = num(sum)
         else
           value[k] = false
         end
       elseif fix ~= 0 and (v == false or canonical_number(v)) then
-        if not RUN.small_integer(v) or fix ~= math.floor(fix) then return false end
+        if not RUN.small_integer(v) or fix ~= math.floor(fix) then return nil end
         local sum = (v and tonumber(v) or 0) + fix
-        if math.abs(sum) >= 1e15 then return false end
+        if math.abs(sum) >= 1e15 then return nil end
         value[k] = num(sum)
       end
     end
   end
-  local kv, gone = {}, {}
-  for _, k in ipairs(keys) do
-    local m = metas[k]
-    kv[#kv + 1] = k
-    kv[#kv + 1] = meta_str(m, true)
-  end
-  sel(ctx.N + db)
-  redis.call('MSET', unpack(kv))
-  kv = {}
-  for _, k in ipairs(keys) do
-    if value[k] then
-      kv[#kv + 1] = k
-      kv[#kv + 1] = value[k]
-    elseif present[k] then
-      gone[#gone + 1] = k
+  local ms = {}
+  for i, k in ipairs(keys) do ms[i] = meta_str(metas[k], true) end
+  return ms
+end
+
+-- a counter's metadata as RUN.counters_lean merges it: "t|e|et|d|<origin> <stamp> <total> <seen>"
+-- with no expiry (e empty) and one total
+RUN.LEAN_META = '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^ |]+) ([^ |]+) ([^ |]+) ([^ |]+)$'
+
+-- RUN.counters' merge of its items, as RUN.counters_parsed makes it, on keys whose metadata is
+-- absent, a bare register stamp, or what increments of one origin leave (RUN.LEAN_META, every
+-- number in it and every total received a canonical integer of at most 15 digits), worked out on
+-- the strings: no vector parsed or formatted. Returns the metadata strings to write, in the order
+-- of keys, or nil (nothing changed) when a key holds anything else or takes a total of another
+-- origin or epoch, for RUN.counters_parsed.
+function RUN.counters_lean(ctx, ep, entries, from, to, keys, mv, value)
+  local small = RUN.small_integer
+  -- per key: its register stamp, expiry register stamp, delete stamp ('' for none), its total's
+  -- vector key (nil before the first), stamp, total and seen part (numbers, and their text)
+  local mt, met, md, mo, mst, mtot, mtots, msn, msns = {}, {}, {}, {}, {}, {}, {}, {}, {}
+  for i, k in ipairs(keys) do
+    local s = mv[i]
+    if s == false or s == '' then
+      mt[k], met[k], md[k] = '', '', ''
+    elseif string.byte(s, 1) < 32 or not string.find(s, '|', 1, true) then
+      mt[k], met[k], md[k] = stored_stamp(s), '', ''
+    else
+      local t, e, et, d, o, st, tot, sn = string.match(s, RUN.LEAN_META)
+      if t == nil or e ~= '' or not small(tot) or not small(sn) then return nil end
+      mt[k], met[k], md[k] = t, et, d
+      mo[k], mst[k], mtot[k], mtots[k], msn[k], msns[k] = o, st, tonumber(tot), tot, tonumber(sn), sn
     end
   end
-  sel(db)
-  if #kv > 0 then redis.call('MSET', unpack(kv)) end
-  if #gone > 0 then redis.call('DEL', unpack(gone)) end
-  return true
+  for q = from, to - 1 do
+    local it = entries[q]
+    local t = it.t
+    if t > ep then
+      local k = it.key
+      local ok = it.q and total_key(ctx.origin, it.q) or ctx.origin
+      if mo[k] == nil then
+        mo[k], mst[k], mtot[k], mtots[k], msn[k], msns[k] = ok, '', 0, '0', 0, '0'
+      elseif mo[k] ~= ok then
+        return nil
+      end
+      if not small(it.raw) then return nil end
+      local fix = 0
+      if t > mst[k] then
+        fix = it.total - mtot[k]
+        mst[k], mtot[k], mtots[k] = t, it.total, it.raw
+      end
+      if it.e0 then
+        -- merge_expiry: the expiry register (its own stamp, else the register's) takes none
+        local old = met[k] ~= '' and met[k] or mt[k]
+        if old == '' or t > old then met[k] = t end
+      end
+      local tk, dk = mt[k], md[k]
+      local v = value[k]
+      if tk == '' or (dk ~= '' and dk > tk) then
+        -- counter_exists, with one total: newer than the last whole-key change, or unseen by it
+        local base = tk
+        if dk > base then base = dk end
+        if mst[k] > base or mtot[k] ~= msn[k] then
+          local sum = mtot[k] - msn[k]
+          if math.abs(sum) >= 1e15 then return nil end
+          if msn[k] == 0 then value[k] = mtots[k] else value[k] = num(sum) end
+        else
+          value[k] = false
+        end
+      elseif fix ~= 0 and (v == false or canonical_number(v)) then
+        if not small(v) then return nil end
+        local sum = (v and tonumber(v) or 0) + fix
+        if math.abs(sum) >= 1e15 then return nil end
+        value[k] = num(sum)
+      end
+    end
+  end
+  local ms = {}
+  for i, k in ipairs(keys) do
+    local et = met[k]
+    if et == mt[k] then et = '' end
+    ms[i] = mt[k] .. '||' .. et .. '|' .. md[k] .. '|' .. mo[k] .. ' ' .. mst[k] .. ' ' .. mtots[k] .. ' ' .. msns[k]
+  end
+  return ms
 end
 
 -- applies hash field items entries[from .. to - 1] (RUN.split's hf) of one key of one db, whose
@@ -435,9 +531,10 @@ function RUN.fields(ctx, db, entries, from, to)
   if next(m.cv) ~= nil then return false end
   m.kind, m.key = 'h', key
   local st = {}
+  local sub = string.sub
   for f, i in pairs(at) do
     if h[i + 1] or h[i + 2] then return false end
-    if h[i] then st[f] = string.sub(h[i], 2) end
+    if h[i] then st[f] = sub(h[i], 2) end
   end
   local value, order, touched = {}, {}, false
   for i = from, to - 1 do
@@ -490,7 +587,7 @@ function RUN.fields(ctx, db, entries, from, to)
   end
   local fm = {}
   for _, f in ipairs(order) do
-    fm[#fm + 1] = 'f' .. f
+    fm[#fm + 1] = q[at[f]]
     fm[#fm + 1] = '+' .. st[f]
   end
   fm[#fm + 1] = ''

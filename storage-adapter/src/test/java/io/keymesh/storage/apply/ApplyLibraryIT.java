@@ -1629,4 +1629,62 @@ class ApplyLibraryIT extends ThreeNodeTest {
             assertEquals(b.meta(key), c.meta(key), "received metadata of " + key);
         }
     }
+
+    @Test
+    void receivedRunsOfSetsCountersAndHashFieldsLeaveWhatTheMergeOfEachWriteLeaves() {
+        // d's writes reach b and c first: keys whose metadata is a bare stamp, an expiry, another origin's
+        // total, a delete under a total, per-member registers and a counted field
+        Node d = node("d", "dddddddd");
+        Object[][] before = {{"SET", "s-old", "d"}, {"SET", "px", "d", "PX", "600000"}, {"SET", "c-base", "5"},
+                {"INCR", "c-d"}, {"SET", "c-odd", "01"}, {"INCR", "c-del"}, {"DEL", "c-del"}, {"HSET", "h", "f", "1", "g", "2"},
+                {"HINCRBY", "hc", "n", "1"}, {"SET", "c-str", "x"}};
+        for (Object[] cmd : before) {
+            d.w(cmd);
+        }
+        ship(d, b);
+        ship(d, c);
+        // a's runs: the first earlier than d's writes, the rest later; counters whose totals another write
+        // had seen (a SET, a DEL after increments), a key twice in one run, stale and winning stamps
+        a.ws(0, "s-old", "a1", "s-new", "a1", "px", "a1", "s-new", "a2");
+        a.wr(0, List.of(new Object[] {"INCR", "fresh"}, new Object[] {"INCRBY", "c-base", "2"}, new Object[] {"INCR", "c-d"},
+                new Object[] {"HSET", "h", "f", "3", "x", "4"}));
+        a.observe(d.clock() + 1);
+        a.w("INCR", "c-seen");
+        a.w("SET", "c-seen", "10");
+        a.w("INCR", "c-gone");
+        a.w("DEL", "c-gone");
+        a.ws(0, "s-old", "a3", "s-new", "a4", "px", "a3");
+        // (the SET between them ends one run of counters: keys of a's totals alone, then keys of d's too)
+        a.wr(0, List.of(new Object[] {"INCR", "fresh"}, new Object[] {"DECRBY", "fresh", "5"}, new Object[] {"INCR", "c-seen"},
+                new Object[] {"INCR", "c-gone"}, new Object[] {"INCRBY", "c-base", "-3"}, new Object[] {"INCR", "c-odd"},
+                new Object[] {"INCR", "c-str"}, new Object[] {"INCRBY", "big", "999999999999999"}));
+        a.ws(0, "s-sep", "a");
+        a.wr(0, List.of(new Object[] {"INCR", "c-del"}, new Object[] {"INCR", "c-d"}));
+        a.wr(0, List.of(new Object[] {"HSET", "h", "f", "5", "g", "6"}, new Object[] {"HSET", "h", "f", "7"},
+                new Object[] {"HSET", "hn", "a", "1"}, new Object[] {"HSET", "hc", "n", "5", "m", "6"}));
+        a.wr(0, List.<Object[]>of(new Object[] {"INCRBY", "big", "1"}));
+        // b applies a's entries as they are (in runs); c the same writes as entries of transactions, which
+        // are merged write by write
+        List<List<Object>> entries = a.log(a.origin);
+        List<List<Object>> inTxns = new ArrayList<>();
+        for (List<Object> e : entries) {
+            List<Object> fields = new ArrayList<>((List<Object>) e.get(1));
+            fields.addAll(2, List.of("x", "9" + inTxns.size()));
+            inTxns.add(List.of(e.get(0), fields));
+        }
+        b.apply(a.origin, entries);
+        c.apply(a.origin, inTxns);
+        assertEquals(c.digest(), b.digest());
+        for (String key : List.of("s-old", "s-new", "s-sep", "px", "fresh", "c-base", "c-d", "c-odd", "c-del", "c-seen", "c-gone",
+                "c-str", "big", "h", "hn", "hc")) {
+            assertEquals(c.meta(key), b.meta(key), "metadata of " + key);
+        }
+        // and every node converges
+        ship(d, a);
+        assertEquals(a.digest(), b.digest());
+        assertEquals("11", b.conn.callParsed("GET", "c-seen"));
+        assertEquals("1", b.conn.callParsed("GET", "c-gone"));
+        assertEquals("-3", b.conn.callParsed("GET", "fresh"));
+        assertEquals("1000000000000000", b.conn.callParsed("GET", "big"));
+    }
 }
