@@ -161,10 +161,10 @@ function RUN.split(argv, e)
   local byte, sub = string.byte, string.sub
   while at <= z do
     if argv[at] ~= 't' then return nil end
-    local t, packed = argv[at + 1], nil
+    local t, pfrom, pto = argv[at + 1], nil, nil
     if p ~= nil then
       local len = byte(p, pat) or 0
-      if len > 0 then packed = sub(p, pat + 1, pat + len) end
+      if len > 0 then pfrom, pto = pat + 1, pat + len end
       pat = pat + 1 + len
     end
     at = at + 2
@@ -178,7 +178,7 @@ function RUN.split(argv, e)
     at = at + 2
     local op, it = argv[at], nil
     if op == 's' then
-      it = { plain = true, db = db, t = t, key = key, value = argv[at + 1], p = packed, seq = e.seq }
+      it = { plain = true, db = db, t = t, key = key, value = argv[at + 1], p = pfrom and sub(p, pfrom, pto), seq = e.seq }
       at = at + 2
     elseif op == 'q' or op == 'i' then
       local q = nil
@@ -427,21 +427,20 @@ RUN.LEAN_META = '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^ |]+) ([^ |]+) ([^ |]+) ([^
 -- of keys, or nil (nothing changed) when a key holds anything else or takes a total of another
 -- origin or epoch, for RUN.counters_parsed.
 function RUN.counters_lean(ctx, ep, entries, from, to, keys, mv, value)
-  local small = RUN.small_integer
-  -- per key: its register stamp, expiry register stamp, delete stamp ('' for none), its total's
-  -- vector key (nil before the first), stamp, total and seen part (numbers, and their text)
-  local mt, met, md, mo, mst, mtot, mtots, msn, msns = {}, {}, {}, {}, {}, {}, {}, {}, {}
+  local small, byte, find, match = RUN.small_integer, string.byte, string.find, string.match
+  -- per key { register stamp, expiry register stamp, delete stamp ('' for none), its total's vector
+  -- key (nil before the first), stamp, total, its text, seen part, its text }
+  local st = {}
   for i, k in ipairs(keys) do
     local s = mv[i]
     if s == false or s == '' then
-      mt[k], met[k], md[k] = '', '', ''
-    elseif string.byte(s, 1) < 32 or not string.find(s, '|', 1, true) then
-      mt[k], met[k], md[k] = stored_stamp(s), '', ''
+      st[k] = { '', '', '' }
+    elseif byte(s, 1) < 32 or not find(s, '|', 1, true) then
+      st[k] = { stored_stamp(s), '', '' }
     else
-      local t, e, et, d, o, st, tot, sn = string.match(s, RUN.LEAN_META)
+      local t, e, et, d, o, cst, tot, sn = match(s, RUN.LEAN_META)
       if t == nil or e ~= '' or not small(tot) or not small(sn) then return nil end
-      mt[k], met[k], md[k] = t, et, d
-      mo[k], mst[k], mtot[k], mtots[k], msn[k], msns[k] = o, st, tonumber(tot), tot, tonumber(sn), sn
+      st[k] = { t, et, d, o, cst, tonumber(tot), tot, tonumber(sn), sn }
     end
   end
   for q = from, to - 1 do
@@ -449,49 +448,53 @@ function RUN.counters_lean(ctx, ep, entries, from, to, keys, mv, value)
     local t = it.t
     if t > ep then
       local k = it.key
+      local r = st[k]
       local ok = it.q and total_key(ctx.origin, it.q) or ctx.origin
-      if mo[k] == nil then
-        mo[k], mst[k], mtot[k], mtots[k], msn[k], msns[k] = ok, '', 0, '0', 0, '0'
-      elseif mo[k] ~= ok then
+      if r[4] == nil then
+        r[4], r[5], r[6], r[7], r[8], r[9] = ok, '', 0, '0', 0, '0'
+      elseif r[4] ~= ok then
         return nil
       end
-      if not small(it.raw) then return nil end
       local fix = 0
-      if t > mst[k] then
-        fix = it.total - mtot[k]
-        mst[k], mtot[k], mtots[k] = t, it.total, it.raw
+      if t > r[5] then
+        if not small(it.raw) then return nil end
+        fix = it.total - r[6]
+        r[5], r[6], r[7] = t, it.total, it.raw
       end
       if it.e0 then
         -- merge_expiry: the expiry register (its own stamp, else the register's) takes none
-        local old = met[k] ~= '' and met[k] or mt[k]
-        if old == '' or t > old then met[k] = t end
+        local old = r[2] ~= '' and r[2] or r[1]
+        if old == '' or t > old then r[2] = t end
       end
-      local tk, dk = mt[k], md[k]
-      local v = value[k]
+      local tk, dk = r[1], r[3]
       if tk == '' or (dk ~= '' and dk > tk) then
         -- counter_exists, with one total: newer than the last whole-key change, or unseen by it
         local base = tk
         if dk > base then base = dk end
-        if mst[k] > base or mtot[k] ~= msn[k] then
-          local sum = mtot[k] - msn[k]
+        if r[5] > base or r[6] ~= r[8] then
+          local sum = r[6] - r[8]
           if math.abs(sum) >= 1e15 then return nil end
-          if msn[k] == 0 then value[k] = mtots[k] else value[k] = num(sum) end
+          if r[8] == 0 then value[k] = r[7] else value[k] = num(sum) end
         else
           value[k] = false
         end
-      elseif fix ~= 0 and (v == false or canonical_number(v)) then
-        if not small(v) then return nil end
-        local sum = (v and tonumber(v) or 0) + fix
-        if math.abs(sum) >= 1e15 then return nil end
-        value[k] = num(sum)
+      elseif fix ~= 0 then
+        local v = value[k]
+        if v == false or canonical_number(v) then
+          if not small(v) then return nil end
+          local sum = (v and tonumber(v) or 0) + fix
+          if math.abs(sum) >= 1e15 then return nil end
+          value[k] = num(sum)
+        end
       end
     end
   end
   local ms = {}
   for i, k in ipairs(keys) do
-    local et = met[k]
-    if et == mt[k] then et = '' end
-    ms[i] = mt[k] .. '||' .. et .. '|' .. md[k] .. '|' .. mo[k] .. ' ' .. mst[k] .. ' ' .. mtots[k] .. ' ' .. msns[k]
+    local r = st[k]
+    local et = r[2]
+    if et == r[1] then et = '' end
+    ms[i] = r[1] .. '||' .. et .. '|' .. r[3] .. '|' .. r[4] .. ' ' .. r[5] .. ' ' .. r[7] .. ' ' .. r[9]
   end
   return ms
 end
