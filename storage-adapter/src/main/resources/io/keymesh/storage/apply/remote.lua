@@ -252,58 +252,114 @@ function RUN.item_fields(it)
   return f
 end
 
--- at most this many consecutive plain sets are merged with one MGET and two MSETs
+-- at most this many writes in one run of apply_entries, and keys in one MGET or MSET of RUN.set_merge
 local SET_RUN_MAX = 256
 
--- applies plain sets entries[from .. to - 1] of one db onto keys whose metadata is just a register
--- stamp: last writer wins per key, in three calls for the whole run. Returns false, having changed
--- nothing, when any key's metadata holds more (expiry, tombstone, counters, members): the run then
--- takes apply_entry entry by entry.
+-- applies plain sets entries[from .. to - 1] of one db (RUN.split's plain items) as RUN.set_merge
+-- does; false, having changed nothing, when it cannot
 local function apply_set_run(ctx, db, entries, from, to)
+  local keys, ts, ps, vs = {}, {}, {}, {}
+  for q = from, to - 1 do
+    local e = entries[q]
+    local n = q - from + 1
+    keys[n], ts[n], ps[n], vs[n] = e.key, e.t, e.p or false, e.value
+  end
+  return RUN.set_merge(ctx, db, keys, ts, ps, vs)
+end
+
+-- applies plain SETs of one db, the i-th of key keys[i], stamp ts[i] (ps[i] its packed form, or
+-- false), value vs[i], onto keys whose metadata is just a register stamp: last writer wins per key,
+-- the stamps read with MGETs and written with MSETs of up to SET_RUN_MAX keys, the values with MSETs.
+-- Returns false, having changed nothing, when any key's metadata holds more (expiry, tombstone,
+-- counters, members): the writes then take apply_entry one by one.
+function RUN.set_merge(ctx, db, keys, ts, ps, vs)
+  local n = #keys
+  if n == 0 then return true end
   local ep = epoch_of(ctx, db)
-  local keys = {}
-  for q = from, to - 1 do keys[#keys + 1] = entries[q].key end
-  sel(ctx.N + db)
-  local metas = redis.call('MGET', unpack(keys))
+  local mdb = ctx.N + db
   -- cur: each key's register stamp (packed or text) as stored, then as merged; false for none
   local cur, absent = {}, {}
   local value, order = {}, {}
-  for i = 1, #keys do
-    local e = entries[from + i - 1]
-    local k = e.key
-    local mt = cur[k]
-    if mt == nil then
-      mt = metas[i]
-      if not bare_stamp(mt) then return false end
-      if mt == false then absent[#absent + 1] = k end
-      cur[k] = mt
-    end
-    if e.t > ep then
-      local p = e.p or packed_form(e.t)
-      if mt == false or later_than_stored(e.t, p, mt) then
-        if value[k] == nil then order[#order + 1] = k end
-        value[k] = e.value
-        cur[k] = p or e.t
+  for c = 1, n, SET_RUN_MAX do
+    local d = math.min(n, c + SET_RUN_MAX - 1)
+    sel(mdb)
+    local metas = redis.call('MGET', unpack(keys, c, d))
+    for i = c, d do
+      local k = keys[i]
+      local mt = cur[k]
+      if mt == nil then
+        mt = metas[i - c + 1]
+        if not bare_stamp(mt) then return false end
+        if mt == false then absent[#absent + 1] = k end
+        cur[k] = mt
+      end
+      local t = ts[i]
+      if t > ep then
+        local p = ps[i] or packed_form(t)
+        if mt == false or later_than_stored(t, p, mt) then
+          if value[k] == nil then order[#order + 1] = k end
+          value[k] = vs[i]
+          cur[k] = p or t
+        end
       end
     end
   end
   -- MGET answers nil for metadata that is not a string too (a hash of member stamps)
-  if #absent > 0 and redis.call('EXISTS', unpack(absent)) > 0 then return false end
-  if #order == 0 then return true end
-  local kv = {}
-  for _, k in ipairs(order) do
-    kv[#kv + 1] = k
-    kv[#kv + 1] = cur[k]
+  for c = 1, #absent, SET_RUN_MAX do
+    if redis.call('EXISTS', unpack(absent, c, math.min(#absent, c + SET_RUN_MAX - 1))) > 0 then return false end
   end
-  redis.call('MSET', unpack(kv))
-  kv = {}
-  for _, k in ipairs(order) do
-    kv[#kv + 1] = k
-    kv[#kv + 1] = value[k]
+  for _, src in ipairs({ cur, value }) do
+    for c = 1, #order, SET_RUN_MAX do
+      local kv = {}
+      for i = c, math.min(#order, c + SET_RUN_MAX - 1) do
+        local k = order[i]
+        kv[#kv + 1] = k
+        kv[#kv + 1] = src[k]
+      end
+      redis.call('MSET', unpack(kv))
+    end
+    sel(db)
   end
-  sel(db)
-  redis.call('MSET', unpack(kv))
   return true
+end
+
+-- applies the entries fresh as apply_entries would when every write in them is a plain SET
+-- ("t <stamp> [b <db>] k <key> s <value>") of one db, reading the writes where they are in argv (no
+-- item per write) into one RUN.set_merge (what apply_set_run's runs of SET_RUN_MAX leave, one after
+-- the other). Returns false, having changed nothing, for any other entry or when a key's metadata
+-- holds more than a register stamp: RUN.split and apply_entries take them.
+function RUN.sets(ctx, argv, fresh)
+  local keys, ts, ps, vs = {}, {}, {}, {}
+  local byte, sub = string.byte, string.sub
+  local db, n = nil, 0
+  for _, e in ipairs(fresh) do
+    local at, z, p, pat, edb = e.from, e.to, e.p, 1, 0
+    while at <= z do
+      if argv[at] ~= 't' then return false end
+      n = n + 1
+      ts[n] = argv[at + 1]
+      local pk = false
+      if p ~= nil then
+        local len = byte(p, pat) or 0
+        if len > 0 then pk = sub(p, pat + 1, pat + len) end
+        pat = pat + 1 + len
+      end
+      ps[n] = pk
+      at = at + 2
+      if argv[at] == 'b' then
+        edb = tonumber(argv[at + 1])
+        if edb == nil then return false end
+        at = at + 2
+      end
+      if argv[at] ~= 'k' or argv[at + 2] ~= 's' or at + 3 > z then return false end
+      if db == nil then db = edb elseif edb ~= db then return false end
+      keys[n] = argv[at + 1]
+      vs[n] = argv[at + 3]
+      at = at + 4
+    end
+  end
+  if n == 0 then return true end
+  return RUN.set_merge(ctx, db, keys, ts, ps, vs)
 end
 
 -- applies counter items entries[from .. to - 1] (RUN.split's ctr) of one db onto string counters
@@ -708,7 +764,9 @@ local function km_r(_, argv)
   end
   if #fresh == 0 then return pos end
   local scan = nil
-  for j, e in ipairs(fresh) do
+  -- entries of plain SETs alone (the most common) are applied as they are read
+  local applied = RUN.sets(ctx, argv, fresh)
+  for j, e in ipairs(applied and {} or fresh) do
     -- only an entry with a flush is looked at (packed ops: when they may hold a field f, the
     -- msgpack string "f" being the bytes a1 66); plain SETs, the most common, hold none
     e.items = RUN.split(argv, e)
@@ -732,10 +790,12 @@ local function km_r(_, argv)
       end
     end
   end
-  for _, e in ipairs(fresh) do add_items(items, e) end
   if #fresh > 0 then
     pos = fresh[#fresh].seq
-    apply_entries(ctx, argv, items)
+    if not applied then
+      for _, e in ipairs(fresh) do add_items(items, e) end
+      apply_entries(ctx, argv, items)
+    end
     sel(2 * N)
     local log = log_key(origin)
     for _, e in ipairs(fresh) do redis.call('XADD', log, e.id, unpack(argv, e.from, e.to)) end

@@ -1666,19 +1666,30 @@ class ApplyLibraryIT extends ThreeNodeTest {
         // b applies a's entries as they are (in runs); c the same writes as entries of transactions, which
         // are merged write by write
         List<List<Object>> entries = a.log(a.origin);
-        List<List<Object>> inTxns = new ArrayList<>();
-        for (List<Object> e : entries) {
-            List<Object> fields = new ArrayList<>((List<Object>) e.get(1));
-            fields.addAll(2, List.of("x", "9" + inTxns.size()));
-            inTxns.add(List.of(e.get(0), fields));
-        }
         b.apply(a.origin, entries);
-        c.apply(a.origin, inTxns);
+        c.apply(a.origin, inTransactions(entries));
         assertEquals(c.digest(), b.digest());
         for (String key : List.of("s-old", "s-new", "s-sep", "px", "fresh", "c-base", "c-d", "c-odd", "c-del", "c-seen", "c-gone",
                 "c-str", "big", "h", "hn", "hc")) {
             assertEquals(c.meta(key), b.meta(key), "metadata of " + key);
         }
+        // a batch of plain SETs alone, more than one MGET's worth, each key twice
+        List<String> sets = new ArrayList<>();
+        for (int round = 1; round <= 2; round++) {
+            for (int i = 0; i < 300; i++) {
+                sets.add(i == 0 ? "s-old" : "m-" + i);
+                sets.add("v" + round + "-" + i);
+            }
+        }
+        a.ws(0, sets.toArray(new String[0]));
+        List<List<Object>> more = a.log(a.origin).subList(entries.size(), a.log(a.origin).size());
+        b.apply(a.origin, more);
+        c.apply(a.origin, inTransactions(more));
+        assertEquals(c.digest(), b.digest());
+        for (String key : List.of("s-old", "m-1", "m-299")) {
+            assertEquals(c.meta(key), b.meta(key), "metadata of " + key);
+        }
+        assertEquals("v2-299", b.conn.callParsed("GET", "m-299"));
         // and every node converges
         ship(d, a);
         assertEquals(a.digest(), b.digest());
@@ -1686,5 +1697,16 @@ class ApplyLibraryIT extends ThreeNodeTest {
         assertEquals("1", b.conn.callParsed("GET", "c-gone"));
         assertEquals("-3", b.conn.callParsed("GET", "fresh"));
         assertEquals("1000000000000000", b.conn.callParsed("GET", "big"));
+    }
+
+    /** Entries as the same writes logged in MULTI transactions (a txn id after the first stamp): merged write by write. */
+    private static List<List<Object>> inTransactions(List<List<Object>> entries) {
+        List<List<Object>> out = new ArrayList<>();
+        for (List<Object> e : entries) {
+            List<Object> fields = new ArrayList<>((List<Object>) e.get(1));
+            fields.addAll(2, List.of("x", "9" + out.size()));
+            out.add(List.of(e.get(0), fields));
+        }
+        return out;
     }
 }
