@@ -18,7 +18,7 @@ import java.util.function.Consumer;
 
 /**
  * A serving link's log reads made on its own event loop, over a non-blocking backend connection of
- * the link's own (db 2N selected): the {@code XRANGE} leaves with the loop's other writes and its
+ * the link's own (db 2N selected): the {@code XRANGE} leaves at the end of the loop's turn and its
  * reply is read in place where it arrives, so a read costs no hand-off to the backend threads and
  * back. A read this way cannot answer (an error reply such as -BUSY, the connection closed, a
  * reply not understood) hands its caller null, and the caller reads the blocking way

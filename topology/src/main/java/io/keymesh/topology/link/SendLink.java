@@ -21,7 +21,8 @@ import java.util.function.Supplier;
 /**
  * The sending side of a link, for peers and replicas alike: drives a {@link SendMachine} over the
  * Netty {@code channel} of the connection that sent PULL, on that channel's event loop (no thread
- * of its own). Its backend calls (log reads, the logs' spans) go to {@link LinkBackend}, one at a
+ * of its own). Its log reads are made on the loop itself ({@link LoopLogReader}); its other backend
+ * calls (the logs' spans, a read the loop could not make) go to {@link LinkBackend}, one at a
  * time on the node's shared backend threads, and their outcomes come back to the loop; a wait for
  * the logs to grow is the node's {@link LogTailer}'s, ended early by the machine's time. Acks and
  * writability changes arrive on the loop ({@link SenderHandler}). A snapshot goes out in steps
