@@ -113,9 +113,25 @@ public final class ReplyReader {
         return n < frame.writerIndex() - at ? text + "..." : text;
     }
 
+    /** The number on the line of the item at the cursor (after its type byte); moves past the line. */
     private long readLine() {
         int lf = lineEnd();
-        long value = Long.parseLong(frame.toString(at + 1, lf - 1 - (at + 1), StandardCharsets.US_ASCII));
+        int from = at + 1;
+        int end = lf - 1;
+        boolean negative = end > from && frame.getByte(from) == '-';
+        int i = negative ? from + 1 : from;
+        long value = 0;
+        boolean digits = i < end && end - i <= 18;      // 18 digits cannot overflow a long
+        for (; digits && i < end; i++) {
+            int d = frame.getByte(i) - '0';
+            digits = d >= 0 && d <= 9;
+            value = value * 10 + d;
+        }
+        if (!digits) {          // what Long.parseLong says of it: the number, or its exception
+            value = Long.parseLong(frame.toString(from, end - from, StandardCharsets.US_ASCII));
+        } else if (negative) {
+            value = -value;
+        }
         at = lf + 1;
         return value;
     }

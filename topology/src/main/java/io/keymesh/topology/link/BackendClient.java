@@ -20,6 +20,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * A blocking, single-threaded connection to the node's own redis-server for link work (reading
@@ -97,13 +98,42 @@ public final class BackendClient implements AutoCloseable {
      * pause, until the backend runs it.
      */
     public Object call(List<byte[]> args) throws IOException {
+        Object reply = exchange(args);
+        return reply instanceof ReplyReader r ? parsed(r, BackendClient::value) : reply;
+    }
+
+    /**
+     * Like {@link #ok(List)}, the reply read in place by {@code parse} instead of built as values
+     * (for replies read often, such as log ranges); a reply {@code parse} cannot read is an IOException.
+     */
+    public <T> T ok(List<?> args, Function<ReplyReader, T> parse) throws IOException {
+        Object reply = exchange(bytes(args));
+        if (reply instanceof RespError e) {
+            throw new BackendCallException(e.message());
+        }
+        return parsed((ReplyReader) reply, parse);
+    }
+
+    /**
+     * Sends one command, waiting out -BUSY as {@link #call(List)} does; returns the reply's reader,
+     * or the error it is as a {@link RespError}.
+     */
+    private Object exchange(List<byte[]> args) throws IOException {
         ByteBuf buf = request.clear();
         RespWriter.write(buf, args);
         Object reply;
         while (true) {
             out.write(buf.array(), buf.arrayOffset() + buf.readerIndex(), buf.readableBytes());
             out.flush();
-            reply = next();
+            ReplyReader r = in.next();
+            if (r == null) {
+                throw new EOFException("connection closed by the backend");
+            }
+            if (!r.isError()) {
+                reply = r;
+                break;
+            }
+            reply = parsed(r, BackendClient::value);
             if (!BusyWait.isBusy(reply)) {
                 break;
             }
@@ -116,14 +146,10 @@ public final class BackendClient implements AutoCloseable {
         return reply;
     }
 
-    /** The next reply as a value; EOFException when the backend closed the connection. */
-    private Object next() throws IOException {
-        ReplyReader r = in.next();
-        if (r == null) {
-            throw new EOFException("connection closed by the backend");
-        }
+    /** The reply at {@code r} read by {@code parse}; a reply it cannot read is an IOException. */
+    private static <T> T parsed(ReplyReader r, Function<ReplyReader, T> parse) throws IOException {
         try {
-            return value(r);
+            return parse.apply(r);
         } catch (RuntimeException e) {
             throw new IOException("backend reply not understood: " + e.getMessage(), e);
         }
@@ -168,15 +194,20 @@ public final class BackendClient implements AutoCloseable {
 
     /** Like {@link #call(List)}, but an error reply throws {@link BackendCallException}. */
     public Object ok(List<?> args) throws IOException {
-        List<byte[]> bytes = new ArrayList<>(args.size());
-        for (Object a : args) {
-            bytes.add(a instanceof byte[] b ? b : RespWriter.bytes(String.valueOf(a)));
-        }
-        Object reply = call(bytes);
+        Object reply = call(bytes(args));
         if (reply instanceof RespError e) {
             throw new BackendCallException(e.message());
         }
         return reply;
+    }
+
+    /** Arguments as bytes: byte arrays as they are, anything else as its text. */
+    private static List<byte[]> bytes(List<?> args) {
+        List<byte[]> bytes = new ArrayList<>(args.size());
+        for (Object a : args) {
+            bytes.add(a instanceof byte[] b ? b : RespWriter.bytes(String.valueOf(a)));
+        }
+        return bytes;
     }
 
     private static List<byte[]> texts(List<String> args) {

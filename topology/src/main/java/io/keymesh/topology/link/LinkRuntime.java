@@ -16,9 +16,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The threads every link of a node shares, whatever the number of peers and replicas: one Netty
  * event loop ({@code keymesh-link-io}) on which the pulling links' connections, machines and timers
  * run, and {@link #BACKEND_THREADS} threads ({@code keymesh-link-backend-N}) that make the links'
- * blocking calls to the node's redis-server (applies, snapshot merges, log reads, the steps of a
+ * blocking calls to the node's redis-server (applies, snapshot merges, log spans, the steps of a
  * snapshot being sent), each link's one at a time ({@link LinkBackend}). Serving links run on the
- * client port's event loops and use the same backend threads.
+ * client port's event loops, read their logs there ({@link LoopLogReader}) and use the same backend
+ * threads for the rest.
  */
 public final class LinkRuntime implements AutoCloseable {
     /** Threads making the links' backend calls. */

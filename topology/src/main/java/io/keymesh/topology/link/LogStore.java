@@ -1,6 +1,7 @@
 package io.keymesh.topology.link;
 
 import io.keymesh.storage.apply.ReplicationLog;
+import io.keymesh.storage.conn.ReplyReader;
 import io.keymesh.topology.wire.Frames;
 import io.keymesh.topology.wire.LogEntry;
 
@@ -35,13 +36,13 @@ public final class LogStore {
 
     /** The lowest sequence still in {@code origin}'s log, or -1 when the log is empty. */
     public long firstSeq(String origin) throws IOException {
-        List<LogEntry> first = entries(backend.ok(ReplicationLog.readFirst(origin)));
+        List<LogEntry> first = backend.ok(ReplicationLog.readFirst(origin), LogStore::entries);
         return first.isEmpty() ? -1 : first.get(0).seq();
     }
 
     /** Entries of {@code origin} after {@code afterSeq}, at most {@code count}. */
     public List<LogEntry> range(String origin, long afterSeq, int count) throws IOException {
-        return entries(backend.ok(ReplicationLog.readAfter(origin, afterSeq, count)));
+        return backend.ok(ReplicationLog.readAfter(origin, afterSeq, count), LogStore::entries);
     }
 
     /** Waits up to {@code blockMillis} (at least 1) until a log in {@code after} grows past its sequence (XREAD BLOCK). */
@@ -96,21 +97,35 @@ public final class LogStore {
         return out;
     }
 
-    /** Parses an XRANGE/XREAD entry list. */
-    static List<LogEntry> entries(Object reply) {
-        if (!(reply instanceof List<?> list)) {
+    /**
+     * Reads an XRANGE reply (RESP2 or RESP3) in place: per entry its sequence and its fields'
+     * bytes, with no value tree in between (the senders read every entry they send this way).
+     */
+    static List<LogEntry> entries(ReplyReader r) {
+        if (r.isNull()) {
             return List.of();
         }
-        List<LogEntry> out = new ArrayList<>(list.size());
-        for (Object item : list) {
-            List<?> entry = (List<?>) item;
-            long seq = ReplicationLog.sequence(Frames.text(entry.get(0)));
-            List<byte[]> fields = new ArrayList<>();
-            Object body = entry.get(1);
-            if (body instanceof List<?> items) {
-                for (Object f : items) {
-                    fields.add(Frames.bytes(f));
+        long n = r.readAggregate();
+        List<LogEntry> out = new ArrayList<>((int) Math.min(n, 1024));
+        for (long i = 0; i < n; i++) {
+            long parts = r.readAggregate();
+            if (parts < 2) {
+                throw new IllegalStateException("log entry of " + parts + " items");
+            }
+            long seq = ReplicationLog.sequence(r.readText());
+            List<byte[]> fields;
+            if (r.isNull()) {
+                r.skip();
+                fields = List.of();
+            } else {
+                long count = r.readAggregate();
+                fields = new ArrayList<>((int) Math.min(count, 1024));
+                for (long k = 0; k < count; k++) {
+                    fields.add(r.readString());
                 }
+            }
+            for (long k = 2; k < parts; k++) {
+                r.skip();
             }
             out.add(new LogEntry(seq, fields));
         }

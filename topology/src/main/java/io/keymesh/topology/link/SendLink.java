@@ -21,7 +21,8 @@ import java.util.function.Supplier;
 /**
  * The sending side of a link, for peers and replicas alike: drives a {@link SendMachine} over the
  * Netty {@code channel} of the connection that sent PULL, on that channel's event loop (no thread
- * of its own). Its backend calls (log reads, the logs' spans) go to {@link LinkBackend}, one at a
+ * of its own). Its log reads are made on the loop itself ({@link LoopLogReader}); its other backend
+ * calls (the logs' spans, a read the loop could not make) go to {@link LinkBackend}, one at a
  * time on the node's shared backend threads, and their outcomes come back to the loop; a wait for
  * the logs to grow is the node's {@link LogTailer}'s, ended early by the machine's time. Acks and
  * writability changes arrive on the loop ({@link SenderHandler}). A snapshot goes out in steps
@@ -46,6 +47,7 @@ public final class SendLink {
     private final TimeSource time;
     private final FrameChannel frames;
     private final LinkBackend calls;
+    private final LoopLogReader reads;
     private final LogTailer tailer;
     private final Map<String, Long> acked = new ConcurrentHashMap<>();
     private volatile Set<String> known;      // origins an ack may name: the PULL's and those this node logs
@@ -85,6 +87,7 @@ public final class SendLink {
         this.frames = new FrameChannel(channel, status, () -> stopped, settings.heartbeatMillis(), time);
         this.calls = new LinkBackend(runtime.backend(), backend, 2 * databases,
                 () -> new BusyWait(name).whileWaiting(() -> !stopped && channel.isActive()).measuredBy(time));
+        this.reads = new LoopLogReader(backend, loop, 2 * databases, time);
         this.todo = new ActionQueue(this::perform, this::failed, this::connected);
         this.timer = new LoopTimer(loop, time, this::fire);
         acked.putAll(from);
@@ -144,6 +147,7 @@ public final class SendLink {
         endWait();
         snapshot = null;
         machine.onClosed(time.monotonicNanos());
+        reads.close();
         calls.reset();
         status.state("closed");
     }
@@ -213,8 +217,7 @@ public final class SendLink {
         } else if (action instanceof LinkAction.Timer t) {
             timer.at(t.atNanos());
         } else if (action instanceof LinkAction.ReadLog r) {
-            call(conn -> new LogStore(conn, databases).range(r.origin(), r.afterSeq(), r.count()),
-                    entries -> act(machine.onRead(r.origin(), r.afterSeq(), entries, time.monotonicNanos())));
+            readLog(r);
         } else if (action instanceof LinkAction.AwaitLogs a) {
             await(a);
         } else if (action instanceof LinkAction.CheckLogs c) {
@@ -248,6 +251,24 @@ public final class SendLink {
         } else {
             throw new IllegalStateException("not a sender's action: " + action);
         }
+    }
+
+    /**
+     * Reads the log on the loop ({@link LoopLogReader}); when that way cannot answer, the link's
+     * backend calls read it (they wait out a busy backend, and report what fails).
+     */
+    private void readLog(LinkAction.ReadLog r) {
+        reads.range(r.origin(), r.afterSeq(), r.count(), entries -> {
+            if (!live()) {
+                return;
+            }
+            if (entries != null) {
+                act(machine.onRead(r.origin(), r.afterSeq(), entries, time.monotonicNanos()));
+            } else {
+                call(conn -> new LogStore(conn, databases).range(r.origin(), r.afterSeq(), r.count()),
+                        read -> act(machine.onRead(r.origin(), r.afterSeq(), read, time.monotonicNanos())));
+            }
+        });
     }
 
     /** Hands {@code call} to the link's backend calls; {@code then} gets its result on the loop; a failure ends the link. */

@@ -36,6 +36,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 import org.junit.jupiter.api.AfterEach;
@@ -143,6 +147,89 @@ class LogSendingIT {
             assertEquals(seqs(1, 6000), allSeqs(batches));
             assertEquals(6000, entriesRead, "no entry read twice");
         }
+    }
+
+    @Test
+    void aSenderWhoseLogReadMeetsABusyBackendSendsEveryEntryOnceTheScriptEnds() throws Exception {
+        appendLog(1, 3000, "0", 8192);          // 24 MB: more than the sockets and the channel hold at once
+        try (BackendClient control = backend.open(0)) {
+            control.ok(List.of("CONFIG", "SET", "busy-reply-threshold", "100"));
+        }
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try (Socket client = serve(ch -> new SendLink(ch, ORIGIN, "B", false, Map.of(ORIGIN, 0L), backend, DATABASES,
+                LinkSettings.defaults(), () -> "0000", List::of, new ServeStatus("B", "peer", "test"),
+                TimeSource.system(), runtime, tailer));
+             BackendClient runner = backend.open(0)) {
+            RespStreamReader in = new RespStreamReader(client.getInputStream(), RespParser.standard());
+            assertInstanceOf(LinkFrame.Sync.class, Frames.decode(in.read()));
+            List<LinkFrame.Batch> batches = new ArrayList<>();
+            batches.add((LinkFrame.Batch) Frames.decode(in.read()));   // streaming; unread, the channel fills and the reads stop
+
+            Future<Object> script = threads.submit(() -> runner.call("EVAL", "while true do end", "0"));
+            awaitBusy();
+            List<Long> received = java.util.Collections.synchronizedList(new ArrayList<>());
+            Future<?> reading = threads.submit(() -> {          // reads resume: the sender reads its log while Redis is busy
+                while (batches.get(batches.size() - 1).lastSeq() < 3000) {
+                    if (Frames.decode(in.read()) instanceof LinkFrame.Batch b) {     // heartbeats come meanwhile
+                        batches.add(b);
+                        received.add(b.lastSeq());
+                    }
+                }
+                return null;
+            });
+            awaitQuiet(received);               // the sender has sent what it held and waits on the busy backend
+            assertTrue(!reading.isDone(), "entries are still to come while the script runs");
+            try (Socket kill = new Socket(InetAddress.getLoopbackAddress(), backendPort())) {
+                kill.getOutputStream().write("SCRIPT KILL\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                kill.setSoTimeout(5000);
+                assertEquals('+', kill.getInputStream().read(), "the script is killed");
+            }
+            assertTrue(script.get(10, TimeUnit.SECONDS).toString().contains("killed"));
+            reading.get(30, TimeUnit.SECONDS);
+            assertEquals(seqs(1, 3000), allSeqs(batches), "every entry once, in order, on the same connection");
+            try (BackendClient control = backend.open(0)) {
+                String stats = Frames.text(control.call("INFO", "commandstats"));
+                assertTrue(stats.matches("(?s).*cmdstat_xrange:[^\\r]*rejected_calls=[1-9].*"),
+                        "a log read met the busy backend: " + stats);
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    /** Waits until Redis answers a new connection's PING with -BUSY (a script has run past the threshold). */
+    private void awaitBusy() throws Exception {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < until) {
+            try (Socket probe = new Socket(InetAddress.getLoopbackAddress(), backendPort())) {
+                probe.setSoTimeout(5000);
+                probe.getOutputStream().write("PING\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                if (probe.getInputStream().read() == '-') {
+                    return;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("redis-server never became busy");
+    }
+
+    /** Waits until no batch arrived for half a second (at most 20 s). */
+    private static void awaitQuiet(List<Long> received) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        int seen = -1;
+        while (System.nanoTime() < until) {
+            int now = received.size();
+            if (now == seen) {
+                return;
+            }
+            seen = now;
+            Thread.sleep(500);
+        }
+        throw new AssertionError("batches kept coming while the backend was busy");
+    }
+
+    private int backendPort() {
+        return ((BackendEndpoint.Tcp) backend.endpoint()).port();
     }
 
     @Test
