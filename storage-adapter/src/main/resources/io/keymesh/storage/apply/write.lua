@@ -1604,6 +1604,9 @@ function RUN.incr(N, origin, db, epochs, W, from, to)
   if ep ~= '' then size = size + 2 end
   -- per key: the stamp of the command that created it (a new key starts with no expiry)
   local first = {}
+  -- (RUN.log_onto, with the last field list's length at hand)
+  local f = log_run[#log_run]
+  local j = f and #f or 0
   for c = from, to - 1 do
     local i = ki[c]
     local t = argv[at[c]]
@@ -1615,8 +1618,11 @@ function RUN.incr(N, origin, db, epochs, W, from, to)
     tot[i] = total
     added[i] = added[i] + delta[c]
     local fresh = dv[i] == false and first[i] == nil
-    local f = RUN.log_onto(fresh and size + 2 or size)
-    local j = #f
+    if f == nil or j + (fresh and size + 2 or size) > FIELDS_INLINE_MAX then
+      f = {}
+      log_run[#log_run + 1] = f
+      j = 0
+    end
     f[j + 1] = 't'
     f[j + 2] = t
     j = j + 2
@@ -1635,10 +1641,12 @@ function RUN.incr(N, origin, db, epochs, W, from, to)
     end
     f[j + 1] = 'i'
     f[j + 2] = num(total)
+    j = j + 2
     if fresh then
       first[i] = t
-      f[j + 3] = 'e'
-      f[j + 4] = '0'
+      f[j + 1] = 'e'
+      f[j + 2] = '0'
+      j = j + 2
     end
   end
   sel(db)
@@ -1745,6 +1753,9 @@ function RUN.hset(N, origin, db, epochs, W, from, to)
   local dbs = db ~= 0 and tostring(db)
   local newest_key = max_stamp(m)
   local replies, value = {}, {}
+  -- (RUN.log_onto, with the last field list's length at hand)
+  local e = log_run[#log_run]
+  local j = e and #e or 0
   for c = from, to - 1 do
     local n, p = na[c], at[c] + 3
     local t = argv[at[c]]
@@ -1758,10 +1769,10 @@ function RUN.hset(N, origin, db, epochs, W, from, to)
       if s and s > newest then newest = s end
     else
       names, last = {}, {}
-      for j = p + 1, p + n - 2, 2 do
-        local f = argv[j]
+      for x = p + 1, p + n - 2, 2 do
+        local f = argv[x]
         if last[f] == nil then names[#names + 1] = f end
-        last[f] = argv[j + 1]
+        last[f] = argv[x + 1]
       end
       for _, f in ipairs(names) do
         local s = st[f]
@@ -1773,8 +1784,11 @@ function RUN.hset(N, origin, db, epochs, W, from, to)
     local size = 4 + 4 * (names and #names or 1)
     if dbs then size = size + 2 end
     if not existed then size = size + 2 end
-    local e = RUN.log_onto(size)
-    local j = #e
+    if e == nil or j + size > FIELDS_INLINE_MAX then
+      e = {}
+      log_run[#log_run + 1] = e
+      j = 0
+    end
     e[j + 1] = 't'
     e[j + 2] = t
     j = j + 2
@@ -1813,6 +1827,7 @@ function RUN.hset(N, origin, db, epochs, W, from, to)
       newest_key = t
       e[j + 1] = 'e'
       e[j + 2] = '0'
+      j = j + 2
       existed = true
     end
     replies[c - from + 1] = added
