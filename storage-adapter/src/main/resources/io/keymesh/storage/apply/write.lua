@@ -179,6 +179,27 @@ function RUN.log_onto(n)
   return f
 end
 
+-- begins an entry of size fields in log_run, on f (its last field list, j fields long; nil: none)
+-- while that stays inline, else on a new list: writes "t <t> [b <dbs>] k <key>" and returns the list
+-- and its length (an entry's fields go on a list inline, without a table of its own)
+function RUN.log_entry(f, j, size, t, dbs, key)
+  if f == nil or j + size > FIELDS_INLINE_MAX then
+    f = {}
+    log_run[#log_run + 1] = f
+    j = 0
+  end
+  f[j + 1] = 't'
+  f[j + 2] = t
+  if dbs then
+    f[j + 3] = 'b'
+    f[j + 4] = dbs
+    j = j + 2
+  end
+  f[j + 3] = 'k'
+  f[j + 4] = key
+  return f, j + 4
+end
+
 local function log_append(N, origin, en)
   if log_run then
     local f, e = RUN.log_onto(#en.f), en.f
@@ -1604,7 +1625,7 @@ function RUN.incr(N, origin, db, epochs, W, from, to)
   if ep ~= '' then size = size + 2 end
   -- per key: the stamp of the command that created it (a new key starts with no expiry)
   local first = {}
-  -- (RUN.log_onto, with the last field list's length at hand)
+  -- (the last field list of log_run, and its length)
   local f = log_run[#log_run]
   local j = f and #f or 0
   for c = from, to - 1 do
@@ -1618,22 +1639,7 @@ function RUN.incr(N, origin, db, epochs, W, from, to)
     tot[i] = total
     added[i] = added[i] + delta[c]
     local fresh = dv[i] == false and first[i] == nil
-    if f == nil or j + (fresh and size + 2 or size) > FIELDS_INLINE_MAX then
-      f = {}
-      log_run[#log_run + 1] = f
-      j = 0
-    end
-    f[j + 1] = 't'
-    f[j + 2] = t
-    j = j + 2
-    if dbs then
-      f[j + 1] = 'b'
-      f[j + 2] = dbs
-      j = j + 2
-    end
-    f[j + 1] = 'k'
-    f[j + 2] = keys[i]
-    j = j + 2
+    f, j = RUN.log_entry(f, j, fresh and size + 2 or size, t, dbs, keys[i])
     if ep ~= '' then
       f[j + 1] = 'q'
       f[j + 2] = ep
@@ -1753,7 +1759,7 @@ function RUN.hset(N, origin, db, epochs, W, from, to)
   local dbs = db ~= 0 and tostring(db)
   local newest_key = max_stamp(m)
   local replies, value = {}, {}
-  -- (RUN.log_onto, with the last field list's length at hand)
+  -- (the last field list of log_run, and its length)
   local e = log_run[#log_run]
   local j = e and #e or 0
   for c = from, to - 1 do
@@ -1784,22 +1790,7 @@ function RUN.hset(N, origin, db, epochs, W, from, to)
     local size = 4 + 4 * (names and #names or 1)
     if dbs then size = size + 2 end
     if not existed then size = size + 2 end
-    if e == nil or j + size > FIELDS_INLINE_MAX then
-      e = {}
-      log_run[#log_run + 1] = e
-      j = 0
-    end
-    e[j + 1] = 't'
-    e[j + 2] = t
-    j = j + 2
-    if dbs then
-      e[j + 1] = 'b'
-      e[j + 2] = dbs
-      j = j + 2
-    end
-    e[j + 1] = 'k'
-    e[j + 2] = key
-    j = j + 2
+    e, j = RUN.log_entry(e, j, size, t, dbs, key)
     local added = 0
     for y = 1, names and #names or 1 do
       local f, v
