@@ -852,8 +852,10 @@ local function set_plain(N, db, origin, t, txn, key, value, name)
   return r
 end
 
--- km_ws reads and writes with one MGET or MSET a call of at most this many SETs (more go SET by SET:
--- a Lua call takes at most a few thousand arguments)
+-- km_ws reads and writes with one MGET or MSET a call of this many SETs or more (fewer cost less SET
+-- by SET: two commands each, where a call makes three or four) and at most SETS_TOGETHER_MAX (more
+-- go SET by SET: a Lua call takes at most a few thousand arguments)
+RUN.SETS_TOGETHER_MIN = 6
 RUN.SETS_TOGETHER_MAX = 1000
 
 --[[
@@ -864,7 +866,8 @@ stamp as packed_form gives it (the caller packs it: in Lua that costs more than 
 glue), or empty for the library to work it out. The caller's connection has db SELECTed. The values
 are written first, all by one MSET; then the register stamps: the old metadata read by one MGET, the
 new stamps written by one MSET (a key whose metadata holds more than a register stamp merges as
-set_merged does; metadata of another type sends the stamps SET ... GET by SET ... GET); then the
+set_merged does; metadata of another type sends the stamps SET ... GET by SET ... GET; a call of
+fewer than RUN.SETS_TOGETHER_MIN SETs writes values and stamps SET by SET); then the
 log: SETs whose stamp was all there was to merge are logged together, up to SETS_PER_ENTRY_MAX in
 one entry with a "t" field per SET. A key written twice in one call sends the call SET by SET
 (set_plain), each merge seeing the last.
@@ -895,7 +898,7 @@ local function km_ws(_, argv)
     kv[2 * i - 1] = key
     kv[2 * i] = argv[4 * i + 3]
   end
-  local together = n <= RUN.SETS_TOGETHER_MAX
+  local together = n >= RUN.SETS_TOGETHER_MIN and n <= RUN.SETS_TOGETHER_MAX
   if together then
     local r = redis.pcall('MSET', unpack(kv))
     for i = 1, n do replies[i] = r end
