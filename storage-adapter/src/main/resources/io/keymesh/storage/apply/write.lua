@@ -163,13 +163,48 @@ local function log_xadd(origin, seq, en)
   redis.call('XADD', log_key(origin), seq, unpack(f))   -- id "<seq>" is "<seq>-0"
 end
 
--- the field lists of the log entries km_wr's commands made so far, which it logs at its end (see
--- log_run_end); nil outside km_wr
+-- the log entries of km_wr's commands so far, which it logs at its end (log_run_end): a list of
+-- field lists, consecutive entries joined into one while its fields stay inline (each keeps its own
+-- "t", so a receiver applies each at its own stamp, as in an entry of plain SETs); nil outside km_wr
 local log_run = nil
+
+-- the field list of log_run that an entry of n fields goes onto: its last one, or a new one when
+-- that would no longer be inline
+function RUN.log_onto(n)
+  local f = log_run[#log_run]
+  if f == nil or #f + n > FIELDS_INLINE_MAX then
+    f = {}
+    log_run[#log_run + 1] = f
+  end
+  return f
+end
+
+-- begins an entry of size fields in log_run, on f (its last field list, j fields long; nil: none)
+-- while that stays inline, else on a new list: writes "t <t> [b <dbs>] k <key>" and returns the list
+-- and its length (an entry's fields go on a list inline, without a table of its own)
+function RUN.log_entry(f, j, size, t, dbs, key)
+  if f == nil or j + size > FIELDS_INLINE_MAX then
+    f = {}
+    log_run[#log_run + 1] = f
+    j = 0
+  end
+  f[j + 1] = 't'
+  f[j + 2] = t
+  if dbs then
+    f[j + 3] = 'b'
+    f[j + 4] = dbs
+    j = j + 2
+  end
+  f[j + 3] = 'k'
+  f[j + 4] = key
+  return f, j + 4
+end
 
 local function log_append(N, origin, en)
   if log_run then
-    log_run[#log_run + 1] = en.f
+    local f, e = RUN.log_onto(#en.f), en.f
+    local n = #f
+    for i = 1, #e do f[n + i] = e[i] end
     return
   end
   sel(2 * N)
@@ -817,83 +852,140 @@ local function set_plain(N, db, origin, t, txn, key, value, name)
   return r
 end
 
+-- km_ws reads and writes with one MGET or MSET a call of this many SETs or more (fewer cost less SET
+-- by SET: two commands each, where a call makes three or four) and at most SETS_TOGETHER_MAX (more
+-- go SET by SET: a Lua call takes at most a few thousand arguments)
+RUN.SETS_TOGETHER_MIN = 6
+RUN.SETS_TOGETHER_MAX = 1000
+
 --[[
 km_ws: FCALL km_ws 0 <N> <origin> <db> { <stamp> <packed> <key> <value> } ...
 Consecutive plain SETs of clients of user db <db> (outside MULTI) in one call: each has the effect,
 log entry and reply km_w would give it, in order; returns the replies as an array. <packed> is the
 stamp as packed_form gives it (the caller packs it: in Lua that costs more than the rest of a SET's
 glue), or empty for the library to work it out. The caller's connection has db SELECTed. The values
-are written first, then the register stamps, then the log, so a call SELECTs three times instead of
-three times per SET; SETs whose stamp was all there was to merge are logged together, up to
-SETS_PER_ENTRY_MAX in one entry with a "t" field per SET.
+are written first, all by one MSET; then the register stamps: the old metadata read by one MGET, the
+new stamps written by one MSET (a key whose metadata holds more than a register stamp merges as
+set_merged does; metadata of another type sends the stamps SET ... GET by SET ... GET; a call of
+fewer than RUN.SETS_TOGETHER_MIN SETs writes values and stamps SET by SET); then the
+log: SETs whose stamp was all there was to merge are logged together, up to SETS_PER_ENTRY_MAX in
+one entry with a "t" field per SET. A key written twice in one call sends the call SET by SET
+(set_plain), each merge seeing the last.
 ]]
 local function km_ws(_, argv)
   reset_db()
   log_run = nil
   local N, origin, db = tonumber(argv[1]), argv[2], tonumber(argv[3])
   cur_db = db
-  local n = (#argv - 3) / 4
+  local argn = #argv
+  local n = (argn - 3) / 4
   if n < 1 or n % 1 ~= 0 then
     return { err = 'ERR keymesh: km_ws takes <N> <origin> <db> and one or more <stamp> <packed> <key> <value>' }
   end
   local replies = {}
-  local ctx = { N = N }
-  -- a key written twice in one call: the SETs run one after the other, each merge seeing the last
-  local seen = {}
-  for i = 6, #argv, 4 do
-    if seen[argv[i]] then
-      for j = 4, #argv, 4 do
+  -- the keys (seen: key -> true), and the keys with their values (MSET's arguments)
+  local keys, kv, seen = {}, {}, {}
+  for i = 1, n do
+    local key = argv[4 * i + 2]
+    if seen[key] then
+      for j = 4, argn, 4 do
         replies[#replies + 1] = set_plain(N, db, origin, argv[j], '0', argv[j + 2], argv[j + 3], 'SET')
       end
       return replies
     end
-    seen[argv[i]] = true
+    seen[key] = true
+    keys[i] = key
+    kv[2 * i - 1] = key
+    kv[2 * i] = argv[4 * i + 3]
   end
-  for i = 1, n do
-    local at = 4 * i
-    replies[i] = redis.pcall('SET', argv[at + 2], argv[at + 3])
+  local together = n >= RUN.SETS_TOGETHER_MIN and n <= RUN.SETS_TOGETHER_MAX
+  if together then
+    local r = redis.pcall('MSET', unpack(kv))
+    for i = 1, n do replies[i] = r end
+    if type(r) == 'table' and r.err then return replies end
+  else
+    for i = 1, n do replies[i] = redis.pcall('SET', keys[i], kv[2 * i]) end
+  end
+  -- the old metadata, when every key's is a string or absent (MGET answers false for another type)
+  local olds = nil
+  sel(N + db)
+  if together then
+    olds = redis.call('MGET', unpack(keys))
+    local absent = {}
+    for i = 1, n do
+      if olds[i] == false then absent[#absent + 1] = keys[i] end
+    end
+    if #absent > 0 and redis.call('EXISTS', unpack(absent)) > 0 then olds = nil end
   end
   -- per SET: its final register stamp (nothing more to merge), or the entry set_merged built
   local stamps, entries, logged = {}, {}, 0
+  local ep = epoch_of({ N = N }, db)
+  local metas = {}
   for i = 1, n do
     local r = replies[i]
     if not (type(r) == 'table' and r.err) then
       local at = 4 * i
-      local t, p, key = past_epoch(ctx, db, argv[at]), argv[at + 1], argv[at + 2]
+      local t, p, key = argv[at], argv[at + 1], keys[i]
+      -- (past_epoch)
+      if ep ~= '' and t <= ep then t = ep .. '0' end
       if p == '' or t ~= argv[at] then p = packed_form(t) end
-      sel(N + db)
-      local old = redis.pcall('SET', key, p or t, 'KEEPTTL', 'GET')
-      if bare_stamp(old) then
-        stamps[i] = set_stamp(key, t, p, old)
+      if olds then
+        local old = olds[i]
+        if bare_stamp(old) then
+          if old and not later_than_stored(t, p, old) then
+            t = stored_stamp(old) .. '0'
+            p = packed_form(t)
+          end
+          metas[#metas + 1] = key
+          metas[#metas + 1] = p or t
+          stamps[i] = t
+        else
+          entries[i] = set_merged(N, db, origin, t, '0', key, kv[2 * i], nil)
+        end
       else
-        entries[i] = set_merged(N, db, origin, t, '0', key, argv[at + 3], old)
+        sel(N + db)
+        local old = redis.pcall('SET', key, p or t, 'KEEPTTL', 'GET')
+        if bare_stamp(old) then
+          stamps[i] = set_stamp(key, t, p, old)
+        else
+          entries[i] = set_merged(N, db, origin, t, '0', key, kv[2 * i], old)
+        end
       end
       logged = logged + 1
     end
+  end
+  if #metas > 0 then
+    sel(N + db)
+    redis.call('MSET', unpack(metas))
   end
   if logged == 0 then return replies end
   -- consecutive SETs whose stamp was all there was to merge share one log entry, "t T [b db] k key
   -- s value" then "t T k key s value" per further SET (one XADD for all of them); a SET that merged
   -- more is an entry of its own
-  local logs, group = {}, nil
+  local logs, group, gn = {}, nil, 0
+  local dbs = db ~= 0 and tostring(db)
   for i = 1, n do
-    local at = 4 * i
-    if stamps[i] then
-      if group == nil or #group >= SETS_PER_ENTRY_MAX * 6 then
-        group = { 't', stamps[i] }
-        if db ~= 0 then
-          group[3] = 'b'
-          group[4] = tostring(db)
+    local t = stamps[i]
+    if t then
+      if group == nil or gn >= SETS_PER_ENTRY_MAX * 6 then
+        if dbs then
+          group = { 't', t, 'b', dbs }
+          gn = 4
+        else
+          group = { 't', t }
+          gn = 2
         end
         logs[#logs + 1] = group
       else
-        group[#group + 1] = 't'
-        group[#group + 1] = stamps[i]
+        group[gn + 1] = 't'
+        group[gn + 2] = t
+        gn = gn + 2
       end
-      group[#group + 1] = 'k'
-      group[#group + 1] = argv[at + 2]
-      group[#group + 1] = 's'
-      group[#group + 1] = argv[at + 3]
+      group[gn + 1] = 'k'
+      group[gn + 2] = keys[i]
+      group[gn + 3] = 's'
+      group[gn + 4] = kv[2 * i]
+      gn = gn + 4
     elseif entries[i] then
       logs[#logs + 1] = entries[i]
       group = nil
@@ -1409,27 +1501,16 @@ km_wr: FCALL km_wr 0 <N> <origin> <db> { <stamp> <argc> <command> [args...] } ..
 Write commands of several clients of user db <db> (outside MULTI, each with argc - 1 arguments) in
 one call: each runs as km_w runs it, in the given order, and gets its own reply; returns the
 replies as an array. Their log entries are written at the end, consecutive ones joined into one
-entry (log_run_end). The caller batches only commands whose reply is the same in RESP2 and RESP3
+entry (log_run). The caller batches only commands whose reply is the same in RESP2 and RESP3
 (integers, bulk strings, errors). An error raised inside one command is that command's reply
 only: the commands before it keep their effect, their log entries and their replies.
 ]]
--- logs the entries of km_wr's commands: consecutive ones as one entry while its fields stay inline
--- (each keeps its own "t", so a receiver applies each at its own stamp, as in an entry of plain
--- SETs), one position update for all
+-- logs the entries of km_wr's commands (log_run), one position update for all
 local function log_run_end(N, origin, entries)
   if #entries == 0 then return end
-  local merged, cur = {}, nil
-  for _, f in ipairs(entries) do
-    if cur and #cur + #f <= FIELDS_INLINE_MAX then
-      for j = 1, #f do cur[#cur + 1] = f[j] end
-    else
-      cur = f
-      merged[#merged + 1] = cur
-    end
-  end
   sel(2 * N)
-  local seq = redis.call('HINCRBY', 'km:pos', origin, #merged) - #merged
-  for _, f in ipairs(merged) do
+  local seq = redis.call('HINCRBY', 'km:pos', origin, #entries) - #entries
+  for _, f in ipairs(entries) do
     seq = seq + 1
     log_xadd(origin, seq, { f = f })
   end
@@ -1438,202 +1519,328 @@ end
 -- the counter commands RUN.incr takes together, with the argument count each needs
 RUN.counter = { incr = 1, decr = 1, incrby = 2, decrby = 2 }
 
+-- A run's commands (km_wr) as RUN.incr and RUN.hset take them, W: command c's stamp is
+-- W.argv[W.at[c]], its name W.argv[W.at[c] + 2] (W.lo[c] in lower case), its W.na[c] arguments follow.
+
 --[[
-RUN.incr: consecutive INCR, DECR, INCRBY and DECRBY commands of a km_wr run (cmds[from .. to - 1],
-each { stamp, name, args }) with each lookup made once for the whole run: every key's metadata and
-value read by one MGET each, the replies and totals worked out here in order, then one INCRBY per key
-(which keeps a key's TTL, as INCR does) and one MSET of the metadata. Each command gets exactly the
-reply, metadata and log entry incr_plain gives it one by one. Returns the replies, or nil, having
-changed nothing, when any command or key needs more (an argument or value that is not a canonical
-integer of at most 15 digits, member or list metadata, another type): the commands then run one by
-one through write_cmd.
+RUN.incr: consecutive INCR, DECR, INCRBY and DECRBY commands of a km_wr run (W's commands from .. to
+- 1) with each lookup made once for the whole run: every key's metadata and value read by one MGET
+each, the replies, totals and log entries worked out here in order, then one INCRBY per key (which
+keeps a key's TTL, as INCR does) and one MSET of the metadata. Metadata in the form increments leave
+it, "t|e|et|d|<origin> <stamp> <total> <seen>" with this node's running total the only one, is
+rewritten in place as text; any other goes through parse_meta and meta_str. Each command gets
+exactly the reply, metadata and log entry incr_plain gives it one by one. Returns the replies, or
+nil, having changed nothing, when any command or key needs more (an argument or value that is not a
+canonical integer of at most 15 digits, member or list metadata, another type): the commands then
+run one by one through write_cmd.
 ]]
-function RUN.incr(N, origin, db, epochs, cmds, from, to)
-  local ctx = { N = N, origin = origin, epochs = epochs }
-  local keys, metas = {}, {}
-  for i = from, to - 1 do
-    local c = cmds[i]
-    local a = c[3]
-    if #a ~= RUN.counter[c[4]] or (a[2] and (a[2] == '' or not RUN.small_integer(a[2]))) then return nil end
-    if metas[a[1]] == nil then
-      metas[a[1]] = true
-      keys[#keys + 1] = a[1]
+function RUN.incr(N, origin, db, epochs, W, from, to)
+  local argv, at, na, lo = W.argv, W.at, W.na, W.lo
+  -- the keys in the order they first appear (slot: key -> its index); per command its key's index
+  -- and its delta
+  local keys, slot, ki, delta = {}, {}, {}, {}
+  for c = from, to - 1 do
+    local l, p = lo[c], at[c] + 3
+    if na[c] ~= RUN.counter[l] then return nil end
+    local d = 1
+    if l == 'decr' then
+      d = -1
+    elseif l ~= 'incr' then
+      local v = argv[p + 1]
+      if v == '' or not RUN.small_integer(v) then return nil end
+      d = tonumber(v)
+      if l == 'decrby' then d = -d end
     end
+    local key = argv[p]
+    local i = slot[key]
+    if i == nil then
+      i = #keys + 1
+      keys[i] = key
+      slot[key] = i
+    end
+    ki[c] = i
+    delta[c] = d
   end
+  local nk = #keys
   local mv = RUN.strings_of(N + db, keys)
   if mv == nil then return nil end
   local dv = RUN.strings_of(db, keys)
   if dv == nil then return nil end
-  local value = {}
-  for i, k in ipairs(keys) do
+  local cur = {}
+  for i = 1, nk do
     local v = dv[i]
     if not RUN.small_integer(v) then return nil end
-    value[k] = v and tonumber(v)
+    cur[i] = v and tonumber(v) or 0
   end
   -- the replies, in order, before anything changes (a sum past exact arithmetic takes write_cmd)
-  local replies, cur = {}, {}
-  for _, key in ipairs(keys) do cur[key] = value[key] or 0 end
-  for i = from, to - 1 do
-    local c = cmds[i]
-    local a = c[3]
-    local n = cur[a[1]] + counter_delta(c[4], a)
-    if math.abs(n) >= 1e15 then return nil end
-    cur[a[1]] = n
-    replies[#replies + 1] = n
+  local replies = {}
+  for c = from, to - 1 do
+    local i = ki[c]
+    local v = cur[i] + delta[c]
+    if math.abs(v) >= 1e15 then return nil end
+    cur[i] = v
+    replies[c - from + 1] = v
   end
-  local k = total_key(origin, epoch_of(ctx, db))
-  local existed, added = {}, {}
-  for i, key in ipairs(keys) do
+  local ep = epoch_of({ N = N, origin = origin, epochs = epochs }, db)
+  local k = total_key(origin, ep)
+  -- per key: in the counter form its parts (t, e, et, d: '' when empty) and the seen part of its
+  -- total, else its metadata as parse_meta gives it (m); its total, newest stamp and the sum of the
+  -- run's deltas
+  local mt, me, met, md, seen, m, tot, newest, added = {}, {}, {}, {}, {}, {}, {}, {}, {}
+  for i = 1, nk do
     local v = mv[i]
-    local m = parse_meta(v or '')
-    m.kind = v and 's' or 'n'
-    metas[key] = m
-    existed[key] = value[key] ~= false
-    added[key] = 0
+    local t0, e0, et0, d0, o, st, tt, sn = '', '', '', '', k, '', 0, '0'
+    if v ~= false then
+      -- (not a packed register stamp, whose bytes may hold anything)
+      t0 = nil
+      if (string.byte(v, 1) or 0) >= 32 then
+        t0, e0, et0, d0, o, st, tt, sn = string.match(v,
+          '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^%s|]+) ([^%s|]+) ([^%s|]+) ([^%s|]+)$')
+      end
+      if t0 then
+        tt = tonumber(tt)
+        if tt == nil or o ~= k or tonumber(sn) == nil then t0 = nil end
+      end
+    end
+    if t0 then
+      mt[i], me[i], met[i], md[i], seen[i], tot[i] = t0, e0, et0, d0, sn, tt
+      -- (max_stamp)
+      local s = t0
+      if d0 > s then s = d0 end
+      if et0 > s then s = et0 end
+      if st > s then s = st end
+      newest[i] = s
+    else
+      local mi = parse_meta(v)
+      local c = mi.cv[k]
+      if c == nil then
+        c = { st = '', tot = 0, seen = 0 }
+        mi.cv[k] = c
+      end
+      m[i], tot[i], newest[i] = mi, c.tot, max_stamp(mi)
+    end
+    added[i] = 0
   end
-  for i = from, to - 1 do
-    local c = cmds[i]
-    local a = c[3]
-    local key = a[1]
-    local m = metas[key]
-    local t = past_epoch(ctx, db, c[1])
-    local newest = max_stamp(m)
-    if newest >= t then t = newest .. '0' end
-    local cv = m.cv[k]
-    if cv == nil then
-      cv = { st = '', tot = 0, seen = 0 }
-      m.cv[k] = cv
+  -- each command's log entry: t, [b,] k, [q,] i, and e 0 on a key it creates
+  local dbs = db ~= 0 and tostring(db)
+  local size = 6
+  if dbs then size = size + 2 end
+  if ep ~= '' then size = size + 2 end
+  -- per key: the stamp of the command that created it (a new key starts with no expiry)
+  local first = {}
+  -- (the last field list of log_run, and its length)
+  local f = log_run[#log_run]
+  local j = f and #f or 0
+  for c = from, to - 1 do
+    local i = ki[c]
+    local t = argv[at[c]]
+    -- (past_epoch; later than everything the key holds)
+    if ep ~= '' and t <= ep then t = ep .. '0' end
+    if newest[i] >= t then t = newest[i] .. '0' end
+    newest[i] = t
+    local total = tot[i] + delta[c]
+    tot[i] = total
+    added[i] = added[i] + delta[c]
+    local fresh = dv[i] == false and first[i] == nil
+    f, j = RUN.log_entry(f, j, fresh and size + 2 or size, t, dbs, keys[i])
+    if ep ~= '' then
+      f[j + 1] = 'q'
+      f[j + 2] = ep
+      j = j + 2
     end
-    local delta = counter_delta(c[4], a)
-    cv.tot = cv.tot + delta
-    cv.st = t
-    added[key] = added[key] + delta
-    local en = entry_new(t, '0', db)
-    entry_key(en, db, key)
-    entry_epoch(ctx, en, db)
-    entry_op(en, 'i', num(cv.tot))
-    if not existed[key] then
-      -- a new key starts with no expiry
-      m.e = 0
-      m.et = t
-      entry_op(en, 'e', '0')
-      existed[key] = true
+    f[j + 1] = 'i'
+    f[j + 2] = num(total)
+    j = j + 2
+    if fresh then
+      first[i] = t
+      f[j + 1] = 'e'
+      f[j + 2] = '0'
+      j = j + 2
     end
-    log_run[#log_run + 1] = en.f
   end
   sel(db)
-  for _, key in ipairs(keys) do
-    if added[key] ~= 0 or value[key] == false then redis.call('INCRBY', key, num(added[key])) end
+  for i = 1, nk do
+    if added[i] ~= 0 or dv[i] == false then redis.call('INCRBY', keys[i], num(added[i])) end
   end
   local kv, ttl = {}, {}
-  for _, key in ipairs(keys) do
-    local m = metas[key]
-    kv[#kv + 1] = key
-    kv[#kv + 1] = meta_str(m, true)
-    if m.e > 0 and m.d == nil then ttl[#ttl + 1] = key end
+  for i = 1, nk do
+    local mi, s, e = m[i], nil, nil
+    if mi then
+      local c = mi.cv[k]
+      c.tot = tot[i]
+      c.st = newest[i]
+      if first[i] then
+        mi.e = 0
+        mi.et = first[i]
+      end
+      s = meta_str(mi, true)
+      if mi.e > 0 and mi.d == nil then e = num(mi.e) end
+    else
+      -- (meta_str: the expiry register's stamp left out when it is the register's; e 0 left out)
+      local ev, et = 0, first[i] or met[i]
+      if first[i] == nil then ev = tonumber(me[i]) or 0 end
+      if et == mt[i] then et = '' end
+      local es = ''
+      if ev ~= 0 then es = num(ev) end
+      local sn = seen[i]
+      if sn ~= '0' then sn = num(tonumber(sn)) end
+      s = mt[i] .. '|' .. es .. '|' .. et .. '|' .. md[i] .. '|' .. k .. ' ' .. newest[i] .. ' ' .. num(tot[i])
+        .. ' ' .. sn
+      if ev > 0 and md[i] == '' then e = es end
+    end
+    kv[2 * i - 1] = keys[i]
+    kv[2 * i] = s
+    if e then
+      ttl[#ttl + 1] = keys[i]
+      ttl[#ttl + 1] = e
+    end
   end
   sel(N + db)
   redis.call('MSET', unpack(kv))
-  for _, key in ipairs(ttl) do redis.call('PEXPIREAT', key, num(metas[key].e)) end
+  for i = 1, #ttl, 2 do redis.call('PEXPIREAT', ttl[i], ttl[i + 1]) end
   return replies
 end
 
 --[[
-RUN.hset: consecutive HSETs of one key in a km_wr run (cmds[from .. to - 1], each { stamp, name,
-args }) with each lookup made once for the whole run: the key's metadata and the fields' registers by
-one HMGET, the fields' values by another (which ones each command adds), the key's existence, then one
-HSET of the data and one of the metadata. Each command gets exactly the reply, metadata and log entry
-hset_plain gives it one by one. Returns the replies, or nil, having changed nothing, when a command or
-the key needs more (a malformed HSET, key-level or list metadata, a counted field, another type): the
+RUN.hset: consecutive HSETs of one key in a km_wr run (W's commands from .. to - 1) with each lookup
+made once for the whole run: the key's metadata and the fields' registers by one HMGET, the fields'
+values by another (which ones each command adds), the key's existence, then one HSET of the data
+and one of the metadata. Each command gets exactly the reply, metadata and log entry hset_plain
+gives it one by one. Returns the replies, or nil, having changed nothing, when a command or the key
+needs more (a malformed HSET, key-level or list metadata, a counted field, another type): the
 commands then run one by one through write_cmd.
 ]]
-function RUN.hset(N, origin, db, epochs, cmds, from, to)
-  local ctx = { N = N, origin = origin, epochs = epochs }
-  local key = cmds[from][3][1]
-  local q, dq, at = { '' }, {}, {}
-  for i = from, to - 1 do
-    local a = cmds[i][3]
-    if #a < 3 or #a % 2 == 0 or #a > 2 * HSET_PLAIN_MAX then return nil end
-    for j = 2, #a, 2 do
-      local f = a[j]
-      if at[f] == nil then
-        at[f] = #q + 1
-        q[#q + 1] = 'f' .. f
-        q[#q + 1] = 'c' .. f
-        dq[#dq + 1] = f
+function RUN.hset(N, origin, db, epochs, W, from, to)
+  local argv, at, na = W.argv, W.at, W.na
+  local key = argv[at[from] + 3]
+  -- the fields in the order they first appear (fields), the first command's first_fields of them;
+  -- what HMGET reads of the metadata (q): the key-level string, then per field its register and
+  -- its counter, field x's at 2x and 2x + 1
+  local q, fields, first_fields = { '' }, {}, 0
+  local seen = {}
+  for c = from, to - 1 do
+    local n, p = na[c], at[c] + 3
+    if n < 3 or n % 2 == 0 or n > 2 * HSET_PLAIN_MAX then return nil end
+    for j = p + 1, p + n - 2, 2 do
+      local f = argv[j]
+      if seen[f] == nil then
+        seen[f] = true
+        local x = #fields + 1
+        fields[x] = f
+        q[2 * x] = 'f' .. f
+        q[2 * x + 1] = 'c' .. f
       end
     end
+    if c == from then first_fields = #fields end
   end
-  if #q > 2 * HSET_PLAIN_MAX + 1 then return nil end
+  local nf = #fields
+  if 2 * nf + 1 > 2 * HSET_PLAIN_MAX + 1 then return nil end
   sel(N + db)
   local h = redis.pcall('HMGET', key, unpack(q))
   if type(h) ~= 'table' or h.err then return nil end               -- key-level or list metadata
+  -- each field's register stamp (its flag dropped)
   local st = {}
-  for f, i in pairs(at) do
-    if h[i + 1] then return nil end                                  -- a counted field
-    if h[i] then st[f] = string.sub(h[i], 2) end
+  for x = 1, nf do
+    if h[2 * x + 1] then return nil end                            -- a counted field
+    local r = h[2 * x]
+    if r then st[fields[x]] = string.sub(r, 2) end
   end
   sel(db)
-  local dv = redis.pcall('HMGET', key, unpack(dq))
+  local dv = redis.pcall('HMGET', key, unpack(fields))
   if type(dv) ~= 'table' or dv.err then return nil end             -- another type
-  local present = {}
-  for i, f in ipairs(dq) do present[f] = dv[i] ~= false end
-  local existed = redis.call('EXISTS', key) == 1
+  local present, existed = {}, false
+  for x = 1, nf do
+    if dv[x] then
+      present[fields[x]] = true
+      existed = true
+    end
+  end
+  if not existed then existed = redis.call('EXISTS', key) == 1 end
   local m = parse_meta(h[1] or '')
   m.kind, m.key, m.mdb = 'h', key, N + db
-  local replies, value, order, first_fields = {}, {}, {}, 0
-  for i = from, to - 1 do
-    local c, a = cmds[i], cmds[i][3]
-    local t = past_epoch(ctx, db, c[1])
-    -- the fields in the order they first appear, each with the last value given
-    local fields, last = {}, {}
-    for j = 2, #a, 2 do
-      if last[a[j]] == nil then fields[#fields + 1] = a[j] end
-      last[a[j]] = a[j + 1]
-    end
-    local newest = max_stamp(m)
-    for _, f in ipairs(fields) do
-      if st[f] and st[f] > newest then newest = st[f] end
+  local ep = epoch_of({ N = N, origin = origin, epochs = epochs }, db)
+  local dbs = db ~= 0 and tostring(db)
+  local newest_key = max_stamp(m)
+  local replies, value = {}, {}
+  -- (the last field list of log_run, and its length)
+  local e = log_run[#log_run]
+  local j = e and #e or 0
+  for c = from, to - 1 do
+    local n, p = na[c], at[c] + 3
+    local t = argv[at[c]]
+    -- (past_epoch)
+    if ep ~= '' and t <= ep then t = ep .. '0' end
+    -- the fields in the order they first appear, each with the last value given (one field: none)
+    local names, last = nil, nil
+    local newest = newest_key
+    if n == 3 then
+      local s = st[argv[p + 1]]
+      if s and s > newest then newest = s end
+    else
+      names, last = {}, {}
+      for x = p + 1, p + n - 2, 2 do
+        local f = argv[x]
+        if last[f] == nil then names[#names + 1] = f end
+        last[f] = argv[x + 1]
+      end
+      for _, f in ipairs(names) do
+        local s = st[f]
+        if s and s > newest then newest = s end
+      end
     end
     if newest >= t then t = newest .. '0' end
-    local en = entry_new(t, '0', db)
-    entry_key(en, db, key)
+    -- its log entry: t, [b,] k, then h and w per field, and e 0 when it creates the key
+    local size = 4 + 4 * (names and #names or 1)
+    if dbs then size = size + 2 end
+    if not existed then size = size + 2 end
+    e, j = RUN.log_entry(e, j, size, t, dbs, key)
     local added = 0
-    for _, f in ipairs(fields) do
-      entry_op(en, 'h', f)
-      entry_op(en, 'w', last[f])
+    for y = 1, names and #names or 1 do
+      local f, v
+      if names then
+        f = names[y]
+        v = last[f]
+      else
+        f, v = argv[p + 1], argv[p + 2]
+      end
+      e[j + 1] = 'h'
+      e[j + 2] = f
+      e[j + 3] = 'w'
+      e[j + 4] = v
+      j = j + 4
       if not present[f] then
         added = added + 1
         present[f] = true
       end
-      if value[f] == nil then order[#order + 1] = f end
-      value[f] = last[f]
+      value[f] = v
       st[f] = t
     end
     if not existed then
       m.e = 0
       m.et = t
-      entry_op(en, 'e', '0')
+      newest_key = t
+      e[j + 1] = 'e'
+      e[j + 2] = '0'
+      j = j + 2
       existed = true
     end
-    replies[#replies + 1] = added
-    if i == from then first_fields = #order end
-    log_run[#log_run + 1] = en.f
+    replies[c - from + 1] = added
   end
   -- the metadata's fields in the order the commands one by one would add them: the first command's
   -- fields, the key-level string, then the fields the others add
   local kv, fm = {}, {}
-  for j, f in ipairs(order) do
-    kv[#kv + 1] = f
-    kv[#kv + 1] = value[f]
-    fm[#fm + 1] = 'f' .. f
+  for x = 1, nf do
+    local f = fields[x]
+    kv[2 * x - 1] = f
+    kv[2 * x] = value[f]
+    fm[#fm + 1] = q[2 * x]
     fm[#fm + 1] = '+' .. st[f]
-    if j == first_fields then
+    if x == first_fields then
       fm[#fm + 1] = ''
       fm[#fm + 1] = meta_str(m)
     end
   end
-  -- (past_epoch may have read the epochs in db 2N)
+  -- (the epoch may have been read in db 2N)
   sel(db)
   redis.call('HSET', key, unpack(kv))
   sel(N + db)
@@ -1647,32 +1854,34 @@ local function km_wr(_, argv)
   local N, origin, db = tonumber(argv[1]), argv[2], tonumber(argv[3])
   local replies, epochs, entries = {}, {}, {}
   log_run = entries
-  -- the commands, each { stamp, name, args, name in lower case }; bad: the call's arguments end
-  -- in a malformed command
-  local cmds, bad = {}, false
+  -- the commands (W, as RUN.incr takes them); bad: the call's arguments end in a malformed command
+  local at, na, lo = {}, {}, {}
+  local W = { argv = argv, at = at, na = na, lo = lo }
+  local n, bad = 0, false
+  local argn = #argv
   local i = 4
-  while i <= #argv do
-    local stamp, argc, name = argv[i], tonumber(argv[i + 1]), argv[i + 2]
-    if argc == nil or argc < 1 or i + 1 + argc > #argv then
+  while i <= argn do
+    local argc = tonumber(argv[i + 1])
+    if argc == nil or argc < 1 or argc % 1 ~= 0 or i + 1 + argc > argn then
       bad = true
       break
     end
-    local a = {}
-    for j = i + 3, i + 1 + argc do a[#a + 1] = argv[j] end
-    cmds[#cmds + 1] = { stamp, name, a, string.lower(name) }
+    n = n + 1
+    at[n], na[n], lo[n] = i, argc - 1, string.lower(argv[i + 2])
     i = i + 2 + argc
   end
   local c = 1
-  while c <= #cmds do
+  while c <= n do
     -- consecutive counter commands, or HSETs of one key, go together when they can (RUN.incr,
     -- RUN.hset)
     local d, together = c, nil
-    if RUN.counter[cmds[c][4]] then
-      while d <= #cmds and RUN.counter[cmds[d][4]] do d = d + 1 end
-      together = RUN.incr(N, origin, db, epochs, cmds, c, d)
-    elseif cmds[c][4] == 'hset' and cmds[c][3][1] ~= nil then
-      while d <= #cmds and cmds[d][4] == 'hset' and cmds[d][3][1] == cmds[c][3][1] do d = d + 1 end
-      together = RUN.hset(N, origin, db, epochs, cmds, c, d)
+    if RUN.counter[lo[c]] then
+      while d <= n and RUN.counter[lo[d]] do d = d + 1 end
+      together = RUN.incr(N, origin, db, epochs, W, c, d)
+    elseif lo[c] == 'hset' and na[c] > 0 then
+      local key = argv[at[c] + 3]
+      while d <= n and lo[d] == 'hset' and na[d] > 0 and argv[at[d] + 3] == key do d = d + 1 end
+      together = RUN.hset(N, origin, db, epochs, W, c, d)
     end
     if together then
       for _, r in ipairs(together) do replies[#replies + 1] = r end
@@ -1680,10 +1889,11 @@ local function km_wr(_, argv)
       -- one by one: the counter commands that could not go together, else the command at c
       if d == c then d = c + 1 end
       for q = c, d - 1 do
+        local a, p = {}, at[q] + 3
+        for j = p, p + na[q] - 1 do a[#a + 1] = argv[j] end
         -- write_cmd takes the connection's db for SELECTed, as km_w's caller leaves it
-        local cmd = cmds[q]
         sel(db)
-        local ok, r = pcall(write_cmd, 2, db, N, origin, cmd[1], '0', cmd[2], cmd[3], epochs)
+        local ok, r = pcall(write_cmd, 2, db, N, origin, argv[at[q]], '0', argv[at[q] + 2], a, epochs)
         if not ok then
           if type(r) == 'table' and r.err then
             r = { err = r.err }

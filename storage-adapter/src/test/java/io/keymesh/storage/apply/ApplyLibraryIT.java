@@ -1588,6 +1588,69 @@ class ApplyLibraryIT extends ThreeNodeTest {
     }
 
     @Test
+    void aRunOfCountersOverEarlierTotalsGivesEachTheReplyStateAndEntryItGetsAlone() {
+        // a runs each command through km_w, a2 (same origin, same stamps) the same ones as km_wr runs
+        Node a2 = node("a2", a.origin);
+        long expiry = System.currentTimeMillis() + 600_000;
+        // keys counted before: by this node alone, with an expiry, deleted since; one also by b
+        Object[][] setup = {{"INCR", "again"}, {"INCRBY", "ttl", "4"}, {"PEXPIREAT", "ttl", Long.toString(expiry)},
+                {"INCR", "gone"}, {"DEL", "gone"}, {"INCR", "both"}};
+        for (Object[] cmd : setup) {
+            a.w(cmd);
+            a2.w(cmd);
+        }
+        b.w("INCRBY", "both", "10");
+        ship(b, a);
+        ship(b, a2);
+        // and db 1, whose totals count from its flush
+        for (Node n : new Node[] {a, a2}) {
+            n.wDb(1, 2, "INCR", "f1");
+            n.wDb(1, 2, "FLUSHDB");
+        }
+        List<Object[]> run0 = List.of(new Object[] {"INCR", "again"}, new Object[] {"INCRBY", "ttl", "5"},
+                new Object[] {"INCR", "gone"}, new Object[] {"DECR", "both"}, new Object[] {"INCR", "again"},
+                new Object[] {"INCR", "new"});
+        List<Object[]> run1 = List.of(new Object[] {"INCR", "f1"}, new Object[] {"INCRBY", "f1", "3"},
+                new Object[] {"DECR", "f2"});
+        List<Object> alone0 = new ArrayList<>();
+        for (Object[] cmd : run0) {
+            alone0.add(RawConnection.parse(a.w(cmd)));
+        }
+        List<Object> alone1 = new ArrayList<>();
+        for (Object[] cmd : run1) {
+            alone1.add(RawConnection.parse(a.wDb(1, 2, cmd)));
+        }
+        assertEquals(List.of(2L, 9L, 1L, 10L, 3L, 1L), alone0);
+        assertEquals(List.of(1L, 4L, -1L), alone1);
+        assertEquals(alone0, a2.wr(0, run0));
+        assertEquals(alone1, a2.wr(1, run1));
+        assertEquals(expiry, a2.conn.callParsed("PEXPIRETIME", "ttl"));
+        assertEquals(a.digest(), a2.digest());
+        List<String> keys = List.of("again", "ttl", "gone", "both", "new");
+        for (String key : keys) {
+            assertEquals(a.meta(key), a2.meta(key), "metadata of " + key);
+        }
+        for (Node n : new Node[] {a, a2}) {
+            n.conn.callParsed("SELECT", Node.N + 1);
+        }
+        for (String key : List.of("f1", "f2")) {
+            assertEquals(a.conn.callParsed("GET", key), a2.conn.callParsed("GET", key), "metadata of " + key + " in db 1");
+        }
+        for (Node n : new Node[] {a, a2}) {
+            n.conn.callParsed("SELECT", 0);
+        }
+        // receivers: b takes a's entries one by one, c a2's joined ones (and b's own)
+        ship(a, b);
+        ship(b, c);
+        ship(a2, c);
+        assertEquals(b.digest(), c.digest());
+        for (String key : keys) {
+            assertEquals(b.meta(key), c.meta(key), "received metadata of " + key);
+        }
+        assertEquals("10", c.conn.callParsed("GET", "both"));
+    }
+
+    @Test
     void aRunOfHsetsGivesEachTheReplyStateAndEntryItGetsAlone() {
         // a runs each command through km_w, a2 (same origin, same stamps) the same ones as km_wr runs
         Node a2 = node("a2", a.origin);
