@@ -149,9 +149,10 @@ end
 -- one of the most common kinds, each "t <stamp> [b <db>] k <key>" then its ops:
 --   plain SET          "s <value>"                      { plain, db, t, key, value, p }
 --   counter increment  "[q <epoch>] i <total> [e 0]"    { ctr, db, t, key, q, total, e0 }
---   hash field writes  "h <f> w <v> ... [e 0]"          { hf, db, t, key, fv = { f, v, ... }, e0 }
+--   hash field writes  "h <f> w <v> ... [e 0]"          { hf, db, t, key, h, n, e0 }
 -- (what km_ws, and km_wr for the INCR family and HSET, log); p: the write's packed stamp, from e.p
--- as the links send them (per field t, a length byte, then that many bytes; 0: none). A db set by
+-- as the links send them (per field t, a length byte, then that many bytes; 0: none); h: where the
+-- write's first "h" is in argv, n: how many fields it writes (each "h <f> w <v>"). A db set by
 -- "b" holds for the writes after it, as in apply_entry. Returns nil for any other entry, which is
 -- applied field by field.
 function RUN.split(argv, e)
@@ -192,13 +193,9 @@ function RUN.split(argv, e)
       it = { ctr = true, db = db, t = t, key = key, q = q, total = total, raw = argv[at + 1], seq = e.seq }
       at = at + 2
     elseif op == 'h' then
-      local fv = {}
-      while argv[at] == 'h' and argv[at + 2] == 'w' do
-        fv[#fv + 1] = argv[at + 1]
-        fv[#fv + 1] = argv[at + 3]
-        at = at + 4
-      end
-      it = { hf = true, db = db, t = t, key = key, fv = fv, seq = e.seq }
+      local h = at
+      while argv[at] == 'h' and argv[at + 2] == 'w' do at = at + 4 end
+      it = { hf = true, db = db, t = t, key = key, h = h, n = (at - h) / 4, seq = e.seq }
     else
       return nil
     end
@@ -223,8 +220,8 @@ local function add_items(items, e)
   for _, it in ipairs(e.items) do items[#items + 1] = it end
 end
 
--- the fields of one item RUN.split made, as apply_entry takes them
-function RUN.item_fields(it)
+-- the fields of one item RUN.split made of argv, as apply_entry takes them
+function RUN.item_fields(argv, it)
   local f = { 't', it.t, 'b', tostring(it.db), 'k', it.key }
   if it.plain then
     f[7], f[8] = 's', it.value
@@ -238,12 +235,7 @@ function RUN.item_fields(it)
     f[#f + 1] = 'i'
     f[#f + 1] = it.raw
   else
-    for j = 1, #it.fv, 2 do
-      f[#f + 1] = 'h'
-      f[#f + 1] = it.fv[j]
-      f[#f + 1] = 'w'
-      f[#f + 1] = it.fv[j + 1]
-    end
+    for a = it.h, it.h + 4 * it.n - 1 do f[#f + 1] = argv[a] end
   end
   if it.e0 then
     f[#f + 1] = 'e'
@@ -555,32 +547,46 @@ function RUN.counters_lean(ctx, ep, entries, from, to, keys, mv, value)
   return ms
 end
 
--- applies hash field items entries[from .. to - 1] (RUN.split's hf) of one key of one db, whose
--- metadata is per member or absent and none of whose fields is counted or parked, as merge_member
--- and merge_key would one by one: the key's metadata and the fields' registers read with one HMGET,
--- merged here in order (per field the later stamp wins), then one HSET of the data, one of the
--- metadata and the key's TTL set as enforce_ttl and meta_save would. Returns false, having changed
--- nothing, when the key needs more (string or list metadata, key-level counters, a counted or
--- parked field, another type, an expiry already past): the items then take apply_entry one by one.
+-- applies hash field items entries[from .. to - 1] (RUN.split's hf) of one key of one db as
+-- RUN.field_merge does; false, having changed nothing, when it cannot
 function RUN.fields(ctx, db, entries, from, to)
+  local ts, hs, ns, es = {}, {}, {}, {}
+  for q = from, to - 1 do
+    local it = entries[q]
+    local n = q - from + 1
+    ts[n], hs[n], ns[n], es[n] = it.t, it.h, it.n, it.e0 or false
+  end
+  return RUN.field_merge(ctx, db, entries[from].key, ts, hs, ns, es, 1, #ts + 1)
+end
+
+-- applies writes from .. to - 1 of hash fields of key key of db db, the i-th of stamp ts[i] writing
+-- the ns[i] fields "h <f> w <v>" from ctx.argv[hs[i]] on, es[i] true when it ends in "e 0", onto a
+-- key whose metadata is per member or absent and none of whose fields is counted or parked, as
+-- merge_member and merge_key would one by one: the key's metadata and the fields' registers read
+-- with one HMGET, merged here in order (per field the later stamp wins), then one HSET of the data,
+-- one of the metadata and the key's TTL set as enforce_ttl and meta_save would. Returns false,
+-- having changed nothing, when the key needs more (string or list metadata, key-level counters, a
+-- counted or parked field, another type, an expiry already past): the writes then take apply_entry
+-- one by one.
+function RUN.field_merge(ctx, db, key, ts, hs, ns, es, from, to)
+  local argv = ctx.argv
   local ep = epoch_of(ctx, db)
-  local key = entries[from].key
   -- the meta fields read: '' (the key-level string), then "f", "c" and "p" of each field named
   local q, at = { '' }, {}
+  local nq = 1
   for i = from, to - 1 do
-    local it = entries[i]
-    if it.t > ep then
-      for j = 1, #it.fv, 2 do
-        local f = it.fv[j]
+    if ts[i] > ep then
+      local h = hs[i]
+      for a = h + 1, h + 4 * ns[i] - 3, 4 do
+        local f = argv[a]
         if at[f] == nil then
-          at[f] = #q + 1
-          q[#q + 1] = 'f' .. f
-          q[#q + 1] = 'c' .. f
-          q[#q + 1] = 'p' .. f
+          at[f] = nq + 1
+          q[nq + 1], q[nq + 2], q[nq + 3] = 'f' .. f, 'c' .. f, 'p' .. f
+          nq = nq + 3
         end
       end
       -- at most 1000 fields in one HMGET (three each)
-      if #q > 3000 then return false end
+      if nq > 3000 then return false end
     end
   end
   sel(ctx.N + db)
@@ -589,29 +595,38 @@ function RUN.fields(ctx, db, entries, from, to)
   local m = parse_meta(h[1] or '')
   if next(m.cv) ~= nil then return false end
   m.kind, m.key = 'h', key
-  local st = {}
+  -- st: each field's register stamp as stored, then as merged; wv: the argv index of the value
+  -- written (false: none)
+  local st, wv = {}, {}
   local sub = string.sub
   for f, i in pairs(at) do
     if h[i + 1] or h[i + 2] then return false end
-    if h[i] then st[f] = sub(h[i], 2) end
+    local r = h[i]
+    if r then st[f] = sub(r, 2) end
+    wv[f] = false
   end
-  local value, order, touched = {}, {}, false
+  local order, no, touched = {}, 0, false
+  local mt, md = m.t, m.d
   for i = from, to - 1 do
-    local it = entries[i]
-    local t = it.t
+    local t = ts[i]
     if t > ep then
-      if not ((m.t and t <= m.t) or (m.d and t <= m.d)) then
-        for j = 1, #it.fv, 2 do
-          local f = it.fv[j]
-          if st[f] == nil or t > st[f] then
+      if not ((mt and t <= mt) or (md and t <= md)) then
+        local h0 = hs[i]
+        for a = h0 + 1, h0 + 4 * ns[i] - 3, 4 do
+          local f = argv[a]
+          local s = st[f]
+          if s == nil or t > s then
             st[f] = t
-            if value[f] == nil then order[#order + 1] = f end
-            value[f] = it.fv[j + 1]
+            if not wv[f] then
+              no = no + 1
+              order[no] = f
+            end
+            wv[f] = a + 2
             touched = true
           end
         end
       end
-      if it.e0 then
+      if es[i] then
         touched = true
         merge_expiry(m, 0, t, false)
       end
@@ -625,11 +640,11 @@ function RUN.fields(ctx, db, entries, from, to)
   end
   sel(db)
   local present
-  if #order > 0 then
+  if no > 0 then
     local kv = {}
-    for _, f in ipairs(order) do
-      kv[#kv + 1] = f
-      kv[#kv + 1] = value[f]
+    for j = 1, no do
+      local f = order[j]
+      kv[2 * j - 1], kv[2 * j] = f, argv[wv[f]]
     end
     local r = redis.pcall('HSET', key, unpack(kv))
     if type(r) == 'table' and r.err then return false end
@@ -645,15 +660,68 @@ function RUN.fields(ctx, db, entries, from, to)
     end
   end
   local fm = {}
-  for _, f in ipairs(order) do
-    fm[#fm + 1] = q[at[f]]
-    fm[#fm + 1] = '+' .. st[f]
+  for j = 1, no do
+    local f = order[j]
+    fm[2 * j - 1], fm[2 * j] = q[at[f]], '+' .. st[f]
   end
-  fm[#fm + 1] = ''
-  fm[#fm + 1] = meta_str(m)
+  fm[2 * no + 1] = ''
+  fm[2 * no + 2] = meta_str(m)
   sel(ctx.N + db)
   redis.call('HSET', key, unpack(fm))
   meta_ttl(m, present)
+  return true
+end
+
+-- applies the entries fresh as apply_entries would when every write in them is a hash field write
+-- ("t <stamp> [b <db>] k <key> h <f> w <v> ... [e 0]"), reading the writes where they are in argv
+-- (no item per write): each run of writes of one key of one db (at most SET_RUN_MAX) takes
+-- RUN.field_merge, else apply_entry write by write. Returns false, having changed nothing, for any
+-- other entry: RUN.split and apply_entries take them.
+function RUN.hashes(ctx, argv, fresh)
+  local dbs, keys, ts, hs, ns, es, seqs = {}, {}, {}, {}, {}, {}, {}
+  local n = 0
+  for _, e in ipairs(fresh) do
+    local at, z, db = e.from, e.to, 0
+    while at <= z do
+      if argv[at] ~= 't' then return false end
+      local t = argv[at + 1]
+      at = at + 2
+      if argv[at] == 'b' then
+        db = tonumber(argv[at + 1])
+        if db == nil then return false end
+        at = at + 2
+      end
+      if argv[at] ~= 'k' or at + 3 > z or argv[at + 2] ~= 'h' then return false end
+      local key = argv[at + 1]
+      at = at + 2
+      local h = at
+      while argv[at] == 'h' and argv[at + 2] == 'w' do at = at + 4 end
+      local e0 = false
+      if argv[at] == 'e' then
+        if argv[at + 1] ~= '0' then return false end
+        e0 = true
+        at = at + 2
+      end
+      if at <= z and argv[at] ~= 't' then return false end
+      n = n + 1
+      dbs[n], keys[n], ts[n], hs[n], ns[n], es[n], seqs[n] = db, key, t, h, (at - h) / 4, e0, e.seq
+    end
+  end
+  local k = 1
+  while k <= n do
+    local db, key = dbs[k], keys[k]
+    local j = k + 1
+    while j <= n and j - k < SET_RUN_MAX and dbs[j] == db and keys[j] == key do j = j + 1 end
+    if not RUN.field_merge(ctx, db, key, ts, hs, ns, es, k, j) then
+      for q = k, j - 1 do
+        ctx.seq = seqs[q]
+        ctx.src = ctx.origin .. ':' .. string.format('%x', seqs[q])
+        apply_entry(ctx, RUN.item_fields(argv, { hf = true, db = db, t = ts[q], key = key, h = hs[q], n = ns[q], e0 = es[q] }))
+        ctx.seq, ctx.src = nil, nil
+      end
+    end
+    k = j
+  end
   return true
 end
 
@@ -686,13 +754,13 @@ local function apply_entries(ctx, argv, items)
       for q = k, j - 1 do
         local it = items[q]
         if it.plain then
-          apply_entry(ctx, RUN.item_fields(it))
+          apply_entry(ctx, RUN.item_fields(argv, it))
         else
           -- list elements it pushes take their ids from the entry
           ctx.seq = it.seq
           ctx.src = ctx.origin .. ':' .. string.format('%x', it.seq)
           if it.ctr or it.hf then
-            apply_entry(ctx, RUN.item_fields(it))
+            apply_entry(ctx, RUN.item_fields(argv, it))
           else
             apply_entry(ctx, { unpack(argv, it.from, it.to) })
           end
@@ -764,8 +832,9 @@ local function km_r(_, argv)
   end
   if #fresh == 0 then return pos end
   local scan = nil
-  -- entries of plain SETs alone (the most common) are applied as they are read
-  local applied = RUN.sets(ctx, argv, fresh)
+  -- entries of plain SETs alone (the most common), or of hash field writes alone, are applied as
+  -- they are read
+  local applied = RUN.sets(ctx, argv, fresh) or RUN.hashes(ctx, argv, fresh)
   for j, e in ipairs(applied and {} or fresh) do
     -- only an entry with a flush is looked at (packed ops: when they may hold a field f, the
     -- msgpack string "f" being the bytes a1 66); plain SETs, the most common, hold none

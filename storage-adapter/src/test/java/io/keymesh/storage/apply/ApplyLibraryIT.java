@@ -1690,6 +1690,28 @@ class ApplyLibraryIT extends ThreeNodeTest {
             assertEquals(c.meta(key), b.meta(key), "metadata of " + key);
         }
         assertEquals("v2-299", b.conn.callParsed("GET", "m-299"));
+        // a batch of hash field writes alone: stale and winning fields of d's hash, a counted field (that
+        // key write by write), several fields in one write, a field twice, more than one run's worth of a key
+        List<Object[]> hsets = new ArrayList<>();
+        hsets.add(new Object[] {"HSET", "h", "f", "8", "g", "9", "y", "1"});
+        hsets.add(new Object[] {"HSET", "hc", "n", "7", "o", "1"});
+        hsets.add(new Object[] {"HSET", "h", "y", "2"});
+        for (int i = 0; i < 300; i++) {
+            hsets.add(new Object[] {"HSET", "hm", "f" + (i % 280), "v" + i});
+        }
+        hsets.add(new Object[] {"HSET", "hn", "a", "2", "b", "3"});
+        a.wr(0, hsets);
+        List<List<Object>> fields = a.log(a.origin).subList(entries.size() + more.size(), a.log(a.origin).size());
+        b.apply(a.origin, fields);
+        c.apply(a.origin, inTransactions(fields));
+        assertEquals(c.digest(), b.digest());
+        for (String key : List.of("h", "hc", "hm", "hn")) {
+            assertEquals(c.metaFields(key), b.metaFields(key), "metadata of " + key);
+        }
+        assertEquals(281, b.metaFields("hm").size());
+        assertEquals("v299", b.conn.callParsed("HGET", "hm", "f19"));
+        assertEquals("v279", b.conn.callParsed("HGET", "hm", "f279"));
+        assertEquals(a.log(a.origin), b.log(a.origin));
         // and every node converges
         ship(d, a);
         assertEquals(a.digest(), b.digest());
