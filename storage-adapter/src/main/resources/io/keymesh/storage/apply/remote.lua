@@ -354,26 +354,41 @@ function RUN.sets(ctx, argv, fresh)
   return RUN.set_merge(ctx, db, keys, ts, ps, vs)
 end
 
--- applies counter items entries[from .. to - 1] (RUN.split's ctr) of one db onto string counters
--- without an expiry (metadata a string or absent, value a string or absent), as merge_key and
+-- applies counter items entries[from .. to - 1] (RUN.split's ctr) of one db as RUN.counter_merge
+-- does; false, having changed nothing, when it cannot
+function RUN.counters(ctx, db, entries, from, to)
+  local w = { t = {}, key = {}, q = {}, total = {}, raw = {}, e0 = {} }
+  for i = from, to - 1 do
+    local it = entries[i]
+    local n = i - from + 1
+    w.t[n], w.key[n], w.q[n], w.total[n], w.raw[n], w.e0[n] = it.t, it.key, it.q or false, it.total, it.raw, it.e0 or false
+  end
+  return RUN.counter_merge(ctx, db, w, 1, #w.t + 1)
+end
+
+-- applies increments from .. to - 1 of w (parallel arrays: the i-th of stamp w.t[i], to key
+-- w.key[i], its total w.total[i] counted since flush epoch w.q[i] (false for none), as text
+-- w.raw[i], w.e0[i] true when it ends in "e 0") of one db onto string counters without an expiry
+-- (metadata a string or absent, value a string or absent), as merge_key and
 -- fix_counter would one by one, with two reads and two writes for the whole run: every key's
 -- metadata and value are read with MGET, merged here in order, and written back with MSET (which
 -- also leaves no TTL, as enforce_ttl does for an expiry register of none). Keys whose metadata is
 -- what increments of one origin leave merge on its text (RUN.counters_lean), any others as
 -- parse_meta reads it (RUN.counters_parsed). Returns false, having changed nothing, when any key
 -- needs more (an expiry, member or list metadata, another type, a total flushed away, a fractional
--- or large number): the run then takes apply_entry item by item.
-function RUN.counters(ctx, db, entries, from, to)
+-- or large number): the run then takes apply_entry write by write.
+function RUN.counter_merge(ctx, db, w, from, to)
   local ep = epoch_of(ctx, db)
   local keys, seen = {}, {}
+  local wt, wk, wq = w.t, w.key, w.q
   for q = from, to - 1 do
-    local it = entries[q]
-    if it.t > ep then
+    if wt[q] > ep then
       -- a total counted from before the db's flush epoch is gone (counting_key): the general path
-      if (it.q or '') < ep then return false end
-      if seen[it.key] == nil then
-        keys[#keys + 1] = it.key
-        seen[it.key] = true
+      if (wq[q] or '') < ep then return false end
+      local k = wk[q]
+      if seen[k] == nil then
+        keys[#keys + 1] = k
+        seen[k] = true
       end
     end
   end
@@ -384,10 +399,10 @@ function RUN.counters(ctx, db, entries, from, to)
   if dv == nil then return false end
   local value = {}
   for i, k in ipairs(keys) do value[k] = dv[i] end
-  local ms = RUN.counters_lean(ctx, ep, entries, from, to, keys, mv, value)
+  local ms = RUN.counters_lean(ctx, ep, w, from, to, keys, mv, value)
   if ms == nil then
     for i, k in ipairs(keys) do value[k] = dv[i] end
-    ms = RUN.counters_parsed(ctx, ep, entries, from, to, keys, mv, value)
+    ms = RUN.counters_parsed(ctx, ep, w, from, to, keys, mv, value)
     if ms == nil then return false end
   end
   local kv, gone = {}, {}
@@ -412,10 +427,10 @@ function RUN.counters(ctx, db, entries, from, to)
   return true
 end
 
--- RUN.counters' merge of its items on the metadata as parse_meta reads it (mv: each key's, in the
+-- RUN.counter_merge's merge of its writes w on the metadata as parse_meta reads it (mv: each key's, in the
 -- order of keys; value: key -> its value as read, then as merged): the metadata strings to write,
 -- in the order of keys, or nil when a key needs the general path
-function RUN.counters_parsed(ctx, ep, entries, from, to, keys, mv, value)
+function RUN.counters_parsed(ctx, ep, w, from, to, keys, mv, value)
   local metas = {}
   for i, k in ipairs(keys) do
     local m = parse_meta(mv[i] or '')
@@ -423,12 +438,12 @@ function RUN.counters_parsed(ctx, ep, entries, from, to, keys, mv, value)
     metas[k] = m
   end
   for q = from, to - 1 do
-    local it = entries[q]
-    if it.t > ep then
-      local k, t = it.key, it.t
+    local t = w.t[q]
+    if t > ep then
+      local k = w.key[q]
       local m = metas[k]
       local before = sigma(m)
-      local ok = total_key(ctx.origin, it.q)
+      local ok = total_key(ctx.origin, w.q[q] or nil)
       local c = m.cv[ok]
       if c == nil then
         c = { st = '', tot = 0, seen = 0 }
@@ -436,11 +451,11 @@ function RUN.counters_parsed(ctx, ep, entries, from, to, keys, mv, value)
       end
       local fix = 0
       if t > c.st then
-        c.tot = it.total
+        c.tot = w.total[q]
         c.st = t
         fix = sigma(m) - before
       end
-      if it.e0 then merge_expiry(m, 0, t, false) end
+      if w.e0[q] then merge_expiry(m, 0, t, false) end
       -- fix_counter, on the value as read
       local v = value[k]
       if (m.t == nil) or (m.d ~= nil and m.d > m.t) then
@@ -468,13 +483,13 @@ end
 -- with no expiry (e empty) and one total
 RUN.LEAN_META = '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^ |]+) ([^ |]+) ([^ |]+) ([^ |]+)$'
 
--- RUN.counters' merge of its items, as RUN.counters_parsed makes it, on keys whose metadata is
+-- RUN.counter_merge's merge of its writes w, as RUN.counters_parsed makes it, on keys whose metadata is
 -- absent, a bare register stamp, or what increments of one origin leave (RUN.LEAN_META, every
 -- number in it and every total received a canonical integer of at most 15 digits), worked out on
 -- the strings: no vector parsed or formatted. Returns the metadata strings to write, in the order
 -- of keys, or nil (nothing changed) when a key holds anything else or takes a total of another
 -- origin or epoch, for RUN.counters_parsed.
-function RUN.counters_lean(ctx, ep, entries, from, to, keys, mv, value)
+function RUN.counters_lean(ctx, ep, w, from, to, keys, mv, value)
   local small, byte, find, match = RUN.small_integer, string.byte, string.find, string.match
   -- per key { register stamp, expiry register stamp, delete stamp ('' for none), its total's vector
   -- key (nil before the first), stamp, total, its text, seen part, its text }
@@ -491,13 +506,15 @@ function RUN.counters_lean(ctx, ep, entries, from, to, keys, mv, value)
       st[k] = { t, et, d, o, cst, tonumber(tot), tot, tonumber(sn), sn }
     end
   end
+  local wt, wk, wq, wtot, wraw, we0 = w.t, w.key, w.q, w.total, w.raw, w.e0
+  local origin = ctx.origin
   for q = from, to - 1 do
-    local it = entries[q]
-    local t = it.t
+    local t = wt[q]
     if t > ep then
-      local k = it.key
+      local k = wk[q]
       local r = st[k]
-      local ok = it.q and total_key(ctx.origin, it.q) or ctx.origin
+      local ok = origin
+      if wq[q] then ok = total_key(origin, wq[q]) end
       if r[4] == nil then
         r[4], r[5], r[6], r[7], r[8], r[9] = ok, '', 0, '0', 0, '0'
       elseif r[4] ~= ok then
@@ -505,11 +522,12 @@ function RUN.counters_lean(ctx, ep, entries, from, to, keys, mv, value)
       end
       local fix = 0
       if t > r[5] then
-        if not small(it.raw) then return nil end
-        fix = it.total - r[6]
-        r[5], r[6], r[7] = t, it.total, it.raw
+        local raw, tot = wraw[q], wtot[q]
+        if not small(raw) then return nil end
+        fix = tot - r[6]
+        r[5], r[6], r[7] = t, tot, raw
       end
-      if it.e0 then
+      if we0[q] then
         -- merge_expiry: the expiry register (its own stamp, else the register's) takes none
         local old = r[2] ~= '' and r[2] or r[1]
         if old == '' or t > old then r[2] = t end
@@ -669,6 +687,70 @@ function RUN.field_merge(ctx, db, key, ts, hs, ns, es, from, to)
   sel(ctx.N + db)
   redis.call('HSET', key, unpack(fm))
   meta_ttl(m, present)
+  return true
+end
+
+-- applies the entries fresh as apply_entries would when every write in them is a counter increment
+-- ("t <stamp> [b <db>] k <key> [q <epoch>] i <total> [e 0]"), reading the writes where they are in
+-- argv into parallel arrays (no item per write): each run of one db (at most SET_RUN_MAX writes)
+-- takes RUN.counter_merge, else apply_entry write by write. Returns false, having changed nothing,
+-- for any other entry: RUN.split and apply_entries take them.
+function RUN.incrs(ctx, argv, fresh)
+  local w = { t = {}, key = {}, q = {}, total = {}, raw = {}, e0 = {} }
+  local wt, wk, wq, wtot, wraw, we0 = w.t, w.key, w.q, w.total, w.raw, w.e0
+  local dbs, seqs = {}, {}
+  local n = 0
+  for _, e in ipairs(fresh) do
+    local at, z, db = e.from, e.to, 0
+    while at <= z do
+      if argv[at] ~= 't' then return false end
+      local t = argv[at + 1]
+      at = at + 2
+      if argv[at] == 'b' then
+        db = tonumber(argv[at + 1])
+        if db == nil then return false end
+        at = at + 2
+      end
+      if argv[at] ~= 'k' or at + 3 > z then return false end
+      local key = argv[at + 1]
+      at = at + 2
+      local q = false
+      if argv[at] == 'q' then
+        q = argv[at + 1]
+        at = at + 2
+      end
+      if argv[at] ~= 'i' then return false end
+      local raw = argv[at + 1]
+      local total = tonumber(raw)
+      if total == nil then return false end
+      at = at + 2
+      local e0 = false
+      if argv[at] == 'e' then
+        if argv[at + 1] ~= '0' then return false end
+        e0 = true
+        at = at + 2
+      end
+      if at <= z and argv[at] ~= 't' then return false end
+      n = n + 1
+      wt[n], wk[n], wq[n], wtot[n], wraw[n], we0[n], dbs[n], seqs[n] = t, key, q, total, raw, e0, db, e.seq
+    end
+  end
+  local k = 1
+  while k <= n do
+    local db = dbs[k]
+    local j = k + 1
+    while j <= n and j - k < SET_RUN_MAX and dbs[j] == db do j = j + 1 end
+    if not RUN.counter_merge(ctx, db, w, k, j) then
+      for i = k, j - 1 do
+        ctx.seq = seqs[i]
+        ctx.src = ctx.origin .. ':' .. string.format('%x', seqs[i])
+        local it = { ctr = true, db = db, t = wt[i], key = wk[i], q = wq[i] or nil, raw = wraw[i], e0 = we0[i] }
+        apply_entry(ctx, RUN.item_fields(argv, it))
+        ctx.seq, ctx.src = nil, nil
+      end
+    end
+    k = j
+  end
   return true
 end
 
@@ -832,9 +914,9 @@ local function km_r(_, argv)
   end
   if #fresh == 0 then return pos end
   local scan = nil
-  -- entries of plain SETs alone (the most common), or of hash field writes alone, are applied as
-  -- they are read
-  local applied = RUN.sets(ctx, argv, fresh) or RUN.hashes(ctx, argv, fresh)
+  -- entries of plain SETs alone (the most common), of hash field writes alone or of counter
+  -- increments alone are applied as they are read
+  local applied = RUN.sets(ctx, argv, fresh) or RUN.hashes(ctx, argv, fresh) or RUN.incrs(ctx, argv, fresh)
   for j, e in ipairs(applied and {} or fresh) do
     -- only an entry with a flush is looked at (packed ops: when they may hold a field f, the
     -- msgpack string "f" being the bytes a1 66); plain SETs, the most common, hold none

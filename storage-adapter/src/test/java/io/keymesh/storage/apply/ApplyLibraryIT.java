@@ -1712,6 +1712,31 @@ class ApplyLibraryIT extends ThreeNodeTest {
         assertEquals("v299", b.conn.callParsed("HGET", "hm", "f19"));
         assertEquals("v279", b.conn.callParsed("HGET", "hm", "f279"));
         assertEquals(a.log(a.origin), b.log(a.origin));
+        // a batch of counter increments alone: fresh keys, keys holding d's totals too, a key with an expiry
+        // (its run write by write), more than one run's worth, and a second db
+        List<Object[]> incrs = new ArrayList<>();
+        incrs.add(new Object[] {"INCR", "c-d"});
+        incrs.add(new Object[] {"INCR", "c-ttl"});
+        for (int i = 0; i < 300; i++) {
+            incrs.add(new Object[] {"INCRBY", "n-" + (i % 7), String.valueOf(i - 100)});
+        }
+        incrs.add(new Object[] {"INCR", "c-base"});
+        a.w("SET", "c-ttl", "5", "PX", "600000");
+        ship(a, b);
+        ship(a, c);
+        int logged = a.log(a.origin).size();
+        a.wr(0, incrs);
+        a.wr(1, List.<Object[]>of(new Object[] {"INCR", "n-1"}, new Object[] {"INCR", "n-1"}));
+        List<List<Object>> counters = a.log(a.origin).subList(logged, a.log(a.origin).size());
+        b.apply(a.origin, counters);
+        c.apply(a.origin, inTransactions(counters));
+        assertEquals(c.digest(), b.digest());
+        for (String key : List.of("c-d", "c-ttl", "n-0", "n-6", "c-base")) {
+            assertEquals(c.meta(key), b.meta(key), "metadata of " + key);
+        }
+        assertEquals(a.log(a.origin), b.log(a.origin));
+        assertEquals(a.conn.callParsed("GET", "n-3"), b.conn.callParsed("GET", "n-3"));
+        assertEquals("6", b.conn.callParsed("GET", "c-ttl"));
         // and every node converges
         ship(d, a);
         assertEquals(a.digest(), b.digest());
