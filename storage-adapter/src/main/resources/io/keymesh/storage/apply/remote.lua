@@ -161,22 +161,15 @@ function RUN.split(argv, e)
   local db, at, z = 0, e.from, e.to
   local byte, sub = string.byte, string.sub
   while at <= z do
-    if argv[at] ~= 't' then return nil end
-    local t, pfrom, pto = argv[at + 1], nil, nil
+    local t, key
+    t, db, key, at = RUN.write_head(argv, at, z, db)
+    if t == nil then return nil end
+    local pfrom, pto = nil, nil
     if p ~= nil then
       local len = byte(p, pat) or 0
       if len > 0 then pfrom, pto = pat + 1, pat + len end
       pat = pat + 1 + len
     end
-    at = at + 2
-    if argv[at] == 'b' then
-      db = tonumber(argv[at + 1])
-      if db == nil then return nil end
-      at = at + 2
-    end
-    if argv[at] ~= 'k' or at + 3 > z then return nil end
-    local key = argv[at + 1]
-    at = at + 2
     local op, it = argv[at], nil
     if op == 's' then
       it = { plain = true, db = db, t = t, key = key, value = argv[at + 1], p = pfrom and sub(p, pfrom, pto), seq = e.seq }
@@ -327,9 +320,11 @@ function RUN.sets(ctx, argv, fresh)
   for _, e in ipairs(fresh) do
     local at, z, p, pat, edb = e.from, e.to, e.p, 1, 0
     while at <= z do
-      if argv[at] ~= 't' then return false end
+      local t, key
+      t, edb, key, at = RUN.write_head(argv, at, z, edb)
+      if t == nil or argv[at] ~= 's' then return false end
       n = n + 1
-      ts[n] = argv[at + 1]
+      ts[n] = t
       local pk = false
       if p ~= nil then
         local len = byte(p, pat) or 0
@@ -337,17 +332,10 @@ function RUN.sets(ctx, argv, fresh)
         pat = pat + 1 + len
       end
       ps[n] = pk
-      at = at + 2
-      if argv[at] == 'b' then
-        edb = tonumber(argv[at + 1])
-        if edb == nil then return false end
-        at = at + 2
-      end
-      if argv[at] ~= 'k' or argv[at + 2] ~= 's' or at + 3 > z then return false end
       if db == nil then db = edb elseif edb ~= db then return false end
-      keys[n] = argv[at + 1]
-      vs[n] = argv[at + 3]
-      at = at + 4
+      keys[n] = key
+      vs[n] = argv[at + 1]
+      at = at + 2
     end
   end
   if n == 0 then return true end
@@ -690,6 +678,46 @@ function RUN.field_merge(ctx, db, key, ts, hs, ns, es, from, to)
   return true
 end
 
+-- the head of the write at argv[at] of an entry ending at argv[z], "t <stamp> [b <db>] k <key>" (db:
+-- the entry's db so far): its stamp, db, key and where its ops start; nil when it is not one
+function RUN.write_head(argv, at, z, db)
+  if argv[at] ~= 't' then return nil end
+  local t = argv[at + 1]
+  at = at + 2
+  if argv[at] == 'b' then
+    db = tonumber(argv[at + 1])
+    if db == nil then return nil end
+    at = at + 2
+  end
+  if argv[at] ~= 'k' or at + 3 > z then return nil end
+  return t, db, argv[at + 1], at + 2
+end
+
+-- the tail of a write at argv[at] of an entry ending at argv[z], "[e 0]" then the entry's end or its
+-- next write: whether it has "e 0", and where the next write starts; nil when it is not one
+function RUN.write_tail(argv, at, z)
+  local e0 = false
+  if argv[at] == 'e' then
+    if argv[at + 1] ~= '0' then return nil end
+    e0 = true
+    at = at + 2
+  end
+  if at <= z and argv[at] ~= 't' then return nil end
+  return e0, at
+end
+
+-- applies writes from .. to - 1 of a batch read in place through apply_entry one by one, the i-th
+-- (of the entry of seq seqs[i]) as the item item(i) (RUN.split's form)
+function RUN.each_alone(ctx, seqs, from, to, item)
+  for i = from, to - 1 do
+    -- list elements it pushes take their ids from the entry
+    ctx.seq = seqs[i]
+    ctx.src = ctx.origin .. ':' .. string.format('%x', seqs[i])
+    apply_entry(ctx, RUN.item_fields(ctx.argv, item(i)))
+    ctx.seq, ctx.src = nil, nil
+  end
+end
+
 -- applies the entries fresh as apply_entries would when every write in them is a counter increment
 -- ("t <stamp> [b <db>] k <key> [q <epoch>] i <total> [e 0]"), reading the writes where they are in
 -- argv into parallel arrays (no item per write): each run of one db (at most SET_RUN_MAX writes)
@@ -703,17 +731,9 @@ function RUN.incrs(ctx, argv, fresh)
   for _, e in ipairs(fresh) do
     local at, z, db = e.from, e.to, 0
     while at <= z do
-      if argv[at] ~= 't' then return false end
-      local t = argv[at + 1]
-      at = at + 2
-      if argv[at] == 'b' then
-        db = tonumber(argv[at + 1])
-        if db == nil then return false end
-        at = at + 2
-      end
-      if argv[at] ~= 'k' or at + 3 > z then return false end
-      local key = argv[at + 1]
-      at = at + 2
+      local t, key
+      t, db, key, at = RUN.write_head(argv, at, z, db)
+      if t == nil then return false end
       local q = false
       if argv[at] == 'q' then
         q = argv[at + 1]
@@ -724,13 +744,9 @@ function RUN.incrs(ctx, argv, fresh)
       local total = tonumber(raw)
       if total == nil then return false end
       at = at + 2
-      local e0 = false
-      if argv[at] == 'e' then
-        if argv[at + 1] ~= '0' then return false end
-        e0 = true
-        at = at + 2
-      end
-      if at <= z and argv[at] ~= 't' then return false end
+      local e0
+      e0, at = RUN.write_tail(argv, at, z)
+      if e0 == nil then return false end
       n = n + 1
       wt[n], wk[n], wq[n], wtot[n], wraw[n], we0[n], dbs[n], seqs[n] = t, key, q, total, raw, e0, db, e.seq
     end
@@ -741,13 +757,9 @@ function RUN.incrs(ctx, argv, fresh)
     local j = k + 1
     while j <= n and j - k < SET_RUN_MAX and dbs[j] == db do j = j + 1 end
     if not RUN.counter_merge(ctx, db, w, k, j) then
-      for i = k, j - 1 do
-        ctx.seq = seqs[i]
-        ctx.src = ctx.origin .. ':' .. string.format('%x', seqs[i])
-        local it = { ctr = true, db = db, t = wt[i], key = wk[i], q = wq[i] or nil, raw = wraw[i], e0 = we0[i] }
-        apply_entry(ctx, RUN.item_fields(argv, it))
-        ctx.seq, ctx.src = nil, nil
-      end
+      RUN.each_alone(ctx, seqs, k, j, function(i)
+        return { ctr = true, db = db, t = wt[i], key = wk[i], q = wq[i] or nil, raw = wraw[i], e0 = we0[i] }
+      end)
     end
     k = j
   end
@@ -765,26 +777,14 @@ function RUN.hashes(ctx, argv, fresh)
   for _, e in ipairs(fresh) do
     local at, z, db = e.from, e.to, 0
     while at <= z do
-      if argv[at] ~= 't' then return false end
-      local t = argv[at + 1]
-      at = at + 2
-      if argv[at] == 'b' then
-        db = tonumber(argv[at + 1])
-        if db == nil then return false end
-        at = at + 2
-      end
-      if argv[at] ~= 'k' or at + 3 > z or argv[at + 2] ~= 'h' then return false end
-      local key = argv[at + 1]
-      at = at + 2
+      local t, key
+      t, db, key, at = RUN.write_head(argv, at, z, db)
+      if t == nil or argv[at] ~= 'h' then return false end
       local h = at
       while argv[at] == 'h' and argv[at + 2] == 'w' do at = at + 4 end
-      local e0 = false
-      if argv[at] == 'e' then
-        if argv[at + 1] ~= '0' then return false end
-        e0 = true
-        at = at + 2
-      end
-      if at <= z and argv[at] ~= 't' then return false end
+      local e0
+      e0, at = RUN.write_tail(argv, at, z)
+      if e0 == nil then return false end
       n = n + 1
       dbs[n], keys[n], ts[n], hs[n], ns[n], es[n], seqs[n] = db, key, t, h, (at - h) / 4, e0, e.seq
     end
@@ -795,12 +795,9 @@ function RUN.hashes(ctx, argv, fresh)
     local j = k + 1
     while j <= n and j - k < SET_RUN_MAX and dbs[j] == db and keys[j] == key do j = j + 1 end
     if not RUN.field_merge(ctx, db, key, ts, hs, ns, es, k, j) then
-      for q = k, j - 1 do
-        ctx.seq = seqs[q]
-        ctx.src = ctx.origin .. ':' .. string.format('%x', seqs[q])
-        apply_entry(ctx, RUN.item_fields(argv, { hf = true, db = db, t = ts[q], key = key, h = hs[q], n = ns[q], e0 = es[q] }))
-        ctx.seq, ctx.src = nil, nil
-      end
+      RUN.each_alone(ctx, seqs, k, j, function(i)
+        return { hf = true, db = db, t = ts[i], key = key, h = hs[i], n = ns[i], e0 = es[i] }
+      end)
     end
     k = j
   end
