@@ -149,9 +149,10 @@ end
 -- one of the most common kinds, each "t <stamp> [b <db>] k <key>" then its ops:
 --   plain SET          "s <value>"                      { plain, db, t, key, value, p }
 --   counter increment  "[q <epoch>] i <total> [e 0]"    { ctr, db, t, key, q, total, e0 }
---   hash field writes  "h <f> w <v> ... [e 0]"          { hf, db, t, key, fv = { f, v, ... }, e0 }
+--   hash field writes  "h <f> w <v> ... [e 0]"          { hf, db, t, key, h, n, e0 }
 -- (what km_ws, and km_wr for the INCR family and HSET, log); p: the write's packed stamp, from e.p
--- as the links send them (per field t, a length byte, then that many bytes; 0: none). A db set by
+-- as the links send them (per field t, a length byte, then that many bytes; 0: none); h: where the
+-- write's first "h" is in argv, n: how many fields it writes (each "h <f> w <v>"). A db set by
 -- "b" holds for the writes after it, as in apply_entry. Returns nil for any other entry, which is
 -- applied field by field.
 function RUN.split(argv, e)
@@ -160,22 +161,15 @@ function RUN.split(argv, e)
   local db, at, z = 0, e.from, e.to
   local byte, sub = string.byte, string.sub
   while at <= z do
-    if argv[at] ~= 't' then return nil end
-    local t, pfrom, pto = argv[at + 1], nil, nil
+    local t, key
+    t, db, key, at = RUN.write_head(argv, at, z, db)
+    if t == nil then return nil end
+    local pfrom, pto = nil, nil
     if p ~= nil then
       local len = byte(p, pat) or 0
       if len > 0 then pfrom, pto = pat + 1, pat + len end
       pat = pat + 1 + len
     end
-    at = at + 2
-    if argv[at] == 'b' then
-      db = tonumber(argv[at + 1])
-      if db == nil then return nil end
-      at = at + 2
-    end
-    if argv[at] ~= 'k' or at + 3 > z then return nil end
-    local key = argv[at + 1]
-    at = at + 2
     local op, it = argv[at], nil
     if op == 's' then
       it = { plain = true, db = db, t = t, key = key, value = argv[at + 1], p = pfrom and sub(p, pfrom, pto), seq = e.seq }
@@ -192,13 +186,9 @@ function RUN.split(argv, e)
       it = { ctr = true, db = db, t = t, key = key, q = q, total = total, raw = argv[at + 1], seq = e.seq }
       at = at + 2
     elseif op == 'h' then
-      local fv = {}
-      while argv[at] == 'h' and argv[at + 2] == 'w' do
-        fv[#fv + 1] = argv[at + 1]
-        fv[#fv + 1] = argv[at + 3]
-        at = at + 4
-      end
-      it = { hf = true, db = db, t = t, key = key, fv = fv, seq = e.seq }
+      local h = at
+      while argv[at] == 'h' and argv[at + 2] == 'w' do at = at + 4 end
+      it = { hf = true, db = db, t = t, key = key, h = h, n = (at - h) / 4, seq = e.seq }
     else
       return nil
     end
@@ -223,8 +213,8 @@ local function add_items(items, e)
   for _, it in ipairs(e.items) do items[#items + 1] = it end
 end
 
--- the fields of one item RUN.split made, as apply_entry takes them
-function RUN.item_fields(it)
+-- the fields of one item RUN.split made of argv, as apply_entry takes them
+function RUN.item_fields(argv, it)
   local f = { 't', it.t, 'b', tostring(it.db), 'k', it.key }
   if it.plain then
     f[7], f[8] = 's', it.value
@@ -238,12 +228,7 @@ function RUN.item_fields(it)
     f[#f + 1] = 'i'
     f[#f + 1] = it.raw
   else
-    for j = 1, #it.fv, 2 do
-      f[#f + 1] = 'h'
-      f[#f + 1] = it.fv[j]
-      f[#f + 1] = 'w'
-      f[#f + 1] = it.fv[j + 1]
-    end
+    for a = it.h, it.h + 4 * it.n - 1 do f[#f + 1] = argv[a] end
   end
   if it.e0 then
     f[#f + 1] = 'e'
@@ -335,9 +320,11 @@ function RUN.sets(ctx, argv, fresh)
   for _, e in ipairs(fresh) do
     local at, z, p, pat, edb = e.from, e.to, e.p, 1, 0
     while at <= z do
-      if argv[at] ~= 't' then return false end
+      local t, key
+      t, edb, key, at = RUN.write_head(argv, at, z, edb)
+      if t == nil or argv[at] ~= 's' then return false end
       n = n + 1
-      ts[n] = argv[at + 1]
+      ts[n] = t
       local pk = false
       if p ~= nil then
         local len = byte(p, pat) or 0
@@ -345,43 +332,51 @@ function RUN.sets(ctx, argv, fresh)
         pat = pat + 1 + len
       end
       ps[n] = pk
-      at = at + 2
-      if argv[at] == 'b' then
-        edb = tonumber(argv[at + 1])
-        if edb == nil then return false end
-        at = at + 2
-      end
-      if argv[at] ~= 'k' or argv[at + 2] ~= 's' or at + 3 > z then return false end
       if db == nil then db = edb elseif edb ~= db then return false end
-      keys[n] = argv[at + 1]
-      vs[n] = argv[at + 3]
-      at = at + 4
+      keys[n] = key
+      vs[n] = argv[at + 1]
+      at = at + 2
     end
   end
   if n == 0 then return true end
   return RUN.set_merge(ctx, db, keys, ts, ps, vs)
 end
 
--- applies counter items entries[from .. to - 1] (RUN.split's ctr) of one db onto string counters
--- without an expiry (metadata a string or absent, value a string or absent), as merge_key and
+-- applies counter items entries[from .. to - 1] (RUN.split's ctr) of one db as RUN.counter_merge
+-- does; false, having changed nothing, when it cannot
+function RUN.counters(ctx, db, entries, from, to)
+  local w = { t = {}, key = {}, q = {}, total = {}, raw = {}, e0 = {} }
+  for i = from, to - 1 do
+    local it = entries[i]
+    local n = i - from + 1
+    w.t[n], w.key[n], w.q[n], w.total[n], w.raw[n], w.e0[n] = it.t, it.key, it.q or false, it.total, it.raw, it.e0 or false
+  end
+  return RUN.counter_merge(ctx, db, w, 1, #w.t + 1)
+end
+
+-- applies increments from .. to - 1 of w (parallel arrays: the i-th of stamp w.t[i], to key
+-- w.key[i], its total w.total[i] counted since flush epoch w.q[i] (false for none), as text
+-- w.raw[i], w.e0[i] true when it ends in "e 0") of one db onto string counters without an expiry
+-- (metadata a string or absent, value a string or absent), as merge_key and
 -- fix_counter would one by one, with two reads and two writes for the whole run: every key's
 -- metadata and value are read with MGET, merged here in order, and written back with MSET (which
 -- also leaves no TTL, as enforce_ttl does for an expiry register of none). Keys whose metadata is
 -- what increments of one origin leave merge on its text (RUN.counters_lean), any others as
 -- parse_meta reads it (RUN.counters_parsed). Returns false, having changed nothing, when any key
 -- needs more (an expiry, member or list metadata, another type, a total flushed away, a fractional
--- or large number): the run then takes apply_entry item by item.
-function RUN.counters(ctx, db, entries, from, to)
+-- or large number): the run then takes apply_entry write by write.
+function RUN.counter_merge(ctx, db, w, from, to)
   local ep = epoch_of(ctx, db)
   local keys, seen = {}, {}
+  local wt, wk, wq = w.t, w.key, w.q
   for q = from, to - 1 do
-    local it = entries[q]
-    if it.t > ep then
+    if wt[q] > ep then
       -- a total counted from before the db's flush epoch is gone (counting_key): the general path
-      if (it.q or '') < ep then return false end
-      if seen[it.key] == nil then
-        keys[#keys + 1] = it.key
-        seen[it.key] = true
+      if (wq[q] or '') < ep then return false end
+      local k = wk[q]
+      if seen[k] == nil then
+        keys[#keys + 1] = k
+        seen[k] = true
       end
     end
   end
@@ -392,10 +387,10 @@ function RUN.counters(ctx, db, entries, from, to)
   if dv == nil then return false end
   local value = {}
   for i, k in ipairs(keys) do value[k] = dv[i] end
-  local ms = RUN.counters_lean(ctx, ep, entries, from, to, keys, mv, value)
+  local ms = RUN.counters_lean(ctx, ep, w, from, to, keys, mv, value)
   if ms == nil then
     for i, k in ipairs(keys) do value[k] = dv[i] end
-    ms = RUN.counters_parsed(ctx, ep, entries, from, to, keys, mv, value)
+    ms = RUN.counters_parsed(ctx, ep, w, from, to, keys, mv, value)
     if ms == nil then return false end
   end
   local kv, gone = {}, {}
@@ -420,10 +415,10 @@ function RUN.counters(ctx, db, entries, from, to)
   return true
 end
 
--- RUN.counters' merge of its items on the metadata as parse_meta reads it (mv: each key's, in the
+-- RUN.counter_merge's merge of its writes w on the metadata as parse_meta reads it (mv: each key's, in the
 -- order of keys; value: key -> its value as read, then as merged): the metadata strings to write,
 -- in the order of keys, or nil when a key needs the general path
-function RUN.counters_parsed(ctx, ep, entries, from, to, keys, mv, value)
+function RUN.counters_parsed(ctx, ep, w, from, to, keys, mv, value)
   local metas = {}
   for i, k in ipairs(keys) do
     local m = parse_meta(mv[i] or '')
@@ -431,12 +426,12 @@ function RUN.counters_parsed(ctx, ep, entries, from, to, keys, mv, value)
     metas[k] = m
   end
   for q = from, to - 1 do
-    local it = entries[q]
-    if it.t > ep then
-      local k, t = it.key, it.t
+    local t = w.t[q]
+    if t > ep then
+      local k = w.key[q]
       local m = metas[k]
       local before = sigma(m)
-      local ok = total_key(ctx.origin, it.q)
+      local ok = total_key(ctx.origin, w.q[q] or nil)
       local c = m.cv[ok]
       if c == nil then
         c = { st = '', tot = 0, seen = 0 }
@@ -444,11 +439,11 @@ function RUN.counters_parsed(ctx, ep, entries, from, to, keys, mv, value)
       end
       local fix = 0
       if t > c.st then
-        c.tot = it.total
+        c.tot = w.total[q]
         c.st = t
         fix = sigma(m) - before
       end
-      if it.e0 then merge_expiry(m, 0, t, false) end
+      if w.e0[q] then merge_expiry(m, 0, t, false) end
       -- fix_counter, on the value as read
       local v = value[k]
       if (m.t == nil) or (m.d ~= nil and m.d > m.t) then
@@ -476,13 +471,13 @@ end
 -- with no expiry (e empty) and one total
 RUN.LEAN_META = '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^ |]+) ([^ |]+) ([^ |]+) ([^ |]+)$'
 
--- RUN.counters' merge of its items, as RUN.counters_parsed makes it, on keys whose metadata is
+-- RUN.counter_merge's merge of its writes w, as RUN.counters_parsed makes it, on keys whose metadata is
 -- absent, a bare register stamp, or what increments of one origin leave (RUN.LEAN_META, every
 -- number in it and every total received a canonical integer of at most 15 digits), worked out on
 -- the strings: no vector parsed or formatted. Returns the metadata strings to write, in the order
 -- of keys, or nil (nothing changed) when a key holds anything else or takes a total of another
 -- origin or epoch, for RUN.counters_parsed.
-function RUN.counters_lean(ctx, ep, entries, from, to, keys, mv, value)
+function RUN.counters_lean(ctx, ep, w, from, to, keys, mv, value)
   local small, byte, find, match = RUN.small_integer, string.byte, string.find, string.match
   -- per key { register stamp, expiry register stamp, delete stamp ('' for none), its total's vector
   -- key (nil before the first), stamp, total, its text, seen part, its text }
@@ -499,13 +494,15 @@ function RUN.counters_lean(ctx, ep, entries, from, to, keys, mv, value)
       st[k] = { t, et, d, o, cst, tonumber(tot), tot, tonumber(sn), sn }
     end
   end
+  local wt, wk, wq, wtot, wraw, we0 = w.t, w.key, w.q, w.total, w.raw, w.e0
+  local origin = ctx.origin
   for q = from, to - 1 do
-    local it = entries[q]
-    local t = it.t
+    local t = wt[q]
     if t > ep then
-      local k = it.key
+      local k = wk[q]
       local r = st[k]
-      local ok = it.q and total_key(ctx.origin, it.q) or ctx.origin
+      local ok = origin
+      if wq[q] then ok = total_key(origin, wq[q]) end
       if r[4] == nil then
         r[4], r[5], r[6], r[7], r[8], r[9] = ok, '', 0, '0', 0, '0'
       elseif r[4] ~= ok then
@@ -513,11 +510,12 @@ function RUN.counters_lean(ctx, ep, entries, from, to, keys, mv, value)
       end
       local fix = 0
       if t > r[5] then
-        if not small(it.raw) then return nil end
-        fix = it.total - r[6]
-        r[5], r[6], r[7] = t, it.total, it.raw
+        local raw, tot = wraw[q], wtot[q]
+        if not small(raw) then return nil end
+        fix = tot - r[6]
+        r[5], r[6], r[7] = t, tot, raw
       end
-      if it.e0 then
+      if we0[q] then
         -- merge_expiry: the expiry register (its own stamp, else the register's) takes none
         local old = r[2] ~= '' and r[2] or r[1]
         if old == '' or t > old then r[2] = t end
@@ -555,32 +553,46 @@ function RUN.counters_lean(ctx, ep, entries, from, to, keys, mv, value)
   return ms
 end
 
--- applies hash field items entries[from .. to - 1] (RUN.split's hf) of one key of one db, whose
--- metadata is per member or absent and none of whose fields is counted or parked, as merge_member
--- and merge_key would one by one: the key's metadata and the fields' registers read with one HMGET,
--- merged here in order (per field the later stamp wins), then one HSET of the data, one of the
--- metadata and the key's TTL set as enforce_ttl and meta_save would. Returns false, having changed
--- nothing, when the key needs more (string or list metadata, key-level counters, a counted or
--- parked field, another type, an expiry already past): the items then take apply_entry one by one.
+-- applies hash field items entries[from .. to - 1] (RUN.split's hf) of one key of one db as
+-- RUN.field_merge does; false, having changed nothing, when it cannot
 function RUN.fields(ctx, db, entries, from, to)
+  local ts, hs, ns, es = {}, {}, {}, {}
+  for q = from, to - 1 do
+    local it = entries[q]
+    local n = q - from + 1
+    ts[n], hs[n], ns[n], es[n] = it.t, it.h, it.n, it.e0 or false
+  end
+  return RUN.field_merge(ctx, db, entries[from].key, ts, hs, ns, es, 1, #ts + 1)
+end
+
+-- applies writes from .. to - 1 of hash fields of key key of db db, the i-th of stamp ts[i] writing
+-- the ns[i] fields "h <f> w <v>" from ctx.argv[hs[i]] on, es[i] true when it ends in "e 0", onto a
+-- key whose metadata is per member or absent and none of whose fields is counted or parked, as
+-- merge_member and merge_key would one by one: the key's metadata and the fields' registers read
+-- with one HMGET, merged here in order (per field the later stamp wins), then one HSET of the data,
+-- one of the metadata and the key's TTL set as enforce_ttl and meta_save would. Returns false,
+-- having changed nothing, when the key needs more (string or list metadata, key-level counters, a
+-- counted or parked field, another type, an expiry already past): the writes then take apply_entry
+-- one by one.
+function RUN.field_merge(ctx, db, key, ts, hs, ns, es, from, to)
+  local argv = ctx.argv
   local ep = epoch_of(ctx, db)
-  local key = entries[from].key
   -- the meta fields read: '' (the key-level string), then "f", "c" and "p" of each field named
   local q, at = { '' }, {}
+  local nq = 1
   for i = from, to - 1 do
-    local it = entries[i]
-    if it.t > ep then
-      for j = 1, #it.fv, 2 do
-        local f = it.fv[j]
+    if ts[i] > ep then
+      local h = hs[i]
+      for a = h + 1, h + 4 * ns[i] - 3, 4 do
+        local f = argv[a]
         if at[f] == nil then
-          at[f] = #q + 1
-          q[#q + 1] = 'f' .. f
-          q[#q + 1] = 'c' .. f
-          q[#q + 1] = 'p' .. f
+          at[f] = nq + 1
+          q[nq + 1], q[nq + 2], q[nq + 3] = 'f' .. f, 'c' .. f, 'p' .. f
+          nq = nq + 3
         end
       end
       -- at most 1000 fields in one HMGET (three each)
-      if #q > 3000 then return false end
+      if nq > 3000 then return false end
     end
   end
   sel(ctx.N + db)
@@ -589,29 +601,38 @@ function RUN.fields(ctx, db, entries, from, to)
   local m = parse_meta(h[1] or '')
   if next(m.cv) ~= nil then return false end
   m.kind, m.key = 'h', key
-  local st = {}
+  -- st: each field's register stamp as stored, then as merged; wv: the argv index of the value
+  -- written (false: none)
+  local st, wv = {}, {}
   local sub = string.sub
   for f, i in pairs(at) do
     if h[i + 1] or h[i + 2] then return false end
-    if h[i] then st[f] = sub(h[i], 2) end
+    local r = h[i]
+    if r then st[f] = sub(r, 2) end
+    wv[f] = false
   end
-  local value, order, touched = {}, {}, false
+  local order, no, touched = {}, 0, false
+  local mt, md = m.t, m.d
   for i = from, to - 1 do
-    local it = entries[i]
-    local t = it.t
+    local t = ts[i]
     if t > ep then
-      if not ((m.t and t <= m.t) or (m.d and t <= m.d)) then
-        for j = 1, #it.fv, 2 do
-          local f = it.fv[j]
-          if st[f] == nil or t > st[f] then
+      if not ((mt and t <= mt) or (md and t <= md)) then
+        local h0 = hs[i]
+        for a = h0 + 1, h0 + 4 * ns[i] - 3, 4 do
+          local f = argv[a]
+          local s = st[f]
+          if s == nil or t > s then
             st[f] = t
-            if value[f] == nil then order[#order + 1] = f end
-            value[f] = it.fv[j + 1]
+            if not wv[f] then
+              no = no + 1
+              order[no] = f
+            end
+            wv[f] = a + 2
             touched = true
           end
         end
       end
-      if it.e0 then
+      if es[i] then
         touched = true
         merge_expiry(m, 0, t, false)
       end
@@ -625,11 +646,11 @@ function RUN.fields(ctx, db, entries, from, to)
   end
   sel(db)
   local present
-  if #order > 0 then
+  if no > 0 then
     local kv = {}
-    for _, f in ipairs(order) do
-      kv[#kv + 1] = f
-      kv[#kv + 1] = value[f]
+    for j = 1, no do
+      local f = order[j]
+      kv[2 * j - 1], kv[2 * j] = f, argv[wv[f]]
     end
     local r = redis.pcall('HSET', key, unpack(kv))
     if type(r) == 'table' and r.err then return false end
@@ -645,15 +666,141 @@ function RUN.fields(ctx, db, entries, from, to)
     end
   end
   local fm = {}
-  for _, f in ipairs(order) do
-    fm[#fm + 1] = q[at[f]]
-    fm[#fm + 1] = '+' .. st[f]
+  for j = 1, no do
+    local f = order[j]
+    fm[2 * j - 1], fm[2 * j] = q[at[f]], '+' .. st[f]
   end
-  fm[#fm + 1] = ''
-  fm[#fm + 1] = meta_str(m)
+  fm[2 * no + 1] = ''
+  fm[2 * no + 2] = meta_str(m)
   sel(ctx.N + db)
   redis.call('HSET', key, unpack(fm))
   meta_ttl(m, present)
+  return true
+end
+
+-- the head of the write at argv[at] of an entry ending at argv[z], "t <stamp> [b <db>] k <key>" (db:
+-- the entry's db so far): its stamp, db, key and where its ops start; nil when it is not one
+function RUN.write_head(argv, at, z, db)
+  if argv[at] ~= 't' then return nil end
+  local t = argv[at + 1]
+  at = at + 2
+  if argv[at] == 'b' then
+    db = tonumber(argv[at + 1])
+    if db == nil then return nil end
+    at = at + 2
+  end
+  if argv[at] ~= 'k' or at + 3 > z then return nil end
+  return t, db, argv[at + 1], at + 2
+end
+
+-- the tail of a write at argv[at] of an entry ending at argv[z], "[e 0]" then the entry's end or its
+-- next write: whether it has "e 0", and where the next write starts; nil when it is not one
+function RUN.write_tail(argv, at, z)
+  local e0 = false
+  if argv[at] == 'e' then
+    if argv[at + 1] ~= '0' then return nil end
+    e0 = true
+    at = at + 2
+  end
+  if at <= z and argv[at] ~= 't' then return nil end
+  return e0, at
+end
+
+-- applies writes from .. to - 1 of a batch read in place through apply_entry one by one, the i-th
+-- (of the entry of seq seqs[i]) as the item item(i) (RUN.split's form)
+function RUN.each_alone(ctx, seqs, from, to, item)
+  for i = from, to - 1 do
+    -- list elements it pushes take their ids from the entry
+    ctx.seq = seqs[i]
+    ctx.src = ctx.origin .. ':' .. string.format('%x', seqs[i])
+    apply_entry(ctx, RUN.item_fields(ctx.argv, item(i)))
+    ctx.seq, ctx.src = nil, nil
+  end
+end
+
+-- applies the entries fresh as apply_entries would when every write in them is a counter increment
+-- ("t <stamp> [b <db>] k <key> [q <epoch>] i <total> [e 0]"), reading the writes where they are in
+-- argv into parallel arrays (no item per write): each run of one db (at most SET_RUN_MAX writes)
+-- takes RUN.counter_merge, else apply_entry write by write. Returns false, having changed nothing,
+-- for any other entry: RUN.split and apply_entries take them.
+function RUN.incrs(ctx, argv, fresh)
+  local w = { t = {}, key = {}, q = {}, total = {}, raw = {}, e0 = {} }
+  local wt, wk, wq, wtot, wraw, we0 = w.t, w.key, w.q, w.total, w.raw, w.e0
+  local dbs, seqs = {}, {}
+  local n = 0
+  for _, e in ipairs(fresh) do
+    local at, z, db = e.from, e.to, 0
+    while at <= z do
+      local t, key
+      t, db, key, at = RUN.write_head(argv, at, z, db)
+      if t == nil then return false end
+      local q = false
+      if argv[at] == 'q' then
+        q = argv[at + 1]
+        at = at + 2
+      end
+      if argv[at] ~= 'i' then return false end
+      local raw = argv[at + 1]
+      local total = tonumber(raw)
+      if total == nil then return false end
+      at = at + 2
+      local e0
+      e0, at = RUN.write_tail(argv, at, z)
+      if e0 == nil then return false end
+      n = n + 1
+      wt[n], wk[n], wq[n], wtot[n], wraw[n], we0[n], dbs[n], seqs[n] = t, key, q, total, raw, e0, db, e.seq
+    end
+  end
+  local k = 1
+  while k <= n do
+    local db = dbs[k]
+    local j = k + 1
+    while j <= n and j - k < SET_RUN_MAX and dbs[j] == db do j = j + 1 end
+    if not RUN.counter_merge(ctx, db, w, k, j) then
+      RUN.each_alone(ctx, seqs, k, j, function(i)
+        return { ctr = true, db = db, t = wt[i], key = wk[i], q = wq[i] or nil, raw = wraw[i], e0 = we0[i] }
+      end)
+    end
+    k = j
+  end
+  return true
+end
+
+-- applies the entries fresh as apply_entries would when every write in them is a hash field write
+-- ("t <stamp> [b <db>] k <key> h <f> w <v> ... [e 0]"), reading the writes where they are in argv
+-- (no item per write): each run of writes of one key of one db (at most SET_RUN_MAX) takes
+-- RUN.field_merge, else apply_entry write by write. Returns false, having changed nothing, for any
+-- other entry: RUN.split and apply_entries take them.
+function RUN.hashes(ctx, argv, fresh)
+  local dbs, keys, ts, hs, ns, es, seqs = {}, {}, {}, {}, {}, {}, {}
+  local n = 0
+  for _, e in ipairs(fresh) do
+    local at, z, db = e.from, e.to, 0
+    while at <= z do
+      local t, key
+      t, db, key, at = RUN.write_head(argv, at, z, db)
+      if t == nil or argv[at] ~= 'h' then return false end
+      local h = at
+      while argv[at] == 'h' and argv[at + 2] == 'w' do at = at + 4 end
+      local e0
+      e0, at = RUN.write_tail(argv, at, z)
+      if e0 == nil then return false end
+      n = n + 1
+      dbs[n], keys[n], ts[n], hs[n], ns[n], es[n], seqs[n] = db, key, t, h, (at - h) / 4, e0, e.seq
+    end
+  end
+  local k = 1
+  while k <= n do
+    local db, key = dbs[k], keys[k]
+    local j = k + 1
+    while j <= n and j - k < SET_RUN_MAX and dbs[j] == db and keys[j] == key do j = j + 1 end
+    if not RUN.field_merge(ctx, db, key, ts, hs, ns, es, k, j) then
+      RUN.each_alone(ctx, seqs, k, j, function(i)
+        return { hf = true, db = db, t = ts[i], key = key, h = hs[i], n = ns[i], e0 = es[i] }
+      end)
+    end
+    k = j
+  end
   return true
 end
 
@@ -686,13 +833,13 @@ local function apply_entries(ctx, argv, items)
       for q = k, j - 1 do
         local it = items[q]
         if it.plain then
-          apply_entry(ctx, RUN.item_fields(it))
+          apply_entry(ctx, RUN.item_fields(argv, it))
         else
           -- list elements it pushes take their ids from the entry
           ctx.seq = it.seq
           ctx.src = ctx.origin .. ':' .. string.format('%x', it.seq)
           if it.ctr or it.hf then
-            apply_entry(ctx, RUN.item_fields(it))
+            apply_entry(ctx, RUN.item_fields(argv, it))
           else
             apply_entry(ctx, { unpack(argv, it.from, it.to) })
           end
@@ -764,8 +911,9 @@ local function km_r(_, argv)
   end
   if #fresh == 0 then return pos end
   local scan = nil
-  -- entries of plain SETs alone (the most common) are applied as they are read
-  local applied = RUN.sets(ctx, argv, fresh)
+  -- entries of plain SETs alone (the most common), of hash field writes alone or of counter
+  -- increments alone are applied as they are read
+  local applied = RUN.sets(ctx, argv, fresh) or RUN.hashes(ctx, argv, fresh) or RUN.incrs(ctx, argv, fresh)
   for j, e in ipairs(applied and {} or fresh) do
     -- only an entry with a flush is looked at (packed ops: when they may hold a field f, the
     -- msgpack string "f" being the bytes a1 66); plain SETs, the most common, hold none

@@ -1753,6 +1753,53 @@ class ApplyLibraryIT extends ThreeNodeTest {
             assertEquals(c.meta(key), b.meta(key), "metadata of " + key);
         }
         assertEquals("v2-299", b.conn.callParsed("GET", "m-299"));
+        // a batch of hash field writes alone: stale and winning fields of d's hash, a counted field (that
+        // key write by write), several fields in one write, a field twice, more than one run's worth of a key
+        List<Object[]> hsets = new ArrayList<>();
+        hsets.add(new Object[] {"HSET", "h", "f", "8", "g", "9", "y", "1"});
+        hsets.add(new Object[] {"HSET", "hc", "n", "7", "o", "1"});
+        hsets.add(new Object[] {"HSET", "h", "y", "2"});
+        for (int i = 0; i < 300; i++) {
+            hsets.add(new Object[] {"HSET", "hm", "f" + (i % 280), "v" + i});
+        }
+        hsets.add(new Object[] {"HSET", "hn", "a", "2", "b", "3"});
+        a.wr(0, hsets);
+        List<List<Object>> fields = a.log(a.origin).subList(entries.size() + more.size(), a.log(a.origin).size());
+        b.apply(a.origin, fields);
+        c.apply(a.origin, inTransactions(fields));
+        assertEquals(c.digest(), b.digest());
+        for (String key : List.of("h", "hc", "hm", "hn")) {
+            assertEquals(c.metaFields(key), b.metaFields(key), "metadata of " + key);
+        }
+        assertEquals(281, b.metaFields("hm").size());
+        assertEquals("v299", b.conn.callParsed("HGET", "hm", "f19"));
+        assertEquals("v279", b.conn.callParsed("HGET", "hm", "f279"));
+        assertEquals(a.log(a.origin), b.log(a.origin));
+        // a batch of counter increments alone: fresh keys, keys holding d's totals too, a key with an expiry
+        // (its run write by write), more than one run's worth, and a second db
+        List<Object[]> incrs = new ArrayList<>();
+        incrs.add(new Object[] {"INCR", "c-d"});
+        incrs.add(new Object[] {"INCR", "c-ttl"});
+        for (int i = 0; i < 300; i++) {
+            incrs.add(new Object[] {"INCRBY", "n-" + (i % 7), String.valueOf(i - 100)});
+        }
+        incrs.add(new Object[] {"INCR", "c-base"});
+        a.w("SET", "c-ttl", "5", "PX", "600000");
+        ship(a, b);
+        ship(a, c);
+        int logged = a.log(a.origin).size();
+        a.wr(0, incrs);
+        a.wr(1, List.<Object[]>of(new Object[] {"INCR", "n-1"}, new Object[] {"INCR", "n-1"}));
+        List<List<Object>> counters = a.log(a.origin).subList(logged, a.log(a.origin).size());
+        b.apply(a.origin, counters);
+        c.apply(a.origin, inTransactions(counters));
+        assertEquals(c.digest(), b.digest());
+        for (String key : List.of("c-d", "c-ttl", "n-0", "n-6", "c-base")) {
+            assertEquals(c.meta(key), b.meta(key), "metadata of " + key);
+        }
+        assertEquals(a.log(a.origin), b.log(a.origin));
+        assertEquals(a.conn.callParsed("GET", "n-3"), b.conn.callParsed("GET", "n-3"));
+        assertEquals("6", b.conn.callParsed("GET", "c-ttl"));
         // and every node converges
         ship(d, a);
         assertEquals(a.digest(), b.digest());

@@ -329,6 +329,19 @@ final class Node implements AutoCloseable {
         return out.toString();
     }
 
+    /** A hash's metadata (its fields and their strings) whatever their order in the hash. */
+    @SuppressWarnings("unchecked")
+    java.util.SortedMap<String, Object> metaFields(String key) {
+        conn.callParsed("SELECT", N);
+        List<Object> all = (List<Object>) conn.callParsed("HGETALL", key);
+        conn.callParsed("SELECT", 0);
+        java.util.SortedMap<String, Object> out = new java.util.TreeMap<>();
+        for (int i = 0; i < all.size(); i += 2) {
+            out.put((String) all.get(i), all.get(i + 1));
+        }
+        return out;
+    }
+
     /** The merge metadata of a key of db 0, as stored (for traces). */
     String meta(String key) {
         conn.callParsed("SELECT", N);
