@@ -12,9 +12,12 @@
 # redis-server ("direct"): its throughput and CPU per SET (server and client), the budget the
 # ratio of issue 3 is measured against. Exit 0 whatever the numbers.
 #
+# With REFERENCE=1 each round also measures what forwarding alone costs here: a keymesh node
+# without peers (its JVM and redis-server) and twemproxy in front of the direct redis-server.
+#
 # Usage: bench/replication-cpu.sh   (~1-2 min on 2 cores)
 # Environment: ROUNDS [2]  N [200000]  TESTS ["set incr hset": the redis-benchmark tests, each
-#   measured ROUNDS times]  KEYMESH_JAR [proxy/target/keymesh.jar]  KEEP_TMP [0]
+#   measured ROUNDS times]  KEYMESH_JAR [proxy/target/keymesh.jar]  KEEP_TMP [0]  REFERENCE [0]
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
@@ -38,6 +41,19 @@ RB=$(pgrep -P "$PB" redis-server | head -n 1) || die "B's redis-server not found
 pick_port D_PORT
 start_direct "$D_PORT"
 PD=$DIRECT_PID
+# REFERENCE=1: two more targets each round, for what forwarding alone costs on this machine: a keymesh
+# node without peers ("solo": its JVM + its redis-server) and twemproxy (nutcracker + the direct
+# redis-server it fronts)
+if [ "${REFERENCE:-0}" = 1 ]; then
+  need nutcracker
+  pick_port S_PORT
+  start_mesh_node solo "$S_PORT"
+  PS=${NODE_PID[solo]}
+  RS=$(pgrep -P "$PS" redis-server | head -n 1) || die "solo's redis-server not found"
+  pick_port T_PORT
+  start_twemproxy "$T_PORT" "$D_PORT"
+  PT=$TWEM_PID
+fi
 
 # set_load PORT TEST: N requests of TEST as the rounds send them; prints "<req/s> <client CPU
 # seconds>" (the subshell's `times`, written to a file since a builtin in a pipeline runs in a child
@@ -61,10 +77,11 @@ warm_pass() {
   local test
   for test in $TESTS; do
     redis-benchmark -h 127.0.0.1 -p "$A_PORT" -c 50 -n 50000 -r 100000 -t "$test" -d 100 -q >/dev/null 2>&1
+    [ "${REFERENCE:-0}" = 1 ] && redis-benchmark -h 127.0.0.1 -p "$S_PORT" -c 50 -n 50000 -r 100000 -t "$test" -d 100 -q >/dev/null 2>&1
   done
   wait_quiet "$PA" "$A_PORT" "$PB" "$B_PORT"
 }
-warm_jit warm_pass "$PA" "$PB"
+warm_jit warm_pass "$PA" "$PB" ${PS:-}
 tck=$(getconf CLK_TCK)
 for test in $TESTS; do
   T=${test^^}
@@ -86,6 +103,16 @@ for test in $TESTS; do
     echo "$T round $r: $rps $T/s on direct; CPU us per $T: redis $(us_per_set "$(($(cpu_ticks "$PD") - d0))")" \
       "client $(awk -v c="$client" -v n="$N" 'BEGIN { printf "%.1f", c * 1e6 / n }');" \
       "A/direct $(awk -v a="$rps_a" -v d="$rps" 'BEGIN { printf "%.2f", a / d }')  (load $(cut -d' ' -f1-3 /proc/loadavg))"
+    if [ "${REFERENCE:-0}" = 1 ]; then
+      s0=$(cpu_ticks "$PS"); r0=$(cpu_ticks "$RS")
+      read -r rps client < <(set_load "$S_PORT" "$test")
+      echo "$T round $r: $rps $T/s on solo; CPU us per $T: solo-jvm $(us_per_set "$(($(cpu_ticks "$PS") - s0))")" \
+        "solo-redis $(us_per_set "$(($(cpu_ticks "$RS") - r0))")"
+      tw0=$(cpu_ticks "$PT"); d0=$(cpu_ticks "$PD")
+      read -r rps client < <(set_load "$T_PORT" "$test")
+      echo "$T round $r: $rps $T/s on twemproxy; CPU us per $T: nutcracker $(us_per_set "$(($(cpu_ticks "$PT") - tw0))")" \
+        "its redis $(us_per_set "$(($(cpu_ticks "$PD") - d0))")"
+    fi
   done
 done
 for n in A B; do
