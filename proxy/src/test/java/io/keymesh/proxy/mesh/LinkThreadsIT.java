@@ -7,13 +7,6 @@ import io.keymesh.topology.link.LinkRuntime;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -79,12 +72,11 @@ class LinkThreadsIT extends MeshTest {
 
     @Test
     void aSnapshotStreamsOnTheNodesOwnThreads() throws Exception {
-        int http;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            http = s.getLocalPort();
-        }
+        int http = NodeMetrics.freePort();
         mesh = MeshFixture.builder().nodes(1).replicas(1).external(0).stopped(1)
-                .setting("keymesh.replication.log-retention-bytes", "1m").setting(0, "keymesh.http.port", http).start();
+                .setting("keymesh.replication.log-retention-bytes", "1m").setting(0, "keymesh.http.port", http)
+                .setting(1, "keymesh.health-check.timeout", "2s")   // checks are not what this looks at: load may slow them
+                .start();
         MeshNode a = mesh.node(0);
         MeshNode r = mesh.replica(0);
         Random random = new Random(19);
@@ -95,7 +87,7 @@ class LinkThreadsIT extends MeshTest {
         }
         int port = http;
         Await.until(CONVERGE, "A trims its log past its first entry",
-                () -> metric(port, "keymesh_log_first_seq") > 1, () -> metrics(port));
+                () -> NodeMetrics.sample(port, "keymesh_log_first_seq") > 1, () -> NodeMetrics.text(port));
         List<String> alone = keymeshThreads(a);
 
         CuttableRelay toA = mesh.relay(r, a);
@@ -127,18 +119,10 @@ class LinkThreadsIT extends MeshTest {
                 () -> r.sync().info("replication"));
         mesh.awaitConverged(CONVERGE);
         assertEquals(String.valueOf(SNAPSHOT_KEYS), r.sync().dbsize().toString(), "the replica holds A's keys");
-        assertEquals(SNAPSHOT_KEYS, metric(port, "keymesh_link_sent_keys_total"), "A sent each key once:\n" + metrics(port));
+        assertEquals(SNAPSHOT_KEYS, NodeMetrics.sample(port, "keymesh_link_sent_keys_total"),
+                "A sent each key once:\n" + NodeMetrics.text(port));
         assertEquals(SNAPSHOT_KEYS, infoNumber(r.sync().info("replication"), "keymesh_sync_keys_done"), "the replica merged each");
         assertEquals(alone, keymeshThreads(a), "the same threads after the snapshot");
-    }
-
-    /** The one sample of {@code name} in node's /metrics at {@code port}. */
-    private static long metric(int port, String name) {
-        Matcher m = Pattern.compile("(?m)^" + name + "\\{[^}]*\\} ([0-9.E-]+)$").matcher(metrics(port));
-        if (!m.find()) {
-            return -1;
-        }
-        return (long) Double.parseDouble(m.group(1));
     }
 
     /** The number on INFO's {@code name:} line (-1 when absent). */
@@ -154,19 +138,6 @@ class LinkThreadsIT extends MeshTest {
             out[i] = (char) ('a' + random.nextInt(26));
         }
         return new String(out);
-    }
-
-    /** Node's /metrics text at {@code port}. */
-    private static String metrics(int port) {
-        try {
-            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 
     /** The threads of {@code node}'s JVM that keymesh names, sorted. */
