@@ -30,7 +30,8 @@ public final class ReplicaRole implements AutoCloseable {
                        BackendAccess backend, String checkUsername, String checkPassword, LinkSockets sockets,
                        LinkRuntime runtime) {
         this.settings = settings;
-        this.tracker = UpstreamTracker.withRespChecks(settings, checkUsername, checkPassword, sockets, time);
+        this.tracker = UpstreamTracker.withRespChecks(settings, checkUsername, checkPassword, sockets, this::linkReadSince,
+                time);
         LinkSettings linkSettings = LinkSettings.defaults().withReconnect(50, 1000).withSockets(sockets);
         this.link = new ReplicaLink(() -> tracker.current().map(UpstreamAddress::toString).orElse(null), self, clock,
                 time, backend, linkSettings, runtime);
@@ -39,6 +40,12 @@ public final class ReplicaRole implements AutoCloseable {
                 link.upstreamChanged();
             }
         });
+    }
+
+    /** Whether the link received bytes from {@code upstream} at or after {@code sinceNanos}: its checks may queue behind them. */
+    private boolean linkReadSince(UpstreamAddress upstream, long sinceNanos) {
+        ReplicaLink l = link;
+        return l != null && l.readSince(upstream.toString(), sinceNanos);
     }
 
     /** Starts the link and the checks. */

@@ -26,6 +26,7 @@ public final class CuttableRelay implements AutoCloseable {
     private final AtomicLong bytesToTarget = new AtomicLong();
     private final AtomicLong bytesFromTarget = new AtomicLong();
     private final AtomicLong connectionsAccepted = new AtomicLong();
+    private final AtomicLong connectionsHeld = new AtomicLong();
     private final Pacer upPacer = new Pacer();
     private final Pacer downPacer = new Pacer();
     private final java.io.ByteArrayOutputStream recorded = new java.io.ByteArrayOutputStream();
@@ -33,6 +34,8 @@ public final class CuttableRelay implements AutoCloseable {
     private volatile int targetPort;
     private volatile int targetReceiveBytes;
     private volatile boolean cut;
+    private volatile boolean holdNew;
+    private final Set<Socket> held = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     /** Starts a relay named {@code name} (for thread names and messages) with no target yet: it refuses connections until {@link #target}. */
@@ -68,6 +71,29 @@ public final class CuttableRelay implements AutoCloseable {
             throw new IllegalArgumentException("bytes " + bytes);
         }
         targetReceiveBytes = bytes;
+    }
+
+    /**
+     * From now on accepts new connections but forwards nothing of them (a path whose queues are full:
+     * a new connection's requests wait past any timeout), while the connections forwarded before go
+     * on; {@link #releaseHeld()} resets the held ones and forwards new ones again.
+     */
+    public void holdNewConnections() {
+        holdNew = true;
+    }
+
+    /** Resets the connections {@link #holdNewConnections()} held, and forwards new ones again. */
+    public void releaseHeld() {
+        holdNew = false;
+        for (Socket s : held) {
+            held.remove(s);
+            reset(s);
+        }
+    }
+
+    /** Connections accepted and held unanswered since {@link #holdNewConnections()}. */
+    public long connectionsHeld() {
+        return connectionsHeld.get();
     }
 
     /** Resets every forwarded connection and refuses new ones. */
@@ -139,6 +165,12 @@ public final class CuttableRelay implements AutoCloseable {
                 if (closed) {
                     return;
                 }
+                continue;
+            }
+            if (holdNew && !cut) {
+                held.add(client);
+                open.add(client);
+                connectionsHeld.incrementAndGet();
                 continue;
             }
             int port = targetPort;

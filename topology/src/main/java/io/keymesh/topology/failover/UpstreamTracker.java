@@ -5,6 +5,7 @@ import io.keymesh.topology.health.HealthCheck;
 import io.keymesh.topology.health.HealthMonitor;
 import io.keymesh.topology.health.HealthProbe;
 import io.keymesh.topology.health.RespHealthProbe;
+import io.keymesh.topology.health.StreamingLinkProbe;
 import io.keymesh.topology.health.UpstreamAddress;
 import io.keymesh.topology.link.LinkSockets;
 import java.util.ArrayList;
@@ -30,19 +31,17 @@ public final class UpstreamTracker implements AutoCloseable {
     }
 
     /**
-     * Tracks the upstreams of {@code settings} with the PING + ROLE check over TCP, authenticating as
-     * {@code username}/{@code password} when a password is given (either may be null).
+     * Tracks the upstreams of {@code settings} with the PING + ROLE check, connecting with
+     * {@code sockets} (TLS with keymesh.tls.replication) and authenticating as
+     * {@code username}/{@code password} when a password is given (either may be null); a check that
+     * times out passes while the replica's link from that upstream streams ({@code reads},
+     * {@link StreamingLinkProbe}).
      */
     public static UpstreamTracker withRespChecks(ReplicaSettings settings, String username, String password,
+                                                 LinkSockets sockets, StreamingLinkProbe.LinkReads reads,
                                                  TimeSource time) {
-        return withRespChecks(settings, username, password, LinkSockets.plain(), time);
-    }
-
-    /** The same, connecting with {@code sockets} (TLS with keymesh.tls.replication). */
-    public static UpstreamTracker withRespChecks(ReplicaSettings settings, String username, String password,
-                                                 LinkSockets sockets, TimeSource time) {
-        return new UpstreamTracker(settings,
-                new RespHealthProbe(settings.health().timeout(), username, password, sockets, time), time);
+        HealthProbe checks = new RespHealthProbe(settings.health().timeout(), username, password, sockets, time);
+        return new UpstreamTracker(settings, new StreamingLinkProbe(checks, reads, time), time);
     }
 
     /** Adds a listener for switches of the followed upstream; add listeners before {@link #start()}. */

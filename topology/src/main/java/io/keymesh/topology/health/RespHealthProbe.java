@@ -102,7 +102,7 @@ public final class RespHealthProbe implements HealthProbe {
             }
             return ProbeResult.fail("ROLE answered " + shown);
         } catch (SocketTimeoutException e) {
-            return ProbeResult.fail("no reply within " + timeout.toMillis() + " ms");
+            return ProbeResult.timeout("no reply within " + timeout.toMillis() + " ms");
         } catch (ConnectException e) {
             return ProbeResult.fail("connection refused");
         } catch (UnknownHostException e) {

@@ -88,6 +88,9 @@ public final class PullLink implements AutoCloseable {
     private volatile Consumer<LinkFrame.Publish> onPublish = p -> { };
     private volatile Consumer<String> onSecretRefusal = why -> { };
     private volatile Runnable onApplied = () -> { };
+    // the last bytes the connection received: when, and from which address (null: none yet on it)
+    private volatile long lastReadNanos;
+    private volatile String readFrom;
     // the rest is touched on the loop only
     private final ActionQueue todo;
     private final LoopTimer timer;
@@ -374,6 +377,7 @@ public final class PullLink implements AutoCloseable {
             throw new IOException("no upstream selected");
         }
         connectedTo = address;
+        readFrom = null;
         status.connecting(address);
         call(conn -> null, opened -> { });          // the backend connection first: a backend down fails the link here
         int colon = address.lastIndexOf(':');
@@ -386,6 +390,7 @@ public final class PullLink implements AutoCloseable {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast("reads", new ReadMark(address));
                         SslHandler tls = settings.sockets().sslHandler(host, port, settings.connectTimeoutMillis());
                         if (tls != null) {
                             ch.pipeline().addLast("tls", tls);
@@ -531,6 +536,34 @@ public final class PullLink implements AutoCloseable {
         }
         act(machine.onTimer(time.monotonicNanos()));
         pump();
+    }
+
+    /**
+     * Whether the connection to {@code address} received bytes at or after {@code sinceNanos}
+     * (monotonic), whole frames or not: any thread.
+     */
+    public boolean readSince(String address, long sinceNanos) {
+        String from = readFrom;
+        long at = lastReadNanos;
+        return from != null && from.equals(address) && at - sinceNanos >= 0;
+    }
+
+    /** Notes when the connection to {@code address} receives bytes (before TLS and framing). */
+    private final class ReadMark extends ChannelInboundHandlerAdapter {
+        private final String address;
+
+        ReadMark(String address) {
+            this.address = address;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (ctx.channel() == channel) {
+                lastReadNanos = time.monotonicNanos();
+                readFrom = address;
+            }
+            ctx.fireChannelRead(msg);
+        }
     }
 
     /** The connection's inbound end: values go to the link; its end or error fails the link. */

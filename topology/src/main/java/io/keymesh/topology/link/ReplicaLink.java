@@ -51,6 +51,11 @@ public final class ReplicaLink implements AutoCloseable {
         return status;
     }
 
+    /** Whether the connection to {@code address} ("host:port") received bytes at or after {@code sinceNanos} (monotonic). */
+    public boolean readSince(String address, long sinceNanos) {
+        return link.readSince(address, sinceNanos);
+    }
+
     /** Sets the address told to upstreams ("host:port"), once the client port is bound. */
     public void advertise(String address) {
         link.advertise(address);
