@@ -28,24 +28,6 @@ class ApplyLibraryIT extends ThreeNodeTest {
                 .setLevel(Level.INFO);
     }
 
-
-
-
-
-    private static void meshAll(Node... nodes) {
-        for (Node from : nodes) {
-            for (Node to : nodes) {
-                if (from != to) {
-                    ship(from, to);
-                }
-            }
-        }
-    }
-
-    private static String str(byte[] reply) {
-        return new String(reply, StandardCharsets.ISO_8859_1);
-    }
-
     @Test
     void loadedLibraryReportsItsVersion() {
         assertEquals(ApplyLibrary.version(), a.conn.callParsed("FCALL", "km_version", "0"));
