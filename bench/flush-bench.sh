@@ -31,13 +31,9 @@ BENCH_NAME=flush-bench
 KEYS=${KEYS:-1000000}
 FLUSH_ARG=${FLUSH_ARG:-}
 WAY=${WAY:-logged}
-KEYMESH_JAR=${KEYMESH_JAR:-$ROOT/proxy/target/keymesh.jar}
 SECRET=bench-secret
 
-need redis-server redis-benchmark redis-cli java awk
-[ -f "$KEYMESH_JAR" ] || die "no keymesh jar at $KEYMESH_JAR (build: mvn -B -q -o package -DskipTests)"
-install_traps
-make_tmp
+start_bench redis-server redis-benchmark redis-cli java awk
 
 pick_port DIRECT_PORT; pick_port A_PORT; pick_port B_PORT
 log "direct :$DIRECT_PORT  A :$A_PORT  B :$B_PORT"

@@ -27,13 +27,9 @@ BENCH_NAME=link-bench
 
 N_1K=${N_1K:-200000}; N_8K=${N_8K:-200000}; KEYSPACE=${KEYSPACE:-100000}
 SCENARIOS=${SCENARIOS:-idle-1k storm-8k}; NODES=${NODES:-2}
-KEYMESH_JAR=${KEYMESH_JAR:-$ROOT/proxy/target/keymesh.jar}
 SECRET=bench-secret
 
-need redis-server redis-benchmark redis-cli java awk
-[ -f "$KEYMESH_JAR" ] || die "no keymesh jar at $KEYMESH_JAR (build: mvn -B -q -o package -DskipTests)"
-install_traps
-make_tmp
+start_bench redis-server redis-benchmark redis-cli java awk
 
 now() { date +%s.%N; }
 

@@ -25,14 +25,10 @@ BENCH_NAME=list-bench
 . "$HERE/lib/mesh.sh"
 
 N_OPS=${N_OPS:-50000}; CLIENTS=${CLIENTS:-50}; LONG=${LONG:-100000}; WIRE_OPS=${WIRE_OPS:-20000}
-KEYMESH_JAR=${KEYMESH_JAR:-$ROOT/proxy/target/keymesh.jar}
 SECRET=bench-secret
 VALUE=$(printf 'x%.0s' $(seq 1 100))
 
-need redis-server redis-benchmark redis-cli java ss awk sha1sum
-[ -f "$KEYMESH_JAR" ] || die "no keymesh jar at $KEYMESH_JAR (build: mvn -B -q -o package -DskipTests)"
-install_traps
-make_tmp
+start_bench redis-server redis-benchmark redis-cli java ss awk sha1sum
 
 pick_port DIRECT_PORT; pick_port A_PORT; pick_port B_PORT
 log "direct :$DIRECT_PORT  A :$A_PORT  B :$B_PORT"

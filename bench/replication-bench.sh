@@ -38,17 +38,13 @@ fi
 ROUNDS=${ROUNDS:-3}; N_SET=${N_SET:-200000}; CLIENTS=${CLIENTS:-50}; TESTS=${TESTS:-set incr hset}
 LAG_RATE=${LAG_RATE:-5000 10000 20000}; LAG_SECONDS=${LAG_SECONDS:-15}
 WIRE_SETS=${WIRE_SETS:-100000}; MEM_KEYS=${MEM_KEYS:-1000000}
-KEYMESH_JAR=${KEYMESH_JAR:-$ROOT/proxy/target/keymesh.jar}
 PROBE="$HERE/lib/ReplicationProbe.java"
 # the lag probe's JVM never collects (it allocates ~300 MB in a run): its own 20-40 ms young
 # collections were pauses of the instrument, counted as lag
 PROBE_JVM="-XX:+UnlockExperimentalVMOptions -XX:+UseEpsilonGC -Xms2g -Xmx2g"
 SECRET=bench-secret
 
-need redis-server redis-benchmark redis-cli java ss awk
-[ -f "$KEYMESH_JAR" ] || die "no keymesh jar at $KEYMESH_JAR (build: mvn -B -q -o package -DskipTests)"
-install_traps
-make_tmp
+start_bench redis-server redis-benchmark redis-cli java ss awk
 
 pick_port DIRECT_PORT; pick_port SOLO_PORT; pick_port A_PORT; pick_port B_PORT
 log "direct :$DIRECT_PORT  solo :$SOLO_PORT  A :$A_PORT  B :$B_PORT"

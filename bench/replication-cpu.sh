@@ -28,11 +28,7 @@ BENCH_NAME=replication-cpu
 . "$HERE/lib/mesh.sh"
 
 ROUNDS=${ROUNDS:-2}; N=${N:-200000}; TESTS=${TESTS:-set incr hset}
-KEYMESH_JAR=${KEYMESH_JAR:-$ROOT/proxy/target/keymesh.jar}
-need redis-server redis-benchmark redis-cli java pgrep awk
-[ -f "$KEYMESH_JAR" ] || die "no keymesh jar at $KEYMESH_JAR (build: mvn -B -q -o package -DskipTests)"
-install_traps
-make_tmp
+start_bench redis-server redis-benchmark redis-cli java pgrep awk
 
 pick_port A_PORT; pick_port B_PORT
 start_peered_pair bench-secret

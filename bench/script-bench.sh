@@ -23,12 +23,8 @@ BENCH_NAME=script-bench
 . "$HERE/lib/mesh.sh"
 
 ROUNDS=${ROUNDS:-3}; N=${N:-100000}; PIPELINE=${PIPELINE:-1}
-KEYMESH_JAR=${KEYMESH_JAR:-$ROOT/proxy/target/keymesh.jar}
 SCRIPT="redis.call('SET', KEYS[1], ARGV[1]) return redis.call('INCR', KEYS[2])"
-need redis-server redis-benchmark redis-cli java awk sort
-[ -f "$KEYMESH_JAR" ] || die "no keymesh jar at $KEYMESH_JAR (build: mvn -B -q -o package -DskipTests)"
-install_traps
-make_tmp
+start_bench redis-server redis-benchmark redis-cli java awk sort
 
 pick_port A_PORT; pick_port B_PORT
 start_peered_pair bench-secret

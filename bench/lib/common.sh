@@ -55,6 +55,21 @@ make_tmp() {
   TMP_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/keymesh-bench.XXXXXX") || die "mktemp failed"
 }
 
+# need_keymesh_jar: KEYMESH_JAR (default: this tree's proxy/target/keymesh.jar) is a built jar.
+need_keymesh_jar() {
+  KEYMESH_JAR=${KEYMESH_JAR:-$ROOT/proxy/target/keymesh.jar}
+  [ -f "$KEYMESH_JAR" ] || die "no keymesh jar at $KEYMESH_JAR (build: cd $ROOT && mvn -B -q -o package -DskipTests)"
+}
+
+# start_bench COMMAND...: the start of a bench of keymesh nodes: the commands it needs, the keymesh
+# jar (need_keymesh_jar), the traps that stop what it starts when it exits, and its temp dir TMP_ROOT.
+start_bench() {
+  need "$@"
+  need_keymesh_jar
+  install_traps
+  make_tmp
+}
+
 port_free() {
   local p=$1 u
   for u in "${USED_PORTS[@]:-}"; do [ "$u" = "$p" ] && return 1; done
@@ -100,7 +115,7 @@ start_direct() {
 start_keymesh() {
   local port=$1 dir="$TMP_ROOT/keymesh"
   mkdir -p "$dir"
-  [ -f "$KEYMESH_JAR" ] || die "no keymesh jar at $KEYMESH_JAR (build: cd $ROOT && mvn -B -q -o package -DskipTests)"
+  need_keymesh_jar
   cp "$KEYMESH_JAR" "$dir/keymesh.jar"
   # the JVM options bin/keymesh uses (bin/jvm-options), plus KEYMESH_JAVA_OPTS
   # shellcheck disable=SC2086

@@ -8,23 +8,15 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Plain SETs (SET key value, outside MULTI) of several clients, held on one shared backend link to
  * leave as one call of the apply library ({@link ApplyCalls#setsStart}: per SET its stamp, packed stamp, key and value)
- * (docs/design/replication.md, "Runs of plain SETs"). The link sends the run before any other request and
- * at the end of the event-loop turn ({@link BackendLink.Run}), so requests keep their order; the
- * call's array reply is cut into one reply per SET, each handed to its client's sink.
+ * (docs/design/replication.md, "Runs of plain SETs"), sent and answered as every {@link ApplyRun}.
  */
-final class SetRun implements BackendLink.Run {
+final class SetRun extends ApplyRun {
     /** Client frames up to this size join a run; a larger SET goes alone, as any write. */
     static final int FRAME_MAX = 4096;
-    /** A run of this many SETs is sent and a new one started (it keeps one Lua call short). */
-    static final int SETS_MAX = 64;
-    /** A run that holds this many bytes of SETs is sent and a new one started. */
-    static final int BYTES_MAX = 32 * 1024;
     private static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] PACKED_BULK = "$12\r\n".getBytes(StandardCharsets.US_ASCII);   // 8 bytes of HLC, 4 of node id
     private static final byte[] EMPTY_BULK = "$0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -57,15 +49,8 @@ final class SetRun implements BackendLink.Run {
         }
     }
 
-    private final ByteBuf head;           // N, origin and db bulks
-    private final ByteBuf body;           // per SET: stamp bulks, then key and value as the client sent them
-    private final byte[] stamp;           // the text stamp being written: HLC digits, then the node id
-    private final List<ReplySink> sinks = new ArrayList<>();
-
     private SetRun(ByteBufAllocator alloc, Origin origin, int db) {
-        head = origin.callHead(alloc, db);
-        body = alloc.directBuffer(2048);
-        stamp = origin.stampBuffer();
+        super(alloc, origin, db);   // per SET in the body: stamp bulks, then key and value as the client sent them
     }
 
     /**
@@ -75,14 +60,13 @@ final class SetRun implements BackendLink.Run {
      */
     static void add(BackendLink link, ByteBufAllocator alloc, Origin origin, int db, long hlc,
                     ByteBuf frame, int keyFrom, int frameEnd, ReplySink sink) {
-        SetRun run = link.run() instanceof SetRun open ? open : null;
-        if (run == null || run.sinks.size() >= SETS_MAX || run.body.readableBytes() >= BYTES_MAX) {
+        SetRun run = link.run() instanceof SetRun open && !open.full() ? open : null;
+        if (run == null) {
             run = new SetRun(alloc, origin, db);
             link.startRun(run);
         }
+        run.writeStamp(hlc);
         ByteBuf body = run.body;
-        Stamp.writeHlc(hlc, run.stamp, 0);
-        WriteEncoder.writeBulk(body, run.stamp);
         // the stamp as the library stores a bare register stamp, two hex digits per byte, so that it
         // need not pack it; only for stamps it would pack (top byte below 0x20), else empty
         if ((hlc >>> 56) < 0x20) {
@@ -99,9 +83,6 @@ final class SetRun implements BackendLink.Run {
 
     @Override
     public void send(BackendLink link) {
-        ByteBuf start = ApplyCalls.setsStart(head.alloc(), sinks.size(), head);
-        head.release();
-        link.send(start, null);                       // the call's start, then its SETs: one request
-        link.send(body, new RunReplies(sinks, "SET"));
+        sendCall(link, ApplyCalls.setsStart(head.alloc(), sinks.size(), head), "SET");
     }
 }

@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
@@ -26,10 +25,9 @@ import redis.clients.jedis.exceptions.JedisDataException;
  * -NOPERM errors; the ACL subcommands answered from keymesh's users; runtime changes kept in the
  * node's ACL file across a restart.
  */
-class AclIT {
+class AclIT extends NodePerClass {
     private static final Err NOPERM_KEY = new Err("NOPERM this user has no permissions to access one of the keys used as arguments");
     private static final Err NOPERM_CHANNEL = new Err("NOPERM this user has no permissions to access one of the channels used as arguments");
-    private static KeymeshFixture fx;
 
     @BeforeAll
     static void startNode() {
@@ -39,13 +37,6 @@ class AclIT {
                         Map.of("name", "app", "password", "app-pw",
                                 "rules", "~app:* &news:* +@all -@dangerous -@admin"),
                         Map.of("name", "reader", "password", "reader-pw", "rules", "%R~* +@read +@connection"))));
-    }
-
-    @AfterAll
-    static void stopNode() {
-        if (fx != null) {
-            fx.close();
-        }
     }
 
     private static Jedis jedis(String user, String password) {

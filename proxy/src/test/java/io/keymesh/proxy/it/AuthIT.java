@@ -17,28 +17,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** A node with requirepass and a named user: clients must authenticate, with Redis' replies. */
-class AuthIT {
+class AuthIT extends NodePerClass {
     private static final Err NOAUTH = new Err("NOAUTH Authentication required.");
     private static final Err WRONGPASS = new Err("WRONGPASS invalid username-password pair or user is disabled.");
-    private static KeymeshFixture fx;
 
     @BeforeAll
     static void startNode() {
         fx = KeymeshFixture.start(Map.of(
                 "keymesh.requirepass", "s3cret",
                 "keymesh.users", List.of(Map.of("name", "app", "password", "pw"))));
-    }
-
-    @AfterAll
-    static void stopNode() {
-        if (fx != null) {
-            fx.close();
-        }
     }
 
     @Test

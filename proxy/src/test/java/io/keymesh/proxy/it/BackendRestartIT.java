@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,19 +25,9 @@ import org.junit.jupiter.api.Test;
  * connections work again and data written (and fsynced by appendfsync everysec) before the kill is
  * still there.
  */
-class BackendRestartIT {
-    private KeymeshFixture fx;
-
-    @AfterEach
-    void stop() {
-        if (fx != null) {
-            fx.close();
-        }
-    }
-
+class BackendRestartIT extends OneNodePerTest {
     @Test
     void clientsGetErrorsWhileTheBackendIsDownAndTheSameConnectionsWorkAfterItsRestart() throws Exception {
-        fx = KeymeshFixture.start();
         StatefulRedisConnection<String, String> connection = fx.connect();
         connection.setTimeout(Duration.ofSeconds(5));
         RedisCommands<String, String> lettuce = connection.sync();
@@ -116,7 +105,6 @@ class BackendRestartIT {
 
     @Test
     void infoReportsTheBackendDownWithLoadingOneWhileItRestarts() throws Exception {
-        fx = KeymeshFixture.start();
         try (RespSocket s = fx.raw()) {
             long pid = fx.node().redis().pid();
             ProcessHandle.of(pid).orElseThrow().destroyForcibly();

@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -32,21 +31,13 @@ import org.junit.jupiter.api.Test;
  * after it. Replies nested far deeper than any fixed bound (a script's nested table) reach RESP2
  * and RESP3 clients byte for byte as Redis sends them, and the shared backend link stays up.
  */
-class BusyScriptIT {
+class BusyScriptIT extends NodePerClass {
     private static final String SPIN = "while true do end";
     private static final Duration QUICK = Duration.ofSeconds(2);
-    private static KeymeshFixture fx;
 
     @BeforeAll
     static void start() {
         fx = KeymeshFixture.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (fx != null) {
-            fx.close();
-        }
     }
 
     /** Lowers busy-reply-threshold so tests need not wait Redis' default 5 s. */

@@ -337,34 +337,15 @@ public final class KeymeshFixture implements AutoCloseable {
     /** Stops everything this fixture started, newest first, then deletes its directories. */
     @Override
     public void close() {
-        List<Throwable> failures = new ArrayList<>();
+        Teardown.Steps steps = new Teardown.Steps();
         while (!started.isEmpty()) {
-            try {
-                started.pop().close();
-            } catch (Throwable t) {
-                failures.add(t);
-            }
+            steps.run(started.pop()::close);
         }
-        try {
-            if (node != null) {
-                node.close();
-            }
-        } catch (Throwable t) {
-            failures.add(t);
-        } finally {
+        if (node != null) {
+            steps.run(node::close);
             node = null;
         }
-        try {
-            resources.shutdown(0, 2, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
-        } catch (Throwable t) {
-            failures.add(t);
-        }
-        Teardown.deleteTree(root);
-        if (!failures.isEmpty()) {
-            IllegalStateException e = new IllegalStateException("closing the keymesh fixture failed");
-            failures.forEach(e::addSuppressed);
-            throw e;
-        }
+        steps.finish(resources, root, "closing the keymesh fixture");
     }
 
     static void sleep(long millis) {

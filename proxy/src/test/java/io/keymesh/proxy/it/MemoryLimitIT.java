@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -25,21 +24,13 @@ import org.junit.jupiter.api.Test;
  * denyoom get Redis' exact -OOM (inside MULTI too, which then aborts), reads and deletes keep
  * working, and deleting makes room again; INFO memory shows the limit and the split.
  */
-class MemoryLimitIT {
+class MemoryLimitIT extends NodePerClass {
     static final String OOM = "OOM command not allowed when used memory > 'maxmemory'.";
     private static final long LIMIT_BYTES = 3L << 20;
-    private static KeymeshFixture fx;
 
     @BeforeAll
     static void start() {
         fx = KeymeshFixture.start(Map.of("keymesh.maxmemory", "3m", "keymesh.replication.enabled", "true"));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (fx != null) {
-            fx.close();
-        }
     }
 
     @Test

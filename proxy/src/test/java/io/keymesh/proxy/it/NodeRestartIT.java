@@ -10,23 +10,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Stopping keymesh and starting a new node on the same data directory keeps every key. */
-class NodeRestartIT {
-    private KeymeshFixture fx;
-
-    @AfterEach
-    void stop() {
-        if (fx != null) {
-            fx.close();
-        }
-    }
-
+class NodeRestartIT extends OneNodePerTest {
     @Test
     void keysWrittenBeforeANodeRestartAreThereAfterwards() throws Exception {
-        fx = KeymeshFixture.start();
         RedisCommands<String, String> before = fx.connect().sync();
         for (int i = 0; i < 500; i++) {
             before.set("key:" + i, "value-" + i);

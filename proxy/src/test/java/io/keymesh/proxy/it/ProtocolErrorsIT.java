@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -19,8 +18,7 @@ import org.junit.jupiter.api.Test;
  * clients keep working; unknown commands and wrong arity get Redis' own texts; inline commands work.
  * The node runs with proto-max-bulk-len = 1m.
  */
-class ProtocolErrorsIT {
-    private static KeymeshFixture fx;
+class ProtocolErrorsIT extends NodePerClass {
     private static RespSocket bystander;
 
     @BeforeAll
@@ -28,13 +26,6 @@ class ProtocolErrorsIT {
         fx = KeymeshFixture.start(Map.of("keymesh.limits.proto-max-bulk-len", "1m"));
         bystander = fx.raw();
         assertEquals("OK", bystander.call("SET", "bystander", "alive"));
-    }
-
-    @AfterAll
-    static void stopNode() {
-        if (fx != null) {
-            fx.close();
-        }
     }
 
     @BeforeEach

@@ -9,7 +9,6 @@ import io.keymesh.topology.wire.LogEntry;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.api.StatefulRedisConnection;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -26,17 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * newest entry, so a restarted node seeds its clock past that entry's stamp (it logged "the newest
  * logged stamp (none)" when the trim had emptied the log).
  */
-class ClockSeedIT {
+class ClockSeedIT extends MeshTest {
     private static final int LOG_DB = 2 * MeshFixture.DATABASES;
-
-    private MeshFixture mesh;
-
-    @AfterEach
-    void closeMesh() {
-        if (mesh != null) {
-            mesh.close();
-        }
-    }
 
     @Test
     void restartedNodeSeedsItsClockFromTheNewestEntryOfATrimmedLog() {

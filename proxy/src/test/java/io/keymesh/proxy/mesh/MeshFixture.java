@@ -358,16 +358,12 @@ public final class MeshFixture implements AutoCloseable {
 
     @Override
     public void close() {
-        List<Throwable> failures = new ArrayList<>();
+        Teardown.Steps steps = new Teardown.Steps();
         synchronized (processes) {
             processes.forEach(Teardown::stopProcess);
         }
         for (MeshNode n : nodes) {
-            try {
-                n.closeClients();
-            } catch (Throwable t) {
-                failures.add(t);
-            }
+            steps.run(n::closeClients);
         }
         for (CuttableRelay[] row : relays) {
             for (CuttableRelay r : row) {
@@ -377,22 +373,8 @@ public final class MeshFixture implements AutoCloseable {
             }
         }
         for (MeshNode n : nodes) {
-            try {
-                n.stop();
-            } catch (Throwable t) {
-                failures.add(t);
-            }
+            steps.run(n::stop);
         }
-        try {
-            resources.shutdown(0, 2, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
-        } catch (Throwable t) {
-            failures.add(t);
-        }
-        Teardown.deleteTree(root);
-        if (!failures.isEmpty()) {
-            IllegalStateException e = new IllegalStateException("closing the mesh fixture failed");
-            failures.forEach(e::addSuppressed);
-            throw e;
-        }
+        steps.finish(resources, root, "closing the mesh fixture");
     }
 }

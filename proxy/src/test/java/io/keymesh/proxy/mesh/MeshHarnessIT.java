@@ -18,20 +18,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The mesh test harness itself: relays cut and heal, digests see every difference a client would, external nodes stop cleanly. */
-class MeshHarnessIT {
-    private MeshFixture mesh;
-
-    @AfterEach
-    void stop() {
-        if (mesh != null) {
-            mesh.close();
-        }
-    }
-
+class MeshHarnessIT extends MeshTest {
     @Test
     void relayForwardsUntilCutAndAgainAfterHeal() throws Exception {
         mesh = MeshFixture.builder().nodes(1).start();

@@ -5,11 +5,12 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 
 /** Base of the mesh scenario tests: one fresh mesh per test, always closed. */
-abstract class MeshTest {
+public abstract class MeshTest {
     /** How long a healthy mesh may take to converge after the last write. */
-    static final Duration CONVERGE = Duration.ofSeconds(30);
+    protected static final Duration CONVERGE = Duration.ofSeconds(30);
 
-    MeshFixture mesh;
+    /** The test's mesh, which the test starts; closed after the test. */
+    protected MeshFixture mesh;
 
     @AfterEach
     void closeMesh() {
@@ -20,7 +21,7 @@ abstract class MeshTest {
     }
 
     /** A pause long enough that the next write gets a later HLC millisecond than the previous one on any node. */
-    static void later() {
+    protected static void later() {
         Await.sleep(25);
     }
 }

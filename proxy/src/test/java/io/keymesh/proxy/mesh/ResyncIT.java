@@ -26,6 +26,8 @@ import org.junit.jupiter.api.Test;
 class ResyncIT extends MeshTest {
     /** Keys of ~1 KB that A writes while cut off in the snapshot test: more data than either node's heap. */
     private static final int BULK_KEYS = 80_000;
+    /** The value of every after:N key {@link #writePastLogRetention} writes: 1000 bytes. */
+    private static final String AFTER_VALUE = "x".repeat(1000);
 
     @Test
     void linksCutRepeatedlyUnderThreeConcurrentWritersEndIdenticalWithPartialResyncs() throws Exception {
@@ -236,10 +238,7 @@ class ResyncIT extends MeshTest {
         b.sync().set("b-before-flush", "written on B while cut, before A's FLUSHDB");
         Await.sleep(50);
         assertEquals("OK", a.sync().flushdb());
-        String value = "x".repeat(1000);
-        for (int i = 0; i < 2000; i++) {
-            a.sync().set("after:" + i, value);       // 2 MB: A's log drops the FLUSHDB (retention 1 MB)
-        }
+        writePastLogRetention(a);                    // A's log drops the FLUSHDB
         Await.sleep(3000);   // retention housekeeping trims A's log past B's position
         mesh.heal(a, b);
         ContentDigest merged = mesh.awaitConverged(CONVERGE);
@@ -259,10 +258,7 @@ class ResyncIT extends MeshTest {
         a.sync().set("warm", "up");
         mesh.awaitConverged(CONVERGE);
         mesh.cut(a, b);
-        String value = "x".repeat(1000);
-        for (int i = 0; i < 2000; i++) {
-            a.sync().set("after:" + i, value);       // 2 MB: A's log keeps 1 MB, B falls behind it
-        }
+        writePastLogRetention(a);                    // B falls behind A's log
         for (int i = 0; i < 100; i++) {
             a.sync().del("after:" + i);              // 100 tombstones: metadata without a key
         }
@@ -297,10 +293,7 @@ class ResyncIT extends MeshTest {
         a.sync().set("warm", "up");
         mesh.awaitConverged(CONVERGE);
         mesh.cut(a, b);
-        String value = "x".repeat(1000);
-        for (int i = 0; i < 2000; i++) {
-            a.sync().set("after:" + i, value);       // B falls behind A's 1 MB of log
-        }
+        writePastLogRetention(a);                    // B falls behind A's log
         Await.sleep(3000);   // retention housekeeping trims A's log past B's position
         CuttableRelay fromA = mesh.relay(b, a);
         fromA.throttle(15_000);                      // ~150 KB of snapshot: seconds to watch it
@@ -346,10 +339,7 @@ class ResyncIT extends MeshTest {
         a.sync().set("warm", "up");
         Await.value(CONVERGE, r, "warm", "up");
         mesh.cut(r, a);
-        String value = "x".repeat(1000);
-        for (int i = 0; i < 2000; i++) {
-            a.sync().set("after:" + i, value);       // the replica falls behind A's 1 MB of log
-        }
+        writePastLogRetention(a);                    // the replica falls behind A's log
         Await.sleep(3000);   // retention housekeeping trims A's log past the replica's position
         CuttableRelay toA = mesh.relay(r, a);
         toA.throttle(15_000);
@@ -370,7 +360,7 @@ class ResyncIT extends MeshTest {
         assertTrue(infoField(info, "master_sync_perc").matches("\\d+\\.\\d{2}"), info);
 
         toA.throttle(0);
-        Await.value(CONVERGE, r, "after:1999", value);
+        Await.value(CONVERGE, r, "after:1999", AFTER_VALUE);
         Await.until(java.time.Duration.ofSeconds(10), "the load ended",
                 () -> {
                     String t = r.sync().info("replication");
@@ -413,6 +403,13 @@ class ResyncIT extends MeshTest {
     }
 
     /** Two nodes whose logs keep 1 MB: a node cut off while the other writes more falls behind retention. */
+    /** Writes after:0 to after:1999 as {@link #AFTER_VALUE} on {@code a}: 2 MB, twice the 1 MB of log retention of these tests. */
+    private static void writePastLogRetention(MeshNode a) {
+        for (int i = 0; i < 2000; i++) {
+            a.sync().set("after:" + i, AFTER_VALUE);
+        }
+    }
+
     private static MeshFixture.Builder pairWithSmallLogs() {
         return MeshFixture.builder().nodes(2).setting("keymesh.replication.log-retention-bytes", "1m");
     }

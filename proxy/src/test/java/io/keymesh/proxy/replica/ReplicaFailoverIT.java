@@ -3,8 +3,8 @@ package io.keymesh.proxy.replica;
 import io.keymesh.proxy.mesh.Await;
 import io.keymesh.proxy.mesh.MeshFixture;
 import io.keymesh.proxy.mesh.MeshNode;
+import io.keymesh.proxy.mesh.MeshTest;
 import io.lettuce.core.RedisException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -22,18 +22,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * second within fall * inter + 2 s when it stops, with a partial resync (no snapshot), keep serving
  * while it is down and after it comes back, and the restarted primary converges with the survivor.
  */
-class ReplicaFailoverIT {
+class ReplicaFailoverIT extends MeshTest {
     private static final Duration LINK_UP = Duration.ofSeconds(20);
     private static final Duration REPLICATED = Duration.ofSeconds(5);
-
-    private MeshFixture mesh;
-
-    @AfterEach
-    void closeMesh() {
-        if (mesh != null) {
-            mesh.close();
-        }
-    }
 
     @Test
     void replicasFailOverToTheSurvivingPrimaryWithoutFullResyncAndKeepServing() {

@@ -3,7 +3,7 @@ package io.keymesh.proxy.replica;
 import io.keymesh.proxy.mesh.Await;
 import io.keymesh.proxy.mesh.MeshFixture;
 import io.keymesh.proxy.mesh.MeshNode;
-import org.junit.jupiter.api.AfterEach;
+import io.keymesh.proxy.mesh.MeshTest;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -19,19 +19,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * on the replica within {@link #PROMPT}, where a periodic scan for new origins held them back for up
  * to half a second.
  */
-class ReplicaFirstWriteIT {
+class ReplicaFirstWriteIT extends MeshTest {
     /** Far above loopback replication lag, well below the half second of an origin scan. */
     private static final Duration PROMPT = Duration.ofMillis(250);
     private static final Duration LINK_UP = Duration.ofSeconds(20);
-
-    private MeshFixture mesh;
-
-    @AfterEach
-    void closeMesh() {
-        if (mesh != null) {
-            mesh.close();
-        }
-    }
 
     @Test
     void firstWritesOfNewOriginsReachTheReplicaAsPromptlyAsLaterOnes() {

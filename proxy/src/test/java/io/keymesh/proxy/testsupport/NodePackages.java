@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
 /** Node.js packages for library tests: installed with npm under proxy/target/&lt;dir&gt; (kept between runs) and scripts run there. */
@@ -29,6 +30,19 @@ public final class NodePackages {
             }
         }
         return null;
+    }
+
+    /**
+     * The executable {@code name} on PATH; fails the test when it is missing, for tests that must run
+     * wherever the suite runs.
+     */
+    public static Path require(String name) {
+        Path path = onPath(name);
+        if (path == null) {
+            Assertions.fail(name + " is not on PATH (CI installs Node.js 18+ with npm; bin/setup --test installs it "
+                    + "locally): the test cannot run without it");
+        }
+        return path;
     }
 
     /** Runs {@code command} in {@code dir}; a run past {@code timeoutSeconds} is killed and returned with exit -1. */
@@ -61,8 +75,7 @@ public final class NodePackages {
             Assumptions.assumeTrue(onPath(tool) != null, tool + " is not on PATH (bin/setup --test installs Node.js): "
                     + "cannot install " + packages);
         }
-        Path module = Path.of(System.getProperty("basedir", System.getProperty("user.dir")));
-        Path dir = module.resolve("target").resolve(dirName).toAbsolutePath();
+        Path dir = targetDir(dirName);
         List<String> absent = new ArrayList<>();
         for (String pkg : packages) {
             if (!Files.exists(dir.resolve("node_modules").resolve(pkg).resolve("package.json"))) {
@@ -72,10 +85,7 @@ public final class NodePackages {
         if (absent.isEmpty()) {
             return dir;
         }
-        Files.createDirectories(dir);
-        if (!Files.exists(dir.resolve("package.json"))) {
-            Files.writeString(dir.resolve("package.json"), "{\"name\": \"keymesh-" + dirName + "\", \"private\": true}\n");
-        }
+        createPackage(dir);
         List<String> command = new ArrayList<>(List.of(onPath("npm").toString(), "install", "--no-audit", "--no-fund",
                 "--loglevel=error"));
         command.addAll(packages);
@@ -83,6 +93,39 @@ public final class NodePackages {
         Assumptions.assumeTrue(install.exit() == 0, "npm install " + String.join(" ", packages) + " failed, so the test "
                 + "cannot run:\n" + install.output());
         return dir;
+    }
+
+    /**
+     * proxy/target/node-redis with node-redis 4 (npm package redis@4) installed (kept between runs);
+     * fails the test when node or npm is missing or npm cannot install it.
+     */
+    public static Path nodeRedis4() throws IOException, InterruptedException {
+        require("node");
+        Path npm = require("npm");
+        Path dir = targetDir("node-redis");
+        Path installed = dir.resolve("node_modules/redis/package.json");
+        if (Files.exists(installed) && Files.readString(installed).contains("\"version\": \"4.")) {
+            return dir;
+        }
+        createPackage(dir);
+        Run install = run(dir, 300, List.of(npm.toString(), "install", "--no-audit", "--no-fund", "--loglevel=error",
+                "redis@4"));
+        Assertions.assertEquals(0, install.exit(), "npm install redis@4 failed:\n" + install.output());
+        Assertions.assertTrue(Files.exists(installed), "npm install did not install node_modules/redis:\n" + install.output());
+        return dir;
+    }
+
+    private static Path targetDir(String dirName) {
+        Path module = Path.of(System.getProperty("basedir", System.getProperty("user.dir")));
+        return module.resolve("target").resolve(dirName).toAbsolutePath();
+    }
+
+    /** Makes {@code dir} an npm package that packages can be installed into. */
+    private static void createPackage(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        if (!Files.exists(dir.resolve("package.json"))) {
+            Files.writeString(dir.resolve("package.json"), "{\"name\": \"keymesh-" + dir.getFileName() + "\", \"private\": true}\n");
+        }
     }
 
     /** The version npm installed of {@code pkg} in {@code dir}. */

@@ -12,8 +12,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,24 +19,11 @@ import org.junit.jupiter.api.Test;
  * batches several clients' writes into one call of the apply library: every client must get exactly
  * the reply Redis would give each of its commands, in its order, and the data must add up.
  */
-class BatchedWritesIT {
+class BatchedWritesIT extends ReplicatingNodePerClass {
     private static final int CLIENTS = 24;
     private static final int ROUNDS = 150;
     private static final String NOT_INTEGER = "-ERR value is not an integer or out of range\r\n";
     private static final String WRONGTYPE = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-    private static WriteFixture fx;
-
-    @BeforeAll
-    static void start() {
-        fx = WriteFixture.replicating();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (fx != null) {
-            fx.close();
-        }
-    }
 
     @Test
     void pipelinedMixedWritesOfManyClientsGetTheirOwnRepliesInOrder() throws Exception {

@@ -14,8 +14,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -24,21 +22,7 @@ import org.junit.jupiter.api.Test;
  * client must never see them: not in KEYS, SCAN, DBSIZE, RANDOMKEY, INFO keyspace or CONFIG GET,
  * and not reachable by SELECT, MOVE, COPY ... DB or SWAPDB.
  */
-class MetadataInvisibleIT {
-    private static WriteFixture fx;
-
-    @BeforeAll
-    static void start() {
-        fx = WriteFixture.replicating();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (fx != null) {
-            fx.close();
-        }
-    }
-
+class MetadataInvisibleIT extends ReplicatingNodePerClass {
     @BeforeEach
     void writeSomething() throws IOException {
         try (RespSocket s = fx.raw()) {

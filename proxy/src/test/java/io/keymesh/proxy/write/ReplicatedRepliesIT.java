@@ -7,8 +7,6 @@ import io.keymesh.proxy.it.RespSocket;
 import java.io.IOException;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,21 +14,7 @@ import org.junit.jupiter.api.Test;
  * still get exactly Redis' replies. A sequence of commands of every family goes to the node and to a
  * plain redis-server, in RESP2 and RESP3, and the reply bytes must be identical.
  */
-class ReplicatedRepliesIT {
-    private static WriteFixture fx;
-
-    @BeforeAll
-    static void start() {
-        fx = WriteFixture.replicating();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (fx != null) {
-            fx.close();
-        }
-    }
-
+class ReplicatedRepliesIT extends ReplicatingNodePerClass {
     static final List<String[]> SEQUENCE = List.of(
             // strings and counters
             c("SET", "s", "hello"), c("GET", "s"), c("SET", "s", "world", "GET"), c("SETNX", "s", "x"),

@@ -4,6 +4,7 @@ import com.typesafe.config.ConfigFactory;
 import io.keymesh.proxy.KeymeshNode;
 import io.keymesh.proxy.config.KeymeshConfig;
 import io.keymesh.proxy.it.RespSocket;
+import io.keymesh.proxy.testsupport.Teardown;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -21,12 +22,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A keymesh node with its managed redis-server for the write-path tests, plus what the tests compare
@@ -188,21 +187,9 @@ final class WriteFixture implements AutoCloseable {
             node = null;
         }
         if (plain != null) {
-            plain.destroy();
-            try {
-                if (!plain.waitFor(5, TimeUnit.SECONDS)) {
-                    plain.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                plain.destroyForcibly();
-                Thread.currentThread().interrupt();
-            }
+            Teardown.stopProcess(plain);
         }
         resources.shutdown(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException | UncheckedIOException ignored) {
-            // best effort
-        }
+        Teardown.deleteTree(root);
     }
 }

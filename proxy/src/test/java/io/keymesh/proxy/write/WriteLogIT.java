@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -32,24 +31,15 @@ import org.junit.jupiter.api.Test;
  * stamp of the node's clock (strictly increasing, ending in the node id), no txn outside MULTI and
  * one shared non-zero txn per MULTI/EXEC.
  */
-class WriteLogIT {
-    private static WriteFixture fx;
+class WriteLogIT extends ReplicatingNodePerClass {
     private static RedisCommands<String, String> backend;
     private static String origin;
 
     @BeforeAll
-    static void start() {
-        fx = WriteFixture.replicating();
+    static void connectBackend() {
         backend = fx.connectBackend().sync();
         backend.select(32);
         origin = fx.node().context().nodeId().value();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (fx != null) {
-            fx.close();
-        }
     }
 
     private static List<StreamMessage<String, String>> log() {

@@ -2,14 +2,11 @@ package io.keymesh.storage.apply;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import ch.qos.logback.classic.Level;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * Random writes of every merged family (and FLUSHDBs) on three nodes, shipped in random order and repeated, and
@@ -26,12 +23,6 @@ class ApplyConvergenceIT {
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void quietLogs() {
-        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
-                .setLevel(Level.INFO);
-    }
 
     /**
      * One random write. Each key's member writes keep one type (its family) on every node: concurrent

@@ -8,44 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ch.qos.logback.classic.Level;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /** The apply library in three real redis-servers: local writes, shipping entries, convergence. */
 @SuppressWarnings("unchecked")
 class ApplyLibraryIT extends ThreeNodeTest {
-
-
-
-    @BeforeAll
-    static void quietLogs() {
-        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
-                .setLevel(Level.INFO);
-    }
-
-
-
-
-
-    private static void meshAll(Node... nodes) {
-        for (Node from : nodes) {
-            for (Node to : nodes) {
-                if (from != to) {
-                    ship(from, to);
-                }
-            }
-        }
-    }
-
-    private static String str(byte[] reply) {
-        return new String(reply, StandardCharsets.ISO_8859_1);
-    }
-
     @Test
     void loadedLibraryReportsItsVersion() {
         assertEquals(ApplyLibrary.version(), a.conn.callParsed("FCALL", "km_version", "0"));

@@ -2,14 +2,11 @@ package io.keymesh.storage.apply;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ch.qos.logback.classic.Level;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /** Backend memory of 100k 100-byte strings written through km_w, against the same written to plain Redis. */
 class ApplyMemoryIT {
@@ -18,12 +15,6 @@ class ApplyMemoryIT {
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void quietLogs() {
-        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
-                .setLevel(Level.INFO);
-    }
 
     /**
      * The backend's used_memory less its clients' buffers (mem_clients_normal): what the data and its

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -13,16 +12,6 @@ import org.junit.jupiter.api.Test;
 
 /** Streams merged per entry in real redis-servers: XADD, XDEL, XTRIM on several nodes, shipped in every order. */
 class ApplyStreamIT extends ThreeNodeTest {
-
-
-
-
-
-
-    private static String str(byte[] reply) {
-        return new String(reply, StandardCharsets.ISO_8859_1);
-    }
-
     /** The ID an XADD through km_w returned (a bulk reply). */
     private static String added(byte[] reply) {
         String s = str(reply);
@@ -206,16 +195,6 @@ class ApplyStreamIT extends ThreeNodeTest {
     @SuppressWarnings("unchecked")
     private static List<List<Object>> pending(Node n, String key, String group) {
         return (List<List<Object>>) (List<?>) n.conn.callParsed("XPENDING", key, group, "-", "+", "100");
-    }
-
-    private static void meshAll(Node... nodes) {
-        for (Node from : nodes) {
-            for (Node to : nodes) {
-                if (from != to) {
-                    ship(from, to);
-                }
-            }
-        }
     }
 
     @Test

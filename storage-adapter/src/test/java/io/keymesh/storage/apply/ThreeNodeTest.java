@@ -1,5 +1,6 @@
 package io.keymesh.storage.apply;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,6 +51,22 @@ abstract class ThreeNodeTest {
         List<List<Object>> entries = from.log(from.origin);
         if (!entries.isEmpty()) {
             to.apply(from.origin, entries);
+        }
+    }
+
+    /** A raw RESP reply as text. */
+    static String str(byte[] reply) {
+        return new String(reply, StandardCharsets.ISO_8859_1);
+    }
+
+    /** Ships every node's own log to every other one of {@code nodes}, in the order given. */
+    static void meshAll(Node... nodes) {
+        for (Node from : nodes) {
+            for (Node to : nodes) {
+                if (from != to) {
+                    ship(from, to);
+                }
+            }
         }
     }
 }

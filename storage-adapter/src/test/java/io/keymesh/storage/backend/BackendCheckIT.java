@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ch.qos.logback.classic.Level;
 import io.keymesh.storage.process.RedisProcess;
 import io.keymesh.storage.process.RedisServerSpec;
 import java.nio.file.Path;
@@ -13,10 +12,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /** BackendCheck against real redis-server processes: credentials, replicas, unreachable sockets. */
 class BackendCheckIT {
@@ -27,12 +24,6 @@ class BackendCheckIT {
     Path tmp;
 
     private final List<RedisProcess> started = new ArrayList<>();
-
-    @BeforeAll
-    static void quietLogs() {
-        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
-                .setLevel(Level.INFO);
-    }
 
     @AfterEach
     void stopAll() {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ch.qos.logback.classic.Level;
 import io.keymesh.storage.backend.BackendCheck;
 import io.keymesh.storage.backend.BackendEndpoint;
 import io.keymesh.storage.backend.BackendInfo;
@@ -32,7 +31,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /** Runs the real redis-server: persistence across restarts, supervision, stale-server reclaim. */
 class RedisProcessIT {
@@ -50,8 +48,6 @@ class RedisProcessIT {
 
     @BeforeAll
     static void setUp() {
-        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
-                .setLevel(Level.INFO);
         resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
     }
 

@@ -100,39 +100,39 @@ public final class HealthCheck {
 
     /** The open check passed; {@code detail} says what the upstream answered. Ignored when no check is open. */
     public void onCheckPassed(String detail) {
-        Transition t;
-        synchronized (this) {
-            if (!checkOpen) {
-                log.debug("upstream {}: late check result ignored (passed: {})", upstream, detail);
-                return;
-            }
-            checkOpen = false;
-            lastResult = detail;
-            failuresInRow = 0;
-            passesInRow++;
-            HealthState next = switch (state) {
-                case UNCHECKED, UP, GOING_DOWN -> HealthState.UP;
-                case DOWN, GOING_UP -> passesInRow >= settings.rise() ? HealthState.UP : HealthState.GOING_UP;
-            };
-            boolean counting = state == HealthState.DOWN || state == HealthState.GOING_UP;
-            t = moveTo(next, "check passed" + (counting ? " (" + passesInRow + "/" + settings.rise() + ")" : "")
-                    + ": " + detail);
-        }
-        publish(t);
+        closeCheck(true, detail);
     }
 
     /** The open check failed; {@code reason} says why. Ignored when no check is open. */
     public void onCheckFailed(String reason) {
+        closeCheck(false, reason);
+    }
+
+    /** Counts the open check's result, {@code detail} saying what it was, and publishes any state change. */
+    private void closeCheck(boolean passed, String detail) {
         Transition t;
         synchronized (this) {
             if (!checkOpen) {
-                log.debug("upstream {}: late check result ignored (failed: {})", upstream, reason);
+                log.debug("upstream {}: late check result ignored ({}: {})", upstream, passed ? "passed" : "failed", detail);
                 return;
             }
             checkOpen = false;
-            t = recordFailure(reason);
+            t = passed ? recordPass(detail) : recordFailure(detail);
         }
         publish(t);
+    }
+
+    private Transition recordPass(String detail) {
+        lastResult = detail;
+        failuresInRow = 0;
+        passesInRow++;
+        HealthState next = switch (state) {
+            case UNCHECKED, UP, GOING_DOWN -> HealthState.UP;
+            case DOWN, GOING_UP -> passesInRow >= settings.rise() ? HealthState.UP : HealthState.GOING_UP;
+        };
+        boolean counting = state == HealthState.DOWN || state == HealthState.GOING_UP;
+        return moveTo(next, "check passed" + (counting ? " (" + passesInRow + "/" + settings.rise() + ")" : "")
+                + ": " + detail);
     }
 
     private Transition recordFailure(String reason) {
