@@ -22,7 +22,7 @@ class FuzzIT {
     void nodeAnswersAndKeepsServingThroughAHundredThousandBadInputs() {
         Fuzz.Settings s = new Fuzz.Settings(SEED, Long.getLong("keymesh.fuzz.client", 97_500),
                 Long.getLong("keymesh.fuzz.peer", 300), Long.getLong("keymesh.fuzz.replica", 2_200),
-                Long.getLong("keymesh.fuzz.snapshot", 100),
+                Long.getLong("keymesh.fuzz.snapshot", 60),
                 Long.getLong("keymesh.fuzz.from", 0), Long.getLong("keymesh.fuzz.deep-every", 25_000));
         Fuzz.Result r = assertTimeoutPreemptively(Duration.ofMinutes(Long.getLong("keymesh.fuzz.timeout-minutes", 20)),
                 () -> Fuzz.run(s, System.out));

@@ -201,7 +201,7 @@ final class SnapshotCases {
                 }
             }
             case META_GARBAGE -> items.set(0, p.chance(0.3) ? p.binary(p.between(1, 40))
-                    : b(p.one("abc", "|||", "||||||||||", stamp + "|x", stamp + "|1|2|3|4|5|6|7|8|9", "-", " ",
+                    : b(p.one("abc", "||||||||||", stamp + "|x", stamp + "|1|2|3|4|5|6|7|8|9", "-", " ",
                     stamp + "||||" + origin + " " + stamp + " z y", stamp + "|||" + stamp + "|" + origin)));
             case META_HUGE -> items.set(0, b(p.one(stamp + "|99999999999999999999999", stamp + "|1e309",
                     stamp + "|-5", stamp + "||||" + origin + " " + stamp + " 1e309 0",
