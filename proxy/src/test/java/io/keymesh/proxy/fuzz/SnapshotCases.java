@@ -15,7 +15,8 @@ import java.util.Set;
  * a key merged per member), then {@code SNAPEND}. Three cases in four hold one hostile part: a DUMP
  * payload truncated, with a byte flipped, or corrupt inside and signed again with a right checksum;
  * a DUMP of another type than the type item says; metadata that does not parse, with numbers too
- * large, with a stamp far ahead or malformed; members or list items of the wrong shape; a key or a
+ * large, with a stamp far ahead or malformed; members, list items or a stream's floors, newest XADD
+ * and group registers of the wrong shape; a key or a
  * flush in a database the node does not have; a huge or negative key count in the Sync; a key after
  * SNAPEND; a SNAPEND twice, of another origin or of the node's own; the same key twice; an empty key
  * name; a snapshot cut in the middle. Each key a case sends is named after the case and its place
@@ -103,7 +104,7 @@ final class SnapshotCases {
             } else if (here == Hostile.EMPTY_KEY) {
                 name = "";
             }
-            List<byte[]> items = validItems(p, v, Stamp.of(hlc, origin), nowMillis);
+            List<byte[]> items = validItems(p, v, Stamp.of(hlc, origin), nowMillis, i % 2 == 0);
             Set<String> acceptable = new HashSet<>(Set.of(ABSENT));
             if (here == null || here == Hostile.SAME_KEY_TWICE || here == Hostile.EMPTY_KEY) {
                 acceptable.add(v.content());
@@ -135,7 +136,7 @@ final class SnapshotCases {
             String name = prefix + "after";
             int db = p.below(databases);
             List<byte[]> f = new ArrayList<>(List.of(b("SNAPKEY"), b(Integer.toString(db)), b(name)));
-            f.addAll(validItems(p, v, Stamp.of(Hlc.pack(nowMillis, 0), origin), nowMillis));
+            f.addAll(validItems(p, v, Stamp.of(Hlc.pack(nowMillis, 0), origin), nowMillis, false));
             frame(out, f.toArray(new byte[0][]));
             keys.add(new Key(db, name, Set.of(ABSENT), false));
         } else if (hostile == Hostile.END_TWICE) {
@@ -158,12 +159,18 @@ final class SnapshotCases {
                 List.copyOf(keys), hostile, end);
     }
 
-    /** The items km_dumpkey would give for value {@code v} written whole at {@code stamp}. */
-    private static List<byte[]> validItems(Pick p, DumpCatalog.Value v, String stamp, long nowMillis) {
+    /**
+     * The items km_dumpkey would give for value {@code v} written whole at {@code stamp} (a stream's
+     * facts, floors, newest XADD and group registers, with {@code streamFacts}).
+     */
+    private static List<byte[]> validItems(Pick p, DumpCatalog.Value v, String stamp, long nowMillis, boolean streamFacts) {
         String meta = p.chance(0.3) ? stamp + "|" + (nowMillis + 3_600_000L + p.below(1000)) : stamp;
         List<byte[]> items = new ArrayList<>(List.of(b(meta), v.dump()));
         if (List.of(MEMBER_TYPES).contains(v.type()) && p.chance(0.5)) {
             items.add(b(v.type()));
+        } else if (v.type().equals("stream") && streamFacts) {
+            // its floors: none; its newest XADD: at its register stamp; no group registers
+            items.addAll(List.of(b("stream"), b(""), b(stamp), b(""), b(""), b("xstream")));
         }
         return items;
     }
@@ -209,24 +216,17 @@ final class SnapshotCases {
             case STAMP_AHEAD -> items.set(0, b(Stamp.of(Hlc.pack(nowMillis + 3_600_000L, 0), origin)));
             case STAMP_MALFORMED -> items.set(0, b(p.one("zz", "g".repeat(24), "0", p.word(20), "ffffffffffffffff",
                     Stamp.of(Hlc.pack(nowMillis, 0), "x"), stamp.toUpperCase())));
-            case MEMBERS_MALFORMED -> {
-                items.subList(2, items.size()).clear();
-                DumpCatalog.Value hash = catalog.values().stream().filter(x -> x.type().equals(v.type())
-                        && List.of(MEMBER_TYPES).contains(x.type())).findFirst().orElse(catalog.values().get(3));
-                items.set(1, hash.dump());
-                items.add(b(hash.type()));
-                int shape = p.below(4);
-                switch (shape) {
-                    case 0 -> items.addAll(List.of(b("f0"), b("+" + stamp), b("v")));             // short of five
-                    case 1 -> items.addAll(List.of(b("f0"), b("?" + stamp), b("v"), b(""), b("")));
-                    case 2 -> items.addAll(List.of(b("f0"), b("+zz"), b("v"), b(""), b("")));
-                    default -> items.addAll(List.of(b("f0"), b("+" + stamp), b("v"), b(origin + " zz 1 0"), b("")));
-                }
-            }
             case LIST_MALFORMED -> {
                 items.subList(1, items.size()).clear();
                 items.addAll(List.of(b(""), b("l"), b(p.one(origin + " 5", origin + " 18446744073709551616", "x", ""))));
                 items.addAll(List.of(b(p.one("bad-id", "", "t", "h" + stamp, "tzz:1:2")), b("value")));
+            }
+            case MEMBERS_MALFORMED -> {
+                if (v.type().equals("stream")) {
+                    streamFacts(p, items, stamp);
+                } else {
+                    members(p, v, items, stamp, origin, catalog);
+                }
             }
             case DB_OUT_OF_RANGE -> {
                 return p.one(-1, databases, databases + 3, 2 * databases, 99, Integer.MIN_VALUE);
@@ -234,6 +234,37 @@ final class SnapshotCases {
             default -> throw new IllegalArgumentException(h.name());
         }
         return db;
+    }
+
+    /** Members of the wrong shape after the type item of a key merged per member. */
+    private static void members(Pick p, DumpCatalog.Value v, List<byte[]> items, String stamp, String origin,
+                                DumpCatalog catalog) {
+        items.subList(2, items.size()).clear();
+        DumpCatalog.Value hash = catalog.values().stream().filter(x -> x.type().equals(v.type())
+                && List.of(MEMBER_TYPES).contains(x.type())).findFirst().orElse(catalog.values().get(3));
+        items.set(1, hash.dump());
+        items.add(b(hash.type()));
+        switch (p.below(4)) {
+            case 0 -> items.addAll(List.of(b("f0"), b("+" + stamp), b("v")));             // short of five
+            case 1 -> items.addAll(List.of(b("f0"), b("?" + stamp), b("v"), b(""), b("")));
+            case 2 -> items.addAll(List.of(b("f0"), b("+zz"), b("v"), b(""), b("")));
+            default -> items.addAll(List.of(b("f0"), b("+" + stamp), b("v"), b(origin + " zz 1 0"), b("")));
+        }
+    }
+
+    /** A stream's facts (trim floors, newest XADD, group registers) of the wrong shape, after its DUMP. */
+    private static void streamFacts(Pick p, List<byte[]> items, String stamp) {
+        items.subList(2, items.size()).clear();
+        String floor = "";
+        String xc = stamp;
+        byte[] regs = new byte[0];
+        switch (p.below(3)) {
+            case 0 -> floor = p.one("abc def", "0-1 zz", "1-1 " + stamp + " 2-1", "1-1 " + "g".repeat(24));
+            case 1 -> xc = p.one("zz", "g".repeat(24), "-");
+            default -> regs = p.chance(0.5) ? p.binary(p.between(1, 30))
+                    : new byte[] {(byte) 0x92, (byte) 0xa3, 'x', 'g', 'a', (byte) 0xa1, 'x'};
+        }
+        items.addAll(List.of(b("stream"), b(floor), b(xc), regs, b(""), b("xstream")));
     }
 
     private static void frame(RespBytes out, byte[]... items) {

@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * Snapshots from a fake peer that proved the cluster secret, inside a real {@code SYNC snapshot}:
  * keys of every type with real DUMP payloads merge exactly, and a key the apply library would take
  * for what it is not (a DUMP of another type than its type item, a malformed stamp or member, a list
- * element id of the wrong shape, a database the node does not have, a payload corrupt inside yet
+ * element id or a stream's trim floor of the wrong shape, a database the node does not have, a payload corrupt inside yet
  * signed with a right checksum) or a SnapshotEnd of the node's own origin is refused with the
  * reason in INFO's last_error, before any of it is merged; the keys before it are merged, and the
  * node's redis-server keeps running.
@@ -97,6 +97,8 @@ class SnapshotFramesIT {
                     key(2, "h3", stamp(3), hash.dump(), "hash", "f0", "?" + stamp(3), "v", "", ""));
             refused(fake, node, client, "list element id \"bad-id\"", "h4",
                     key(3, "h4", stamp(4), new byte[0], "l", FAKE_ID + " 5", "bad-id", "value"));
+            refused(fake, node, client, "stream floors", "h7", key(1, "h7", stamp(7), first(catalog, "stream").dump(),
+                    "stream", "1-1 " + "g".repeat(24), stamp(7), "", "", "xstream"));
             refused(fake, node, client, "database 4", "h5", key(MeshFixture.DATABASES, "h5", stamp(5), string.dump()));
             for (int db = 0; db <= 2 * MeshFixture.DATABASES; db++) {
                 backend.sync().select(db);

@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * before any of the frame is merged (the library writes a key step by step, so a part it fails on
  * halfway would leave the key half merged): a database the node does not have, a stamp that is not
  * a stamp, key metadata that is not what {@code km_dumpkey} writes ("t|e|et|d|counters|x|lt|cov", or
- * a packed register stamp), members or list items of the wrong shape, a DUMP payload of another
+ * a packed register stamp), members, list items or a stream's facts of the wrong shape, a DUMP payload of another
  * type than the key's type item says, a SnapshotEnd of the receiving node's own origin. Each method
  * returns the rule a frame breaks, or null.
  */
@@ -20,6 +20,7 @@ public final class SnapshotChecks {
     private static final Set<String> TYPES = Set.of("string", "list", "set", "zset", "hash", "stream", "none");
     private static final Pattern EXPIRY = Pattern.compile("0|[1-9][0-9]{0,15}");
     private static final Pattern SEQ = Pattern.compile("0|[1-9][0-9]{0,15}");
+    private static final Pattern STREAM_ID = Pattern.compile("[0-9]{1,20}-[0-9]{1,20}");
     private static final Pattern NUMBER = Pattern.compile("-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?");
     /** A list element's id as the apply library makes it: side, stamp, index, and the origin:seq that pushed it. */
     private static final Pattern ELEMENT_ID = Pattern.compile("[ht][0-9a-f]{24,} [a-p][0-9a-f]+ ([0-9a-f]+:[0-9a-f]+)?");
@@ -101,6 +102,11 @@ public final class SnapshotChecks {
                 if (i + 5 != items.size()) {
                     return "a stream's floors before its last member item";
                 }
+                String stream = streamFacts(text(items.get(i)), text(items.get(i + 1)), items.get(i + 2),
+                        text(items.get(i + 3)));
+                if (stream != null) {
+                    return stream;
+                }
                 continue;
             }
             String reg = text(items.get(i + 1));
@@ -120,6 +126,100 @@ public final class SnapshotChecks {
             }
         }
         return null;
+    }
+
+    /**
+     * A stream's facts as km_dumpkey ships them: trim floors ("id stamp ..."), the newest XADD's stamp,
+     * the group and pending-entry registers (msgpack: an array of field and value strings, fields
+     * "xg<group>" or "xq<group>\0<id>", values "+" or "-", a stamp, and what follows a space), and an
+     * empty fourth item.
+     */
+    private static String streamFacts(String floors, String newest, byte[] registers, String fourth) {
+        if (!floors.isEmpty()) {
+            String[] w = floors.trim().split(" +");
+            if (w.length % 2 != 0) {
+                return "stream floors " + Stamp.quote(floors) + " (pairs of entry id and stamp)";
+            }
+            for (int i = 0; i < w.length; i += 2) {
+                if (!STREAM_ID.matcher(w[i]).matches() || !Stamp.valid(w[i + 1])) {
+                    return "stream floors " + Stamp.quote(floors) + " (pairs of entry id and stamp)";
+                }
+            }
+        }
+        if (!newest.isEmpty() && !Stamp.valid(newest)) {
+            return "a stream's newest XADD stamped " + Stamp.quote(newest) + " (not a stamp)";
+        }
+        if (!fourth.isEmpty()) {
+            return "a stream's facts with a fourth item " + Stamp.quote(fourth) + " (empty)";
+        }
+        if (registers.length == 0) {
+            return null;
+        }
+        List<byte[]> regs = msgpackStrings(registers);
+        if (regs == null || regs.size() % 2 != 0) {
+            return "stream group registers that are not a msgpack array of field and value strings";
+        }
+        for (int i = 0; i < regs.size(); i += 2) {
+            String field = text(regs.get(i));
+            String value = text(regs.get(i + 1));
+            int space = value.indexOf(' ');
+            boolean fieldOk = field.startsWith("xg") || (field.startsWith("xq") && field.indexOf('\0') > 1
+                    && field.indexOf('\0') < field.length() - 1);
+            if (!fieldOk || value.isEmpty() || (value.charAt(0) != '+' && value.charAt(0) != '-')
+                    || !Stamp.valid(value.substring(1, space < 0 ? value.length() : space))) {
+                return "stream group register " + Stamp.quote(field) + " = " + Stamp.quote(value)
+                        + " (fields xg<group> or xq<group>\\0<id>, values + or - and a stamp)";
+            }
+        }
+        return null;
+    }
+
+    /** The strings of a msgpack array of strings (as the apply library's cmsgpack packs them), or null. */
+    private static List<byte[]> msgpackStrings(byte[] b) {
+        int at = 0;
+        long n;
+        int h = b[at++] & 0xff;
+        if (h >= 0x90 && h <= 0x9f) {
+            n = h & 0x0f;
+        } else if (h == 0xdc && b.length >= 3) {
+            n = ((b[1] & 0xff) << 8) | (b[2] & 0xff);
+            at = 3;
+        } else if (h == 0xdd && b.length >= 5) {
+            n = ((long) (b[1] & 0xff) << 24) | ((b[2] & 0xff) << 16) | ((b[3] & 0xff) << 8) | (b[4] & 0xff);
+            at = 5;
+        } else {
+            return null;
+        }
+        if (n > b.length) {
+            return null;
+        }
+        List<byte[]> out = new java.util.ArrayList<>((int) n);
+        for (long i = 0; i < n; i++) {
+            if (at >= b.length) {
+                return null;
+            }
+            int t = b[at++] & 0xff;
+            long len;
+            int size = t >= 0xa0 && t <= 0xbf ? 0 : t == 0xd9 || t == 0xc4 ? 1 : t == 0xda || t == 0xc5 ? 2
+                    : t == 0xdb || t == 0xc6 ? 4 : -1;
+            if (size < 0 || at + size > b.length) {
+                return null;
+            }
+            if (size == 0) {
+                len = t & 0x1f;
+            } else {
+                len = 0;
+                for (int k = 0; k < size; k++) {
+                    len = (len << 8) | (b[at++] & 0xff);
+                }
+            }
+            if (len > b.length - at) {
+                return null;
+            }
+            out.add(java.util.Arrays.copyOfRange(b, at, at + (int) len));
+            at += (int) len;
+        }
+        return at == b.length ? out : null;
     }
 
     /** A list key: no DUMP payload, the sender's positions, then element id and value pairs. */

@@ -62,6 +62,27 @@ class SnapshotChecksTest {
     }
 
     @Test
+    void aStreamsFactsAreCheckedToo() {
+        byte[] stream = {21, 0};
+        String reg = "+" + STAMP + " 0-0";
+        byte[] regs = new byte[2 + 4 + 1 + reg.length()];
+        regs[0] = (byte) 0x92;
+        regs[1] = (byte) 0xa4;
+        System.arraycopy("xgg1".getBytes(StandardCharsets.US_ASCII), 0, regs, 2, 4);
+        regs[6] = (byte) (0xa0 + reg.length());
+        System.arraycopy(reg.getBytes(StandardCharsets.US_ASCII), 0, regs, 7, reg.length());
+        assertNull(SnapshotChecks.key(key(0, STAMP, stream, "stream", "0-1 " + STAMP, STAMP, regs, "", "xstream"), 4));
+        assertTrue(SnapshotChecks.key(key(0, STAMP, stream, "stream", "abc def", STAMP, "", "", "xstream"), 4)
+                .contains("stream floors"));
+        assertTrue(SnapshotChecks.key(key(0, STAMP, stream, "stream", "", "zz", "", "", "xstream"), 4)
+                .contains("newest XADD"));
+        assertTrue(SnapshotChecks.key(key(0, STAMP, stream, "stream", "", STAMP, new byte[] {(byte) 0x92, (byte) 0xa3,
+                'x', 'g', 'a', (byte) 0xa1, 'x'}, "", "xstream"), 4).contains("group register"));
+        assertTrue(SnapshotChecks.key(key(0, STAMP, stream, "stream", "", STAMP, new byte[] {(byte) 0x93, 1}, "", "xstream"), 4)
+                .contains("msgpack"));
+    }
+
+    @Test
     void flushesLibrariesAndEnds() {
         assertNull(SnapshotChecks.flush(new LinkFrame.SnapshotFlush(3, STAMP), 4));
         assertTrue(SnapshotChecks.flush(new LinkFrame.SnapshotFlush(4, STAMP), 4).contains("database 4"));
