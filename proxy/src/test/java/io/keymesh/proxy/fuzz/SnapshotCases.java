@@ -214,7 +214,7 @@ final class SnapshotCases {
                     stamp + "|-5", stamp + "||||" + origin + " " + stamp + " 1e309 0",
                     stamp + "||||" + origin + " " + stamp + " 1 -1e309")));
             case STAMP_AHEAD -> items.set(0, b(Stamp.of(Hlc.pack(nowMillis + 3_600_000L, 0), origin)));
-            case STAMP_MALFORMED -> items.set(0, b(p.one("zz", "g".repeat(24), "0", p.word(20), "ffffffffffffffff",
+            case STAMP_MALFORMED -> items.set(0, b(p.one("zz", "g".repeat(24), "1", p.word(20), "ffffffffffffffff",
                     Stamp.of(Hlc.pack(nowMillis, 0), "x"), stamp.toUpperCase())));
             case LIST_MALFORMED -> {
                 items.subList(1, items.size()).clear();

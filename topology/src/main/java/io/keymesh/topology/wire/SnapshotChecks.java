@@ -23,7 +23,7 @@ public final class SnapshotChecks {
     private static final Pattern STREAM_ID = Pattern.compile("[0-9]{1,20}-[0-9]{1,20}");
     private static final Pattern NUMBER = Pattern.compile("-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?");
     /** A list element's id as the apply library makes it: side, stamp, index, and the origin:seq that pushed it. */
-    private static final Pattern ELEMENT_ID = Pattern.compile("[ht][0-9a-f]{24,} [a-p][0-9a-f]+ ([0-9a-f]+:[0-9a-f]+)?");
+    private static final Pattern ELEMENT_ID = Pattern.compile("[ht]([0-9a-f]{24,}|0) [a-p][0-9a-f]+ ([0-9a-f]+:[0-9a-f]+)?");
 
     private SnapshotChecks() {
     }
@@ -110,7 +110,7 @@ public final class SnapshotChecks {
                 continue;
             }
             String reg = text(items.get(i + 1));
-            if (!reg.isEmpty() && ((reg.charAt(0) != '+' && reg.charAt(0) != '-') || !Stamp.valid(reg.substring(1)))) {
+            if (!reg.isEmpty() && ((reg.charAt(0) != '+' && reg.charAt(0) != '-') || !stamp(reg.substring(1)))) {
                 return "member register " + Stamp.quote(reg) + " (\"+\" or \"-\" and a stamp)";
             }
             String counters = counters(text(items.get(i + 3)));
@@ -141,12 +141,12 @@ public final class SnapshotChecks {
                 return "stream floors " + Stamp.quote(floors) + " (pairs of entry id and stamp)";
             }
             for (int i = 0; i < w.length; i += 2) {
-                if (!STREAM_ID.matcher(w[i]).matches() || !Stamp.valid(w[i + 1])) {
+                if (!STREAM_ID.matcher(w[i]).matches() || !stamp(w[i + 1])) {
                     return "stream floors " + Stamp.quote(floors) + " (pairs of entry id and stamp)";
                 }
             }
         }
-        if (!newest.isEmpty() && !Stamp.valid(newest)) {
+        if (!newest.isEmpty() && !stamp(newest)) {
             return "a stream's newest XADD stamped " + Stamp.quote(newest) + " (not a stamp)";
         }
         if (!fourth.isEmpty()) {
@@ -166,7 +166,7 @@ public final class SnapshotChecks {
             boolean fieldOk = field.startsWith("xg") || (field.startsWith("xq") && field.indexOf('\0') > 1
                     && field.indexOf('\0') < field.length() - 1);
             if (!fieldOk || value.isEmpty() || (value.charAt(0) != '+' && value.charAt(0) != '-')
-                    || !Stamp.valid(value.substring(1, space < 0 ? value.length() : space))) {
+                    || !stamp(value.substring(1, space < 0 ? value.length() : space))) {
                 return "stream group register " + Stamp.quote(field) + " = " + Stamp.quote(value)
                         + " (fields xg<group> or xq<group>\\0<id>, values + or - and a stamp)";
             }
@@ -260,7 +260,7 @@ public final class SnapshotChecks {
                 continue;
             }
             String broken = switch (i) {
-                case 0, 2, 3, 6 -> Stamp.valid(part) ? null : Stamp.quote(part) + " is not a stamp";
+                case 0, 2, 3, 6 -> stamp(part) ? null : Stamp.quote(part) + " is not a stamp";
                 case 1 -> EXPIRY.matcher(part).matches() ? null : Stamp.quote(part) + " is not a time in ms";
                 case 4 -> counters(part);
                 case 5 -> removedIds(part);
@@ -283,7 +283,7 @@ public final class SnapshotChecks {
             return Stamp.quote(s) + " is not groups of origin, stamp, total and seen";
         }
         for (int i = 0; i < w.length; i += 4) {
-            if (!Stamp.valid(w[i + 1]) || !number(w[i + 2]) || !number(w[i + 3])) {
+            if (!stamp(w[i + 1]) || !number(w[i + 2]) || !number(w[i + 3])) {
                 return Stamp.quote(s) + " is not groups of origin, stamp, total and seen";
             }
         }
@@ -314,6 +314,15 @@ public final class SnapshotChecks {
             }
         }
         return null;
+    }
+
+    /**
+     * Whether {@code s} may stand where key metadata holds a stamp: a stamp, or "0", which the apply
+     * library stores for a state below every write (a hash written only field by field, what a
+     * removal had seen of a counter).
+     */
+    private static boolean stamp(String s) {
+        return Stamp.valid(s) || s.equals("0");
     }
 
     private static boolean number(String s) {

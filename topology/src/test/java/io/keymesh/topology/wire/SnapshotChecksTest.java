@@ -31,6 +31,8 @@ class SnapshotChecksTest {
         assertNull(SnapshotChecks.key(key(0, STAMP, STRING_DUMP), 4));
         assertNull(SnapshotChecks.key(key(3, STAMP + "|1796684764166", STRING_DUMP), 4));
         assertNull(SnapshotChecks.key(key(1, "||||fa110000 " + STAMP + " 5 2", "", "none"), 4));
+        assertNull(SnapshotChecks.key(key(2, "0", HASH_DUMP, "hash", "f", "+0", "v", "fa110000 0 3 1", ""), 4),
+                "\"0\", the stamp of a state below every write");
         assertNull(SnapshotChecks.key(key(0, STAMP, HASH_DUMP, "hash", "f", "+" + STAMP, "v", "", "",
                 "g", "-" + STAMP, "", "fa110000 " + STAMP + " 1.5 0", "zset"), 4));
         assertNull(SnapshotChecks.key(key(0, STAMP, "", "l", "fa110000 3",
