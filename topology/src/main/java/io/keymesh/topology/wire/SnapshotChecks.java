@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * What in a received snapshot frame the apply library would take for what it is not, checked
  * before any of the frame is merged (the library writes a key step by step, so a part it fails on
  * halfway would leave the key half merged): a database the node does not have, a stamp that is not
- * a stamp, key metadata that is not what {@code km_dumpkey} writes ("t|e|et|d|counters|x|lt|cov", or
+ * a stamp, key metadata that is not what the library's key dump writes ("t|e|et|d|counters|x|lt|cov", or
  * a packed register stamp), members, list items or a stream's facts of the wrong shape, a DUMP payload of another
  * type than the key's type item says, a SnapshotEnd of the receiving node's own origin. Each method
  * returns the rule a frame breaks, or null.
@@ -129,7 +129,7 @@ public final class SnapshotChecks {
     }
 
     /**
-     * A stream's facts as km_dumpkey ships them: trim floors ("id stamp ..."), the newest XADD's stamp,
+     * A stream's facts as the library's key dump ships them: trim floors ("id stamp ..."), the newest XADD's stamp,
      * the group and pending-entry registers (msgpack: an array of field and value strings, fields
      * "xg<group>" or "xq<group>\0<id>", values "+" or "-", a stamp, and what follows a space), and an
      * empty fourth item.
@@ -325,7 +325,14 @@ public final class SnapshotChecks {
         return Stamp.valid(s) || s.equals("0");
     }
 
+    /**
+     * A counter total or a score as the library writes one: a finite decimal, or an infinity as Lua
+     * spells it (a sorted set's score may be one); never "nan", nor a decimal too large for a double.
+     */
     private static boolean number(String s) {
+        if (s.equals("inf") || s.equals("-inf")) {
+            return true;
+        }
         if (!NUMBER.matcher(s).matches()) {
             return false;
         }

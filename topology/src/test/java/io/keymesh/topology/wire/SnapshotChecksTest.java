@@ -58,6 +58,8 @@ class SnapshotChecksTest {
                 .contains("member register"));
         assertTrue(SnapshotChecks.key(key(0, STAMP, new byte[] {17}, "zset", "m", "+" + STAMP, "x", "", ""), 4)
                 .contains("score"));
+        assertNull(SnapshotChecks.key(key(0, STAMP, new byte[] {17}, "zset", "m", "+" + STAMP, "-inf", "", ""), 4),
+                "a score of -inf is a score");
         assertTrue(SnapshotChecks.key(key(0, STAMP, "", "l", "fa110000 5", "bad-id", "v"), 4).contains("element id"));
         assertTrue(SnapshotChecks.key(key(0, STAMP, "", "l", "fa110000 18446744073709551616"), 4).contains("positions"));
         assertNotNull(SnapshotChecks.key(key(0, STAMP, "", "l", "fa110000 5", "t" + STAMP + " a0 "), 4));
