@@ -9,7 +9,8 @@ import java.util.Set;
 /**
  * The CONFIG SET parameters keymesh refuses, with why: those that would cut keymesh off its
  * redis-server or move its data, and those that would let the server evict, refuse keymesh's own
- * writes, or lose the replication log on a crash ({@link BackendMemory}). A request naming one of
+ * writes, or lose the replication log on a crash ({@link BackendMemory}), or store DUMP payloads
+ * unchecked. A request naming one of
  * them is refused whole, as Redis refuses a CONFIG SET with one bad parameter.
  */
 final class ConfigSetVeto {
@@ -50,6 +51,9 @@ final class ConfigSetVeto {
             case "min-replicas-to-write", "min-slaves-to-write" -> value.equals("0") ? null
                     : "the node's redis-server has no replicas, so it would refuse every write, its peers' too; "
                     + "keymesh.min-replicas-to-write is the node's write quorum";
+            case "sanitize-dump-payload" -> value.equalsIgnoreCase("no")
+                    ? "a DUMP payload corrupt inside yet signed with a right checksum (a RESTORE's, a peer's snapshot key's)"
+                    + " would be stored unchecked and could stop the node's redis-server" : null;
             case "maxclients" -> "only keymesh connects to its redis-server; a low limit would lock keymesh's own "
                     + "connections out";
             default -> null;

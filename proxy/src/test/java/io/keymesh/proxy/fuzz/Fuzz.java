@@ -14,11 +14,11 @@ import java.util.Map;
 /**
  * The fuzzing run: one keymesh node in its own JVM (-Xmx256m) whose only peer is a {@link FakePeer};
  * client-port cases ({@link ClientPortFuzzer}), then peer cases, then replica cases
- * ({@link FakeReplica}). After every batch the {@link NodeWatch} control checks the node's replies;
+ * ({@link FakeReplica}), then snapshot cases ({@link SnapshotCases}, from the fake peer). After every batch the {@link NodeWatch} control checks the node's replies;
  * every {@code deepEvery} cases and at the end it checks threads, heap and log. A finding prints
  * the seed, the target, the case numbers and their bytes; the run goes on after a hang and stops
  * when the node is dead or answers wrong. {@link FuzzIT} runs it; bench/fuzz.sh runs that with
- * other counts and seeds, and replays a case ({@code --seed S --client 1 --peer 0 --replica 0 --from N}).
+ * other counts and seeds, and replays a case ({@code --seed S --client 1 --peer 0 --replica 0 --snapshot 0 --from N}).
  */
 public final class Fuzz {
     /** Heap used after a full GC that the node must stay under (its -Xmx is 256 MB). */
@@ -28,7 +28,8 @@ public final class Fuzz {
     private static final int FINDINGS_MAX = 20;
 
     /** What to run. */
-    public record Settings(long seed, long clientCases, long peerCases, long replicaCases, long from, long deepEvery) {
+    public record Settings(long seed, long clientCases, long peerCases, long replicaCases, long snapshotCases, long from,
+                           long deepEvery) {
     }
 
     /** What a run did and found. */
@@ -37,11 +38,12 @@ public final class Fuzz {
                          long replicaSessions, long flushesByPeer) {
         /** One paragraph for logs and docs. */
         public String summary(Settings s) {
-            return String.format("fuzz seed %d: %d cases (client %d, peer %d, replica %d) in %.1f s; %d findings; "
+            return String.format("fuzz seed %d: %d cases (client %d, peer %d, replica %d, snapshot %d) in %.1f s; %d findings; "
                             + "client connections %d (closed by the node %d); peer link sessions %d (flushes by peer frames %d); "
                             + "replica link sessions %d; "
                             + "node threads baseline %d, max %d; heap used after GC max %d KB",
-                    s.seed(), cases, s.clientCases(), s.peerCases(), s.replicaCases(), millis / 1000.0, findings.size(),
+                    s.seed(), cases, s.clientCases(), s.peerCases(), s.replicaCases(), s.snapshotCases(), millis / 1000.0,
+                    findings.size(),
                     clientConnections, closedByNode, peerSessions, flushesByPeer, replicaSessions, threadsBaseline, threadsMax, heapUsedMaxKb);
         }
     }
@@ -73,6 +75,16 @@ public final class Fuzz {
                 out.printf("fuzz: client cases took %.1f s%n", (t1 - t0) / 1e9);
                 going = going && peer.run(node.port(), s.from(), s.peerCases(), runner.as(FuzzCase.Target.PEER));
                 out.printf("fuzz: peer cases took %.1f s%n", (System.nanoTime() - t1) / 1e9);
+                long ts = System.nanoTime();
+                if (going && s.snapshotCases() > 0) {
+                    DumpCatalog catalog;
+                    try (PlainRedis plain = new PlainRedis()) {
+                        catalog = DumpCatalog.make(plain.client());
+                    }
+                    going = peer.runSnapshots(node.port(), s.from(), s.snapshotCases(), node.nodeId(), catalog, backend,
+                            runner.as(FuzzCase.Target.SNAPSHOT));
+                    out.printf("fuzz: snapshot cases took %.1f s%n", (System.nanoTime() - ts) / 1e9);
+                }
                 long t2 = System.nanoTime();
                 if (going && s.replicaCases() > 0) {
                     try (FakeReplica replica = new FakeReplica(node.port(), s.seed(), MeshFixture.SECRET,
@@ -96,12 +108,13 @@ public final class Fuzz {
         }
     }
 
-    /** Copies the node's logs to target/fuzz-logs (the node's directory is deleted afterwards). */
+    /** Copies the node's logs and its redis-server's to target/fuzz-logs (the node's directory is deleted afterwards). */
     private static void keepLogs(java.nio.file.Path root, PrintStream out) throws IOException {
         java.nio.file.Path to = java.nio.file.Path.of("target", "fuzz-logs");
         java.nio.file.Files.createDirectories(to);
         try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(root)) {
-            for (java.nio.file.Path f : files.filter(p -> p.getFileName().toString().matches("keymesh-\\d+\\.log")).toList()) {
+            for (java.nio.file.Path f : files.filter(p -> p.getFileName().toString().matches("keymesh-\\d+\\.log|redis\\.log"))
+                    .toList()) {
                 java.nio.file.Path copy = to.resolve(f.getFileName());
                 java.nio.file.Files.copy(f, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                 out.println("fuzz: the node's log is kept in " + copy.toAbsolutePath());
@@ -142,7 +155,8 @@ public final class Fuzz {
                 if (failure != null) {
                     report(target + ": " + failure, batch);
                 }
-                String wrong = watch.check(target == FuzzCase.Target.PEER && batch.stream().anyMatch(LinkCases::mayFlush));
+                String wrong = watch.check((target == FuzzCase.Target.PEER || target == FuzzCase.Target.SNAPSHOT)
+                        && batch.stream().anyMatch(LinkCases::mayFlush));
                 if (wrong != null) {
                     report(target + ": after these cases " + wrong, batch);
                     return false;
@@ -189,6 +203,7 @@ public final class Fuzz {
                         .append(" --client ").append(t == FuzzCase.Target.CLIENT ? batch.size() : 0)
                         .append(" --peer ").append(t == FuzzCase.Target.PEER ? batch.size() : 0)
                         .append(" --replica ").append(t == FuzzCase.Target.REPLICA ? batch.size() : 0)
+                        .append(" --snapshot ").append(t == FuzzCase.Target.SNAPSHOT ? batch.size() : 0)
                         .append(" --from ").append(batch.get(0).number());
             }
             findings.add(sb.toString());

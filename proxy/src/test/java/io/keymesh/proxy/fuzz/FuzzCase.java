@@ -14,7 +14,9 @@ record FuzzCase(long number, Target target, byte[] bytes, boolean complete, Stri
         /** The frames a fake peer sends to the node that pulls from it, after a valid handshake. */
         PEER,
         /** The frames a fake replica sends to the node that serves it, after a valid handshake. */
-        REPLICA
+        REPLICA,
+        /** A snapshot a fake peer sends after answering the node's PULL with {@code SYNC snapshot}. */
+        SNAPSHOT
     }
 
     /** The case for a report: number, target, kind, size and the bytes (escaped, the first {@code max}). */

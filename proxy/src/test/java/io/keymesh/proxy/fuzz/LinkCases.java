@@ -33,11 +33,12 @@ final class LinkCases {
     }
 
     /**
-     * Whether a peer case may flush a database as a peer legitimately can (flush epochs in snapshot
-     * frames, flush ops among random entry fields); only such cases may empty the control's keys.
+     * Whether a peer or snapshot case may flush a database as a peer legitimately can (flush epochs in
+     * snapshot frames, flush ops among random entry fields); only such cases may empty the control's keys.
      */
     static boolean mayFlush(FuzzCase c) {
-        return c.kind().equals("snapshot-frame") || c.kind().equals("batch-ops") || c.kind().equals("wrong-frame");
+        return c.kind().equals("snapshot-frame") || c.kind().equals("batch-ops") || c.kind().equals("wrong-frame")
+                || c.kind().endsWith("+flush");
     }
 
     /** A case the fake peer sends; {@code origin} is the fake peer's node id, {@code seqBase} its next log sequence. */

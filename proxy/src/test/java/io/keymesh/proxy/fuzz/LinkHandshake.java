@@ -35,6 +35,13 @@ final class LinkHandshake {
      */
     static long serve(RespStreamReader in, OutputStream out, String fakeId, int databases, String secret)
             throws IOException {
+        return serve(in, out, fakeId, databases, secret, position -> new RespBytes().command(
+                Frames.toArgs(new LinkFrame.Sync(LinkFrame.Sync.PARTIAL, fakeId, position))).bytes());
+    }
+
+    /** As {@link #serve}, answering PULL with the bytes {@code sync} makes of the node's position of the fake origin. */
+    static long serve(RespStreamReader in, OutputStream out, String fakeId, int databases, String secret,
+                      java.util.function.LongFunction<byte[]> sync) throws IOException {
         List<String> hello = strings(in.read());
         if (hello.size() < 3 || !hello.get(0).equalsIgnoreCase("KEYMESH") || !hello.get(1).equalsIgnoreCase("HELLO")) {
             throw new IOException("expected KEYMESH HELLO from the node, got " + hello);
@@ -63,7 +70,8 @@ final class LinkHandshake {
                 position = Long.parseLong(next.get(i + 1));
             }
         }
-        write(out, Frames.toArgs(new LinkFrame.Sync(LinkFrame.Sync.PARTIAL, fakeId, position)));
+        out.write(sync.apply(position));
+        out.flush();
         return position;
     }
 

@@ -48,6 +48,8 @@ class MetadataProtectionIT extends OneNodePerClass {
             assertRefused(s.call("CONFIG", "SET", "maxmemory-clients", "10mb"), "keymesh's own connections");
             assertRefused(s.call("CONFIG", "SET", "min-replicas-to-write", "1"), "its peers' too");
             assertRefused(s.call("CONFIG", "SET", "maxclients", "2"), "keymesh's own");
+            assertRefused(s.call("CONFIG", "SET", "sanitize-dump-payload", "no"), "signed with a right checksum");
+            assertEquals(List.of("sanitize-dump-payload", "clients"), s.call("CONFIG", "GET", "sanitize-dump-payload"));
             assertEquals(List.of("maxmemory", "0"), s.call("CONFIG", "GET", "maxmemory"));
         }
     }

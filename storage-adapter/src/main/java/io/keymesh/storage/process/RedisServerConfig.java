@@ -149,6 +149,9 @@ public final class RedisServerConfig {
         line(c, "busy-reply-threshold", "5000");
         line(c, "enable-debug-command", "no");
         line(c, "enable-module-command", "no");
+        c.append("# RESTORE (a peer's snapshot keys, clients' RESTORE) checks a DUMP payload in depth: one corrupt\n");
+        c.append("# inside yet signed with a right checksum would otherwise be stored and stop the server later.\n");
+        line(c, "sanitize-dump-payload", "clients");
 
         if (!spec.extraConfig().isEmpty()) {
             c.append("\n# Extra directives from keymesh's configuration (last, so they win).\n");

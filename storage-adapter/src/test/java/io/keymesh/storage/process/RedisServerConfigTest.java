@@ -58,6 +58,7 @@ class RedisServerConfigTest {
         assertTrue(lines.contains("busy-reply-threshold 5000"));
         assertTrue(lines.contains("enable-debug-command no"));
         assertTrue(lines.contains("enable-module-command no"));
+        assertTrue(lines.contains("sanitize-dump-payload clients"), "RESTORE checks DUMP payloads in depth");
         assertTrue(lines.contains("io-threads 1"));
     }
 

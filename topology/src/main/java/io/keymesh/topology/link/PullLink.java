@@ -641,6 +641,8 @@ public final class PullLink implements AutoCloseable {
             fail(refused.getMessage(), true, false);
         } else if (e instanceof PeerRefusedException refused) {
             fail(refused.getMessage(), true, refused.getMessage().contains("clock ahead"));
+        } else if (e instanceof FrameRefusedException refused) {
+            fail(refused.getMessage(), true, false);
         } else {
             fail(e.getMessage() == null ? e.toString() : e.getMessage(), false, false);
         }

@@ -4,6 +4,7 @@ import io.keymesh.storage.retry.Backoff;
 import io.keymesh.topology.clock.Stamp;
 import io.keymesh.topology.wire.LinkFrame;
 import io.keymesh.topology.wire.LogEntry;
+import io.keymesh.topology.wire.SnapshotChecks;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -26,7 +27,8 @@ import java.util.TreeMap;
  * no user database, before any of it is applied. Snapshot frames other than
  * SnapshotEnd are taken only during a snapshot (between a snapshot's Sync and its first SnapshotEnd),
  * and a SnapshotEnd only on a connection whose Sync began a snapshot, once per origin; anywhere else
- * they close the link. Events in, {@link LinkAction}s out; no I/O, no clock (time is the
+ * they close the link, and so does a snapshot frame the apply library would take for what it is
+ * not ({@link SnapshotChecks}), before any of it is merged. Events in, {@link LinkAction}s out; no I/O, no clock (time is the
  * {@code nowNanos} argument, monotonic). Not thread-safe: one driver owns it.
  */
 public final class PullMachine {
@@ -278,10 +280,19 @@ public final class PullMachine {
                 return fail(upstreamName() + " sent " + frame.getClass().getSimpleName()
                         + " outside a snapshot (refused: a sender sends it only during a snapshot)", nowNanos, true);
             }
+            String broken = SnapshotChecks.of(frame, databases);
+            if (broken != null) {
+                return fail(upstreamName() + " sent " + describe(frame) + " with " + broken
+                        + " (refused before merging any of it)", nowNanos, true);
+            }
             inFlight = true;
             return List.of(new LinkAction.ApplySnapshot(frame));
         }
         if (frame instanceof LinkFrame.SnapshotEnd end) {
+            String broken = SnapshotChecks.end(end, selfId);
+            if (broken != null) {
+                return fail(upstreamName() + " sent " + broken + " (refused)", nowNanos, true);
+            }
             if (!snapshotSynced || !snapshotEnded.add(end.origin())) {
                 // a sender ends a snapshot once per origin, on the connection it began it on
                 return fail(upstreamName() + " sent SnapshotEnd of " + end.origin() + (snapshotSynced
@@ -344,6 +355,15 @@ public final class PullMachine {
             }
         }
         return null;
+    }
+
+    /** A snapshot frame for a refusal: its kind, and a key's database and name. */
+    private static String describe(LinkFrame frame) {
+        if (frame instanceof LinkFrame.SnapshotKey k) {
+            return "SnapshotKey " + Stamp.quote(new String(k.key(), java.nio.charset.StandardCharsets.ISO_8859_1))
+                    + " of db " + k.db();
+        }
+        return frame.getClass().getSimpleName();
     }
 
     private List<LinkAction> fail(String reason, long nowNanos, boolean close) {

@@ -12,6 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PullMachineTest {
+    /** Origins as a SnapshotEnd names them: node ids. */
+    private static final String A = "0000000a";
+    private static final String B = "0000000b";
     private static final LinkSettings SETTINGS = LinkSettings.defaults();
     private static final long MS = 1_000_000L;
 
@@ -101,11 +104,12 @@ class PullMachineTest {
         m.onHandshake("a", Map.of(), 0);
         m.onFrame(new LinkFrame.Sync(LinkFrame.Sync.SNAPSHOT, "*", 0, 3), 0);
         assertEquals(PullMachine.State.SNAPSHOT, m.state());
-        LinkFrame key = new LinkFrame.SnapshotKey(0, new byte[] {'k'}, List.of());
+        LinkFrame key = new LinkFrame.SnapshotKey(0, new byte[] {'k'}, List.of("00000000000000010000000a".getBytes(),
+                new byte[0]));
         assertEquals(List.of(new LinkAction.ApplySnapshot(key)), m.onFrame(key, 1));
-        assertTrue(m.onFrame(new LinkFrame.SnapshotEnd("a", 50), 1).isEmpty());
-        assertEquals(List.of(new LinkAction.RaisePosition("a", 50)), m.onSnapshotApplied(2));
-        assertEquals(List.of(new LinkAction.Send(new LinkFrame.Ack("a", 50))), m.onApplied("a", 50, 3));
+        assertTrue(m.onFrame(new LinkFrame.SnapshotEnd(A, 50), 1).isEmpty());
+        assertEquals(List.of(new LinkAction.RaisePosition(A, 50)), m.onSnapshotApplied(2));
+        assertEquals(List.of(new LinkAction.Send(new LinkFrame.Ack(A, 50))), m.onApplied(A, 50, 3));
         assertEquals(PullMachine.State.STREAMING, m.state());
     }
 
@@ -158,7 +162,7 @@ class PullMachineTest {
     @Test
     void refusesASnapshotEndOnAStreamingLinkAndASecondOneOfAnOrigin() {
         PullMachine m = streaming();
-        assertInstanceOf(LinkAction.Close.class, m.onFrame(new LinkFrame.SnapshotEnd("a", 50), 1).get(0));
+        assertInstanceOf(LinkAction.Close.class, m.onFrame(new LinkFrame.SnapshotEnd(A, 50), 1).get(0));
         assertTrue(m.lastError().contains("on a streaming link"), m.lastError());
 
         PullMachine s = new PullMachine("r", "replica", SETTINGS, 4);
@@ -166,13 +170,29 @@ class PullMachineTest {
         s.onConnected(0);
         s.onHandshake("a", Map.of(), 0);
         s.onFrame(new LinkFrame.Sync(LinkFrame.Sync.SNAPSHOT, "*", 0, 3), 0);
-        assertEquals(List.of(new LinkAction.RaisePosition("a", 50)), s.onFrame(new LinkFrame.SnapshotEnd("a", 50), 1));
-        s.onFrame(new LinkFrame.SnapshotEnd("b", 20), 1);
-        assertEquals(List.of(new LinkAction.RaisePosition("b", 20)), s.onApplied("a", 50, 2).subList(1, 2),
+        assertEquals(List.of(new LinkAction.RaisePosition(A, 50)), s.onFrame(new LinkFrame.SnapshotEnd(A, 50), 1));
+        s.onFrame(new LinkFrame.SnapshotEnd(B, 20), 1);
+        assertEquals(List.of(new LinkAction.RaisePosition(B, 20)), s.onApplied(A, 50, 2).subList(1, 2),
                 "every origin's end of one snapshot");
-        s.onApplied("b", 20, 3);
+        s.onApplied(B, 20, 3);
         assertEquals(PullMachine.State.STREAMING, s.state());
-        assertInstanceOf(LinkAction.Close.class, s.onFrame(new LinkFrame.SnapshotEnd("a", 90), 4).get(0));
+        assertInstanceOf(LinkAction.Close.class, s.onFrame(new LinkFrame.SnapshotEnd(A, 90), 4).get(0));
         assertTrue(s.lastError().contains("twice"), s.lastError());
+    }
+
+    @Test
+    void refusesASnapshotKeyTheLibraryWouldMisreadAndAnEndOfItsOwnOrigin() {
+        for (LinkFrame hostile : List.of(
+                new LinkFrame.SnapshotKey(4, new byte[] {'k'}, List.of("00000000000000010000000a".getBytes(), new byte[0])),
+                new LinkFrame.SnapshotKey(0, new byte[] {'k'}, List.of("zz".getBytes(), new byte[0])),
+                new LinkFrame.SnapshotEnd("r", 1 << 20))) {
+            PullMachine s = new PullMachine("r", "replica", SETTINGS, 4);
+            s.start(0);
+            s.onConnected(0);
+            s.onHandshake("a", Map.of(), 0);
+            s.onFrame(new LinkFrame.Sync(LinkFrame.Sync.SNAPSHOT, "*", 0, 3), 0);
+            assertInstanceOf(LinkAction.Close.class, s.onFrame(hostile, 1).get(0), hostile.toString());
+            assertTrue(s.lastError().contains("refused"), s.lastError());
+        }
     }
 }
