@@ -68,73 +68,75 @@ public final class LogEntryGrammar {
     /** Null when {@code name}'s value {@code v} keeps its rule; {@code previous}: the field name before it (null for none). */
     private static String field(long seq, byte[] name, byte[] v, byte[] previous, int databases, boolean packed) {
         if (name.length == 1) {
-            switch (name[0]) {
-                case 't', 'q' -> {
-                    return Stamp.valid(v, 0, v.length) ? null
-                            : "entry " + seq + " stamped " + quote(v) + where(packed) + " (refused: " + STAMP_RULE + ")";
-                }
-                case 'b', 'f' -> {
-                    return database(v, databases) ? null : "entry " + seq + " in database " + quote(v) + where(packed)
-                            + " (refused: every b and f field of an entry is a user database, 0 to " + (databases - 1) + ")";
-                }
-                case 'v' -> {
-                    return vector(v, 0) ? null : refuse(seq, name, v, packed, VECTOR_RULE);
-                }
-                case 'u' -> {
-                    if (previous != null && previous.length == 1 && previous[0] == 'c') {
-                        return v.length >= 2 && (v[0] == 'h' || v[0] == 'z') && v[1] == ' ' && vector(v, 2) ? null
-                                : refuse(seq, name, v, packed, MEMBER_VECTOR_RULE);
-                    }
-                    return vector(v, 0) ? null : refuse(seq, name, v, packed, VECTOR_RULE);
-                }
-                case 'e', 'i', 'j' -> {
-                    return number(v, 0, v.length) ? null : refuse(seq, name, v, packed, NUMBER_RULE);
-                }
-                case 'm' -> {
-                    return packed ? refuse(seq, name, v, true, OPS_RULE) : ops(seq, v, databases);
-                }
-                default -> {
-                    return null;
-                }
-            }
+            return letter(seq, name, v, previous, databases, packed);
         }
-        if (name.length < 2 || name[0] != 'x') {
+        if (name.length < 2 || name.length > 3 || name[0] != 'x') {
             return null;
         }
-        boolean ok;
-        String rule;
-        if (name.length == 2) {
-            switch (name[1]) {
-                case 'a', 'd', 't', 'l', 'k' -> {
-                    ok = streamId(v, 0, v.length);
-                    rule = STREAM_ID_RULE;
+        String rule = streamOp(name, v);
+        return rule == null ? null : refuse(seq, name, v, packed, rule);
+    }
+
+    /** A field with a one-letter name, as {@link #field}. */
+    private static String letter(long seq, byte[] name, byte[] v, byte[] previous, int databases, boolean packed) {
+        switch (name[0]) {
+            case 't', 'q' -> {
+                return Stamp.valid(v, 0, v.length) ? null
+                        : "entry " + seq + " stamped " + quote(v) + where(packed) + " (refused: " + STAMP_RULE + ")";
+            }
+            case 'b', 'f' -> {
+                return database(v, databases) ? null : "entry " + seq + " in database " + quote(v) + where(packed)
+                        + " (refused: every b and f field of an entry is a user database, 0 to " + (databases - 1) + ")";
+            }
+            case 'v' -> {
+                return vector(v, 0) ? null : refuse(seq, name, v, packed, VECTOR_RULE);
+            }
+            case 'u' -> {
+                if (previous != null && previous.length == 1 && previous[0] == 'c') {
+                    return v.length >= 2 && (v[0] == 'h' || v[0] == 'z') && v[1] == ' ' && vector(v, 2) ? null
+                            : refuse(seq, name, v, packed, MEMBER_VECTOR_RULE);
                 }
-                case 'p' -> {
-                    ok = pending(v);
-                    rule = PENDING_RULE;
-                }
-                case 'v' -> {
-                    try {
-                        PackedStrings.count(v);
-                        return null;
-                    } catch (IllegalArgumentException e) {
-                        return refuse(seq, name, v, packed, PACKED_RULE + ": " + e.getMessage());
-                    }
-                }
-                default -> {
+                return vector(v, 0) ? null : refuse(seq, name, v, packed, VECTOR_RULE);
+            }
+            case 'e', 'i', 'j' -> {
+                return number(v, 0, v.length) ? null : refuse(seq, name, v, packed, NUMBER_RULE);
+            }
+            case 'm' -> {
+                return packed ? refuse(seq, name, v, true, OPS_RULE) : ops(seq, v, databases);
+            }
+            default -> {
+                return null;
+            }
+        }
+    }
+
+    /** The rule a stream op's value {@code v} breaks (name "x?" or "x??"), or null when it keeps it or the name is no stream op. */
+    private static String streamOp(byte[] name, byte[] v) {
+        if (name.length == 3) {
+            if (name[1] != 'g' || name[2] != 'c' && name[2] != 'd') {
+                return null;
+            }
+            return name[2] == 'c' ? (streamId(v, 0, v.length) ? null : STREAM_ID_RULE) : (v.length == 0 ? null : EMPTY_RULE);
+        }
+        switch (name[1]) {
+            case 'a', 'd', 't', 'l', 'k' -> {
+                return streamId(v, 0, v.length) ? null : STREAM_ID_RULE;
+            }
+            case 'p' -> {
+                return pending(v) ? null : PENDING_RULE;
+            }
+            case 'v' -> {
+                try {
+                    PackedStrings.count(v);
                     return null;
+                } catch (IllegalArgumentException e) {
+                    return PACKED_RULE + ": " + e.getMessage();
                 }
             }
-        } else if (name.length == 3 && name[1] == 'g' && name[2] == 'c') {
-            ok = streamId(v, 0, v.length);
-            rule = STREAM_ID_RULE;
-        } else if (name.length == 3 && name[1] == 'g' && name[2] == 'd') {
-            ok = v.length == 0;
-            rule = EMPTY_RULE;
-        } else {
-            return null;
+            default -> {
+                return null;
+            }
         }
-        return ok ? null : refuse(seq, name, v, packed, rule);
     }
 
     /** The fields packed in {@code m}, checked; null when they keep every rule. */

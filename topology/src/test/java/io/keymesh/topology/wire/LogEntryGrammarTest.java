@@ -79,7 +79,8 @@ class LogEntryGrammarTest {
                         "xp", "7-1 2 consumer name", "xp", "7-2 1 ", "xk", "7-0", "xgd", ""),
                 entry("t", T1, "f", "0", "f", "3"),
                 entry("t", T1, "F", "lib", "L", "#!lua name=lib\nreturn 1"),
-                entry("t", T1, "P", "chan", "M", "message"));
+                entry("t", T1, "P", "chan", "M", "message"),
+                entry("t", T1, "", "", "k", "", "xg", "", "xyz", "any", "x", "0"));     // names it does not check
         for (LogEntry e : valid) {
             assertNull(why(e), () -> e.fields().stream().map(b -> new String(b, StandardCharsets.ISO_8859_1)).toList().toString());
         }
@@ -190,5 +191,30 @@ class LogEntryGrammarTest {
             assertTrue(why(entry("t", T1, "b", db, "k", "x")).startsWith("entry 9 in database "), db);
             assertTrue(why(entry("t", T1, "f", db)).startsWith("entry 9 in database "), "f " + db);
         }
+    }
+
+    @Test
+    void randomFieldsAreTakenOrRefusedNeverAnythingElse() {
+        String[] names = {"t", "q", "b", "f", "v", "u", "c", "e", "i", "j", "m", "xa", "xv", "xd", "xt", "xg", "xgc", "xgd",
+            "xl", "xp", "xk", "k", "s", "", "x", "xgz"};
+        String[] pieces = {A, T1, " ", "@", "-", "5", "1e", ".", "h ", "z ", "0-1", "\u0000", "\u00ff", "\u0092", "\u00a1"};
+        java.util.SplittableRandom random = new java.util.SplittableRandom(20261207);
+        int refused = 0;
+        for (int n = 0; n < 20_000; n++) {
+            List<byte[]> fields = new ArrayList<>();
+            for (int f = random.nextInt(1, 6); f > 0; f--) {
+                fields.add(bytes(names[random.nextInt(names.length)]));
+                StringBuilder v = new StringBuilder();
+                for (int p = random.nextInt(6); p > 0; p--) {
+                    v.append(pieces[random.nextInt(pieces.length)]);
+                }
+                fields.add(random.nextInt(8) == 0 ? pack(List.of(names[random.nextInt(names.length)], v.toString()))
+                        : bytes(v.toString()));
+            }
+            if (why(new LogEntry(9, fields)) != null) {
+                refused++;
+            }
+        }
+        assertTrue(refused > 1000 && refused < 20_000, "refused " + refused);
     }
 }
