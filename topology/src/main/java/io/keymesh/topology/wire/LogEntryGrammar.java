@@ -38,7 +38,6 @@ public final class LogEntryGrammar {
     private static final String PACKED_RULE = "m and xv are a msgpack array of strings";
     private static final String OPS_RULE = "m holds field names and values, an even number of strings, and no m";
     private static final int ID_DIGITS_MAX = 20;      // 2^64 - 1, and one past it (a floor past the last ID)
-    private static final int NODE_ID_LENGTH = 8;
 
     private LogEntryGrammar() {
     }
@@ -193,14 +192,9 @@ public final class LogEntryGrammar {
 
     /** A node id, or a node id, "@" and a stamp (the flush epoch a total counts from). */
     private static boolean origin(byte[] v, int from, int to) {
-        if (to - from < NODE_ID_LENGTH) {
+        int id = from + NodeIds.LENGTH;
+        if (to < id || !NodeIds.valid(v, from, id)) {
             return false;
-        }
-        int id = from + NODE_ID_LENGTH;
-        for (int i = from; i < id; i++) {
-            if (!(v[i] >= '0' && v[i] <= '9' || v[i] >= 'a' && v[i] <= 'f')) {
-                return false;
-            }
         }
         return id == to || v[id] == '@' && Stamp.valid(v, id + 1, to);
     }
