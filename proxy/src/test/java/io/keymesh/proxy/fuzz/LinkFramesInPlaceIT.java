@@ -11,6 +11,7 @@ import io.keymesh.topology.wire.LinkFrame;
 import io.keymesh.topology.wire.LogEntry;
 import io.keymesh.topology.wire.RespParser;
 import io.keymesh.topology.wire.RespStreamReader;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import org.junit.jupiter.api.Test;
@@ -21,7 +22,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -30,10 +33,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
  * Link frames where a real node never sends them, from a fake node that proved the cluster secret:
- * snapshot frames on a streaming link (with a stamp far ahead or a current one) and a batch with
- * a malformed stamp are refused and change nothing (housekeeping goes on, and skips and counts
- * metadata it cannot read), and acknowledgements written in the same burst as KEYMESH PULL reach the link's
- * sender.
+ * snapshot frames on a streaming link (with a stamp far ahead or a current one), a batch with
+ * a malformed stamp, and batches with other fields the apply library cannot read (a counter vector,
+ * a stream floor, a group register, packed fields that are no msgpack or hold a malformed stamp) are
+ * refused and change nothing (housekeeping goes on, and skips and counts metadata it cannot read),
+ * and acknowledgements written in the same burst as KEYMESH PULL reach the link's sender.
  */
 class LinkFramesInPlaceIT {
     private static final Duration WAIT = Duration.ofSeconds(20);
@@ -122,6 +126,54 @@ class LinkFramesInPlaceIT {
 
             // the link still applies the fake peer's well-stamped batches
             awaitBatchApplied(fake, node, Stamp.of(now + 1, FAKE_ID), "fz:1");
+        }
+    }
+
+    @Test
+    void batchesWithFieldsTheLibraryCannotReadAreRefusedBeforeAnyIsApplied() throws Exception {
+        try (ServerSocket fake = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
+             MeshFixture mesh = MeshFixture.builder().nodes(1)
+                     .setting(0, "keymesh.peers", List.of("127.0.0.1:" + fake.getLocalPort())).start();
+             StatefulRedisConnection<String, String> backend = mesh.node(0).connectBackend()) {
+            MeshNode node = mesh.node(0);
+            RedisCommands<String, String> meta = backend.sync();
+            fake.setSoTimeout((int) WAIT.toMillis());
+            String now = Stamp.of(Hlc.pack(System.currentTimeMillis(), 0), FAKE_ID);
+            // the ops of a long entry as redis-server's own cmsgpack packs them: a well-formed SET, then
+            // a write whose stamp is random bytes
+            String packedBadStamp = (String) meta.eval("return cmsgpack.pack(ARGV)", ScriptOutputType.VALUE, new String[0],
+                    "k", "hz:5", "s", "v", "t", "\u0001|z 1 y", "k", "hz:6", "s", "v");
+
+            // per batch: what INFO's last_error says (up to the rule's first comma: INFO shows commas as ;), its fields
+            Map<String, List<String>> hostile = new LinkedHashMap<>();
+            hostile.put("with v \"" + FAKE_ID + " " + now + " five\" (refused: a counter vector", List.of("t", now, "k", "hz:1",
+                    "v", FAKE_ID + " " + now + " five", "s", "v"));
+            hostile.put("with xt \"5-0 " + FAKE_ID + "\" (refused: xa", List.of("t", now, "k", "hz:stream",
+                    "xa", "1-0", "xv", "\u0092\u00a1f\u00a1v", "e", "0", "xt", "5-0 " + FAKE_ID));
+            hostile.put("with xp \"1-0 many w1\" (refused: xp is", List.of("t", now, "k", "hz:stream", "xg", "workers",
+                    "xp", "1-0 many w1"));
+            hostile.put("with m \"k hz:3 s v\" (refused: m and xv are a msgpack array of strings",
+                    List.of("t", now, "k", "hz:3", "m", "k hz:3 s v"));
+            hostile.put("stamped \"\\x01|z 1 y\" in its packed fields (m) (refused: every t and q",
+                    List.of("t", now, "m", packedBadStamp));
+            for (Map.Entry<String, List<String>> c : hostile.entrySet()) {
+                try (Socket s = fake.accept()) {
+                    long seq = sendAfterHandshake(s, null) + 1;
+                    // a well-formed entry first: nothing of a refused batch is applied, not even it
+                    LogEntry good = new LogEntry(seq, List.of(Pick.utf8("t"), Pick.utf8(now), Pick.utf8("k"),
+                            Pick.utf8("hz:0"), Pick.utf8("s"), Pick.utf8("v")));
+                    LogEntry bad = new LogEntry(seq + 1, c.getValue().stream()
+                            .map(f -> f.getBytes(StandardCharsets.ISO_8859_1)).toList());
+                    write(s.getOutputStream(), new LinkFrame.Batch(FAKE_ID, List.of(good, bad)));
+                    awaitLastError(node, "entry " + (seq + 1) + " " + c.getKey());
+                }
+                assertEquals(0L, node.sync().exists("hz:0", "hz:1", "hz:3", "hz:5", "hz:6", "hz:stream"),
+                        "nothing of the refused batch is applied (" + c.getKey() + ")");
+                meta.select(MeshFixture.DATABASES);                // db 0's metadata
+                assertEquals(0L, meta.exists("hz:0", "hz:1", "hz:3", "hz:5", "hz:6", "hz:stream"), "and no metadata of it stored");
+                meta.select(0);
+            }
+            awaitBatchApplied(fake, node, Stamp.of(Hlc.pack(System.currentTimeMillis(), 1), FAKE_ID), "hz:0");
         }
     }
 

@@ -54,12 +54,28 @@ public final class Stamp {
             return false;
         }
         for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            if ((ch < '0' || ch > '9') && (ch < 'a' || ch > 'f')) {
+            if (!lowerHex(s.charAt(i))) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** Whether bytes {@code from} to {@code to} (exclusive) of {@code b} are a stamp, as {@link #valid(String)}. */
+    public static boolean valid(byte[] b, int from, int to) {
+        if (to - from < LENGTH_MIN) {
+            return false;
+        }
+        for (int i = from; i < to; i++) {
+            if (!lowerHex(b[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean lowerHex(int ch) {
+        return ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'f';
     }
 
     /** {@code s} for a log line or an error: quoted, bytes outside printable ASCII as \xNN, cut after 40 characters. */

@@ -4,6 +4,7 @@ import io.keymesh.storage.retry.Backoff;
 import io.keymesh.topology.clock.Stamp;
 import io.keymesh.topology.wire.LinkFrame;
 import io.keymesh.topology.wire.LogEntry;
+import io.keymesh.topology.wire.LogEntryGrammar;
 import io.keymesh.topology.wire.SnapshotChecks;
 
 import java.util.ArrayDeque;
@@ -22,9 +23,9 @@ import java.util.TreeMap;
  * any failure. Pulls every origin the upstream serves (its own log and those it relays), never this
  * node's own. An origin's entries are applied at most once per position: a batch wholly at or below
  * the position is skipped (counted as duplicate), one starting past {@code position + 1} closes the
- * link (the upstream resyncs it), and so does one any of whose stamp fields ({@link LogEntry#stampFields})
- * is not a stamp ({@link Stamp#valid}) or whose database fields ({@link LogEntry#databaseFields}) name
- * no user database, before any of it is applied. Snapshot frames other than
+ * link (the upstream resyncs it), and so does one with a field the apply library cannot read (a stamp
+ * that is not one, a database that is not a user database, a malformed counter vector, stream ID or
+ * packed field: {@link LogEntryGrammar}), before any of it is applied. Snapshot frames other than
  * SnapshotEnd are taken only during a snapshot (between a snapshot's Sync and its first SnapshotEnd),
  * and a SnapshotEnd only on a connection whose Sync began a snapshot, once per origin; anywhere else
  * they close the link, and so does a snapshot frame the apply library would take for what it is
@@ -334,24 +335,12 @@ public final class PullMachine {
         return List.of(new LinkAction.Apply(batch));
     }
 
-    /**
-     * The first field of {@code batch} that the apply library would take for what it is not,
-     * described with the rule it breaks, or null: a stamp field that is not a stamp, a database
-     * field that is not one of this node's user databases.
-     */
+    /** Why {@code batch} holds an entry the apply library cannot read ({@link LogEntryGrammar}), or null. */
     private String malformed(LinkFrame.Batch batch) {
         for (LogEntry e : batch.entries()) {
-            for (String stamp : e.stampFields()) {
-                if (!Stamp.valid(stamp)) {
-                    return "entry " + e.seq() + " stamped " + Stamp.quote(stamp) + " (refused: every t and q field of an"
-                            + " entry is a stamp, 16 hex digits of HLC then the node id)";
-                }
-            }
-            for (String db : e.databaseFields()) {
-                if (!db.matches("0|[1-9][0-9]{0,8}") || Integer.parseInt(db) >= databases) {
-                    return "entry " + e.seq() + " in database " + Stamp.quote(db) + " (refused: every b field of an entry"
-                            + " is a user database, 0 to " + (databases - 1) + ")";
-                }
+            String why = LogEntryGrammar.malformed(e, databases);
+            if (why != null) {
+                return why;
             }
         }
         return null;

@@ -38,27 +38,26 @@ public record LogEntry(long seq, List<byte[]> fields) {
 
     /**
      * The values of the entry's fields that the apply library takes as stamps: every {@code t} (a
-     * write's stamp) and {@code q} (the flush epoch an increment counts from), in order, each byte a
-     * char (ISO-8859-1), so bytes that are not a stamp's stay visible as such.
+     * write's stamp) and {@code q} (the flush epoch an increment counts from), in order, those packed
+     * in its field {@code m} included ({@link PackedStrings}), each byte a char (ISO-8859-1), so bytes
+     * that are not a stamp's stay visible as such. A malformed {@code m} (which {@link LogEntryGrammar}
+     * refuses) throws {@link IllegalArgumentException}.
      */
     public List<String> stampFields() {
-        return values('t', 'q');
-    }
-
-    /** The values of the entry's {@code b} fields (the user database the writes after it go to), as {@link #stampFields}. */
-    public List<String> databaseFields() {
-        return values('b', 'b');
-    }
-
-    private List<String> values(char name1, char name2) {
         List<String> out = new ArrayList<>(2);
+        stamps(fields, out, false);
+        return out;
+    }
+
+    private static void stamps(List<byte[]> fields, List<String> out, boolean packed) {
         for (int i = 0; i < fields.size(); i += 2) {
             byte[] name = fields.get(i);
-            if (name.length == 1 && (name[0] == name1 || name[0] == name2)) {
+            if (name.length == 1 && (name[0] == 't' || name[0] == 'q')) {
                 out.add(new String(fields.get(i + 1), StandardCharsets.ISO_8859_1));
+            } else if (name.length == 1 && name[0] == 'm' && !packed) {
+                stamps(PackedStrings.unpack(fields.get(i + 1)), out, true);
             }
         }
-        return out;
     }
 
     /** How many writes the entry logs: one per stamp (an entry of plain SETs has one per SET), at least one. */
