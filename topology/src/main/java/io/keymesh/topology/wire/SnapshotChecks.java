@@ -176,50 +176,11 @@ public final class SnapshotChecks {
 
     /** The strings of a msgpack array of strings (as the apply library's cmsgpack packs them), or null. */
     private static List<byte[]> msgpackStrings(byte[] b) {
-        int at = 0;
-        long n;
-        int h = b[at++] & 0xff;
-        if (h >= 0x90 && h <= 0x9f) {
-            n = h & 0x0f;
-        } else if (h == 0xdc && b.length >= 3) {
-            n = ((b[1] & 0xff) << 8) | (b[2] & 0xff);
-            at = 3;
-        } else if (h == 0xdd && b.length >= 5) {
-            n = ((long) (b[1] & 0xff) << 24) | ((b[2] & 0xff) << 16) | ((b[3] & 0xff) << 8) | (b[4] & 0xff);
-            at = 5;
-        } else {
+        try {
+            return PackedStrings.unpack(b);
+        } catch (IllegalArgumentException e) {
             return null;
         }
-        if (n > b.length) {
-            return null;
-        }
-        List<byte[]> out = new java.util.ArrayList<>((int) n);
-        for (long i = 0; i < n; i++) {
-            if (at >= b.length) {
-                return null;
-            }
-            int t = b[at++] & 0xff;
-            long len;
-            int size = t >= 0xa0 && t <= 0xbf ? 0 : t == 0xd9 || t == 0xc4 ? 1 : t == 0xda || t == 0xc5 ? 2
-                    : t == 0xdb || t == 0xc6 ? 4 : -1;
-            if (size < 0 || at + size > b.length) {
-                return null;
-            }
-            if (size == 0) {
-                len = t & 0x1f;
-            } else {
-                len = 0;
-                for (int k = 0; k < size; k++) {
-                    len = (len << 8) | (b[at++] & 0xff);
-                }
-            }
-            if (len > b.length - at) {
-                return null;
-            }
-            out.add(java.util.Arrays.copyOfRange(b, at, at + (int) len));
-            at += (int) len;
-        }
-        return at == b.length ? out : null;
     }
 
     /** A list key: no DUMP payload, the sender's positions, then element id and value pairs. */
